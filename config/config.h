@@ -1,0 +1,141 @@
+/*
+ * config.h: gatewayd.conf, parsed into plain structs.
+ *
+ * One table (config_table.c) lists every key: section, type, bounds,
+ * default, one line of help. Parsing, validation, gatewayd -n output and
+ * the example file all come from it. Fields start unset; defaults and the
+ * [gateway] values forwards inherit (region, profile, ...) are filled in
+ * after the whole file is read, so every field below is set once
+ * config_load() returns a config.
+ *
+ * Durations are kept in milliseconds, sizes in bytes.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/gatewayd/gatewayd.conf"
+#define CONFIG_DEFAULT_CONTROL	"/run/gatewayd/control.sock"
+
+enum listen_kind {
+	LISTEN_TCP,
+	LISTEN_UNIX,
+};
+
+/* Where a forward listens. */
+struct listen_spec {
+	enum listen_kind	 kind;
+	char			*text;		/* canonical: "127.0.0.1:15432",
+						   "[::1]:80", "unix:/run/db.sock" */
+	struct sockaddr_storage	 ss;		/* TCP: numeric address and port */
+	socklen_t		 sslen;
+	char			*path;		/* unix: socket path */
+	mode_t			 mode;		/* unix: permissions (default 0600) */
+	uid_t			 owner;		/* unix: (uid_t)-1 = unchanged */
+	gid_t			 group;		/* unix: (gid_t)-1 = unchanged */
+};
+
+enum allow_kind {
+	ALLOW_CIDR,		/* TCP listeners */
+	ALLOW_USER,		/* unix sockets: peer uid */
+	ALLOW_GROUP,		/* unix sockets: peer gid or a member of it */
+};
+
+struct allow_rule {
+	enum allow_kind	 kind;
+	int		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 addr[16];
+	unsigned	 prefix;
+	uid_t		 uid;
+	gid_t		 gid;
+};
+
+/* An empty list (n == 0) allows everyone that can reach the listener. */
+struct allow_list {
+	struct allow_rule	*rules;
+	size_t			 n;
+	char			*text;		/* canonical, for -n output */
+};
+
+/* One [forward "NAME"] section. */
+struct fwd_config {
+	char			*name;
+	char			*file;		/* where it was defined */
+	unsigned		 line;
+
+	struct listen_spec	 listen;
+	char			*forwarder;	/* "tcp", "ssm", ... */
+	char			*target;	/* host (tcp); i-..., tag:K=V (ssm) */
+	unsigned		 remote_port;
+	char			*remote_host;	/* ssm: to-remote-host document */
+	struct allow_list	 allow;
+	unsigned		 max_conns;	/* 0 = unlimited */
+	unsigned		 connect_timeout;	/* ms */
+
+	/* AWS: inherited from [gateway] when unset. Later issues add more. */
+	char			*region;
+	char			*profile;
+	char			*endpoint_url;
+
+	TAILQ_ENTRY(fwd_config)	 entry;
+};
+TAILQ_HEAD(fwd_configs, fwd_config);
+
+/* The [gateway] section and the forwards. */
+struct gw_config {
+	char			*file;
+	char			*control;	/* control socket path */
+	mode_t			 control_mode;
+	unsigned		 drain_timeout;	/* ms */
+
+	enum log_level		 log_level;
+	enum log_target		 log_target;
+	int			 log_facility;
+	int			 log_json;
+
+	char			*region;
+	char			*profile;
+
+	struct fwd_configs	 forwards;
+	unsigned		 nforwards;
+};
+
+/* Errors collected while loading, each "file:line: forward "x": ...". */
+struct config_errors {
+	char	**v;
+	size_t	  n;
+};
+
+/*
+ * Load and validate path. Return the config, or NULL with every error in
+ * errs (the caller prints or logs them, then calls config_errors_clear).
+ * Parsing goes on after an error so that all of them are reported.
+ */
+struct gw_config *config_load(const char *path, struct config_errors *errs);
+/* The same from memory; name is used in messages (tests, fuzzing). */
+struct gw_config *config_load_buffer(const char *name, const char *buf,
+	    size_t len, struct config_errors *errs);
+void	 config_errors_clear(struct config_errors *);
+void	 config_free(struct gw_config *);
+
+/* The effective config, every default filled in (gatewayd -n). */
+void	 config_print(FILE *, const struct gw_config *);
+
+/*
+ * A config for one-shot mode from -L specs ([bind:]port:target:remote_port)
+ * with no file. Return NULL and *cause on a bad spec.
+ */
+struct gw_config *config_from_specs(char **specs, int nspecs, char **cause);
+
+/* 1 if the two forwards would behave identically (reload diff). */
+int	 config_fwd_equal(const struct fwd_config *, const struct fwd_config *);
+
+#endif /* CONFIG_H */

@@ -1,0 +1,1 @@
+# gatewayd.conf parsing and the key table

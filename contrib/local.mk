@@ -1,0 +1,1 @@
+# contrib: demo config, systemd unit, completion

@@ -1,0 +1,79 @@
+/*
+ * forwarder.h: the interface every kind of tunnel implements.
+ *
+ * A forwarder is one const struct of function pointers, like a tmux command
+ * entry. The core (listener.c, conn.c, gateway.c) calls it; it talks back
+ * only through conn_ready(), conn_write(), conn_eof(), conn_pause(),
+ * conn_resume() and conn_close() (gatewayd.h). fwd_tcp (tcp.c) is the small
+ * reference; read it before writing another.
+ */
+#ifndef FORWARDER_H
+#define FORWARDER_H
+
+struct cJSON;
+struct conn;
+struct evbuffer;
+struct forward;
+struct fwd_config;
+
+struct forwarder {
+	const char	*name;
+
+	/*
+	 * Config time: return 0 if fc can be served, else -1 and set *cause
+	 * (caller frees), e.g. "target: not an instance id". May be NULL.
+	 */
+	int	(*check)(const struct fwd_config *fc, char **cause);
+
+	/*
+	 * A forward starts (its listener is bound) or stops. Per-forward
+	 * state goes in fw->fwd_data. start returns 0, or -1 with *cause.
+	 * stop must release everything start made; live conns of the
+	 * forward have already been closed or handed over. Both may be NULL.
+	 */
+	int	(*start)(struct forward *fw, char **cause);
+	void	(*stop)(struct forward *fw);
+
+	/*
+	 * Begin the far side for a new conn (state CONN_OPENING, local reads
+	 * off). Call conn_ready() once bytes may flow, or conn_close() with
+	 * a reason. Per-conn state goes in c->fwd_data.
+	 */
+	void	(*open)(struct conn *c);
+
+	/*
+	 * Local bytes are waiting in in. Take what the far side can accept
+	 * (evbuffer_remove_buffer); if it cannot take more, leave the rest
+	 * and call conn_pause(), then conn_resume() when there is room again
+	 * (which calls send once more with what is left).
+	 */
+	void	(*send)(struct conn *c, struct evbuffer *in);
+
+	/* The local client half-closed: nothing more will be sent. */
+	void	(*eof)(struct conn *c);
+
+	/*
+	 * The local client's output queue fell below the low watermark after
+	 * conn_write() had pushed it over the high one: resume reading the
+	 * far side. May be NULL.
+	 */
+	void	(*drain)(struct conn *c);
+
+	/* Release the far side and c->fwd_data. Never calls conn_close(). */
+	void	(*close)(struct conn *c);
+
+	/*
+	 * Add forwarder-specific state (sessions, agent versions) to the
+	 * status object of fw for gatewayctl status. May be NULL.
+	 */
+	void	(*status)(struct forward *fw, struct cJSON *obj);
+};
+
+extern const struct forwarder fwd_tcp;
+
+/* Look a forwarder up by name; NULL if there is none. */
+const struct forwarder *forwarder_find(const char *name);
+/* "tcp, ssm, ..." for error messages; static storage. */
+const char	*forwarder_names(void);
+
+#endif /* FORWARDER_H */

@@ -1,0 +1,1 @@
+# forwarder registry and the tcp forwarder

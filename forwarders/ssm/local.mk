@@ -1,0 +1,1 @@
+# Session Manager: messages, smux, data channel, sessions, forwarder

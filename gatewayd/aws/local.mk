@@ -1,0 +1,1 @@
+# the AWS client: HTTP, credentials, service calls

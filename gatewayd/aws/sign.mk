@@ -1,0 +1,1 @@
+# SigV4 signing and endpoint resolution

@@ -1,0 +1,12 @@
+# The base every module uses: logging, allocation, clock and small helpers.
+libgatewayd_a_SOURCES += \
+	%reldir%/gatewayd.h \
+	%reldir%/log.c %reldir%/log.h \
+	%reldir%/util.c %reldir%/util.h \
+	%reldir%/xmalloc.c %reldir%/xmalloc.h \
+	forwarders/forwarder.h \
+	config/config.h
+
+UNIT_TESTS += tests/unit/test_util
+tests_unit_test_util_SOURCES = tests/unit/test_util.c
+tests_unit_test_util_LDADD = $(TEST_LIBS)

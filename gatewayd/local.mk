@@ -1,0 +1,1 @@
+# daemon core: listener, conn, gateway, control, gatewayd, gatewayctl

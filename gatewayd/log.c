@@ -1,0 +1,283 @@
+/*
+ * Logging. One line per message to stderr (plain or JSON) or to syslog.
+ *
+ * A message whose exact text repeats more than a burst within a window is
+ * suppressed for the rest of that window; the first message after the
+ * window says how many were dropped. Keying on the rendered text (not the
+ * call site) keeps legitimately distinct lines, such as one per closed
+ * connection, untouched.
+ */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LOG_RL_SLOTS	64
+
+struct log_rl_slot {
+	uint64_t	hash;
+	uint64_t	window_start;
+	unsigned	count;
+	unsigned	dropped;
+};
+
+static const char	*log_ident = "gatewayd";
+static enum log_level	 log_level = LOG_LEVEL_INFO;
+static enum log_target	 log_target = LOG_TARGET_STDERR;
+static int		 log_json;
+static unsigned		 log_rl_burst = 5;
+static unsigned		 log_rl_window = 10000;
+static struct log_rl_slot log_rl[LOG_RL_SLOTS];
+
+static const char *log_level_names[] = { "warn", "info", "debug" };
+
+void
+log_init(const char *ident, enum log_level level)
+{
+	log_ident = ident;
+	log_level = level;
+	log_target = LOG_TARGET_STDERR;
+	memset(log_rl, 0, sizeof log_rl);
+	tzset();
+}
+
+void
+log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return (log_level);
+}
+
+void
+log_set_target(enum log_target target, int facility)
+{
+	if (target == LOG_TARGET_SYSLOG && log_target != LOG_TARGET_SYSLOG)
+		openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
+	else if (target != LOG_TARGET_SYSLOG && log_target == LOG_TARGET_SYSLOG)
+		closelog();
+	log_target = target;
+}
+
+void
+log_set_json(int on)
+{
+	log_json = on;
+}
+
+void
+log_set_ratelimit(unsigned burst, unsigned window_ms)
+{
+	log_rl_burst = burst;
+	log_rl_window = window_ms;
+	memset(log_rl, 0, sizeof log_rl);
+}
+
+static uint64_t
+log_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* FNV-1a over the rendered message. */
+static uint64_t
+log_hash(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (h);
+}
+
+/* Append s to a JSON string being built in out, escaping as needed. */
+static void
+log_json_escape(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char	c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+static void
+log_emit(enum log_level level, const char *msg)
+{
+	static const int prio[] = { LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	struct timespec	 ts;
+	struct tm	 tm;
+	char		 when[64];
+
+	if (log_target == LOG_TARGET_SYSLOG) {
+		syslog(prio[level], "%s", msg);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (log_json) {
+		fprintf(stderr, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\","
+		    "\"msg\":\"", when, ts.tv_nsec / 1000000,
+		    log_level_names[level]);
+		log_json_escape(stderr, msg);
+		fputs("\"}\n", stderr);
+	} else {
+		fprintf(stderr, "%s.%03ldZ %s: %s\n", when,
+		    ts.tv_nsec / 1000000, log_level_names[level], msg);
+	}
+	fflush(stderr);
+}
+
+/* Return 1 if msg may be written now (after reporting any drops). */
+static int
+log_ratelimit_pass(enum log_level level, const char *msg)
+{
+	struct log_rl_slot	*slot;
+	uint64_t		 h, now;
+	char			*note;
+
+	if (log_rl_burst == 0)
+		return (1);
+	h = log_hash(msg);
+	now = log_now_ms();
+	slot = &log_rl[h % LOG_RL_SLOTS];
+	if (slot->hash != h || now - slot->window_start >= log_rl_window) {
+		if (slot->hash == h && slot->dropped != 0 &&
+		    asprintf(&note, "last message repeated %u more times: %s",
+		    slot->dropped, msg) != -1) {
+			log_emit(level, note);
+			free(note);
+		}
+		slot->hash = h;
+		slot->window_start = now;
+		slot->count = 0;
+		slot->dropped = 0;
+	}
+	if (++slot->count > log_rl_burst) {
+		slot->dropped++;
+		return (0);
+	}
+	return (1);
+}
+
+void
+log_vlog(enum log_level level, const char *fmt, va_list ap)
+{
+	char	*msg;
+	int	 saved = errno;
+
+	if (level > log_level)
+		return;
+	if (vasprintf(&msg, fmt, ap) == -1) {
+		errno = saved;
+		return;
+	}
+	if (log_ratelimit_pass(level, msg))
+		log_emit(level, msg);
+	free(msg);
+	errno = saved;
+}
+
+/* Log fmt with ": strerror(errno)" appended. */
+static void
+log_verrno(enum log_level level, const char *fmt, va_list ap)
+{
+	char	*f;
+	int	 saved = errno;
+
+	if (asprintf(&f, "%s: %s", fmt, strerror(saved)) == -1)
+		return;
+	errno = saved;
+	log_vlog(level, f, ap);
+	free(f);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_verrno(LOG_LEVEL_WARN, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_LEVEL_WARN, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_LEVEL_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_LEVEL_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	ap;
+
+	log_rl_burst = 0;
+	va_start(ap, fmt);
+	log_verrno(LOG_LEVEL_WARN, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	log_rl_burst = 0;
+	va_start(ap, fmt);
+	log_vlog(LOG_LEVEL_WARN, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

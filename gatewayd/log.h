@@ -1,0 +1,48 @@
+/*
+ * log.h: logging to stderr (human lines or JSON lines) or syslog.
+ *
+ * Messages start with the object they concern, are lower case and have no
+ * full stop: "session i-0abc:22: handshake timed out after 15s". Identical
+ * messages repeated in a burst are rate-limited (see log.c). Never pass
+ * credentials, tokens, signatures or presigned URLs to these functions.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LEVEL_WARN = 0,
+	LOG_LEVEL_INFO = 1,
+	LOG_LEVEL_DEBUG = 2,
+};
+
+enum log_target {
+	LOG_TARGET_STDERR = 0,
+	LOG_TARGET_SYSLOG = 1,
+};
+
+/* Start logging as ident (the program name) at the given level. */
+void	log_init(const char *ident, enum log_level level);
+void	log_set_level(enum log_level);
+enum log_level log_get_level(void);
+void	log_set_target(enum log_target, int facility);
+/* Write stderr lines as JSON objects ({"time","level","msg"}) when set. */
+void	log_set_json(int);
+/* Identical messages allowed per window before suppression; 0 turns off. */
+void	log_set_ratelimit(unsigned burst, unsigned window_ms);
+
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_vlog(enum log_level, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
+
+/* Log, then exit(1). fatal() appends strerror(errno). */
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif /* LOG_H */

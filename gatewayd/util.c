@@ -1,0 +1,244 @@
+/*
+ * Shared helpers: clock, randomness, UUIDs, hex, SHA-256, base64 and
+ * human-readable sizes. Nothing here touches sockets or the event loop.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+static int	 clock_fake;
+static uint64_t	 clock_fake_mono;
+static uint64_t	 clock_fake_wall;
+
+uint64_t
+clock_now_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_fake)
+		return (clock_fake_mono);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+uint64_t
+clock_wall_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_fake)
+		return (clock_fake_wall);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+void
+clock_set_fake(uint64_t mono_ms, uint64_t wall_ms)
+{
+	clock_fake = (mono_ms != 0 || wall_ms != 0);
+	clock_fake_mono = mono_ms;
+	clock_fake_wall = wall_ms;
+}
+
+void
+clock_advance_fake(uint64_t ms)
+{
+	clock_fake_mono += ms;
+	clock_fake_wall += ms;
+}
+
+void
+util_random(void *buf, size_t len)
+{
+	if (RAND_bytes(buf, (int)len) != 1)
+		fatalx("RAND_bytes failed");
+}
+
+uint64_t
+util_random_range(uint64_t lo, uint64_t hi)
+{
+	uint64_t	r, span = hi - lo, limit;
+
+	if (hi <= lo)
+		return (lo);
+	/* Reject the top sliver so that every value is equally likely. */
+	limit = UINT64_MAX - (UINT64_MAX % span);
+	do
+		util_random(&r, sizeof r);
+	while (r >= limit);
+	return (lo + r % span);
+}
+
+void
+util_uuid_v4(uint8_t uuid[UUID_LEN])
+{
+	util_random(uuid, UUID_LEN);
+	uuid[6] = (uuid[6] & 0x0f) | 0x40;
+	uuid[8] = (uuid[8] & 0x3f) | 0x80;
+}
+
+void
+util_uuid_format(const uint8_t u[UUID_LEN], char out[UUID_STR_LEN])
+{
+	snprintf(out, UUID_STR_LEN,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x",
+	    u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+	    u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+static int
+util_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+int
+util_uuid_parse(const char *text, uint8_t uuid[UUID_LEN])
+{
+	size_t	i, n = 0;
+	int	hi, lo;
+
+	if (strlen(text) != 36)
+		return (-1);
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (text[i] != '-')
+				return (-1);
+			continue;
+		}
+		if ((hi = util_hexval(text[i])) == -1 ||
+		    (lo = util_hexval(text[i + 1])) == -1)
+			return (-1);
+		uuid[n++] = (uint8_t)(hi << 4 | lo);
+		i++;
+	}
+	return (n == UUID_LEN ? 0 : -1);
+}
+
+void
+util_hex(const void *buf, size_t len, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	const uint8_t		*p = buf;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+int
+util_unhex(const char *text, uint8_t *out, size_t outlen)
+{
+	size_t	len = strlen(text), i;
+	int	hi, lo;
+
+	if (len % 2 != 0 || len / 2 > outlen)
+		return (-1);
+	for (i = 0; i < len / 2; i++) {
+		if ((hi = util_hexval(text[2 * i])) == -1 ||
+		    (lo = util_hexval(text[2 * i + 1])) == -1)
+			return (-1);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return ((int)(len / 2));
+}
+
+void
+util_sha256(const void *buf, size_t len, uint8_t out[SHA256_LEN])
+{
+	SHA256(buf, len, out);
+}
+
+void
+util_sha256_hex(const void *buf, size_t len, char out[2 * SHA256_LEN + 1])
+{
+	uint8_t	md[SHA256_LEN];
+
+	SHA256(buf, len, md);
+	util_hex(md, sizeof md, out);
+}
+
+char *
+util_base64_encode(const void *buf, size_t len)
+{
+	char	*out;
+
+	out = xmalloc(4 * ((len + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)out, buf, (int)len);
+	return (out);
+}
+
+int
+util_base64_decode(const char *text, uint8_t **out, size_t *outlen)
+{
+	size_t	 len = strlen(text);
+	uint8_t	*buf;
+	int	 n;
+
+	if (len % 4 != 0)
+		return (-1);
+	buf = xmalloc(len / 4 * 3 + 1);
+	if ((n = EVP_DecodeBlock(buf, (const unsigned char *)text,
+	    (int)len)) < 0) {
+		free(buf);
+		return (-1);
+	}
+	/* EVP_DecodeBlock counts padding as zero bytes; take them off. */
+	if (len > 0 && text[len - 1] == '=')
+		n--;
+	if (len > 1 && text[len - 2] == '=')
+		n--;
+	*out = buf;
+	*outlen = (size_t)n;
+	return (0);
+}
+
+void
+util_fmt_bytes(uint64_t n, char *out, size_t outlen)
+{
+	if (n < 1000)
+		snprintf(out, outlen, "%llu B", (unsigned long long)n);
+	else if (n < 1000 * 1000)
+		snprintf(out, outlen, "%.1f KB", n / 1e3);
+	else if (n < 1000ULL * 1000 * 1000)
+		snprintf(out, outlen, "%.1f MB", n / 1e6);
+	else
+		snprintf(out, outlen, "%.2f GB", n / 1e9);
+}
+
+void
+util_fmt_duration(uint64_t ms, char *out, size_t outlen)
+{
+	uint64_t	s = ms / 1000;
+
+	if (s < 60 && ms < 10000 && ms % 1000 != 0)
+		snprintf(out, outlen, "%.1fs", ms / 1e3);
+	else if (s < 60)
+		snprintf(out, outlen, "%llus", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(out, outlen, "%llum%llus", (unsigned long long)s / 60,
+		    (unsigned long long)s % 60);
+	else
+		snprintf(out, outlen, "%lluh%llum",
+		    (unsigned long long)s / 3600,
+		    (unsigned long long)(s % 3600) / 60);
+}

@@ -1,0 +1,57 @@
+/*
+ * util.h: small helpers every layer shares: the clock, random bytes and
+ * UUIDs, hex, SHA-256 and base64. No I/O, no event loop.
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/*
+ * Time is read only through these, so that tests can fake it. The
+ * monotonic clock is for timeouts and RTT; the wall clock is for SigV4
+ * dates, credential expiry and agent message CreatedDate.
+ */
+uint64_t clock_now_ms(void);		/* monotonic, milliseconds */
+uint64_t clock_wall_ms(void);		/* Unix epoch, milliseconds */
+/* Tests: pin both clocks (wall = mono + offset); 0 restores real time. */
+void	 clock_set_fake(uint64_t mono_ms, uint64_t wall_ms);
+void	 clock_advance_fake(uint64_t ms);
+
+#define UUID_LEN	16
+#define UUID_STR_LEN	37		/* 36 characters and a NUL */
+
+/* Fill buf with cryptographically random bytes; fatal on failure. */
+void	 util_random(void *buf, size_t len);
+/* Uniform random integer in [lo, hi); hi > lo. */
+uint64_t util_random_range(uint64_t lo, uint64_t hi);
+/* A fresh random (version 4) UUID, binary and as lower-case text. */
+void	 util_uuid_v4(uint8_t uuid[UUID_LEN]);
+void	 util_uuid_format(const uint8_t uuid[UUID_LEN],
+	    char out[UUID_STR_LEN]);
+/* Parse 36-character hyphenated text; return 0 or -1. */
+int	 util_uuid_parse(const char *text, uint8_t uuid[UUID_LEN]);
+
+/* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
+void	 util_hex(const void *buf, size_t len, char *out);
+/* Decode hex text (even length); return bytes written or -1. */
+int	 util_unhex(const char *text, uint8_t *out, size_t outlen);
+
+#define SHA256_LEN	32
+void	 util_sha256(const void *buf, size_t len, uint8_t out[SHA256_LEN]);
+void	 util_sha256_hex(const void *buf, size_t len,
+	    char out[2 * SHA256_LEN + 1]);
+
+/* Base64 (standard alphabet, padded). Caller frees; decode returns -1 on
+ * malformed input. */
+char	*util_base64_encode(const void *buf, size_t len);
+int	 util_base64_decode(const char *text, uint8_t **out, size_t *outlen);
+
+/* Format a byte count for humans: "1.2 MB", "80 KB", "512 B". */
+void	 util_fmt_bytes(uint64_t n, char *out, size_t outlen);
+/* Format a duration for humans: "12s", "3m4s", "2h1m". */
+void	 util_fmt_duration(uint64_t ms, char *out, size_t outlen);
+
+#endif /* UTIL_H */

@@ -1,0 +1,1 @@
+# TLS contexts and the WebSocket client and server

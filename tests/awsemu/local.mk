@@ -1,0 +1,1 @@
+# awsemu: the AWS emulator for tests, benchmarks and the demo
