@@ -1,14 +1,25 @@
 # the AWS client: HTTP, credentials, service calls
 libgatewayd_a_SOURCES += \
-	%reldir%/aws_error.h %reldir%/error.c
+	%reldir%/aws_error.h %reldir%/error.c \
+	%reldir%/aws_profile.h %reldir%/profile.c
 
 UNIT_TESTS += tests/unit/test_aws_errors
 tests_unit_test_aws_errors_SOURCES = tests/unit/test_aws_errors.c
 tests_unit_test_aws_errors_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/unit/test_profile
+tests_unit_test_profile_SOURCES = tests/unit/test_profile.c
+tests_unit_test_profile_LDADD = $(TEST_LIBS)
 
 FUZZERS += tests/fuzz/fuzz_aws_error
 tests_fuzz_fuzz_aws_error_SOURCES = tests/fuzz/fuzz_aws_error.c
 tests_fuzz_fuzz_aws_error_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_aws_error_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 
-EXTRA_DIST += tests/fuzz/corpus/aws_error
+FUZZERS += tests/fuzz/fuzz_profile
+tests_fuzz_fuzz_profile_SOURCES = tests/fuzz/fuzz_profile.c
+tests_fuzz_fuzz_profile_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_profile_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+
+EXTRA_DIST += tests/fuzz/corpus/aws_error tests/fuzz/corpus/profile \
+	tests/aws
