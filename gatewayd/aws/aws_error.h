@@ -15,7 +15,7 @@
 struct aws_error {
 	char	*code;		/* "AccessDeniedException"; "503" from a status */
 	char	*message;	/* one line, printable; may be empty */
-	int	 not_json;	/* the body was not JSON: a transport error */
+	int	 unparsed;	/* the body could not be parsed: a transport error */
 };
 
 /*
@@ -28,7 +28,7 @@ char	*aws_error_normalize_code(const char *);
  * Parse an error response of the JSON protocols: code from the body's
  * __type (or code), else the X-Amzn-ErrorType header (errtype, may be
  * NULL), else the status as text; message from message or Message. A body
- * that is not a JSON object sets not_json and keeps its text (one line,
+ * that is not a JSON object sets unparsed and keeps its text (one line,
  * truncated) as the message. Always fills err; aws_error_clear() frees.
  */
 void	 aws_error_parse_json(long status, const char *body, size_t len,

@@ -169,7 +169,7 @@ aws_error_parse_json(long status, const char *body, size_t len,
 		if ((msg = aws_error_json_string(json, "message")) == NULL)
 			msg = aws_error_json_string(json, "Message");
 	} else
-		err->not_json = 1;
+		err->unparsed = 1;
 	if (code == NULL || *code == '\0')
 		code = (errtype != NULL && *errtype != '\0') ? errtype : NULL;
 	if (code != NULL)
@@ -182,7 +182,7 @@ aws_error_parse_json(long status, const char *body, size_t len,
 	if (msg != NULL)
 		err->message = aws_error_one_line(msg, strlen(msg),
 		    AWS_ERROR_MESSAGE_MAX);
-	else if (err->not_json)
+	else if (err->unparsed)
 		err->message = aws_error_one_line(body, len,
 		    AWS_ERROR_MESSAGE_MAX);
 	else

@@ -1,7 +1,9 @@
 # the AWS client: HTTP, credentials, service calls
 libgatewayd_a_SOURCES += \
 	%reldir%/aws_error.h %reldir%/error.c \
-	%reldir%/aws_profile.h %reldir%/profile.c
+	%reldir%/aws_profile.h %reldir%/profile.c \
+	%reldir%/aws_time.h %reldir%/time.c \
+	%reldir%/aws_http.h %reldir%/http.c
 
 UNIT_TESTS += tests/unit/test_aws_errors
 tests_unit_test_aws_errors_SOURCES = tests/unit/test_aws_errors.c
@@ -10,6 +12,15 @@ tests_unit_test_aws_errors_LDADD = $(TEST_LIBS)
 UNIT_TESTS += tests/unit/test_profile
 tests_unit_test_profile_SOURCES = tests/unit/test_profile.c
 tests_unit_test_profile_LDADD = $(TEST_LIBS)
+
+# In-process fake servers the AWS client's tests share.
+check_LIBRARIES += tests/unit/libfakesrv.a
+tests_unit_libfakesrv_a_SOURCES = tests/unit/fakesrv.c tests/unit/fakesrv.h
+FAKESRV_LIBS = tests/unit/libfakesrv.a $(TEST_LIBS)
+
+UNIT_TESTS += tests/unit/test_http
+tests_unit_test_http_SOURCES = tests/unit/test_http.c
+tests_unit_test_http_LDADD = $(FAKESRV_LIBS)
 
 FUZZERS += tests/fuzz/fuzz_aws_error
 tests_fuzz_fuzz_aws_error_SOURCES = tests/fuzz/fuzz_aws_error.c

@@ -54,7 +54,7 @@ test_aws_errors_parse_json_bodies(void **state)
 		const char	*header;
 		const char	*code;
 		const char	*message;
-		int		 not_json;
+		int		 unparsed;
 	} cases[] = {
 		{ 400, "{\"__type\":\"TargetNotConnected\",\"Message\":"
 		    "\"i-0123456789abcdef0 is not connected.\"}", NULL,
@@ -99,7 +99,7 @@ test_aws_errors_parse_json_bodies(void **state)
 		    strlen(cases[i].body), cases[i].header, &err);
 		assert_string_equal(err.code, cases[i].code);
 		assert_string_equal(err.message, cases[i].message);
-		assert_int_equal(err.not_json, cases[i].not_json);
+		assert_int_equal(err.unparsed, cases[i].unparsed);
 		aws_error_clear(&err);
 	}
 }
@@ -115,7 +115,7 @@ test_aws_errors_message_is_bounded(void **state)
 	assert_non_null(body);
 	memset(body, 'x', len);
 	aws_error_parse_json(500, body, len, NULL, &err);
-	assert_int_equal(err.not_json, 1);
+	assert_int_equal(err.unparsed, 1);
 	assert_true(strlen(err.message) <= AWS_ERROR_MESSAGE_MAX);
 	assert_string_equal(err.message + strlen(err.message) - 3, "...");
 	aws_error_clear(&err);
