@@ -3,7 +3,8 @@ libgatewayd_a_SOURCES += \
 	%reldir%/aws_error.h %reldir%/error.c \
 	%reldir%/aws_profile.h %reldir%/profile.c \
 	%reldir%/aws_time.h %reldir%/time.c \
-	%reldir%/aws_http.h %reldir%/http.c
+	%reldir%/aws_http.h %reldir%/http.c \
+	%reldir%/aws_sts.h %reldir%/sts_xml.c
 
 UNIT_TESTS += tests/unit/test_aws_errors
 tests_unit_test_aws_errors_SOURCES = tests/unit/test_aws_errors.c
@@ -22,6 +23,14 @@ UNIT_TESTS += tests/unit/test_http
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_LDADD = $(FAKESRV_LIBS)
 
+UNIT_TESTS += tests/unit/test_aws_time
+tests_unit_test_aws_time_SOURCES = tests/unit/test_aws_time.c
+tests_unit_test_aws_time_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/unit/test_sts_xml
+tests_unit_test_sts_xml_SOURCES = tests/unit/test_sts_xml.c
+tests_unit_test_sts_xml_LDADD = $(TEST_LIBS)
+
 FUZZERS += tests/fuzz/fuzz_aws_error
 tests_fuzz_fuzz_aws_error_SOURCES = tests/fuzz/fuzz_aws_error.c
 tests_fuzz_fuzz_aws_error_LDADD = $(FUZZ_LIBS)
@@ -32,5 +41,11 @@ tests_fuzz_fuzz_profile_SOURCES = tests/fuzz/fuzz_profile.c
 tests_fuzz_fuzz_profile_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_profile_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 
+FUZZERS += tests/fuzz/fuzz_sts_xml
+tests_fuzz_fuzz_sts_xml_SOURCES = tests/fuzz/fuzz_sts_xml.c
+tests_fuzz_fuzz_sts_xml_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_sts_xml_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+
 EXTRA_DIST += tests/fuzz/corpus/aws_error tests/fuzz/corpus/profile \
+	tests/fuzz/corpus/sts_xml \
 	tests/aws
