@@ -4,7 +4,8 @@ libgatewayd_a_SOURCES += \
 	%reldir%/aws_profile.h %reldir%/profile.c \
 	%reldir%/aws_time.h %reldir%/time.c \
 	%reldir%/aws_http.h %reldir%/http.c \
-	%reldir%/aws_sts.h %reldir%/sts_xml.c
+	%reldir%/aws_sts.h %reldir%/sts_xml.c \
+	%reldir%/aws_retry.h %reldir%/retry.c
 
 UNIT_TESTS += tests/unit/test_aws_errors
 tests_unit_test_aws_errors_SOURCES = tests/unit/test_aws_errors.c
@@ -26,6 +27,10 @@ tests_unit_test_http_LDADD = $(FAKESRV_LIBS)
 UNIT_TESTS += tests/unit/test_aws_time
 tests_unit_test_aws_time_SOURCES = tests/unit/test_aws_time.c
 tests_unit_test_aws_time_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/unit/test_retry
+tests_unit_test_retry_SOURCES = tests/unit/test_retry.c
+tests_unit_test_retry_LDADD = $(FAKESRV_LIBS)
 
 UNIT_TESTS += tests/unit/test_sts_xml
 tests_unit_test_sts_xml_SOURCES = tests/unit/test_sts_xml.c
