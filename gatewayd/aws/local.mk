@@ -5,7 +5,8 @@ libgatewayd_a_SOURCES += \
 	%reldir%/aws_time.h %reldir%/time.c \
 	%reldir%/aws_http.h %reldir%/http.c \
 	%reldir%/aws_sts.h %reldir%/sts_xml.c \
-	%reldir%/aws_retry.h %reldir%/retry.c
+	%reldir%/aws_retry.h %reldir%/retry.c \
+	%reldir%/aws_process.h %reldir%/process.c
 
 UNIT_TESTS += tests/unit/test_aws_errors
 tests_unit_test_aws_errors_SOURCES = tests/unit/test_aws_errors.c
@@ -31,6 +32,10 @@ tests_unit_test_aws_time_LDADD = $(TEST_LIBS)
 UNIT_TESTS += tests/unit/test_retry
 tests_unit_test_retry_SOURCES = tests/unit/test_retry.c
 tests_unit_test_retry_LDADD = $(FAKESRV_LIBS)
+
+UNIT_TESTS += tests/unit/test_process
+tests_unit_test_process_SOURCES = tests/unit/test_process.c
+tests_unit_test_process_LDADD = $(FAKESRV_LIBS)
 
 UNIT_TESTS += tests/unit/test_sts_xml
 tests_unit_test_sts_xml_SOURCES = tests/unit/test_sts_xml.c
