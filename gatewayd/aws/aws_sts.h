@@ -47,4 +47,51 @@ void	 aws_sts_query_add(char **body, const char *key, const char *value);
 /* The account id of an ARN (its fifth field), or NULL. Caller frees. */
 char	*aws_sts_arn_account(const char *arn);
 
+/* The calls (sts.c). */
+struct aws_call;
+struct aws_ctx;
+struct aws_creds;
+
+struct aws_sts_assume_role {
+	const char	*role_arn;
+	const char	*session_name;
+	const char	*external_id;	/* NULL: none */
+	unsigned	 duration;	/* seconds; 0: the service's default */
+};
+
+/* r is NULL on failure, with error ("AssumeRole: AccessDenied: ..."). */
+typedef void (*aws_sts_cb)(const struct aws_sts_result *r,
+	    const char *error, void *arg);
+
+/* AssumeRole signed with source (not the ctx's provider). */
+struct aws_call	*aws_sts_assume_role(struct aws_ctx *,
+		    const struct aws_sts_assume_role *,
+		    const struct aws_creds *source, aws_sts_cb, void *arg);
+/* AssumeRoleWithWebIdentity, unsigned. */
+struct aws_call	*aws_sts_assume_role_web_identity(struct aws_ctx *,
+		    const char *role_arn, const char *session_name,
+		    const char *token, aws_sts_cb, void *arg);
+/* GetCallerIdentity with the ctx's credentials. */
+struct aws_call	*aws_sts_get_caller_identity(struct aws_ctx *, aws_sts_cb,
+		    void *arg);
+
+/*
+ * whoami: for a context, resolve its credentials and call
+ * GetCallerIdentity. What `gatewayctl whoami [--profile P]` shows.
+ */
+struct aws_sts_whoami {
+	const char	*profile;
+	const char	*account;
+	const char	*arn;
+	const char	*user_id;
+	const char	*source;	/* "assume-role", "sso", ... */
+	int64_t		 expiration;	/* Unix seconds; 0: never */
+};
+struct aws_sts_whoami_req;
+typedef void (*aws_sts_whoami_cb)(const struct aws_sts_whoami *,
+	    const char *error, void *arg);
+struct aws_sts_whoami_req *aws_sts_whoami(struct aws_ctx *,
+		    aws_sts_whoami_cb, void *arg);
+void		 aws_sts_whoami_cancel(struct aws_sts_whoami_req *);
+
 #endif /* AWS_STS_H */

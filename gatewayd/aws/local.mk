@@ -6,7 +6,15 @@ libgatewayd_a_SOURCES += \
 	%reldir%/aws_http.h %reldir%/http.c \
 	%reldir%/aws_sts.h %reldir%/sts_xml.c \
 	%reldir%/aws_retry.h %reldir%/retry.c \
-	%reldir%/aws_process.h %reldir%/process.c
+	%reldir%/aws_process.h %reldir%/process.c \
+	%reldir%/aws.h %reldir%/aws.c \
+	%reldir%/aws_chain.h %reldir%/chain.c \
+	%reldir%/aws_creds.h %reldir%/creds.c \
+	%reldir%/aws_imds.h %reldir%/imds.c \
+	%reldir%/aws_sso.h %reldir%/sso.c \
+	%reldir%/sts.c \
+	%reldir%/aws_ssm.h %reldir%/ssm.c \
+	%reldir%/aws_kms.h %reldir%/kms.c
 
 UNIT_TESTS += tests/unit/test_aws_errors
 tests_unit_test_aws_errors_SOURCES = tests/unit/test_aws_errors.c
@@ -19,7 +27,12 @@ tests_unit_test_profile_LDADD = $(TEST_LIBS)
 # In-process fake servers the AWS client's tests share.
 check_LIBRARIES += tests/unit/libfakesrv.a
 tests_unit_libfakesrv_a_SOURCES = tests/unit/fakesrv.c tests/unit/fakesrv.h
-FAKESRV_LIBS = tests/unit/libfakesrv.a $(TEST_LIBS)
+# TEMPORARY: stand-ins for the signer and the endpoint resolver until
+# they land in main; linked last so the real ones win.
+check_LIBRARIES += tests/unit/libcontractstubs.a
+tests_unit_libcontractstubs_a_SOURCES = tests/unit/contract_stubs.c
+FAKESRV_LIBS = tests/unit/libfakesrv.a $(TEST_LIBS) \
+	tests/unit/libcontractstubs.a
 
 UNIT_TESTS += tests/unit/test_http
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
