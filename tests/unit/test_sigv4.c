@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "aws_sigv4.h"
+#include "testdata.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -66,52 +67,13 @@ static unsigned	t_old_pass, t_old_total, t_new_pass, t_new_total;
 static unsigned	t_extra_pass, t_extra_total, t_docs_pass, t_docs_total;
 static unsigned	t_verified;
 
-static const char *
-t_shared_dir(void)
-{
-	static char	 buf[4096];
-	const char	*s;
-
-	if ((s = getenv("SHARED_DIR")) != NULL && *s != '\0')
-		return (s);
-	if ((s = getenv("top_srcdir")) == NULL)
-		s = ".";
-	snprintf(buf, sizeof buf, "%s/../shared", s);
-	return (buf);
-}
-
-/* Read a whole file; NULL if it is not there. */
-static char *
-t_read(const char *path, size_t *lenp)
-{
-	FILE	*f;
-	char	*buf = NULL;
-	size_t	 len = 0, n;
-	char	 chunk[4096];
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return (NULL);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		buf = xrealloc(buf, len + n + 1);
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	fclose(f);
-	if (buf == NULL)
-		buf = xstrdup("");
-	buf[len] = '\0';
-	if (lenp != NULL)
-		*lenp = len;
-	return (buf);
-}
-
 static char *
 t_read_in(const char *dir, const char *name)
 {
 	char	*path, *s;
 
 	xasprintf(&path, "%s/%s", dir, name);
-	s = t_read(path, NULL);
+	s = testdata_read(path, NULL);
 	free(path);
 	return (s);
 }
@@ -851,17 +813,13 @@ test_sigv4_new_suite_case(void **state)
 static cJSON *
 t_load_json(const char *file)
 {
-	char	*path, *text;
+	char	*rel;
 	cJSON	*j;
 
-	xasprintf(&path, "%s/testdata/sigv4/%s", t_shared_dir(), file);
-	text = t_read(path, NULL);
-	if (text == NULL)
-		fail_msg("cannot read %s", path);
-	j = cJSON_Parse(text);
-	assert_non_null(j);
-	free(text);
-	free(path);
+	xasprintf(&rel, "sigv4/%s", file);
+	if ((j = testdata_json(rel)) == NULL)
+		fail_msg("cannot load %s", rel);
+	free(rel);
 	return (j);
 }
 
@@ -1523,7 +1481,7 @@ main(void)
 
 	failed += cmocka_run_group_tests_name("sigv4", unit, NULL, NULL);
 
-	xasprintf(&dir, "%s/testdata/sigv4/aws4_testsuite", t_shared_dir());
+	xasprintf(&dir, "%s/testdata/sigv4/aws4_testsuite", testdata_dir());
 	t_walk_old(dir, old, &nold);
 	free(dir);
 	t_old_total = nold;
@@ -1531,7 +1489,7 @@ main(void)
 	    test_sigv4_old_suite_case);
 
 	xasprintf(&dir, "%s/testdata/sigv4/aws-signing-test-suite/v4",
-	    t_shared_dir());
+	    testdata_dir());
 	t_walk_new(dir, new, &nnew);
 	free(dir);
 	t_new_total = nnew;
@@ -1559,7 +1517,7 @@ main(void)
 	/* The suites must have been found: an empty walk is a failure. */
 	if (t_old_total < 34 || t_new_total < 76 || t_extra_total < 11 ||
 	    t_docs_total < 3) {
-		printf("sigv4: test data missing under %s\n", t_shared_dir());
+		printf("sigv4: test data missing under %s\n", testdata_dir());
 		failed++;
 	}
 	cJSON_Delete(extra);
