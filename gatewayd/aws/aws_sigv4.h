@@ -47,9 +47,11 @@ struct aws_sigv4_request {
 	 * no fragment, no control characters. The path and query are
 	 * signed as they appear here (the signer normalises and encodes
 	 * them, see aws-conventions.md 8.2), so pass them as they go on the
-	 * wire. The Host header is derived from the URL (lower case, the
-	 * port only when it is not the default of http, https, ws or wss,
-	 * brackets around IPv6) unless headers already carry one.
+	 * wire. The query must not carry X-Amz-* auth parameters already
+	 * (a presigned URL is sent as it is). The Host header is derived
+	 * from the URL (lower case, the port only when it is not the
+	 * default of http, https, ws or wss, brackets around IPv6) unless
+	 * headers already carry one.
 	 */
 	const char		*url;
 	/*
@@ -125,8 +127,7 @@ int	aws_sigv4_sign(const struct aws_sigv4_request *,
 /*
  * Presign: the auth goes into the query (X-Amz-Expires = req->expires).
  * The URL keeps its own query first, as given, then the X-Amz-*
- * parameters, X-Amz-Signature last. It is an error for the URL to carry
- * X-Amz-* auth parameters already.
+ * parameters, X-Amz-Signature last.
  */
 int	aws_sigv4_presign(const struct aws_sigv4_request *,
 	    const struct aws_creds *, struct aws_sigv4_result *, char **cause);

@@ -13,3 +13,9 @@ UNIT_TESTS += tests/unit/test_endpoints
 tests_unit_test_endpoints_SOURCES = tests/unit/test_endpoints.c \
 	tests/unit/testdata.c tests/unit/testdata.h
 tests_unit_test_endpoints_LDADD = $(TEST_LIBS)
+
+FUZZERS += tests/fuzz/fuzz_sigv4
+tests_fuzz_fuzz_sigv4_SOURCES = tests/fuzz/fuzz_sigv4.c
+tests_fuzz_fuzz_sigv4_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_sigv4_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+EXTRA_DIST += tests/fuzz/corpus/sigv4

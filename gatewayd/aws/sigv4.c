@@ -412,7 +412,9 @@ sigv4_run(const struct aws_sigv4_request *req, const struct aws_creds *creds,
 		return (-1);
 	if (sigv4_url_parse(req->url, &u, cause) != 0)
 		return (-1);
-	for (i = 0; presign && i < nitems(sigv4_query_auth); i++) {
+	/* A URL with auth parameters is presigned: sending it signed
+	 * again would give the server two signatures to choose from. */
+	for (i = 0; i < nitems(sigv4_query_auth); i++) {
 		if (aws_sigv4_query_get(u.query, u.querylen,
 		    sigv4_query_auth[i], NULL) != 0) {
 			xasprintf(cause, "url already has %s",

@@ -492,6 +492,8 @@ test_sigv4_sign_rejects_table(void **state)
 		    0, NULL, "already has X-Amz-Signature" },
 		{ "https://h/?X-Amz-%43redential=x", "GET", "r", NULL, 1, 60,
 		    0, NULL, "already has X-Amz-Credential" },
+		{ "https://h/?X-Amz-Signature=x", "GET", "r", NULL, 0, 0, 0,
+		    NULL, "already has X-Amz-Signature" },
 		{ "https://h/", "GET", "r", NULL, 0, 0, 0, "AKID/X",
 		    "access key id" },
 		{ "https://h/", "GET", "r", NULL, 0, 0, 0, "", "access key id" },
