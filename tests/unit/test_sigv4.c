@@ -419,6 +419,8 @@ test_sigv4_host_from_url_table(void **state)
 		{ "http://[::1]:8080/", "[::1]:8080" },
 		{ "https://[FD00:EC2::254]/", "[fd00:ec2::254]" },
 		{ "https://h?x", "h" },
+		{ "https://h:08443/", "h:8443" },
+		{ "https://h:0443/", "h" },
 	};
 	struct aws_creds		c = { (char *)t_akid, (char *)t_secret,
 					    NULL, 0, NULL, NULL };
