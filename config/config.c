@@ -465,20 +465,22 @@ config_section(struct config_parse *p, char *s)
 }
 
 /*
- * A key line for inih needs '=' or ':' before any comment (inih's rule:
- * ';' after a blank).
+ * A key line for inih has '=' or ':' before any comment (inih's rule: ';'
+ * after a blank), and we want one word before it.
  */
 static int
 config_is_key_line(const char *s)
 {
-	int	blank = 0;
+	int	blank = 0, word = 0;
 
 	for (; *s != '\0'; s++) {
 		if (*s == '=' || *s == ':')
 			return (1);
-		if (*s == ';' && blank)
+		if ((*s == ';' && blank) || (!isblank((unsigned char)*s) &&
+		    blank && word))
 			return (0);
 		blank = isblank((unsigned char)*s);
+		word = word || !blank;
 	}
 	return (0);
 }

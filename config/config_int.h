@@ -22,6 +22,11 @@
 #define CONFIG_MAX_ERRORS	100
 /* Forward names: letters, digits, '-', '_', '.'. */
 #define CONFIG_MAX_NAME		64
+/*
+ * Longest string value: with the longest key, " = " and quotes, the line
+ * config_print writes for it still fits inih's 199 characters.
+ */
+#define CONFIG_MAX_VALUE	180
 /* Longest line config_print writes for a key that may repeat. */
 #define CONFIG_PRINT_WIDTH	76
 

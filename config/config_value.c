@@ -889,6 +889,11 @@ config_value_set(const struct config_key *key, void *base, const char *text,
 
 	switch (key->type) {
 	case CONFIG_STRING:
+		if (strlen(text) > CONFIG_MAX_VALUE) {
+			xasprintf(cause, "longer than %d characters",
+			    CONFIG_MAX_VALUE);
+			return (-1);
+		}
 		if (key->check != NULL && key->check(text, cause) != 0)
 			return (-1);
 		free(*FIELD(key, base, char *));

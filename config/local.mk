@@ -21,3 +21,10 @@ EXTRA_DIST += contrib/gatewayd.conf.example
 .PHONY: update-example
 update-example: config/gatewayd-conf-example
 	./config/gatewayd-conf-example >$(srcdir)/contrib/gatewayd.conf.example
+
+FUZZERS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
+tests_fuzz_fuzz_config_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+EXTRA_DIST += tests/fuzz/corpus/config
+

@@ -833,6 +833,41 @@ test_config_load_reads_lines_as_inih_cannot(void **state)
 	free(text);
 }
 
+/*
+ * A key is one word, and string values stay short enough that what
+ * config_print writes for them fits a line inih can read.
+ */
+static void
+test_config_load_bounds_keys_and_values(void **state)
+{
+	char			 value[182], *text, *out;
+	struct config_errors	 errs = { NULL, 0 };
+	struct gw_config	*conf;
+	static const char *const want[] = {
+		"t.conf:5: \"listen 127.0.0.1:1\" is not key = value",
+		"t.conf:6: forward \"db\": remote_host: longer than 180 "
+		"characters",
+		NULL
+	};
+
+	memset(value, 'h', sizeof value - 1);
+	value[sizeof value - 1] = '\0';
+	xasprintf(&text, FWD_DB "listen 127.0.0.1:1\nremote_host=%s\n", value);
+	load_fails(text, want);
+	free(text);
+
+	/* 180 characters load, and print to a line that loads again. */
+	value[180] = '\0';
+	xasprintf(&text, FWD_DB "remote_host=\"%s\"\n", value);
+	assert_non_null(conf = load(text, &errs));
+	out = print(conf);
+	config_free(conf);
+	assert_non_null(conf = load(out, &errs));
+	config_free(conf);
+	free(out);
+	free(text);
+}
+
 static void
 test_config_load_rejects_files_that_are_not_configs(void **state)
 {
@@ -1167,6 +1202,7 @@ main(void)
 		cmocka_unit_test(test_config_load_collects_every_error),
 		cmocka_unit_test(test_config_load_checks_across_keys),
 		cmocka_unit_test(test_config_load_reads_lines_as_inih_cannot),
+		cmocka_unit_test(test_config_load_bounds_keys_and_values),
 		cmocka_unit_test(
 		    test_config_load_rejects_files_that_are_not_configs),
 		cmocka_unit_test(test_config_load_stops_after_many_errors),
