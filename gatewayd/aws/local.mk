@@ -27,12 +27,7 @@ tests_unit_test_profile_LDADD = $(TEST_LIBS)
 # In-process fake servers the AWS client's tests share.
 check_LIBRARIES += tests/unit/libfakesrv.a
 tests_unit_libfakesrv_a_SOURCES = tests/unit/fakesrv.c tests/unit/fakesrv.h
-# TEMPORARY: stand-ins for the signer and the endpoint resolver until
-# they land in main; linked last so the real ones win.
-check_LIBRARIES += tests/unit/libcontractstubs.a
-tests_unit_libcontractstubs_a_SOURCES = tests/unit/contract_stubs.c
-FAKESRV_LIBS = tests/unit/libfakesrv.a $(TEST_LIBS) \
-	tests/unit/libcontractstubs.a
+FAKESRV_LIBS = tests/unit/libfakesrv.a $(TEST_LIBS)
 
 UNIT_TESTS += tests/unit/test_http
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
