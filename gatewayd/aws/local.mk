@@ -37,6 +37,10 @@ UNIT_TESTS += tests/unit/test_aws_time
 tests_unit_test_aws_time_SOURCES = tests/unit/test_aws_time.c
 tests_unit_test_aws_time_LDADD = $(TEST_LIBS)
 
+UNIT_TESTS += tests/unit/test_aws
+tests_unit_test_aws_SOURCES = tests/unit/test_aws.c
+tests_unit_test_aws_LDADD = $(FAKESRV_LIBS)
+
 UNIT_TESTS += tests/unit/test_retry
 tests_unit_test_retry_SOURCES = tests/unit/test_retry.c
 tests_unit_test_retry_LDADD = $(FAKESRV_LIBS)

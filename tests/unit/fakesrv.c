@@ -26,6 +26,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "aws_sigv4.h"
 #include "fakesrv.h"
 #include "util.h"
 
@@ -366,4 +367,42 @@ test_aws_env_cleanup(void)
 
 	if (home != NULL && strncmp(home, "/tmp/gw-test-home.", 18) == 0)
 		nftw(home, test_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct aws_creds	 fakesrv_creds;
+
+static const struct aws_creds *
+fakesrv_lookup(const char *akid, void *arg)
+{
+	if (fakesrv_creds.access_key_id == NULL ||
+	    strcmp(akid, fakesrv_creds.access_key_id) != 0)
+		return (NULL);
+	return (&fakesrv_creds);
+}
+
+const char *
+fakesrv_verify(struct evhttp_request *req, const struct fakesrv_seen *seen,
+    const char *akid, const char *secret)
+{
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	struct evkeyval		*kv;
+	struct aws_header	 h[64];
+	size_t			 n = 0;
+	const char		*code = NULL;
+	char			*cause = NULL;
+
+	TAILQ_FOREACH(kv, in, next) {
+		if (n < 64) {
+			h[n].name = kv->key;
+			h[n++].value = kv->value;
+		}
+	}
+	fakesrv_creds.access_key_id = (char *)akid;
+	fakesrv_creds.secret_access_key = (char *)secret;
+	if (aws_sigv4_verify(seen->method, seen->uri, h, n, seen->body,
+	    strlen(seen->body), "http", fakesrv_lookup, NULL,
+	    (time_t)(clock_wall_ms() / 1000), &code, &cause) == 0)
+		code = NULL;
+	free(cause);
+	return (code);
 }

@@ -42,6 +42,13 @@ const struct fakesrv_seen *fakesrv_get(struct fakesrv *, size_t);
 size_t		 fakesrv_count_match(struct fakesrv *, const char *prefix,
 		    const char *target);
 
+/*
+ * Check the request's SigV4 signature against the one key pair tests use
+ * (akid, secret). Return NULL if valid, else the AWS error code.
+ */
+const char *fakesrv_verify(struct evhttp_request *,
+	    const struct fakesrv_seen *, const char *akid, const char *secret);
+
 /* Answer: status, body, and extra headers as "Name: value" strings. */
 void	 fakesrv_reply(struct evhttp_request *, int status, const char *body,
 	    ...);	/* NULL-terminated header strings */
