@@ -912,7 +912,9 @@ aws_call_fix_skew(struct aws_call *call, const char *date)
 	    (t = curl_getdate(date, NULL)) == -1)
 		return (0);
 	offset = (int64_t)t * 1000 - (int64_t)clock_wall_ms();
-	if (offset < AWS_RETRY_SKEW_MS && offset > -AWS_RETRY_SKEW_MS)
+	/* Already signing with (about) that offset: the skew is not it. */
+	if (offset - call->client->skew_ms < AWS_RETRY_SKEW_MS &&
+	    offset - call->client->skew_ms > -AWS_RETRY_SKEW_MS)
 		return (0);
 	call->skew_fixed = 1;
 	call->client->skew_ms = offset;

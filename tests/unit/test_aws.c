@@ -364,9 +364,10 @@ test_aws_clock_skew_is_learnt(void **state)
 	assert_true(aws_client_skew(e->client) > 590000);
 	assert_true(aws_client_skew(e->client) < 610000);
 	result_clear(&res);
-	/* a skew error with the clock right is final */
+	/* the same error once the skew is known: final, no retry */
 	call(e, "DescribeInstanceInformation", &steps[0], 1, &res);
 	assert_false(res.ok);
+	assert_int_equal(res.attempts, 1);
 	result_clear(&res);
 }
 
