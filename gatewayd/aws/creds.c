@@ -178,12 +178,20 @@ aws_creds_now(void)
 	return ((int64_t)(clock_wall_ms() / 1000));
 }
 
-/* Still fine to sign with? */
+/*
+ * Still fine to sign with? Not within AWS_CREDS_MIN_LIFE of expiry, or a
+ * quarter of the lifetime for credentials that live less than that.
+ */
 static int
-aws_creds_usable(const struct aws_creds *c, int64_t now)
+aws_creds_usable(const struct aws_creds *c, int64_t fetched, int64_t now)
 {
-	return (c->expiration == 0 ||
-	    c->expiration - now > AWS_CREDS_MIN_LIFE);
+	int64_t	margin = AWS_CREDS_MIN_LIFE;
+
+	if (c->expiration == 0)
+		return (1);
+	if ((c->expiration - fetched) / 4 < margin)
+		margin = (c->expiration - fetched) / 4;
+	return (c->expiration - now > margin);
 }
 
 /* Read a small file (a token), trimmed. NULL and *cause on failure. */
@@ -340,17 +348,19 @@ static void
 aws_creds_fetch_fail(struct aws_creds_fetch *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+static void	aws_creds_fetch_later(struct aws_creds_fetch *, unsigned);
+
+/* Fail from the loop: never inside aws_creds_fetch_start(). */
 static void
 aws_creds_fetch_fail(struct aws_creds_fetch *f, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
 
+	free(f->error);
 	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
+	xvasprintf(&f->error, fmt, ap);
 	va_end(ap);
-	aws_creds_fetch_done(f, NULL, msg);
-	free(msg);
+	aws_creds_fetch_later(f, 0);
 }
 
 /* Deliver f->got or f->error from the loop (sources that need no I/O). */
@@ -370,9 +380,10 @@ aws_creds_fetch_later(struct aws_creds_fetch *f, unsigned ms)
 {
 	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	if (f->ev == NULL)
-		f->ev = evtimer_new(aws_client_base(f->p->client),
-		    aws_creds_fetch_later_cb, f);
+	if (f->ev != NULL)
+		event_free(f->ev);
+	f->ev = evtimer_new(aws_client_base(f->p->client),
+	    aws_creds_fetch_later_cb, f);
 	evtimer_add(f->ev, &tv);
 }
 
@@ -851,7 +862,7 @@ aws_creds_fetched_cb(void *arg, const struct aws_creds *c, const char *error)
 		aws_creds_deliver(p, NULL);
 		return;
 	}
-	if (p->have && aws_creds_usable(&p->cur, now)) {
+	if (p->have && aws_creds_usable(&p->cur, p->fetched, now)) {
 		/* Static stability: keep what works, try again later. */
 		aws_time_format(p->cur.expiration, when, sizeof when);
 		next = (int64_t)util_random_range(AWS_CREDS_RETRY_MIN,
@@ -895,7 +906,8 @@ aws_creds_cached_cb(evutil_socket_t fd, short what, void *arg)
 	struct aws_creds_provider	*p = w->p;
 	struct aws_creds		 snap;
 
-	if (!p->have || !aws_creds_usable(&p->cur, aws_creds_now())) {
+	if (!p->have || !aws_creds_usable(&p->cur, p->fetched,
+	    aws_creds_now())) {
 		/* Went stale meanwhile: wait for a fetch like the rest. */
 		event_free(w->ev);
 		w->ev = NULL;
@@ -921,7 +933,8 @@ aws_creds_get(struct aws_creds_provider *p, int force, aws_creds_cb cb,
 	w->p = p;
 	w->cb = cb;
 	w->arg = arg;
-	if (!force && p->have && aws_creds_usable(&p->cur, aws_creds_now())) {
+	if (!force && p->have && aws_creds_usable(&p->cur, p->fetched,
+	    aws_creds_now())) {
 		w->ev = evtimer_new(aws_client_base(p->client),
 		    aws_creds_cached_cb, w);
 		evtimer_add(w->ev, &tv);

@@ -41,6 +41,10 @@ UNIT_TESTS += tests/unit/test_aws
 tests_unit_test_aws_SOURCES = tests/unit/test_aws.c
 tests_unit_test_aws_LDADD = $(FAKESRV_LIBS)
 
+UNIT_TESTS += tests/unit/test_creds
+tests_unit_test_creds_SOURCES = tests/unit/test_creds.c
+tests_unit_test_creds_LDADD = $(FAKESRV_LIBS)
+
 UNIT_TESTS += tests/unit/test_retry
 tests_unit_test_retry_SOURCES = tests/unit/test_retry.c
 tests_unit_test_retry_LDADD = $(FAKESRV_LIBS)
