@@ -35,6 +35,10 @@ struct aws_chain {
 
 static int	aws_chain_profile(struct aws_chain *, const char *, int,
 		    struct aws_chain_source **);
+static void	aws_chain_skip(struct aws_chain *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static int	aws_chain_fail(struct aws_chain *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 static void
 aws_chain_skip(struct aws_chain *ch, const char *fmt, ...)
