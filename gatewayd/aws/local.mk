@@ -53,6 +53,10 @@ UNIT_TESTS += tests/unit/test_process
 tests_unit_test_process_SOURCES = tests/unit/test_process.c
 tests_unit_test_process_LDADD = $(FAKESRV_LIBS)
 
+UNIT_TESTS += tests/unit/test_ssm
+tests_unit_test_ssm_SOURCES = tests/unit/test_ssm.c
+tests_unit_test_ssm_LDADD = $(FAKESRV_LIBS)
+
 UNIT_TESTS += tests/unit/test_sts_xml
 tests_unit_test_sts_xml_SOURCES = tests/unit/test_sts_xml.c
 tests_unit_test_sts_xml_LDADD = $(TEST_LIBS)
@@ -72,6 +76,12 @@ tests_fuzz_fuzz_sts_xml_SOURCES = tests/fuzz/fuzz_sts_xml.c
 tests_fuzz_fuzz_sts_xml_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_sts_xml_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 
+FUZZERS += tests/fuzz/fuzz_ssm_json
+tests_fuzz_fuzz_ssm_json_SOURCES = tests/fuzz/fuzz_ssm_json.c
+tests_fuzz_fuzz_ssm_json_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_ssm_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+
 EXTRA_DIST += tests/fuzz/corpus/aws_error tests/fuzz/corpus/profile \
+	tests/fuzz/corpus/ssm_json \
 	tests/fuzz/corpus/sts_xml \
 	tests/aws
