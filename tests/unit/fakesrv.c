@@ -21,7 +21,15 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -49,6 +57,7 @@ struct fakesrv {
 	void				*arg;
 	struct fakesrv_seen		*seen;
 	size_t				 nseen;
+	SSL_CTX				*ssl;
 	TAILQ_HEAD(, fakesrv_later)	 later;
 };
 
@@ -156,6 +165,8 @@ fakesrv_free(struct fakesrv *srv)
 	while (!TAILQ_EMPTY(&srv->later))
 		fakesrv_later_free(TAILQ_FIRST(&srv->later));
 	evhttp_free(srv->http);
+	if (srv->ssl != NULL)
+		SSL_CTX_free(srv->ssl);
 	for (i = 0; i < srv->nseen; i++) {
 		free(srv->seen[i].method);
 		free(srv->seen[i].uri);
@@ -405,4 +416,71 @@ fakesrv_verify(struct evhttp_request *req, const struct fakesrv_seen *seen,
 		code = NULL;
 	free(cause);
 	return (code);
+}
+
+/* A self-signed certificate for 127.0.0.1, written to ca_path. */
+static SSL_CTX *
+fakesrv_tls_ctx(const char *ca_path)
+{
+	EVP_PKEY	*key;
+	X509		*x;
+	X509_NAME	*name;
+	X509_EXTENSION	*ext;
+	X509V3_CTX	 v3;
+	SSL_CTX		*ctx;
+	FILE		*f;
+
+	if ((key = EVP_EC_gen("P-256")) == NULL || (x = X509_new()) == NULL)
+		abort();
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), (long)getpid());
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, key);
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"127.0.0.1", -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
+	    "IP:127.0.0.1");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+	    "critical,CA:TRUE");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	if (X509_sign(x, key, EVP_sha256()) == 0)
+		abort();
+	if ((f = fopen(ca_path, "w")) == NULL)
+		abort();
+	PEM_write_X509(f, x);
+	fclose(f);
+	ctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX_use_certificate(ctx, x);
+	SSL_CTX_use_PrivateKey(ctx, key);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return (ctx);
+}
+
+static struct bufferevent *
+fakesrv_bevcb(struct event_base *base, void *arg)
+{
+	return (bufferevent_openssl_socket_new(base, -1, SSL_new(arg),
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE));
+}
+
+struct fakesrv *
+fakesrv_new_tls(struct event_base *base, fakesrv_cb cb, void *arg,
+    const char *ca_path)
+{
+	struct fakesrv	*srv;
+
+	srv = fakesrv_new(base, cb, arg);
+	srv->ssl = fakesrv_tls_ctx(ca_path);
+	evhttp_set_bevcb(srv->http, fakesrv_bevcb, srv->ssl);
+	snprintf(srv->url, sizeof srv->url, "https://127.0.0.1:%u",
+	    srv->port);
+	return (srv);
 }

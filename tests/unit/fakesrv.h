@@ -31,6 +31,13 @@ typedef void (*fakesrv_cb)(struct fakesrv *, struct evhttp_request *,
 	    const struct fakesrv_seen *, void *arg);
 
 struct fakesrv	*fakesrv_new(struct event_base *, fakesrv_cb, void *arg);
+/*
+ * The same over TLS with a fresh self-signed certificate for 127.0.0.1;
+ * its PEM is written to ca_path, for use as a CA bundle. The URL is
+ * "https://127.0.0.1:PORT".
+ */
+struct fakesrv	*fakesrv_new_tls(struct event_base *, fakesrv_cb, void *arg,
+		    const char *ca_path);
 void		 fakesrv_free(struct fakesrv *);
 /* "http://127.0.0.1:PORT" */
 const char	*fakesrv_url(struct fakesrv *);

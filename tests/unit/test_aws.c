@@ -448,6 +448,54 @@ test_aws_budget_bounds_concurrent_calls(void **state)
 	free(m);
 }
 
+static void
+test_aws_ca_bundle_from_environment_and_profile(void **state)
+{
+	struct env	*e = *state;
+	struct fakesrv	*tls;
+	struct aws_client *client;
+	struct aws_ctx	*ctx;
+	struct result	 res;
+	char		 ca[512], cfg[1024], *cause = NULL;
+	int		 round;
+
+	snprintf(ca, sizeof ca, "%s/ca.pem", getenv("HOME"));
+	tls = fakesrv_new_tls(e->base, serve, e, ca);
+	e->steps = &ok;
+	e->nsteps = 1;
+	e->first = 0;
+	for (round = 0; round < 3; round++) {
+		unsetenv("AWS_CA_BUNDLE");
+		unsetenv("AWS_CONFIG_FILE");
+		if (round == 0)
+			setenv("AWS_CA_BUNDLE", ca, 1);
+		else if (round == 1) {
+			snprintf(cfg, sizeof cfg, "[default]\nca_bundle = %s\n",
+			    ca);
+			setenv("AWS_CONFIG_FILE", test_write_file(getenv("HOME"),
+			    "config", cfg), 1);
+		}
+		client = aws_client_new(e->base, NULL, &cause);
+		ctx = aws_ctx_new(client, NULL, NULL, fakesrv_url(tls), &cause);
+		memset(&res, 0, sizeof res);
+		aws_call_json(ctx, "ssm", "AmazonSSM", "GetConnectionStatus",
+		    strdup("{}"), 0, NULL, result_cb, &res);
+		assert_int_equal(run_until(e->base, is_done, &res, 20000), 0);
+		if (round < 2)
+			assert_true(res.ok);
+		else {
+			/* no bundle: the system store refuses it, no retry */
+			assert_false(res.ok);
+			assert_true(res.transport);
+			assert_int_equal(res.attempts, 1);
+		}
+		result_clear(&res);
+		aws_client_free(client);
+	}
+	assert_int_equal(fakesrv_count(tls), 2);
+	fakesrv_free(tls);
+}
+
 int
 main(void)
 {
@@ -463,6 +511,7 @@ main(void)
 		T(test_aws_clock_skew_is_learnt),
 		T(test_aws_cancel_never_calls_back),
 		T(test_aws_budget_bounds_concurrent_calls),
+		T(test_aws_ca_bundle_from_environment_and_profile),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -369,6 +369,46 @@ test_http_proxy_rules(void **state)
 }
 
 static void
+test_http_tls_is_verified(void **state)
+{
+	struct env		*e = *state;
+	struct fakesrv		*tls;
+	struct aws_http		*trusting;
+	struct aws_http_request	 r;
+	struct result		 res = { 0 };
+	char			 ca[512], url[128];
+
+	snprintf(ca, sizeof ca, "%s/ca.pem", getenv("HOME"));
+	tls = fakesrv_new_tls(e->base, serve, NULL, ca);
+	snprintf(url, sizeof url, "%s/hello", fakesrv_url(tls));
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.url = url;
+	/* the system store does not know this certificate */
+	aws_http_start(e->http, &r, result_cb, &res);
+	assert_int_equal(run_until(e->base, is_done, &res, 10000), 0);
+	assert_int_equal(res.error, AWS_HTTP_ERR_TLS_VERIFY);
+	assert_int_equal(fakesrv_count(tls), 0);
+	result_clear(&res);
+	/* with it as the CA bundle the request goes through */
+	trusting = aws_http_new(e->base, ca);
+	aws_http_start(trusting, &r, result_cb, &res);
+	assert_int_equal(run_until(e->base, is_done, &res, 10000), 0);
+	assert_int_equal(res.error, AWS_HTTP_OK);
+	assert_string_equal(res.body, "hello");
+	result_clear(&res);
+	/* a bundle that is not a certificate file fails closed */
+	aws_http_free(trusting);
+	trusting = aws_http_new(e->base, "/nonexistent/ca.pem");
+	aws_http_start(trusting, &r, result_cb, &res);
+	assert_int_equal(run_until(e->base, is_done, &res, 10000), 0);
+	assert_int_not_equal(res.error, AWS_HTTP_OK);
+	result_clear(&res);
+	aws_http_free(trusting);
+	fakesrv_free(tls);
+}
+
+static void
 test_http_local_hosts(void **state)
 {
 	static const struct {
@@ -408,6 +448,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_http_connection_is_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_proxy_rules,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_tls_is_verified,
 		    setup, teardown),
 		cmocka_unit_test(test_http_local_hosts),
 	};
