@@ -6,15 +6,18 @@ libgatewayd_a_SOURCES += \
 	%reldir%/json.c %reldir%/ssm_json.h \
 	%reldir%/msg.c %reldir%/ssm_msg.h \
 	%reldir%/handshake.c %reldir%/ssm_handshake.h \
+	%reldir%/smux.c %reldir%/ssm_smux.h \
 	%reldir%/version.c %reldir%/ssm_version.h
 
 UNIT_TESTS += tests/unit/test_ssm_msg tests/unit/test_ssm_handshake \
-	tests/unit/test_ssm_version
+	tests/unit/test_smux tests/unit/test_ssm_version
 SSM_TESTVEC = tests/unit/testvec.c tests/unit/testvec.h
 tests_unit_test_ssm_msg_SOURCES = tests/unit/test_ssm_msg.c $(SSM_TESTVEC)
 tests_unit_test_ssm_msg_LDADD = $(TEST_LIBS)
 tests_unit_test_ssm_handshake_SOURCES = tests/unit/test_ssm_handshake.c \
 	$(SSM_TESTVEC)
 tests_unit_test_ssm_handshake_LDADD = $(TEST_LIBS)
+tests_unit_test_smux_SOURCES = tests/unit/test_smux.c $(SSM_TESTVEC)
+tests_unit_test_smux_LDADD = $(TEST_LIBS)
 tests_unit_test_ssm_version_SOURCES = tests/unit/test_ssm_version.c
 tests_unit_test_ssm_version_LDADD = $(TEST_LIBS)
