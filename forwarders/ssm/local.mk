@@ -21,3 +21,20 @@ tests_unit_test_smux_SOURCES = tests/unit/test_smux.c $(SSM_TESTVEC)
 tests_unit_test_smux_LDADD = $(TEST_LIBS)
 tests_unit_test_ssm_version_SOURCES = tests/unit/test_ssm_version.c
 tests_unit_test_ssm_version_LDADD = $(TEST_LIBS)
+
+# Fuzz harnesses; corpora in tests/fuzz/corpus/{ssm_msg,handshake,smux}
+# (made from the shared vectors by tests/fuzz/mkcorpus_ssm.py).
+FUZZERS += tests/fuzz/fuzz_ssm_msg tests/fuzz/fuzz_handshake \
+	tests/fuzz/fuzz_smux
+tests_fuzz_fuzz_ssm_msg_SOURCES = tests/fuzz/fuzz_ssm_msg.c
+tests_fuzz_fuzz_ssm_msg_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_ssm_msg_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_handshake_SOURCES = tests/fuzz/fuzz_handshake.c
+tests_fuzz_fuzz_handshake_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_handshake_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_smux_SOURCES = tests/fuzz/fuzz_smux.c
+tests_fuzz_fuzz_smux_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_smux_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+EXTRA_DIST += tests/fuzz/mkcorpus_ssm.py tests/fuzz/corpus/ssm_msg \
+	tests/fuzz/corpus/handshake tests/fuzz/corpus/smux
+
