@@ -38,3 +38,12 @@ tests_fuzz_fuzz_smux_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 EXTRA_DIST += tests/fuzz/mkcorpus_ssm.py tests/fuzz/corpus/ssm_msg \
 	tests/fuzz/corpus/handshake tests/fuzz/corpus/smux
 
+# The independent check: the npm ssm-session decoder reads what our encoder
+# writes (node and npm needed; npm ci fetches the pinned package).
+check_PROGRAMS += tests/js/ssm_msg_samples
+tests_js_ssm_msg_samples_SOURCES = tests/js/ssm_msg_samples.c
+tests_js_ssm_msg_samples_LDADD = $(GW_LIBS)
+INTEGRATION_TESTS += tests/js/t_ssm_session.sh
+EXTRA_DIST += tests/js/package.json tests/js/package-lock.json \
+	tests/js/check-ssm-session.js
+CLEANFILES += tests/js/npm-ci.log
