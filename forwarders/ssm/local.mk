@@ -11,7 +11,8 @@ libgatewayd_a_SOURCES += \
 
 UNIT_TESTS += tests/unit/test_ssm_msg tests/unit/test_ssm_handshake \
 	tests/unit/test_smux tests/unit/test_ssm_version
-SSM_TESTVEC = tests/unit/testvec.c tests/unit/testvec.h
+SSM_TESTVEC = tests/unit/testvec.c tests/unit/testvec.h \
+	tests/unit/testdata.c tests/unit/testdata.h
 tests_unit_test_ssm_msg_SOURCES = tests/unit/test_ssm_msg.c $(SSM_TESTVEC)
 tests_unit_test_ssm_msg_LDADD = $(TEST_LIBS)
 tests_unit_test_ssm_handshake_SOURCES = tests/unit/test_ssm_handshake.c \

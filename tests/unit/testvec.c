@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
 
+#include "testdata.h"
 #include "testvec.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -22,35 +22,11 @@
 cJSON *
 testvec_load(const char *rel)
 {
-	const char	*dir, *top;
-	char		*path = NULL, *text;
-	FILE		*f;
-	long		 len;
-	cJSON		*root;
+	cJSON	*root;
 
-	if ((dir = getenv("SHARED_DIR")) != NULL && *dir != '\0')
-		xasprintf(&path, "%s/testdata/%s", dir, rel);
-	else if ((top = getenv("top_srcdir")) != NULL && *top != '\0')
-		xasprintf(&path, "%s/../shared/testdata/%s", top, rel);
-	else {
-		fail_msg("neither SHARED_DIR nor top_srcdir is set: cannot "
-		    "find testdata/%s", rel);
-		return (NULL);
-	}
-	if ((f = fopen(path, "rb")) == NULL)
-		fail_msg("%s: cannot open", path);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	text = xmalloc((size_t)len + 1);
-	if (fread(text, 1, (size_t)len, f) != (size_t)len)
-		fail_msg("%s: short read", path);
-	fclose(f);
-	text[len] = '\0';
-	if ((root = cJSON_Parse(text)) == NULL)
-		fail_msg("%s: not JSON", path);
-	free(text);
-	free(path);
+	if ((root = testdata_json(rel)) == NULL)
+		fail_msg("testdata/%s under %s: cannot load", rel,
+		    testdata_dir());
 	return (root);
 }
 

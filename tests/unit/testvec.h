@@ -12,7 +12,7 @@
 struct cJSON;
 struct evbuffer;
 
-/* Parse SHARED_DIR/testdata/<rel> as JSON; fail the test if it cannot. */
+/* Parse testdata/<rel> as JSON; fail the test if it cannot. */
 struct cJSON	*testvec_load(const char *rel);
 /* Member name of obj, which must exist; fail the test if it does not. */
 struct cJSON	*testvec_get(const struct cJSON *obj, const char *name);
