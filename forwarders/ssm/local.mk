@@ -48,3 +48,10 @@ INTEGRATION_TESTS += tests/js/t_ssm_session.sh
 EXTRA_DIST += tests/js/package.json tests/js/package-lock.json \
 	tests/js/check-ssm-session.js
 CLEANFILES += tests/js/npm-ci.log
+# What the check installed into a separate build tree (never the sources).
+clean-local: clean-local-ssm-js
+clean-local-ssm-js:
+	test "$(abs_builddir)" = "$(abs_srcdir)" || rm -rf \
+	    tests/js/node_modules tests/js/package.json \
+	    tests/js/package-lock.json
+.PHONY: clean-local-ssm-js

@@ -25,8 +25,12 @@ else
 	mkdir -p "$work" || fail "cannot make $work"
 	if [ ! -d "$work/node_modules/ssm-session" ] ||
 	    ! cmp -s "$src/package-lock.json" "$work/package-lock.json"; then
-		cp "$src/package.json" "$src/package-lock.json" "$work/" ||
-		    fail "cannot copy package.json to $work"
+		# In a build in the source tree, work is src: nothing to copy.
+		if [ "$(cd "$src" && pwd -P)" != "$(cd "$work" && pwd -P)" ]
+		then
+			cp "$src/package.json" "$src/package-lock.json" \
+			    "$work/" || fail "cannot copy package.json to $work"
+		fi
 		(cd "$work" && npm ci --no-audit --no-fund --ignore-scripts) \
 		    >"$work/npm-ci.log" 2>&1 || {
 			cat "$work/npm-ci.log"
