@@ -20,7 +20,6 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
-#include "autoconf.h"
 #include "aws_http.h"
 #include "log.h"
 #include "xmalloc.h"

@@ -6,8 +6,6 @@
  * polled with WNOHANG so the loop never waits.
  */
 
-#include "autoconf.h"
-
 #include <sys/types.h>
 #include <sys/wait.h>
 

@@ -5,8 +5,6 @@
  * CLI never reads half of it.
  */
 
-#include "autoconf.h"
-
 #include <sys/types.h>
 #include <sys/stat.h>
 

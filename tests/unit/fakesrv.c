@@ -4,8 +4,6 @@
  * replies that can come late or never.
  */
 
-#include "autoconf.h"
-
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
