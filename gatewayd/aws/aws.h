@@ -55,7 +55,11 @@ struct aws_client *aws_client_new(struct event_base *,
 	    const struct aws_options *, char **cause);
 /* Cancel every call (no callbacks) and free everything. */
 void	 aws_client_free(struct aws_client *);
-/* Re-read the shared files and forget cached credentials (SIGHUP). */
+/*
+ * Re-read the shared files and the proxy variables (SIGHUP). Providers
+ * already made keep the source they resolved (and their cached
+ * credentials); contexts and providers made afterwards see the new files.
+ */
 int	 aws_client_reload(struct aws_client *, char **cause);
 struct event_base *aws_client_base(struct aws_client *);
 struct aws_http *aws_client_http(struct aws_client *);
