@@ -387,6 +387,25 @@ aws_creds_fetch_later(struct aws_creds_fetch *f, unsigned ms)
 	evtimer_add(f->ev, &tv);
 }
 
+/* Finish the fetch with a JSON credentials document, or its fault. */
+static void
+aws_creds_fetch_json(struct aws_creds_fetch *f,
+    const struct aws_creds_shape *shape, const char *body, size_t len,
+    const char *provider, const char *prefix)
+{
+	struct aws_creds	 c;
+	char			*cause = NULL;
+
+	if (aws_creds_parse_json(shape, body, len, provider, &c,
+	    &cause) != 0) {
+		aws_creds_fetch_fail(f, "%s%s", prefix, cause);
+		free(cause);
+		return;
+	}
+	aws_creds_fetch_done(f, &c, NULL);
+	aws_creds_clear(&c);
+}
+
 static void
 aws_creds_fetch_env(struct aws_creds_fetch *f)
 {
@@ -510,8 +529,7 @@ aws_creds_process_cb(const char *out, size_t len, const char *error,
 		"credential_process", "SessionToken", 0, 0, 1, 0
 	};
 	struct aws_creds_fetch	*f = arg;
-	struct aws_creds	 c;
-	char			*cause = NULL;
+	char			*prefix;
 
 	f->proc = NULL;
 	if (out == NULL) {
@@ -519,15 +537,9 @@ aws_creds_process_cb(const char *out, size_t len, const char *error,
 		    f->src->profile, error);
 		return;
 	}
-	if (aws_creds_parse_json(&shape, out, len, "process", &c,
-	    &cause) != 0) {
-		aws_creds_fetch_fail(f, "profile %s: %s", f->src->profile,
-		    cause);
-		free(cause);
-		return;
-	}
-	aws_creds_fetch_done(f, &c, NULL);
-	aws_creds_clear(&c);
+	xasprintf(&prefix, "profile %s: ", f->src->profile);
+	aws_creds_fetch_json(f, &shape, out, len, "process", prefix);
+	free(prefix);
 }
 
 static void
@@ -559,11 +571,9 @@ aws_creds_container_cb(const struct aws_http_response *hr, void *arg)
 		"container credentials", "Token", 1, 1, 0, 0
 	};
 	struct aws_creds_fetch	*f = arg;
-	struct aws_creds	 c;
 	struct aws_error	 err;
 	struct timeval		 tv = { AWS_CONTAINER_SLEEP / 1000,
 	    (AWS_CONTAINER_SLEEP % 1000) * 1000 };
-	char			*cause = NULL;
 
 	f->hreq = NULL;
 	if (hr->error != AWS_HTTP_OK || hr->status >= 500) {
@@ -588,14 +598,8 @@ aws_creds_container_cb(const struct aws_http_response *hr, void *arg)
 		aws_error_clear(&err);
 		return;
 	}
-	if (aws_creds_parse_json(&shape, hr->body, hr->body_len, "container",
-	    &c, &cause) != 0) {
-		aws_creds_fetch_fail(f, "%s", cause);
-		free(cause);
-		return;
-	}
-	aws_creds_fetch_done(f, &c, NULL);
-	aws_creds_clear(&c);
+	aws_creds_fetch_json(f, &shape, hr->body, hr->body_len, "container",
+	    "");
 }
 
 static void
@@ -656,22 +660,13 @@ aws_creds_imds_creds_cb(const char *body, size_t len, const char *error,
 		"instance metadata credentials", "Token", 1, 1, 0, 1
 	};
 	struct aws_creds_fetch	*f = arg;
-	struct aws_creds	 c;
-	char			*cause = NULL;
 
 	f->imds = NULL;
 	if (body == NULL) {
 		aws_creds_fetch_fail(f, "%s", error);
 		return;
 	}
-	if (aws_creds_parse_json(&shape, body, len, "instance-metadata", &c,
-	    &cause) != 0) {
-		aws_creds_fetch_fail(f, "%s", cause);
-		free(cause);
-		return;
-	}
-	aws_creds_fetch_done(f, &c, NULL);
-	aws_creds_clear(&c);
+	aws_creds_fetch_json(f, &shape, body, len, "instance-metadata", "");
 }
 
 static void
