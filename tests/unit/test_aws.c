@@ -43,6 +43,7 @@ struct env {
 	const struct step	*steps;
 	size_t			 nsteps;
 	size_t			 first;		/* index of the script's start */
+	int			 throttle_once;	/* a third of bodies, once */
 	unsigned		 bad_sigs;
 };
 
@@ -55,6 +56,10 @@ struct result {
 	unsigned attempts;
 };
 
+static const struct step throttle = { 400,
+    "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}" };
+static const struct step ok = { 200, "{}" };
+
 static void
 serve(struct fakesrv *srv, struct evhttp_request *req,
     const struct fakesrv_seen *seen, void *arg)
@@ -65,6 +70,17 @@ serve(struct fakesrv *srv, struct evhttp_request *req,
 
 	if (fakesrv_verify(req, seen, AKID, SECRET) != NULL)
 		e->bad_sigs++;
+	if (e->throttle_once) {
+		size_t	j, before = 0;
+
+		for (j = 0; j + 1 < fakesrv_count(srv); j++)
+			before += strcmp(fakesrv_get(srv, j)->body,
+			    seen->body) == 0;
+		s = (before == 0 && atoi(seen->body + 5) % 3 == 2) ?
+		    &throttle : &ok;
+		fakesrv_reply(req, s->status, s->body, NULL);
+		return;
+	}
 	s = &e->steps[i < e->nsteps ? i : e->nsteps - 1];
 	if (s->hang)
 		fakesrv_hang(srv, req);
@@ -156,10 +172,6 @@ call(struct env *e, const char *op, const struct step *steps, size_t n,
 	assert_int_equal(run_until(e->base, is_done, res, 20000), 0);
 	assert_int_equal(res->done, 1);
 }
-
-static const struct step throttle = { 400,
-    "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}" };
-static const struct step ok = { 200, "{}" };
 
 static void
 test_aws_retries_throttling_then_succeeds(void **state)
@@ -419,31 +431,41 @@ test_aws_budget_bounds_concurrent_calls(void **state)
 	char			*cause = NULL;
 	const unsigned		 rate = 20, burst = 5;
 	uint64_t		 t0, t;
-	unsigned		 i;
+	unsigned		 i, attempts = 0;
+	char			 body[32];
 
+	/* 50 forwards start at once; the service throttles a third */
 	memset(&o, 0, sizeof o);
 	o.api_rate = rate;
 	o.api_burst = burst;
+	o.backoff_base = 50;
 	client = aws_client_new(e->base, &o, &cause);
 	ctx = aws_ctx_new(client, NULL, NULL, fakesrv_url(e->srv), &cause);
-	e->steps = &ok;
-	e->nsteps = 1;
-	m->n = 30;
+	e->throttle_once = 1;
+	m->n = 50;
 	t0 = clock_now_ms();
-	for (i = 0; i < m->n; i++)
-		aws_call_json(ctx, "ssm", "AmazonSSM", "StartSession",
-		    strdup("{}"), AWS_CALL_NOT_IDEMPOTENT, NULL, result_cb,
-		    &m->res[i]);
-	assert_int_equal(run_until(e->base, many_done, m, 30000), 0);
-	assert_int_equal(fakesrv_count(e->srv), m->n);
-	/* the k-th call to arrive arrived no sooner than the bucket allows */
 	for (i = 0; i < m->n; i++) {
+		snprintf(body, sizeof body, "{\"n\":%u}", i);
+		aws_call_json(ctx, "ssm", "AmazonSSM", "StartSession",
+		    strdup(body), AWS_CALL_NOT_IDEMPOTENT, NULL, result_cb,
+		    &m->res[i]);
+	}
+	assert_int_equal(run_until(e->base, many_done, m, 60000), 0);
+	for (i = 0; i < m->n; i++) {
+		assert_true(m->res[i].ok);	/* all of them, in the end */
+		attempts += m->res[i].attempts;
+		result_clear(&m->res[i]);
+	}
+	assert_int_equal(fakesrv_count(e->srv), attempts);
+	assert_int_equal(attempts, m->n + 16);	/* n % 3 == 2, retried once */
+	/* the k-th request to arrive, retries included, arrived no sooner
+	 * than the bucket allows */
+	for (i = 0; i < attempts; i++) {
 		t = fakesrv_get(e->srv, i)->at_ms - t0;
 		assert_true((double)(i + 1) <= burst +
 		    (double)rate * (double)t / 1000.0 + 1.0);
-		assert_true(m->res[i].ok);
-		result_clear(&m->res[i]);
 	}
+	assert_int_equal(e->bad_sigs, 0);
 	aws_client_free(client);
 	free(m);
 }
@@ -464,6 +486,7 @@ test_aws_ca_bundle_from_environment_and_profile(void **state)
 	e->steps = &ok;
 	e->nsteps = 1;
 	e->first = 0;
+	e->throttle_once = 0;
 	for (round = 0; round < 3; round++) {
 		unsetenv("AWS_CA_BUNDLE");
 		unsetenv("AWS_CONFIG_FILE");
