@@ -1,1 +1,27 @@
-# awsemu: the AWS emulator for tests, benchmarks and the demo
+# awsemu: the AWS emulator for tests, benchmarks and the demo. Built, not
+# installed. Its modules go into libawsemu.a so that unit tests can link
+# them without main().
+noinst_LIBRARIES += tests/awsemu/libawsemu.a
+tests_awsemu_libawsemu_a_SOURCES = \
+	%reldir%/emu.h \
+	%reldir%/emu_admin.c \
+	%reldir%/emu_auth.c \
+	%reldir%/emu_http.c \
+	%reldir%/emu_kms.c \
+	%reldir%/emu_knobs.c \
+	%reldir%/emu_registry.c \
+	%reldir%/emu_session.c \
+	%reldir%/emu_ssm.c \
+	%reldir%/emu_ssm_describe.c \
+	%reldir%/emu_sts.c \
+	%reldir%/emu_vend.c \
+	%reldir%/emu_ws.c
+EMU_LIBS = tests/awsemu/libawsemu.a $(GW_LIBS)
+
+# The program itself joins noinst_PROGRAMS once the signer (and its
+# aws_sigv4_verify) is in the tree.
+EXTRA_DIST += %reldir%/awsemu.c
+
+UNIT_TESTS += tests/awsemu/test_emu_registry
+tests_awsemu_test_emu_registry_SOURCES = %reldir%/test_emu_registry.c
+tests_awsemu_test_emu_registry_LDADD = $(EMU_LIBS) $(CMOCKA_LIBS)
