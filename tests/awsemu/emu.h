@@ -241,7 +241,6 @@ struct emu_knobs {
 	int			 creds_ttl;	/* issued credentials; seconds */
 	int			 imds_v2;	/* 0: PUT token answers 403 */
 	int			 imds_v1;	/* 0: GET without token is 401 */
-	int			 clock_skew;	/* accepted skew, seconds */
 	enum emu_resume_mode	 resume;	/* live sessions */
 	enum emu_resume_mode	 resume_ended;	/* terminated sessions */
 	struct emu_throttle	*throttle;

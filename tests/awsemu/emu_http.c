@@ -374,10 +374,12 @@ emu_reply_invalid(struct emu_req *r, const char *code, const char *member,
 
 /*
  * The authentication errors, as JSON 1.1 services and as STS (query)
- * write them on the wire.
+ * write them on the wire, whatever name the check used. A wrong signature
+ * is InvalidSignatureException (400) from SSM and KMS but
+ * SignatureDoesNotMatch (403) from STS.
  */
 static const struct {
-	const char	*code;		/* what emu_auth_check says */
+	const char	*code;		/* what the check said */
 	const char	*json;
 	int		 json_status;
 	const char	*query;
@@ -389,8 +391,11 @@ static const struct {
 	    "IncompleteSignature", 400 },
 	{ "UnrecognizedClientException", "UnrecognizedClientException", 400,
 	    "InvalidClientTokenId", 403 },
+	{ "InvalidClientTokenId", "UnrecognizedClientException", 400,
+	    "InvalidClientTokenId", 403 },
 	{ "ExpiredTokenException", "ExpiredTokenException", 400,
 	    "ExpiredToken", 403 },
+	{ "ExpiredToken", "ExpiredTokenException", 400, "ExpiredToken", 403 },
 	{ "SignatureDoesNotMatch", "InvalidSignatureException", 400,
 	    "SignatureDoesNotMatch", 403 },
 	{ "InvalidSignatureException", "InvalidSignatureException", 400,
@@ -417,7 +422,7 @@ emu_http_auth_error(struct emu_req *r, const char *code, const char *msg)
 	emu_reply_error(r, code, query ? 403 : 400, "%s", msg);
 }
 
-/* The signature message AWS uses; the verifier's detail is not sent. */
+/* What AWS says of a wrong signature, if the check said nothing. */
 #define EMU_SIG_MESSAGE "The request signature we calculated does not " \
 	"match the signature you provided. Check your AWS Secret Access " \
 	"Key and signing method. Consult the service documentation for " \
@@ -447,11 +452,7 @@ emu_http_auth(struct emu_req *r)
 	free(h);
 	if (rv == 0)
 		return (0);
-	if (strcmp(code, "SignatureDoesNotMatch") == 0 ||
-	    strcmp(code, "InvalidSignatureException") == 0)
-		emu_http_auth_error(r, code, EMU_SIG_MESSAGE);
-	else
-		emu_http_auth_error(r, code, cause);
+	emu_http_auth_error(r, code, cause != NULL ? cause : EMU_SIG_MESSAGE);
 	free(cause);
 	return (-1);
 }

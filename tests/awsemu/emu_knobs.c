@@ -77,8 +77,6 @@ static const struct emu_knob emu_knob_table[] = {
 	    "IMDSv2 tokens; false answers PUT /latest/api/token with 403"),
 	KNOB_BOOL("imds_v1", imds_v1,
 	    "IMDSv1; false answers metadata GETs without a token with 401"),
-	KNOB_INT("clock_skew", clock_skew, 0, 86400,
-	    "signature time skew accepted, seconds (informational)"),
 	KNOB_ENUM("resume", resume, emu_resume_names,
 	    "ResumeSession of a live session: ok, new_url, no_token, "
 	    "not_found"),
@@ -102,7 +100,6 @@ emu_knobs_init(struct emu_knobs *k)
 	memset(k, 0, sizeof *k);
 	k->imds_v2 = 1;
 	k->imds_v1 = 1;
-	k->clock_skew = 300;
 	k->resume = EMU_RESUME_OK;
 	k->resume_ended = EMU_RESUME_NOT_FOUND;
 }

@@ -18,9 +18,14 @@ tests_awsemu_libawsemu_a_SOURCES = \
 	%reldir%/emu_ws.c
 EMU_LIBS = tests/awsemu/libawsemu.a $(GW_LIBS)
 
-# The program itself joins noinst_PROGRAMS once the signer (and its
-# aws_sigv4_verify) is in the tree.
-EXTRA_DIST += %reldir%/awsemu.c
+# The program and its integration tests join noinst_PROGRAMS and
+# INTEGRATION_TESTS once the signer (and its aws_sigv4_verify) is in the
+# tree.
+EXTRA_DIST += %reldir%/awsemu.c %reldir%/lib.sh %reldir%/mkca.sh \
+	%reldir%/garbage.py %reldir%/js/package.json \
+	%reldir%/js/package-lock.json %reldir%/js/sdk_check.mjs \
+	%reldir%/t_cli.sh %reldir%/t_throttle.sh %reldir%/t_garbage.sh \
+	%reldir%/t_sdk_js.sh
 
 UNIT_TESTS += tests/awsemu/test_emu_registry
 tests_awsemu_test_emu_registry_SOURCES = %reldir%/test_emu_registry.c
