@@ -25,7 +25,7 @@ EXTRA_DIST += %reldir%/awsemu.c %reldir%/lib.sh %reldir%/mkca.sh \
 	%reldir%/garbage.py %reldir%/js/package.json \
 	%reldir%/js/package-lock.json %reldir%/js/sdk_check.mjs \
 	%reldir%/t_cli.sh %reldir%/t_throttle.sh %reldir%/t_garbage.sh \
-	%reldir%/t_sdk_js.sh
+	%reldir%/t_sdk_js.sh %reldir%/t_creds.sh
 
 UNIT_TESTS += tests/awsemu/test_emu_registry
 tests_awsemu_test_emu_registry_SOURCES = %reldir%/test_emu_registry.c
