@@ -251,6 +251,24 @@ def main():
     expect_status("bad target", send("POST", "/_emu/target", b"{}"), 400)
     expect_status("no admin page", send("GET", "/_emu/nope"), 404)
 
+    # A delayed answer whose client left first, then one that waits.
+    expect_status("delay knob", send("POST", "/_emu/knobs",
+                  b"{\"delay\": [{\"op\": \"ssm:*\", \"ms\": 300}]}"), 200)
+    req = AWSRequest(method="POST", url="http://127.0.0.1:%d/" % HTTP,
+                     data=b"{\"Target\": \"i-0\"}", headers={
+                         "X-Amz-Target": "AmazonSSM.GetConnectionStatus"})
+    SigV4Auth(CREDS, "ssm", "us-east-1").add_auth(req)
+    for _ in range(3):
+        conn = http.client.HTTPConnection("127.0.0.1", HTTP, timeout=30)
+        conn.request("POST", "/", req.body, dict(req.headers.items()))
+        conn.close()
+    st, hdrs, body = ssm("GetConnectionStatus", {"Target": "i-0"})
+    if st != 200 or json.loads(body)["Status"] != "notconnected":
+        fail("delayed answer", st, hdrs, body)
+    expect_status("no delay", send("POST", "/_emu/knobs",
+                  b"{\"delay\": []}"), 200)
+    checks += 1
+
     # Still alive, still right.
     st, hdrs, body = ssm("GetConnectionStatus",
                          {"Target": "i-0123456789abcdef0"})

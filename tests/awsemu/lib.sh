@@ -59,7 +59,7 @@ emu_env() {
 	unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy
 }
 
-# Read a number from the port file, with a deadline.
+# Read one value from the port file.
 emu_port() {
 	"$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
 	    "$T/ports.json" "$1"
@@ -122,6 +122,16 @@ expect_error() {
 		fail "$*: succeeded, want $code"
 	fi
 	grep -q "($code)" "$T/err" || fail "$*: want $code, got: $(cat "$T/err")"
+}
+
+# emu_stop: SIGTERM, and the emulator must exit cleanly (in the sanitizer
+# build that includes no leaks and no errors on the way out).
+emu_stop() {
+	kill "$EMU_PID" 2>/dev/null || fail "awsemu already gone"
+	rc=0
+	wait "$EMU_PID" || rc=$?
+	EMU_PID=
+	[ $rc -eq 0 ] || fail "awsemu exited with status $rc"
 }
 
 # emu_alive: the emulator is still running and answering.

@@ -141,3 +141,4 @@ grep -q "not authorized to perform: ssm:TerminateSession" "$T/err" ||
 ok "refusals"
 
 emu_alive
+emu_stop

@@ -168,3 +168,4 @@ sso.get_role_credentials(roleName="ReadOnly", accountId="111122223333",
 EOF
 ok "sso portal and oidc"
 emu_alive
+emu_stop

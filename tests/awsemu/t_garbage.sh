@@ -20,3 +20,4 @@ if grep -q -e "$EMU_SECRET" -e "Signature=" -e "TokenValue" "$T/emu.log"; then
 	fail "the log holds a secret"
 fi
 ok "emulator alive after $n logged requests"
+emu_stop

@@ -33,3 +33,4 @@ expect_eq "session host" \
     "$(emu_state 's["sessions"]["list"][0]["parameters"]["host"][0]')" \
     db.internal
 emu_alive
+emu_stop

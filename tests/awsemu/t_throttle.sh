@@ -71,3 +71,4 @@ expect_eq "delay untouched" "$(emu_admin GET /knobs | "$PY" -c \
     'import json,sys; print(json.load(sys.stdin)["delay_ms"])')" 0
 ok "bad knobs refused"
 emu_alive
+emu_stop
