@@ -30,3 +30,10 @@ EXTRA_DIST += %reldir%/awsemu.c %reldir%/lib.sh %reldir%/mkca.sh \
 UNIT_TESTS += tests/awsemu/test_emu_registry
 tests_awsemu_test_emu_registry_SOURCES = %reldir%/test_emu_registry.c
 tests_awsemu_test_emu_registry_LDADD = $(EMU_LIBS) $(CMOCKA_LIBS)
+
+FUZZERS += tests/awsemu/fuzz_emu_registry
+tests_awsemu_fuzz_emu_registry_SOURCES = %reldir%/fuzz_emu_registry.c
+tests_awsemu_fuzz_emu_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
+tests_awsemu_fuzz_emu_registry_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_awsemu_fuzz_emu_registry_LDADD = $(FUZZ_DRIVER) $(EMU_LIBS)
+EXTRA_DIST += tests/fuzz/corpus/emu_registry
