@@ -18,14 +18,21 @@ tests_awsemu_libawsemu_a_SOURCES = \
 	%reldir%/emu_ws.c
 EMU_LIBS = tests/awsemu/libawsemu.a $(GW_LIBS)
 
-# The program and its integration tests join noinst_PROGRAMS and
-# INTEGRATION_TESTS once the signer (and its aws_sigv4_verify) is in the
-# tree.
-EXTRA_DIST += %reldir%/awsemu.c %reldir%/lib.sh %reldir%/mkca.sh \
-	%reldir%/garbage.py %reldir%/js/package.json \
-	%reldir%/js/package-lock.json %reldir%/js/sdk_check.mjs \
-	%reldir%/t_cli.sh %reldir%/t_throttle.sh %reldir%/t_garbage.sh \
-	%reldir%/t_sdk_js.sh %reldir%/t_creds.sh
+noinst_PROGRAMS += tests/awsemu/awsemu
+tests_awsemu_awsemu_SOURCES = %reldir%/awsemu.c
+tests_awsemu_awsemu_LDADD = $(EMU_LIBS)
+
+# Integration tests: Debian's awscli and python3-botocore, node and npm
+# (t_sdk_js.sh runs npm ci into the build directory), openssl (mkca.sh).
+INTEGRATION_TESTS += \
+	%reldir%/t_garbage.sh \
+	%reldir%/t_cli.sh \
+	%reldir%/t_throttle.sh \
+	%reldir%/t_creds.sh \
+	%reldir%/t_sdk_js.sh
+EXTRA_DIST += %reldir%/lib.sh %reldir%/mkca.sh %reldir%/garbage.py \
+	%reldir%/js/package.json %reldir%/js/package-lock.json \
+	%reldir%/js/sdk_check.mjs
 
 UNIT_TESTS += tests/awsemu/test_emu_registry
 tests_awsemu_test_emu_registry_SOURCES = %reldir%/test_emu_registry.c
