@@ -193,7 +193,7 @@ char	*emu_auth_time_iso8601(int64_t);
 char	*emu_auth_token(void);
 int	emu_auth_check(const char *method, const char *uri,
 	    const struct aws_header *, size_t, const void *body, size_t len,
-	    const char *scheme, struct emu_cred **, const char **code,
+	    const char *scheme, struct emu_cred **, enum aws_sigv4_fault *,
 	    char **cause);
 
 /* ---------------------------------------------------------------- knobs */

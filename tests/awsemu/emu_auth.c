@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "emu.h"
@@ -208,71 +207,6 @@ emu_auth_time_iso8601(int64_t t)
 	return (xstrdup(buf));
 }
 
-static const char *
-emu_auth_header(const struct aws_header *h, size_t n, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (strcasecmp(h[i].name, name) == 0)
-			return (h[i].value);
-	}
-	return (NULL);
-}
-
-/*
- * Copy the value of query parameter name (undecoded) from uri, or NULL.
- * Only used for the key id and token, which are plain ASCII or %-encoded.
- */
-static char *
-emu_auth_query(const char *uri, const char *name)
-{
-	const char	*p, *end;
-	size_t		 len = strlen(name);
-	char		*raw, *out;
-	size_t		 i, j;
-
-	if ((p = strchr(uri, '?')) == NULL)
-		return (NULL);
-	for (p++; *p != '\0'; p = *end == '&' ? end + 1 : end) {
-		end = p + strcspn(p, "&");
-		if ((size_t)(end - p) > len && strncmp(p, name, len) == 0 &&
-		    p[len] == '=')
-			break;
-	}
-	if (*p == '\0')
-		return (NULL);
-	raw = xstrndup(p + len + 1, end - p - len - 1);
-	out = xmalloc(strlen(raw) + 1);
-	for (i = j = 0; raw[i] != '\0'; i++) {
-		if (raw[i] == '%' && raw[i + 1] != '\0' && raw[i + 2] != '\0') {
-			char hex[3] = { raw[i + 1], raw[i + 2], '\0' };
-			out[j++] = (char)strtol(hex, NULL, 16);
-			i += 2;
-		} else
-			out[j++] = raw[i];
-	}
-	out[j] = '\0';
-	free(raw);
-	return (out);
-}
-
-/* The key id in "AWS4-HMAC-SHA256 Credential=AKID/DATE/..., ...". */
-static char *
-emu_auth_akid(const char *authz)
-{
-	const char	*p;
-	size_t		 len;
-
-	if ((p = strstr(authz, "Credential=")) == NULL)
-		return (NULL);
-	p += strlen("Credential=");
-	len = strcspn(p, "/, ");
-	if (len == 0 || p[len] != '/')
-		return (NULL);
-	return (xstrndup(p, len));
-}
-
 static const struct aws_creds *
 emu_auth_lookup_cb(const char *akid, void *arg)
 {
@@ -281,87 +215,36 @@ emu_auth_lookup_cb(const char *akid, void *arg)
 	return (c != NULL ? &c->creds : NULL);
 }
 
-/* Is the token presented (header or query) the one issued with the key? */
-static int
-emu_auth_token_ok(struct emu_cred *c, const char *token)
-{
-	if (c->creds.session_token == NULL)
-		return (token == NULL);
-	return (token != NULL && strcmp(token, c->creds.session_token) == 0);
-}
-
 /*
- * Check a request's SigV4 authentication. Return 0 with *out set to the
- * caller, or -1 with *code one of MissingAuthenticationToken,
- * IncompleteSignature, UnrecognizedClientException, ExpiredTokenException,
- * SignatureDoesNotMatch (or what the verifier said) and *cause a message
- * for the client. Never logs anything secret.
+ * Check a request's SigV4 authentication with the shared verifier: the
+ * key must be one we know, with its own session token, not expired, and
+ * the signature right. Return 0 with *out set to the caller, or -1 with
+ * *fault saying why and *cause the message for the client (caller
+ * frees). Never logs anything secret.
  */
 int
 emu_auth_check(const char *method, const char *uri,
     const struct aws_header *h, size_t nh, const void *body, size_t len,
-    const char *scheme, struct emu_cred **out, const char **code,
+    const char *scheme, struct emu_cred **out, enum aws_sigv4_fault *fault,
     char **cause)
 {
-	const char	*authz, *token;
-	char		*akid, *qtoken = NULL;
-	struct emu_cred	*c;
-	time_t		 now = (time_t)(clock_wall_ms() / 1000);
-	int		 presigned = 0;
+	struct aws_sigv4_verdict	v;
+	time_t				now;
+	int				rv = -1;
 
 	*out = NULL;
 	*cause = NULL;
-	authz = emu_auth_header(h, nh, "Authorization");
-	if (authz == NULL) {
-		akid = emu_auth_query(uri, "X-Amz-Credential");
-		if (akid != NULL) {
-			akid[strcspn(akid, "/")] = '\0';
-			presigned = 1;
-		}
-	} else if (strncmp(authz, "AWS4-HMAC-SHA256 ", 17) != 0) {
-		*code = "IncompleteSignature";
-		xasprintf(cause, "Authorization header requires the "
-		    "AWS4-HMAC-SHA256 algorithm");
-		return (-1);
-	} else
-		akid = emu_auth_akid(authz);
-	if (authz == NULL && !presigned) {
-		*code = "MissingAuthenticationToken";
-		xasprintf(cause, "Missing Authentication Token");
-		return (-1);
+	now = (time_t)(clock_wall_ms() / 1000);
+	if (aws_sigv4_check(method, uri, h, nh, body, len, scheme,
+	    emu_auth_lookup_cb, NULL, now, &v) == 0 &&
+	    (*out = emu_auth_find(v.access_key_id)) != NULL)
+		rv = 0;
+	else {
+		*fault = v.fault != AWS_SIGV4_OK ? v.fault :
+		    AWS_SIGV4_UNKNOWN_KEY;
+		*cause = xstrdup(v.message != NULL ? v.message : "The security "
+		    "token included in the request is invalid.");
 	}
-	if (akid == NULL || *akid == '\0') {
-		free(akid);
-		*code = "IncompleteSignature";
-		xasprintf(cause, "Authorization header requires 'Credential' "
-		    "parameter. Authorization=AWS4-HMAC-SHA256");
-		return (-1);
-	}
-	c = emu_auth_find(akid);
-	free(akid);
-	token = emu_auth_header(h, nh, "X-Amz-Security-Token");
-	if (token == NULL && presigned)
-		token = qtoken = emu_auth_query(uri, "X-Amz-Security-Token");
-	if (c == NULL || !emu_auth_token_ok(c, token)) {
-		free(qtoken);
-		*code = "UnrecognizedClientException";
-		xasprintf(cause, "The security token included in the request "
-		    "is invalid.");
-		return (-1);
-	}
-	free(qtoken);
-	if (c->creds.expiration != 0 && now >= c->creds.expiration) {
-		*code = "ExpiredTokenException";
-		xasprintf(cause, "The security token included in the request "
-		    "is expired");
-		return (-1);
-	}
-	if (aws_sigv4_verify(method, uri, h, nh, body, len, scheme,
-	    emu_auth_lookup_cb, NULL, now, code, cause) != 0) {
-		if (*code == NULL)
-			*code = "SignatureDoesNotMatch";
-		return (-1);
-	}
-	*out = c;
-	return (0);
+	aws_sigv4_verdict_free(&v);
+	return (rv);
 }

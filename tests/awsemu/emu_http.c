@@ -374,59 +374,33 @@ emu_reply_invalid(struct emu_req *r, const char *code, const char *member,
 
 /*
  * The authentication errors, as JSON 1.1 services and as STS (query)
- * write them on the wire, whatever name the check used. A wrong signature
- * is InvalidSignatureException (400) from SSM and KMS but
- * SignatureDoesNotMatch (403) from STS.
+ * write them on the wire. A wrong signature is InvalidSignatureException
+ * (400) from SSM and KMS but SignatureDoesNotMatch (403) from STS.
  */
 static const struct {
-	const char	*code;		/* what the check said */
 	const char	*json;
 	int		 json_status;
 	const char	*query;
 	int		 query_status;
 } emu_http_auth_errors[] = {
-	{ "MissingAuthenticationToken", "MissingAuthenticationTokenException",
-	    400, "MissingAuthenticationToken", 403 },
-	{ "IncompleteSignature", "IncompleteSignatureException", 400,
+	[AWS_SIGV4_OK] = { "InternalFailure", 500, "InternalFailure", 500 },
+	[AWS_SIGV4_MISSING] = { "MissingAuthenticationTokenException", 400,
+	    "MissingAuthenticationToken", 403 },
+	[AWS_SIGV4_INCOMPLETE] = { "IncompleteSignatureException", 400,
 	    "IncompleteSignature", 400 },
-	{ "UnrecognizedClientException", "UnrecognizedClientException", 400,
+	[AWS_SIGV4_UNKNOWN_KEY] = { "UnrecognizedClientException", 400,
 	    "InvalidClientTokenId", 403 },
-	{ "InvalidClientTokenId", "UnrecognizedClientException", 400,
+	[AWS_SIGV4_BAD_TOKEN] = { "UnrecognizedClientException", 400,
 	    "InvalidClientTokenId", 403 },
-	{ "ExpiredTokenException", "ExpiredTokenException", 400,
+	[AWS_SIGV4_EXPIRED_TOKEN] = { "ExpiredTokenException", 400,
 	    "ExpiredToken", 403 },
-	{ "ExpiredToken", "ExpiredTokenException", 400, "ExpiredToken", 403 },
-	{ "SignatureDoesNotMatch", "InvalidSignatureException", 400,
+	[AWS_SIGV4_SKEWED] = { "InvalidSignatureException", 400,
 	    "SignatureDoesNotMatch", 403 },
-	{ "InvalidSignatureException", "InvalidSignatureException", 400,
+	[AWS_SIGV4_EXPIRED_URL] = { "InvalidSignatureException", 400,
+	    "SignatureDoesNotMatch", 403 },
+	[AWS_SIGV4_MISMATCH] = { "InvalidSignatureException", 400,
 	    "SignatureDoesNotMatch", 403 },
 };
-
-static void
-emu_http_auth_error(struct emu_req *r, const char *code, const char *msg)
-{
-	size_t	i;
-	int	query = r->op->proto == EMU_PROTO_QUERY;
-
-	for (i = 0; i < nitems(emu_http_auth_errors); i++) {
-		if (strcmp(emu_http_auth_errors[i].code, code) != 0)
-			continue;
-		if (query)
-			emu_reply_error(r, emu_http_auth_errors[i].query,
-			    emu_http_auth_errors[i].query_status, "%s", msg);
-		else
-			emu_reply_error(r, emu_http_auth_errors[i].json,
-			    emu_http_auth_errors[i].json_status, "%s", msg);
-		return;
-	}
-	emu_reply_error(r, code, query ? 403 : 400, "%s", msg);
-}
-
-/* What AWS says of a wrong signature, if the check said nothing. */
-#define EMU_SIG_MESSAGE "The request signature we calculated does not " \
-	"match the signature you provided. Check your AWS Secret Access " \
-	"Key and signing method. Consult the service documentation for " \
-	"details."
 
 static int
 emu_http_auth(struct emu_req *r)
@@ -435,12 +409,12 @@ emu_http_auth(struct emu_req *r)
 	struct evkeyval		*kv;
 	struct aws_header	*h = NULL;
 	size_t			 nh = 0;
-	const char		*code = NULL;
+	enum aws_sigv4_fault	 fault = AWS_SIGV4_OK;
 	char			*cause = NULL;
 	int			 rv;
 
 	TAILQ_FOREACH(kv, in, next) {
-		if (nh == 256)
+		if (nh == AWS_SIGV4_MAX_HEADERS)
 			break;
 		h = xreallocarray(h, nh + 1, sizeof *h);
 		h[nh].name = kv->key;
@@ -448,15 +422,21 @@ emu_http_auth(struct emu_req *r)
 		nh++;
 	}
 	rv = emu_auth_check(r->method, r->uri, h, nh, r->body, r->body_len,
-	    r->listener->tls ? "https" : "http", &r->caller, &code, &cause);
+	    r->listener->tls ? "https" : "http", &r->caller, &fault, &cause);
 	free(h);
 	if (rv == 0)
 		return (0);
-	emu_http_auth_error(r, code, cause != NULL ? cause : EMU_SIG_MESSAGE);
+	if ((size_t)fault >= nitems(emu_http_auth_errors))
+		fault = AWS_SIGV4_OK;
+	if (r->op->proto == EMU_PROTO_QUERY)
+		emu_reply_error(r, emu_http_auth_errors[fault].query,
+		    emu_http_auth_errors[fault].query_status, "%s", cause);
+	else
+		emu_reply_error(r, emu_http_auth_errors[fault].json,
+		    emu_http_auth_errors[fault].json_status, "%s", cause);
 	free(cause);
 	return (-1);
 }
-
 static void
 emu_http_denied(struct emu_req *r)
 {
