@@ -309,7 +309,9 @@ struct emu_session {
 /*
  * The data-channel side plugs in here. start may refuse a session (return
  * -1 with an AWS error code in *code, static, and a message in *cause);
- * resume and terminate are told after the API side changed the record.
+ * the target is valid only during the call (POST /_emu/world replaces
+ * targets). resume and terminate are told after the API side changed the
+ * record.
  */
 struct emu_session_hooks {
 	int	(*start)(struct emu_session *, const struct emu_target *,

@@ -44,7 +44,8 @@ emu_kms_context(struct emu_req *r, size_t *len)
 {
 	const cJSON	*ctx, *item, **items = NULL;
 	uint8_t		*out = NULL;
-	size_t		 n = 0, i, kl, vl;
+	size_t		 n = 0, i;
+	uint32_t	 kl, vl;
 
 	*len = 0;
 	ctx = cJSON_GetObjectItemCaseSensitive(r->json, "EncryptionContext");
@@ -69,8 +70,8 @@ emu_kms_context(struct emu_req *r, size_t *len)
 		qsort(items, n, sizeof *items, emu_kms_cmp);
 	out = xcalloc(1, 1);
 	for (i = 0; i < n; i++) {
-		kl = strlen(items[i]->string);
-		vl = strlen(items[i]->valuestring);
+		kl = (uint32_t)strlen(items[i]->string);
+		vl = (uint32_t)strlen(items[i]->valuestring);
 		out = xrealloc(out, *len + 8 + kl + vl);
 		memcpy(out + *len, &kl, 4);
 		memcpy(out + *len + 4, items[i]->string, kl);

@@ -30,7 +30,8 @@ INTEGRATION_TESTS += \
 	%reldir%/t_throttle.sh \
 	%reldir%/t_creds.sh \
 	%reldir%/t_sdk_js.sh
-EXTRA_DIST += %reldir%/lib.sh %reldir%/mkca.sh %reldir%/garbage.py \
+EXTRA_DIST += %reldir%/README.md %reldir%/lib.sh %reldir%/mkca.sh \
+	%reldir%/garbage.py \
 	%reldir%/js/package.json %reldir%/js/package-lock.json \
 	%reldir%/js/sdk_check.mjs
 
