@@ -15,7 +15,8 @@ cat >"$T/world.json" <<'EOF'
     {"id": "mi-0123456789abcdef0", "tags": {"Name": "onprem"}},
     {"id": "i-0000000000000000a"}, {"id": "i-0000000000000000b"},
     {"id": "i-0000000000000000c"}
-  ]
+  ],
+  "ecs": [{"target": "ecs:prod_4f1c0d9e2b7a4c6d8e0f1a2b3c4d5e6f_4f1c0d9e2b7a4c6d8e0f1a2b3c4d5e6f-2531612879"}]
 }
 EOF
 emu_start --world "$T/world.json"
@@ -35,6 +36,16 @@ ids=$($AWS ssm describe-instance-information $E --output text \
     --filters Key=PingStatus,Values=ConnectionLost \
     --query 'InstanceInformationList[].InstanceId') || fail "by ping"
 expect_eq "PingStatus=ConnectionLost" "$ids" i-0123456789abcdef1
+ids=$($AWS ssm describe-instance-information $E --output text \
+    --filters Key=tag-key,Values=env \
+    --query 'InstanceInformationList[].InstanceId') || fail "by tag-key"
+expect_eq "tag-key=env" "$ids" i-0123456789abcdef0
+ids=$($AWS ssm describe-instance-information $E --output text \
+    --filters Key=InstanceIds,Values=i-01234567,mi-0123456789abcdef0 \
+    --query 'InstanceInformationList[].[InstanceId,ResourceType]') ||
+    fail "by id"
+expect_eq "InstanceIds" "$ids" "$(printf '%s\t%s\n%s\t%s' i-01234567 \
+    EC2Instance mi-0123456789abcdef0 ManagedInstance)"
 emu_admin POST /state/reset >/dev/null
 n=$($AWS ssm describe-instance-information $E --max-items 100 \
     --page-size 5 --query 'length(InstanceInformationList)') ||
@@ -91,6 +102,10 @@ ok "kms generate-data-key and decrypt"
 import json, sys, botocore.session
 c = botocore.session.get_session().create_client("ssm",
     endpoint_url=sys.argv[1])
+ecs = c.start_session(Target="ecs:prod_4f1c0d9e2b7a4c6d8e0f1a2b3c4d5e6f_"
+    "4f1c0d9e2b7a4c6d8e0f1a2b3c4d5e6f-2531612879",
+    DocumentName="AWS-StartPortForwardingSession")
+c.terminate_session(SessionId=ecs["SessionId"])
 r = c.start_session(Target="i-0123456789abcdef0",
     DocumentName="AWS-StartPortForwardingSession",
     Parameters={"portNumber": ["22"], "localPortNumber": ["2222"]},
@@ -118,8 +133,9 @@ t=$($AWS ssm terminate-session $E --session-id "$sid" --query SessionId \
 expect_eq "terminated again" "$t" "$sid"
 expect_error DoesNotExistException $AWS ssm resume-session $E \
     --session-id "$sid"
-expect_eq "session state" "$(emu_state 's["sessions"]["list"][0]["state"]')" \
-    terminated
+expect_eq "session states" \
+    "$(emu_state '[x["state"] for x in s["sessions"]["list"]]')" \
+    "['terminated', 'terminated']"
 ok "ssm resume-session and terminate-session"
 
 # Refusals: a wrong secret, an unknown key, a denied action.
