@@ -19,3 +19,11 @@ tests_fuzz_fuzz_sigv4_SOURCES = tests/fuzz/fuzz_sigv4.c
 tests_fuzz_fuzz_sigv4_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_sigv4_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 EXTRA_DIST += tests/fuzz/corpus/sigv4
+
+# The botocore cross-check: sigv4_gen signs random requests, the script
+# has Debian's python3-botocore sign them again.
+check_PROGRAMS += tests/tools/sigv4_gen
+tests_tools_sigv4_gen_SOURCES = tests/tools/sigv4_gen.c
+tests_tools_sigv4_gen_LDADD = $(GW_LIBS)
+INTEGRATION_TESTS += tests/integration/t_sigv4_botocore.sh
+EXTRA_DIST += tests/integration/sigv4_botocore.py

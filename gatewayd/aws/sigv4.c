@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,7 @@ sigv4_url_parse(const char *url, struct sigv4_url *u, char **cause)
 	const char		*s, *auth, *end, *colon;
 	size_t			 len, schemelen;
 	unsigned long		 port = 0;
+	char			 portstr[8];
 
 	memset(u, 0, sizeof *u);
 	if (url == NULL || (len = strlen(url)) > AWS_SIGV4_MAX_URL) {
@@ -164,8 +166,8 @@ sigv4_url_parse(const char *url, struct sigv4_url *u, char **cause)
 		return (-1);
 	}
 	if (colon != NULL && !sigv4_port_default(url, schemelen, port)) {
-		sigv4_buf_char(&host, ':');
-		sigv4_buf_add(&host, colon + 1, end - colon - 1);
+		snprintf(portstr, sizeof portstr, ":%lu", port);
+		sigv4_buf_str(&host, portstr);
 	}
 	u->host = sigv4_buf_take(&host);
 	u->path = end;

@@ -35,11 +35,12 @@ static const char t_secret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
 /* A request read from a suite's .req or request.txt. */
 struct t_req {
-	char			*text;		/* owns the strings below */
+	char			*text;	/* owns the strings below */
 	char			*method;
 	char			*target;
 	struct aws_header	 h[T_MAX_HEADERS];
-	char			*folded[T_MAX_HEADERS]; /* values we joined */
+	/* Values joined from folded lines. */
+	char			*folded[T_MAX_HEADERS];
 	size_t			 nfolded;
 	size_t			 nh;
 	char			*body;
@@ -146,7 +147,8 @@ t_req_take(struct t_req *r, const char *name)
 		if (strcasecmp(r->h[i].name, name) != 0)
 			continue;
 		v = r->h[i].value;
-		memmove(&r->h[i], &r->h[i + 1], (r->nh - i - 1) * sizeof r->h[0]);
+		memmove(&r->h[i], &r->h[i + 1],
+		    (r->nh - i - 1) * sizeof r->h[0]);
 		r->nh--;
 		return (v);
 	}
@@ -189,7 +191,8 @@ t_expect_file(const char *dir, const char *file, const char *got)
 	if (strstr(file, "signature") != NULL)
 		t_chomp(want);
 	if (strcmp(want, got) != 0)
-		print_error("%s/%s:\nwant: %s\ngot:  %s\n", dir, file, want, got);
+		print_error("%s/%s:\nwant: %s\ngot:  %s\n", dir, file, want,
+		    got);
 	assert_string_equal(want, got);
 	free(want);
 }
@@ -349,10 +352,12 @@ test_sigv4_canonical_parts_table(void **state)
 		const char	*want;		/* lines 2 to 4 */
 	} t[] = {
 		{ "", NULL, 0, "Host", "h", "/\n\nhost:h\n" },
-		{ "/a/./b/../c//d/", NULL, 0, "Host", "h", "/a/c/d/\n\nhost:h\n" },
+		{ "/a/./b/../c//d/", NULL, 0, "Host", "h",
+		    "/a/c/d/\n\nhost:h\n" },
 		{ "/a/b/..", NULL, 0, "Host", "h", "/a\n\nhost:h\n" },
 		{ "/../..", NULL, 0, "Host", "h", "/\n\nhost:h\n" },
-		{ "/a%2Fb c", NULL, 0, "Host", "h", "/a%252Fb%20c\n\nhost:h\n" },
+		{ "/a%2Fb c", NULL, 0, "Host", "h",
+		    "/a%252Fb%20c\n\nhost:h\n" },
 		{ "//a/./%2F b", NULL, 1, "Host", "h",
 		    "//a/./%2F%20b\n\nhost:h\n" },
 		{ "/", "", 0, "Host", "h", "/\n\nhost:h\n" },
@@ -360,7 +365,8 @@ test_sigv4_canonical_parts_table(void **state)
 		    "/\na=&a=1&b=2&c=\nhost:h\n" },
 		{ "/", "a=%2f&a=%2F%41&&x+y=%zz", 0, "Host", "h",
 		    "/\na=%2F&a=%2FA&x%2By=%25zz\nhost:h\n" },
-		{ "/", "Z=1&a=1&_=1", 0, "Host", "h", "/\nZ=1&_=1&a=1\nhost:h\n" },
+		{ "/", "Z=1&a=1&_=1", 0, "Host", "h",
+		    "/\nZ=1&_=1&a=1\nhost:h\n" },
 		{ "/", NULL, 0, "My-Header", "  a \t  b  c  ",
 		    "/\n\nmy-header:a b c\n" },
 		{ "/", NULL, 0, "X", "", "/\n\nx:\n" },
@@ -419,6 +425,8 @@ test_sigv4_host_from_url_table(void **state)
 		{ "http://[::1]:8080/", "[::1]:8080" },
 		{ "https://[FD00:EC2::254]/", "[fd00:ec2::254]" },
 		{ "https://h?x", "h" },
+		{ "https://h:08443/", "h:8443" },
+		{ "https://h:0443/", "h" },
 	};
 	struct aws_creds		c = { (char *)t_akid, (char *)t_secret,
 					    NULL, 0, NULL, NULL };
@@ -444,7 +452,8 @@ test_sigv4_host_from_url_table(void **state)
 static void
 test_sigv4_sign_rejects_table(void **state)
 {
-	static const struct aws_header	dated[] = { { "X-Amz-Date", "x" } };
+	static const struct aws_header	dated[] = {
+		{ "X-Amz-Date", "x" } };
 	static const struct aws_header	token[] = {
 		{ "x-amz-security-token", "x" } };
 	static const struct aws_header	crlf[] = { { "X", "a\r\nB: c" } };
@@ -473,13 +482,15 @@ test_sigv4_sign_rejects_table(void **state)
 		{ "https://h:/", "GET", "r", NULL, 0, 0, 0, NULL, "port" },
 		{ "https://h h/", "GET", "r", NULL, 0, 0, 0, NULL, "bad host" },
 		{ "https:///x", "GET", "r", NULL, 0, 0, 0, NULL, "bad host" },
-		{ "https://[::1/", "GET", "r", NULL, 0, 0, 0, NULL, "bad host" },
+		{ "https://[::1/", "GET", "r", NULL, 0, 0, 0, NULL,
+		    "bad host" },
 		{ "https://h/", "G T", "r", NULL, 0, 0, 0, NULL, "method" },
 		{ "https://h/", "", "r", NULL, 0, 0, 0, NULL, "method" },
 		{ "https://h/", "GET", "", NULL, 0, 0, 0, NULL, "region" },
 		{ "https://h/", "GET", "us east", NULL, 0, 0, 0, NULL,
 		    "region" },
-		{ "https://h/", "GET", "r", dated, 0, 0, 0, NULL, "X-Amz-Date" },
+		{ "https://h/", "GET", "r", dated, 0, 0, 0, NULL,
+		    "X-Amz-Date" },
 		{ "https://h/", "GET", "r", token, 0, 0, 0, NULL,
 		    "X-Amz-Security-Token" },
 		{ "https://h/", "GET", "r", crlf, 0, 0, 0, NULL, "control" },
@@ -496,7 +507,8 @@ test_sigv4_sign_rejects_table(void **state)
 		    NULL, "already has X-Amz-Signature" },
 		{ "https://h/", "GET", "r", NULL, 0, 0, 0, "AKID/X",
 		    "access key id" },
-		{ "https://h/", "GET", "r", NULL, 0, 0, 0, "", "access key id" },
+		{ "https://h/", "GET", "r", NULL, 0, 0, 0, "",
+		    "access key id" },
 	};
 	struct aws_creds		c;
 	struct aws_sigv4_request	r;
@@ -629,7 +641,8 @@ test_sigv4_old_suite_case(void **state)
 	struct aws_sigv4_result		 res;
 	struct t_req			 q;
 	const char			*date, *token;
-	char				*file, *text, *creq, *url, *cause, *p;
+	char				*file, *text, *creq, *url, *cause;
+	char				*p;
 
 	xasprintf(&file, "%s.req", tc->name);
 	text = t_read_in(tc->dir, file);
@@ -853,7 +866,8 @@ t_vec_request(const cJSON *in, struct aws_sigv4_request *r,
 	cJSON_ArrayForEach(pair, cJSON_GetObjectItem(req, "headers")) {
 		assert_true(n < T_MAX_HEADERS);
 		h[n].name = cJSON_GetStringValue(cJSON_GetArrayItem(pair, 0));
-		h[n++].value = cJSON_GetStringValue(cJSON_GetArrayItem(pair, 1));
+		h[n++].value = cJSON_GetStringValue(
+		    cJSON_GetArrayItem(pair, 1));
 	}
 	r->headers = h;
 	r->nheaders = n;
@@ -921,8 +935,8 @@ test_sigv4_extra_vector(void **state)
 		cJSON_ArrayForEach(pair, cJSON_GetObjectItem(exp,
 		    "headers_added")) {
 			assert_true(i < res.nadd);
-			assert_string_equal(res.add[i].name, cJSON_GetStringValue(
-			    cJSON_GetArrayItem(pair, 0)));
+			assert_string_equal(res.add[i].name,
+			    cJSON_GetStringValue(cJSON_GetArrayItem(pair, 0)));
 			assert_string_equal(res.add[i].value,
 			    cJSON_GetStringValue(cJSON_GetArrayItem(pair, 1)));
 			i++;
@@ -1257,6 +1271,43 @@ test_sigv4_verify_rejects_table(void **state)
 	}
 }
 
+/*
+ * What a full botocore client put on the wire (client_capture) verifies:
+ * the unsigned headers it adds (User-Agent, amz-sdk-*, Content-Length)
+ * are not looked at.
+ */
+static void
+test_sigv4_verify_accepts_client_capture(void **state)
+{
+	const cJSON			*cap = *state, *req, *pair;
+	struct aws_creds		 c = { (char *)t_akid, (char *)t_secret,
+					    NULL, 0, NULL, NULL };
+	struct aws_header		 h[T_MAX_HEADERS];
+	struct aws_sigv4_verdict	 v;
+	const char			*body;
+	size_t				 n = 0;
+	time_t				 now;
+
+	req = cJSON_GetObjectItem(cap, "request");
+	assert_non_null(req);
+	h[n].name = "Host";
+	h[n++].value = "ssm.us-east-1.amazonaws.com";
+	cJSON_ArrayForEach(pair, cJSON_GetObjectItem(req, "headers")) {
+		assert_true(n < T_MAX_HEADERS);
+		h[n].name = cJSON_GetStringValue(cJSON_GetArrayItem(pair, 0));
+		h[n++].value = cJSON_GetStringValue(
+		    cJSON_GetArrayItem(pair, 1));
+	}
+	body = t_str(req, "body");
+	assert_int_equal(aws_sigv4_parse_amz_date("20150830T123600Z", &now), 0);
+	assert_int_equal(aws_sigv4_check(t_str(req, "method"), "/", h, n, body,
+	    strlen(body), "https", t_lookup, &c, now + 60, &v), 0);
+	assert_string_equal(v.service, "ssm");
+	assert_string_equal(v.region, "us-east-1");
+	assert_string_equal(v.access_key_id, t_akid);
+	aws_sigv4_verdict_free(&v);
+}
+
 /* Malformed auth of every kind is refused, never crashes. */
 static void
 test_sigv4_verify_rejects_garbage(void **state)
@@ -1474,6 +1525,7 @@ main(void)
 	};
 	struct CMUnitTest	 vt[] = {
 		cmocka_unit_test(test_sigv4_verify_rejects_table),
+		cmocka_unit_test(test_sigv4_verify_accepts_client_capture),
 	};
 	static struct t_case	 old[T_MAX_CASES], new[T_MAX_CASES];
 	size_t			 nold = 0, nnew = 0;
@@ -1504,6 +1556,7 @@ main(void)
 	failed += t_run_json("extra", cJSON_GetObjectItem(extra, "vectors"),
 	    test_sigv4_extra_vector);
 	vt[0].initial_state = cJSON_GetObjectItem(extra, "vectors");
+	vt[1].initial_state = cJSON_GetObjectItem(extra, "client_capture");
 	failed += cmocka_run_group_tests_name("sigv4_verify", vt, NULL, NULL);
 
 	docs = t_load_json("docs-examples.json");
