@@ -85,3 +85,9 @@ EXTRA_DIST += tests/fuzz/corpus/aws_error tests/fuzz/corpus/profile \
 	tests/fuzz/corpus/ssm_json \
 	tests/fuzz/corpus/sts_xml \
 	tests/aws
+
+# gatewayd's client against awsemu, driven by a small test program.
+check_PROGRAMS += tests/tools/awsc
+tests_tools_awsc_SOURCES = tests/tools/awsc.c
+tests_tools_awsc_LDADD = $(GW_LIBS)
+INTEGRATION_TESTS += tests/aws/t_aws_client.sh
