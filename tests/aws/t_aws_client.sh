@@ -153,9 +153,8 @@ expect_eq "calls" "$calls" $((okc + throttled))
 echo "startsessions: 50 ok, $calls attempts, $throttled throttled"
 ok "fifty forwards under a throttle"
 
-# With the budget well under the service's rate (a fresh bucket), nothing
-# is throttled at all
-# and the default three attempts are plenty.
+# With the budget well under the service's rate (a fresh bucket), the
+# default three attempts are plenty and (next to) nothing is throttled.
 emu_admin POST /knobs '{"throttle": []}' >/dev/null
 emu_admin POST /knobs '{"throttle": [{"op": "ssm:StartSession",
     "rate": 10, "burst": 5}]}' >/dev/null || fail "throttle knob"
