@@ -240,6 +240,7 @@ test_creds_chain_picks_sources(void **state)
 	char			*tried, *cause, got[512];
 	size_t			 i;
 
+	test_aws_env_cleanup();		/* each case makes its own */
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		test_aws_env_reset();
 		home = getenv("HOME");
