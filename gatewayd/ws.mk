@@ -1,8 +1,19 @@
 # TLS contexts and the WebSocket client and server
 libgatewayd_a_SOURCES += \
 	%reldir%/tls.c %reldir%/tls.h \
+	%reldir%/ws.c %reldir%/ws.h %reldir%/ws_int.h \
+	%reldir%/ws_client.c %reldir%/ws_server.c \
 	%reldir%/ws_http.c %reldir%/ws_http.h
+
+# A throwaway CA for tests and the emulator (keys made at run time).
+noinst_LIBRARIES += tests/libtestca.a
+tests_libtestca_a_SOURCES = tests/testca.c tests/testca.h
 
 UNIT_TESTS += tests/unit/test_ws_http
 tests_unit_test_ws_http_SOURCES = tests/unit/test_ws_http.c
 tests_unit_test_ws_http_LDADD = $(TEST_LIBS)
+
+UNIT_TESTS += tests/unit/test_ws
+tests_unit_test_ws_SOURCES = tests/unit/test_ws.c
+tests_unit_test_ws_LDADD = tests/libtestca.a $(TEST_LIBS)
+tests_unit_test_ws_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests

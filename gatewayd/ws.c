@@ -1,0 +1,990 @@
+/*
+ * The WebSocket object both sides share once a transport exists: the
+ * bufferevent callbacks, wslay glue (our own joining of fragments into a
+ * bounded buffer, masks from a random pool), sending, keep-alive pings and
+ * the dead-peer deadline, the close handshake, the one report that ends
+ * every WebSocket, and freeing that is safe from inside callbacks.
+ * ws_client.c gets a client to its 101 and ws_server.c a server to its
+ * answer; ws_http.c does the HTTP text.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+
+#include "log.h"
+#include "tls.h"
+#include "util.h"
+#include "ws_int.h"
+#include "xmalloc.h"
+
+/* Bytes per read and write system call on a busy connection. */
+#define WS_IO_CHUNK	(128 * 1024)
+
+static uint64_t	ws_next_id = 1;
+
+static const char *ws_state_names[] = {
+	"resolving", "connecting", "proxy", "tls", "upgrade", "request",
+	"open", "closing", "ending", "done",
+};
+
+static void	ws_report(struct ws *);
+
+const char *
+ws_step_name(enum ws_state state)
+{
+	switch (state) {
+	case WS_RESOLVING:
+	case WS_CONNECTING:
+	case WS_PROXY:
+		return ("connect");
+	case WS_TLS:
+		return ("TLS handshake");
+	case WS_UPGRADE:
+	case WS_REQUEST:
+		return ("upgrade");
+	default:
+		return ("close");
+	}
+}
+
+void
+ws_set_state(struct ws *ws, enum ws_state state)
+{
+	if (state == ws->state)
+		return;
+	if (state < ws->state)
+		fatalx("ws %llu: %s -> %s is backwards",
+		    (unsigned long long)ws->id, ws_state_names[ws->state],
+		    ws_state_names[state]);
+	log_debug("ws %llu: %s -> %s", (unsigned long long)ws->id,
+	    ws_state_names[ws->state], ws_state_names[state]);
+	ws->state = state;
+}
+
+/* Release everything that carries bytes: socket, TLS, DNS, framing. */
+static void
+ws_drop_transport(struct ws *ws)
+{
+	if (ws->server)
+		ws_server_cleanup(ws);
+	else
+		ws_client_cleanup(ws);
+	if (ws->bev != NULL) {
+		bufferevent_free(ws->bev);
+		ws->bev = NULL;
+	}
+	evtimer_del(ws->timer);
+	event_del(ws->ping);
+	evtimer_del(ws->pong);
+	event_del(ws->kick);
+}
+
+/* Free the object itself; nothing may be on the stack that uses it. */
+static void
+ws_destroy(struct ws *ws)
+{
+	size_t	i;
+
+	ws_drop_transport(ws);
+	if (ws->wslay != NULL)
+		wslay_event_context_free(ws->wslay);
+	evbuffer_free(ws->msgbuf);
+	event_free(ws->timer);
+	event_free(ws->ping);
+	event_free(ws->pong);
+	event_free(ws->kick);
+	for (i = 0; i < ws->nheaders; i++) {
+		free((char *)ws->headers[i].name);
+		freezero_str((char *)ws->headers[i].value);
+	}
+	free(ws->headers);
+	ws_http_url_clear(&ws->url);
+	ws_http_url_clear(&ws->proxy_url);
+	free(ws->name);
+	free(ws->end_cause);
+	free(ws);
+}
+
+void
+ws_enter(struct ws *ws)
+{
+	ws->depth++;
+}
+
+/* Leave one of our callbacks; the last one out frees a freed object. */
+void
+ws_leave(struct ws *ws)
+{
+	if (--ws->depth == 0 && ws->freeing)
+		ws_destroy(ws);
+}
+
+void
+ws_timer_start(struct ws *ws, uint32_t ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ws->timer, &tv);
+}
+
+/* Record the outcome that ws_report will pass on. */
+static void
+ws_set_error(struct ws *ws, enum ws_error err, const char *fmt, va_list ap)
+{
+	free(ws->end_cause);
+	xvasprintf(&ws->end_cause, fmt, ap);
+	ws->end_is_error = 1;
+	ws->end_err = err;
+}
+
+/* Record a close outcome; the reason is in ws->peer_reason. */
+static void
+ws_set_close(struct ws *ws, uint16_t code, int clean)
+{
+	ws->end_is_error = 0;
+	ws->end_code = code;
+	ws->end_clean = clean;
+	if (!clean)
+		ws->peer_reason[0] = '\0';
+}
+
+/* Fail at once: drop the transport and report. */
+void
+ws_fail(struct ws *ws, enum ws_error err, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (ws->state == WS_DONE || ws->freeing)
+		return;
+	va_start(ap, fmt);
+	ws_set_error(ws, err, fmt, ap);
+	va_end(ap);
+	ws_report(ws);
+}
+
+/*
+ * The outcome is known but bytes (a close frame, a refusal) are still to
+ * be written: report once they are, or when the close timeout says the
+ * peer will not take them.
+ */
+static void
+ws_ending(struct ws *ws)
+{
+	ws_set_state(ws, WS_ENDING);
+	event_del(ws->ping);
+	evtimer_del(ws->pong);
+	if (ws->bev == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(ws->bev)) == 0) {
+		ws_timer_start(ws, 0);
+		return;
+	}
+	bufferevent_setwatermark(ws->bev, EV_WRITE, 0, 0);
+	ws_timer_start(ws, ws->opts.close_timeout_ms);
+}
+
+void
+ws_end_error(struct ws *ws, enum ws_error err, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (ws->state >= WS_ENDING || ws->freeing)
+		return;
+	va_start(ap, fmt);
+	ws_set_error(ws, err, fmt, ap);
+	va_end(ap);
+	ws_ending(ws);
+}
+
+/* End with the peer's close code once our bytes are out. */
+static void
+ws_end_close(struct ws *ws)
+{
+	if (ws->state >= WS_ENDING || ws->freeing)
+		return;
+	ws_set_close(ws, ws->peer_code, 1);
+	ws_ending(ws);
+}
+
+/* The one report that ends a WebSocket. */
+static void
+ws_report(struct ws *ws)
+{
+	SSL	*ssl;
+
+	if (ws->state == WS_DONE || ws->freeing)
+		return;
+	/* A finished TLS session says goodbye; a failed one just goes. */
+	if (ws->bev != NULL && !ws->end_is_error &&
+	    (ssl = bufferevent_openssl_get_ssl(ws->bev)) != NULL)
+		SSL_shutdown(ssl);
+	ws_drop_transport(ws);
+	ws_set_state(ws, WS_DONE);
+	if (ws->end_is_error) {
+		log_debug("ws %llu: %s", (unsigned long long)ws->id,
+		    ws->end_cause);
+		if (ws->cb.error != NULL)
+			ws->cb.error(ws, ws->end_err, ws->end_cause, ws->arg);
+	} else {
+		log_debug("ws %llu: %s: closed %u%s", (unsigned long long)ws->id,
+		    ws->name, ws->end_code, ws->end_clean ? "" : " (unclean)");
+		if (ws->cb.close != NULL)
+			ws->cb.close(ws, ws->end_code, ws->peer_reason,
+			    ws->end_clean, ws->arg);
+	}
+}
+
+/* A step's deadline passed. */
+static void
+ws_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws	*ws = arg;
+
+	ws_enter(ws);
+	switch (ws->state) {
+	case WS_CLOSING:
+		ws_set_close(ws, WSLAY_CODE_ABNORMAL_CLOSURE, 0);
+		ws_report(ws);
+		break;
+	case WS_ENDING:
+		ws_report(ws);
+		break;
+	case WS_UPGRADE:
+		if (!ws->server && ws->http_status != 0) {
+			ws_client_read(ws);	/* a refusal with a short body */
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		ws_fail(ws, WS_ERR_TIMEOUT, "%s: %s timed out after %ums",
+		    ws->name, ws_step_name(ws->state), ws->state == WS_TLS ?
+		    ws->opts.tls_timeout_ms : ws->state >= WS_UPGRADE ?
+		    ws->opts.upgrade_timeout_ms : ws->opts.connect_timeout_ms);
+		break;
+	}
+	ws_leave(ws);
+}
+
+/* Hand whatever wslay has queued to the bufferevent. */
+static void
+ws_flush(struct ws *ws)
+{
+	if (ws->wslay == NULL || ws->in_recv || ws->bev == NULL)
+		return;
+	if (wslay_event_send(ws->wslay) != 0)
+		fatalx("ws %llu: wslay send failed", (unsigned long long)ws->id);
+	if (!ws->above_low && ws_get_queued(ws) > ws->opts.low_watermark)
+		ws->above_low = 1;
+}
+
+/* Send a ping with the keep-alive payload; arm the dead-peer deadline. */
+static void
+ws_ping_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws		*ws = arg;
+	struct wslay_event_msg	 m;
+	struct timeval		 tv;
+
+	if (ws->state != WS_OPEN)
+		return;
+	m.opcode = WSLAY_PING;
+	m.msg = (const uint8_t *)WS_PING_DATA;
+	m.msg_length = strlen(WS_PING_DATA);
+	if (wslay_event_queue_msg(ws->wslay, &m) != 0)
+		return;
+	ws->stats.pings_sent++;
+	ws_flush(ws);
+	if (!ws->pong_armed && !ws->paused) {
+		ws->ping_rx_frames = ws->rx_frames;
+		ws->pong_armed = 1;
+		tv.tv_sec = ws->opts.pong_timeout_ms / 1000;
+		tv.tv_usec = (ws->opts.pong_timeout_ms % 1000) * 1000;
+		evtimer_add(ws->pong, &tv);
+	}
+}
+
+/* The deadline after a ping: has anything at all come in since? */
+static void
+ws_pong_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws	*ws = arg;
+
+	ws->pong_armed = 0;
+	if (ws->state != WS_OPEN || ws->paused ||
+	    ws->rx_frames != ws->ping_rx_frames)
+		return;
+	ws_enter(ws);
+	ws_fail(ws, WS_ERR_DEAD, "%s: peer dead: nothing received within "
+	    "%ums of a ping", ws->name, ws->opts.pong_timeout_ms);
+	ws_leave(ws);
+}
+
+/* wslay wants bytes: give what the bufferevent has, never block. */
+static ssize_t
+ws_wslay_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+    int flags, void *arg)
+{
+	struct ws	*ws = arg;
+	int		 n;
+
+	if (ws->freeing || ws->paused || ws->bev == NULL ||
+	    ws->state >= WS_ENDING) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return (-1);
+	}
+	n = evbuffer_remove(bufferevent_get_input(ws->bev), buf, len);
+	if (n <= 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return (-1);
+	}
+	return (n);
+}
+
+/* wslay has frame bytes: append them to the output; this never blocks. */
+static ssize_t
+ws_wslay_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
+    int flags, void *arg)
+{
+	struct ws	*ws = arg;
+
+	if (!ws->mute && ws->bev != NULL &&
+	    evbuffer_add(bufferevent_get_output(ws->bev), data, len) != 0)
+		fatalx("ws %llu: out of memory", (unsigned long long)ws->id);
+	return ((ssize_t)len);
+}
+
+/* Mask keys come from a pool refilled with one call to the CSPRNG. */
+static int
+ws_wslay_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+    void *arg)
+{
+	struct ws	*ws = arg;
+
+	if (ws->mask_off + len > sizeof ws->mask) {
+		util_random(ws->mask, sizeof ws->mask);
+		ws->mask_off = 0;
+	}
+	memcpy(buf, ws->mask + ws->mask_off, len);
+	ws->mask_off += len;
+	return (0);
+}
+
+/* A frame starts: enforce the message bound before any byte is kept. */
+static void
+ws_wslay_frame_start(wslay_event_context_ptr ctx,
+    const struct wslay_event_on_frame_recv_start_arg *a, void *arg)
+{
+	struct ws	*ws = arg;
+	static const char reason[] = "message too big";
+
+	ws->rx_frames++;
+	ws->in_ctrl = wslay_is_ctrl_frame(a->opcode);
+	if (ws->in_ctrl || ws->too_big)
+		return;
+	if (a->opcode != WSLAY_CONTINUATION_FRAME) {
+		ws->msg_opcode = a->opcode;
+		ws->msg_len = 0;
+	}
+	ws->frame_len = a->payload_length;
+	ws->frame_fin = a->fin;
+	if (a->payload_length > ws->opts.max_message - ws->msg_len) {
+		ws->too_big = 1;
+		ws->too_big_len = ws->msg_len + a->payload_length;
+		wslay_event_queue_close(ctx, WSLAY_CODE_MESSAGE_TOO_BIG,
+		    (const uint8_t *)reason, sizeof reason - 1);
+		wslay_event_shutdown_read(ctx);
+		return;
+	}
+	ws->msg_len += a->payload_length;
+}
+
+/*
+ * Payload bytes of a data frame. A message that is one frame and arrived
+ * in one piece is passed on from wslay's buffer without a copy.
+ */
+static void
+ws_wslay_frame_chunk(wslay_event_context_ptr ctx,
+    const struct wslay_event_on_frame_recv_chunk_arg *a, void *arg)
+{
+	struct ws	*ws = arg;
+
+	if (ws->in_ctrl || ws->too_big || ws->freeing || a->data_length == 0)
+		return;
+	if (ws->frame_fin && ws->msg_len == ws->frame_len &&
+	    a->data_length == ws->frame_len &&
+	    evbuffer_get_length(ws->msgbuf) == 0) {
+		ws->direct = a->data;
+		ws->direct_len = a->data_length;
+		return;
+	}
+	if (evbuffer_add(ws->msgbuf, a->data, a->data_length) != 0)
+		fatalx("ws %llu: out of memory", (unsigned long long)ws->id);
+}
+
+/* Pass one whole data message to the user. */
+static void
+ws_deliver(struct ws *ws)
+{
+	const uint8_t	*data;
+	size_t		 len;
+	enum ws_type	 type;
+
+	if (ws->direct != NULL) {
+		data = ws->direct;
+		len = ws->direct_len;
+	} else {
+		len = evbuffer_get_length(ws->msgbuf);
+		data = len > 0 ? evbuffer_pullup(ws->msgbuf, -1) :
+		    (const uint8_t *)"";
+	}
+	type = ws->msg_opcode == WSLAY_TEXT_FRAME ? WS_TEXT : WS_BINARY;
+	ws->stats.msgs_in++;
+	ws->stats.bytes_in += len;
+	if (ws->cb.message != NULL && !ws->freeing && ws->state < WS_ENDING)
+		ws->cb.message(ws, type, data, len, ws->arg);
+	if (ws->direct == NULL)
+		evbuffer_drain(ws->msgbuf, len);
+	ws->direct = NULL;
+	ws->msg_len = 0;
+}
+
+/* A whole message: control frames are noted, data passed on. */
+static void
+ws_wslay_msg(wslay_event_context_ptr ctx,
+    const struct wslay_event_on_msg_recv_arg *a, void *arg)
+{
+	struct ws	*ws = arg;
+	size_t		 n;
+
+	switch (a->opcode) {
+	case WSLAY_CONNECTION_CLOSE:
+		ws->close_received = 1;
+		ws->peer_code = a->status_code != 0 ? a->status_code :
+		    WSLAY_CODE_NO_STATUS_RCVD;
+		n = a->msg_length > 2 ? a->msg_length - 2 : 0;
+		if (n >= sizeof ws->peer_reason)
+			n = sizeof ws->peer_reason - 1;
+		if (n > 0)
+			memcpy(ws->peer_reason, a->msg + 2, n);
+		ws->peer_reason[n] = '\0';
+		break;
+	case WSLAY_PING:
+		ws->stats.pings_received++;	/* wslay queued the pong */
+		break;
+	case WSLAY_PONG:
+		ws->stats.pongs_received++;
+		break;
+	case WSLAY_TEXT_FRAME:
+	case WSLAY_BINARY_FRAME:
+		if (!ws->too_big)
+			ws_deliver(ws);
+		break;
+	}
+}
+
+/* Feed the input to wslay, then act on what it found. */
+void
+ws_frames_read(struct ws *ws)
+{
+	int	r;
+
+	if (ws->paused || ws->wslay == NULL || ws->freeing)
+		return;
+	ws->in_recv = 1;
+	r = wslay_event_recv(ws->wslay);
+	ws->in_recv = 0;
+	if (ws->freeing || ws->state >= WS_ENDING)
+		return;
+	if (r == WSLAY_ERR_NOMEM)
+		fatalx("ws %llu: out of memory", (unsigned long long)ws->id);
+	ws_flush(ws);
+	if (ws->too_big) {
+		ws_end_error(ws, WS_ERR_TOO_BIG, "%s: message of %llu bytes or "
+		    "more is over the limit of %zu; closed with 1009", ws->name,
+		    (unsigned long long)ws->too_big_len, ws->opts.max_message);
+	} else if (r != 0 || (!wslay_event_get_read_enabled(ws->wslay) &&
+	    !ws->close_received && !ws->paused)) {
+		ws_end_error(ws, WS_ERR_PROTOCOL, "%s: protocol error from "
+		    "peer; closed with %u", ws->name,
+		    wslay_event_get_status_code_sent(ws->wslay));
+	} else if (ws->close_received)
+		ws_end_close(ws);
+}
+
+/* Start the framing: the upgrade is done. */
+void
+ws_open(struct ws *ws)
+{
+	struct wslay_event_callbacks	cbs = {
+		ws_wslay_recv, ws_wslay_send, ws_wslay_genmask,
+		ws_wslay_frame_start, ws_wslay_frame_chunk, NULL, ws_wslay_msg
+	};
+	struct timeval			tv;
+	int				r;
+
+	if (ws->server)
+		r = wslay_event_context_server_init(&ws->wslay, &cbs, ws);
+	else
+		r = wslay_event_context_client_init(&ws->wslay, &cbs, ws);
+	if (r != 0)
+		fatalx("ws %llu: out of memory", (unsigned long long)ws->id);
+	/* We join fragments ourselves, with our bound. */
+	wslay_event_config_set_no_buffering(ws->wslay, 1);
+	wslay_event_config_set_max_recv_msg_length(ws->wslay, UINT64_MAX);
+	evtimer_del(ws->timer);
+	ws_set_state(ws, WS_OPEN);
+	bufferevent_setwatermark(ws->bev, EV_WRITE, ws->opts.low_watermark, 0);
+	if (!(ws->opts.flags & WS_NO_PING)) {
+		tv.tv_sec = ws->opts.ping_interval_ms / 1000;
+		tv.tv_usec = (ws->opts.ping_interval_ms % 1000) * 1000;
+		event_add(ws->ping, &tv);
+	}
+}
+
+/*
+ * Read one HTTP head (up to the blank line, at most max_head bytes) from
+ * the input and parse it. Return 1 with m filled, 0 if more bytes are
+ * needed, or -1 with *cause.
+ */
+int
+ws_read_head(struct ws *ws, struct ws_http_msg *m,
+    int (*parse)(const char *, size_t, struct ws_http_msg *, char **),
+    char **cause)
+{
+	struct evbuffer		*in = bufferevent_get_input(ws->bev);
+	struct evbuffer_ptr	 start, end;
+	size_t			 len = evbuffer_get_length(in), hlen;
+	const char		*p;
+	int			 r;
+
+	if (evbuffer_ptr_set(in, &start, ws->head_scan, EVBUFFER_PTR_SET) != 0)
+		evbuffer_ptr_set(in, &start, 0, EVBUFFER_PTR_SET);
+	end = evbuffer_search(in, "\r\n\r\n", 4, &start);
+	if (end.pos == -1) {
+		if (len > ws->opts.max_head) {
+			xasprintf(cause, "HTTP head longer than %zu bytes",
+			    ws->opts.max_head);
+			return (-1);
+		}
+		/* Next time, search only where the end could now be. */
+		ws->head_scan = len > 3 ? len - 3 : 0;
+		return (0);
+	}
+	hlen = (size_t)end.pos + 4;
+	if (hlen > ws->opts.max_head) {
+		xasprintf(cause, "HTTP head longer than %zu bytes",
+		    ws->opts.max_head);
+		return (-1);
+	}
+	p = (const char *)evbuffer_pullup(in, hlen);
+	r = parse(p, hlen, m, cause);
+	evbuffer_drain(in, hlen);
+	ws->head_scan = 0;
+	return (r == 0 ? 1 : -1);
+}
+
+/* The input grew, or a deferred look at it was asked for. */
+static void
+ws_dispatch_read(struct ws *ws)
+{
+	switch (ws->state) {
+	case WS_PROXY:
+	case WS_UPGRADE:
+		if (ws->server)
+			ws_server_read(ws);
+		else
+			ws_client_read(ws);
+		break;
+	case WS_OPEN:
+	case WS_CLOSING:
+		ws_frames_read(ws);
+		break;
+	case WS_ENDING:
+		evbuffer_drain(bufferevent_get_input(ws->bev),
+		    evbuffer_get_length(bufferevent_get_input(ws->bev)));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+ws_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ws	*ws = arg;
+
+	ws_enter(ws);
+	ws_dispatch_read(ws);
+	ws_leave(ws);
+}
+
+/* Output fell to the write low watermark. */
+static void
+ws_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct ws	*ws = arg;
+
+	ws_enter(ws);
+	if (ws->state == WS_ENDING) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			ws_report(ws);
+	} else if (ws->state == WS_OPEN && ws->above_low &&
+	    ws_get_queued(ws) <= ws->opts.low_watermark) {
+		ws->above_low = 0;
+		if (ws->cb.drained != NULL)
+			ws->cb.drained(ws, ws->arg);
+	}
+	ws_leave(ws);
+}
+
+/* Why the transport failed, in words: TLS reasons, else errno. */
+static char *
+ws_transport_error(struct ws *ws, short what)
+{
+	unsigned long	 errs[8];
+	size_t		 n = 0;
+	SSL		*ssl;
+	int		 error = EVUTIL_SOCKET_ERROR();
+
+	if (what & BEV_EVENT_EOF)
+		return (xstrdup("connection closed by peer"));
+	ssl = bufferevent_openssl_get_ssl(ws->bev);
+	while (n < sizeof errs / sizeof errs[0] &&
+	    (errs[n] = bufferevent_get_openssl_error(ws->bev)) != 0)
+		n++;
+	if (ssl != NULL && (n > 0 || ws->state == WS_TLS))
+		return (tls_error_string(ssl, errs, n));
+	return (xstrdup(error != 0 ? strerror(error) : "connection lost"));
+}
+
+/* The transport ended or failed. */
+static void
+ws_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct ws	*ws = arg;
+	char		*why;
+
+	ws_enter(ws);
+	if (what & BEV_EVENT_CONNECTED) {
+		if (ws->state == WS_TLS && ws->server)
+			ws_server_tls_done(ws);
+		else if (ws->state == WS_TLS)
+			ws_client_tls_done(ws);
+		ws_leave(ws);
+		return;
+	}
+	why = ws_transport_error(ws, what);
+	switch (ws->state) {
+	case WS_PROXY:
+		ws_fail(ws, WS_ERR_PROXY, "%s: proxy: %s", ws->name, why);
+		break;
+	case WS_TLS:
+		ws_fail(ws, WS_ERR_TLS, "%s: TLS handshake failed: %s",
+		    ws->name, why);
+		break;
+	case WS_UPGRADE:
+		if (!ws->server && ws->http_status != 0) {
+			ws->peer_eof = 1;
+			ws_client_read(ws);
+			break;
+		}
+		/* FALLTHROUGH */
+	case WS_REQUEST:
+	case WS_OPEN:
+		if (ws->state == WS_OPEN)
+			ws_frames_read(ws);	/* a close frame may be there */
+		if (ws->state == WS_ENDING)
+			ws_report(ws);
+		else if (ws->close_received) {
+			ws_set_close(ws, ws->peer_code, 1);
+			ws_report(ws);
+		} else
+			ws_fail(ws, (what & BEV_EVENT_EOF) ? WS_ERR_EOF :
+			    WS_ERR_IO, "%s: %s without a close frame%s%s",
+			    ws->name, ws->state == WS_OPEN ? "lost" :
+			    "lost during the upgrade", (what & BEV_EVENT_EOF) ?
+			    "" : ": ", (what & BEV_EVENT_EOF) ? "" : why);
+		break;
+	case WS_CLOSING:
+		ws_frames_read(ws);
+		if (ws->state == WS_CLOSING)
+			ws_set_close(ws, ws->close_received ? ws->peer_code :
+			    WSLAY_CODE_ABNORMAL_CLOSURE, ws->close_received);
+		ws_report(ws);
+		break;
+	default:
+		ws_report(ws);
+		break;
+	}
+	free(why);
+	ws_leave(ws);
+}
+
+/* Deferred work: start a client, or look at input again. */
+static void
+ws_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws	*ws = arg;
+
+	ws_enter(ws);
+	if (ws->state == WS_RESOLVING && !ws->server)
+		ws_client_start(ws);
+	else if (ws->bev != NULL)
+		ws_dispatch_read(ws);
+	ws_leave(ws);
+}
+
+/* Schedule ws_kick_cb. */
+void
+ws_kick(struct ws *ws)
+{
+	event_active(ws->kick, EV_TIMEOUT, 0);
+}
+
+void
+ws_attach(struct ws *ws, struct bufferevent *bev)
+{
+	ws->bev = bev;
+	bufferevent_setcb(bev, ws_read_cb, ws_write_cb, ws_event_cb, ws);
+	bufferevent_set_max_single_read(bev, WS_IO_CHUNK);
+	bufferevent_set_max_single_write(bev, WS_IO_CHUNK);
+	if (bufferevent_openssl_get_ssl(bev) != NULL)
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	bufferevent_enable(bev, ws->paused ? EV_WRITE : EV_READ | EV_WRITE);
+}
+
+struct ws *
+ws_new(struct event_base *base, int server, const struct ws_options *opts,
+    const struct ws_cb *cb, void *arg)
+{
+	struct ws	*ws;
+
+	ws = xcalloc(1, sizeof *ws);
+	ws->id = ws_next_id++;
+	ws->base = base;
+	ws->server = server;
+	ws->fd = -1;
+	ws->cb = *cb;
+	ws->arg = arg;
+	ws->mask_off = sizeof ws->mask;
+	if (opts != NULL)
+		ws->opts = *opts;
+	ws->opts.headers = NULL;	/* the client keeps its own copies */
+	ws->opts.nheaders = 0;
+	ws->opts.proxy = NULL;
+	ws->opts.tls = NULL;
+#define WS_DEFAULT(f, v) do { if (ws->opts.f == 0) ws->opts.f = (v); } while (0)
+	WS_DEFAULT(connect_timeout_ms, WS_CONNECT_TIMEOUT_MS);
+	WS_DEFAULT(tls_timeout_ms, WS_TLS_TIMEOUT_MS);
+	WS_DEFAULT(upgrade_timeout_ms, WS_UPGRADE_TIMEOUT_MS);
+	WS_DEFAULT(close_timeout_ms, WS_CLOSE_TIMEOUT_MS);
+	WS_DEFAULT(ping_interval_ms, WS_PING_INTERVAL_MS);
+	WS_DEFAULT(pong_timeout_ms, WS_PONG_TIMEOUT_MS);
+	WS_DEFAULT(max_message, WS_MAX_MESSAGE);
+	WS_DEFAULT(max_head, WS_MAX_HEAD);
+	WS_DEFAULT(low_watermark, WS_LOW_WATERMARK);
+#undef WS_DEFAULT
+	if ((ws->msgbuf = evbuffer_new()) == NULL ||
+	    (ws->timer = evtimer_new(base, ws_timer_cb, ws)) == NULL ||
+	    (ws->ping = event_new(base, -1, EV_PERSIST, ws_ping_cb, ws)) ==
+	    NULL || (ws->pong = evtimer_new(base, ws_pong_cb, ws)) == NULL ||
+	    (ws->kick = evtimer_new(base, ws_kick_cb, ws)) == NULL)
+		fatalx("ws: out of memory");
+	return (ws);
+}
+
+/* Queue one message of the given wslay opcode and push it out. */
+static int
+ws_send(struct ws *ws, uint8_t opcode, const void *data, size_t len)
+{
+	struct wslay_event_msg	m;
+
+	if (ws->state != WS_OPEN || ws->freeing)
+		return (-1);
+	m.opcode = opcode;
+	m.msg = data;
+	m.msg_length = len;
+	if (wslay_event_queue_msg(ws->wslay, &m) != 0)
+		return (-1);
+	ws->stats.msgs_out++;
+	ws->stats.bytes_out += len;
+	ws_flush(ws);
+	return (0);
+}
+
+int
+ws_send_binary(struct ws *ws, const void *data, size_t len)
+{
+	return (ws_send(ws, WSLAY_BINARY_FRAME, data, len));
+}
+
+int
+ws_send_text(struct ws *ws, const void *data, size_t len)
+{
+	return (ws_send(ws, WSLAY_TEXT_FRAME, data, len));
+}
+
+int
+ws_send_buffer(struct ws *ws, enum ws_type type, struct evbuffer *buf)
+{
+	size_t		 len = evbuffer_get_length(buf);
+	const void	*p;
+
+	p = len > 0 ? (const void *)evbuffer_pullup(buf, -1) : "";
+	if (ws_send(ws, type == WS_TEXT ? WSLAY_TEXT_FRAME :
+	    WSLAY_BINARY_FRAME, p, len) != 0)
+		return (-1);
+	evbuffer_drain(buf, len);
+	return (0);
+}
+
+size_t
+ws_get_queued(struct ws *ws)
+{
+	size_t	n = 0;
+
+	if (ws->bev != NULL)
+		n += evbuffer_get_length(bufferevent_get_output(ws->bev));
+	if (ws->wslay != NULL)
+		n += wslay_event_get_queued_msg_length(ws->wslay);
+	return (n);
+}
+
+void
+ws_close(struct ws *ws, uint16_t code, const char *reason)
+{
+	size_t	len = reason != NULL ? strlen(reason) : 0;
+
+	if (ws->freeing || ws->state >= WS_CLOSING)
+		return;
+	if (ws->state != WS_OPEN) {
+		ws_drop_transport(ws);
+		ws_end_error(ws, WS_ERR_EOF, "%s: closed by us before the "
+		    "upgrade finished", ws->name);
+		return;
+	}
+	if (len > 123)
+		len = 123;	/* a control frame holds 125 bytes */
+	if (wslay_event_queue_close(ws->wslay, code, (const uint8_t *)reason,
+	    len) != 0) {
+		ws_drop_transport(ws);
+		ws_end_error(ws, WS_ERR_PROTOCOL, "%s: cannot send close %u",
+		    ws->name, code);
+		return;
+	}
+	ws_set_state(ws, WS_CLOSING);
+	event_del(ws->ping);
+	evtimer_del(ws->pong);
+	ws_timer_start(ws, ws->opts.close_timeout_ms);
+	ws_flush(ws);
+}
+
+void
+ws_pause(struct ws *ws)
+{
+	ws->paused = 1;
+	if (ws->bev != NULL)
+		bufferevent_disable(ws->bev, EV_READ);
+}
+
+void
+ws_resume(struct ws *ws)
+{
+	if (!ws->paused)
+		return;
+	ws->paused = 0;
+	ws->pong_armed = 0;	/* we were not listening: start afresh */
+	evtimer_del(ws->pong);
+	if (ws->bev != NULL && ws->state < WS_ENDING &&
+	    ws->state != WS_REQUEST) {
+		bufferevent_enable(ws->bev, EV_READ);
+		ws_kick(ws);	/* bytes may be waiting already */
+	}
+}
+
+void
+ws_set_mute(struct ws *ws, int on)
+{
+	ws->mute = on;
+}
+
+void
+ws_abort(struct ws *ws)
+{
+	struct linger	 lg = { 1, 0 };
+	SSL		*ssl;
+	int		 fd;
+
+	if (ws->freeing || ws->state == WS_DONE)
+		return;
+	if (ws->bev != NULL && (fd = bufferevent_getfd(ws->bev)) != -1) {
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		if ((ssl = bufferevent_openssl_get_ssl(ws->bev)) != NULL)
+			SSL_set_quiet_shutdown(ssl, 1);
+	}
+	if (ws->fd != -1)
+		setsockopt(ws->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	ws_drop_transport(ws);
+	ws_set_state(ws, WS_DONE);
+	log_debug("ws %llu: %s: aborted", (unsigned long long)ws->id,
+	    ws->name);
+}
+
+void
+ws_free(struct ws *ws)
+{
+	if (ws == NULL || ws->freeing)
+		return;
+	ws->freeing = 1;
+	if (ws->depth > 0) {
+		/* Inside our callbacks: go quiet now, free on the way out. */
+		ws_drop_transport(ws);
+		if (ws->wslay != NULL)
+			wslay_event_shutdown_read(ws->wslay);
+		return;
+	}
+	ws_destroy(ws);
+}
+
+void
+ws_set_cb(struct ws *ws, const struct ws_cb *cb, void *arg)
+{
+	ws->cb = *cb;
+	ws->arg = arg;
+}
+
+uint64_t
+ws_get_id(struct ws *ws)
+{
+	return (ws->id);
+}
+
+int
+ws_is_open(struct ws *ws)
+{
+	return (ws->state == WS_OPEN && !ws->freeing);
+}
+
+int
+ws_get_http_status(struct ws *ws)
+{
+	return (ws->http_status);
+}
+
+void
+ws_get_stats(struct ws *ws, struct ws_stats *st)
+{
+	*st = ws->stats;
+}
