@@ -17,3 +17,8 @@ UNIT_TESTS += tests/unit/test_ws
 tests_unit_test_ws_SOURCES = tests/unit/test_ws.c
 tests_unit_test_ws_LDADD = tests/libtestca.a $(TEST_LIBS)
 tests_unit_test_ws_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+
+FUZZERS += tests/fuzz/fuzz_ws
+tests_fuzz_fuzz_ws_SOURCES = tests/fuzz/fuzz_ws.c
+tests_fuzz_fuzz_ws_LDADD = $(FUZZ_LIBS)
+EXTRA_DIST += tests/fuzz/corpus/ws tests/fuzz/gen_ws_corpus.py
