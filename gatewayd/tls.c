@@ -98,8 +98,11 @@ tls_ctx_new(const SSL_METHOD *method, char **cause)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
-	/* Many long-lived, mostly idle connections: free buffers when idle. */
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/*
+	 * No SSL_MODE_RELEASE_BUFFERS: it costs a malloc and a free per
+	 * record, and tunnels are busy. No read-ahead either: libevent's
+	 * OpenSSL bufferevent does not see bytes buffered that way and stalls.
+	 */
 	return (ctx);
 }
 

@@ -13,6 +13,11 @@ UNIT_TESTS += tests/unit/test_ws_http
 tests_unit_test_ws_http_SOURCES = tests/unit/test_ws_http.c
 tests_unit_test_ws_http_LDADD = $(TEST_LIBS)
 
+UNIT_TESTS += tests/unit/test_tls
+tests_unit_test_tls_SOURCES = tests/unit/test_tls.c
+tests_unit_test_tls_LDADD = tests/libtestca.a $(TEST_LIBS)
+tests_unit_test_tls_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+
 UNIT_TESTS += tests/unit/test_ws
 tests_unit_test_ws_SOURCES = tests/unit/test_ws.c
 tests_unit_test_ws_LDADD = tests/libtestca.a $(TEST_LIBS)
@@ -21,4 +26,6 @@ tests_unit_test_ws_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 FUZZERS += tests/fuzz/fuzz_ws
 tests_fuzz_fuzz_ws_SOURCES = tests/fuzz/fuzz_ws.c
 tests_fuzz_fuzz_ws_LDADD = $(FUZZ_LIBS)
+# FUZZ_LDFLAGS (libFuzzer's main) is not in AM_LDFLAGS; name it here.
+tests_fuzz_fuzz_ws_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 EXTRA_DIST += tests/fuzz/corpus/ws tests/fuzz/gen_ws_corpus.py

@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "testca.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 #define TESTCA_MAX_FILES	64
@@ -211,6 +212,18 @@ testca_issue(struct testca *ca, const char *name, const char *san,
 	*cert = cpath;
 	*key = kpath;
 	return (0);
+}
+
+struct tls_server *
+testca_tls_server(struct testca *ca, const char *name, const char *san,
+    long not_before, long not_after, char **cause)
+{
+	const char	*cert, *key;
+
+	if (testca_issue(ca, name, san, not_before, not_after, &cert, &key,
+	    cause) != 0)
+		return (NULL);
+	return (tls_server_new(cert, key, cause));
 }
 
 void

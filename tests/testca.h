@@ -8,6 +8,7 @@
 #define TESTCA_H
 
 struct testca;
+struct tls_server;
 
 /*
  * Make a CA called name, with its certificate in dir/name.pem. Return NULL
@@ -26,6 +27,12 @@ const char	*testca_path(const struct testca *);
 int		 testca_issue(struct testca *, const char *name,
 		    const char *san, long not_before, long not_after,
 		    const char **cert, const char **key, char **cause);
+
+/* Issue a certificate as testca_issue does and load it into a server
+ * context (tls.h). Return NULL and set *cause on failure. */
+struct tls_server *testca_tls_server(struct testca *, const char *name,
+		    const char *san, long not_before, long not_after,
+		    char **cause);
 
 /* Remove every file the CA wrote, then free it. NULL is fine. */
 void		 testca_free(struct testca *);
