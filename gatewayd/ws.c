@@ -25,11 +25,18 @@
 #include "log.h"
 #include "tls.h"
 #include "util.h"
+#include "ws_frame.h"
 #include "ws_int.h"
 #include "xmalloc.h"
 
 /* Bytes per read and write system call on a busy connection. */
 #define WS_IO_CHUNK	(128 * 1024)
+/*
+ * The least size of an output chain we fill with frames: libevent adds
+ * its header and rounds up to a power of two, so this makes 64 KiB
+ * allocations (below glibc's mmap threshold, unlike 64 KiB exactly).
+ */
+#define WS_OUT_CHAIN	(60 * 1024)
 
 static uint64_t	ws_next_id = 1;
 
@@ -39,6 +46,8 @@ static const char *ws_state_names[] = {
 };
 
 static void	ws_report(struct ws *);
+static void	ws_set_error(struct ws *, enum ws_error, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
 
 const char *
 ws_step_name(enum ws_state state)
@@ -277,6 +286,14 @@ ws_timer_cb(evutil_socket_t fd, short what, void *arg)
 	ws_leave(ws);
 }
 
+/* Remember to call drained once the output has gone past the mark. */
+static void
+ws_note_queued(struct ws *ws)
+{
+	if (!ws->above_low && ws_get_queued(ws) > ws->opts.low_watermark)
+		ws->above_low = 1;
+}
+
 /* Hand whatever wslay has queued to the bufferevent. */
 static void
 ws_flush(struct ws *ws)
@@ -285,8 +302,7 @@ ws_flush(struct ws *ws)
 		return;
 	if (wslay_event_send(ws->wslay) != 0)
 		fatalx("ws %llu: wslay send failed", (unsigned long long)ws->id);
-	if (!ws->above_low && ws_get_queued(ws) > ws->opts.low_watermark)
-		ws->above_low = 1;
+	ws_note_queued(ws);
 }
 
 /* Send a ping with the keep-alive payload; arm the dead-peer deadline. */
@@ -359,25 +375,33 @@ ws_wslay_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
 {
 	struct ws	*ws = arg;
 
-	if (!ws->mute && ws->bev != NULL &&
-	    evbuffer_add(bufferevent_get_output(ws->bev), data, len) != 0)
-		fatalx("ws %llu: out of memory", (unsigned long long)ws->id);
+	if (!ws->mute && ws->bev != NULL) {
+		if (evbuffer_add(bufferevent_get_output(ws->bev), data,
+		    len) != 0)
+			fatalx("ws %llu: out of memory",
+			    (unsigned long long)ws->id);
+		ws->out_room = 0;	/* it may have made a small chain */
+	}
 	return ((ssize_t)len);
 }
 
 /* Mask keys come from a pool refilled with one call to the CSPRNG. */
-static int
-ws_wslay_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
-    void *arg)
+static void
+ws_mask_key(struct ws *ws, uint8_t *buf, size_t len)
 {
-	struct ws	*ws = arg;
-
 	if (ws->mask_off + len > sizeof ws->mask) {
 		util_random(ws->mask, sizeof ws->mask);
 		ws->mask_off = 0;
 	}
 	memcpy(buf, ws->mask + ws->mask_off, len);
 	ws->mask_off += len;
+}
+
+static int
+ws_wslay_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+    void *arg)
+{
+	ws_mask_key(arg, buf, len);
 	return (0);
 }
 
@@ -805,48 +829,128 @@ ws_new(struct event_base *base, int server, const struct ws_options *opts,
 	return (ws);
 }
 
-/* Queue one message of the given wslay opcode and push it out. */
-static int
-ws_send(struct ws *ws, uint8_t opcode, const void *data, size_t len)
+/*
+ * Contiguous room for need bytes at the end of the output. Chains are
+ * made at least WS_OUT_CHAIN long and filled message after message: TLS
+ * then writes whole records, and small chains do not churn the allocator.
+ * ws->out_room is our guess of the room left in the last chain; a wrong
+ * guess costs an allocation, never correctness.
+ */
+static uint8_t *
+ws_out_reserve(struct ws *ws, struct evbuffer *out, size_t need,
+    struct evbuffer_iovec *v)
 {
-	struct wslay_event_msg	m;
+	size_t	want = need;
 
-	if (ws->state != WS_OPEN || ws->freeing)
-		return (-1);
-	m.opcode = opcode;
-	m.msg = data;
-	m.msg_length = len;
-	if (wslay_event_queue_msg(ws->wslay, &m) != 0)
-		return (-1);
+	if (evbuffer_get_length(out) == 0)
+		ws->out_room = 0;
+	if (need > ws->out_room && want < WS_OUT_CHAIN)
+		want = WS_OUT_CHAIN;
+	if (evbuffer_reserve_space(out, want, v, 1) != 1)
+		fatalx("ws: out of memory");
+	return (v->iov_base);
+}
+
+/* Commit used bytes of what ws_out_reserve gave. */
+static void
+ws_out_commit(struct ws *ws, struct evbuffer *out, struct evbuffer_iovec *v,
+    size_t used)
+{
+	ws->out_room = v->iov_len - used;
+	v->iov_len = used;
+	if (evbuffer_commit_space(out, v, 1) != 0)
+		fatalx("ws: cannot commit output");
+}
+
+/*
+ * Start a data message of len bytes: reserve room for it, write its head
+ * (wslay's queue is always empty here: its bytes go out as soon as they
+ * are queued) and fill key if the payload is to be masked. Return where
+ * the payload goes, or NULL if nothing may be sent.
+ */
+static uint8_t *
+ws_begin_message(struct ws *ws, enum ws_type type, size_t len, uint8_t *key,
+    struct evbuffer_iovec *v, size_t *hl)
+{
+	uint8_t	*p;
+
+	if (ws->state != WS_OPEN || ws->freeing || ws->bev == NULL)
+		return (NULL);
 	ws->stats.msgs_out++;
 	ws->stats.bytes_out += len;
-	ws_flush(ws);
+	if (!ws->server)
+		ws_mask_key(ws, key, 4);
+	p = ws_out_reserve(ws, bufferevent_get_output(ws->bev),
+	    WS_FRAME_MAX_HEAD + len, v);
+	*hl = ws_frame_head(p, type == WS_TEXT ? WSLAY_TEXT_FRAME :
+	    WSLAY_BINARY_FRAME, len, ws->server ? NULL : key);
+	return (p + *hl);
+}
+
+/* Finish a message of len payload bytes (or drop it if muted). */
+static void
+ws_end_message(struct ws *ws, struct evbuffer_iovec *v, size_t used)
+{
+	ws_out_commit(ws, bufferevent_get_output(ws->bev), v,
+	    ws->mute ? 0 : used);
+	ws_note_queued(ws);
+}
+
+/* Send one message of contiguous bytes. */
+static int
+ws_send(struct ws *ws, enum ws_type type, const void *data, size_t len)
+{
+	struct evbuffer_iovec	 v;
+	uint8_t			 key[4], *p;
+	size_t			 hl;
+
+	if ((p = ws_begin_message(ws, type, len, key, &v, &hl)) == NULL)
+		return (-1);
+	if (ws->server)
+		memcpy(p, data, len);
+	else
+		ws_frame_mask(p, data, len, key, 0);
+	ws_end_message(ws, &v, hl + len);
 	return (0);
 }
 
 int
 ws_send_binary(struct ws *ws, const void *data, size_t len)
 {
-	return (ws_send(ws, WSLAY_BINARY_FRAME, data, len));
+	return (ws_send(ws, WS_BINARY, data, len));
 }
 
 int
 ws_send_text(struct ws *ws, const void *data, size_t len)
 {
-	return (ws_send(ws, WSLAY_TEXT_FRAME, data, len));
+	return (ws_send(ws, WS_TEXT, data, len));
 }
 
 int
 ws_send_buffer(struct ws *ws, enum ws_type type, struct evbuffer *buf)
 {
-	size_t		 len = evbuffer_get_length(buf);
-	const void	*p;
+	struct evbuffer_iovec	 v, in[16];
+	uint8_t			 key[4], *p;
+	size_t			 len = evbuffer_get_length(buf), off, hl, n;
+	int			 nv, i;
 
-	p = len > 0 ? (const void *)evbuffer_pullup(buf, -1) : "";
-	if (ws_send(ws, type == WS_TEXT ? WSLAY_TEXT_FRAME :
-	    WSLAY_BINARY_FRAME, p, len) != 0)
+	if ((p = ws_begin_message(ws, type, len, key, &v, &hl)) == NULL)
 		return (-1);
-	evbuffer_drain(buf, len);
+	/* Copy (and mask) straight from buf's chains into the output. */
+	for (off = 0; off < len; off += n) {
+		nv = evbuffer_peek(buf, -1, NULL, in, 16);
+		for (i = 0, n = 0; i < nv && i < 16; i++) {
+			if (ws->server)
+				memcpy(p + off + n, in[i].iov_base,
+				    in[i].iov_len);
+			else
+				ws_frame_mask(p + off + n, in[i].iov_base,
+				    in[i].iov_len, key, off + n);
+			n += in[i].iov_len;
+		}
+		evbuffer_drain(buf, n);
+	}
+	ws_end_message(ws, &v, hl + len);
 	return (0);
 }
 

@@ -97,6 +97,7 @@ struct ws {
 	int			 paused;
 	int			 in_recv;
 	int			 above_low;
+	size_t			 out_room;	/* left in the output's last chain */
 
 	/* Keep-alive. */
 	uint64_t		 rx_frames;

@@ -39,6 +39,7 @@
 #include "tls.h"
 #include "util.h"
 #include "ws.h"
+#include "ws_frame.h"
 #include "ws_http.h"
 #include "xmalloc.h"
 
@@ -145,6 +146,24 @@ peer_open_cb(struct ws *ws, void *arg)
 	}
 }
 
+/* Send data with ws_send_buffer from a buffer of several chains. */
+static int
+send_in_pieces(struct ws *ws, enum ws_type type, const uint8_t *data,
+    size_t len)
+{
+	struct evbuffer	*buf = evbuffer_new();
+	size_t		 cut1 = len / 3, cut2 = 2 * len / 3;
+	int		 r;
+
+	evbuffer_add_reference(buf, data, cut1, NULL, NULL);
+	evbuffer_add(buf, data + cut1, cut2 - cut1);
+	evbuffer_add_reference(buf, data + cut2, len - cut2, NULL, NULL);
+	r = ws_send_buffer(ws, type, buf);
+	assert_int_equal(evbuffer_get_length(buf), r == 0 ? 0 : len);
+	evbuffer_free(buf);
+	return (r);
+}
+
 static void
 peer_message_cb(struct ws *ws, enum ws_type type, const uint8_t *data,
     size_t len, void *arg)
@@ -163,7 +182,9 @@ peer_message_cb(struct ws *ws, enum ws_type type, const uint8_t *data,
 	p->bytes += len;
 	EVP_DigestUpdate(p->sha, data, len);
 	if (p->echo) {
-		if (type == WS_TEXT)
+		if (len % 2 == 1)
+			assert_int_equal(send_in_pieces(ws, type, data, len), 0);
+		else if (type == WS_TEXT)
 			assert_int_equal(ws_send_text(ws, data, len), 0);
 		else
 			assert_int_equal(ws_send_binary(ws, data, len), 0);
@@ -494,7 +515,10 @@ echo_run(struct peer *c, struct peer *s, unsigned n)
 		ntext += text;
 		message_bytes(buf, size, i, text);
 		EVP_DigestUpdate(sent, buf, size);
-		if (text)
+		if (i % 7 == 2)
+			assert_int_equal(send_in_pieces(c->ws, text ? WS_TEXT :
+			    WS_BINARY, buf, size), 0);
+		else if (text)
 			assert_int_equal(ws_send_text(c->ws, buf, size), 0);
 		else
 			assert_int_equal(ws_send_binary(c->ws, buf, size), 0);
@@ -1664,41 +1688,76 @@ test_ws_pause_holds_messages_back(void **state)
 	pair_end(&p);
 }
 
+static void
+test_ws_frame_head_and_mask(void **state)
+{
+	static const struct {
+		uint64_t	 len;
+		int		 masked;
+		size_t		 hl;
+		const char	*head;		/* hex */
+	} t[] = {
+		{ 0, 0, 2, "8200" },
+		{ 125, 0, 2, "827d" },
+		{ 126, 0, 4, "827e007e" },
+		{ 65535, 0, 4, "827effff" },
+		{ 65536, 0, 10, "827f0000000000010000" },
+		{ 5, 1, 6, "828501020304" },
+		{ 70000, 1, 14, "82ff000000000001117001020304" },
+	};
+	static const uint8_t	key[4] = { 1, 2, 3, 4 };
+	uint8_t			head[WS_FRAME_MAX_HEAD], src[300], dst[300];
+	char			hex[2 * WS_FRAME_MAX_HEAD + 1];
+	size_t			i, len, off, j;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		assert_int_equal(ws_frame_head(head, WSLAY_BINARY_FRAME,
+		    t[i].len, t[i].masked ? key : NULL), t[i].hl);
+		util_hex(head, t[i].hl, hex);
+		assert_string_equal(hex, t[i].head);
+	}
+	/* Word-wise masking equals the byte-wise definition. */
+	message_bytes(src, sizeof src, 1, 0);
+	for (len = 0; len < 40; len++) {
+		for (off = 0; off < 9; off++) {
+			ws_frame_mask(dst, src, len, key, off);
+			for (j = 0; j < len; j++)
+				assert_int_equal(dst[j],
+				    src[j] ^ key[(off + j) % 4]);
+			ws_frame_mask(dst, dst, len, key, off);
+			assert_memory_equal(dst, src, len);
+		}
+	}
+}
+
 /* Make the CA, the certificates and the contexts every test shares. */
 static int
 group_setup(void **state)
 {
-	const char	*crt, *key;
-	char		*cause = NULL;
+	char	*cause = NULL;
 
 	log_init("test_ws", getenv("TEST_DEBUG") != NULL ? LOG_LEVEL_DEBUG :
 	    LOG_LEVEL_WARN);
 	if (mkdtemp(tmpdir) == NULL)
 		return (-1);
 	if ((ca = testca_new(tmpdir, "ca", &cause)) == NULL ||
-	    (ca_other = testca_new(tmpdir, "other-ca", &cause)) == NULL)
-		goto fail;
-	tls_good = tls_client_new(testca_path(ca), 0, &cause);
-	tls_wrong = tls_client_new(testca_path(ca_other), 0, &cause);
-	if (tls_good == NULL || tls_wrong == NULL)
-		goto fail;
-#define SERVER(var, name, san, from, to) do {				\
-	if (testca_issue(ca, name, san, from, to, &crt, &key, &cause) != 0 || \
-	    (var = tls_server_new(crt, key, &cause)) == NULL)		\
-		goto fail;						\
-} while (0)
-	SERVER(srv_good, "good", "DNS:localhost,IP:127.0.0.1", -60, 3600);
-	SERVER(srv_wronghost, "wronghost", "DNS:other.test", -60, 3600);
-	SERVER(srv_expired, "expired", "DNS:localhost,IP:127.0.0.1", -7200,
-	    -3600);
-	SERVER(srv_backend, "backend", "DNS:backend.test", -60, 3600);
-#undef SERVER
+	    (ca_other = testca_new(tmpdir, "other-ca", &cause)) == NULL ||
+	    (tls_good = tls_client_new(testca_path(ca), 0, &cause)) == NULL ||
+	    (tls_wrong = tls_client_new(testca_path(ca_other), 0,
+	    &cause)) == NULL ||
+	    (srv_good = testca_tls_server(ca, "good",
+	    "DNS:localhost,IP:127.0.0.1", -60, 3600, &cause)) == NULL ||
+	    (srv_wronghost = testca_tls_server(ca, "wronghost",
+	    "DNS:other.test", -60, 3600, &cause)) == NULL ||
+	    (srv_expired = testca_tls_server(ca, "expired",
+	    "DNS:localhost,IP:127.0.0.1", -7200, -3600, &cause)) == NULL ||
+	    (srv_backend = testca_tls_server(ca, "backend",
+	    "DNS:backend.test", -60, 3600, &cause)) == NULL) {
+		fprintf(stderr, "setup: %s\n", cause);
+		free(cause);
+		return (-1);
+	}
 	return (0);
-
-fail:
-	fprintf(stderr, "setup: %s\n", cause);
-	free(cause);
-	return (-1);
 }
 
 static int
@@ -1762,6 +1821,7 @@ main(void)
 		T(test_ws_server_refuses_bad_requests),
 		T(test_ws_through_connect_proxy),
 		T(test_ws_pause_holds_messages_back),
+		cmocka_unit_test(test_ws_frame_head_and_mask),
 	};
 
 	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
