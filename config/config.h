@@ -103,12 +103,14 @@ struct gw_config {
 
 	char			*region;
 	char			*profile;
+	char			*endpoint_url;	/* NULL: the AWS rules decide */
 
 	struct fwd_configs	 forwards;
 	unsigned		 nforwards;
 };
 
-/* Errors collected while loading, each "file:line: forward "x": ...". */
+/* Errors collected while loading, each "file:line: forward "x": ...",
+ * in file order. */
 struct config_errors {
 	char	**v;
 	size_t	  n;
@@ -125,6 +127,8 @@ struct gw_config *config_load_buffer(const char *name, const char *buf,
 	    size_t len, struct config_errors *errs);
 void	 config_errors_clear(struct config_errors *);
 void	 config_free(struct gw_config *);
+/* Free one forward taken off a config's list (gateway.c keeps them). */
+void	 config_fwd_free(struct fwd_config *);
 
 /* The effective config, every default filled in (gatewayd -n). */
 void	 config_print(FILE *, const struct gw_config *);
@@ -135,7 +139,17 @@ void	 config_print(FILE *, const struct gw_config *);
  */
 struct gw_config *config_from_specs(char **specs, int nspecs, char **cause);
 
-/* 1 if the two forwards would behave identically (reload diff). */
+/*
+ * 1 if the two forwards would behave identically (reload diff): every key's
+ * effective value is equal. The name and where it was defined are not
+ * compared.
+ */
 int	 config_fwd_equal(const struct fwd_config *, const struct fwd_config *);
+
+/*
+ * Write an example gatewayd.conf, every key with its help and default, from
+ * the key table (contrib/gatewayd.conf.example is this output).
+ */
+void	 config_print_example(FILE *);
 
 #endif /* CONFIG_H */

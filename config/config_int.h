@@ -1,0 +1,145 @@
+/*
+ * config_int.h: inside the config module. The key table (config_table.c)
+ * and the value types (config_value.c) that parsing, defaults, printing,
+ * comparison and the example file are all driven by. Only config/ and its
+ * tests include this.
+ */
+#ifndef CONFIG_INT_H
+#define CONFIG_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#ifndef nitems
+#define nitems(a)	(sizeof (a) / sizeof (a)[0])
+#endif
+
+/* Longest config file we read; a config is a few kilobytes. */
+#define CONFIG_MAX_FILE		(1024 * 1024)
+/* Errors kept before loading gives up on a file. */
+#define CONFIG_MAX_ERRORS	100
+/* Forward names: letters, digits, '-', '_', '.'. */
+#define CONFIG_MAX_NAME		64
+/*
+ * Longest string value: with the longest key, " = " and quotes, the line
+ * config_print writes for it still fits inih's 199 characters.
+ */
+#define CONFIG_MAX_VALUE	180
+/* Longest line config_print writes for a key that may repeat. */
+#define CONFIG_PRINT_WIDTH	76
+
+enum config_section {
+	CONFIG_GATEWAY,
+	CONFIG_FORWARD,
+};
+
+enum config_type {
+	CONFIG_STRING,		/* char * */
+	CONFIG_UINT,		/* unsigned, between min and max */
+	CONFIG_PORT,		/* unsigned, 1-65535 */
+	CONFIG_DURATION,	/* unsigned ms: "30s", "5m", "1500ms", "2h";
+				   a bare number is seconds */
+	CONFIG_SIZE,		/* uint64_t bytes: "4M", "64k", "512" */
+	CONFIG_BOOL,		/* int: yes/no, true/false, on/off, 1/0 */
+	CONFIG_ENUM,		/* int from values[], or char * of the name
+				   when values is NULL */
+	CONFIG_MODE,		/* mode_t, octal, at most 0777 */
+	CONFIG_USER,		/* uid_t by name or number; (uid_t)-1 unset */
+	CONFIG_GROUP,		/* gid_t by name or number; (gid_t)-1 unset */
+	CONFIG_LISTEN,		/* struct listen_spec: kind, text, ss, path */
+	CONFIG_ALLOW,		/* struct allow_list */
+};
+
+#define CONFIG_REQUIRED	0x1	/* a forward must set it */
+#define CONFIG_INHERIT	0x2	/* unset: [gateway]'s key of the same name */
+#define CONFIG_UNIX	0x4	/* only for unix: listeners */
+#define CONFIG_REPEAT	0x8	/* may be given again; the values add up */
+
+/* One row of the table: a key, its type and where its value lives. */
+struct config_key {
+	const char		*name;
+	enum config_section	 section;
+	enum config_type	 type;
+	int			 flags;
+	size_t			 offset;	/* in gw_config or fwd_config */
+	uint64_t		 min;		/* UINT, DURATION (ms), SIZE */
+	uint64_t		 max;
+	const char *const	*choices;	/* ENUM names, NULL-terminated */
+	const int		*values;	/* ENUM values, or NULL */
+	const char		*def;		/* default, as a user writes it */
+	/* Or a default worked out from the other keys of the section. */
+	const char		*(*def_fn)(const void *base);
+	/* More rules for a STRING value; 0, or -1 and *cause. */
+	int			 (*check)(const char *, char **cause);
+	const char		*example;	/* example file, when no default */
+	const char		*help;		/* one line */
+};
+
+/* config_table.c */
+extern const struct config_key	config_table[];
+extern const size_t		config_ntable;
+const struct config_key *config_table_find(enum config_section,
+	    const char *);
+const char	*config_table_section_name(enum config_section);
+
+/* config_value.c: a value of any type, at key->offset from base. */
+void	 config_value_init(const struct config_key *, void *base);
+int	 config_value_set(const struct config_key *, void *base,
+	    const char *text, char **cause);
+/* Canonical text, as config_print writes it; NULL when unset. */
+char	*config_value_format(const struct config_key *, const void *base);
+int	 config_value_equal(const struct config_key *, const void *,
+	    const void *);
+void	 config_value_free(const struct config_key *, void *base);
+
+/* config_value.c: the parsers under those; each is pure. */
+int	 config_value_uint(const char *, uint64_t min, uint64_t max,
+	    uint64_t *, char **cause);
+int	 config_value_duration(const char *, uint64_t *ms, char **cause);
+void	 config_value_fmt_duration(uint64_t ms, char *, size_t);
+int	 config_value_size(const char *, uint64_t *bytes, char **cause);
+void	 config_value_fmt_size(uint64_t bytes, char *, size_t);
+int	 config_value_bool(const char *, int *, char **cause);
+int	 config_value_mode(const char *, mode_t *, char **cause);
+/* Fill ls (kind, text, ss, sslen, path); free with config_value_free. */
+int	 config_value_listen(const char *, struct listen_spec *,
+	    char **cause);
+int	 config_value_listen_is_loopback(const struct listen_spec *);
+/* 1 if both could not be bound at once (same path, or same port and
+ * address, or a wildcard of the same family). */
+int	 config_value_listen_overlaps(const struct listen_spec *,
+	    const struct listen_spec *);
+int	 config_value_cidr(const char *, struct allow_rule *, char **cause);
+/* Add the entries of text (comma or space separated) to al. */
+int	 config_value_allow(const char *, struct allow_list *, char **cause);
+void	 config_value_allow_free(struct allow_list *);
+/* Edit distance with transpositions, and the closest of words (NULL
+ * terminated) to word if it is close enough to suggest, else NULL. */
+unsigned config_value_distance(const char *, const char *);
+const char *config_value_suggest(const char *, const char *const *);
+/* Check that buf is text (UTF-8, no NUL or control characters but tab,
+ * CR, LF); -1 with *line and *cause if not. */
+int	 config_value_check_text(const char *, size_t, unsigned *line,
+	    char **cause);
+
+/* Checks for STRING keys (config_table.c uses them). */
+int	 config_value_check_word(const char *, char **);
+int	 config_value_check_path(const char *, char **);
+int	 config_value_check_region(const char *, char **);
+int	 config_value_check_url(const char *, char **);
+/* 1 if target names an AWS target: i-..., mi-..., tag:..., ecs:.... */
+int	 config_value_is_aws_target(const char *);
+
+/* config_spec.c: a -L spec split into the keys of a forward. */
+struct config_spec {
+	char	*listen;	/* "127.0.0.1:15432", "[::1]:80" */
+	char	*target;
+	char	*remote_host;	/* NULL if none */
+	char	*remote_port;
+};
+int	 config_spec_parse(const char *, struct config_spec *, char **cause);
+void	 config_spec_free(struct config_spec *);
+
+#endif /* CONFIG_INT_H */

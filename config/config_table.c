@@ -1,0 +1,165 @@
+/*
+ * The table of every gatewayd.conf key. Parsing, defaults, inheritance,
+ * gatewayd -n output, the reload comparison and the example file all walk
+ * it; adding a key is one row here and one field in config.h.
+ *
+ * Rows of a section are printed in table order.
+ */
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "config_int.h"
+
+#define GW(f)	CONFIG_GATEWAY, .offset = offsetof(struct gw_config, f)
+#define FWD(f)	CONFIG_FORWARD, .offset = offsetof(struct fwd_config, f)
+
+static const char *const config_log_levels[] = {
+	"warn", "info", "debug", NULL
+};
+static const int config_log_level_values[] = {
+	LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG
+};
+
+static const char *const config_log_targets[] = { "stderr", "syslog", NULL };
+static const int config_log_target_values[] = {
+	LOG_TARGET_STDERR, LOG_TARGET_SYSLOG
+};
+
+static const char *const config_log_facilities[] = {
+	"daemon", "user", "auth", "authpriv", "local0", "local1", "local2",
+	"local3", "local4", "local5", "local6", "local7", NULL
+};
+static const int config_log_facility_values[] = {
+	LOG_DAEMON, LOG_USER, LOG_AUTH, LOG_AUTHPRIV, LOG_LOCAL0, LOG_LOCAL1,
+	LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7
+};
+
+static const char *const config_log_formats[] = { "text", "json", NULL };
+static const int config_log_format_values[] = { 0, 1 };
+
+static const char *const config_forwarders[] = { "tcp", "ssm", "eic", NULL };
+
+/* The forwarder a forward gets when it names none: ssm for AWS targets. */
+static const char *
+config_default_forwarder(const void *base)
+{
+	const struct fwd_config	*fc = base;
+
+	if (fc->target != NULL && config_value_is_aws_target(fc->target))
+		return ("ssm");
+	return ("tcp");
+}
+
+const struct config_key config_table[] = {
+	{ "control", GW(control), .type = CONFIG_STRING,
+	  .def = CONFIG_DEFAULT_CONTROL, .check = config_value_check_path,
+	  .help = "unix socket gatewayctl talks to" },
+	{ "control_mode", GW(control_mode), .type = CONFIG_MODE,
+	  .def = "0600",
+	  .help = "permissions of the control socket" },
+	{ "drain_timeout", GW(drain_timeout), .type = CONFIG_DURATION,
+	  .min = 0, .max = 3600 * 1000, .def = "30s",
+	  .help = "on stop, how long live connections may finish" },
+	{ "log_level", GW(log_level), .type = CONFIG_ENUM,
+	  .choices = config_log_levels, .values = config_log_level_values,
+	  .def = "info",
+	  .help = "how much to log" },
+	{ "log_target", GW(log_target), .type = CONFIG_ENUM,
+	  .choices = config_log_targets, .values = config_log_target_values,
+	  .def = "stderr",
+	  .help = "where to log" },
+	{ "log_facility", GW(log_facility), .type = CONFIG_ENUM,
+	  .choices = config_log_facilities,
+	  .values = config_log_facility_values, .def = "daemon",
+	  .help = "syslog facility" },
+	{ "log_format", GW(log_json), .type = CONFIG_ENUM,
+	  .choices = config_log_formats, .values = config_log_format_values,
+	  .def = "text",
+	  .help = "stderr lines as plain text or JSON objects" },
+	{ "region", GW(region), .type = CONFIG_STRING,
+	  .check = config_value_check_region, .example = "eu-west-1",
+	  .help = "AWS region of forwards that name none" },
+	{ "profile", GW(profile), .type = CONFIG_STRING,
+	  .check = config_value_check_word, .example = "ops",
+	  .help = "AWS profile of forwards that name none" },
+	{ "endpoint_url", GW(endpoint_url), .type = CONFIG_STRING,
+	  .check = config_value_check_url,
+	  .example = "https://127.0.0.1:4566",
+	  .help = "AWS endpoint override for forwards that name none" },
+
+	{ "listen", FWD(listen), .type = CONFIG_LISTEN,
+	  .flags = CONFIG_REQUIRED, .example = "127.0.0.1:15432",
+	  .help = "host:port, [v6addr]:port or unix:/path; host is numeric "
+	  "or localhost" },
+	{ "socket_mode", FWD(listen.mode), .type = CONFIG_MODE,
+	  .flags = CONFIG_UNIX, .def = "0600",
+	  .help = "unix: listeners: permissions of the socket" },
+	{ "socket_owner", FWD(listen.owner), .type = CONFIG_USER,
+	  .flags = CONFIG_UNIX, .example = "root",
+	  .help = "unix: listeners: owner of the socket, a name or number" },
+	{ "socket_group", FWD(listen.group), .type = CONFIG_GROUP,
+	  .flags = CONFIG_UNIX, .example = "root",
+	  .help = "unix: listeners: group of the socket, a name or number" },
+	{ "forwarder", FWD(forwarder), .type = CONFIG_ENUM,
+	  .choices = config_forwarders, .def_fn = config_default_forwarder,
+	  .example = "ssm",
+	  .help = "how to reach the target; default ssm for i-, mi-, tag:, "
+	  "ecs: targets, else tcp" },
+	{ "target", FWD(target), .type = CONFIG_STRING,
+	  .flags = CONFIG_REQUIRED, .check = config_value_check_word,
+	  .example = "i-0123456789abcdef0",
+	  .help = "i-..., mi-..., tag:KEY=VALUE, ecs:... or a host (tcp)" },
+	{ "remote_port", FWD(remote_port), .type = CONFIG_PORT,
+	  .flags = CONFIG_REQUIRED, .example = "5432",
+	  .help = "port to reach on the target or remote_host" },
+	{ "remote_host", FWD(remote_host), .type = CONFIG_STRING,
+	  .check = config_value_check_word, .example = "db.internal",
+	  .help = "host the target connects to for you (AWS targets only)" },
+	{ "allow", FWD(allow), .type = CONFIG_ALLOW, .flags = CONFIG_REPEAT,
+	  .example = "127.0.0.1, 10.0.0.0/8",
+	  .help = "who may connect: addresses or CIDRs (TCP); user:, group:, "
+	  "uid:, gid: (unix:); may repeat" },
+	{ "max_conns", FWD(max_conns), .type = CONFIG_UINT,
+	  .min = 0, .max = 65535, .def = "1024",
+	  .help = "live connections at most; 0 for no limit" },
+	{ "connect_timeout", FWD(connect_timeout), .type = CONFIG_DURATION,
+	  .min = 100, .max = 600 * 1000, .def = "10s",
+	  .help = "how long opening the far side may take" },
+	{ "region", FWD(region), .type = CONFIG_STRING,
+	  .flags = CONFIG_INHERIT, .check = config_value_check_region,
+	  .example = "us-east-1",
+	  .help = "AWS region; default [gateway]'s" },
+	{ "profile", FWD(profile), .type = CONFIG_STRING,
+	  .flags = CONFIG_INHERIT, .check = config_value_check_word,
+	  .example = "ops",
+	  .help = "AWS profile; default [gateway]'s" },
+	{ "endpoint_url", FWD(endpoint_url), .type = CONFIG_STRING,
+	  .flags = CONFIG_INHERIT, .check = config_value_check_url,
+	  .example = "https://127.0.0.1:4566",
+	  .help = "AWS endpoint override; default [gateway]'s" },
+};
+const size_t config_ntable = sizeof config_table / sizeof config_table[0];
+
+/* The row for name in section; NULL if there is none. */
+const struct config_key *
+config_table_find(enum config_section section, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < config_ntable; i++) {
+		if (config_table[i].section == section &&
+		    strcmp(config_table[i].name, name) == 0)
+			return (&config_table[i]);
+	}
+	return (NULL);
+}
+
+const char *
+config_table_section_name(enum config_section section)
+{
+	return (section == CONFIG_GATEWAY ? "[gateway]" : "[forward]");
+}

@@ -1,0 +1,1100 @@
+/*
+ * The value types of gatewayd.conf: parse, format, compare and free each
+ * type the key table uses, plus the checks for string keys. No files and
+ * no state: the only outside look-ups are user and group names
+ * (getpwnam/getgrnam), which a config names on purpose.
+ *
+ * Messages say what is wrong with the value; config.c puts the file, line,
+ * section and key in front.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "config_int.h"
+
+/* Entries one forward's allow list may hold. */
+#define CONFIG_MAX_ALLOW	1024
+/* Longest word config_value_distance compares. */
+#define CONFIG_MAX_WORD		64
+
+_Static_assert(sizeof (enum log_level) == sizeof (int),
+    "log_level is stored as an int");
+_Static_assert(sizeof (enum log_target) == sizeof (int),
+    "log_target is stored as an int");
+
+/*
+ * Read the decimal digits at *sp and move past them. Saturate at
+ * UINT64_MAX so that a huge number reads as out of range, not as garbage.
+ * Return -1 if there is no digit.
+ */
+static int
+config_value_digits(const char **sp, uint64_t *v)
+{
+	const char	*s = *sp;
+	uint64_t	 n = 0;
+	unsigned	 d;
+
+	if (!isdigit((unsigned char)*s))
+		return (-1);
+	for (; isdigit((unsigned char)*s); s++) {
+		d = *s - '0';
+		if (n > (UINT64_MAX - d) / 10)
+			n = UINT64_MAX;
+		else
+			n = n * 10 + d;
+	}
+	*sp = s;
+	*v = n;
+	return (0);
+}
+
+/* Multiply without wrapping. */
+static uint64_t
+config_value_mul(uint64_t n, uint64_t unit)
+{
+	if (unit != 0 && n > UINT64_MAX / unit)
+		return (UINT64_MAX);
+	return (n * unit);
+}
+
+int
+config_value_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    char **cause)
+{
+	const char	*p = s;
+	uint64_t	 v;
+
+	if (*p == '-' && isdigit((unsigned char)p[1]))
+		goto range;
+	if (config_value_digits(&p, &v) != 0 || *p != '\0') {
+		xasprintf(cause, "\"%s\" is not a number", s);
+		return (-1);
+	}
+	if (v < min || v > max)
+		goto range;
+	*out = v;
+	return (0);
+range:
+	xasprintf(cause, "%s is out of range (%llu-%llu)", s,
+	    (unsigned long long)min, (unsigned long long)max);
+	return (-1);
+}
+
+static const struct {
+	const char	*name;
+	uint64_t	 ms;
+} config_value_time_units[] = {
+	{ "h", 3600 * 1000 }, { "m", 60 * 1000 }, { "s", 1000 }, { "ms", 1 },
+};
+
+int
+config_value_duration(const char *s, uint64_t *ms, char **cause)
+{
+	const char	*p = s;
+	uint64_t	 v;
+	size_t		 i;
+
+	if (config_value_digits(&p, &v) != 0)
+		goto bad;
+	if (*p == '\0') {
+		*ms = config_value_mul(v, 1000);
+		return (0);
+	}
+	for (i = 0; i < nitems(config_value_time_units); i++) {
+		if (strcmp(p, config_value_time_units[i].name) == 0) {
+			*ms = config_value_mul(v, config_value_time_units[i].ms);
+			return (0);
+		}
+	}
+bad:
+	xasprintf(cause, "\"%s\" is not a duration (30s, 5m, 1500ms, 2h)", s);
+	return (-1);
+}
+
+/* The largest unit that divides ms exactly: "2h", "5m", "30s", "1500ms". */
+void
+config_value_fmt_duration(uint64_t ms, char *buf, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(config_value_time_units) - 1; i++) {
+		if (ms != 0 && ms % config_value_time_units[i].ms == 0)
+			break;
+	}
+	if (ms == 0)
+		i = 2;
+	snprintf(buf, len, "%llu%s",
+	    (unsigned long long)(ms / config_value_time_units[i].ms),
+	    config_value_time_units[i].name);
+}
+
+int
+config_value_size(const char *s, uint64_t *bytes, char **cause)
+{
+	const char	*p = s, *units = "kmg";
+	const char	*u;
+	uint64_t	 v, unit = 1;
+
+	if (config_value_digits(&p, &v) != 0)
+		goto bad;
+	if (*p != '\0' && *p != 'B') {
+		if ((u = strchr(units, tolower((unsigned char)*p))) == NULL)
+			goto bad;
+		unit = 1ULL << (10 * (u - units + 1));
+		p++;
+		if (*p == 'i' && p[1] == 'B')
+			p++;
+	}
+	if (*p == 'B')
+		p++;
+	if (*p != '\0')
+		goto bad;
+	*bytes = config_value_mul(v, unit);
+	return (0);
+bad:
+	xasprintf(cause, "\"%s\" is not a size (512, 64k, 4M, 1G)", s);
+	return (-1);
+}
+
+void
+config_value_fmt_size(uint64_t n, char *buf, size_t len)
+{
+	static const char	 units[] = "GMk";
+	int			 i;
+
+	for (i = 0; i < 3 && n != 0; i++) {
+		if (n % (1ULL << (10 * (3 - i))) == 0) {
+			snprintf(buf, len, "%llu%c",
+			    (unsigned long long)(n >> (10 * (3 - i))), units[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)n);
+}
+
+int
+config_value_bool(const char *s, int *out, char **cause)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t			 i;
+
+	for (i = 0; i < nitems(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+			*out = strcasecmp(s, yes[i]) == 0;
+			return (0);
+		}
+	}
+	xasprintf(cause, "\"%s\" is not yes or no (yes, no, true, false, on, "
+	    "off, 1, 0)", s);
+	return (-1);
+}
+
+int
+config_value_mode(const char *s, mode_t *out, char **cause)
+{
+	const char	*p;
+	unsigned	 v = 0;
+
+	for (p = s; *p >= '0' && *p <= '7' && p - s < 5; p++)
+		v = v * 8 + (*p - '0');
+	if (p == s || *p != '\0') {
+		xasprintf(cause, "\"%s\" is not an octal mode (0600, 0660)", s);
+		return (-1);
+	}
+	if (v > 0777) {
+		xasprintf(cause, "%s is out of range (0000-0777)", s);
+		return (-1);
+	}
+	*out = v;
+	return (0);
+}
+
+/*
+ * A user or group id by name (if names) or by number (if numbers), the
+ * name first. Return 0, or -1 and *cause.
+ */
+static int
+config_value_id(const char *s, enum allow_kind kind, int names, int numbers,
+    uint32_t *out, char **cause)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	uint64_t	 v;
+
+	if (names && kind == ALLOW_USER && (pw = getpwnam(s)) != NULL) {
+		*out = pw->pw_uid;
+		return (0);
+	}
+	if (names && kind == ALLOW_GROUP && (gr = getgrnam(s)) != NULL) {
+		*out = gr->gr_gid;
+		return (0);
+	}
+	if (numbers) {
+		if (config_value_uint(s, 0, UINT32_MAX - 1, &v, cause) == 0) {
+			*out = v;
+			return (0);
+		}
+		if (!names)
+			return (-1);
+		free(*cause);
+	}
+	xasprintf(cause, "no such %s \"%s\"", kind == ALLOW_USER ? "user" :
+	    "group", s);
+	return (-1);
+}
+
+/* Parse a unix: listen address after the prefix. */
+static int
+config_value_listen_unix(const char *path, struct listen_spec *ls,
+    char **cause)
+{
+	if (config_value_check_path(path, cause) != 0)
+		return (-1);
+	memset(ls, 0, sizeof *ls);
+	ls->kind = LISTEN_UNIX;
+	ls->path = xstrdup(path);
+	xasprintf(&ls->text, "unix:%s", path);
+	return (0);
+}
+
+/* Fill ss from a numeric host (or localhost) and a port. */
+static int
+config_value_listen_addr(const char *host, int bracketed, unsigned port,
+    struct listen_spec *ls, char **cause)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ls->ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ls->ss;
+	char			 buf[INET6_ADDRSTRLEN];
+
+	memset(ls, 0, sizeof *ls);
+	ls->kind = LISTEN_TCP;
+	if (!bracketed && strcmp(host, "localhost") == 0)
+		host = "127.0.0.1";
+	if (!bracketed && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		ls->sslen = sizeof *sin;
+		inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf);
+		xasprintf(&ls->text, "%s:%u", buf, port);
+		return (0);
+	}
+	if (bracketed && inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			xasprintf(cause, "[%s] is an IPv4-mapped address; "
+			    "write the IPv4 address", host);
+			return (-1);
+		}
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		ls->sslen = sizeof *sin6;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof buf);
+		xasprintf(&ls->text, "[%s]:%u", buf, port);
+		return (0);
+	}
+	if (bracketed)
+		xasprintf(cause, "\"%s\" is not an IPv6 address", host);
+	else
+		xasprintf(cause, "\"%s\" is not a numeric address or localhost",
+		    host);
+	return (-1);
+}
+
+int
+config_value_listen(const char *s, struct listen_spec *ls, char **cause)
+{
+	const char	*colon, *end;
+	char		*host, *why;
+	uint64_t	 port;
+	int		 bracketed = 0, rv;
+
+	if (strncmp(s, "unix:", 5) == 0)
+		return (config_value_listen_unix(s + 5, ls, cause));
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL || end[1] != ':') {
+			xasprintf(cause, "\"%s\" is not [v6addr]:port", s);
+			return (-1);
+		}
+		host = xstrndup(s + 1, end - s - 1);
+		colon = end + 1;
+		bracketed = 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL) {
+			xasprintf(cause, "\"%s\" has no port (host:port, "
+			    "[v6addr]:port or unix:/path)", s);
+			return (-1);
+		}
+		host = xstrndup(s, colon - s);
+		if (strchr(host, ':') != NULL) {
+			xasprintf(cause, "\"%s\": an IPv6 address goes in "
+			    "brackets ([v6addr]:port)", s);
+			free(host);
+			return (-1);
+		}
+	}
+	if (config_value_uint(colon + 1, 1, 65535, &port, &why) != 0) {
+		xasprintf(cause, "port %s", why);
+		free(why);
+		free(host);
+		return (-1);
+	}
+	rv = config_value_listen_addr(host, bracketed, port, ls, cause);
+	free(host);
+	return (rv);
+}
+
+int
+config_value_listen_is_loopback(const struct listen_spec *ls)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	switch (ls->ss.ss_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)&ls->ss;
+		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)&ls->ss;
+		return (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+	}
+	return (ls->kind == LISTEN_UNIX);
+}
+
+/* The address bytes and port of a TCP listen spec. */
+static size_t
+config_value_listen_bytes(const struct listen_spec *ls, const uint8_t **addr,
+    in_port_t *port)
+{
+	const struct sockaddr_in	*sin = (const void *)&ls->ss;
+	const struct sockaddr_in6	*sin6 = (const void *)&ls->ss;
+
+	if (ls->ss.ss_family == AF_INET) {
+		*addr = (const uint8_t *)&sin->sin_addr;
+		*port = sin->sin_port;
+		return (sizeof sin->sin_addr);
+	}
+	*addr = (const uint8_t *)&sin6->sin6_addr;
+	*port = sin6->sin6_port;
+	return (sizeof sin6->sin6_addr);
+}
+
+int
+config_value_listen_overlaps(const struct listen_spec *a,
+    const struct listen_spec *b)
+{
+	static const uint8_t	 any[16];
+	const uint8_t		*aa, *ba;
+	in_port_t		 ap, bp;
+	size_t			 len;
+
+	if (a->kind != b->kind)
+		return (0);
+	if (a->kind == LISTEN_UNIX)
+		return (strcmp(a->path, b->path) == 0);
+	if (a->ss.ss_family != b->ss.ss_family)
+		return (0);
+	len = config_value_listen_bytes(a, &aa, &ap);
+	config_value_listen_bytes(b, &ba, &bp);
+	if (ap != bp)
+		return (0);
+	return (memcmp(aa, ba, len) == 0 || memcmp(aa, any, len) == 0 ||
+	    memcmp(ba, any, len) == 0);
+}
+
+/* Canonical text of a CIDR rule: the address, and /prefix unless whole. */
+static void
+config_value_fmt_cidr(const struct allow_rule *r, char *buf, size_t len)
+{
+	char	addr[INET6_ADDRSTRLEN];
+
+	inet_ntop(r->family, r->addr, addr, sizeof addr);
+	if (r->prefix == (r->family == AF_INET ? 32U : 128U))
+		snprintf(buf, len, "%s", addr);
+	else
+		snprintf(buf, len, "%s/%u", addr, r->prefix);
+}
+
+int
+config_value_cidr(const char *s, struct allow_rule *r, char **cause)
+{
+	char		*addr, *slash, want[INET6_ADDRSTRLEN + 5];
+	const char	*p;
+	uint64_t	 prefix;
+	uint8_t		 orig[16];
+	unsigned	 i, max;
+
+	memset(r, 0, sizeof *r);
+	r->kind = ALLOW_CIDR;
+	r->family = strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
+	max = r->family == AF_INET ? 32 : 128;
+	addr = xstrdup(s);
+	prefix = max;
+	if ((slash = strchr(addr, '/')) != NULL) {
+		*slash = '\0';
+		p = slash + 1;
+		if (config_value_digits(&p, &prefix) != 0 || *p != '\0' ||
+		    prefix > max)
+			goto bad;
+	}
+	if (inet_pton(r->family, addr, r->addr) != 1)
+		goto bad;
+	free(addr);
+	r->prefix = prefix;
+	memcpy(orig, r->addr, sizeof orig);
+	for (i = r->prefix; i < max; i++)
+		r->addr[i / 8] &= ~(0x80 >> (i % 8));
+	if (memcmp(orig, r->addr, sizeof orig) != 0) {
+		config_value_fmt_cidr(r, want, sizeof want);
+		xasprintf(cause, "\"%s\" has bits set past the prefix (did you "
+		    "mean %s?)", s, want);
+		return (-1);
+	}
+	return (0);
+bad:
+	free(addr);
+	xasprintf(cause, "\"%s\" is not an address or CIDR", s);
+	return (-1);
+}
+
+static const struct {
+	const char	*prefix;
+	enum allow_kind	 kind;
+	int		 by_name;
+} config_value_allow_prefixes[] = {
+	{ "user:", ALLOW_USER, 1 },
+	{ "uid:", ALLOW_USER, 0 },
+	{ "group:", ALLOW_GROUP, 1 },
+	{ "gid:", ALLOW_GROUP, 0 },
+};
+
+/* A user:, group:, uid: or gid: entry. */
+static int
+config_value_allow_id(const char *s, size_t i, struct allow_rule *r,
+    char **cause)
+{
+	const char	*rest = s + strlen(config_value_allow_prefixes[i].prefix);
+	int		 by_name = config_value_allow_prefixes[i].by_name;
+	uint32_t	 id;
+	char		*why;
+
+	r->kind = config_value_allow_prefixes[i].kind;
+	if (config_value_id(rest, r->kind, by_name, !by_name, &id, &why) != 0) {
+		xasprintf(cause, "%s: %s", s, why);
+		free(why);
+		return (-1);
+	}
+	if (r->kind == ALLOW_USER)
+		r->uid = id;
+	else
+		r->gid = id;
+	return (0);
+}
+
+/* Parse one allow entry; write its canonical text to buf. */
+static int
+config_value_allow_entry(const char *s, struct allow_rule *r, char *buf,
+    size_t len, char **cause)
+{
+	size_t	i;
+
+	memset(r, 0, sizeof *r);
+	for (i = 0; i < nitems(config_value_allow_prefixes); i++) {
+		if (strncmp(s, config_value_allow_prefixes[i].prefix,
+		    strlen(config_value_allow_prefixes[i].prefix)) != 0)
+			continue;
+		if (config_value_allow_id(s, i, r, cause) != 0)
+			return (-1);
+		snprintf(buf, len, "%s", s);
+		return (0);
+	}
+	if (config_value_cidr(s, r, cause) != 0)
+		return (-1);
+	config_value_fmt_cidr(r, buf, len);
+	return (0);
+}
+
+int
+config_value_allow(const char *s, struct allow_list *al, char **cause)
+{
+	static const char	 seps[] = ", \t";
+	struct allow_rule	 r;
+	char			*copy, *p, *word, *text, buf[256];
+	size_t			 n = 0;
+
+	p = copy = xstrdup(s);
+	while ((word = strsep(&p, seps)) != NULL) {
+		if (*word == '\0')
+			continue;
+		if (al->n >= CONFIG_MAX_ALLOW) {
+			xasprintf(cause, "more than %d entries", CONFIG_MAX_ALLOW);
+			goto fail;
+		}
+		if (config_value_allow_entry(word, &r, buf, sizeof buf,
+		    cause) != 0)
+			goto fail;
+		al->rules = xreallocarray(al->rules, al->n + 1,
+		    sizeof *al->rules);
+		al->rules[al->n++] = r;
+		if (al->text == NULL)
+			al->text = xstrdup(buf);
+		else {
+			xasprintf(&text, "%s, %s", al->text, buf);
+			free(al->text);
+			al->text = text;
+		}
+		n++;
+	}
+	free(copy);
+	if (n == 0) {
+		xasprintf(cause, "\"%s\" has no entries", s);
+		return (-1);
+	}
+	return (0);
+fail:
+	free(copy);
+	return (-1);
+}
+
+void
+config_value_allow_free(struct allow_list *al)
+{
+	free(al->rules);
+	free(al->text);
+	memset(al, 0, sizeof *al);
+}
+
+/* Optimal string alignment distance: edits, with swaps of neighbours. */
+unsigned
+config_value_distance(const char *a, const char *b)
+{
+	unsigned	row[3][CONFIG_MAX_WORD + 1], *r0, *r1, *r2, v;
+	size_t		la = strlen(a), lb = strlen(b), i, j;
+
+	if (la > CONFIG_MAX_WORD || lb > CONFIG_MAX_WORD)
+		return (la > lb ? la : lb);
+	for (j = 0; j <= lb; j++)
+		row[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		r0 = row[(i + 1) % 3];		/* i - 2 */
+		r1 = row[(i + 2) % 3];		/* i - 1 */
+		r2 = row[i % 3];
+		r2[0] = i;
+		for (j = 1; j <= lb; j++) {
+			v = r1[j - 1] + (a[i - 1] != b[j - 1]);
+			if (r1[j] + 1 < v)
+				v = r1[j] + 1;
+			if (r2[j - 1] + 1 < v)
+				v = r2[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && r0[j - 2] + 1 < v)
+				v = r0[j - 2] + 1;
+			r2[j] = v;
+		}
+	}
+	return (row[la % 3][lb]);
+}
+
+const char *
+config_value_suggest(const char *word, const char *const *words)
+{
+	const char	*best = NULL;
+	unsigned	 d, bestd = UINT32_MAX, limit;
+
+	limit = strlen(word) >= 5 ? 2 : 1;
+	for (; *words != NULL; words++) {
+		d = config_value_distance(word, *words);
+		if (d < bestd) {
+			bestd = d;
+			best = *words;
+		}
+	}
+	return (bestd <= limit ? best : NULL);
+}
+
+/* Length of the UTF-8 sequence at p (at most n bytes), or 0 if invalid. */
+static size_t
+config_value_utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		len, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return (0);
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return (0);
+	for (i = 2; i < len; i++) {
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return (0);
+	}
+	return (len);
+}
+
+int
+config_value_check_text(const char *buf, size_t len, unsigned *line,
+    char **cause)
+{
+	const unsigned char	*p = (const unsigned char *)buf;
+	size_t			 i = 0, n;
+
+	*line = 1;
+	while (i < len) {
+		if (p[i] == '\n')
+			(*line)++;
+		if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (p[i] == '\0') {
+			*cause = xstrdup("not a text file (NUL byte)");
+			return (-1);
+		}
+		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n') ||
+		    p[i] == 0x7f) {
+			xasprintf(cause, "not a text file (control character "
+			    "0x%02x)", p[i]);
+			return (-1);
+		}
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = config_value_utf8_len(p + i, len - i)) == 0) {
+			*cause = xstrdup("not a text file (invalid UTF-8)");
+			return (-1);
+		}
+		i += n;
+	}
+	return (0);
+}
+
+int
+config_value_check_word(const char *s, char **cause)
+{
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (isspace((unsigned char)*p)) {
+			xasprintf(cause, "\"%s\" contains a space", s);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+int
+config_value_check_path(const char *s, char **cause)
+{
+	struct sockaddr_un	sun;
+
+	if (*s != '/') {
+		xasprintf(cause, "\"%s\" is not an absolute path", s);
+		return (-1);
+	}
+	if (strlen(s) >= sizeof sun.sun_path) {
+		xasprintf(cause, "\"%s\" is longer than a socket path may be "
+		    "(%zu bytes)", s, sizeof sun.sun_path - 1);
+		return (-1);
+	}
+	return (config_value_check_word(s, cause));
+}
+
+/* A DNS label, as AWS region names are: eu-west-1, us-gov-east-1. */
+int
+config_value_check_region(const char *s, char **cause)
+{
+	size_t	len = strlen(s);
+
+	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != len) {
+		xasprintf(cause, "\"%s\" is not a region name (eu-west-1)", s);
+		return (-1);
+	}
+	return (0);
+}
+
+/* http:// or https:// and a host; no user:password@ (it would be logged). */
+int
+config_value_check_url(const char *s, char **cause)
+{
+	const char	*host;
+	size_t		 hostlen;
+
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else {
+		xasprintf(cause, "\"%s\" is not an http:// or https:// URL", s);
+		return (-1);
+	}
+	hostlen = strcspn(host, "/?#");
+	if (hostlen == 0 || *host == ':') {
+		xasprintf(cause, "\"%s\" has no host", s);
+		return (-1);
+	}
+	if (memchr(host, '@', hostlen) != NULL) {
+		*cause = xstrdup("credentials in the URL are not allowed");
+		return (-1);
+	}
+	return (config_value_check_word(s, cause));
+}
+
+/* i- or mi- and 8 or 17 lower-case hex digits. */
+static int
+config_value_is_instance(const char *s)
+{
+	size_t	n;
+
+	if (strncmp(s, "i-", 2) == 0)
+		s += 2;
+	else if (strncmp(s, "mi-", 3) == 0)
+		s += 3;
+	else
+		return (0);
+	n = strspn(s, "0123456789abcdef");
+	return (s[n] == '\0' && (n == 8 || n == 17));
+}
+
+int
+config_value_is_aws_target(const char *s)
+{
+	if (strncmp(s, "tag:", 4) == 0 || strncmp(s, "ecs:", 4) == 0)
+		return (s[4] != '\0');
+	return (config_value_is_instance(s));
+}
+
+/* The field of key in base. */
+#define FIELD(key, base, type)	((type *)(void *)((char *)(base) + (key)->offset))
+#define CFIELD(key, base, type) \
+	((const type *)(const void *)((const char *)(base) + (key)->offset))
+
+void
+config_value_init(const struct config_key *key, void *base)
+{
+	if (key->type == CONFIG_USER)
+		*FIELD(key, base, uid_t) = (uid_t)-1;
+	else if (key->type == CONFIG_GROUP)
+		*FIELD(key, base, gid_t) = (gid_t)-1;
+}
+
+/* A number in key's own units, the way a user would write it. */
+static void
+config_value_fmt_number(const struct config_key *key, uint64_t n, char *buf,
+    size_t len)
+{
+	if (key->type == CONFIG_DURATION)
+		config_value_fmt_duration(n, buf, len);
+	else if (key->type == CONFIG_SIZE)
+		config_value_fmt_size(n, buf, len);
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)n);
+}
+
+/* Check n against key's bounds. */
+static int
+config_value_range(const struct config_key *key, const char *text,
+    uint64_t n, char **cause)
+{
+	char	lo[32], hi[32];
+
+	if (n >= key->min && n <= key->max)
+		return (0);
+	config_value_fmt_number(key, key->min, lo, sizeof lo);
+	config_value_fmt_number(key, key->max, hi, sizeof hi);
+	xasprintf(cause, "%s is out of range (%s-%s)", text, lo, hi);
+	return (-1);
+}
+
+static int
+config_value_set_enum(const struct config_key *key, void *base,
+    const char *text, char **cause)
+{
+	char	*list = NULL, *tmp;
+	size_t	 i;
+
+	for (i = 0; key->choices[i] != NULL; i++) {
+		if (strcmp(text, key->choices[i]) != 0)
+			continue;
+		if (key->values != NULL)
+			*FIELD(key, base, int) = key->values[i];
+		else {
+			free(*FIELD(key, base, char *));
+			*FIELD(key, base, char *) = xstrdup(key->choices[i]);
+		}
+		return (0);
+	}
+	for (i = 0; key->choices[i] != NULL; i++) {
+		xasprintf(&tmp, "%s%s%s", list == NULL ? "" : list,
+		    list == NULL ? "" : ", ", key->choices[i]);
+		free(list);
+		list = tmp;
+	}
+	xasprintf(cause, "unknown value \"%s\" (%s)", text, list);
+	free(list);
+	return (-1);
+}
+
+static int
+config_value_set_listen(const struct config_key *key, void *base,
+    const char *text, char **cause)
+{
+	struct listen_spec	*ls = FIELD(key, base, struct listen_spec);
+	struct listen_spec	 new;
+
+	if (config_value_listen(text, &new, cause) != 0)
+		return (-1);
+	free(ls->text);
+	free(ls->path);
+	ls->kind = new.kind;
+	ls->text = new.text;
+	ls->ss = new.ss;
+	ls->sslen = new.sslen;
+	ls->path = new.path;
+	return (0);
+}
+
+int
+config_value_set(const struct config_key *key, void *base, const char *text,
+    char **cause)
+{
+	uint64_t	 n;
+	uint64_t	 min = key->min, max = key->max;
+	uint32_t	 id;
+
+	switch (key->type) {
+	case CONFIG_STRING:
+		if (strlen(text) > CONFIG_MAX_VALUE) {
+			xasprintf(cause, "longer than %d characters",
+			    CONFIG_MAX_VALUE);
+			return (-1);
+		}
+		if (key->check != NULL && key->check(text, cause) != 0)
+			return (-1);
+		free(*FIELD(key, base, char *));
+		*FIELD(key, base, char *) = xstrdup(text);
+		return (0);
+	case CONFIG_PORT:
+		min = 1;
+		max = 65535;
+		/* FALLTHROUGH */
+	case CONFIG_UINT:
+		if (config_value_uint(text, min, max, &n, cause) != 0)
+			return (-1);
+		*FIELD(key, base, unsigned) = n;
+		return (0);
+	case CONFIG_DURATION:
+		if (config_value_duration(text, &n, cause) != 0 ||
+		    config_value_range(key, text, n, cause) != 0)
+			return (-1);
+		*FIELD(key, base, unsigned) = n;
+		return (0);
+	case CONFIG_SIZE:
+		if (config_value_size(text, &n, cause) != 0 ||
+		    config_value_range(key, text, n, cause) != 0)
+			return (-1);
+		*FIELD(key, base, uint64_t) = n;
+		return (0);
+	case CONFIG_BOOL:
+		return (config_value_bool(text, FIELD(key, base, int), cause));
+	case CONFIG_ENUM:
+		return (config_value_set_enum(key, base, text, cause));
+	case CONFIG_MODE:
+		return (config_value_mode(text, FIELD(key, base, mode_t),
+		    cause));
+	case CONFIG_USER:
+		if (config_value_id(text, ALLOW_USER, 1, 1, &id, cause) != 0)
+			return (-1);
+		*FIELD(key, base, uid_t) = id;
+		return (0);
+	case CONFIG_GROUP:
+		if (config_value_id(text, ALLOW_GROUP, 1, 1, &id, cause) != 0)
+			return (-1);
+		*FIELD(key, base, gid_t) = id;
+		return (0);
+	case CONFIG_LISTEN:
+		return (config_value_set_listen(key, base, text, cause));
+	case CONFIG_ALLOW:
+		return (config_value_allow(text,
+		    FIELD(key, base, struct allow_list), cause));
+	}
+	fatalx("%s: unknown type %d", __func__, key->type);
+}
+
+/* An enum value back to its name. */
+static char *
+config_value_format_enum(const struct config_key *key, const void *base)
+{
+	const char	*s;
+	size_t		 i;
+
+	if (key->values == NULL) {
+		s = *CFIELD(key, base, char *);
+		return (s == NULL ? NULL : xstrdup(s));
+	}
+	for (i = 0; key->choices[i] != NULL; i++) {
+		if (key->values[i] == *CFIELD(key, base, int))
+			return (xstrdup(key->choices[i]));
+	}
+	return (NULL);
+}
+
+char *
+config_value_format(const struct config_key *key, const void *base)
+{
+	const struct allow_list	*al;
+	struct passwd		*pw;
+	struct group		*gr;
+	const char		*s;
+	char			 buf[64], *out;
+	uid_t			 uid;
+	gid_t			 gid;
+
+	switch (key->type) {
+	case CONFIG_STRING:
+		s = *CFIELD(key, base, char *);
+		return (s == NULL ? NULL : xstrdup(s));
+	case CONFIG_UINT:
+	case CONFIG_PORT:
+	case CONFIG_DURATION:
+		config_value_fmt_number(key, *CFIELD(key, base, unsigned), buf,
+		    sizeof buf);
+		return (xstrdup(buf));
+	case CONFIG_SIZE:
+		config_value_fmt_size(*CFIELD(key, base, uint64_t), buf,
+		    sizeof buf);
+		return (xstrdup(buf));
+	case CONFIG_BOOL:
+		return (xstrdup(*CFIELD(key, base, int) ? "yes" : "no"));
+	case CONFIG_ENUM:
+		return (config_value_format_enum(key, base));
+	case CONFIG_MODE:
+		xasprintf(&out, "%04o", (unsigned)*CFIELD(key, base, mode_t));
+		return (out);
+	case CONFIG_USER:
+		if ((uid = *CFIELD(key, base, uid_t)) == (uid_t)-1)
+			return (NULL);
+		if ((pw = getpwuid(uid)) != NULL)
+			return (xstrdup(pw->pw_name));
+		xasprintf(&out, "%u", (unsigned)uid);
+		return (out);
+	case CONFIG_GROUP:
+		if ((gid = *CFIELD(key, base, gid_t)) == (gid_t)-1)
+			return (NULL);
+		if ((gr = getgrgid(gid)) != NULL)
+			return (xstrdup(gr->gr_name));
+		xasprintf(&out, "%u", (unsigned)gid);
+		return (out);
+	case CONFIG_LISTEN:
+		s = CFIELD(key, base, struct listen_spec)->text;
+		return (s == NULL ? NULL : xstrdup(s));
+	case CONFIG_ALLOW:
+		al = CFIELD(key, base, struct allow_list);
+		return (al->n == 0 ? NULL : xstrdup(al->text));
+	}
+	fatalx("%s: unknown type %d", __func__, key->type);
+}
+
+/* Allow lists are equal when their rules are, not only their text: a
+ * user may have been given another uid since. */
+static int
+config_value_allow_equal(const struct allow_list *a,
+    const struct allow_list *b)
+{
+	const struct allow_rule	*ra, *rb;
+	size_t			 i;
+
+	if (a->n != b->n)
+		return (0);
+	for (i = 0; i < a->n; i++) {
+		ra = &a->rules[i];
+		rb = &b->rules[i];
+		if (ra->kind != rb->kind || ra->family != rb->family ||
+		    ra->prefix != rb->prefix || ra->uid != rb->uid ||
+		    ra->gid != rb->gid ||
+		    memcmp(ra->addr, rb->addr, sizeof ra->addr) != 0)
+			return (0);
+	}
+	return (1);
+}
+
+int
+config_value_equal(const struct config_key *key, const void *a,
+    const void *b)
+{
+	char	*sa, *sb;
+	int	 equal;
+
+	if (key->type == CONFIG_ALLOW)
+		return (config_value_allow_equal(
+		    CFIELD(key, a, struct allow_list),
+		    CFIELD(key, b, struct allow_list)));
+	if (key->type == CONFIG_USER)
+		return (*CFIELD(key, a, uid_t) == *CFIELD(key, b, uid_t));
+	if (key->type == CONFIG_GROUP)
+		return (*CFIELD(key, a, gid_t) == *CFIELD(key, b, gid_t));
+	sa = config_value_format(key, a);
+	sb = config_value_format(key, b);
+	if (sa == NULL || sb == NULL)
+		equal = sa == sb;
+	else
+		equal = strcmp(sa, sb) == 0;
+	free(sa);
+	free(sb);
+	return (equal);
+}
+
+void
+config_value_free(const struct config_key *key, void *base)
+{
+	struct listen_spec	*ls;
+
+	switch (key->type) {
+	case CONFIG_STRING:
+		free(*FIELD(key, base, char *));
+		*FIELD(key, base, char *) = NULL;
+		break;
+	case CONFIG_ENUM:
+		if (key->values == NULL) {
+			free(*FIELD(key, base, char *));
+			*FIELD(key, base, char *) = NULL;
+		}
+		break;
+	case CONFIG_LISTEN:
+		ls = FIELD(key, base, struct listen_spec);
+		free(ls->text);
+		free(ls->path);
+		ls->text = ls->path = NULL;
+		break;
+	case CONFIG_ALLOW:
+		config_value_allow_free(FIELD(key, base, struct allow_list));
+		break;
+	default:
+		break;
+	}
+}
