@@ -534,7 +534,11 @@ ws_frames_read(struct ws *ws)
 	if (r == WSLAY_ERR_NOMEM)
 		fatalx("ws %llu: out of memory", (unsigned long long)ws->id);
 	ws_flush(ws);
-	if (ws->too_big) {
+	if (ws_get_queued(ws) > ws->opts.max_queue) {
+		/* Say, a flood of pings from a peer that reads no pongs. */
+		ws_fail(ws, WS_ERR_IO, "%s: peer is not reading: %zu bytes "
+		    "queued", ws->name, ws_get_queued(ws));
+	} else if (ws->too_big) {
 		ws_end_error(ws, WS_ERR_TOO_BIG, "%s: message of %llu bytes or "
 		    "more is over the limit of %zu; closed with 1009", ws->name,
 		    (unsigned long long)ws->too_big_len, ws->opts.max_message);
@@ -763,9 +767,10 @@ ws_kick_cb(evutil_socket_t fd, short what, void *arg)
 	struct ws	*ws = arg;
 
 	ws_enter(ws);
-	if (ws->state == WS_RESOLVING && !ws->server)
+	if (ws->state == WS_RESOLVING && !ws->server && !ws->started) {
+		ws->started = 1;
 		ws_client_start(ws);
-	else if (ws->bev != NULL)
+	} else if (ws->bev != NULL)
 		ws_dispatch_read(ws);
 	ws_leave(ws);
 }
@@ -819,6 +824,7 @@ ws_new(struct event_base *base, int server, const struct ws_options *opts,
 	WS_DEFAULT(max_message, WS_MAX_MESSAGE);
 	WS_DEFAULT(max_head, WS_MAX_HEAD);
 	WS_DEFAULT(low_watermark, WS_LOW_WATERMARK);
+	WS_DEFAULT(max_queue, WS_MAX_QUEUE);
 #undef WS_DEFAULT
 	if ((ws->msgbuf = evbuffer_new()) == NULL ||
 	    (ws->timer = evtimer_new(base, ws_timer_cb, ws)) == NULL ||
@@ -874,7 +880,8 @@ ws_begin_message(struct ws *ws, enum ws_type type, size_t len, uint8_t *key,
 {
 	uint8_t	*p;
 
-	if (ws->state != WS_OPEN || ws->freeing || ws->bev == NULL)
+	if (ws->state != WS_OPEN || ws->freeing || ws->bev == NULL ||
+	    ws_get_queued(ws) + len > ws->opts.max_queue)
 		return (NULL);
 	ws->stats.msgs_out++;
 	ws->stats.bytes_out += len;

@@ -100,6 +100,7 @@ struct ws_options {
 	size_t			 max_message;		/* 1 MiB */
 	size_t			 max_head;		/* HTTP head: 16 KiB */
 	size_t			 low_watermark;		/* 64 KiB */
+	size_t			 max_queue;		/* 64 MiB: hard bound */
 
 	/* Client. */
 	struct tls_client	*tls;		/* wss:// needs it */
@@ -119,6 +120,7 @@ struct ws_options {
 #define WS_MAX_MESSAGE		(1024 * 1024)
 #define WS_MAX_HEAD		(16 * 1024)
 #define WS_LOW_WATERMARK	(64 * 1024)
+#define WS_MAX_QUEUE		(64 * 1024 * 1024)
 #define WS_PING_DATA		"keepalive"
 
 /*
@@ -166,7 +168,8 @@ int		 ws_server_reject(struct ws *, int status, const char *body);
  * Queue one message. The bytes are copied (ws_send_buffer moves them out
  * of buf, which it empties). Writes never block: watch ws_get_queued()
  * and the drained callback. Return 0, or -1 if the WebSocket is not open
- * (not yet, closing, or ended).
+ * (not yet, closing, or ended) or the message would take the queue past
+ * max_queue, a hard bound that back-pressure should never let it reach.
  */
 int		 ws_send_binary(struct ws *, const void *, size_t);
 int		 ws_send_text(struct ws *, const void *, size_t);

@@ -56,6 +56,7 @@ struct ws {
 	struct ws_url		 url;
 	struct ws_url		 proxy_url;
 	int			 use_proxy;
+	int			 started;	/* ws_client_start ran */
 	char			*proxy;
 	struct ws_header	*headers;	/* owned copies */
 	size_t			 nheaders;

@@ -1689,6 +1689,30 @@ test_ws_pause_holds_messages_back(void **state)
 }
 
 static void
+test_ws_send_refused_past_max_queue(void **state)
+{
+	struct pair		 p;
+	struct ws_options	 o = { .flags = WS_ALLOW_PLAIN,
+				    .max_queue = 256 * 1024 };
+	uint8_t			 buf[1024];
+	int			 n = 0;
+
+	pair_init(&p);
+	pair_connect(&p, "ws", "127.0.0.1", "/", &o);
+	assert_true(wait_count(&p.c.opened, 1));
+	memset(buf, 'q', sizeof buf);
+	/* Nothing is written until the loop runs: the queue fills. */
+	while (ws_send_binary(p.c.ws, buf, sizeof buf) == 0)
+		n++;
+	assert_true(ws_get_queued(p.c.ws) <= o.max_queue);
+	assert_true(ws_get_queued(p.c.ws) > o.max_queue - 2 * sizeof buf);
+	assert_true(wait_count(&p.c.drained, 1));
+	assert_int_equal(ws_send_binary(p.c.ws, buf, sizeof buf), 0);
+	assert_true(wait_count(&p.s.msgs, n + 1));
+	pair_end(&p);
+}
+
+static void
 test_ws_frame_head_and_mask(void **state)
 {
 	static const struct {
@@ -1821,6 +1845,7 @@ main(void)
 		T(test_ws_server_refuses_bad_requests),
 		T(test_ws_through_connect_proxy),
 		T(test_ws_pause_holds_messages_back),
+		T(test_ws_send_refused_past_max_queue),
 		cmocka_unit_test(test_ws_frame_head_and_mask),
 	};
 
