@@ -553,7 +553,8 @@ ws_client_read(struct ws *ws)
 	if (ws->cb.open != NULL)
 		ws->cb.open(ws, ws->arg);
 	/* Frames may have come in with the 101. */
-	if (!ws->freeing && ws->state == WS_OPEN &&
+	if (!ws->freeing && (ws->state == WS_OPEN ||
+	    ws->state == WS_CLOSING) &&
 	    evbuffer_get_length(bufferevent_get_input(ws->bev)) > 0)
 		ws_frames_read(ws);
 }
