@@ -25,7 +25,7 @@ struct tls_client {
 	SSL_CTX		*ctx;
 	int		 flags;
 	char		*ca_bundle;	/* NULL: the system store */
-	struct stat	 ca_sb;		/* the bundle when it was loaded */
+	struct stat	 ca_sb;		/* the bundle when loaded */
 };
 
 struct tls_server {

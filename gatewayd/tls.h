@@ -71,6 +71,7 @@ void	 tls_server_free(struct tls_server *);
  * if nerrs is 0, those on this thread's error queue (which is emptied).
  * ssl may be NULL. The caller frees the string.
  */
-char	*tls_error_string(SSL *ssl, const unsigned long *errs, size_t nerrs);
+char	*tls_error_string(SSL *ssl, const unsigned long *errs,
+	    size_t nerrs);
 
 #endif /* TLS_H */

@@ -36,18 +36,18 @@ enum ws_type {
 /* Why a WebSocket failed (the error callback's kind). */
 enum ws_error {
 	WS_ERR_DNS,		/* the host name did not resolve */
-	WS_ERR_CONNECT,		/* TCP connect failed (refused, unreachable) */
+	WS_ERR_CONNECT,		/* TCP connect failed (refused...) */
 	WS_ERR_PROXY,		/* the proxy refused or botched CONNECT */
-	WS_ERR_TLS,		/* TLS handshake or certificate check failed */
-	WS_ERR_HTTP,		/* a non-101 answer (ws_get_http_status), or a
-				   server that refused the upgrade request */
+	WS_ERR_TLS,		/* TLS handshake or certificate failed */
+	WS_ERR_HTTP,		/* a non-101 answer (ws_get_http_status),
+				   or a server that refused the upgrade */
 	WS_ERR_HANDSHAKE,	/* a 101 that breaks RFC 6455, or a head too
 				   big or malformed */
-	WS_ERR_TIMEOUT,		/* connect, TLS or upgrade took too long */
+	WS_ERR_TIMEOUT,		/* connect, TLS or upgrade too slow */
 	WS_ERR_PROTOCOL,	/* a bad frame; a close frame was sent */
-	WS_ERR_TOO_BIG,		/* a message over max_message; closed 1009 */
-	WS_ERR_DEAD,		/* nothing heard within pong_timeout of a ping */
-	WS_ERR_EOF,		/* the connection ended without a close frame */
+	WS_ERR_TOO_BIG,		/* message over max_message; 1009 sent */
+	WS_ERR_DEAD,		/* nothing heard within pong_timeout */
+	WS_ERR_EOF,		/* connection ended, no close frame */
 	WS_ERR_IO,		/* a socket or TLS error after the upgrade */
 };
 
@@ -85,27 +85,27 @@ struct ws_cb {
 };
 
 /* ws_options.flags */
-#define WS_ALLOW_PLAIN	0x1	/* accept ws:// (tests, the emulator) */
+#define WS_ALLOW_PLAIN	0x1	/* accept ws:// (tests, emulator) */
 #define WS_NO_PING	0x2	/* send no pings; no dead-peer deadline */
 
 /* Options for a new WebSocket. Zero means the default. */
 struct ws_options {
 	int			 flags;
-	uint32_t		 connect_timeout_ms;	/* DNS, TCP, proxy: 10 s */
+	uint32_t		 connect_timeout_ms;	/* DNS+TCP+proxy 10 s */
 	uint32_t		 tls_timeout_ms;	/* 10 s */
 	uint32_t		 upgrade_timeout_ms;	/* 10 s */
 	uint32_t		 close_timeout_ms;	/* 5 s */
 	uint32_t		 ping_interval_ms;	/* 54 s */
 	uint32_t		 pong_timeout_ms;	/* 60 s */
 	size_t			 max_message;		/* 1 MiB */
-	size_t			 max_head;		/* HTTP head: 16 KiB */
+	size_t			 max_head;		/* HTTP head 16 KiB */
 	size_t			 low_watermark;		/* 64 KiB */
-	size_t			 max_queue;		/* 64 MiB: hard bound */
+	size_t			 max_queue;		/* 64 MiB, hard */
 
 	/* Client. */
 	struct tls_client	*tls;		/* wss:// needs it */
-	struct evdns_base	*dns;		/* NULL: IP literals only */
-	const char		*proxy;		/* http://[user:pass@]host:port */
+	struct evdns_base	*dns;		/* NULL: IP literals */
+	const char		*proxy;		/* http://[u:p@]host:port */
 	const struct ws_header	*headers;	/* extra upgrade headers */
 	size_t			 nheaders;
 };
@@ -146,9 +146,9 @@ struct ws	*ws_client_new_bev(struct event_base *, struct bufferevent *,
  * Serve an accepted socket: TLS with tls if not NULL, then read the
  * upgrade request and pass it to cb->request. fd is taken over.
  */
-struct ws	*ws_server_new(struct event_base *, int fd, struct tls_server *,
-		    const struct ws_options *, const struct ws_cb *,
-		    void *arg, char **cause);
+struct ws	*ws_server_new(struct event_base *, int fd,
+		    struct tls_server *, const struct ws_options *,
+		    const struct ws_cb *, void *arg, char **cause);
 /* The same over a connected bufferevent, which is taken over. */
 struct ws	*ws_server_new_bev(struct event_base *, struct bufferevent *,
 		    const struct ws_options *, const struct ws_cb *,
@@ -173,7 +173,8 @@ int		 ws_server_reject(struct ws *, int status, const char *body);
  */
 int		 ws_send_binary(struct ws *, const void *, size_t);
 int		 ws_send_text(struct ws *, const void *, size_t);
-int		 ws_send_buffer(struct ws *, enum ws_type, struct evbuffer *buf);
+int		 ws_send_buffer(struct ws *, enum ws_type,
+		    struct evbuffer *buf);
 /* Bytes queued and not yet handed to the kernel. */
 size_t		 ws_get_queued(struct ws *);
 

@@ -3,7 +3,7 @@ libgatewayd_a_SOURCES += \
 	%reldir%/tls.c %reldir%/tls.h \
 	%reldir%/ws.c %reldir%/ws.h %reldir%/ws_int.h \
 	%reldir%/ws_client.c %reldir%/ws_server.c \
-	%reldir%/ws_frame.c %reldir%/ws_frame.h \
+	%reldir%/ws_frame.c %reldir%/ws_frame.h %reldir%/ws_frames.c \
 	%reldir%/ws_http.c %reldir%/ws_http.h
 
 # A throwaway CA for tests and the emulator (keys made at run time).

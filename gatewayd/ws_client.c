@@ -79,7 +79,8 @@ ws_client_setup(struct event_base *base, const char *url,
 	if (ws_http_url_parse(url, 0, &ws->url, cause) != 0)
 		goto fail;
 	if (!ws->url.tls && !(ws->opts.flags & WS_ALLOW_PLAIN)) {
-		xasprintf(cause, "ws:// (no TLS) is for tests only; use wss://");
+		xasprintf(cause, "ws:// (no TLS) is for tests only; use "
+		    "wss://");
 		goto fail;
 	}
 	if (ws_client_copy_headers(ws, opts, cause) != 0)
@@ -452,7 +453,8 @@ ws_client_read_proxy(struct ws *ws)
 		return;
 	}
 	ws->fd = bufferevent_getfd(ws->bev);
-	bufferevent_free(ws->bev);	/* made without BEV_OPT_CLOSE_ON_FREE */
+	/* Made without BEV_OPT_CLOSE_ON_FREE: the fd stays open. */
+	bufferevent_free(ws->bev);
 	ws->bev = NULL;
 	ws_client_start_transport(ws);
 }
@@ -524,8 +526,8 @@ ws_client_read(struct ws *ws)
 		return;
 	}
 	if (ws->http_status != 0) {
-		ws_client_refused(ws, ws->peer_eof || !evtimer_pending(ws->timer,
-		    NULL));
+		ws_client_refused(ws, ws->peer_eof ||
+		    !evtimer_pending(ws->timer, NULL));
 		return;
 	}
 	if ((r = ws_read_head(ws, &m, ws_http_parse_response, &cause)) == 0)
@@ -549,7 +551,7 @@ ws_client_read(struct ws *ws)
 		free(cause);
 		return;
 	}
-	ws_open(ws);
+	ws_frames_open(ws);
 	if (ws->cb.open != NULL)
 		ws->cb.open(ws, ws->arg);
 	/* Frames may have come in with the 101. */

@@ -362,7 +362,7 @@ ws_http_split(const char *buf, size_t len, struct ws_http_msg *m,
 	}
 	m->buf = xmalloc(len + 1);
 	memcpy(m->buf, buf, len);
-	m->buf[len - 2] = '\0';	/* the final CRLF: the loop needs one less */
+	m->buf[len - 2] = '\0';	/* the loop needs one CRLF less */
 	first = NULL;
 	for (line = m->buf; *line != '\0'; line = next) {
 		next = strstr(line, "\r\n");

@@ -23,9 +23,9 @@ struct ws_header {
 
 /* A parsed request or response head. */
 struct ws_http_msg {
-	char			*buf;		/* owns every string below */
+	char			*buf;		/* owns the strings below */
 	const char		*method;	/* request: "GET" */
-	const char		*target;	/* request: path?query, verbatim */
+	const char		*target;	/* request: path?query */
 	int			 status;	/* response: 101, 403... */
 	const char		*reason;	/* response: "Forbidden" */
 	int			 minor;		/* HTTP/1.minor */
@@ -36,11 +36,11 @@ struct ws_http_msg {
 /* A ws://, wss:// (or, for proxies, http://) URL, split. */
 struct ws_url {
 	int		 tls;		/* wss:// or https:// */
-	char		*host;		/* no brackets: "::1", "example.com" */
+	char		*host;		/* no brackets: "::1" */
 	uint16_t	 port;
-	char		*authority;	/* for Host: "[::1]:8080", "example.com" */
-	char		*target;	/* path?query exactly as given, or "/" */
-	char		*user;		/* proxy URLs: percent-decoded userinfo */
+	char		*authority;	/* for Host: "[::1]:8080" */
+	char		*target;	/* path?query as given, or "/" */
+	char		*user;		/* proxy URLs, %-decoded */
 	char		*pass;
 };
 

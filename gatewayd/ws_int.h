@@ -8,12 +8,14 @@
 
 #include <sys/socket.h>
 
+#include <event2/util.h>
 #include <openssl/ssl.h>
 #include <wslay/wslay.h>
 
 #include "ws.h"
 #include "ws_http.h"
 
+struct evbuffer_iovec;
 struct evdns_getaddrinfo_request;
 struct event;
 
@@ -42,15 +44,15 @@ struct ws {
 	struct ws_options	 opts;		/* defaults filled in */
 	struct ws_cb		 cb;
 	void			*arg;
-	char			*name;		/* "host:port/path", no query */
-	int			 depth;		/* inside our callbacks */
+	char			*name;		/* "host:port/path" */
+	int			 depth;		/* in our callbacks */
 	int			 freeing;
 
 	struct bufferevent	*bev;
-	struct event		*timer;		/* the current step's deadline */
-	struct event		*ping;		/* keep-alive interval */
+	struct event		*timer;		/* this step's deadline */
+	struct event		*ping;		/* keep-alive */
 	struct event		*pong;		/* dead-peer deadline */
-	struct event		*kick;		/* deferred work, at once */
+	struct event		*kick;		/* deferred work */
 
 	/* Client connect path. */
 	struct ws_url		 url;
@@ -68,13 +70,13 @@ struct ws {
 	size_t			 nextaddr;
 	int			 fd;		/* while connecting */
 	struct event		*connev;
-	char			*connerr;	/* the last address's failure */
-	SSL			*ssl;		/* until a bufferevent owns it */
+	char			*connerr;	/* last address's error */
+	SSL			*ssl;		/* until a bev owns it */
 	char			 key[WS_HTTP_KEY_LEN + 1];
-	size_t			 head_scan;	/* where to search next */
-	int			 http_status;	/* of the answer to the upgrade */
+	size_t			 head_scan;	/* search from here */
+	int			 http_status;	/* upgrade answer */
 	char			 http_reason[64];
-	size_t			 body_want;	/* of a refusal's body */
+	size_t			 body_want;	/* refusal body */
 	int			 peer_eof;
 
 	/* Server. */
@@ -82,7 +84,7 @@ struct ws {
 
 	/* Framing. */
 	wslay_event_context_ptr	 wslay;
-	struct evbuffer		*msgbuf;	/* a message being joined */
+	struct evbuffer		*msgbuf;	/* joining fragments */
 	uint8_t			 msg_opcode;
 	uint64_t		 msg_len;
 	uint64_t		 frame_len;
@@ -90,7 +92,7 @@ struct ws {
 	int			 in_ctrl;
 	int			 too_big;
 	uint64_t		 too_big_len;
-	const uint8_t		*direct;	/* a whole message in one chunk */
+	const uint8_t		*direct;	/* a message in one chunk */
 	size_t			 direct_len;
 	uint8_t			 mask[WS_MASK_POOL];
 	size_t			 mask_off;
@@ -98,11 +100,11 @@ struct ws {
 	int			 paused;
 	int			 in_recv;
 	int			 above_low;
-	size_t			 out_room;	/* left in the output's last chain */
+	size_t			 out_room;	/* in the last chain */
 
 	/* Keep-alive. */
 	uint64_t		 rx_frames;
-	uint64_t		 ping_rx_frames;	/* rx_frames at the ping */
+	uint64_t		 ping_rx_frames; /* at the ping */
 	int			 pong_armed;
 
 	/* Close. */
@@ -135,9 +137,20 @@ void		 ws_end_error(struct ws *, enum ws_error, const char *, ...)
 int		 ws_read_head(struct ws *, struct ws_http_msg *,
 		    int (*)(const char *, size_t, struct ws_http_msg *,
 		    char **), char **);
-void		 ws_open(struct ws *);
-void		 ws_frames_read(struct ws *);
+void		 ws_end_close(struct ws *);
 void		 ws_kick(struct ws *);
+
+/* ws_frames.c */
+void		 ws_frames_open(struct ws *);
+void		 ws_frames_read(struct ws *);
+void		 ws_frames_flush(struct ws *);
+void		 ws_frames_note_queued(struct ws *);
+void		 ws_frames_ping_cb(evutil_socket_t, short, void *);
+void		 ws_frames_pong_cb(evutil_socket_t, short, void *);
+uint8_t		*ws_frames_begin(struct ws *, enum ws_type, size_t,
+		    uint8_t *, struct evbuffer_iovec *, size_t *);
+void		 ws_frames_end(struct ws *, struct evbuffer_iovec *,
+		    size_t);
 const char	*ws_step_name(enum ws_state);
 
 /* ws_client.c: the steps bufferevent callbacks in ws.c lead to. */

@@ -14,7 +14,8 @@ struct tls_server;
  * Make a CA called name, with its certificate in dir/name.pem. Return NULL
  * and set *cause on failure.
  */
-struct testca	*testca_new(const char *dir, const char *name, char **cause);
+struct testca	*testca_new(const char *dir, const char *name,
+		    char **cause);
 /* The path of the CA certificate (a bundle for tls_client_new). */
 const char	*testca_path(const struct testca *);
 

@@ -165,7 +165,8 @@ main(int argc, char **argv)
 	struct ws_options	 o;
 	struct ws		*ws;
 	const char		*crt, *key;
-	char			 dir[] = "/tmp/bench_ws.XXXXXX", *cause, *url;
+	char			 dir[] = "/tmp/bench_ws.XXXXXX";
+	char			*cause, *url;
 	int			 ch, use_tls = 0, lfd, status;
 	pid_t			 pid;
 	double			 secs, ccpu, scpu;

@@ -73,10 +73,10 @@ test_tls_verify_table(void **state)
 {
 	const struct {
 		struct tls_server	**srv;
-		const char		 *bundle;	/* NULL: the test CA */
+		const char		 *bundle;	/* NULL: test CA */
 		int			  flags;
 		const char		 *host;
-		const char		 *why;		/* NULL: must succeed */
+		const char		 *why;		/* NULL: succeed */
 	} t[] = {
 		{ &srv_good, NULL, 0, "localhost", NULL },
 		{ &srv_good, NULL, 0, "LOCALHOST", NULL },
@@ -90,7 +90,8 @@ test_tls_verify_table(void **state)
 		  "certificate has expired" },
 		{ &srv_other_ca, NULL, 0, "localhost",
 		  "self-signed certificate in certificate chain" },
-		{ &srv_other_ca, NULL, TLS_CLIENT_INSECURE, "other.test", NULL },
+		{ &srv_other_ca, NULL, TLS_CLIENT_INSECURE, "other.test",
+		  NULL },
 		{ &srv_expired, NULL, TLS_CLIENT_INSECURE, "localhost", NULL },
 	};
 	struct tls_client	*tc;
@@ -260,7 +261,8 @@ main(void)
 		cmocka_unit_test(test_tls_verify_table),
 		cmocka_unit_test(test_tls_bad_files_named_with_reason),
 		cmocka_unit_test(test_tls_server_key_must_match),
-		cmocka_unit_test(test_tls_client_rebuilt_on_path_or_file_change),
+		cmocka_unit_test(
+		    test_tls_client_rebuilt_on_path_or_file_change),
 		cmocka_unit_test(test_tls_system_store_loads),
 	};
 

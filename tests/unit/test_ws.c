@@ -43,7 +43,7 @@
 #include "ws_http.h"
 #include "xmalloc.h"
 
-#define DEADLINE_MS	30000		/* generous: sanitizer builds are slow */
+#define DEADLINE_MS	30000		/* generous: sanitizers are slow */
 
 static struct event_base	*base;
 static struct evdns_base	*dns;
@@ -70,14 +70,14 @@ struct peer {
 	int		 msgs;
 	int		 text_msgs;
 	uint64_t	 bytes;
-	EVP_MD_CTX	*sha;			/* over every message received */
+	EVP_MD_CTX	*sha;			/* of every message received */
 	struct evbuffer	*log[PEER_LOG];		/* the first messages */
 	enum ws_type	 logtype[PEER_LOG];
 
 	/* Behaviour. */
 	int		 echo;
-	int		 reject;		/* server: refuse with this */
-	int		 after_accept;		/* server: what to do at once */
+	int		 reject;		/* server: refuse so */
+	int		 after_accept;		/* server: do at once */
 #define AFTER_NONE	0
 #define AFTER_MUTE	1
 #define AFTER_CLOSE	2
@@ -88,7 +88,7 @@ struct peer {
 #define FREE_ON_MESSAGE	2
 #define FREE_ON_ERROR	3
 #define FREE_ON_REQUEST	4
-	size_t		 big;			/* AFTER_SEND_BIG size */
+	size_t		 big;			/* AFTER_SEND_BIG */
 	struct ws_options opts;			/* server side */
 	struct tls_server *tls;
 
@@ -183,7 +183,8 @@ peer_message_cb(struct ws *ws, enum ws_type type, const uint8_t *data,
 	EVP_DigestUpdate(p->sha, data, len);
 	if (p->echo) {
 		if (len % 2 == 1)
-			assert_int_equal(send_in_pieces(ws, type, data, len), 0);
+			assert_int_equal(send_in_pieces(ws, type, data,
+			    len), 0);
 		else if (type == WS_TEXT)
 			assert_int_equal(ws_send_text(ws, data, len), 0);
 		else
@@ -499,7 +500,8 @@ static void
 echo_run(struct peer *c, struct peer *s, unsigned n)
 {
 	EVP_MD_CTX	*sent = EVP_MD_CTX_new();
-	uint8_t		*buf = xmalloc(70 * 1024 + 1), a[32], b[32], e[32];
+	uint8_t		*buf = xmalloc(70 * 1024 + 1);
+	uint8_t		 a[32], b[32], e[32];
 	unsigned	 i, ntext = 0, len;
 	size_t		 size;
 	int		 text, before;
@@ -642,9 +644,9 @@ struct raw {
 				    struct evbuffer *out);
 	int			 got_request;
 	char			*target;
-	struct evbuffer		*rx;		/* what came after the request */
+	struct evbuffer		*rx;		/* after the request */
 	int			 eof;
-	int			 shut;		/* send FIN after the script */
+	int			 shut;		/* FIN after the script */
 };
 
 /* A server frame (unmasked). */
@@ -1582,7 +1584,8 @@ proxy_request_cb(struct bufferevent *bev, void *arg)
 	ws_http_msg_clear(&m);
 	if (px->refuse) {
 		evbuffer_add_printf(bufferevent_get_output(bev), "HTTP/1.1 407 "
-		    "Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n");
+		    "Proxy Authentication Required\r\n"
+		    "Content-Length: 0\r\n\r\n");
 		return;
 	}
 	px->up = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
@@ -1730,7 +1733,8 @@ test_ws_frame_head_and_mask(void **state)
 		{ 70000, 1, 14, "82ff000000000001117001020304" },
 	};
 	static const uint8_t	key[4] = { 1, 2, 3, 4 };
-	uint8_t			head[WS_FRAME_MAX_HEAD], src[300], dst[300];
+	uint8_t			head[WS_FRAME_MAX_HEAD];
+	uint8_t			src[300], dst[300];
 	char			hex[2 * WS_FRAME_MAX_HEAD + 1];
 	size_t			i, len, off, j;
 
