@@ -1692,6 +1692,36 @@ test_ws_pause_holds_messages_back(void **state)
 }
 
 static void
+test_ws_close_or_abort_before_open(void **state)
+{
+	struct peer		 c;
+	struct raw		 r;
+	struct ws_options	 o = { 0 };
+
+	/* Closing while the upgrade is pending ends it at once. */
+	raw_client(&r, &c, &o, NULL);
+	assert_true(wait_count(&r.nfds, 1));
+	assert_false(ws_is_open(c.ws));
+	assert_int_equal(ws_send_text(c.ws, "x", 1), -1);
+	ws_close(c.ws, 1000, "never mind");
+	assert_int_equal(c.failed, 0);		/* not from inside the call */
+	assert_true(wait_until(ended, &c));
+	assert_int_equal(c.err, WS_ERR_EOF);
+	assert_non_null(strstr(c.cause, "before the upgrade"));
+	peer_clear(&c);
+	raw_stop(&r);
+
+	/* Aborting reports nothing at all. */
+	raw_client(&r, &c, &o, NULL);
+	assert_true(wait_count(&r.nfds, 1));
+	ws_abort(c.ws);
+	spin(100);
+	assert_int_equal(c.failed + c.closed + c.opened, 0);
+	peer_clear(&c);
+	raw_stop(&r);
+}
+
+static void
 test_ws_send_refused_past_max_queue(void **state)
 {
 	struct pair		 p;
@@ -1849,6 +1879,7 @@ main(void)
 		T(test_ws_server_refuses_bad_requests),
 		T(test_ws_through_connect_proxy),
 		T(test_ws_pause_holds_messages_back),
+		T(test_ws_close_or_abort_before_open),
 		T(test_ws_send_refused_past_max_queue),
 		cmocka_unit_test(test_ws_frame_head_and_mask),
 	};
