@@ -1,0 +1,167 @@
+/*
+ * ws_int.h: what ws.c (framing, keep-alive, close, free), ws_client.c
+ * (connect and upgrade) and ws_server.c (accept and answer) share. Not for
+ * use outside those three files: ws.h is the contract.
+ */
+#ifndef WS_INT_H
+#define WS_INT_H
+
+#include <sys/socket.h>
+
+#include <event2/util.h>
+#include <openssl/ssl.h>
+#include <wslay/wslay.h>
+
+#include "ws.h"
+#include "ws_http.h"
+
+struct evbuffer_iovec;
+struct evdns_getaddrinfo_request;
+struct event;
+
+/* States only move forward; ws_set_state() logs each step. */
+enum ws_state {
+	WS_RESOLVING,	/* client: DNS for the host or the proxy */
+	WS_CONNECTING,	/* client: TCP connect, address by address */
+	WS_PROXY,	/* client: CONNECT sent, waiting for the proxy */
+	WS_TLS,		/* TLS handshake */
+	WS_UPGRADE,	/* client: request sent; server: reading it */
+	WS_REQUEST,	/* server: request handed over, no answer yet */
+	WS_OPEN,	/* messages flow */
+	WS_CLOSING,	/* our close frame is out; waiting for the peer's */
+	WS_ENDING,	/* outcome known; writing the last bytes */
+	WS_DONE,	/* outcome reported; transport gone */
+};
+
+#define WS_MAX_ADDRS	8
+#define WS_MASK_POOL	256
+
+struct ws {
+	uint64_t		 id;
+	enum ws_state		 state;
+	int			 server;
+	struct event_base	*base;
+	struct ws_options	 opts;		/* defaults filled in */
+	struct ws_cb		 cb;
+	void			*arg;
+	char			*name;		/* "host:port/path" */
+	int			 depth;		/* in our callbacks */
+	int			 freeing;
+
+	struct bufferevent	*bev;
+	struct event		*timer;		/* this step's deadline */
+	struct event		*ping;		/* keep-alive */
+	struct event		*pong;		/* dead-peer deadline */
+	struct event		*kick;		/* deferred work */
+
+	/* Client connect path. */
+	struct ws_url		 url;
+	struct ws_url		 proxy_url;
+	int			 use_proxy;
+	int			 started;	/* ws_client_start ran */
+	char			*proxy;
+	struct ws_header	*headers;	/* owned copies */
+	size_t			 nheaders;
+	struct evdns_base	*dns;
+	struct evdns_getaddrinfo_request *dnsreq;
+	struct sockaddr_storage	 addrs[WS_MAX_ADDRS];
+	socklen_t		 addrlens[WS_MAX_ADDRS];
+	size_t			 naddrs;
+	size_t			 nextaddr;
+	int			 fd;		/* while connecting */
+	struct event		*connev;
+	char			*connerr;	/* last address's error */
+	SSL			*ssl;		/* until a bev owns it */
+	char			 key[WS_HTTP_KEY_LEN + 1];
+	size_t			 head_scan;	/* search from here */
+	int			 http_status;	/* upgrade answer */
+	char			 http_reason[64];
+	size_t			 body_want;	/* refusal body */
+	int			 peer_eof;
+
+	/* Server. */
+	struct ws_http_msg	 req;
+
+	/* Framing. */
+	wslay_event_context_ptr	 wslay;
+	struct evbuffer		*msgbuf;	/* joining fragments */
+	uint8_t			 msg_opcode;
+	uint64_t		 msg_len;
+	uint64_t		 frame_len;
+	int			 frame_fin;
+	int			 in_ctrl;
+	int			 too_big;
+	uint64_t		 too_big_len;
+	const uint8_t		*direct;	/* a message in one chunk */
+	size_t			 direct_len;
+	uint8_t			 mask[WS_MASK_POOL];
+	size_t			 mask_off;
+	int			 mute;
+	int			 paused;
+	int			 in_recv;
+	int			 above_low;
+	size_t			 out_room;	/* in the last chain */
+
+	/* Keep-alive. */
+	uint64_t		 rx_frames;
+	uint64_t		 ping_rx_frames; /* at the ping */
+	int			 pong_armed;
+
+	/* Close. */
+	int			 close_received;
+	uint16_t		 peer_code;
+	char			 peer_reason[124];
+
+	/* The outcome reported once WS_ENDING has written its bytes. */
+	int			 end_is_error;
+	enum ws_error		 end_err;
+	char			*end_cause;
+	uint16_t		 end_code;
+	int			 end_clean;
+
+	struct ws_stats		 stats;
+};
+
+/* ws.c */
+struct ws	*ws_new(struct event_base *, int server,
+		    const struct ws_options *, const struct ws_cb *, void *);
+void		 ws_set_state(struct ws *, enum ws_state);
+void		 ws_enter(struct ws *);
+void		 ws_leave(struct ws *);
+void		 ws_timer_start(struct ws *, uint32_t ms);
+void		 ws_attach(struct ws *, struct bufferevent *);
+void		 ws_fail(struct ws *, enum ws_error, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		 ws_end_error(struct ws *, enum ws_error, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+int		 ws_read_head(struct ws *, struct ws_http_msg *,
+		    int (*)(const char *, size_t, struct ws_http_msg *,
+		    char **), char **);
+void		 ws_end_close(struct ws *);
+void		 ws_kick(struct ws *);
+
+/* ws_frames.c */
+void		 ws_frames_open(struct ws *);
+void		 ws_frames_read(struct ws *);
+void		 ws_frames_flush(struct ws *);
+void		 ws_frames_note_queued(struct ws *);
+void		 ws_frames_ping_cb(evutil_socket_t, short, void *);
+void		 ws_frames_pong_cb(evutil_socket_t, short, void *);
+uint8_t		*ws_frames_begin(struct ws *, enum ws_type, size_t,
+		    uint8_t *, struct evbuffer_iovec *, size_t *);
+void		 ws_frames_end(struct ws *, struct evbuffer_iovec *,
+		    size_t);
+const char	*ws_step_name(enum ws_state);
+
+/* ws_client.c: the steps bufferevent callbacks in ws.c lead to. */
+void		 ws_client_start(struct ws *);
+void		 ws_client_read(struct ws *);
+void		 ws_client_tls_done(struct ws *);
+void		 ws_client_cleanup(struct ws *);
+
+/* ws_server.c */
+void		 ws_server_read(struct ws *);
+void		 ws_server_tls_done(struct ws *);
+void		 ws_server_cleanup(struct ws *);
+
+#endif /* WS_INT_H */
