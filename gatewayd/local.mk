@@ -4,3 +4,11 @@ libgatewayd_a_SOURCES += \
 	%reldir%/control.c %reldir%/control.h \
 	%reldir%/gateway.c %reldir%/gateway.h \
 	%reldir%/listener.c %reldir%/listener.h
+
+sbin_PROGRAMS += gatewayd/gatewayd
+gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c
+gatewayd_gatewayd_LDADD = $(GW_LIBS)
+
+bin_PROGRAMS += gatewayd/gatewayctl
+gatewayd_gatewayctl_SOURCES = %reldir%/gatewayctl.c
+gatewayd_gatewayctl_LDADD = $(GW_LIBS)
