@@ -49,5 +49,6 @@ INTEGRATION_TESTS += \
 	tests/integration/t_status.sh \
 	tests/integration/t_drain.sh \
 	tests/integration/t_control.sh \
-	tests/integration/t_refused.sh
+	tests/integration/t_refused.sh \
+	tests/integration/t_contrib.sh
 EXTRA_DIST += tests/integration/lib.sh
