@@ -13,7 +13,8 @@
 static const struct forwarder *forwarder_table[] = {
 	&fwd_tcp,
 };
-#define FORWARDER_COUNT	(sizeof forwarder_table / sizeof forwarder_table[0])
+#define FORWARDER_COUNT \
+	(sizeof forwarder_table / sizeof forwarder_table[0])
 
 /* Look a forwarder up by name. */
 const struct forwarder *

@@ -3,11 +3,11 @@
  *
  * The far side is a second bufferevent. Names resolve asynchronously
  * through evdns (which also reads /etc/hosts), and each address is tried
- * in turn, all under connect_timeout. Bytes move between the two sides by evbuffer moves,
- * never copies, with back-pressure both ways: a far side that cannot keep
- * up pauses the client (conn_pause), a client that cannot keep up stops
- * reads from the far side until conn.c calls drain. EOF is passed on in
- * both directions once what came before it has been written.
+ * in turn, all under connect_timeout. Bytes move between the two sides by
+ * evbuffer moves, never copies, with back-pressure both ways: a far side
+ * that cannot keep up pauses the client (conn_pause), a client that cannot
+ * keep up stops reads from the far side until conn.c calls drain. EOF is
+ * passed on in both directions once what came before it has been written.
  */
 
 #include "autoconf.h"
@@ -46,15 +46,14 @@
 struct fwd_tcp_conn {
 	struct conn			*c;
 	struct bufferevent		*bev;
-	struct event			*timer;		/* connect timeout */
-	struct evdns_getaddrinfo_request *req;		/* resolving */
-	struct evutil_addrinfo		*addrs;		/* resolved */
-	struct evutil_addrinfo		*next;		/* to try next */
-	int				 error;		/* of the last try */
+	struct event			*timer;	/* connect timeout */
+	struct evdns_getaddrinfo_request *req;	/* resolving */
+	struct evutil_addrinfo		*addrs;	/* resolved */
+	struct evutil_addrinfo		*next;	/* to try next */
+	int				 error;	/* of the last try */
 	int				 connected;
-	int				 eof_pending;	/* shut the far side
-							   once flushed */
-	int				 remote_eof;	/* the far side sent EOF */
+	int				 eof_pending;	/* then shut */
+	int				 remote_eof;	/* it ended */
 };
 
 static struct evdns_base	*fwd_tcp_dns;

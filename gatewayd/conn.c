@@ -288,7 +288,8 @@ static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
-	size_t		 len = evbuffer_get_length(bufferevent_get_output(bev));
+	struct evbuffer	*out = bufferevent_get_output(bev);
+	size_t		 len = evbuffer_get_length(out);
 
 	if (c->state == CONN_DEAD)
 		return;

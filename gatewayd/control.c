@@ -44,9 +44,9 @@ struct control_client {
 	uint64_t			 id;
 	struct bufferevent		*bev;
 	int				 refs;
-	int				 busy;		/* a request awaits its reply */
-	int				 subscribed;	/* follows events */
-	int				 eof;		/* sent all it will send */
+	int				 busy;	/* awaits a reply */
+	int				 subscribed;	/* to events */
+	int				 eof;	/* sent all it will */
 	int				 dead;
 	TAILQ_ENTRY(control_client)	 entry;
 };
@@ -54,7 +54,7 @@ TAILQ_HEAD(control_clients, control_client);
 
 struct control_req {
 	struct control_client	*cl;
-	cJSON			*id;		/* echoed in the reply */
+	cJSON			*id;	/* echoed in the reply */
 };
 
 struct control_cmd {

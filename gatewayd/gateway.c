@@ -33,26 +33,27 @@
 
 /* A loaded config and how many forwards point into it. */
 struct gateway_gen {
-	struct gw_config		*conf;
-	int				 refs;
+	struct gw_config	*conf;
+	int			 refs;
 };
 
 /* struct forward with what only this file needs; fw is first. */
 struct gateway_forward {
-	struct forward			 fw;
-	struct gateway_gen		*gen;
-	int				 started;	/* fwd->start ran */
-	int				 downed;	/* by gatewayctl down */
+	struct forward		 fw;
+	struct gateway_gen	*gen;
+	int			 started;	/* fwd->start ran */
+	int			 downed;	/* by gatewayctl down */
 };
 
 /* Listeners of retiring forwards, waiting for a new owner. */
 struct gateway_pool {
-	struct listener			**v;
-	size_t				  n;
+	struct listener		**v;
+	size_t			  n;
 };
 
 struct event_base	*gw_base;
-struct forwards		 gw_forwards = TAILQ_HEAD_INITIALIZER(gw_forwards);
+struct forwards		 gw_forwards =
+    TAILQ_HEAD_INITIALIZER(gw_forwards);
 struct gw_config	*gw_conf;
 
 static struct gateway_gen	*gateway_current;

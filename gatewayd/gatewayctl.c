@@ -221,11 +221,11 @@ ctl_print_status(const cJSON *reply)
 	static const char	*heads[CTL_COLS] = { "FORWARD", "LISTEN",
 	    "FORWARDER", "TARGET", "STATE", "LIVE", "TOTAL", "IN", "OUT",
 	    "LAST ERROR" };
-	const cJSON		*fws = cJSON_GetObjectItem(reply, "forwards");
-	const cJSON		*fw;
+	const cJSON		*fws, *fw;
 	char			(*rows)[CTL_COLS][256];
 	size_t			 w[CTL_COLS], n = 0, i, j;
 
+	fws = cJSON_GetObjectItem(reply, "forwards");
 	n = cJSON_GetArraySize(fws);
 	rows = xcalloc(n + 1, sizeof *rows);
 	for (j = 0; j < CTL_COLS; j++)
@@ -260,7 +260,8 @@ ctl_print_event(const cJSON *ev)
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (strcmp(what, "close") == 0) {
-		util_fmt_bytes((uint64_t)ctl_num(ev, "bytes_in"), in, sizeof in);
+		util_fmt_bytes((uint64_t)ctl_num(ev, "bytes_in"), in,
+		    sizeof in);
 		util_fmt_bytes((uint64_t)ctl_num(ev, "bytes_out"), out,
 		    sizeof out);
 		util_fmt_duration((uint64_t)ctl_num(ev, "duration_ms"), dur,

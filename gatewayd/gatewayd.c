@@ -33,9 +33,9 @@
 
 int		 main(int, char **);
 
-static const char	*gatewayd_file;		/* NULL in one-shot mode */
+static const char	*gatewayd_file;	/* NULL in one-shot mode */
 static int		 gatewayd_debug;
-static char		*gatewayd_control;	/* the control path in use */
+static char		*gatewayd_control;	/* the path in use */
 
 static void
 usage(FILE *f)

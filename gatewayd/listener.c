@@ -328,8 +328,8 @@ int
 listener_allow_addr(const struct allow_list *al, const struct sockaddr *sa,
     socklen_t salen)
 {
-	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
-	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in	*sin = (const void *)sa;
+	const struct sockaddr_in6	*sin6 = (const void *)sa;
 	const struct allow_rule		*r;
 	const uint8_t			*addr;
 	int				 family = sa->sa_family;

@@ -66,9 +66,9 @@ struct cli_conn {
 	uint64_t		 sent;
 	uint64_t		 received;
 	uint64_t		 target;	/* bytes to send this round */
-	int			 shut;		/* our write side is shut */
+	int			 shut;	/* our write side is shut */
 	int			 failed;
-	struct event		*slow;		/* recv -r: paced reads */
+	struct event		*slow;	/* recv -r: paced reads */
 };
 
 static struct event_base	*base;
@@ -259,9 +259,11 @@ cli_slow_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct cli_conn	*cc = arg;
 	uint8_t		 buf[CLI_CHUNK];
-	size_t		 want = rate / 10 > sizeof buf ? sizeof buf : rate / 10;
+	size_t		 want = rate / 10;
 	ssize_t		 n;
 
+	if (want > sizeof buf)
+		want = sizeof buf;
 	if (want == 0)
 		want = 1;
 	n = recv(cc->fd, buf, want, 0);

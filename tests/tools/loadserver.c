@@ -50,7 +50,7 @@ struct srv_conn {
 	struct tool_hash	 hash;
 	struct tool_stream	 stream;
 	uint64_t		 queued;	/* source: bytes made so far */
-	int			 closing;	/* free once output is empty */
+	int			 closing;	/* free once flushed */
 };
 
 static struct event_base	*base;
@@ -133,7 +133,8 @@ static void
 srv_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct srv_conn	*sc = arg;
-	size_t		 len = evbuffer_get_length(bufferevent_get_output(bev));
+	struct evbuffer	*out = bufferevent_get_output(bev);
+	size_t		 len = evbuffer_get_length(out);
 
 	if (sc->closing) {
 		if (len == 0)
@@ -275,8 +276,9 @@ main(int argc, char **argv)
 			statsfile = optarg;
 			break;
 		default:
-			tool_fatal("usage: loadserver -l addr -m echo|sink|source "
-			    "[-n bytes] [-s seed] [-P portfile] [-S statsfile]");
+			tool_fatal("usage: loadserver -l addr -m "
+			    "echo|sink|source [-n bytes] [-s seed] "
+			    "[-P portfile] [-S statsfile]");
 		}
 	}
 	if (listen_at == NULL || tool_parse_addr(listen_at, &addr) == -1)

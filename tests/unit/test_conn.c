@@ -31,8 +31,8 @@ static struct fake {
 	int		 ready_now;	/* conn_ready from open */
 	int		 echo;		/* send: write it all back */
 	int		 eof_echo;	/* eof: conn_eof back */
-	int		 resume_inside;	/* send: conn_resume at once */
-	size_t		 take_max;	/* send: take this much, then pause */
+	int		 resume_inside;	/* send: conn_resume now */
+	size_t		 take_max;	/* send: take this, pause */
 	int		 opened, sends, eofs, drains, closes;
 	int		 depth, max_depth;
 	struct evbuffer	*got;
@@ -325,7 +325,8 @@ test_conn_pause_resume_offers_the_rest(void **state)
 		pump(LEN);
 		assert_int_equal(evbuffer_remove(fake.got, got, LEN), LEN);
 		assert_memory_equal(sent, got, LEN);
-		assert_int_equal(fake.max_depth, 1);	/* never recursive */
+		/* send was never called from inside itself */
+		assert_int_equal(fake.max_depth, 1);
 		assert_int_equal(e->fw->bytes_in, LEN);
 		}
 	free(sent);
@@ -427,28 +428,21 @@ test_conn_client_reset_closes(void **state)
 	assert_true(testloop_log_has("client read error: "));
 }
 
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_conn_echo_counts_bytes,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_opening_holds_reads,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_half_close_client_first,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_half_close_remote_first,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_pause_resume_offers_the_rest,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_eof_waits_for_paused_input,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_output_watermark_calls_drain,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_close_once_free_later,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_client_reset_closes,
-		    setup, teardown),
+		T(test_conn_echo_counts_bytes),
+		T(test_conn_opening_holds_reads),
+		T(test_conn_half_close_client_first),
+		T(test_conn_half_close_remote_first),
+		T(test_conn_pause_resume_offers_the_rest),
+		T(test_conn_eof_waits_for_paused_input),
+		T(test_conn_output_watermark_calls_drain),
+		T(test_conn_close_once_free_later),
+		T(test_conn_client_reset_closes),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -187,7 +187,7 @@ test_listener_allow_cred_table(void **state)
 		{ "group:27", 1001, 1001, 2, 1 },	/* supplementary */
 		{ "group:27", 1001, 1001, 0, 0 },
 		{ "group:44", 1001, 1001, 2, 0 },
-		{ "user:0", 1001, 0, 0, 0 },		/* gid 0 is no user */
+		{ "user:0", 1001, 0, 0, 0 },	/* gid 0 is not uid 0 */
 	};
 	struct fwd_config	c;
 	size_t			i;
