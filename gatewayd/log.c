@@ -36,6 +36,11 @@ static unsigned		 log_rl_burst = 5;
 static unsigned		 log_rl_window = 10000;
 static struct log_rl_slot log_rl[LOG_RL_SLOTS];
 
+static void	log_msg(enum log_level, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	log_verrno(enum log_level, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static const char *log_level_names[] = { "warn", "info", "debug" };
 
 void
@@ -204,18 +209,31 @@ log_vlog(enum log_level level, const char *fmt, va_list ap)
 	errno = saved;
 }
 
+/* log_vlog with a variable argument list, for internal use. */
+static void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vlog(level, fmt, ap);
+	va_end(ap);
+}
+
 /* Log fmt with ": strerror(errno)" appended. */
 static void
 log_verrno(enum log_level level, const char *fmt, va_list ap)
 {
-	char	*f;
+	char	*msg;
 	int	 saved = errno;
 
-	if (asprintf(&f, "%s: %s", fmt, strerror(saved)) == -1)
+	if (level > log_level)
 		return;
+	if (vasprintf(&msg, fmt, ap) == -1)
+		return;
+	log_msg(level, "%s: %s", msg, strerror(saved));
+	free(msg);
 	errno = saved;
-	log_vlog(level, f, ap);
-	free(f);
 }
 
 void

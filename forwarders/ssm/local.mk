@@ -1,1 +1,57 @@
 # Session Manager: messages, smux, data channel, sessions, forwarder
+
+# The pure codecs: agent messages and their payloads, the handshake JSON,
+# smux, and the version gates.
+libgatewayd_a_SOURCES += \
+	%reldir%/json.c %reldir%/ssm_json.h \
+	%reldir%/msg.c %reldir%/ssm_msg.h \
+	%reldir%/handshake.c %reldir%/ssm_handshake.h \
+	%reldir%/smux.c %reldir%/ssm_smux.h \
+	%reldir%/version.c %reldir%/ssm_version.h
+
+UNIT_TESTS += tests/unit/test_ssm_msg tests/unit/test_ssm_handshake \
+	tests/unit/test_smux tests/unit/test_ssm_version
+SSM_TESTVEC = tests/unit/testvec.c tests/unit/testvec.h \
+	tests/unit/testdata.c tests/unit/testdata.h
+tests_unit_test_ssm_msg_SOURCES = tests/unit/test_ssm_msg.c $(SSM_TESTVEC)
+tests_unit_test_ssm_msg_LDADD = $(TEST_LIBS)
+tests_unit_test_ssm_handshake_SOURCES = tests/unit/test_ssm_handshake.c \
+	$(SSM_TESTVEC)
+tests_unit_test_ssm_handshake_LDADD = $(TEST_LIBS)
+tests_unit_test_smux_SOURCES = tests/unit/test_smux.c $(SSM_TESTVEC)
+tests_unit_test_smux_LDADD = $(TEST_LIBS)
+tests_unit_test_ssm_version_SOURCES = tests/unit/test_ssm_version.c
+tests_unit_test_ssm_version_LDADD = $(TEST_LIBS)
+
+# Fuzz harnesses; corpora in tests/fuzz/corpus/{ssm_msg,handshake,smux}
+# (made from the shared vectors by tests/fuzz/mkcorpus_ssm.py).
+FUZZERS += tests/fuzz/fuzz_ssm_msg tests/fuzz/fuzz_handshake \
+	tests/fuzz/fuzz_smux
+tests_fuzz_fuzz_ssm_msg_SOURCES = tests/fuzz/fuzz_ssm_msg.c
+tests_fuzz_fuzz_ssm_msg_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_ssm_msg_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_handshake_SOURCES = tests/fuzz/fuzz_handshake.c
+tests_fuzz_fuzz_handshake_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_handshake_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_smux_SOURCES = tests/fuzz/fuzz_smux.c
+tests_fuzz_fuzz_smux_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_smux_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+EXTRA_DIST += tests/fuzz/mkcorpus_ssm.py tests/fuzz/corpus/ssm_msg \
+	tests/fuzz/corpus/handshake tests/fuzz/corpus/smux
+
+# The independent check: the npm ssm-session decoder reads what our encoder
+# writes (node and npm needed; npm ci fetches the pinned package).
+check_PROGRAMS += tests/js/ssm_msg_samples
+tests_js_ssm_msg_samples_SOURCES = tests/js/ssm_msg_samples.c
+tests_js_ssm_msg_samples_LDADD = $(GW_LIBS)
+INTEGRATION_TESTS += tests/js/t_ssm_session.sh
+EXTRA_DIST += tests/js/package.json tests/js/package-lock.json \
+	tests/js/check-ssm-session.js
+CLEANFILES += tests/js/npm-ci.log
+# What the check installed into a separate build tree (never the sources).
+clean-local: clean-local-ssm-js
+clean-local-ssm-js:
+	test "$(abs_builddir)" = "$(abs_srcdir)" || rm -rf \
+	    tests/js/node_modules tests/js/package.json \
+	    tests/js/package-lock.json
+.PHONY: clean-local-ssm-js

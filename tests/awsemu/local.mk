@@ -1,1 +1,47 @@
-# awsemu: the AWS emulator for tests, benchmarks and the demo
+# awsemu: the AWS emulator for tests, benchmarks and the demo. Built, not
+# installed. Its modules go into libawsemu.a so that unit tests can link
+# them without main().
+noinst_LIBRARIES += tests/awsemu/libawsemu.a
+tests_awsemu_libawsemu_a_SOURCES = \
+	%reldir%/emu.h \
+	%reldir%/emu_admin.c \
+	%reldir%/emu_auth.c \
+	%reldir%/emu_http.c \
+	%reldir%/emu_kms.c \
+	%reldir%/emu_knobs.c \
+	%reldir%/emu_registry.c \
+	%reldir%/emu_session.c \
+	%reldir%/emu_ssm.c \
+	%reldir%/emu_ssm_describe.c \
+	%reldir%/emu_sts.c \
+	%reldir%/emu_vend.c \
+	%reldir%/emu_ws.c
+EMU_LIBS = tests/awsemu/libawsemu.a $(GW_LIBS)
+
+noinst_PROGRAMS += tests/awsemu/awsemu
+tests_awsemu_awsemu_SOURCES = %reldir%/awsemu.c
+tests_awsemu_awsemu_LDADD = $(EMU_LIBS)
+
+# Integration tests: Debian's awscli and python3-botocore, node and npm
+# (t_sdk_js.sh runs npm ci into the build directory), openssl (mkca.sh).
+INTEGRATION_TESTS += \
+	%reldir%/t_garbage.sh \
+	%reldir%/t_cli.sh \
+	%reldir%/t_throttle.sh \
+	%reldir%/t_creds.sh \
+	%reldir%/t_sdk_js.sh
+EXTRA_DIST += %reldir%/README.md %reldir%/lib.sh %reldir%/mkca.sh \
+	%reldir%/garbage.py \
+	%reldir%/js/package.json %reldir%/js/package-lock.json \
+	%reldir%/js/sdk_check.mjs
+
+UNIT_TESTS += tests/awsemu/test_emu_registry
+tests_awsemu_test_emu_registry_SOURCES = %reldir%/test_emu_registry.c
+tests_awsemu_test_emu_registry_LDADD = $(EMU_LIBS) $(CMOCKA_LIBS)
+
+FUZZERS += tests/awsemu/fuzz_emu_registry
+tests_awsemu_fuzz_emu_registry_SOURCES = %reldir%/fuzz_emu_registry.c
+tests_awsemu_fuzz_emu_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
+tests_awsemu_fuzz_emu_registry_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_awsemu_fuzz_emu_registry_LDADD = $(FUZZ_DRIVER) $(EMU_LIBS)
+EXTRA_DIST += tests/fuzz/corpus/emu_registry
