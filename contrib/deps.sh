@@ -11,8 +11,10 @@ BUILD="build-essential autoconf automake pkg-config
 	libsystemd-dev python3"
 # clang and its runtimes for the sanitizer build; jq reads gatewayctl
 # status --json in the integration tests; setpriv (util-linux) runs a
-# client as another user; python3-botocore cross-checks SigV4.
-TEST="$BUILD clang libclang-rt-14-dev jq util-linux python3-botocore"
+# client as another user; python3-botocore cross-checks SigV4; awscli,
+# openssl, nodejs and npm drive awsemu and the ssm-session cross-checks.
+TEST="$BUILD clang libclang-rt-14-dev jq util-linux python3-botocore
+	awscli openssl ca-certificates nodejs npm"
 
 case "${1:-test}" in
 build)	pkgs=$BUILD ;;
