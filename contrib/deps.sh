@@ -14,7 +14,11 @@ BUILD="build-essential autoconf automake pkg-config
 # client as another user; python3-botocore cross-checks SigV4; awscli,
 # openssl, nodejs and npm drive awsemu and the ssm-session cross-checks.
 TEST="$BUILD clang libclang-rt-14-dev jq util-linux python3-botocore
-	awscli openssl ca-certificates nodejs npm"
+	awscli openssl ca-certificates"
+# A node that is already there (such as a node 20 build that bundles npm,
+# and conflicts with Debian's npm) is kept.
+command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"
+command -v npm >/dev/null 2>&1 || TEST="$TEST npm"
 
 case "${1:-test}" in
 build)	pkgs=$BUILD ;;
