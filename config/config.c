@@ -43,10 +43,10 @@
 struct config_obj {
 	enum config_section	 section;
 	void			*base;		/* gw_config or fwd_config */
-	const char		*name;		/* forward name; NULL: [gateway] */
+	const char		*name;		/* NULL for [gateway] */
 	unsigned		 line;		/* of its header */
-	unsigned		*lines;		/* per table row: set on, or 0 */
-	uint8_t			*bad;		/* per table row: value rejected */
+	unsigned		*lines;		/* per row: line set on, or 0 */
+	uint8_t			*bad;		/* per row: value rejected */
 	int			 dup;		/* a duplicate name: dropped */
 };
 
@@ -400,8 +400,8 @@ config_section_forward(struct config_parse *p, const char *rest)
 		o = config_fwd_add(p, name, p->line);
 		if (i != p->nfwds - 1) {
 			o->dup = 1;
-			config_error(p, p->line, o, NULL, "forward name already "
-			    "used on line %u", p->fwds[i].line);
+			config_error(p, p->line, o, NULL, "forward name "
+			    "already used on line %u", p->fwds[i].line);
 		}
 		p->sect = SECT_FORWARD;
 	}
@@ -608,10 +608,11 @@ config_fwd_check(struct config_parse *p, struct config_obj *o)
 			break;
 		}
 	}
-	if (!config_value_listen_is_loopback(&fc->listen) &&
+	if (!config_addr_is_loopback(&fc->listen) &&
 	    fc->allow.n == 0 && !o->bad[ai])
-		config_error(p, config_obj_line(o, "listen"), o, "listen", "%s is not a loopback address; %s",
-		    fc->listen.text, p->specs ? "-L listens on loopback only" :
+		config_error(p, config_obj_line(o, "listen"), o, "listen",
+		    "%s is not a loopback address; %s", fc->listen.text,
+		    p->specs ? "-L listens on loopback only" :
 		    "say who may connect with allow");
 }
 
@@ -634,7 +635,7 @@ config_fwds_check_listen(struct config_parse *p)
 			if (b->dup || !config_obj_has(b, "listen"))
 				continue;
 			lb = &((struct fwd_config *)b->base)->listen;
-			if (!config_value_listen_overlaps(la, lb))
+			if (!config_addr_overlaps(la, lb))
 				continue;
 			if (!p->specs)
 				snprintf(where, sizeof where, " (line %u)",

@@ -1,6 +1,7 @@
 # gatewayd.conf parsing and the key table
 libgatewayd_a_SOURCES += \
 	%reldir%/config.c \
+	%reldir%/config_addr.c \
 	%reldir%/config_int.h \
 	%reldir%/config_print.c \
 	%reldir%/config_spec.c \

@@ -292,10 +292,10 @@ test_config_listen_parses(void **state)
 	size_t			 i;
 
 	for (i = 0; i < nitems(ok); i++) {
-		assert_int_equal(config_value_listen(ok[i].in, &ls, &cause), 0);
+		assert_int_equal(config_addr_listen(ok[i].in, &ls, &cause), 0);
 		assert_string_equal(ls.text, ok[i].text);
 		assert_int_equal(ls.ss.ss_family, ok[i].family);
-		assert_int_equal(config_value_listen_is_loopback(&ls),
+		assert_int_equal(config_addr_is_loopback(&ls),
 		    ok[i].loopback);
 		assert_int_equal(ls.kind, ok[i].family == AF_UNSPEC ?
 		    LISTEN_UNIX : LISTEN_TCP);
@@ -303,7 +303,7 @@ test_config_listen_parses(void **state)
 		free(ls.path);
 	}
 	for (i = 0; i < nitems(bad); i++) {
-		assert_int_equal(config_value_listen(bad[i].in, &ls, &cause),
+		assert_int_equal(config_addr_listen(bad[i].in, &ls, &cause),
 		    -1);
 		assert_string_equal(cause, bad[i].cause);
 		free(cause);
@@ -317,12 +317,12 @@ test_config_listen_unix_path_bounded(void **state)
 	char			 in[256], *cause;
 
 	snprintf(in, sizeof in, "unix:/%0*d", 106, 0);	/* 107 bytes */
-	assert_int_equal(config_value_listen(in, &ls, &cause), 0);
+	assert_int_equal(config_addr_listen(in, &ls, &cause), 0);
 	assert_string_equal(ls.path, in + 5);
 	free(ls.text);
 	free(ls.path);
 	snprintf(in, sizeof in, "unix:/%0*d", 107, 0);	/* 108 bytes */
-	assert_int_equal(config_value_listen(in, &ls, &cause), -1);
+	assert_int_equal(config_addr_listen(in, &ls, &cause), -1);
 	assert_non_null(strstr(cause, "longer than a socket path may be "
 	    "(107 bytes)"));
 	free(cause);
@@ -353,11 +353,11 @@ test_config_listen_overlaps(void **state)
 	size_t			 i;
 
 	for (i = 0; i < nitems(cases); i++) {
-		assert_int_equal(config_value_listen(cases[i].a, &a, &cause),
+		assert_int_equal(config_addr_listen(cases[i].a, &a, &cause),
 		    0);
-		assert_int_equal(config_value_listen(cases[i].b, &b, &cause),
+		assert_int_equal(config_addr_listen(cases[i].b, &b, &cause),
 		    0);
-		assert_int_equal(config_value_listen_overlaps(&a, &b),
+		assert_int_equal(config_addr_overlaps(&a, &b),
 		    cases[i].overlaps);
 		free(a.text);
 		free(a.path);
@@ -397,13 +397,13 @@ test_config_cidr_parses(void **state)
 	size_t			 i;
 
 	for (i = 0; i < nitems(ok); i++) {
-		assert_int_equal(config_value_cidr(ok[i].in, &r, &cause), 0);
+		assert_int_equal(config_addr_cidr(ok[i].in, &r, &cause), 0);
 		assert_int_equal(r.kind, ALLOW_CIDR);
 		assert_int_equal(r.family, ok[i].family);
 		assert_int_equal(r.prefix, ok[i].prefix);
 	}
 	for (i = 0; i < nitems(bad); i++) {
-		assert_int_equal(config_value_cidr(bad[i].in, &r, &cause), -1);
+		assert_int_equal(config_addr_cidr(bad[i].in, &r, &cause), -1);
 		assert_string_equal(cause, bad[i].cause);
 		free(cause);
 	}
@@ -444,30 +444,30 @@ test_config_allow_parses(void **state)
 
 	for (i = 0; i < nitems(ok); i++) {
 		memset(&al, 0, sizeof al);
-		assert_int_equal(config_value_allow(ok[i].in, &al, &cause), 0);
+		assert_int_equal(config_addr_allow(ok[i].in, &al, &cause), 0);
 		assert_string_equal(al.text, ok[i].text);
 		assert_int_equal(al.n, ok[i].n);
-		config_value_allow_free(&al);
+		config_addr_allow_free(&al);
 	}
 	memset(&al, 0, sizeof al);
-	assert_int_equal(config_value_allow("user:root uid:7", &al, &cause), 0);
+	assert_int_equal(config_addr_allow("user:root uid:7", &al, &cause), 0);
 	assert_int_equal(al.rules[0].kind, ALLOW_USER);
 	assert_int_equal(al.rules[0].uid, 0);
 	assert_int_equal(al.rules[1].uid, 7);
 	/* A second allow line adds to the first. */
-	assert_int_equal(config_value_allow("gid:9", &al, &cause), 0);
+	assert_int_equal(config_addr_allow("gid:9", &al, &cause), 0);
 	assert_int_equal(al.n, 3);
 	assert_int_equal(al.rules[2].kind, ALLOW_GROUP);
 	assert_int_equal(al.rules[2].gid, 9);
 	assert_string_equal(al.text, "user:root, uid:7, gid:9");
-	config_value_allow_free(&al);
+	config_addr_allow_free(&al);
 	for (i = 0; i < nitems(bad); i++) {
 		memset(&al, 0, sizeof al);
-		assert_int_equal(config_value_allow(bad[i].in, &al, &cause),
+		assert_int_equal(config_addr_allow(bad[i].in, &al, &cause),
 		    -1);
 		assert_string_equal(cause, bad[i].cause);
 		free(cause);
-		config_value_allow_free(&al);
+		config_addr_allow_free(&al);
 	}
 }
 
@@ -741,8 +741,8 @@ test_config_load_collects_every_error(void **state)
 		"[forward \"NAME\"])",
 		"t.conf:3: drain_timeout: \"soon\" is not a duration (30s, 5m, "
 		"1500ms, 2h)",
-		"t.conf:8: forward \"db\": unknown key \"remote_prot\" (did you "
-		"mean \"remote_port\"?)",
+		"t.conf:8: forward \"db\": unknown key \"remote_prot\" "
+		"(did you mean \"remote_port\"?)",
 		"t.conf:9: forward \"db\": remote_port: 70000 is out of range "
 		"(1-65535)",
 		"t.conf:10: \"junk\" is not key = value",
@@ -764,12 +764,13 @@ static void
 test_config_load_checks_across_keys(void **state)
 {
 	static const char *const want[] = {
-		"t.conf:2: forward \"a\": listen: 10.0.0.1:80 is not a loopback "
-		"address; say who may connect with allow",
-		"t.conf:5: forward \"a\": socket_mode: only for unix: listeners",
+		"t.conf:2: forward \"a\": listen: 10.0.0.1:80 is not a "
+		"loopback address; say who may connect with allow",
+		"t.conf:5: forward \"a\": socket_mode: only for unix: "
+		"listeners",
 		"t.conf:6: forward \"b\": target: missing (required)",
-		"t.conf:8: forward \"b\": allow: a unix: listener allows user:, "
-		"group:, uid: or gid:, not addresses",
+		"t.conf:8: forward \"b\": allow: a unix: listener allows "
+		"user:, group:, uid: or gid:, not addresses",
 		"t.conf:14: forward \"a\": forward name already used on line 1",
 		"t.conf:15: forward \"d\": target: missing (required)",
 		"t.conf:15: forward \"d\": remote_port: missing (required)",
@@ -779,7 +780,8 @@ test_config_load_checks_across_keys(void **state)
 		"10.0.0.1:80 of forward \"a\" (line 2)",
 		"t.conf:18: forward \"e\": listen: unix:/s is already used by "
 		"forward \"b\" (line 7)",
-		"t.conf:21: forward \"d\": forward name already used on line 15",
+		"t.conf:21: forward \"d\": forward name already used on "
+		"line 15",
 		NULL
 	};
 
@@ -804,8 +806,8 @@ test_config_load_reads_lines_as_inih_cannot(void **state)
 	char			*text, long_value[300];
 	static const char *const want[] = {
 		"t.conf:5: line is longer than 199 characters",
-		"t.conf:6: forward \"db\": remote_host: \"a has no closing quote "
-		"(a ';' after a blank starts a comment)",
+		"t.conf:6: forward \"db\": remote_host: \"a has no closing "
+		"quote (a ';' after a blank starts a comment)",
 		NULL
 	};
 
