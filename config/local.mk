@@ -29,3 +29,7 @@ tests_fuzz_fuzz_config_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 EXTRA_DIST += tests/fuzz/corpus/config
 
+
+# tests/conf/CASE/: gatewayd.conf and the exact gatewayd -n output or error.
+INTEGRATION_TESTS += tests/conf/run.sh
+EXTRA_DIST += tests/conf
