@@ -211,7 +211,7 @@ config_unknown_key(struct config_parse *p, struct config_obj *o,
     const char *name)
 {
 	enum config_section	 other;
-	const char		*words[64], *best;
+	const char		**words, *best;
 	size_t			 i, n = 0;
 
 	other = o->section == CONFIG_GATEWAY ? CONFIG_FORWARD : CONFIG_GATEWAY;
@@ -222,12 +222,14 @@ config_unknown_key(struct config_parse *p, struct config_obj *o,
 		    config_table_section_name(other));
 		return;
 	}
-	for (i = 0; i < config_ntable && n < nitems(words) - 1; i++) {
+	words = xcalloc(config_ntable + 1, sizeof *words);
+	for (i = 0; i < config_ntable; i++) {
 		if (config_table[i].section == o->section)
 			words[n++] = config_table[i].name;
 	}
-	words[n] = NULL;
-	if ((best = config_value_suggest(name, words)) != NULL)
+	best = config_value_suggest(name, words);
+	free(words);
+	if (best != NULL)
 		config_error(p, p->line, o, NULL, "unknown key \"%s\" (did you "
 		    "mean \"%s\"?)", name, best);
 	else

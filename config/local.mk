@@ -31,5 +31,7 @@ EXTRA_DIST += tests/fuzz/corpus/config
 
 
 # tests/conf/CASE/: gatewayd.conf and the exact gatewayd -n output or error.
+# The case directories are listed one by one (found in srcdir): naming
+# tests/conf itself would also ship the build tree's tests/conf/run.log.
 INTEGRATION_TESTS += tests/conf/run.sh
-EXTRA_DIST += tests/conf
+EXTRA_DIST += $(patsubst $(srcdir)/%/,%,$(wildcard $(srcdir)/tests/conf/*/))
