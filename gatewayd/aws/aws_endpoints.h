@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+/* All strings allocated; aws_endpoint_free(). */
 struct aws_endpoint {
 	char	*url;		/* "https://ssm.eu-west-1.amazonaws.com"; an
 				   override is kept as given (with its path) */
@@ -20,11 +21,21 @@ struct aws_endpoint {
 				   "rules", "gatewayd.conf", "AWS_ENDPOINT_URL_SSM",
 				   "AWS_ENDPOINT_URL", "services section",
 				   "profile endpoint_url" */
+	/*
+	 * 1 if the region is one the partition table names; 0 if only its
+	 * pattern (or the fall-back to "aws") placed it: a new or mistyped
+	 * region whose host may not exist. The caller logs that.
+	 */
+	int	 known_region;
 };
 
 /*
  * Inputs. service is the lower-case SDK key: ssm, kms, sts, ec2, sso,
- * sso-oidc, ssmmessages, ecs. The URL fields are NULL when unset.
+ * sso-oidc, ssmmessages, ecs. The URL fields are NULL (or "") when unset.
+ * For sso and sso-oidc, region is the sso_region. sts_global is the
+ * legacy sts_regional_endpoints=legacy mode: the regions that had no
+ * regional endpoint go to https://sts.amazonaws.com, signed as
+ * us-east-1 (region "aws-global" always does).
  */
 struct aws_endpoint_params {
 	const char	*service;
@@ -42,8 +53,14 @@ struct aws_endpoint_params {
 };
 
 /*
- * Resolve. Return 0 and fill ep, or -1 and *cause ("FIPS and custom
- * endpoint are not supported", "invalid region "x y"").
+ * Resolve: the first override set in the order explicit_url,
+ * env_service_url, env_url, services_url, profile_url (all but the first
+ * skipped with ignore_configured), else the rules. An override keeps the
+ * signing region and name of the rules. Return 0 and fill ep, or -1 and
+ * *cause (caller frees): "Invalid Configuration: FIPS and custom endpoint
+ * are not supported (endpoint_url from AWS_ENDPOINT_URL)", the same for
+ * dual-stack, an unknown service, no region, an invalid region, an
+ * override that is not an http(s) URL (ssmmessages may also be ws(s)).
  */
 int	 aws_endpoint_resolve(const struct aws_endpoint_params *,
 	    struct aws_endpoint *ep, char **cause);
@@ -51,6 +68,9 @@ void	 aws_endpoint_free(struct aws_endpoint *);
 
 /* The environment variable name for a service: AWS_ENDPOINT_URL_SSO_OIDC. */
 void	 aws_endpoint_env_name(const char *service, char *out, size_t len);
+/* The key in a [services] section for a service: "sso_oidc". */
+void	 aws_endpoint_services_key(const char *service, char *out,
+	    size_t len);
 /* 1 if region is a valid DNS label (botocore's rule). */
 int	 aws_endpoint_region_is_valid(const char *region);
 

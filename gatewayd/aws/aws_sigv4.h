@@ -30,15 +30,43 @@ struct aws_header {
 	const char	*value;
 };
 
+/*
+ * Limits on what the signer and the verifier accept: bytes in a URL or
+ * request target, headers in a request, X-Amz-Expires (7 days), and how
+ * many seconds a signing date may be off the verifier's clock.
+ */
+#define AWS_SIGV4_MAX_URL	65536
+#define AWS_SIGV4_MAX_HEADERS	256
+#define AWS_SIGV4_MAX_EXPIRES	604800
+#define AWS_SIGV4_MAX_SKEW	300
+
 struct aws_sigv4_request {
 	const char		*method;	/* "GET", "POST" */
 	/*
-	 * The URL as sent: scheme://host[:port]/path[?query]. The Host
-	 * header is derived from it (lower case, port only when not the
-	 * default for the scheme) unless headers already carry one.
+	 * The URL as sent: scheme://host[:port]/path[?query]. No user info,
+	 * no fragment, no control characters. The path and query are
+	 * signed as they appear here (the signer normalises and encodes
+	 * them, see aws-conventions.md 8.2), so pass them as they go on the
+	 * wire. The query must not carry X-Amz-* auth parameters already
+	 * (a presigned URL is sent as it is). The Host header is derived
+	 * from the URL (lower case, the port only when it is not the
+	 * default of http, https, ws or wss, brackets around IPv6) unless
+	 * headers already carry one.
 	 */
 	const char		*url;
-	const struct aws_header	*headers;	/* before signing */
+	/*
+	 * Headers to sign, before signing. Every header passed here is
+	 * signed, so pass exactly those the server must see unchanged
+	 * (Content-Type, X-Amz-Target, ...) and send them with these
+	 * values. Do not pass headers that the HTTP client or a proxy may
+	 * add or rewrite: User-Agent, Expect, Accept-Encoding, Connection,
+	 * Transfer-Encoding, Content-Length. X-Amz-Date, Authorization,
+	 * X-Amz-Security-Token (and x-amz-content-sha256 with sign_body)
+	 * are the signer's to add: passing them is an error. Names are
+	 * HTTP tokens; values must not hold CR, LF or other controls but
+	 * tab. Repeated names are joined with ',' in the order given.
+	 */
+	const struct aws_header	*headers;
 	size_t			 nheaders;
 	const void		*body;
 	size_t			 body_len;
@@ -48,14 +76,23 @@ struct aws_sigv4_request {
 	time_t			 when;		/* signing time (UTC seconds) */
 
 	int			 no_normalize;	/* S3 style: keep the path as is */
-	int			 sign_body;	/* add and sign x-amz-content-sha256 */
+	/* Header form only: add and sign x-amz-content-sha256. */
+	int			 sign_body;
 	int			 omit_token;	/* add the token after signing */
-	unsigned		 expires;	/* presign: X-Amz-Expires seconds */
+	/* Presign: X-Amz-Expires seconds, 1 to AWS_SIGV4_MAX_EXPIRES. */
+	unsigned		 expires;
+	/* S3 presign: the payload line is "UNSIGNED-PAYLOAD". */
+	int			 unsigned_payload;
 };
 
 /*
  * Everything a signature is made of, for tests and for the emulator's
- * error messages. All strings are allocated; aws_sigv4_result_free().
+ * error messages; host is the Host value the signature covers (send
+ * exactly that) and payload_hash the last line of the canonical request.
+ * All strings are allocated; aws_sigv4_result_free()
+ * wipes and frees them. canonical_request and presigned_url may hold the
+ * session token and presigned_url is a credential in itself: never log
+ * them, nor signature or authorization.
  */
 struct aws_sigv4_result {
 	char		*canonical_request;
@@ -65,17 +102,33 @@ struct aws_sigv4_result {
 	char		*authorization;		/* header form only */
 	char		*amz_date;		/* YYYYMMDDTHHMMSSZ */
 	char		*presigned_url;		/* query form only */
-	/* Headers the caller must add to the request (header form):
+	char		*host;
+	char		*payload_hash;		/* its last line */
+	/*
+	 * Headers the caller must add to the request (header form):
 	 * X-Amz-Date, X-Amz-Security-Token, x-amz-content-sha256,
-	 * Authorization, in that order. */
+	 * Authorization, in that order. Names are static strings, values
+	 * belong to the result. Host is not among them: it is the HTTP
+	 * client's to send, with the value the URL gives. Empty in the
+	 * query form.
+	 */
 	struct aws_header *add;
 	size_t		 nadd;
 };
 
-/* Sign in headers. Return 0, or -1 and *cause for an unusable request. */
+/*
+ * Sign in headers. Return 0, or -1 and *cause (caller frees) for an
+ * unusable request: a URL, header, method, region, service, time or key
+ * the signer cannot put into a signature. On -1 the result holds nothing
+ * to free, though aws_sigv4_result_free() is harmless.
+ */
 int	aws_sigv4_sign(const struct aws_sigv4_request *,
 	    const struct aws_creds *, struct aws_sigv4_result *, char **cause);
-/* Presign: the auth goes into the query (X-Amz-Expires = req->expires). */
+/*
+ * Presign: the auth goes into the query (X-Amz-Expires = req->expires).
+ * The URL keeps its own query first, as given, then the X-Amz-*
+ * parameters, X-Amz-Signature last.
+ */
 int	aws_sigv4_presign(const struct aws_sigv4_request *,
 	    const struct aws_creds *, struct aws_sigv4_result *, char **cause);
 void	aws_sigv4_result_free(struct aws_sigv4_result *);
@@ -87,16 +140,22 @@ void	aws_sigv4_signing_key(const char *secret, const char *date,
 /* UriEncode as SigV4 defines it; encode_slash 0 keeps '/'. Caller frees. */
 char	*aws_sigv4_uri_encode(const char *, size_t, int encode_slash);
 
-/* Format t as YYYYMMDDTHHMMSSZ into out (17 bytes). */
+/*
+ * Format t as YYYYMMDDTHHMMSSZ into out (17 bytes). t must fall in the
+ * years 1970 to 9999; aws_sigv4_sign() checks that, this does not.
+ */
 void	aws_sigv4_amz_date(time_t t, char out[17]);
+/* Parse YYYYMMDDTHHMMSSZ strictly; return 0 and set *t, or -1. */
+int	aws_sigv4_parse_amz_date(const char *, time_t *t);
 
 /*
  * Server side (awsemu): given a received request (method, path?query as
  * on the wire, headers as received, body) and a function that finds the
- * secret for an access key id, check its Authorization header or its
- * presigned query. Return 0 if valid; else -1 with *code set to the AWS
- * error code ("SignatureDoesNotMatch", "IncompleteSignature",
- * "UnrecognizedClientException", ...) and *cause to a message.
+ * credentials for an access key id, check its Authorization header or
+ * its presigned query. Return 0 if valid; else -1 with *code set to the
+ * AWS error code ("SignatureDoesNotMatch", "IncompleteSignature",
+ * "UnrecognizedClientException", ...) and *cause to the AWS-style
+ * message (caller frees). aws_sigv4_check() below says more.
  */
 typedef const struct aws_creds *(*aws_sigv4_lookup_cb)(const char *akid,
 	    void *arg);
@@ -105,5 +164,93 @@ int	aws_sigv4_verify(const char *method, const char *target,
 	    const void *body, size_t body_len, const char *scheme,
 	    aws_sigv4_lookup_cb lookup, void *arg, time_t now,
 	    const char **code, char **cause);
+
+/* Why a request failed verification, independent of the service. */
+enum aws_sigv4_fault {
+	AWS_SIGV4_OK = 0,
+	AWS_SIGV4_MISSING,	/* no Authorization, no X-Amz-* query */
+	AWS_SIGV4_INCOMPLETE,	/* garbled or incomplete auth parameters */
+	AWS_SIGV4_UNKNOWN_KEY,	/* lookup found no such access key */
+	AWS_SIGV4_BAD_TOKEN,	/* session token missing, extra or wrong */
+	AWS_SIGV4_EXPIRED_TOKEN, /* the credentials have expired */
+	AWS_SIGV4_SKEWED,	/* date more than AWS_SIGV4_MAX_SKEW off */
+	AWS_SIGV4_EXPIRED_URL,	/* presigned URL past X-Amz-Expires */
+	AWS_SIGV4_MISMATCH,	/* signature does not match */
+};
+
+/*
+ * The verdict on one request. code and status follow what the service in
+ * the credential scope answers: STS's query-protocol names for sts
+ * (InvalidClientTokenId, ExpiredToken, SignatureDoesNotMatch also for a
+ * stale date), the JSON services' names otherwise
+ * (UnrecognizedClientException, ExpiredTokenException,
+ * InvalidSignatureException for a stale date or an expired presigned
+ * URL); SignatureDoesNotMatch, IncompleteSignature and
+ * MissingAuthenticationToken everywhere. An emulator that wants other
+ * names (EC2's AuthFailure, say) can switch on fault. Strings are
+ * allocated; aws_sigv4_verdict_free().
+ */
+struct aws_sigv4_verdict {
+	enum aws_sigv4_fault	 fault;
+	const char		*code;		/* NULL when valid */
+	int			 status;	/* HTTP; 200 when valid */
+	char			*message;	/* NULL when valid */
+	int			 presigned;	/* auth in the query */
+	/* The credential scope, once parsed (else NULL): */
+	char			*access_key_id;
+	char			*region;
+	char			*service;
+	char			*amz_date;
+};
+
+/*
+ * Check a received request as aws_sigv4_verify() does and fill v. Return
+ * 0 if valid, else -1. The order of the checks: the auth parameters are
+ * parsed (MISSING, INCOMPLETE; host must be signed, a session token
+ * must be signed; a credential scope whose date is not that of X-Amz-Date
+ * is a MISMATCH), the key is looked up (UNKNOWN_KEY), its token
+ * compared (BAD_TOKEN) and its expiry (EXPIRED_TOKEN), the date checked
+ * against now (SKEWED; EXPIRED_URL for a presigned URL, which may be used
+ * until X-Amz-Expires has passed), then the signature is recomputed from
+ * the signed headers only and compared in constant time (MISMATCH). The
+ * body is always hashed (no S3 rules: the path is normalised, and
+ * UNSIGNED-PAYLOAD is not accepted). scheme is "http" or "https" and may
+ * be NULL; it is not part of the signature.
+ */
+int	aws_sigv4_check(const char *method, const char *target,
+	    const struct aws_header *headers, size_t nheaders,
+	    const void *body, size_t body_len, const char *scheme,
+	    aws_sigv4_lookup_cb lookup, void *arg, time_t now,
+	    struct aws_sigv4_verdict *v);
+void	aws_sigv4_verdict_free(struct aws_sigv4_verdict *);
+
+/*
+ * Building blocks shared by the signer and the verifier, for tests.
+ * The canonical request of method, a raw path (as on the wire), a raw
+ * query (without '?', may be NULL; the parameter named skip_param, if
+ * not NULL, is left out) and the headers to sign, ending in
+ * payload_hash. Return 0 and set *creq and *signed_headers (caller
+ * frees), or -1 and *cause.
+ */
+int	aws_sigv4_canonical_request(const char *method, const char *path,
+	    size_t pathlen, const char *query, size_t querylen,
+	    const char *skip_param, const struct aws_header *headers,
+	    size_t nheaders, const char *payload_hash, int no_normalize,
+	    char **creq, char **signed_headers, char **cause);
+/*
+ * Look key up in a raw query (keys and values are compared and returned
+ * %XX-decoded; '+' is a plus). Return how many times it occurs and, if
+ * value is not NULL and it occurs, its first value in *value (caller
+ * frees); or -1 if that value decodes to a NUL byte.
+ */
+int	aws_sigv4_query_get(const char *query, size_t len, const char *key,
+	    char **value);
+/* The string to sign for a canonical request. Caller frees. */
+char	*aws_sigv4_string_to_sign(const char *amz_date, const char *region,
+	    const char *service, const char *creq);
+/* Hex HMAC of the string to sign with the derived key, into out. */
+void	aws_sigv4_signature(const char *secret, const char *amz_date,
+	    const char *region, const char *service, const char *sts,
+	    char out[65]);
 
 #endif /* AWS_SIGV4_H */
