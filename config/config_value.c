@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "xmalloc.h"
+#include "aws_endpoints.h"
 #include "config_int.h"
 
 /* Longest word config_value_distance compares. */
@@ -403,14 +404,11 @@ config_value_check_path(const char *s, char **cause)
 	return (config_value_check_word(s, cause));
 }
 
-/* A DNS label, as AWS region names are: eu-west-1, us-gov-east-1. */
+/* A region the endpoint rules accept (a DNS label): eu-west-1. */
 int
 config_value_check_region(const char *s, char **cause)
 {
-	size_t	len = strlen(s);
-
-	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-' ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != len) {
+	if (!aws_endpoint_region_is_valid(s)) {
 		xasprintf(cause, "\"%s\" is not a region name (eu-west-1)", s);
 		return (-1);
 	}

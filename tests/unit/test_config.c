@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -933,6 +934,41 @@ test_config_load_stops_after_many_errors(void **state)
 	free(text);
 }
 
+/* config_load reads a real file, up to its size limit. */
+static void
+test_config_load_reads_a_file(void **state)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct gw_config	*conf;
+	char			 path[] = "/tmp/test_config.XXXXXX", *big, *want;
+	FILE			*f;
+	int			 fd;
+
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs(FWD_DB, f);
+	fclose(f);
+	assert_non_null(conf = config_load(path, &errs));
+	assert_string_equal(conf->file, path);
+	assert_string_equal(TAILQ_FIRST(&conf->forwards)->file, path);
+	config_free(conf);
+
+	big = xmalloc(CONFIG_MAX_FILE + 1);
+	memset(big, '\n', CONFIG_MAX_FILE + 1);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(big, 1, CONFIG_MAX_FILE + 1, f),
+	    CONFIG_MAX_FILE + 1);
+	fclose(f);
+	assert_null(config_load(path, &errs));
+	xasprintf(&want, "%s: file is larger than %d bytes", path,
+	    CONFIG_MAX_FILE);
+	assert_string_equal(errs.v[0], want);
+	config_errors_clear(&errs);
+	unlink(path);
+	free(want);
+	free(big);
+}
+
 /* Every default and example in the table is a value its key accepts. */
 static void
 test_config_table_defaults_parse(void **state)
@@ -1208,6 +1244,7 @@ main(void)
 		cmocka_unit_test(
 		    test_config_load_rejects_files_that_are_not_configs),
 		cmocka_unit_test(test_config_load_stops_after_many_errors),
+		cmocka_unit_test(test_config_load_reads_a_file),
 		cmocka_unit_test(test_config_table_defaults_parse),
 		cmocka_unit_test(test_config_print_loads_back_the_same),
 		cmocka_unit_test(test_config_print_skips_unset_and_unix_keys),
