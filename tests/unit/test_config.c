@@ -7,9 +7,11 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1216,6 +1218,111 @@ test_config_example_is_current(void **state)
 	free(want);
 }
 
+/* 1 if path is a case directory (it has a gatewayd.conf). */
+static int
+is_case_dir(const char *path)
+{
+	struct stat	 sb;
+	char		*conf;
+	int		 rv;
+
+	xasprintf(&conf, "%s/gatewayd.conf", path);
+	rv = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    access(conf, F_OK) == 0;
+	free(conf);
+	return (rv);
+}
+
+/* Read all of path into a string; NULL if it is not there. */
+static char *
+slurp(const char *path)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*f, *out;
+	int	 c;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (NULL);
+	assert_non_null(out = open_memstream(&buf, &len));
+	while ((c = getc(f)) != EOF)
+		putc(c, out);
+	fclose(out);
+	fclose(f);
+	return (buf);
+}
+
+/*
+ * Run one tests/conf case in-process, the way gatewayd -n reports it:
+ * the printed config, or each error and "FILE: N error(s)".
+ */
+static void
+run_case(const char *dir)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct gw_config	*conf;
+	char			*want, *have = NULL, cwd[4096];
+	size_t			 len = 0, i;
+	FILE			*f;
+	int			 ok;
+
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(dir), 0);
+	assert_non_null(f = open_memstream(&have, &len));
+	if ((conf = config_load("gatewayd.conf", &errs)) != NULL) {
+		config_print(f, conf);
+		config_free(conf);
+		want = slurp("expected");
+	} else {
+		for (i = 0; i < errs.n; i++)
+			fprintf(f, "%s\n", errs.v[i]);
+		fprintf(f, "gatewayd.conf: %zu error%s\n", errs.n,
+		    errs.n == 1 ? "" : "s");
+		config_errors_clear(&errs);
+		want = slurp("error");
+	}
+	fclose(f);
+	assert_int_equal(chdir(cwd), 0);
+	ok = want != NULL && strcmp(want, have) == 0;
+	if (!ok)
+		fail_msg("%s: got\n%s", dir, have);
+	free(want);
+	free(have);
+}
+
+/*
+ * Every tests/conf case, in-process (tests/conf/run.sh runs them through
+ * gatewayd -n as well): loading leaks nothing under the sanitizers, and
+ * the cases hold for the config module on its own.
+ */
+static void
+test_config_cases_hold_in_process(void **state)
+{
+	const char	*srcdir = getenv("top_srcdir");
+	struct dirent	*de;
+	DIR		*d;
+	char		*dir, *path;
+	unsigned	 n = 0;
+
+	if (srcdir == NULL)
+		fail_msg("top_srcdir is not set (run from make check)");
+	xasprintf(&dir, "%s/tests/conf", srcdir);
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		xasprintf(&path, "%s/%s", dir, de->d_name);
+		if (is_case_dir(path)) {
+			run_case(path);
+			n++;
+		}
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	assert_true(n >= 30);
+}
+
 int
 main(void)
 {
@@ -1252,6 +1359,7 @@ main(void)
 		cmocka_unit_test(
 		    test_config_fwd_equal_compares_effective_values),
 		cmocka_unit_test(test_config_example_is_current),
+		cmocka_unit_test(test_config_cases_hold_in_process),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
