@@ -942,7 +942,8 @@ test_config_load_reads_a_file(void **state)
 {
 	struct config_errors	 errs = { NULL, 0 };
 	struct gw_config	*conf;
-	char			 path[] = "/tmp/test_config.XXXXXX", *big, *want;
+	char			 path[] = "/tmp/test_config.XXXXXX";
+	char			*big, *want;
 	FILE			*f;
 	int			 fd;
 
