@@ -454,6 +454,8 @@ config_section(struct config_parse *p, char *s)
 		config_section_gateway(p);
 	else if (len == 7 && strncmp(inner, "forward", 7) == 0)
 		config_section_forward(p, inner + 7);
+	else if (len == 7 && strncmp(inner, "gateway", 7) == 0)
+		config_error(p, p->line, NULL, NULL, "[gateway] takes no name");
 	else {
 		inner[len] = '\0';
 		best = config_value_suggest(inner, sections);
