@@ -41,7 +41,7 @@ static const int config_log_facility_values[] = {
 static const char *const config_log_formats[] = { "text", "json", NULL };
 static const int config_log_format_values[] = { 0, 1 };
 
-static const char *const config_forwarders[] = { "tcp", "ssm", "eic", NULL };
+static const char *const config_forwarders[] = { "tcp", "ssm", NULL };
 
 /* The forwarder a forward gets when it names none: ssm for AWS targets. */
 static const char *

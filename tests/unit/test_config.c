@@ -1123,7 +1123,7 @@ test_config_fwd_equal_sees_every_key(void **state)
 		{ "socket_mode", "0600", "0660" },
 		{ "socket_owner", "0", "1" },
 		{ "socket_group", "0", "1" },
-		{ "forwarder", "tcp", "eic" },
+		{ "forwarder", "tcp", "ssm" },
 		{ "target", "i-0123456789abcdef0", "i-0123456789abcdef1" },
 		{ "remote_port", "22", "23" },
 		{ "remote_host", "a", "b" },
