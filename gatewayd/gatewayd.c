@@ -28,7 +28,6 @@
 #include "gateway.h"
 #include "gatewayd.h"
 #include "log.h"
-#include "tcp.h"
 #include "xmalloc.h"
 
 int		 main(int, char **);
@@ -317,7 +316,7 @@ gatewayd_run(struct gw_config *conf)
 	event_base_loop(gw_base, EVLOOP_NONBLOCK);
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
 		event_free(sig[i]);
-	fwd_tcp_free_dns();
+	gateway_free_dns();
 	event_base_free(gw_base);
 	free(gatewayd_control);
 	return (0);
