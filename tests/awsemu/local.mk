@@ -5,10 +5,17 @@ noinst_LIBRARIES += tests/awsemu/libawsemu.a
 tests_awsemu_libawsemu_a_SOURCES = \
 	%reldir%/emu.h \
 	%reldir%/emu_admin.c \
+	%reldir%/emu_agent.c %reldir%/emu_agent.h \
+	%reldir%/emu_agent_hooks.c \
+	%reldir%/emu_agent_hs.c \
 	%reldir%/emu_auth.c \
+	%reldir%/emu_dc.c \
+	%reldir%/emu_fault.c \
 	%reldir%/emu_http.c \
 	%reldir%/emu_kms.c \
 	%reldir%/emu_knobs.c \
+	%reldir%/emu_plan.c \
+	%reldir%/emu_port.c \
 	%reldir%/emu_registry.c \
 	%reldir%/emu_session.c \
 	%reldir%/emu_ssm.c \
