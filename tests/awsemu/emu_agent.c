@@ -703,8 +703,9 @@ emu_agent_end_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct emu_agent	*a = arg;
 
-	log_info("session %s: %zu messages still unacknowledged after the "
-	    "drain", a->id, a->nout);
+	if (a->nout > 0)
+		log_info("session %s: %zu messages still unacknowledged after "
+		    "the drain", a->id, a->nout);
 	emu_agent_finish(a);
 }
 
@@ -728,10 +729,9 @@ emu_agent_end(struct emu_agent *a, const char *output, int drain)
 	evtimer_del(a->idle_timer);
 	if (a->s != NULL && a->s->state == EMU_SESSION_ACTIVE)
 		emu_session_terminate(a->s);
-	if (drain && a->nout > 0 && a->dc != NULL)
-		emu_timer_add_ms(a->end_timer, EMU_AGENT_DRAIN_MS);
-	else
-		emu_agent_finish(a);
+	/* Never at once: the message that ended it is acknowledged first. */
+	emu_timer_add_ms(a->end_timer, drain && a->nout > 0 && a->dc != NULL ?
+	    EMU_AGENT_DRAIN_MS : 0);
 }
 
 static void

@@ -344,7 +344,7 @@ emu_dc_timer(struct emu_dc *dc, int ms, event_callback_fn fn)
 {
 	struct event	*ev;
 
-	if (ms <= 0 && !(fn == emu_dc_pause_cb && ms == 0))
+	if (ms <= 0)
 		return (NULL);
 	ev = evtimer_new(emu.base, fn, dc);
 	emu_timer_add_ms(ev, (uint64_t)ms);
@@ -395,13 +395,20 @@ emu_dc_open(struct emu_dc *dc, enum ws_type type, const uint8_t *data,
 	log_info("dc %u: session %s: attached (client %s, version %s)",
 	    dc->id, s->id, odc.client_id != NULL ? odc.client_id : "-",
 	    odc.client_version != NULL ? odc.client_version : "-");
+	/* Paused from the start: before the agent says anything. */
+	if (emu.knobs.pause_at_ms == 0)
+		emu_dc_set_paused(dc, 1);
 	emu_agent_attach(a, dc, &odc);
 	ssm_handshake_open_clear(&odc);
 	if (dc->state != EMU_DC_ATTACHED)
 		return;
 	dc->rotate = emu_dc_timer(dc, emu.knobs.rotate_ms, emu_dc_rotate_cb);
 	dc->mute = emu_dc_timer(dc, emu.knobs.mute_after_ms, emu_dc_mute_cb);
-	dc->pause = emu_dc_timer(dc, emu.knobs.pause_at_ms, emu_dc_pause_cb);
+	dc->pause = evtimer_new(emu.base, emu_dc_pause_cb, dc);
+	if (dc->paused && emu.knobs.pause_ms >= 0)
+		emu_timer_add_ms(dc->pause, emu.knobs.pause_ms);
+	else if (!dc->paused && emu.knobs.pause_at_ms > 0)
+		emu_timer_add_ms(dc->pause, emu.knobs.pause_at_ms);
 }
 
 static void

@@ -36,7 +36,12 @@ INTEGRATION_TESTS += \
 	%reldir%/t_cli.sh \
 	%reldir%/t_throttle.sh \
 	%reldir%/t_creds.sh \
-	%reldir%/t_sdk_js.sh
+	%reldir%/t_sdk_js.sh \
+	%reldir%/t_agent_handshake.sh \
+	%reldir%/t_agent_mux.sh \
+	%reldir%/t_agent_basic.sh \
+	%reldir%/t_agent_keepalive.sh \
+	%reldir%/t_agent_faults.sh
 EXTRA_DIST += %reldir%/README.md %reldir%/lib.sh %reldir%/mkca.sh \
 	%reldir%/garbage.py \
 	%reldir%/js/package.json %reldir%/js/package-lock.json \
@@ -57,3 +62,9 @@ clean-local: clean-local-awsemu-js
 clean-local-awsemu-js:
 	test "$(abs_builddir)" = "$(abs_srcdir)" || rm -rf tests/awsemu/js
 .PHONY: clean-local-awsemu-js
+
+# The strict data-channel client that checks the agent side (t_agent_*).
+check_PROGRAMS += tests/awsemu/dcclient
+tests_awsemu_dcclient_SOURCES = %reldir%/dcclient.c %reldir%/dcclient.h \
+	%reldir%/dcclient_env.c %reldir%/dcclient_cases.c
+tests_awsemu_dcclient_LDADD = $(GW_LIBS)
