@@ -257,7 +257,7 @@ dcc_xmit(struct dcc *c, int64_t seq)
 {
 	struct dcc_out	*o = &c->out[seq];
 
-	if (c->wstate != DCC_WS_OPEN)
+	if (c->wstate != DCC_WS_OPEN || o->buf == NULL)
 		return;
 	if (ws_send_binary(c->ws, o->buf, o->len) != 0 && c->wstate ==
 	    DCC_WS_OPEN)
@@ -483,6 +483,10 @@ dcc_rx_ack(struct dcc *c, const struct ssm_msg *m)
 		    (long long)ack.seq, ack.type_name, ack.id, ack.sequential);
 	c->out[ack.seq].acks++;
 	c->rx_acks++;
+	if (c->quiet) {
+		free(c->out[ack.seq].buf);
+		c->out[ack.seq].buf = NULL;
+	}
 }
 
 static void
@@ -547,9 +551,14 @@ dcc_message_cb(struct ws *ws, enum ws_type type, const uint8_t *data,
 		c->rx_msgs++;
 		dcc_rx_stream(c, rx);
 		return;
-	} else if (rx->m.type == SSM_MSG_ACKNOWLEDGE)
+	} else if (rx->m.type == SSM_MSG_ACKNOWLEDGE) {
 		dcc_rx_ack(c, &rx->m);
-	else if (rx->m.type == SSM_MSG_CHANNEL_CLOSED)
+		if (c->quiet) {
+			free(rx->buf);
+			free(rx);
+			return;
+		}
+	} else if (rx->m.type == SSM_MSG_CHANNEL_CLOSED)
 		dcc_rx_closed(c, &rx->m);
 	else if (rx->m.type == SSM_MSG_START_PUBLICATION ||
 	    rx->m.type == SSM_MSG_PAUSE_PUBLICATION)
@@ -939,6 +948,7 @@ main(int argc, char **argv)
 	    LOG_LEVEL_WARN);
 	signal(SIGPIPE, SIG_IGN);
 	dcc_env_init(endpoint, admin);
+	dcc_pattern_init();
 	dcc_env.casename = argv[0];
 	rv = dcc_run_case(argv[0], argc - 1, argv + 1);
 	dcc_env_free();

@@ -46,6 +46,7 @@ struct ws;
 enum dcc_tmode {
 	DCC_ECHO,	/* send back what arrives */
 	DCC_SINK,	/* keep what arrives */
+	DCC_SOURCE,	/* send source_bytes of the bench pattern, close */
 };
 
 struct dcc_target;
@@ -56,6 +57,8 @@ struct dcc_tconn {
 	u_int			 n;		/* 1, 2, ... in accept order */
 	struct bufferevent	*bev;
 	struct evbuffer		*got;		/* everything received */
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
 	int			 closed;	/* EOF or error seen */
 	TAILQ_ENTRY(dcc_tconn)	 entry;
 };
@@ -66,6 +69,8 @@ struct dcc_target {
 	enum dcc_tmode		 mode;
 	u_int			 accepts;
 	u_int			 open;
+	int			 keep;		/* keep what arrives in got */
+	uint64_t		 source_bytes;
 	TAILQ_HEAD(, dcc_tconn)	 conns;
 };
 
@@ -137,6 +142,7 @@ struct dcc {
 	int			 auto_ack;	/* ack the agent's stream data */
 	int			 auto_resend;	/* resend ours after 300 ms */
 	int			 expect_bad;	/* count malformed, do not fail */
+	int			 quiet;		/* bench: log no acks, free acked */
 
 	/* Everything but in-order stream data, for the scenarios. */
 	struct dcc_rxq		 log;
@@ -217,6 +223,7 @@ double	dcc_agent_num(const char *sid, const char *key);
 const char *dcc_agent_str(const char *sid, const char *key);
 const char *dcc_session_state(const char *sid);
 double	dcc_state_num(const char *path1, const char *path2);
+double	dcc_pacing_ceiling(void);
 
 /* The API. params: "key=value,key=value". */
 struct aws_ssm_session;
@@ -278,7 +285,21 @@ struct dcc_stream *dcc_mux_stream(struct dcc *, uint32_t sid);
 int	dcc_mux_wait(struct dcc *, uint32_t sid, size_t n, u_int ms);
 int	dcc_mux_wait_fin(struct dcc *, uint32_t sid, u_int ms);
 
+/*
+ * The bench pattern: byte o of a stream is dcc_pattern[o % DCC_PATTERN]
+ * (a prime length, so that it never lines up with messages or frames).
+ */
+#define DCC_PATTERN	65537
+extern uint8_t dcc_pattern[DCC_PATTERN];
+void	dcc_pattern_init(void);
+/* Whether buf holds the pattern from offset off on. */
+int	dcc_pattern_check(const uint8_t *buf, size_t len, uint64_t off);
+/* Append len bytes of the pattern from offset off to b. */
+void	dcc_pattern_add(struct evbuffer *b, uint64_t off, size_t len);
+
 /* dcclient_cases.c */
 int	dcc_run_case(const char *name, int argc, char **argv);
+/* dcclient_bench.c */
+void	dcc_bench(int argc, char **argv);
 
 #endif /* DCCLIENT_H */

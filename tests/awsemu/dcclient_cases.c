@@ -1044,6 +1044,7 @@ static const struct {
 	{ "pause", case_pause },
 	{ "not_ready", case_not_ready },
 	{ "drops", case_drops },
+	{ "bench", dcc_bench },
 };
 
 int

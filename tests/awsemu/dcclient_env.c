@@ -187,18 +187,26 @@ dcc_target_ping(const char *id, const char *ping)
 	free(body);
 }
 
+/* GET /_emu/state afresh; dcc_env keeps it until the next call. */
 static const cJSON *
-dcc_session_obj(const char *sid)
+dcc_state_fetch(void)
 {
-	const cJSON	*list, *s;
-	char		*body;
+	char	*body;
 
 	cJSON_Delete(dcc_env.state);
 	body = dcc_admin(EVHTTP_REQ_GET, "/state", NULL);
 	if ((dcc_env.state = cJSON_Parse(body)) == NULL)
 		dcc_fail("state: not JSON");
 	free(body);
-	list = cJSON_GetObjectItem(cJSON_GetObjectItem(dcc_env.state,
+	return (dcc_env.state);
+}
+
+static const cJSON *
+dcc_session_obj(const char *sid)
+{
+	const cJSON	*list, *s;
+
+	list = cJSON_GetObjectItem(cJSON_GetObjectItem(dcc_state_fetch(),
 	    "sessions"), "list");
 	cJSON_ArrayForEach(s, list) {
 		if (strcmp(cJSON_GetObjectItem(s, "id")->valuestring, sid) == 0)
@@ -243,18 +251,27 @@ dcc_session_state(const char *sid)
 	    valuestring);
 }
 
+/* The pacing ceiling GET /_emu/state reports, bytes/s (0: off). */
+double
+dcc_pacing_ceiling(void)
+{
+	const cJSON	*v;
+
+	v = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    dcc_state_fetch(), "data_channel"), "pacing"),
+	    "ceiling_bytes_per_sec");
+	if (!cJSON_IsNumber(v))
+		dcc_fail("state: no data_channel.pacing.ceiling_bytes_per_sec");
+	return (v->valuedouble);
+}
+
 /* A number at state.path1.path2 (path2 may be NULL). */
 double
 dcc_state_num(const char *path1, const char *path2)
 {
 	const cJSON	*v;
-	char		*body;
 
-	cJSON_Delete(dcc_env.state);
-	body = dcc_admin(EVHTTP_REQ_GET, "/state", NULL);
-	dcc_env.state = cJSON_Parse(body);
-	free(body);
-	v = cJSON_GetObjectItem(dcc_env.state, path1);
+	v = cJSON_GetObjectItem(dcc_state_fetch(), path1);
 	if (path2 != NULL)
 		v = cJSON_GetObjectItem(v, path2);
 	if (!cJSON_IsNumber(v))
@@ -264,16 +281,49 @@ dcc_state_num(const char *path1, const char *path2)
 
 /* -------------------------------------------------------------- targets */
 
+static void	dcc_tconn_event_cb(struct bufferevent *, short, void *);
+
 static void
 dcc_tconn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct dcc_tconn	*tc = arg;
 	struct evbuffer		*in = bufferevent_get_input(bev);
 
-	if (tc->t->mode == DCC_ECHO)
+	tc->bytes_in += evbuffer_get_length(in);
+	if (tc->t->mode == DCC_ECHO) {
+		tc->bytes_out += evbuffer_get_length(in);
+		if (!tc->t->keep) {
+			evbuffer_add_buffer(bufferevent_get_output(bev), in);
+			return;
+		}
 		evbuffer_add(bufferevent_get_output(bev),
 		    evbuffer_pullup(in, -1), evbuffer_get_length(in));
-	evbuffer_add_buffer(tc->got, in);
+	}
+	if (tc->t->keep)
+		evbuffer_add_buffer(tc->got, in);
+	else
+		evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/* A source: the pattern, 256 KiB queued at a time, then close. */
+static void
+dcc_tconn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct dcc_tconn	*tc = arg;
+	struct evbuffer		*out = bufferevent_get_output(bev);
+	uint64_t		 left = tc->t->source_bytes - tc->bytes_out;
+	size_t			 n = 256 * 1024;
+
+	if (tc->t->mode != DCC_SOURCE || evbuffer_get_length(out) > 0)
+		return;
+	if (left == 0) {
+		dcc_tconn_event_cb(bev, BEV_EVENT_EOF, tc);
+		return;
+	}
+	if (n > left)
+		n = left;
+	dcc_pattern_add(out, tc->bytes_out, n);
+	tc->bytes_out += n;
 }
 
 static void
@@ -302,11 +352,13 @@ dcc_target_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	tc->got = evbuffer_new();
 	tc->bev = bufferevent_socket_new(dcc_env.base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(tc->bev, dcc_tconn_read_cb, NULL, dcc_tconn_event_cb,
-	    tc);
+	bufferevent_setcb(tc->bev, dcc_tconn_read_cb, dcc_tconn_write_cb,
+	    dcc_tconn_event_cb, tc);
+	bufferevent_setwatermark(tc->bev, EV_READ, 0, 1024 * 1024);
 	bufferevent_enable(tc->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&t->conns, tc, entry);
 	t->open++;
+	dcc_tconn_write_cb(tc->bev, tc);
 }
 
 struct dcc_target *
@@ -318,6 +370,7 @@ dcc_target_new(enum dcc_tmode mode)
 
 	t = xcalloc(1, sizeof *t);
 	t->mode = mode;
+	t->keep = 1;
 	TAILQ_INIT(&t->conns);
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
@@ -527,4 +580,43 @@ dcc_env_free(void)
 	aws_client_free(dcc_env.aws);
 	free(dcc_env.admin_host);
 	event_base_free(dcc_env.base);
+}
+
+/* ----------------------------------------------------------- the pattern */
+
+uint8_t	dcc_pattern[DCC_PATTERN];
+
+void
+dcc_pattern_init(void)
+{
+	util_random(dcc_pattern, sizeof dcc_pattern);
+}
+
+int
+dcc_pattern_check(const uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t	at = off % DCC_PATTERN, n;
+
+	while (len > 0) {
+		n = DCC_PATTERN - at < len ? DCC_PATTERN - at : len;
+		if (memcmp(buf, dcc_pattern + at, n) != 0)
+			return (0);
+		buf += n;
+		len -= n;
+		at = 0;
+	}
+	return (1);
+}
+
+void
+dcc_pattern_add(struct evbuffer *b, uint64_t off, size_t len)
+{
+	size_t	at = off % DCC_PATTERN, n;
+
+	while (len > 0) {
+		n = DCC_PATTERN - at < len ? DCC_PATTERN - at : len;
+		evbuffer_add(b, dcc_pattern + at, n);
+		len -= n;
+		at = 0;
+	}
 }

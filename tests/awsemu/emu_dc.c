@@ -16,6 +16,10 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -515,7 +519,11 @@ emu_dc_accept_cb(struct bufferevent *bev, int tls, void *arg)
 {
 	struct ws_options	 opts;
 	struct emu_dc		*dc;
+	int			 one = 1, fd = bufferevent_getfd(bev);
 
+	/* Acks are small and must not wait for Nagle. */
+	if (fd != -1)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	memset(&opts, 0, sizeof opts);
 	opts.flags = WS_NO_PING;
 	dc = xcalloc(1, sizeof *dc);

@@ -43,7 +43,7 @@ INTEGRATION_TESTS += \
 	%reldir%/t_agent_keepalive.sh \
 	%reldir%/t_agent_faults.sh
 EXTRA_DIST += %reldir%/README.md %reldir%/lib.sh %reldir%/mkca.sh \
-	%reldir%/garbage.py \
+	%reldir%/garbage.py %reldir%/bench_agent.sh \
 	%reldir%/js/package.json %reldir%/js/package-lock.json \
 	%reldir%/js/sdk_check.mjs
 
@@ -66,5 +66,6 @@ clean-local-awsemu-js:
 # The strict data-channel client that checks the agent side (t_agent_*).
 check_PROGRAMS += tests/awsemu/dcclient
 tests_awsemu_dcclient_SOURCES = %reldir%/dcclient.c %reldir%/dcclient.h \
-	%reldir%/dcclient_env.c %reldir%/dcclient_cases.c
+	%reldir%/dcclient_env.c %reldir%/dcclient_cases.c \
+	%reldir%/dcclient_bench.c
 tests_awsemu_dcclient_LDADD = $(GW_LIBS)
