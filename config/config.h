@@ -112,6 +112,15 @@ struct gw_config {
 	char			*profile;
 	char			*endpoint_url;	/* NULL: the AWS rules decide */
 
+	/* The AWS client (gatewayd/aws/aws.h struct aws_options). */
+	unsigned		 api_rate;	/* calls a second, gateway-wide */
+	unsigned		 api_burst;
+	unsigned		 max_attempts;	/* 0: AWS_MAX_ATTEMPTS, profile, 3 */
+	unsigned		 api_connect_timeout;	/* ms */
+	unsigned		 api_timeout;	/* ms, one attempt */
+	unsigned		 credential_process_timeout;	/* ms */
+	char			*ca_bundle;	/* NULL: AWS_CA_BUNDLE, profile */
+
 	struct fwd_configs	 forwards;
 	unsigned		 nforwards;
 };

@@ -12,9 +12,10 @@ BUILD="build-essential autoconf automake pkg-config
 # clang and its runtimes for the sanitizer build; jq reads gatewayctl
 # status --json in the integration tests; setpriv (util-linux) runs a
 # client as another user; python3-botocore cross-checks SigV4; awscli,
-# openssl, nodejs and npm drive awsemu and the ssm-session cross-checks.
+# openssl, curl, nodejs and npm drive awsemu and the ssm-session
+# cross-checks.
 TEST="$BUILD clang libclang-rt-14-dev jq util-linux python3-botocore
-	awscli openssl ca-certificates"
+	awscli openssl ca-certificates curl"
 # A node that is already there (such as a node 20 build that bundles npm,
 # and conflicts with Debian's npm) is kept.
 command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"

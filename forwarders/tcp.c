@@ -34,7 +34,6 @@
 #include "config.h"
 #include "gatewayd.h"
 #include "log.h"
-#include "tcp.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -56,7 +55,6 @@ struct fwd_tcp_conn {
 	int				 remote_eof;	/* it ended */
 };
 
-static struct evdns_base	*fwd_tcp_dns;
 
 static void	fwd_tcp_read_cb(struct bufferevent *, void *);
 static void	fwd_tcp_write_cb(struct bufferevent *, void *);
@@ -79,34 +77,17 @@ fwd_tcp_check(const struct fwd_config *fc, char **cause)
 			return (-1);
 		}
 	}
+	if (fc->remote_host != NULL) {
+		xasprintf(cause, "remote_host: the tcp forwarder connects to "
+		    "target itself; remote_host is for AWS targets");
+		return (-1);
+	}
 	if (fc->remote_port == 0 || fc->remote_port > 65535) {
 		xasprintf(cause, "remote_port: %u is out of range (1-65535)",
 		    fc->remote_port);
 		return (-1);
 	}
 	return (0);
-}
-
-/* The resolver, made on first use (it reads resolv.conf and hosts). */
-struct evdns_base *
-fwd_tcp_get_dns(void)
-{
-	if (fwd_tcp_dns == NULL) {
-		fwd_tcp_dns = evdns_base_new(gw_base,
-		    EVDNS_BASE_INITIALIZE_NAMESERVERS);
-		if (fwd_tcp_dns == NULL)
-			fatalx("fwd_tcp: cannot make a resolver");
-	}
-	return (fwd_tcp_dns);
-}
-
-void
-fwd_tcp_free_dns(void)
-{
-	if (fwd_tcp_dns != NULL) {
-		evdns_base_free(fwd_tcp_dns, 1);
-		fwd_tcp_dns = NULL;
-	}
 }
 
 /* The connect (resolution included) took too long. */
@@ -232,7 +213,7 @@ fwd_tcp_open(struct conn *c)
 	hints.ai_protocol = IPPROTO_TCP;
 	snprintf(port, sizeof port, "%u", fc->remote_port);
 	/* NULL: answered already (numeric, hosts file), maybe closing c. */
-	req = evdns_getaddrinfo(fwd_tcp_get_dns(), fc->target, port, &hints,
+	req = evdns_getaddrinfo(gateway_get_dns(), fc->target, port, &hints,
 	    fwd_tcp_resolved_cb, tc);
 	if (req != NULL)
 		tc->req = req;

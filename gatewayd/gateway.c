@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
 
 #include "config.h"
@@ -635,4 +636,28 @@ gateway_free(void)
 	gateway_current = NULL;
 	gw_conf = NULL;
 	gateway_stopping = 0;
+}
+
+static struct evdns_base	*gateway_dns;
+
+/* The resolver, made on first use (it reads resolv.conf and hosts). */
+struct evdns_base *
+gateway_get_dns(void)
+{
+	if (gateway_dns == NULL) {
+		gateway_dns = evdns_base_new(gw_base,
+		    EVDNS_BASE_INITIALIZE_NAMESERVERS);
+		if (gateway_dns == NULL)
+			fatalx("cannot make a resolver");
+	}
+	return (gateway_dns);
+}
+
+void
+gateway_free_dns(void)
+{
+	if (gateway_dns != NULL) {
+		evdns_base_free(gateway_dns, 1);
+		gateway_dns = NULL;
+	}
 }

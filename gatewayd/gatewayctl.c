@@ -2,7 +2,7 @@
  * gatewayctl: talk to gatewayd's control socket.
  *
  * gatewayctl [-s socket] status [--json] | reload | up NAME | down NAME |
- *     events [--json]
+ *     events [--json] | whoami [--profile P] [--json]
  *
  * One JSON request, one JSON reply; events then prints one line per event
  * until gatewayd closes the socket or the user stops it. Blocking I/O is
@@ -35,6 +35,8 @@
 int		 main(int, char **);
 
 #define CTL_TIMEOUT_MS	30000
+/* whoami may wait for a credential_process (60 s by default) and STS. */
+#define CTL_WHOAMI_TIMEOUT_MS	150000
 
 struct ctl_conn {
 	int	 fd;
@@ -53,6 +55,9 @@ usage(void)
 "  up NAME           start a forward taken down\n"
 "  down NAME         stop a forward (closes its connections)\n"
 "  events [--json]   follow connections opening and closing\n"
+"  whoami [--profile P] [--json]\n"
+"                    the AWS identity and credential expiry of each\n"
+"                    profile in use (or of P)\n"
 "The socket is -s, else $GATEWAYD_CONTROL, else %s if it exists,\n"
 "else the one-shot (-L) socket of this user.\n", CONFIG_DEFAULT_CONTROL);
 	exit(2);
@@ -214,38 +219,102 @@ ctl_row(const cJSON *fw, char cells[CTL_COLS][256])
 	snprintf(cells[9], 256, "%s", ctl_str(fw, "last_error"));
 }
 
-/* Print status as a table with columns as wide as their cells. */
+/*
+ * Print rows of ncols cells (row 0 holds the headings) with each column
+ * as wide as its widest cell.
+ */
 static void
-ctl_print_status(const cJSON *reply)
+ctl_print_table(char (*rows)[CTL_COLS][256], size_t nrows, size_t ncols)
 {
-	static const char	*heads[CTL_COLS] = { "FORWARD", "LISTEN",
-	    "FORWARDER", "TARGET", "STATE", "LIVE", "TOTAL", "IN", "OUT",
-	    "LAST ERROR" };
-	const cJSON		*fws, *fw;
-	char			(*rows)[CTL_COLS][256];
-	size_t			 w[CTL_COLS], n = 0, i, j;
+	size_t	w[CTL_COLS], i, j;
 
-	fws = cJSON_GetObjectItem(reply, "forwards");
-	n = cJSON_GetArraySize(fws);
-	rows = xcalloc(n + 1, sizeof *rows);
-	for (j = 0; j < CTL_COLS; j++)
-		snprintf(rows[0][j], 256, "%s", heads[j]);
-	i = 1;
-	cJSON_ArrayForEach(fw, fws)
-		ctl_row(fw, rows[i++]);
-	for (j = 0; j < CTL_COLS; j++) {
+	for (j = 0; j < ncols; j++) {
 		w[j] = 0;
-		for (i = 0; i <= n; i++) {
+		for (i = 0; i < nrows; i++) {
 			if (strlen(rows[i][j]) > w[j])
 				w[j] = strlen(rows[i][j]);
 		}
 	}
-	for (i = 0; i <= n; i++) {
-		for (j = 0; j < CTL_COLS - 1; j++)
+	for (i = 0; i < nrows; i++) {
+		for (j = 0; j < ncols - 1; j++)
 			printf("%-*s  ", (int)w[j], rows[i][j]);
-		printf("%s\n", rows[i][CTL_COLS - 1]);
+		printf("%s\n", rows[i][ncols - 1]);
 	}
+}
+
+/* Headings, then one row per element of the array key of reply. */
+static void
+ctl_print_list(const cJSON *reply, const char *key,
+    const char *const *heads, size_t ncols,
+    void (*row)(const cJSON *, char [CTL_COLS][256]))
+{
+	const cJSON	*list, *el;
+	char		(*rows)[CTL_COLS][256];
+	size_t		 n, i, j;
+
+	list = cJSON_GetObjectItem(reply, key);
+	n = cJSON_GetArraySize(list);
+	rows = xcalloc(n + 1, sizeof *rows);
+	for (j = 0; j < ncols; j++)
+		snprintf(rows[0][j], 256, "%s", heads[j]);
+	i = 1;
+	cJSON_ArrayForEach(el, list)
+		row(el, rows[i++]);
+	ctl_print_table(rows, n + 1, ncols);
 	free(rows);
+}
+
+static void
+ctl_print_status(const cJSON *reply)
+{
+	static const char *const heads[] = { "FORWARD", "LISTEN", "FORWARDER",
+	    "TARGET", "STATE", "LIVE", "TOTAL", "IN", "OUT", "LAST ERROR" };
+
+	ctl_print_list(reply, "forwards", heads, 10, ctl_row);
+}
+
+/* One identity of whoami: who, from where, until when, for which forwards. */
+static void
+ctl_whoami_row(const cJSON *id, char cells[CTL_COLS][256])
+{
+	const cJSON	*fw;
+	double		 left = ctl_num(id, "expires_in");
+	size_t		 off = 0;
+	char		 dur[32];
+
+	snprintf(cells[0], 256, "%s", ctl_str(id, "profile"));
+	snprintf(cells[1], 256, "%s", ctl_str(id, "region"));
+	snprintf(cells[2], 256, "%s", ctl_str(id, "account"));
+	if (cJSON_IsString(cJSON_GetObjectItem(id, "error")))
+		snprintf(cells[3], 256, "error: %s", ctl_str(id, "error"));
+	else
+		snprintf(cells[3], 256, "%s", ctl_str(id, "arn"));
+	snprintf(cells[4], 256, "%s", ctl_str(id, "source"));
+	if (cJSON_IsString(cJSON_GetObjectItem(id, "expiration"))) {
+		util_fmt_duration(left > 0 ? (uint64_t)left * 1000 : 0, dur,
+		    sizeof dur);
+		snprintf(cells[5], 256, "%s (in %s)",
+		    ctl_str(id, "expiration"), dur);
+	} else
+		snprintf(cells[5], 256, "%s", cJSON_IsNull(
+		    cJSON_GetObjectItem(id, "expiration")) ? "never" : "-");
+	cells[6][0] = '\0';
+	cJSON_ArrayForEach(fw, cJSON_GetObjectItem(id, "forwards")) {
+		if (cJSON_IsString(fw) && off < 250)
+			off += snprintf(cells[6] + off, 256 - off, "%s%s",
+			    off == 0 ? "" : ",", fw->valuestring);
+	}
+	if (off == 0)
+		snprintf(cells[6], 256, "-");
+}
+
+static void
+ctl_print_whoami(const cJSON *reply)
+{
+	static const char *const heads[] = { "PROFILE", "REGION", "ACCOUNT",
+	    "ARN", "SOURCE", "EXPIRES", "FORWARDS" };
+
+	ctl_print_list(reply, "identities", heads, 7, ctl_whoami_row);
 }
 
 /* One event for humans. */
@@ -326,7 +395,7 @@ main(int argc, char **argv)
 	const char	*sock = NULL, *cmd;
 	cJSON		*req, *reply;
 	char		*path, *text;
-	int		 ch, json = 0, rc;
+	int		 ch, i, json = 0, rc;
 
 	signal(SIGPIPE, SIG_IGN);
 	while ((ch = getopt(argc, argv, "+s:h")) != -1) {
@@ -343,32 +412,39 @@ main(int argc, char **argv)
 	if (argc < 1)
 		usage();
 	cmd = argv[0];
-	if (argc == 2 && strcmp(argv[1], "--json") == 0 &&
-	    (strcmp(cmd, "status") == 0 || strcmp(cmd, "events") == 0))
-		json = 1;
-	else if ((strcmp(cmd, "up") == 0 || strcmp(cmd, "down") == 0) ?
-	    argc != 2 : argc != 1)
-		usage();
-	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "reload") != 0 &&
-	    strcmp(cmd, "up") != 0 && strcmp(cmd, "down") != 0 &&
-	    strcmp(cmd, "events") != 0)
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", cmd);
+	if (strcmp(cmd, "up") == 0 || strcmp(cmd, "down") == 0) {
+		if (argc != 2)
+			usage();
+		cJSON_AddStringToObject(req, "name", argv[1]);
+	} else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "events") == 0 ||
+	    strcmp(cmd, "whoami") == 0) {
+		for (i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0)
+				json = 1;
+			else if (strcmp(cmd, "whoami") == 0 &&
+			    strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+				cJSON_AddStringToObject(req, "profile",
+				    argv[++i]);
+			else
+				usage();
+		}
+	} else if (strcmp(cmd, "reload") != 0 || argc != 1)
 		usage();
 
 	path = ctl_socket_path(sock);
 	ctl_connect(&cc, path);
 	free(path);
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "cmd", cmd);
-	if (argc == 2 && !json)
-		cJSON_AddStringToObject(req, "name", argv[1]);
 	ctl_send(&cc, req);
-	if ((reply = ctl_recv(&cc, CTL_TIMEOUT_MS)) == NULL)
+	if ((reply = ctl_recv(&cc, strcmp(cmd, "whoami") == 0 ?
+	    CTL_WHOAMI_TIMEOUT_MS : CTL_TIMEOUT_MS)) == NULL)
 		ctl_fatal("gatewayd closed the connection");
 	if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok")))
 		rc = ctl_failed(reply);
 	else if (strcmp(cmd, "events") == 0)
 		rc = ctl_events(&cc, json);
-	else if (strcmp(cmd, "status") == 0 && json) {
+	else if (json) {
 		cJSON_DeleteItemFromObject(reply, "ok");
 		text = cJSON_Print(reply);
 		printf("%s\n", text);
@@ -376,6 +452,9 @@ main(int argc, char **argv)
 		rc = 0;
 	} else if (strcmp(cmd, "status") == 0) {
 		ctl_print_status(reply);
+		rc = 0;
+	} else if (strcmp(cmd, "whoami") == 0) {
+		ctl_print_whoami(reply);
 		rc = 0;
 	} else
 		rc = 0;

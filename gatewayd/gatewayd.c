@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +24,12 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "aws_daemon.h"
 #include "config.h"
 #include "control.h"
 #include "gateway.h"
 #include "gatewayd.h"
 #include "log.h"
-#include "tcp.h"
 #include "xmalloc.h"
 
 int		 main(int, char **);
@@ -185,6 +186,8 @@ gatewayd_reload(struct config_errors *errs)
 		gatewayd_notify("READY=1");
 		return (-1);
 	}
+	aws_daemon_configure(conf);
+	aws_daemon_reload();
 	if (gateway_reload(conf) == -1) {
 		gatewayd_notify("READY=1");
 		return (-1);
@@ -291,9 +294,17 @@ gatewayd_run(struct gw_config *conf)
 
 	signal(SIGPIPE, SIG_IGN);
 	gatewayd_raise_nofile();
+	/*
+	 * Tunnels move bytes in bursts through buffers that come and go;
+	 * glibc would hand that memory back to the kernel after every burst
+	 * and fault it in again (several times the CPU for TLS sends).
+	 */
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	if ((gw_base = event_base_new()) == NULL)
 		fatalx("cannot make an event base");
 	control_register("reload", gatewayd_cmd_reload);
+	aws_daemon_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
 	if (gateway_start(conf, &cause) == -1)
 		fatalx("%s", cause);
@@ -315,9 +326,10 @@ gatewayd_run(struct gw_config *conf)
 	gateway_free();
 	/* Let the frees that gateway_free scheduled run. */
 	event_base_loop(gw_base, EVLOOP_NONBLOCK);
+	aws_daemon_stop();
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
 		event_free(sig[i]);
-	fwd_tcp_free_dns();
+	gateway_free_dns();
 	event_base_free(gw_base);
 	free(gatewayd_control);
 	return (0);

@@ -50,5 +50,6 @@ INTEGRATION_TESTS += \
 	tests/integration/t_drain.sh \
 	tests/integration/t_control.sh \
 	tests/integration/t_refused.sh \
-	tests/integration/t_contrib.sh
+	tests/integration/t_contrib.sh \
+	tests/integration/t_whoami.sh
 EXTRA_DIST += tests/integration/lib.sh

@@ -229,3 +229,46 @@ rss_kb() {
 sha_of() {
 	sed -n "s/.*$2 \([0-9a-f]\{64\}\).*/\1/p" "$1"
 }
+
+# ---- awsemu, for tests that need AWS ----
+#
+# emu_start [awsemu options]: a throwaway CA, awsemu on loopback over HTTPS
+# (stopped at exit), and an AWS environment that points at nothing else:
+# the default test key, the test CA, no IMDS, no shared files, no proxy.
+# Sets EMU_URL (https API), EMU_ADMIN (http admin endpoint), EMU_PORTS.
+EMU=$top_builddir/tests/awsemu/awsemu
+EMU_AKID=AKIAEMUDEFAULT000001
+EMU_SECRET=emu/default+secret/0000000000000000000000
+
+emu_start() {
+	[ -x "$EMU" ] || fail "no awsemu at $EMU"
+	[ -d "$T/ca" ] || sh "$top_srcdir/tests/awsemu/mkca.sh" "$T/ca" \
+	    >"$T/mkca.log" 2>&1 || fail "mkca.sh failed"
+	EMU_PORTS=$T/emu-ports.json
+	rm -f "$EMU_PORTS"
+	"$EMU" --tls-cert "$T/ca/server.pem" --tls-key "$T/ca/server.key" \
+	    --port-file "$EMU_PORTS" "$@" >>"$T/awsemu.log" 2>&1 &
+	lib_track $!
+	wait_for 20 "awsemu's port file" test -s "$EMU_PORTS"
+	EMU_URL=https://127.0.0.1:$(jq -r .https "$EMU_PORTS")
+	EMU_ADMIN=http://127.0.0.1:$(jq -r .http "$EMU_PORTS")/_emu
+	export AWS_ACCESS_KEY_ID=$EMU_AKID AWS_SECRET_ACCESS_KEY=$EMU_SECRET
+	unset AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_PROFILE \
+	    AWS_DEFAULT_PROFILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \
+	    AWS_CONTAINER_CREDENTIALS_FULL_URI HTTPS_PROXY https_proxy \
+	    HTTP_PROXY http_proxy ALL_PROXY all_proxy
+	export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+	export AWS_CA_BUNDLE=$T/ca/ca.pem AWS_EC2_METADATA_DISABLED=true
+	export AWS_CONFIG_FILE=$T/aws-config
+	export AWS_SHARED_CREDENTIALS_FILE=$T/aws-credentials
+	export AWS_ENDPOINT_URL=$EMU_URL
+	export HOME=$T/home
+	mkdir -p "$HOME"
+}
+
+# emu_admin METHOD PATH [JSON]: call awsemu's admin endpoint; print the
+# answer; fail unless it is 200.
+emu_admin() {
+	curl -sf -X "$1" ${3:+--data-binary "$3"} "$EMU_ADMIN$2" ||
+	    fail "awsemu admin $1 $2 failed"
+}

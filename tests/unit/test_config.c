@@ -1065,6 +1065,12 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "log_target = stderr\n"
 	    "log_facility = daemon\n"
 	    "log_format = text\n"
+	    "api_rate = 10\n"
+	    "api_burst = 20\n"
+	    "max_attempts = 0\n"
+	    "api_connect_timeout = 5s\n"
+	    "api_timeout = 30s\n"
+	    "credential_process_timeout = 1m\n"
 	    "\n"
 	    "[forward \"db\"]\n"
 	    "listen = 127.0.0.1:15432\n"
@@ -1123,7 +1129,7 @@ test_config_fwd_equal_sees_every_key(void **state)
 		{ "socket_mode", "0600", "0660" },
 		{ "socket_owner", "0", "1" },
 		{ "socket_group", "0", "1" },
-		{ "forwarder", "tcp", "eic" },
+		{ "forwarder", "tcp", "ssm" },
 		{ "target", "i-0123456789abcdef0", "i-0123456789abcdef1" },
 		{ "remote_port", "22", "23" },
 		{ "remote_host", "a", "b" },

@@ -319,16 +319,17 @@ static void
 test_gateway_reload_refuses_what_a_forwarder_rejects(void **state)
 {
 	static const char *const before[] = { "a 0", NULL };
-	static const char *const after[] = { "a 0", "b 1 forwarder=eic",
-	    NULL };
+	static const char *const after[] = { "a 0",
+	    "b 1 remote_host=db.internal", NULL };
 	struct forward	*a;
 
 	start(conf("30", before));
 	a = gateway_find("a");
 	assert_int_equal(gateway_reload(conf("30", after)), -1);
 	assert_true(testloop_log_has("test.conf:"));
-	assert_true(testloop_log_has(": forward \"b\": forwarder \"eic\" is "
-	    "not available in this build\n"));
+	assert_true(testloop_log_has(": forward \"b\": remote_host: the tcp "
+	    "forwarder connects to target itself; remote_host is for AWS "
+	    "targets\n"));
 	assert_true(testloop_log_has("reload: 1 error, keeping the running "
 	    "config\n"));
 	assert_ptr_equal(gateway_find("a"), a);

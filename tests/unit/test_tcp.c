@@ -32,7 +32,6 @@
 #include "config.h"
 #include "gateway.h"
 #include "gatewayd.h"
-#include "tcp.h"
 #include "testloop.h"
 #include "xmalloc.h"
 
@@ -307,7 +306,7 @@ test_tcp_name_tries_each_address(void **state)
 	    "127.0.0.1 multi.test\n");
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
-	assert_int_equal(evdns_base_load_hosts(fwd_tcp_get_dns(), path), 0);
+	assert_int_equal(evdns_base_load_hosts(gateway_get_dns(), path), 0);
 	unlink(path);
 	forward_to("multi.test", far.port, 5000);
 	cfd = testloop_connect(addr, NULL);
@@ -341,11 +340,11 @@ test_tcp_unknown_name_closes_with_reason(void **state)
 	port = evdns_add_server_port_with_base(gw_base, fd, 0,
 	    dns_nxdomain_cb, NULL);
 	snprintf(ns, sizeof ns, "127.0.0.1:%u", ntohs(sin.sin_port));
-	evdns_base_clear_nameservers_and_suspend(fwd_tcp_get_dns());
-	assert_int_equal(evdns_base_nameserver_ip_add(fwd_tcp_get_dns(), ns),
+	evdns_base_clear_nameservers_and_suspend(gateway_get_dns());
+	assert_int_equal(evdns_base_nameserver_ip_add(gateway_get_dns(), ns),
 	    0);
-	evdns_base_resume(fwd_tcp_get_dns());
-	evdns_base_search_clear(fwd_tcp_get_dns());
+	evdns_base_resume(gateway_get_dns());
+	evdns_base_search_clear(gateway_get_dns());
 
 	forward_to("no-such-host.invalid", 80, 5000);
 	cfd = testloop_connect(addr, NULL);

@@ -36,7 +36,6 @@
 #include "gateway.h"
 #include "gatewayd.h"
 #include "log.h"
-#include "tcp.h"
 #include "testloop.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -109,7 +108,7 @@ testloop_done(void)
 	gateway_free();
 	for (i = 0; i < 10; i++)
 		event_base_loop(gw_base, EVLOOP_NONBLOCK);
-	fwd_tcp_free_dns();
+	gateway_free_dns();
 	event_base_free(gw_base);
 	gw_base = NULL;
 	if (testloop_scratch[0] != '\0') {
