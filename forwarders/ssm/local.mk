@@ -55,3 +55,13 @@ clean-local-ssm-js:
 	    tests/js/node_modules tests/js/package.json \
 	    tests/js/package-lock.json
 .PHONY: clean-local-ssm-js
+
+# The data channel (chan): the driver, what it receives, the pure
+# reliability core; unit tests against a fake transport and a fake clock.
+libgatewayd_a_SOURCES += \
+	%reldir%/chan.c %reldir%/chan_conn.c %reldir%/chan_send.c \
+	%reldir%/chan_recv.c %reldir%/chan_rel.c \
+	%reldir%/ssm_chan.h %reldir%/ssm_chan_int.h
+UNIT_TESTS += tests/unit/test_ssm_chan
+tests_unit_test_ssm_chan_SOURCES = tests/unit/test_ssm_chan.c $(SSM_TESTVEC)
+tests_unit_test_ssm_chan_LDADD = $(TEST_LIBS)

@@ -49,6 +49,7 @@ enum ssm_chan_mode {
 	SSM_CHAN_MODE_STREAM,	/* no "type": basic, ends with the target */
 };
 
+/* Valid until the chan is freed. */
 struct ssm_chan_info {
 	const char		*session_id;
 	const char		*agent_version;
@@ -82,7 +83,13 @@ struct ssm_chan_params {
 	struct tls_client	*tls;		/* for wss:// */
 	struct evdns_base	*dns;
 	const char		*proxy;		/* HTTPS proxy URL or NULL */
-	int			 allow_plain_ws; /* accept ws:// (tests) */
+	int			 allow_plain_ws; /* accept ws:// (tests); also
+						   a loopback host */
+	int			 allow_loopback; /* accept a 127.0.0.1, ::1 or
+						   localhost StreamUrl (tests
+						   with wss://); otherwise its
+						   host needs an ssmmessages
+						   label */
 	int			 sign_upgrade;	/* SigV4-sign the upgrade GET */
 
 	/* Zero means the default given in brackets. */
@@ -96,6 +103,10 @@ struct ssm_chan_params {
 	unsigned		 pong_timeout;	/* ms [60000] */
 	unsigned		 pacing_us;	/* delay between Output messages
 						   [0: none] */
+	unsigned		 ack_timeout;	/* ms: a dead peer when the
+						   oldest unacked message and
+						   the last thing heard are
+						   both older [20000] */
 };
 
 struct ssm_chan_cb {
@@ -105,11 +116,13 @@ struct ssm_chan_cb {
 	/*
 	 * The agent's Output bytes, in sequence order. Return 0 if they were
 	 * taken, -1 if the consumer is not ready (they are then neither
-	 * acknowledged nor counted; call ssm_chan_ready() when it is, or
-	 * the agent's resend brings them again).
+	 * acknowledged nor counted, but kept: call ssm_chan_ready() when it
+	 * is, and they come again without waiting for the agent's resend).
+	 * Required.
 	 */
 	int	(*data)(struct ssm_chan *, const uint8_t *, size_t, void *arg);
-	/* There is room again after ssm_chan_room() said 0. */
+	/* There is room again after ssm_chan_room() said 0 or
+	 * ssm_chan_send() left bytes behind. */
 	void	(*writable)(struct ssm_chan *, void *arg);
 	/* Something worth telling (optional). */
 	void	(*event)(struct ssm_chan *, enum ssm_chan_event,
@@ -124,12 +137,15 @@ struct ssm_chan_cb {
 		    const char *code, void *arg);
 };
 
-/* Start a session: StartSession now, the rest follows. */
+/*
+ * Start a session: StartSession now, the rest follows. params are copied
+ * (target and document are required); params->aws must outlive the chan.
+ */
 struct ssm_chan	*ssm_chan_start(const struct ssm_chan_params *,
 		    const struct ssm_chan_cb *, void *arg);
 
-/* Bytes ssm_chan_send() would take now: 0 unless open, unpaused and
- * below the window. */
+/* Bytes ssm_chan_send() would take now (a multiple of 1024): 0 unless
+ * open, connected, unpaused and below the window. */
 size_t		 ssm_chan_room(struct ssm_chan *);
 /* Send Output bytes from buf, at most 1024 per message, as many as room
  * allows; they are drained from buf. Return how many were taken. */
