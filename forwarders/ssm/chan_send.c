@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,54 +201,55 @@ chan_check_acks(struct ssm_chan *c, uint64_t now)
 	return (0);
 }
 
-/* The resend scheduler (§6.4): every overdue entry, capped per tick. */
-void
-ssm_chan_tick(struct ssm_chan *c, uint64_t now)
+/*
+ * Send the entries of [head, unsent) again, oldest first: those sent
+ * more than rto ms ago (all if rto < 0), at most max. Return how many.
+ */
+static unsigned
+chan_resend(struct ssm_chan *c, uint64_t now, double rto, unsigned max)
 {
 	struct ssm_chan_out	*e;
 	int64_t			 seq;
 	unsigned		 n = 0;
+
+	for (seq = c->out.head; seq < c->out.unsent && n < max; seq++) {
+		if ((e = ssm_chan_outq_get(&c->out, seq)) == NULL ||
+		    (rto >= 0 && (double)(now - e->last_sent) <= rto))
+			continue;
+		if (ssm_chan_ws_send(c, WS_BINARY, e->msg, e->len) != 0)
+			break;
+		e->last_sent = now;
+		e->resends++;
+		c->resends++;
+		n++;
+	}
+	return (n);
+}
+
+/* The resend scheduler (§6.4): every overdue entry, capped per tick. */
+void
+ssm_chan_tick(struct ssm_chan *c, uint64_t now)
+{
+	unsigned	n;
 
 	c->tick_at = c->out.count != 0 ? now + SSM_CHAN_TICK : 0;
 	if (chan_check_acks(c, now) != 0 || !c->ws_up || c->paused)
 		return;
 	if (c->ops->ws_queued(c->ws) > SSM_CHAN_RESEND_QUEUED)
 		return;
-	for (seq = c->out.head; seq < c->out.unsent; seq++) {
-		if (n == c->p.resend_per_tick)
-			break;
-		if ((e = ssm_chan_outq_get(&c->out, seq)) == NULL ||
-		    (double)(now - e->last_sent) <= c->rtt.rto)
-			continue;
-		if (ssm_chan_ws_send(c, WS_BINARY, e->msg, e->len) != 0)
-			return;
-		e->last_sent = now;
-		e->resends++;
-		c->resends++;
-		n++;
-	}
+	n = chan_resend(c, now, c->rtt.rto, c->p.resend_per_tick);
 	if (n != 0)
 		log_debug("chan %s: resent %u (rto %.1f ms)", c->name, n,
 		    c->rtt.rto);
 }
 
-
+/* After a reconnect: everything unacked, in order (§8.2). */
 void
 ssm_chan_resend_all(struct ssm_chan *c)
 {
-	struct ssm_chan_out	*e;
-	uint64_t		 now = clock_now_ms();
-	int64_t			 seq;
+	uint64_t	now = clock_now_ms();
 
-	for (seq = c->out.head; seq < c->out.unsent; seq++) {
-		if ((e = ssm_chan_outq_get(&c->out, seq)) == NULL)
-			continue;
-		if (ssm_chan_ws_send(c, WS_BINARY, e->msg, e->len) != 0)
-			return;
-		e->last_sent = now;
-		e->resends++;
-		c->resends++;
-	}
+	chan_resend(c, now, -1, UINT_MAX);
 	if (c->out.count != 0)
 		c->tick_at = now + SSM_CHAN_TICK;
 }

@@ -1286,6 +1286,65 @@ test_ssm_chan_resend_timing(void **state)
 	assert_true(sent_stream(mark, -1, NULL, 0) > 36);
 }
 
+/* Pacing: one message per pacing_us, a millisecond of credit at most. */
+static void
+test_ssm_chan_pacing(void **state)
+{
+	struct ssm_chan_params	p;
+	int			mark, k;
+
+	default_params(&p);
+	p.pacing_us = 1000;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	advance(chan, 1000);		/* the handshake used the credit */
+	mark = fk.nsent;
+	assert_int_equal(user_send(10 * 1024, 'p'), 10 * 1024);
+	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL, 0), 2);
+	assert_int_equal(ssm_chan_room(chan), 990 * 1024);
+	for (k = 1; k <= 8; k++) {
+		advance(chan, 1);
+		assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL,
+		    0), 2 + k);
+	}
+	advance(chan, 5);
+	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL, 0), 10);
+	/* After a pause in sending, no burst beyond the credit. */
+	advance(chan, 1000);
+	mark = fk.nsent;
+	user_send(5 * 1024, 'q');
+	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL, 0), 2);
+}
+
+/* What gatewayctl status shows. */
+static void
+test_ssm_chan_status(void **state)
+{
+	cJSON	*obj = cJSON_CreateObject();
+
+	open_default();
+	user_send(3000, 's');
+	agent_data(2, "hello");
+	advance(chan, 1500);
+	ssm_chan_status(chan, obj);
+	assert_string_equal(cJSON_GetObjectItem(obj, "session_id")->valuestring,
+	    SESSION_ID);
+	assert_string_equal(cJSON_GetObjectItem(obj, "state")->valuestring,
+	    "open");
+	assert_string_equal(cJSON_GetObjectItem(obj, "mode")->valuestring,
+	    "mux");
+	assert_string_equal(cJSON_GetObjectItem(obj,
+	    "agent_version")->valuestring, AGENT_NEW);
+	assert_int_equal(cJSON_GetObjectItem(obj, "bytes_out")->valuedouble,
+	    3000);
+	assert_int_equal(cJSON_GetObjectItem(obj, "bytes_in")->valuedouble, 5);
+	assert_int_equal(cJSON_GetObjectItem(obj, "unacked")->valuedouble, 3);
+	assert_true(cJSON_GetObjectItem(obj, "resends")->valuedouble >= 3);
+	assert_int_equal(cJSON_GetObjectItem(obj, "age_ms")->valuedouble,
+	    1500);
+	assert_null(cJSON_GetObjectItem(obj, "last_error"));
+	cJSON_Delete(obj);
+}
+
 /* The oldest unacked for give_up ms: the session is dead (§6.4). */
 static void
 test_ssm_chan_give_up(void **state)
@@ -2131,6 +2190,8 @@ main(void)
 		T(test_ssm_chan_window_and_writable),
 		T(test_ssm_chan_rto_arithmetic),
 		T(test_ssm_chan_resend_timing),
+		T(test_ssm_chan_pacing),
+		T(test_ssm_chan_status),
 		T(test_ssm_chan_give_up),
 		T(test_ssm_chan_pause_publication),
 		T(test_ssm_chan_flags),
