@@ -43,10 +43,10 @@
 struct config_obj {
 	enum config_section	 section;
 	void			*base;		/* gw_config or fwd_config */
-	const char		*name;		/* forward name; NULL: [gateway] */
+	const char		*name;		/* NULL for [gateway] */
 	unsigned		 line;		/* of its header */
-	unsigned		*lines;		/* per table row: set on, or 0 */
-	uint8_t			*bad;		/* per table row: value rejected */
+	unsigned		*lines;		/* per row: line set on, or 0 */
+	uint8_t			*bad;		/* per row: value rejected */
 	int			 dup;		/* a duplicate name: dropped */
 };
 
@@ -211,7 +211,7 @@ config_unknown_key(struct config_parse *p, struct config_obj *o,
     const char *name)
 {
 	enum config_section	 other;
-	const char		*words[64], *best;
+	const char		**words, *best;
 	size_t			 i, n = 0;
 
 	other = o->section == CONFIG_GATEWAY ? CONFIG_FORWARD : CONFIG_GATEWAY;
@@ -222,12 +222,14 @@ config_unknown_key(struct config_parse *p, struct config_obj *o,
 		    config_table_section_name(other));
 		return;
 	}
-	for (i = 0; i < config_ntable && n < nitems(words) - 1; i++) {
+	words = xcalloc(config_ntable + 1, sizeof *words);
+	for (i = 0; i < config_ntable; i++) {
 		if (config_table[i].section == o->section)
 			words[n++] = config_table[i].name;
 	}
-	words[n] = NULL;
-	if ((best = config_value_suggest(name, words)) != NULL)
+	best = config_value_suggest(name, words);
+	free(words);
+	if (best != NULL)
 		config_error(p, p->line, o, NULL, "unknown key \"%s\" (did you "
 		    "mean \"%s\"?)", name, best);
 	else
@@ -400,8 +402,8 @@ config_section_forward(struct config_parse *p, const char *rest)
 		o = config_fwd_add(p, name, p->line);
 		if (i != p->nfwds - 1) {
 			o->dup = 1;
-			config_error(p, p->line, o, NULL, "forward name already "
-			    "used on line %u", p->fwds[i].line);
+			config_error(p, p->line, o, NULL, "forward name "
+			    "already used on line %u", p->fwds[i].line);
 		}
 		p->sect = SECT_FORWARD;
 	}
@@ -452,6 +454,8 @@ config_section(struct config_parse *p, char *s)
 		config_section_gateway(p);
 	else if (len == 7 && strncmp(inner, "forward", 7) == 0)
 		config_section_forward(p, inner + 7);
+	else if (len == 7 && strncmp(inner, "gateway", 7) == 0)
+		config_error(p, p->line, NULL, NULL, "[gateway] takes no name");
 	else {
 		inner[len] = '\0';
 		best = config_value_suggest(inner, sections);
@@ -608,10 +612,11 @@ config_fwd_check(struct config_parse *p, struct config_obj *o)
 			break;
 		}
 	}
-	if (!config_value_listen_is_loopback(&fc->listen) &&
+	if (!config_addr_is_loopback(&fc->listen) &&
 	    fc->allow.n == 0 && !o->bad[ai])
-		config_error(p, config_obj_line(o, "listen"), o, "listen", "%s is not a loopback address; %s",
-		    fc->listen.text, p->specs ? "-L listens on loopback only" :
+		config_error(p, config_obj_line(o, "listen"), o, "listen",
+		    "%s is not a loopback address; %s", fc->listen.text,
+		    p->specs ? "-L listens on loopback only" :
 		    "say who may connect with allow");
 }
 
@@ -634,7 +639,7 @@ config_fwds_check_listen(struct config_parse *p)
 			if (b->dup || !config_obj_has(b, "listen"))
 				continue;
 			lb = &((struct fwd_config *)b->base)->listen;
-			if (!config_value_listen_overlaps(la, lb))
+			if (!config_addr_overlaps(la, lb))
 				continue;
 			if (!p->specs)
 				snprintf(where, sizeof where, " (line %u)",

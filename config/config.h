@@ -8,6 +8,13 @@
  * after the whole file is read, so every field below is set once
  * config_load() returns a config.
  *
+ * The file: a [gateway] section and one [forward "NAME"] per tunnel
+ * (NAME: letters, digits, '-', '_', '.'). Lines are at most 199
+ * characters (Debian's libinih); '#' or ';' starts a comment line and ';'
+ * after a blank ends a value; indentation never continues a value; a
+ * value may be in double quotes. allow may be given more than once and
+ * its entries add up; any other key twice in a section is an error.
+ *
  * Durations are kept in milliseconds, sizes in bytes.
  */
 #ifndef CONFIG_H
@@ -105,12 +112,23 @@ struct gw_config {
 	char			*profile;
 	char			*endpoint_url;	/* NULL: the AWS rules decide */
 
+	/* The AWS client (gatewayd/aws/aws.h struct aws_options). */
+	unsigned		 api_rate;	/* calls a second, gateway-wide */
+	unsigned		 api_burst;
+	unsigned		 max_attempts;	/* 0: AWS_MAX_ATTEMPTS, profile, 3 */
+	unsigned		 api_connect_timeout;	/* ms */
+	unsigned		 api_timeout;	/* ms, one attempt */
+	unsigned		 credential_process_timeout;	/* ms */
+	char			*ca_bundle;	/* NULL: AWS_CA_BUNDLE, profile */
+
 	struct fwd_configs	 forwards;
 	unsigned		 nforwards;
 };
 
-/* Errors collected while loading, each "file:line: forward "x": ...",
- * in file order. */
+/*
+ * Errors collected while loading, each "file:line: forward "x": key: ...",
+ * in file order.
+ */
 struct config_errors {
 	char	**v;
 	size_t	  n;
@@ -135,7 +153,10 @@ void	 config_print(FILE *, const struct gw_config *);
 
 /*
  * A config for one-shot mode from -L specs ([bind:]port:target:remote_port)
- * with no file. Return NULL and *cause on a bad spec.
+ * with no file: bind is an IPv4 address, [v6addr] or localhost (default
+ * 127.0.0.1, and it must be loopback); an AWS target may carry a remote
+ * host (15432:tag:Name=bastion:db.internal:5432). The forwards are named
+ * L1, L2, ... Return NULL and *cause (every bad spec, "; " between them).
  */
 struct gw_config *config_from_specs(char **specs, int nspecs, char **cause);
 

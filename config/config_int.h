@@ -66,14 +66,14 @@ struct config_key {
 	size_t			 offset;	/* in gw_config or fwd_config */
 	uint64_t		 min;		/* UINT, DURATION (ms), SIZE */
 	uint64_t		 max;
-	const char *const	*choices;	/* ENUM names, NULL-terminated */
+	const char *const	*choices;	/* ENUM names, then NULL */
 	const int		*values;	/* ENUM values, or NULL */
-	const char		*def;		/* default, as a user writes it */
+	const char		*def;		/* default, as a user writes */
 	/* Or a default worked out from the other keys of the section. */
 	const char		*(*def_fn)(const void *base);
 	/* More rules for a STRING value; 0, or -1 and *cause. */
 	int			 (*check)(const char *, char **cause);
-	const char		*example;	/* example file, when no default */
+	const char		*example;	/* for the example file */
 	const char		*help;		/* one line */
 };
 
@@ -103,24 +103,22 @@ int	 config_value_size(const char *, uint64_t *bytes, char **cause);
 void	 config_value_fmt_size(uint64_t bytes, char *, size_t);
 int	 config_value_bool(const char *, int *, char **cause);
 int	 config_value_mode(const char *, mode_t *, char **cause);
-/* Fill ls (kind, text, ss, sslen, path); free with config_value_free. */
-int	 config_value_listen(const char *, struct listen_spec *,
-	    char **cause);
-int	 config_value_listen_is_loopback(const struct listen_spec *);
-/* 1 if both could not be bound at once (same path, or same port and
- * address, or a wildcard of the same family). */
-int	 config_value_listen_overlaps(const struct listen_spec *,
-	    const struct listen_spec *);
-int	 config_value_cidr(const char *, struct allow_rule *, char **cause);
-/* Add the entries of text (comma or space separated) to al. */
-int	 config_value_allow(const char *, struct allow_list *, char **cause);
-void	 config_value_allow_free(struct allow_list *);
-/* Edit distance with transpositions, and the closest of words (NULL
- * terminated) to word if it is close enough to suggest, else NULL. */
+/*
+ * A user or group id by name (if names) or number (if numbers), the name
+ * first; kind is ALLOW_USER or ALLOW_GROUP.
+ */
+int	 config_value_id(const char *, enum allow_kind kind, int names,
+	    int numbers, uint32_t *, char **cause);
+/*
+ * Edit distance with transpositions, and the closest of words (NULL
+ * terminated) to word if it is close enough to suggest, else NULL.
+ */
 unsigned config_value_distance(const char *, const char *);
 const char *config_value_suggest(const char *, const char *const *);
-/* Check that buf is text (UTF-8, no NUL or control characters but tab,
- * CR, LF); -1 with *line and *cause if not. */
+/*
+ * Check that buf is text (UTF-8, no NUL or control characters but tab,
+ * CR, LF); -1 with *line and *cause if not.
+ */
 int	 config_value_check_text(const char *, size_t, unsigned *line,
 	    char **cause);
 
@@ -131,6 +129,22 @@ int	 config_value_check_region(const char *, char **);
 int	 config_value_check_url(const char *, char **);
 /* 1 if target names an AWS target: i-..., mi-..., tag:..., ecs:.... */
 int	 config_value_is_aws_target(const char *);
+
+/* config_addr.c: listen addresses and allow lists. */
+/* Fill ls (kind, text, ss, sslen, path); free with config_value_free. */
+int	 config_addr_listen(const char *, struct listen_spec *,
+	    char **cause);
+int	 config_addr_is_loopback(const struct listen_spec *);
+/*
+ * 1 if both could not be bound at once: the same path, or the same port
+ * and address or a wildcard of the same family.
+ */
+int	 config_addr_overlaps(const struct listen_spec *,
+	    const struct listen_spec *);
+int	 config_addr_cidr(const char *, struct allow_rule *, char **cause);
+/* Add the entries of text (comma or blank separated) to al. */
+int	 config_addr_allow(const char *, struct allow_list *, char **cause);
+void	 config_addr_allow_free(struct allow_list *);
 
 /* config_spec.c: a -L spec split into the keys of a forward. */
 struct config_spec {

@@ -42,7 +42,7 @@ config_print_repeat(FILE *f, const char *name, const char *value)
 	while (*p != '\0') {
 		cut = p + strlen(p);
 		if ((size_t)(cut - p) > room) {
-			/* The last ", " that fits, or the first if none does. */
+			/* The last ", " that fits, else the first. */
 			last = NULL;
 			for (end = p; (end = strstr(end, ", ")) != NULL;
 			    end += 2) {

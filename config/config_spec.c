@@ -101,9 +101,10 @@ config_spec_fill(char **f, size_t n, const char *bind, struct config_spec *cs,
 		xasprintf(cause, "too many fields (%s)", CONFIG_SPEC_USAGE);
 		return (-1);
 	}
-	if (cs->remote_host != NULL && !config_value_is_aws_target(cs->target)) {
-		xasprintf(cause, "a remote host (%s) needs an AWS target (i-..., "
-		    "mi-..., tag:..., ecs:...)", cs->remote_host);
+	if (cs->remote_host != NULL &&
+	    !config_value_is_aws_target(cs->target)) {
+		xasprintf(cause, "a remote host (%s) needs an AWS target "
+		    "(i-..., mi-..., tag:..., ecs:...)", cs->remote_host);
 		return (-1);
 	}
 	return (0);

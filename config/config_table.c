@@ -41,7 +41,7 @@ static const int config_log_facility_values[] = {
 static const char *const config_log_formats[] = { "text", "json", NULL };
 static const int config_log_format_values[] = { 0, 1 };
 
-static const char *const config_forwarders[] = { "tcp", "ssm", "eic", NULL };
+static const char *const config_forwarders[] = { "tcp", "ssm", NULL };
 
 /* The forwarder a forward gets when it names none: ssm for AWS targets. */
 static const char *
@@ -90,6 +90,30 @@ const struct config_key config_table[] = {
 	  .check = config_value_check_url,
 	  .example = "https://127.0.0.1:4566",
 	  .help = "AWS endpoint override for forwards that name none" },
+	{ "api_rate", GW(api_rate), .type = CONFIG_UINT,
+	  .min = 1, .max = 10000, .def = "10",
+	  .help = "AWS API calls a second, for the whole gateway" },
+	{ "api_burst", GW(api_burst), .type = CONFIG_UINT,
+	  .min = 1, .max = 10000, .def = "20",
+	  .help = "AWS API calls allowed at once after a quiet spell" },
+	{ "max_attempts", GW(max_attempts), .type = CONFIG_UINT,
+	  .min = 0, .max = 10, .def = "0",
+	  .help = "attempts per AWS API call, the first included; 0: "
+	  "AWS_MAX_ATTEMPTS, the profile's max_attempts, else 3" },
+	{ "api_connect_timeout", GW(api_connect_timeout),
+	  .type = CONFIG_DURATION, .min = 100, .max = 120 * 1000, .def = "5s",
+	  .help = "connect timeout of one AWS API attempt" },
+	{ "api_timeout", GW(api_timeout), .type = CONFIG_DURATION,
+	  .min = 1000, .max = 600 * 1000, .def = "30s",
+	  .help = "total timeout of one AWS API attempt" },
+	{ "credential_process_timeout", GW(credential_process_timeout),
+	  .type = CONFIG_DURATION, .min = 1000, .max = 3600 * 1000,
+	  .def = "60s",
+	  .help = "kill a profile's credential_process after this long" },
+	{ "ca_bundle", GW(ca_bundle), .type = CONFIG_STRING,
+	  .check = config_value_check_path, .example = "/etc/ssl/aws-ca.pem",
+	  .help = "PEM file replacing the system trust store for AWS; default "
+	  "AWS_CA_BUNDLE, the profile's ca_bundle" },
 
 	{ "listen", FWD(listen), .type = CONFIG_LISTEN,
 	  .flags = CONFIG_REQUIRED, .example = "127.0.0.1:15432",

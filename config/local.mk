@@ -1,6 +1,7 @@
 # gatewayd.conf parsing and the key table
 libgatewayd_a_SOURCES += \
 	%reldir%/config.c \
+	%reldir%/config_addr.c \
 	%reldir%/config_int.h \
 	%reldir%/config_print.c \
 	%reldir%/config_spec.c \
@@ -28,3 +29,9 @@ tests_fuzz_fuzz_config_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 EXTRA_DIST += tests/fuzz/corpus/config
 
+
+# tests/conf/CASE/: gatewayd.conf and the exact gatewayd -n output or error.
+# The case directories are listed one by one (found in srcdir): naming
+# tests/conf itself would also ship the build tree's tests/conf/run.log.
+INTEGRATION_TESTS += tests/conf/run.sh
+EXTRA_DIST += $(patsubst $(srcdir)/%/,%,$(wildcard $(srcdir)/tests/conf/*/))

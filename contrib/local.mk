@@ -1,1 +1,5 @@
 # contrib: demo config, systemd unit, completion
+EXTRA_DIST += \
+	contrib/deps.sh contrib/demo.sh contrib/test.sh \
+	contrib/demo.conf contrib/demo-www/index.html \
+	contrib/gatewayd.service

@@ -23,6 +23,7 @@ struct cJSON;
 struct event;
 struct event_base;
 struct evbuffer;
+struct evdns_base;
 struct fwd_config;
 struct gw_config;
 struct listener;
@@ -112,6 +113,9 @@ TAILQ_HEAD(forwards, forward);
 
 /* gateway.c */
 extern struct forwards	 gw_forwards;
+/* The one resolver (resolv.conf and /etc/hosts), made on first use. */
+struct evdns_base *gateway_get_dns(void);
+void	 gateway_free_dns(void);	/* at exit, before gw_base goes */
 extern struct gw_config	*gw_conf;
 int	 gateway_start(struct gw_config *, char **cause);
 int	 gateway_reload(struct gw_config *);

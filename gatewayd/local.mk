@@ -1,1 +1,14 @@
 # daemon core: listener, conn, gateway, control, gatewayd, gatewayctl
+libgatewayd_a_SOURCES += \
+	%reldir%/conn.c \
+	%reldir%/control.c %reldir%/control.h \
+	%reldir%/gateway.c %reldir%/gateway.h \
+	%reldir%/listener.c %reldir%/listener.h
+
+sbin_PROGRAMS += gatewayd/gatewayd
+gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c
+gatewayd_gatewayd_LDADD = $(GW_LIBS)
+
+bin_PROGRAMS += gatewayd/gatewayctl
+gatewayd_gatewayctl_SOURCES = %reldir%/gatewayctl.c
+gatewayd_gatewayctl_LDADD = $(GW_LIBS)

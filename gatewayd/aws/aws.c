@@ -265,6 +265,12 @@ aws_client_options(struct aws_client *c)
 	return (&c->opts);
 }
 
+const char *
+aws_client_ca_bundle(struct aws_client *c)
+{
+	return (c->ca_bundle);
+}
+
 int64_t
 aws_client_skew(struct aws_client *c)
 {

@@ -65,6 +65,9 @@ struct event_base *aws_client_base(struct aws_client *);
 struct aws_http *aws_client_http(struct aws_client *);
 struct aws_profiles *aws_client_profiles(struct aws_client *);
 const struct aws_options *aws_client_options(struct aws_client *);
+/* The CA bundle in force (explicit, AWS_CA_BUNDLE, profile), or NULL
+ * for the system store: WebSockets to Session Manager use it too. */
+const char *aws_client_ca_bundle(struct aws_client *);
 /* The clock offset (ms) applied when signing, learnt from skew errors. */
 int64_t	 aws_client_skew(struct aws_client *);
 /* Retry quota level of an endpoint URL (tests, status). */

@@ -85,6 +85,15 @@ void		 aws_http_cancel(struct aws_http_req *);
 /* Requests in flight. */
 unsigned	 aws_http_pending(struct aws_http *);
 
+/*
+ * The proxy a connection to host over scheme (http, https, ws, wss) goes
+ * through: HTTPS_PROXY for https and wss, HTTP_PROXY for http and ws,
+ * none for loopback and metadata hosts or a host on NO_PROXY. NULL: go
+ * direct. Valid until aws_http_read_proxy_env or aws_http_free.
+ */
+const char	*aws_http_proxy_for(struct aws_http *, const char *scheme,
+		    const char *host);
+
 /* 1 if host (as in a URL, IPv6 in brackets) is loopback or metadata. */
 int		 aws_http_is_local_host(const char *host);
 

@@ -119,6 +119,56 @@ aws_http_is_local_host(const char *host)
 	return (0);
 }
 
+/*
+ * 1 if host is on a NO_PROXY list: "*", or an entry equal to the host or
+ * to one of its parent domains (a leading dot is optional), compared
+ * without regard to case. Addresses match only exactly (CIDRs are not
+ * read, as in the CLI's botocore of Debian 12).
+ */
+static int
+aws_http_no_proxy_match(const char *list, const char *host)
+{
+	const char	*p = list, *end;
+	size_t		 hlen, elen;
+
+	hlen = strlen(host);
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		end = p + strcspn(p, ", \t");
+		elen = end - p;
+		if (elen > 0 && *p == '.') {
+			p++;
+			elen--;
+		}
+		if (elen == 1 && *p == '*')
+			return (1);
+		if (elen != 0 && elen <= hlen &&
+		    strncasecmp(host + hlen - elen, p, elen) == 0 &&
+		    (elen == hlen || host[hlen - elen - 1] == '.'))
+			return (1);
+		p = end;
+	}
+	return (0);
+}
+
+const char *
+aws_http_proxy_for(struct aws_http *http, const char *scheme,
+    const char *host)
+{
+	const char	*proxy;
+
+	if (aws_http_is_local_host(host))
+		return (NULL);
+	if (strcasecmp(scheme, "https") == 0 || strcasecmp(scheme, "wss") == 0)
+		proxy = http->https_proxy;
+	else
+		proxy = http->http_proxy;
+	if (proxy != NULL && http->no_proxy != NULL &&
+	    aws_http_no_proxy_match(http->no_proxy, host))
+		return (NULL);
+	return (proxy);
+}
+
 /* Called by curl: watch, re-watch or forget one socket. */
 static void
 aws_http_sock_cb(evutil_socket_t fd, short what, void *arg)
@@ -353,16 +403,10 @@ aws_http_set_proxy(struct aws_http *http, struct aws_http_req *req,
 {
 	const char	*proxy = NULL;
 
-	if (!(flags & AWS_HTTP_NO_PROXY) && !aws_http_is_local_host(host)) {
-		if (strcasecmp(scheme, "https") == 0)
-			proxy = http->https_proxy;
-		else
-			proxy = http->http_proxy;
-	}
+	if (!(flags & AWS_HTTP_NO_PROXY))
+		proxy = aws_http_proxy_for(http, scheme, host);
 	/* An empty string stops libcurl reading the environment itself. */
 	curl_easy_setopt(req->easy, CURLOPT_PROXY, proxy != NULL ? proxy : "");
-	curl_easy_setopt(req->easy, CURLOPT_NOPROXY,
-	    http->no_proxy != NULL ? http->no_proxy : "");
 }
 
 /* Check the URL and find its scheme and host. */

@@ -45,3 +45,8 @@ tests_awsemu_fuzz_emu_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/f
 tests_awsemu_fuzz_emu_registry_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_awsemu_fuzz_emu_registry_LDADD = $(FUZZ_DRIVER) $(EMU_LIBS)
 EXTRA_DIST += tests/fuzz/corpus/emu_registry
+# What t_sdk_js.sh installed into a separate build tree (never the sources).
+clean-local: clean-local-awsemu-js
+clean-local-awsemu-js:
+	test "$(abs_builddir)" = "$(abs_srcdir)" || rm -rf tests/awsemu/js
+.PHONY: clean-local-awsemu-js

@@ -7,9 +7,11 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -292,10 +295,10 @@ test_config_listen_parses(void **state)
 	size_t			 i;
 
 	for (i = 0; i < nitems(ok); i++) {
-		assert_int_equal(config_value_listen(ok[i].in, &ls, &cause), 0);
+		assert_int_equal(config_addr_listen(ok[i].in, &ls, &cause), 0);
 		assert_string_equal(ls.text, ok[i].text);
 		assert_int_equal(ls.ss.ss_family, ok[i].family);
-		assert_int_equal(config_value_listen_is_loopback(&ls),
+		assert_int_equal(config_addr_is_loopback(&ls),
 		    ok[i].loopback);
 		assert_int_equal(ls.kind, ok[i].family == AF_UNSPEC ?
 		    LISTEN_UNIX : LISTEN_TCP);
@@ -303,7 +306,7 @@ test_config_listen_parses(void **state)
 		free(ls.path);
 	}
 	for (i = 0; i < nitems(bad); i++) {
-		assert_int_equal(config_value_listen(bad[i].in, &ls, &cause),
+		assert_int_equal(config_addr_listen(bad[i].in, &ls, &cause),
 		    -1);
 		assert_string_equal(cause, bad[i].cause);
 		free(cause);
@@ -317,12 +320,12 @@ test_config_listen_unix_path_bounded(void **state)
 	char			 in[256], *cause;
 
 	snprintf(in, sizeof in, "unix:/%0*d", 106, 0);	/* 107 bytes */
-	assert_int_equal(config_value_listen(in, &ls, &cause), 0);
+	assert_int_equal(config_addr_listen(in, &ls, &cause), 0);
 	assert_string_equal(ls.path, in + 5);
 	free(ls.text);
 	free(ls.path);
 	snprintf(in, sizeof in, "unix:/%0*d", 107, 0);	/* 108 bytes */
-	assert_int_equal(config_value_listen(in, &ls, &cause), -1);
+	assert_int_equal(config_addr_listen(in, &ls, &cause), -1);
 	assert_non_null(strstr(cause, "longer than a socket path may be "
 	    "(107 bytes)"));
 	free(cause);
@@ -353,11 +356,11 @@ test_config_listen_overlaps(void **state)
 	size_t			 i;
 
 	for (i = 0; i < nitems(cases); i++) {
-		assert_int_equal(config_value_listen(cases[i].a, &a, &cause),
+		assert_int_equal(config_addr_listen(cases[i].a, &a, &cause),
 		    0);
-		assert_int_equal(config_value_listen(cases[i].b, &b, &cause),
+		assert_int_equal(config_addr_listen(cases[i].b, &b, &cause),
 		    0);
-		assert_int_equal(config_value_listen_overlaps(&a, &b),
+		assert_int_equal(config_addr_overlaps(&a, &b),
 		    cases[i].overlaps);
 		free(a.text);
 		free(a.path);
@@ -397,13 +400,13 @@ test_config_cidr_parses(void **state)
 	size_t			 i;
 
 	for (i = 0; i < nitems(ok); i++) {
-		assert_int_equal(config_value_cidr(ok[i].in, &r, &cause), 0);
+		assert_int_equal(config_addr_cidr(ok[i].in, &r, &cause), 0);
 		assert_int_equal(r.kind, ALLOW_CIDR);
 		assert_int_equal(r.family, ok[i].family);
 		assert_int_equal(r.prefix, ok[i].prefix);
 	}
 	for (i = 0; i < nitems(bad); i++) {
-		assert_int_equal(config_value_cidr(bad[i].in, &r, &cause), -1);
+		assert_int_equal(config_addr_cidr(bad[i].in, &r, &cause), -1);
 		assert_string_equal(cause, bad[i].cause);
 		free(cause);
 	}
@@ -444,30 +447,30 @@ test_config_allow_parses(void **state)
 
 	for (i = 0; i < nitems(ok); i++) {
 		memset(&al, 0, sizeof al);
-		assert_int_equal(config_value_allow(ok[i].in, &al, &cause), 0);
+		assert_int_equal(config_addr_allow(ok[i].in, &al, &cause), 0);
 		assert_string_equal(al.text, ok[i].text);
 		assert_int_equal(al.n, ok[i].n);
-		config_value_allow_free(&al);
+		config_addr_allow_free(&al);
 	}
 	memset(&al, 0, sizeof al);
-	assert_int_equal(config_value_allow("user:root uid:7", &al, &cause), 0);
+	assert_int_equal(config_addr_allow("user:root uid:7", &al, &cause), 0);
 	assert_int_equal(al.rules[0].kind, ALLOW_USER);
 	assert_int_equal(al.rules[0].uid, 0);
 	assert_int_equal(al.rules[1].uid, 7);
 	/* A second allow line adds to the first. */
-	assert_int_equal(config_value_allow("gid:9", &al, &cause), 0);
+	assert_int_equal(config_addr_allow("gid:9", &al, &cause), 0);
 	assert_int_equal(al.n, 3);
 	assert_int_equal(al.rules[2].kind, ALLOW_GROUP);
 	assert_int_equal(al.rules[2].gid, 9);
 	assert_string_equal(al.text, "user:root, uid:7, gid:9");
-	config_value_allow_free(&al);
+	config_addr_allow_free(&al);
 	for (i = 0; i < nitems(bad); i++) {
 		memset(&al, 0, sizeof al);
-		assert_int_equal(config_value_allow(bad[i].in, &al, &cause),
+		assert_int_equal(config_addr_allow(bad[i].in, &al, &cause),
 		    -1);
 		assert_string_equal(cause, bad[i].cause);
 		free(cause);
-		config_value_allow_free(&al);
+		config_addr_allow_free(&al);
 	}
 }
 
@@ -741,8 +744,8 @@ test_config_load_collects_every_error(void **state)
 		"[forward \"NAME\"])",
 		"t.conf:3: drain_timeout: \"soon\" is not a duration (30s, 5m, "
 		"1500ms, 2h)",
-		"t.conf:8: forward \"db\": unknown key \"remote_prot\" (did you "
-		"mean \"remote_port\"?)",
+		"t.conf:8: forward \"db\": unknown key \"remote_prot\" "
+		"(did you mean \"remote_port\"?)",
 		"t.conf:9: forward \"db\": remote_port: 70000 is out of range "
 		"(1-65535)",
 		"t.conf:10: \"junk\" is not key = value",
@@ -764,12 +767,13 @@ static void
 test_config_load_checks_across_keys(void **state)
 {
 	static const char *const want[] = {
-		"t.conf:2: forward \"a\": listen: 10.0.0.1:80 is not a loopback "
-		"address; say who may connect with allow",
-		"t.conf:5: forward \"a\": socket_mode: only for unix: listeners",
+		"t.conf:2: forward \"a\": listen: 10.0.0.1:80 is not a "
+		"loopback address; say who may connect with allow",
+		"t.conf:5: forward \"a\": socket_mode: only for unix: "
+		"listeners",
 		"t.conf:6: forward \"b\": target: missing (required)",
-		"t.conf:8: forward \"b\": allow: a unix: listener allows user:, "
-		"group:, uid: or gid:, not addresses",
+		"t.conf:8: forward \"b\": allow: a unix: listener allows "
+		"user:, group:, uid: or gid:, not addresses",
 		"t.conf:14: forward \"a\": forward name already used on line 1",
 		"t.conf:15: forward \"d\": target: missing (required)",
 		"t.conf:15: forward \"d\": remote_port: missing (required)",
@@ -779,7 +783,8 @@ test_config_load_checks_across_keys(void **state)
 		"10.0.0.1:80 of forward \"a\" (line 2)",
 		"t.conf:18: forward \"e\": listen: unix:/s is already used by "
 		"forward \"b\" (line 7)",
-		"t.conf:21: forward \"d\": forward name already used on line 15",
+		"t.conf:21: forward \"d\": forward name already used on "
+		"line 15",
 		NULL
 	};
 
@@ -804,8 +809,8 @@ test_config_load_reads_lines_as_inih_cannot(void **state)
 	char			*text, long_value[300];
 	static const char *const want[] = {
 		"t.conf:5: line is longer than 199 characters",
-		"t.conf:6: forward \"db\": remote_host: \"a has no closing quote "
-		"(a ';' after a blank starts a comment)",
+		"t.conf:6: forward \"db\": remote_host: \"a has no closing "
+		"quote (a ';' after a blank starts a comment)",
 		NULL
 	};
 
@@ -931,6 +936,42 @@ test_config_load_stops_after_many_errors(void **state)
 	free(text);
 }
 
+/* config_load reads a real file, up to its size limit. */
+static void
+test_config_load_reads_a_file(void **state)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct gw_config	*conf;
+	char			 path[] = "/tmp/test_config.XXXXXX";
+	char			*big, *want;
+	FILE			*f;
+	int			 fd;
+
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs(FWD_DB, f);
+	fclose(f);
+	assert_non_null(conf = config_load(path, &errs));
+	assert_string_equal(conf->file, path);
+	assert_string_equal(TAILQ_FIRST(&conf->forwards)->file, path);
+	config_free(conf);
+
+	big = xmalloc(CONFIG_MAX_FILE + 1);
+	memset(big, '\n', CONFIG_MAX_FILE + 1);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(big, 1, CONFIG_MAX_FILE + 1, f),
+	    CONFIG_MAX_FILE + 1);
+	fclose(f);
+	assert_null(config_load(path, &errs));
+	xasprintf(&want, "%s: file is larger than %d bytes", path,
+	    CONFIG_MAX_FILE);
+	assert_string_equal(errs.v[0], want);
+	config_errors_clear(&errs);
+	unlink(path);
+	free(want);
+	free(big);
+}
+
 /* Every default and example in the table is a value its key accepts. */
 static void
 test_config_table_defaults_parse(void **state)
@@ -1024,6 +1065,12 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "log_target = stderr\n"
 	    "log_facility = daemon\n"
 	    "log_format = text\n"
+	    "api_rate = 10\n"
+	    "api_burst = 20\n"
+	    "max_attempts = 0\n"
+	    "api_connect_timeout = 5s\n"
+	    "api_timeout = 30s\n"
+	    "credential_process_timeout = 1m\n"
 	    "\n"
 	    "[forward \"db\"]\n"
 	    "listen = 127.0.0.1:15432\n"
@@ -1082,7 +1129,7 @@ test_config_fwd_equal_sees_every_key(void **state)
 		{ "socket_mode", "0600", "0660" },
 		{ "socket_owner", "0", "1" },
 		{ "socket_group", "0", "1" },
-		{ "forwarder", "tcp", "eic" },
+		{ "forwarder", "tcp", "ssm" },
 		{ "target", "i-0123456789abcdef0", "i-0123456789abcdef1" },
 		{ "remote_port", "22", "23" },
 		{ "remote_host", "a", "b" },
@@ -1178,6 +1225,111 @@ test_config_example_is_current(void **state)
 	free(want);
 }
 
+/* 1 if path is a case directory (it has a gatewayd.conf). */
+static int
+is_case_dir(const char *path)
+{
+	struct stat	 sb;
+	char		*conf;
+	int		 rv;
+
+	xasprintf(&conf, "%s/gatewayd.conf", path);
+	rv = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    access(conf, F_OK) == 0;
+	free(conf);
+	return (rv);
+}
+
+/* Read all of path into a string; NULL if it is not there. */
+static char *
+slurp(const char *path)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*f, *out;
+	int	 c;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (NULL);
+	assert_non_null(out = open_memstream(&buf, &len));
+	while ((c = getc(f)) != EOF)
+		putc(c, out);
+	fclose(out);
+	fclose(f);
+	return (buf);
+}
+
+/*
+ * Run one tests/conf case in-process, the way gatewayd -n reports it:
+ * the printed config, or each error and "FILE: N error(s)".
+ */
+static void
+run_case(const char *dir)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct gw_config	*conf;
+	char			*want, *have = NULL, cwd[4096];
+	size_t			 len = 0, i;
+	FILE			*f;
+	int			 ok;
+
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(dir), 0);
+	assert_non_null(f = open_memstream(&have, &len));
+	if ((conf = config_load("gatewayd.conf", &errs)) != NULL) {
+		config_print(f, conf);
+		config_free(conf);
+		want = slurp("expected");
+	} else {
+		for (i = 0; i < errs.n; i++)
+			fprintf(f, "%s\n", errs.v[i]);
+		fprintf(f, "gatewayd.conf: %zu error%s\n", errs.n,
+		    errs.n == 1 ? "" : "s");
+		config_errors_clear(&errs);
+		want = slurp("error");
+	}
+	fclose(f);
+	assert_int_equal(chdir(cwd), 0);
+	ok = want != NULL && strcmp(want, have) == 0;
+	if (!ok)
+		fail_msg("%s: got\n%s", dir, have);
+	free(want);
+	free(have);
+}
+
+/*
+ * Every tests/conf case, in-process (tests/conf/run.sh runs them through
+ * gatewayd -n as well): loading leaks nothing under the sanitizers, and
+ * the cases hold for the config module on its own.
+ */
+static void
+test_config_cases_hold_in_process(void **state)
+{
+	const char	*srcdir = getenv("top_srcdir");
+	struct dirent	*de;
+	DIR		*d;
+	char		*dir, *path;
+	unsigned	 n = 0;
+
+	if (srcdir == NULL)
+		fail_msg("top_srcdir is not set (run from make check)");
+	xasprintf(&dir, "%s/tests/conf", srcdir);
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		xasprintf(&path, "%s/%s", dir, de->d_name);
+		if (is_case_dir(path)) {
+			run_case(path);
+			n++;
+		}
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	assert_true(n >= 30);
+}
+
 int
 main(void)
 {
@@ -1206,6 +1358,7 @@ main(void)
 		cmocka_unit_test(
 		    test_config_load_rejects_files_that_are_not_configs),
 		cmocka_unit_test(test_config_load_stops_after_many_errors),
+		cmocka_unit_test(test_config_load_reads_a_file),
 		cmocka_unit_test(test_config_table_defaults_parse),
 		cmocka_unit_test(test_config_print_loads_back_the_same),
 		cmocka_unit_test(test_config_print_skips_unset_and_unix_keys),
@@ -1213,6 +1366,7 @@ main(void)
 		cmocka_unit_test(
 		    test_config_fwd_equal_compares_effective_values),
 		cmocka_unit_test(test_config_example_is_current),
+		cmocka_unit_test(test_config_cases_hold_in_process),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -368,6 +368,56 @@ test_http_proxy_rules(void **state)
 	unsetenv("https_proxy");
 }
 
+/* Which proxy a WebSocket to a host takes, by scheme and NO_PROXY. */
+static void
+test_http_proxy_for_websockets(void **state)
+{
+	static const struct {
+		const char	*no_proxy;
+		const char	*scheme, *host;
+		int		 proxied;
+	} cases[] = {
+		{ NULL, "wss", "ssmmessages.eu-west-1.amazonaws.com", 1 },
+		{ NULL, "https", "ssm.eu-west-1.amazonaws.com", 1 },
+		{ NULL, "ws", "ssmmessages.eu-west-1.amazonaws.com", 0 },
+		{ NULL, "wss", "127.0.0.1", 0 },
+		{ NULL, "wss", "[::1]", 0 },
+		{ NULL, "wss", "169.254.169.254", 0 },
+		{ "amazonaws.com", "wss", "ssmmessages.x.amazonaws.com", 0 },
+		{ ".amazonaws.com", "wss", "ssmmessages.x.amazonaws.com", 0 },
+		{ "AMAZONAWS.com", "wss", "ssmmessages.x.amazonaws.com", 0 },
+		{ "zonaws.com", "wss", "ssmmessages.x.amazonaws.com", 1 },
+		{ "a.test, *", "wss", "ssmmessages.x.amazonaws.com", 0 },
+		{ "a.test,b.test", "wss", "b.test", 0 },
+		{ "a.test b.test", "wss", "c.test", 1 },
+		{ "10.0.0.1", "wss", "10.0.0.1", 0 },
+		{ "", "wss", "example.com", 1 },
+	};
+	struct env	*e = *state;
+	const char	*proxy;
+	size_t		 i;
+
+	setenv("HTTPS_PROXY", "http://proxy.test:3128", 1);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (cases[i].no_proxy != NULL)
+			setenv("NO_PROXY", cases[i].no_proxy, 1);
+		else
+			unsetenv("NO_PROXY");
+		aws_http_read_proxy_env(e->http);
+		proxy = aws_http_proxy_for(e->http, cases[i].scheme,
+		    cases[i].host);
+		if (cases[i].proxied != (proxy != NULL))
+			fail_msg("%s %s with NO_PROXY=%s: %s", cases[i].scheme,
+			    cases[i].host, cases[i].no_proxy == NULL ? "(unset)" :
+			    cases[i].no_proxy, proxy == NULL ? "direct" : proxy);
+		if (proxy != NULL)
+			assert_string_equal(proxy, "http://proxy.test:3128");
+	}
+	unsetenv("HTTPS_PROXY");
+	unsetenv("NO_PROXY");
+	aws_http_read_proxy_env(e->http);
+}
+
 static void
 test_http_tls_is_verified(void **state)
 {
@@ -449,6 +499,8 @@ main(void)
 		    test_http_connection_is_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_proxy_rules,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_http_proxy_for_websockets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_tls_is_verified,
 		    setup, teardown),
 		cmocka_unit_test(test_http_local_hosts),

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Install what the tests need, build, and run the whole suite: make check
+# and make distcheck in a normal build, then make check in a build with
+# AddressSanitizer and UndefinedBehaviorSanitizer (clang). The checkout
+# sits beside shared/ (../shared). Build trees: build-check, build-asan.
+set -eu
+cd "$(dirname "$0")/.."
+
+contrib/deps.sh test
+./autogen.sh
+rm -rf build-check build-asan
+
+mkdir build-check
+(
+	cd build-check
+	../configure
+	make -j2
+	make -j2 check || { cat test-suite.log; exit 1; }
+	make -j2 distcheck
+)
+
+mkdir build-asan
+(
+	cd build-asan
+	../configure CC=clang --enable-sanitizers
+	make -j2
+	make -j2 check || { cat test-suite.log; exit 1; }
+)
+echo "all tests passed: make check, make distcheck, sanitizer make check"

@@ -1,0 +1,539 @@
+/*
+ * One accepted client connection: its bufferevent, its counters, its state
+ * (opening, open, draining, dead) and the calls a forwarder makes back.
+ *
+ * The forwarder owns the far side. This module moves bytes between the
+ * client socket and the forwarder, applies back-pressure by watermarks in
+ * both directions, runs the half-close (each side's EOF is passed on once
+ * what came before it has been delivered) and writes the one log line per
+ * closed connection. A conn is freed from a zero-timeout event after its
+ * last reference goes, never inside a callback that may still be running.
+ */
+
+#include "autoconf.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "config.h"
+#include "gatewayd.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* c->local_eof and c->remote_eof: seen, then passed on to the other side. */
+#define CONN_EOF_SEEN	1
+#define CONN_EOF_DONE	2
+
+/* Bytes read from the client socket in one go. */
+#define CONN_READ_MAX	(128 * 1024)
+
+static uint64_t	conn_next_id;
+
+static const char *conn_state_names[] = {
+	"opening", "open", "draining", "dead"
+};
+
+static void	conn_read_cb(struct bufferevent *, void *);
+static void	conn_write_cb(struct bufferevent *, void *);
+static void	conn_event_cb(struct bufferevent *, short, void *);
+
+/* Count bytes as they arrive from the client. */
+static void
+conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn	*c = arg;
+
+	c->bytes_in += info->n_added;
+	c->fw->bytes_in += info->n_added;
+}
+
+/* Count bytes as they leave for the client. */
+static void
+conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn	*c = arg;
+
+	c->bytes_out += info->n_deleted;
+	c->fw->bytes_out += info->n_deleted;
+}
+
+/* Describe the peer for logs: "127.0.0.1:51234", "unix:uid 1000 pid 42". */
+static void
+conn_format_peer(struct conn *c, int fd)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&c->peer;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&c->peer;
+	struct ucred		 cred;
+	socklen_t		 len = sizeof cred;
+	char			 host[INET6_ADDRSTRLEN];
+
+	switch (c->peer.ss_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		snprintf(c->peer_str, sizeof c->peer_str, "%s:%u", host,
+		    ntohs(sin->sin_port));
+		break;
+	case AF_INET6:
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		snprintf(c->peer_str, sizeof c->peer_str, "[%s]:%u", host,
+		    ntohs(sin6->sin6_port));
+		break;
+	case AF_UNIX:
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+			snprintf(c->peer_str, sizeof c->peer_str,
+			    "unix:uid %u pid %d", (unsigned)cred.uid,
+			    (int)cred.pid);
+		else
+			strlcpy(c->peer_str, "unix", sizeof c->peer_str);
+		break;
+	default:
+		strlcpy(c->peer_str, "unknown", sizeof c->peer_str);
+		break;
+	}
+}
+
+/* The far side for logs: what the forwarder said, else the config's. */
+static const char *
+conn_target(struct conn *c, char *buf, size_t len)
+{
+	const struct fwd_config	*fc = c->fw->conf;
+
+	if (c->target_str != NULL)
+		return (c->target_str);
+	if (fc == NULL || fc->target == NULL)
+		return ("?");
+	snprintf(buf, len, "%s:%u", fc->target, fc->remote_port);
+	return (buf);
+}
+
+/* Tell gatewayctl events followers that c opened or closed. */
+static void
+conn_publish(struct conn *c, const char *what)
+{
+	cJSON	*ev;
+	char	 target[300];
+
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "event", what);
+	cJSON_AddNumberToObject(ev, "conn", (double)c->id);
+	cJSON_AddStringToObject(ev, "forward", c->fw->name);
+	cJSON_AddStringToObject(ev, "peer", c->peer_str);
+	cJSON_AddStringToObject(ev, "target",
+	    conn_target(c, target, sizeof target));
+	if (c->state == CONN_DEAD) {
+		cJSON_AddNumberToObject(ev, "bytes_in", (double)c->bytes_in);
+		cJSON_AddNumberToObject(ev, "bytes_out", (double)c->bytes_out);
+		cJSON_AddNumberToObject(ev, "duration_ms",
+		    (double)(clock_now_ms() - c->started_ms));
+		cJSON_AddStringToObject(ev, "reason", c->reason);
+	}
+	control_event(ev);
+}
+
+/*
+ * Make a conn for a socket the listener accepted and ask the forwarder to
+ * open the far side. The conn may already be closed when this returns.
+ */
+struct conn *
+conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	struct conn	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->id = ++conn_next_id;
+	c->state = CONN_OPENING;
+	c->refs = 1;
+	c->fw = fw;
+	c->fwd = fw->fwd;
+	forward_ref(fw);
+	if (salen > sizeof c->peer)
+		salen = sizeof c->peer;
+	memcpy(&c->peer, sa, salen);
+	c->peerlen = salen;
+	conn_format_peer(c, fd);
+	c->started_ms = clock_now_ms();
+
+	c->bev = bufferevent_socket_new(gw_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		fatalx("conn %" PRIu64 ": cannot make a bufferevent", c->id);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_HIGH_WATERMARK);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_LOW_WATERMARK, 0);
+	bufferevent_set_max_single_read(c->bev, CONN_READ_MAX);
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_WRITE);
+	evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input_cb, c);
+	evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_cb, c);
+
+	TAILQ_INSERT_TAIL(&fw->conns, c, entry);
+	fw->nconns++;
+	fw->total_conns++;
+	log_debug("conn %" PRIu64 " (%s %s): accepted", c->id, fw->name,
+	    c->peer_str);
+	conn_publish(c, "open");
+
+	c->fwd->open(c);
+	return (c);
+}
+
+/* Move c to state s; states only move forward. */
+void
+conn_set_state(struct conn *c, enum conn_state s)
+{
+	if (s == c->state)
+		return;
+	if (s < c->state) {
+		fatalx("conn %" PRIu64 ": bad state change %s -> %s", c->id,
+		    conn_state_names[c->state], conn_state_names[s]);
+	}
+	log_debug("conn %" PRIu64 ": %s -> %s", c->id,
+	    conn_state_names[c->state], conn_state_names[s]);
+	c->state = s;
+}
+
+/* The first EOF of either side moves an open conn to draining. */
+static void
+conn_start_draining(struct conn *c, const char *who)
+{
+	if (c->state != CONN_OPEN)
+		return;
+	conn_set_state(c, CONN_DRAINING);
+	free(c->reason);
+	xasprintf(&c->reason, "%s closed", who);
+}
+
+/* Close c once both directions have finished. */
+static void
+conn_check_done(struct conn *c)
+{
+	if (c->local_eof == CONN_EOF_DONE && c->remote_eof == CONN_EOF_DONE)
+		conn_close(c, "%s", c->reason);
+}
+
+/* The client will send nothing more and all it sent has been passed on. */
+static void
+conn_deliver_eof(struct conn *c)
+{
+	c->local_eof = CONN_EOF_DONE;
+	c->fwd->eof(c);
+	if (c->state != CONN_DEAD)
+		conn_check_done(c);
+}
+
+/* Offer the client's buffered bytes to the forwarder, then any EOF. */
+static void
+conn_offer(struct conn *c)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+
+	if (evbuffer_get_length(in) != 0) {
+		c->fwd->send(c, in);
+		if (c->state == CONN_DEAD)
+			return;
+	}
+	if (c->local_eof == CONN_EOF_SEEN && !c->paused &&
+	    evbuffer_get_length(in) == 0)
+		conn_deliver_eof(c);
+}
+
+/* The client socket has bytes (or conn_resume asked to re-offer them). */
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (c->state != CONN_OPEN && c->state != CONN_DRAINING)
+		return;
+	if (c->paused)
+		return;
+	conn_offer(c);
+}
+
+/* Shut the client's read side (our write side) once its output is empty. */
+static void
+conn_shutdown_client(struct conn *c)
+{
+	if (shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1 &&
+	    errno != ENOTCONN) {
+		conn_close(c, "client shutdown: %s", strerror(errno));
+		return;
+	}
+	c->remote_eof = CONN_EOF_DONE;
+	conn_check_done(c);
+}
+
+/* The client's output fell to the low watermark (or emptied). */
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+	struct evbuffer	*out = bufferevent_get_output(bev);
+	size_t		 len = evbuffer_get_length(out);
+
+	if (c->state == CONN_DEAD)
+		return;
+	if (c->output_full && len <= CONN_LOW_WATERMARK) {
+		c->output_full = 0;
+		if (c->fwd->drain != NULL)
+			c->fwd->drain(c);
+		if (c->state == CONN_DEAD)
+			return;
+	}
+	if (len == 0 && c->remote_eof == CONN_EOF_SEEN)
+		conn_shutdown_client(c);
+}
+
+/* The client half-closed: pass it on once its bytes have gone. */
+static void
+conn_client_eof(struct conn *c)
+{
+	if (c->local_eof != 0)
+		return;
+	c->local_eof = CONN_EOF_SEEN;
+	conn_start_draining(c, "client");
+	if (!c->paused &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
+		conn_deliver_eof(c);
+}
+
+/* EOF or an error on the client socket. */
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn	*c = arg;
+	int		 error = EVUTIL_SOCKET_ERROR();
+
+	if (c->state == CONN_DEAD)
+		return;
+	if (what & BEV_EVENT_ERROR) {
+		conn_close(c, "client %s error: %s",
+		    (what & BEV_EVENT_WRITING) ? "write" : "read",
+		    evutil_socket_error_to_string(error));
+		return;
+	}
+	if (what & BEV_EVENT_EOF)
+		conn_client_eof(c);
+}
+
+/* The far side is open: let bytes flow. */
+void
+conn_ready(struct conn *c)
+{
+	if (c->state != CONN_OPENING)
+		return;
+	conn_set_state(c, CONN_OPEN);
+	if (!c->paused)
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+/* Note whether the client's output has passed the high watermark. */
+static void
+conn_check_output(struct conn *c)
+{
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) >=
+	    CONN_HIGH_WATERMARK)
+		c->output_full = 1;
+}
+
+/* Queue all of buf for the client. */
+void
+conn_write(struct conn *c, struct evbuffer *buf)
+{
+	if (c->state == CONN_DEAD || c->remote_eof != 0) {
+		log_debug("conn %" PRIu64 ": %zu bytes after close dropped",
+		    c->id, evbuffer_get_length(buf));
+		evbuffer_drain(buf, evbuffer_get_length(buf));
+		return;
+	}
+	evbuffer_add_buffer(bufferevent_get_output(c->bev), buf);
+	conn_check_output(c);
+}
+
+/* Queue len bytes for the client. */
+void
+conn_write_data(struct conn *c, const void *data, size_t len)
+{
+	if (c->state == CONN_DEAD || c->remote_eof != 0) {
+		log_debug("conn %" PRIu64 ": %zu bytes after close dropped",
+		    c->id, len);
+		return;
+	}
+	evbuffer_add(bufferevent_get_output(c->bev), data, len);
+	conn_check_output(c);
+}
+
+int
+conn_is_output_full(struct conn *c)
+{
+	return (c->output_full);
+}
+
+size_t
+conn_output_len(struct conn *c)
+{
+	if (c->state == CONN_DEAD)
+		return (0);
+	return (evbuffer_get_length(bufferevent_get_output(c->bev)));
+}
+
+/* The far side finished sending: shut the client's side once flushed. */
+void
+conn_eof(struct conn *c)
+{
+	if (c->state == CONN_DEAD || c->remote_eof != 0)
+		return;
+	c->remote_eof = CONN_EOF_SEEN;
+	conn_start_draining(c, "remote");
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_shutdown_client(c);
+}
+
+/* Stop reading the client: the far side cannot take more. */
+void
+conn_pause(struct conn *c)
+{
+	c->paused = 1;
+	if (c->state != CONN_DEAD)
+		bufferevent_disable(c->bev, EV_READ);
+}
+
+/*
+ * Read the client again. What is already buffered (and a pending EOF) is
+ * offered to the forwarder from a deferred callback, never from here, so a
+ * forwarder may call this from inside its own send.
+ */
+void
+conn_resume(struct conn *c)
+{
+	struct evbuffer	*in;
+
+	c->paused = 0;
+	if (c->state != CONN_OPEN && c->state != CONN_DRAINING)
+		return;
+	if (c->local_eof == 0)
+		bufferevent_enable(c->bev, EV_READ);
+	in = bufferevent_get_input(c->bev);
+	if (evbuffer_get_length(in) != 0 || c->local_eof == CONN_EOF_SEEN) {
+		bufferevent_trigger(c->bev, EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	}
+}
+
+int
+conn_is_open(struct conn *c)
+{
+	return (c->state == CONN_OPEN || c->state == CONN_DRAINING);
+}
+
+/* Write the one line every closed connection gets. */
+static void
+conn_log_close(struct conn *c)
+{
+	char	in[32], out[32], dur[32], target[300];
+
+	util_fmt_bytes(c->bytes_in, in, sizeof in);
+	util_fmt_bytes(c->bytes_out, out, sizeof out);
+	util_fmt_duration(clock_now_ms() - c->started_ms, dur, sizeof dur);
+	log_info("conn %" PRIu64 " (%s %s -> %s): %s in, %s out, %s: %s",
+	    c->id, c->fw->name, c->peer_str,
+	    conn_target(c, target, sizeof target), in, out, dur, c->reason);
+}
+
+/*
+ * Close c now, with a reason: unlink it, stop its events, let the forwarder
+ * release the far side, log it and close the client socket. The struct
+ * itself goes after the last reference. A second call does nothing.
+ */
+void
+conn_close(struct conn *c, const char *fmt, ...)
+{
+	struct forward	*fw = c->fw;
+	va_list		 ap;
+	char		*reason;
+
+	if (c->state == CONN_DEAD)
+		return;
+	va_start(ap, fmt);
+	xvasprintf(&reason, fmt, ap);
+	va_end(ap);
+	free(c->reason);
+	c->reason = reason;
+	/* The far side could not be opened: that is the forward's news. */
+	if (c->state == CONN_OPENING) {
+		free(fw->last_error);
+		fw->last_error = xstrdup(reason);
+	}
+
+	conn_set_state(c, CONN_DEAD);
+	TAILQ_REMOVE(&fw->conns, c, entry);
+	fw->nconns--;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	evbuffer_remove_cb(bufferevent_get_input(c->bev), conn_input_cb, c);
+	evbuffer_remove_cb(bufferevent_get_output(c->bev), conn_output_cb, c);
+
+	c->fwd->close(c);
+	conn_log_close(c);
+	conn_publish(c, "close");
+
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	conn_unref(c);
+}
+
+void
+conn_ref(struct conn *c)
+{
+	c->refs++;
+}
+
+/* The last reference is gone: free c once the current callback returns. */
+static void
+conn_free_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn	*c = arg;
+	struct forward	*fw = c->fw;
+
+	free(c->reason);
+	free(c->target_str);
+	free(c);
+	forward_unref(fw);
+}
+
+void
+conn_unref(struct conn *c)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (c->refs <= 0)
+		fatalx("conn %" PRIu64 ": reference count underflow", c->id);
+	if (--c->refs != 0)
+		return;
+	if (c->state != CONN_DEAD)
+		fatalx("conn %" PRIu64 ": last reference while %s", c->id,
+		    conn_state_names[c->state]);
+	if (event_base_once(gw_base, -1, EV_TIMEOUT, conn_free_cb, c,
+	    &tv) == -1)
+		fatalx("conn %" PRIu64 ": cannot schedule free", c->id);
+}

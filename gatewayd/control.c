@@ -1,0 +1,641 @@
+/*
+ * The control socket: one JSON object per line each way (control.h has the
+ * protocol). Requests from one client are answered in order, one at a
+ * time; a handler may answer later, and the client's next line waits.
+ * Every buffer is bounded: a request line by CONTROL_MAX_LINE, queued
+ * replies by CONTROL_MAX_OUTPUT (reading pauses), and an events follower
+ * that falls that far behind is dropped. Bad requests get an error reply.
+ */
+
+#include "autoconf.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "control.h"
+#include "gateway.h"
+#include "gatewayd.h"
+#include "listener.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define CONTROL_MAX_CLIENTS	64
+/* Connections listed per forward in status. */
+#define CONTROL_MAX_CONNS	1000
+
+struct control_client {
+	uint64_t			 id;
+	struct bufferevent		*bev;
+	int				 refs;
+	int				 busy;	/* awaits a reply */
+	int				 subscribed;	/* to events */
+	int				 eof;	/* sent all it will */
+	int				 dead;
+	TAILQ_ENTRY(control_client)	 entry;
+};
+TAILQ_HEAD(control_clients, control_client);
+
+struct control_req {
+	struct control_client	*cl;
+	cJSON			*id;	/* echoed in the reply */
+};
+
+struct control_cmd {
+	char	*name;
+	void	(*handler)(struct control_req *, const cJSON *);
+};
+
+static int			 control_fd = -1;
+static char			*control_sock_path;
+static struct stat		 control_sb;
+static struct event		*control_ev;
+static struct control_clients	 control_clients =
+    TAILQ_HEAD_INITIALIZER(control_clients);
+static unsigned			 control_nclients;
+static uint64_t			 control_next_id;
+static struct control_cmd	*control_cmds;
+static size_t			 control_ncmds;
+static int			 control_have_builtins;
+static uint64_t			 control_started_ms;
+
+static void	control_builtins(void);
+static void	control_client_free(struct control_client *);
+static void	control_process(struct control_client *);
+
+void
+control_register(const char *name,
+    void (*handler)(struct control_req *, const cJSON *))
+{
+	size_t	i;
+
+	if (!control_have_builtins)
+		control_builtins();
+	for (i = 0; i < control_ncmds; i++) {
+		if (strcmp(control_cmds[i].name, name) == 0) {
+			control_cmds[i].handler = handler;
+			return;
+		}
+	}
+	control_cmds = xreallocarray(control_cmds, control_ncmds + 1,
+	    sizeof *control_cmds);
+	control_cmds[control_ncmds].name = xstrdup(name);
+	control_cmds[control_ncmds].handler = handler;
+	control_ncmds++;
+}
+
+static const struct control_cmd *
+control_find_cmd(const char *name)
+{
+	size_t	i;
+
+	if (!control_have_builtins)
+		control_builtins();
+	for (i = 0; i < control_ncmds; i++) {
+		if (strcmp(control_cmds[i].name, name) == 0)
+			return (&control_cmds[i]);
+	}
+	return (NULL);
+}
+
+/* Queue one JSON line for cl; takes obj. */
+static void
+control_send(struct control_client *cl, cJSON *obj)
+{
+	char	*text;
+
+	text = cJSON_PrintUnformatted(obj);
+	cJSON_Delete(obj);
+	if (text == NULL)
+		fatalx("control: cannot print JSON");
+	if (!cl->dead) {
+		evbuffer_add(bufferevent_get_output(cl->bev), text,
+		    strlen(text));
+		evbuffer_add(bufferevent_get_output(cl->bev), "\n", 1);
+	}
+	free(text);
+}
+
+static void
+control_client_unref(struct control_client *cl)
+{
+	if (--cl->refs == 0)
+		free(cl);
+}
+
+void
+control_reply(struct control_req *req, cJSON *reply)
+{
+	struct control_client	*cl = req->cl;
+
+	if (!cJSON_HasObjectItem(reply, "ok"))
+		cJSON_AddTrueToObject(reply, "ok");
+	if (req->id != NULL)
+		cJSON_AddItemToObject(reply, "id", req->id);
+	free(req);
+	cl->busy = 0;
+	control_send(cl, reply);
+	/* Lines that waited behind this request: from the loop, not here. */
+	if (!cl->dead)
+		bufferevent_trigger(cl->bev, EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	control_client_unref(cl);
+}
+
+void
+control_reply_error(struct control_req *req, const char *fmt, ...)
+{
+	cJSON	*reply;
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	reply = cJSON_CreateObject();
+	cJSON_AddFalseToObject(reply, "ok");
+	cJSON_AddStringToObject(reply, "error", msg);
+	free(msg);
+	control_reply(req, reply);
+}
+
+/* Publish ev to every events follower; drop those too slow to keep up. */
+void
+control_event(cJSON *ev)
+{
+	struct control_client	*cl, *cl1;
+	char			*text;
+	size_t			 len;
+
+	if (!cJSON_HasObjectItem(ev, "time"))
+		cJSON_AddNumberToObject(ev, "time", (double)clock_wall_ms());
+	text = NULL;
+	TAILQ_FOREACH_SAFE(cl, &control_clients, entry, cl1) {
+		if (!cl->subscribed)
+			continue;
+		if (text == NULL && (text = cJSON_PrintUnformatted(ev)) == NULL)
+			fatalx("control: cannot print JSON");
+		len = evbuffer_get_length(bufferevent_get_output(cl->bev));
+		if (len > CONTROL_MAX_OUTPUT) {
+			log_warnx("control client %" PRIu64 ": dropped: more "
+			    "than %d bytes of events unread", cl->id,
+			    CONTROL_MAX_OUTPUT);
+			control_client_free(cl);
+			continue;
+		}
+		evbuffer_add_printf(bufferevent_get_output(cl->bev), "%s\n",
+		    text);
+	}
+	free(text);
+	cJSON_Delete(ev);
+}
+
+/* Parse and dispatch one request line. */
+static void
+control_handle(struct control_client *cl, const char *line, size_t len)
+{
+	const struct control_cmd	*cmd;
+	struct control_req		*req;
+	cJSON				*json, *c, *id;
+
+	req = xcalloc(1, sizeof *req);
+	req->cl = cl;
+	cl->refs++;
+	cl->busy = 1;
+	json = cJSON_ParseWithLength(line, len);
+	if (json != NULL && (id = cJSON_GetObjectItem(json, "id")) != NULL)
+		req->id = cJSON_Duplicate(id, 1);
+	if (json == NULL || !cJSON_IsObject(json)) {
+		control_reply_error(req, "request is not a JSON object");
+		goto out;
+	}
+	c = cJSON_GetObjectItem(json, "cmd");
+	if (!cJSON_IsString(c)) {
+		control_reply_error(req, "request has no \"cmd\" string");
+		goto out;
+	}
+	if ((cmd = control_find_cmd(c->valuestring)) == NULL) {
+		control_reply_error(req, "unknown command \"%.64s\" (try help)",
+		    c->valuestring);
+		goto out;
+	}
+	log_debug("control client %" PRIu64 ": %s", cl->id, cmd->name);
+	cmd->handler(req, json);
+out:
+	cJSON_Delete(json);
+}
+
+/* cl sent a line over CONTROL_MAX_LINE: say so and close after the reply. */
+static void
+control_too_long(struct control_client *cl)
+{
+	struct evbuffer	*in = bufferevent_get_input(cl->bev);
+
+	log_debug("control client %" PRIu64 ": request too long", cl->id);
+	evbuffer_add_printf(bufferevent_get_output(cl->bev),
+	    "{\"ok\":false,\"error\":\"request longer than %d bytes\"}\n",
+	    CONTROL_MAX_LINE);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_disable(cl->bev, EV_READ);
+	cl->eof = 1;
+}
+
+/*
+ * Handle the lines cl has sent, one request at a time, while its replies
+ * are not piling up. A handler may drop cl (an events follower that fell
+ * behind), so hold a reference throughout.
+ */
+static void
+control_process(struct control_client *cl)
+{
+	struct evbuffer	*in = bufferevent_get_input(cl->bev);
+	struct evbuffer	*out = bufferevent_get_output(cl->bev);
+	char		*line;
+	size_t		 len;
+
+	cl->refs++;
+	while (!cl->dead && !cl->busy &&
+	    evbuffer_get_length(out) < CONTROL_MAX_OUTPUT) {
+		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+		if (line == NULL) {
+			if (evbuffer_get_length(in) > CONTROL_MAX_LINE)
+				control_too_long(cl);
+			break;
+		}
+		if (len > CONTROL_MAX_LINE) {
+			free(line);
+			control_too_long(cl);
+			break;
+		}
+		control_handle(cl, line, len);
+		free(line);
+	}
+	if (!cl->dead && cl->eof && !cl->busy &&
+	    evbuffer_get_length(out) == 0)
+		control_client_free(cl);
+	control_client_unref(cl);
+}
+
+static void
+control_read_cb(struct bufferevent *bev, void *arg)
+{
+	control_process(arg);
+}
+
+/* Output drained: go on with waiting requests, or finish a closing one. */
+static void
+control_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct control_client	*cl = arg;
+
+	if (cl->eof && !cl->busy &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+		control_client_free(cl);
+		return;
+	}
+	control_process(cl);
+}
+
+static void
+control_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct control_client	*cl = arg;
+
+	if (what & BEV_EVENT_EOF) {
+		/* It may still wait for replies to what it sent. */
+		cl->eof = 1;
+		control_process(cl);
+		return;
+	}
+	control_client_free(cl);
+}
+
+static void
+control_client_free(struct control_client *cl)
+{
+	if (cl->dead)
+		return;
+	cl->dead = 1;
+	log_debug("control client %" PRIu64 ": closed", cl->id);
+	TAILQ_REMOVE(&control_clients, cl, entry);
+	control_nclients--;
+	bufferevent_free(cl->bev);
+	cl->bev = NULL;
+	control_client_unref(cl);
+}
+
+static void
+control_accept_cb(evutil_socket_t lfd, short events, void *arg)
+{
+	struct control_client	*cl;
+	int			 fd;
+
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("control: accept");
+		return;
+	}
+	if (control_nclients >= CONTROL_MAX_CLIENTS) {
+		log_warnx("control: refused a client: %d already connected",
+		    CONTROL_MAX_CLIENTS);
+		close(fd);
+		return;
+	}
+	cl = xcalloc(1, sizeof *cl);
+	cl->id = ++control_next_id;
+	cl->refs = 1;
+	cl->bev = bufferevent_socket_new(gw_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (cl->bev == NULL)
+		fatalx("control: cannot make a bufferevent");
+	bufferevent_setcb(cl->bev, control_read_cb, control_write_cb,
+	    control_event_cb, cl);
+	bufferevent_setwatermark(cl->bev, EV_READ, 0, CONTROL_MAX_LINE + 2);
+	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&control_clients, cl, entry);
+	control_nclients++;
+	log_debug("control client %" PRIu64 ": connected", cl->id);
+}
+
+/* Make dir if missing; refuse one that others could write to. */
+static int
+control_check_dir(const char *path, char **cause)
+{
+	struct stat	 sb;
+	char		*copy, *dir;
+	int		 rc = -1;
+
+	copy = xstrdup(path);
+	dir = dirname(copy);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		xasprintf(cause, "control %s: mkdir %s: %s", path, dir,
+		    strerror(errno));
+		goto out;
+	}
+	if (lstat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		xasprintf(cause, "control %s: %s is not a directory", path,
+		    dir);
+		goto out;
+	}
+	if ((sb.st_uid != geteuid() && sb.st_uid != 0) ||
+	    ((sb.st_mode & 022) != 0 && (sb.st_mode & S_ISVTX) == 0)) {
+		xasprintf(cause, "control %s: %s may be written by others",
+		    path, dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return (rc);
+}
+
+int
+control_start(const char *path, mode_t mode, char **cause)
+{
+	if (control_fd != -1)
+		control_stop();
+	if (control_check_dir(path, cause) == -1)
+		return (-1);
+	control_fd = listener_unix_bind(path, mode, (uid_t)-1, (gid_t)-1,
+	    &control_sb, cause);
+	if (control_fd == -1)
+		return (-1);
+	if (listen(control_fd, 16) == -1) {
+		xasprintf(cause, "control %s: listen: %s", path,
+		    strerror(errno));
+		close(control_fd);
+		control_fd = -1;
+		return (-1);
+	}
+	control_sock_path = xstrdup(path);
+	control_ev = event_new(gw_base, control_fd, EV_READ | EV_PERSIST,
+	    control_accept_cb, NULL);
+	if (control_ev == NULL)
+		fatalx("control: cannot make an event");
+	event_add(control_ev, NULL);
+	if (control_started_ms == 0)
+		control_started_ms = clock_now_ms();
+	log_debug("control: listening on %s", path);
+	return (0);
+}
+
+void
+control_stop(void)
+{
+	struct control_client	*cl;
+
+	while ((cl = TAILQ_FIRST(&control_clients)) != NULL)
+		control_client_free(cl);
+	if (control_ev != NULL) {
+		event_free(control_ev);
+		control_ev = NULL;
+	}
+	if (control_fd != -1) {
+		close(control_fd);
+		control_fd = -1;
+		listener_unix_unlink(control_sock_path, &control_sb);
+	}
+	free(control_sock_path);
+	control_sock_path = NULL;
+}
+
+const char *
+control_path(void)
+{
+	return (control_sock_path);
+}
+
+char *
+control_user_path(void)
+{
+	const char	*dir = getenv("XDG_RUNTIME_DIR");
+	char		*path;
+
+	if (dir != NULL && *dir == '/')
+		xasprintf(&path, "%s/gatewayd.sock", dir);
+	else
+		xasprintf(&path, "/tmp/gatewayd-%u/control.sock",
+		    (unsigned)geteuid());
+	return (path);
+}
+
+/* One connection in status. */
+static cJSON *
+control_status_conn(struct conn *c)
+{
+	static const char	*names[] = { "opening", "open", "draining",
+				    "dead" };
+	cJSON			*o;
+
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)c->id);
+	cJSON_AddStringToObject(o, "peer", c->peer_str);
+	if (c->target_str != NULL)
+		cJSON_AddStringToObject(o, "target", c->target_str);
+	cJSON_AddStringToObject(o, "state", names[c->state]);
+	cJSON_AddNumberToObject(o, "bytes_in", (double)c->bytes_in);
+	cJSON_AddNumberToObject(o, "bytes_out", (double)c->bytes_out);
+	cJSON_AddNumberToObject(o, "age_ms",
+	    (double)(clock_now_ms() - c->started_ms));
+	return (o);
+}
+
+/* One forward in status. */
+static cJSON *
+control_status_forward(struct forward *fw)
+{
+	const struct fwd_config	*fc = fw->conf;
+	struct conn		*c;
+	cJSON			*o, *conns;
+	unsigned		 n = 0;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", fw->name);
+	cJSON_AddStringToObject(o, "listen", fc->listen.text);
+	cJSON_AddStringToObject(o, "forwarder", fw->fwd->name);
+	cJSON_AddStringToObject(o, "target", fc->target != NULL ?
+	    fc->target : "");
+	if (fc->remote_host != NULL)
+		cJSON_AddStringToObject(o, "remote_host", fc->remote_host);
+	cJSON_AddNumberToObject(o, "remote_port", fc->remote_port);
+	cJSON_AddStringToObject(o, "state", gateway_state_name(fw->state));
+	cJSON_AddNumberToObject(o, "live", fw->nconns);
+	cJSON_AddNumberToObject(o, "total", (double)fw->total_conns);
+	cJSON_AddNumberToObject(o, "bytes_in", (double)fw->bytes_in);
+	cJSON_AddNumberToObject(o, "bytes_out", (double)fw->bytes_out);
+	if (fw->last_error != NULL)
+		cJSON_AddStringToObject(o, "last_error", fw->last_error);
+	else
+		cJSON_AddNullToObject(o, "last_error");
+	conns = cJSON_AddArrayToObject(o, "conns");
+	TAILQ_FOREACH(c, &fw->conns, entry) {
+		if (n++ == CONTROL_MAX_CONNS) {
+			cJSON_AddTrueToObject(o, "conns_truncated");
+			break;
+		}
+		cJSON_AddItemToArray(conns, control_status_conn(c));
+	}
+	if (fw->fwd->status != NULL)
+		fw->fwd->status(fw, o);
+	return (o);
+}
+
+cJSON *
+control_status(void)
+{
+	struct forward	*fw;
+	cJSON		*o, *arr;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "version", GATEWAYD_VERSION);
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	cJSON_AddNumberToObject(o, "uptime_ms", control_started_ms == 0 ? 0 :
+	    (double)(clock_now_ms() - control_started_ms));
+	if (gw_conf != NULL && gw_conf->file != NULL)
+		cJSON_AddStringToObject(o, "config", gw_conf->file);
+	arr = cJSON_AddArrayToObject(o, "forwards");
+	TAILQ_FOREACH(fw, &gw_forwards, entry)
+		cJSON_AddItemToArray(arr, control_status_forward(fw));
+	return (o);
+}
+
+static void
+control_cmd_status(struct control_req *req, const cJSON *json)
+{
+	control_reply(req, control_status());
+}
+
+/* The forward a request names in "name", or NULL after an error reply. */
+static struct forward *
+control_req_forward(struct control_req *req, const cJSON *json)
+{
+	const cJSON	*name = cJSON_GetObjectItem(json, "name");
+	struct forward	*fw;
+
+	if (!cJSON_IsString(name)) {
+		control_reply_error(req, "request has no \"name\" string");
+		return (NULL);
+	}
+	if ((fw = gateway_find(name->valuestring)) == NULL) {
+		control_reply_error(req, "no forward \"%.64s\"",
+		    name->valuestring);
+		return (NULL);
+	}
+	return (fw);
+}
+
+static void
+control_cmd_up(struct control_req *req, const cJSON *json)
+{
+	struct forward	*fw;
+	char		*cause;
+
+	if ((fw = control_req_forward(req, json)) == NULL)
+		return;
+	if (gateway_forward_up(fw, &cause) == -1) {
+		control_reply_error(req, "%s", cause);
+		free(cause);
+		return;
+	}
+	control_reply(req, cJSON_CreateObject());
+}
+
+static void
+control_cmd_down(struct control_req *req, const cJSON *json)
+{
+	struct forward	*fw;
+
+	if ((fw = control_req_forward(req, json)) == NULL)
+		return;
+	gateway_forward_down(fw);
+	control_reply(req, cJSON_CreateObject());
+}
+
+static void
+control_cmd_events(struct control_req *req, const cJSON *json)
+{
+	req->cl->subscribed = 1;
+	control_reply(req, cJSON_CreateObject());
+}
+
+static void
+control_cmd_help(struct control_req *req, const cJSON *json)
+{
+	cJSON	*o, *arr;
+	size_t	 i;
+
+	o = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(o, "commands");
+	for (i = 0; i < control_ncmds; i++)
+		cJSON_AddItemToArray(arr,
+		    cJSON_CreateString(control_cmds[i].name));
+	control_reply(req, o);
+}
+
+static void
+control_builtins(void)
+{
+	control_have_builtins = 1;
+	control_register("status", control_cmd_status);
+	control_register("up", control_cmd_up);
+	control_register("down", control_cmd_down);
+	control_register("events", control_cmd_events);
+	control_register("help", control_cmd_help);
+}

@@ -1,0 +1,65 @@
+/*
+ * control.h: the control socket. A unix socket speaking one JSON object per
+ * line each way: a request {"cmd": "status", ...} gets exactly one reply
+ * {"ok": true, ...} or {"ok": false, "error": "..."}, in order; a request's
+ * "id", when given, is echoed in its reply. After "events", the client also
+ * receives one line per event (connection opened, closed or refused, and
+ * whatever other modules publish with control_event()).
+ *
+ * Built in: status, up, down, events, help. Other modules add commands
+ * with control_register() (gatewayd.c adds reload; the AWS client adds
+ * whoami). A handler may reply at once or later.
+ */
+#ifndef CONTROL_H
+#define CONTROL_H
+
+#include <sys/types.h>
+
+struct cJSON;
+struct control_req;
+
+/* Longest request line, newline excluded. */
+#define CONTROL_MAX_LINE	65536
+/* Bytes queued for a client before it stops being served (subscribers
+ * are dropped). */
+#define CONTROL_MAX_OUTPUT	(1024 * 1024)
+
+/*
+ * Listen at path with mode (0600: only the owner may connect). A missing
+ * parent directory is made (0700); a parent writable by others is refused.
+ * Return 0, or -1 and set *cause (caller frees).
+ */
+int	 control_start(const char *path, mode_t mode, char **cause);
+/* Close the socket and every client. */
+void	 control_stop(void);
+/* The path listened on, or NULL. */
+const char *control_path(void);
+
+/*
+ * The control socket of a gatewayd run without a config file (-L) and the
+ * default gatewayctl tries after the system one: $XDG_RUNTIME_DIR/
+ * gatewayd.sock, else /tmp/gatewayd-UID/control.sock. Caller frees.
+ */
+char	*control_user_path(void);
+
+/*
+ * Add a command. handler gets the request (valid until it returns) and
+ * must answer it exactly once, now or later, with control_reply() or
+ * control_reply_error(). A later name replaces an earlier one.
+ */
+void	 control_register(const char *name,
+	    void (*handler)(struct control_req *, const struct cJSON *));
+
+/*
+ * Answer req and free it. control_reply takes reply (an object) and adds
+ * "ok": true unless it has "ok". If the client has gone, the answer is
+ * dropped.
+ */
+void	 control_reply(struct control_req *, struct cJSON *reply);
+void	 control_reply_error(struct control_req *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* The status object gatewayctl status shows (caller frees). */
+struct cJSON *control_status(void);
+
+#endif /* CONTROL_H */

@@ -1,0 +1,465 @@
+/*
+ * gatewayctl: talk to gatewayd's control socket.
+ *
+ * gatewayctl [-s socket] status [--json] | reload | up NAME | down NAME |
+ *     events [--json] | whoami [--profile P] [--json]
+ *
+ * One JSON request, one JSON reply; events then prints one line per event
+ * until gatewayd closes the socket or the user stops it. Blocking I/O is
+ * fine here, with a timeout on every reply.
+ */
+
+#include "autoconf.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "control.h"
+#include "util.h"
+#include "xmalloc.h"
+
+int		 main(int, char **);
+
+#define CTL_TIMEOUT_MS	30000
+/* whoami may wait for a credential_process (60 s by default) and STS. */
+#define CTL_WHOAMI_TIMEOUT_MS	150000
+
+struct ctl_conn {
+	int	 fd;
+	char	*buf;
+	size_t	 len;
+	size_t	 size;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+"usage: gatewayctl [-s socket] command\n"
+"  status [--json]   every forward: state, connections, bytes, last error\n"
+"  reload            read the config file again and apply what changed\n"
+"  up NAME           start a forward taken down\n"
+"  down NAME         stop a forward (closes its connections)\n"
+"  events [--json]   follow connections opening and closing\n"
+"  whoami [--profile P] [--json]\n"
+"                    the AWS identity and credential expiry of each\n"
+"                    profile in use (or of P)\n"
+"The socket is -s, else $GATEWAYD_CONTROL, else %s if it exists,\n"
+"else the one-shot (-L) socket of this user.\n", CONFIG_DEFAULT_CONTROL);
+	exit(2);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+ctl_fatal(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("gatewayctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* -s, $GATEWAYD_CONTROL, the system socket if there, else the user one. */
+static char *
+ctl_socket_path(const char *given)
+{
+	struct stat	 sb;
+	const char	*env = getenv("GATEWAYD_CONTROL");
+
+	if (given != NULL)
+		return (xstrdup(given));
+	if (env != NULL && *env != '\0')
+		return (xstrdup(env));
+	if (stat(CONFIG_DEFAULT_CONTROL, &sb) == 0)
+		return (xstrdup(CONFIG_DEFAULT_CONTROL));
+	return (control_user_path());
+}
+
+static void
+ctl_connect(struct ctl_conn *cc, const char *path)
+{
+	struct sockaddr_un	sun;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
+	    sizeof sun.sun_path)
+		ctl_fatal("%s: path too long", path);
+	if ((cc->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		ctl_fatal("socket: %s", strerror(errno));
+	if (connect(cc->fd, (struct sockaddr *)&sun, sizeof sun) == -1)
+		ctl_fatal("%s: %s (is gatewayd running?)", path,
+		    strerror(errno));
+}
+
+static void
+ctl_send(struct ctl_conn *cc, cJSON *req)
+{
+	char	*text;
+	size_t	 off = 0, len;
+	ssize_t	 n;
+
+	if ((text = cJSON_PrintUnformatted(req)) == NULL)
+		ctl_fatal("cannot print the request");
+	len = strlen(text);
+	text[len++] = '\n';		/* replaces the NUL; len counts it */
+	while (off < len) {
+		n = write(cc->fd, text + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			ctl_fatal("write: %s", strerror(errno));
+		off += n;
+	}
+	free(text);
+	cJSON_Delete(req);
+}
+
+/*
+ * Read one JSON line; NULL at end of file. timeout_ms -1 waits for ever
+ * (events); otherwise a silent gatewayd is an error.
+ */
+static cJSON *
+ctl_recv(struct ctl_conn *cc, int timeout_ms)
+{
+	struct pollfd	 pfd = { cc->fd, POLLIN, 0 };
+	cJSON		*json;
+	char		*nl;
+	size_t		 used;
+	ssize_t		 n;
+
+	for (;;) {
+		if (cc->len != 0 &&
+		    (nl = memchr(cc->buf, '\n', cc->len)) != NULL) {
+			used = nl - cc->buf + 1;
+			json = cJSON_ParseWithLength(cc->buf, used - 1);
+			memmove(cc->buf, cc->buf + used, cc->len - used);
+			cc->len -= used;
+			if (json == NULL)
+				ctl_fatal("gatewayd sent a line that is not "
+				    "JSON");
+			return (json);
+		}
+		if (cc->size - cc->len < 65536) {
+			cc->size = cc->size * 2 + 65536;
+			cc->buf = xrealloc(cc->buf, cc->size);
+		}
+		n = poll(&pfd, 1, timeout_ms);
+		if (n == 0)
+			ctl_fatal("no reply from gatewayd in %ds",
+			    timeout_ms / 1000);
+		if (n == -1 && errno == EINTR)
+			continue;
+		n = read(cc->fd, cc->buf + cc->len, cc->size - cc->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			ctl_fatal("read: %s", strerror(errno));
+		if (n == 0)
+			return (NULL);
+		cc->len += n;
+	}
+}
+
+static const char *
+ctl_str(const cJSON *o, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItem(o, key);
+
+	return (cJSON_IsString(v) ? v->valuestring : "-");
+}
+
+static double
+ctl_num(const cJSON *o, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItem(o, key);
+
+	return (cJSON_IsNumber(v) ? v->valuedouble : 0);
+}
+
+#define CTL_COLS	10
+
+/* One table row of a forward, as strings. */
+static void
+ctl_row(const cJSON *fw, char cells[CTL_COLS][256])
+{
+	const char	*host = ctl_str(fw, "remote_host");
+
+	snprintf(cells[0], 256, "%s", ctl_str(fw, "name"));
+	snprintf(cells[1], 256, "%s", ctl_str(fw, "listen"));
+	snprintf(cells[2], 256, "%s", ctl_str(fw, "forwarder"));
+	if (strcmp(host, "-") != 0)
+		snprintf(cells[3], 256, "%s/%s:%.0f", ctl_str(fw, "target"),
+		    host, ctl_num(fw, "remote_port"));
+	else
+		snprintf(cells[3], 256, "%s:%.0f", ctl_str(fw, "target"),
+		    ctl_num(fw, "remote_port"));
+	snprintf(cells[4], 256, "%s", ctl_str(fw, "state"));
+	snprintf(cells[5], 256, "%.0f", ctl_num(fw, "live"));
+	snprintf(cells[6], 256, "%.0f", ctl_num(fw, "total"));
+	util_fmt_bytes((uint64_t)ctl_num(fw, "bytes_in"), cells[7], 256);
+	util_fmt_bytes((uint64_t)ctl_num(fw, "bytes_out"), cells[8], 256);
+	snprintf(cells[9], 256, "%s", ctl_str(fw, "last_error"));
+}
+
+/*
+ * Print rows of ncols cells (row 0 holds the headings) with each column
+ * as wide as its widest cell.
+ */
+static void
+ctl_print_table(char (*rows)[CTL_COLS][256], size_t nrows, size_t ncols)
+{
+	size_t	w[CTL_COLS], i, j;
+
+	for (j = 0; j < ncols; j++) {
+		w[j] = 0;
+		for (i = 0; i < nrows; i++) {
+			if (strlen(rows[i][j]) > w[j])
+				w[j] = strlen(rows[i][j]);
+		}
+	}
+	for (i = 0; i < nrows; i++) {
+		for (j = 0; j < ncols - 1; j++)
+			printf("%-*s  ", (int)w[j], rows[i][j]);
+		printf("%s\n", rows[i][ncols - 1]);
+	}
+}
+
+/* Headings, then one row per element of the array key of reply. */
+static void
+ctl_print_list(const cJSON *reply, const char *key,
+    const char *const *heads, size_t ncols,
+    void (*row)(const cJSON *, char [CTL_COLS][256]))
+{
+	const cJSON	*list, *el;
+	char		(*rows)[CTL_COLS][256];
+	size_t		 n, i, j;
+
+	list = cJSON_GetObjectItem(reply, key);
+	n = cJSON_GetArraySize(list);
+	rows = xcalloc(n + 1, sizeof *rows);
+	for (j = 0; j < ncols; j++)
+		snprintf(rows[0][j], 256, "%s", heads[j]);
+	i = 1;
+	cJSON_ArrayForEach(el, list)
+		row(el, rows[i++]);
+	ctl_print_table(rows, n + 1, ncols);
+	free(rows);
+}
+
+static void
+ctl_print_status(const cJSON *reply)
+{
+	static const char *const heads[] = { "FORWARD", "LISTEN", "FORWARDER",
+	    "TARGET", "STATE", "LIVE", "TOTAL", "IN", "OUT", "LAST ERROR" };
+
+	ctl_print_list(reply, "forwards", heads, 10, ctl_row);
+}
+
+/* One identity of whoami: who, from where, until when, for which forwards. */
+static void
+ctl_whoami_row(const cJSON *id, char cells[CTL_COLS][256])
+{
+	const cJSON	*fw;
+	double		 left = ctl_num(id, "expires_in");
+	size_t		 off = 0;
+	char		 dur[32];
+
+	snprintf(cells[0], 256, "%s", ctl_str(id, "profile"));
+	snprintf(cells[1], 256, "%s", ctl_str(id, "region"));
+	snprintf(cells[2], 256, "%s", ctl_str(id, "account"));
+	if (cJSON_IsString(cJSON_GetObjectItem(id, "error")))
+		snprintf(cells[3], 256, "error: %s", ctl_str(id, "error"));
+	else
+		snprintf(cells[3], 256, "%s", ctl_str(id, "arn"));
+	snprintf(cells[4], 256, "%s", ctl_str(id, "source"));
+	if (cJSON_IsString(cJSON_GetObjectItem(id, "expiration"))) {
+		util_fmt_duration(left > 0 ? (uint64_t)left * 1000 : 0, dur,
+		    sizeof dur);
+		snprintf(cells[5], 256, "%s (in %s)",
+		    ctl_str(id, "expiration"), dur);
+	} else
+		snprintf(cells[5], 256, "%s", cJSON_IsNull(
+		    cJSON_GetObjectItem(id, "expiration")) ? "never" : "-");
+	cells[6][0] = '\0';
+	cJSON_ArrayForEach(fw, cJSON_GetObjectItem(id, "forwards")) {
+		if (cJSON_IsString(fw) && off < 250)
+			off += snprintf(cells[6] + off, 256 - off, "%s%s",
+			    off == 0 ? "" : ",", fw->valuestring);
+	}
+	if (off == 0)
+		snprintf(cells[6], 256, "-");
+}
+
+static void
+ctl_print_whoami(const cJSON *reply)
+{
+	static const char *const heads[] = { "PROFILE", "REGION", "ACCOUNT",
+	    "ARN", "SOURCE", "EXPIRES", "FORWARDS" };
+
+	ctl_print_list(reply, "identities", heads, 7, ctl_whoami_row);
+}
+
+/* One event for humans. */
+static void
+ctl_print_event(const cJSON *ev)
+{
+	time_t		 t = (time_t)(ctl_num(ev, "time") / 1000);
+	struct tm	 tm;
+	const char	*what = ctl_str(ev, "event");
+	char		 when[32], in[32], out[32], dur[32];
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (strcmp(what, "close") == 0) {
+		util_fmt_bytes((uint64_t)ctl_num(ev, "bytes_in"), in,
+		    sizeof in);
+		util_fmt_bytes((uint64_t)ctl_num(ev, "bytes_out"), out,
+		    sizeof out);
+		util_fmt_duration((uint64_t)ctl_num(ev, "duration_ms"), dur,
+		    sizeof dur);
+		printf("%s close conn %.0f (%s %s -> %s): %s in, %s out, %s: "
+		    "%s\n", when, ctl_num(ev, "conn"), ctl_str(ev, "forward"),
+		    ctl_str(ev, "peer"), ctl_str(ev, "target"), in, out, dur,
+		    ctl_str(ev, "reason"));
+	} else if (strcmp(what, "open") == 0) {
+		printf("%s open conn %.0f (%s %s)\n", when, ctl_num(ev, "conn"),
+		    ctl_str(ev, "forward"), ctl_str(ev, "peer"));
+	} else if (strcmp(what, "refuse") == 0) {
+		printf("%s refuse (%s %s): %s\n", when, ctl_str(ev, "forward"),
+		    ctl_str(ev, "peer"), ctl_str(ev, "reason"));
+	} else {
+		char	*text = cJSON_PrintUnformatted(ev);
+
+		printf("%s %s %s\n", when, what, text);
+		free(text);
+	}
+	fflush(stdout);
+}
+
+/* Follow events until gatewayd goes away. */
+static int
+ctl_events(struct ctl_conn *cc, int json)
+{
+	cJSON	*ev;
+	char	*text;
+
+	while ((ev = ctl_recv(cc, -1)) != NULL) {
+		if (json) {
+			text = cJSON_PrintUnformatted(ev);
+			printf("%s\n", text);
+			fflush(stdout);
+			free(text);
+		} else
+			ctl_print_event(ev);
+		cJSON_Delete(ev);
+	}
+	return (0);
+}
+
+/* Report a failed reply and its list of errors, if any. */
+static int
+ctl_failed(const cJSON *reply)
+{
+	const cJSON	*e;
+
+	fprintf(stderr, "gatewayctl: %s\n", ctl_str(reply, "error"));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(reply, "errors")) {
+		if (cJSON_IsString(e))
+			fprintf(stderr, "%s\n", e->valuestring);
+	}
+	return (1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl_conn	 cc = { -1, NULL, 0, 0 };
+	const char	*sock = NULL, *cmd;
+	cJSON		*req, *reply;
+	char		*path, *text;
+	int		 ch, i, json = 0, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	while ((ch = getopt(argc, argv, "+s:h")) != -1) {
+		switch (ch) {
+		case 's':
+			sock = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	cmd = argv[0];
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", cmd);
+	if (strcmp(cmd, "up") == 0 || strcmp(cmd, "down") == 0) {
+		if (argc != 2)
+			usage();
+		cJSON_AddStringToObject(req, "name", argv[1]);
+	} else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "events") == 0 ||
+	    strcmp(cmd, "whoami") == 0) {
+		for (i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0)
+				json = 1;
+			else if (strcmp(cmd, "whoami") == 0 &&
+			    strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+				cJSON_AddStringToObject(req, "profile",
+				    argv[++i]);
+			else
+				usage();
+		}
+	} else if (strcmp(cmd, "reload") != 0 || argc != 1)
+		usage();
+
+	path = ctl_socket_path(sock);
+	ctl_connect(&cc, path);
+	free(path);
+	ctl_send(&cc, req);
+	if ((reply = ctl_recv(&cc, strcmp(cmd, "whoami") == 0 ?
+	    CTL_WHOAMI_TIMEOUT_MS : CTL_TIMEOUT_MS)) == NULL)
+		ctl_fatal("gatewayd closed the connection");
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok")))
+		rc = ctl_failed(reply);
+	else if (strcmp(cmd, "events") == 0)
+		rc = ctl_events(&cc, json);
+	else if (json) {
+		cJSON_DeleteItemFromObject(reply, "ok");
+		text = cJSON_Print(reply);
+		printf("%s\n", text);
+		free(text);
+		rc = 0;
+	} else if (strcmp(cmd, "status") == 0) {
+		ctl_print_status(reply);
+		rc = 0;
+	} else if (strcmp(cmd, "whoami") == 0) {
+		ctl_print_whoami(reply);
+		rc = 0;
+	} else
+		rc = 0;
+	cJSON_Delete(reply);
+	free(cc.buf);
+	close(cc.fd);
+	return (rc);
+}

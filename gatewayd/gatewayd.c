@@ -1,0 +1,399 @@
+/*
+ * gatewayd: main(). Options, config load (or -L specs), logging, the
+ * control socket, signals, systemd readiness, and the event loop.
+ *
+ * gatewayd [-d] [-f file] [-n] [-L [bind:]port:target:remote_port ...]
+ */
+
+#include "autoconf.h"
+
+#include <sys/types.h>
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "aws_daemon.h"
+#include "config.h"
+#include "control.h"
+#include "gateway.h"
+#include "gatewayd.h"
+#include "log.h"
+#include "xmalloc.h"
+
+int		 main(int, char **);
+
+static const char	*gatewayd_file;	/* NULL in one-shot mode */
+static int		 gatewayd_debug;
+static char		*gatewayd_control;	/* the path in use */
+
+static void
+usage(FILE *f)
+{
+	char	*user = control_user_path();
+
+	fprintf(f,
+"usage: gatewayd [-dn] [-f file] [-L [bind:]port:target:remote_port] ...\n"
+"  -d       log debug messages\n"
+"  -f file  config file (default %s)\n"
+"  -n       check the config, print it with every default, and exit\n"
+"  -L spec  forward a local port without a config file (repeatable);\n"
+"           the control socket is then %s\n",
+	    CONFIG_DEFAULT_PATH, user);
+	free(user);
+}
+
+/* Tell systemd how we are doing (built --with-systemd). */
+static void
+gatewayd_notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* Print each error, then "FILE: N errors"; for -n and a failed start. */
+static void
+gatewayd_print_errors(const char *file, struct config_errors *errs)
+{
+	size_t	i;
+
+	for (i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", errs->v[i]);
+	fprintf(stderr, "%s: %zu error%s\n", file, errs->n,
+	    errs->n == 1 ? "" : "s");
+}
+
+/*
+ * Load the config (file or -L specs) and check its forwarders. Return it,
+ * or NULL with the errors in errs.
+ */
+static struct gw_config *
+gatewayd_load(char **specs, int nspecs, struct config_errors *errs)
+{
+	struct gw_config	*conf;
+	char			*cause;
+
+	if (nspecs != 0) {
+		if ((conf = config_from_specs(specs, nspecs, &cause)) == NULL) {
+			errs->v = xreallocarray(errs->v, errs->n + 1,
+			    sizeof *errs->v);
+			errs->v[errs->n++] = cause;
+			return (NULL);
+		}
+		/* No file names a control socket: use this user's. */
+		free(conf->control);
+		conf->control = control_user_path();
+	} else if ((conf = config_load(gatewayd_file, errs)) == NULL) {
+		if (errs->n == 0) {
+			errs->v = xreallocarray(errs->v, 1, sizeof *errs->v);
+			xasprintf(&errs->v[errs->n++], "%s: cannot be loaded",
+			    gatewayd_file);
+		}
+		return (NULL);
+	}
+	if (gateway_check(conf, errs) != 0) {
+		config_free(conf);
+		return (NULL);
+	}
+	return (conf);
+}
+
+/* Apply the config's log settings; -d keeps debug whatever it says. */
+static void
+gatewayd_set_log(const struct gw_config *conf)
+{
+	log_set_level(gatewayd_debug ? LOG_LEVEL_DEBUG : conf->log_level);
+	log_set_json(conf->log_json);
+	log_set_target(conf->log_target, conf->log_facility);
+}
+
+/* Listen on the control socket conf names (or the user one for -L). */
+static void
+gatewayd_set_control(const struct gw_config *conf, int must)
+{
+	char	*path, *cause;
+
+	if (conf->control != NULL && *conf->control != '\0')
+		path = xstrdup(conf->control);
+	else
+		path = NULL;
+	if (path != NULL && gatewayd_control != NULL &&
+	    strcmp(path, gatewayd_control) == 0) {
+		free(path);
+		return;
+	}
+	control_stop();
+	free(gatewayd_control);
+	gatewayd_control = NULL;
+	if (path == NULL)
+		return;
+	if (control_start(path, conf->control_mode != 0 ?
+	    conf->control_mode : 0600, &cause) == -1) {
+		if (must)
+			fatalx("%s", cause);
+		log_warnx("%s; running without a control socket", cause);
+		free(cause);
+		free(path);
+		return;
+	}
+	gatewayd_control = path;
+}
+
+/* Move the control socket after the reply to reload has gone out. */
+static void
+gatewayd_control_cb(evutil_socket_t fd, short events, void *arg)
+{
+	if (gw_conf != NULL)
+		gatewayd_set_control(gw_conf, 0);
+}
+
+/*
+ * Read the file again and apply it. On error return -1 with every error
+ * logged and in errs (caller clears); the running config stays.
+ */
+static int
+gatewayd_reload(struct config_errors *errs)
+{
+	struct gw_config	*conf;
+	struct timeval		 tv = { 0, 0 };
+	size_t			 i;
+
+	if (gatewayd_file == NULL) {
+		log_warnx("reload: no config file in one-shot mode");
+		return (-1);
+	}
+	gatewayd_notify("RELOADING=1");
+	log_info("reload: reading %s", gatewayd_file);
+	if ((conf = gatewayd_load(NULL, 0, errs)) == NULL) {
+		for (i = 0; i < errs->n; i++)
+			log_warnx("%s", errs->v[i]);
+		log_warnx("reload: %s: %zu error%s, keeping the running "
+		    "config", gatewayd_file, errs->n, errs->n == 1 ? "" : "s");
+		gatewayd_notify("READY=1");
+		return (-1);
+	}
+	aws_daemon_configure(conf);
+	aws_daemon_reload();
+	if (gateway_reload(conf) == -1) {
+		gatewayd_notify("READY=1");
+		return (-1);
+	}
+	gatewayd_set_log(gw_conf);
+	event_base_once(gw_base, -1, EV_TIMEOUT, gatewayd_control_cb, NULL,
+	    &tv);
+	gatewayd_notify("READY=1");
+	return (0);
+}
+
+/* The control socket's reload command. */
+static void
+gatewayd_cmd_reload(struct control_req *req, const cJSON *json)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	cJSON			*reply, *arr;
+	size_t			 i;
+
+	if (gatewayd_reload(&errs) == 0) {
+		control_reply(req, cJSON_CreateObject());
+		return;
+	}
+	reply = cJSON_CreateObject();
+	cJSON_AddFalseToObject(reply, "ok");
+	if (gatewayd_file == NULL)
+		cJSON_AddStringToObject(reply, "error",
+		    "no config file in one-shot mode");
+	else
+		cJSON_AddStringToObject(reply, "error",
+		    "config has errors, keeping the running config");
+	arr = cJSON_AddArrayToObject(reply, "errors");
+	for (i = 0; i < errs.n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(errs.v[i]));
+	config_errors_clear(&errs);
+	control_reply(req, reply);
+}
+
+static void
+gatewayd_done(void)
+{
+	log_info("shutdown: done");
+	event_base_loopexit(gw_base, NULL);
+}
+
+static void
+gatewayd_signal_cb(evutil_socket_t sig, short events, void *arg)
+{
+	struct config_errors	errs = { NULL, 0 };
+
+	switch (sig) {
+	case SIGHUP:
+		gatewayd_reload(&errs);
+		config_errors_clear(&errs);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("shutdown: %s", strsignal(sig));
+		gatewayd_notify("STOPPING=1");
+		gateway_shutdown(gatewayd_done);
+		break;
+	}
+}
+
+/* Many forwards each with many clients: use every descriptor allowed. */
+static void
+gatewayd_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit");
+	}
+}
+
+/* -n: print the effective config, or every error. */
+static int
+gatewayd_check(char **specs, int nspecs)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct gw_config	*conf;
+
+	if ((conf = gatewayd_load(specs, nspecs, &errs)) == NULL) {
+		gatewayd_print_errors(nspecs != 0 ? "-L" : gatewayd_file,
+		    &errs);
+		config_errors_clear(&errs);
+		return (1);
+	}
+	config_print(stdout, conf);
+	config_free(conf);
+	return (0);
+}
+
+/* Run the loop with conf until a signal ends it. */
+static int
+gatewayd_run(struct gw_config *conf)
+{
+	struct event	*sig[4];
+	int		 signals[] = { SIGHUP, SIGTERM, SIGINT };
+	char		*cause;
+	size_t		 i;
+
+	signal(SIGPIPE, SIG_IGN);
+	gatewayd_raise_nofile();
+	/*
+	 * Tunnels move bytes in bursts through buffers that come and go;
+	 * glibc would hand that memory back to the kernel after every burst
+	 * and fault it in again (several times the CPU for TLS sends).
+	 */
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	if ((gw_base = event_base_new()) == NULL)
+		fatalx("cannot make an event base");
+	control_register("reload", gatewayd_cmd_reload);
+	aws_daemon_configure(conf);
+	gatewayd_set_control(conf, gatewayd_file != NULL);
+	if (gateway_start(conf, &cause) == -1)
+		fatalx("%s", cause);
+	for (i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+		sig[i] = evsignal_new(gw_base, signals[i], gatewayd_signal_cb,
+		    NULL);
+		if (sig[i] == NULL || evsignal_add(sig[i], NULL) == -1)
+			fatalx("cannot handle signal %d", signals[i]);
+	}
+	log_info("gatewayd %s: started with %u forward%s%s%s", GATEWAYD_VERSION,
+	    conf->nforwards, conf->nforwards == 1 ? "" : "s",
+	    gatewayd_control != NULL ? ", control " : "",
+	    gatewayd_control != NULL ? gatewayd_control : "");
+	gatewayd_notify("READY=1");
+
+	event_base_dispatch(gw_base);
+
+	control_stop();
+	gateway_free();
+	/* Let the frees that gateway_free scheduled run. */
+	event_base_loop(gw_base, EVLOOP_NONBLOCK);
+	aws_daemon_stop();
+	for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		event_free(sig[i]);
+	gateway_free_dns();
+	event_base_free(gw_base);
+	free(gatewayd_control);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct gw_config	*conf;
+	char			**specs;
+	int			 ch, nflag = 0, nspecs = 0;
+
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return (0);
+	}
+	specs = xcalloc(argc, sizeof *specs);
+	gatewayd_file = CONFIG_DEFAULT_PATH;
+	while ((ch = getopt(argc, argv, "df:hL:nV")) != -1) {
+		switch (ch) {
+		case 'd':
+			gatewayd_debug = 1;
+			break;
+		case 'f':
+			gatewayd_file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		case 'L':
+			specs[nspecs++] = optarg;
+			break;
+		case 'n':
+			nflag = 1;
+			break;
+		case 'V':
+			printf("gatewayd %s\n", GATEWAYD_VERSION);
+			return (0);
+		default:
+			usage(stderr);
+			return (1);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return (1);
+	}
+	if (nspecs != 0)
+		gatewayd_file = NULL;
+	log_init("gatewayd", gatewayd_debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	if (nflag) {
+		ch = gatewayd_check(specs, nspecs);
+		free(specs);
+		return (ch);
+	}
+	if ((conf = gatewayd_load(specs, nspecs, &errs)) == NULL) {
+		gatewayd_print_errors(nspecs != 0 ? "-L" : gatewayd_file,
+		    &errs);
+		config_errors_clear(&errs);
+		free(specs);
+		return (1);
+	}
+	free(specs);
+	gatewayd_set_log(conf);
+	return (gatewayd_run(conf));
+}

@@ -1,0 +1,449 @@
+/*
+ * Unit tests for conn.c on loopback sockets, with a scripted forwarder in
+ * place of a real one: states, half-close both ways, pause and resume,
+ * output watermarks, counting, closing.
+ */
+
+#include "autoconf.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/buffer.h>
+
+#include "config.h"
+#include "gateway.h"
+#include "gatewayd.h"
+#include "testloop.h"
+
+/* What the scripted forwarder does and saw. */
+static struct fake {
+	int		 ready_now;	/* conn_ready from open */
+	int		 echo;		/* send: write it all back */
+	int		 eof_echo;	/* eof: conn_eof back */
+	int		 resume_inside;	/* send: conn_resume now */
+	size_t		 take_max;	/* send: take this, pause */
+	int		 opened, sends, eofs, drains, closes;
+	int		 depth, max_depth;
+	struct evbuffer	*got;
+	struct conn	*c;
+} fake;
+
+static void
+fake_open(struct conn *c)
+{
+	fake.opened++;
+	fake.c = c;
+	if (fake.ready_now)
+		conn_ready(c);
+}
+
+static void
+fake_send(struct conn *c, struct evbuffer *in)
+{
+	fake.sends++;
+	if (++fake.depth > fake.max_depth)
+		fake.max_depth = fake.depth;
+	if (fake.echo)
+		conn_write(c, in);
+	else if (fake.take_max != 0) {
+		evbuffer_remove_buffer(in, fake.got, fake.take_max);
+		if (evbuffer_get_length(in) != 0) {
+			conn_pause(c);
+			if (fake.resume_inside)
+				conn_resume(c);
+		}
+	} else
+		evbuffer_add_buffer(fake.got, in);
+	fake.depth--;
+}
+
+static void
+fake_eof(struct conn *c)
+{
+	fake.eofs++;
+	if (fake.eof_echo)
+		conn_eof(c);
+}
+
+static void
+fake_drain(struct conn *c)
+{
+	fake.drains++;
+}
+
+static void
+fake_close(struct conn *c)
+{
+	fake.closes++;
+	fake.c = NULL;
+}
+
+static const struct forwarder fake_fwd = {
+	.name = "fake",
+	.open = fake_open,
+	.send = fake_send,
+	.eof = fake_eof,
+	.drain = fake_drain,
+	.close = fake_close,
+};
+
+struct env {
+	struct fwd_config	*fc;
+	struct forward		*fw;
+	char			 addr[64];
+	int			 fd;
+};
+
+static struct env	*env;
+
+/* Each test: a forward on a free port, served by the fake. */
+static int
+setup(void **state)
+{
+	char	*cause = NULL;
+
+	testloop_init();
+	memset(&fake, 0, sizeof fake);
+	fake.got = evbuffer_new();
+	fake.ready_now = 1;
+	env = calloc(1, sizeof *env);
+	env->fd = -1;
+	snprintf(env->addr, sizeof env->addr, "127.0.0.1:%u",
+	    testloop_free_port(AF_INET));
+	env->fc = testloop_fwd_config("fake", env->addr, "far", 9);
+	env->fw = gateway_add(env->fc, &cause);
+	assert_non_null(env->fw);
+	env->fw->fwd = &fake_fwd;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	if (env->fd != -1)
+		close(env->fd);
+	testloop_done();
+	testloop_fwd_config_free(env->fc);
+	evbuffer_free(fake.got);
+	free(env);
+	env = NULL;
+	return (0);
+}
+
+static int
+opened(void *arg)
+{
+	return (fake.c != NULL);
+}
+
+static int
+no_conns(void *arg)
+{
+	struct env	*e = arg;
+
+	return (e->fw->nconns == 0);
+}
+
+static int
+got_at_least(void *arg)
+{
+	return (evbuffer_get_length(fake.got) >= *(size_t *)arg);
+}
+
+static void
+env_connect(struct env *e, int ready_now)
+{
+	fake.ready_now = ready_now;
+	e->fd = testloop_connect(e->addr, NULL);
+	assert_true(testloop_run_until(opened, NULL, 5000));
+}
+
+static void
+test_conn_echo_counts_bytes(void **state)
+{
+	struct env	*e = env;
+	char		 buf[32];
+
+	fake.echo = fake.eof_echo = 1;
+	env_connect(e, 1);
+	assert_int_equal(fake.c->state, CONN_OPEN);
+	assert_int_equal(testloop_write(e->fd, "hello world", 11, 5000), 0);
+	assert_int_equal(testloop_read(e->fd, buf, 11, 5000), 11);
+	assert_memory_equal(buf, "hello world", 11);
+	shutdown(e->fd, SHUT_WR);
+	assert_int_equal(testloop_wait_eof(e->fd, 5000), 0);
+	assert_true(testloop_run_until(no_conns, e, 5000));
+	assert_int_equal(e->fw->bytes_in, 11);
+	assert_int_equal(e->fw->bytes_out, 11);
+	assert_int_equal(e->fw->total_conns, 1);
+	assert_int_equal(fake.closes, 1);
+	assert_int_equal(fake.eofs, 1);
+	assert_true(testloop_log_has("(fake 127.0.0.1:"));
+	assert_true(testloop_log_has("-> far:9): 11 B in, 11 B out, "));
+	assert_true(testloop_log_has(": client closed\n"));
+}
+
+static void
+test_conn_opening_holds_reads(void **state)
+{
+	struct env	*e = env;
+	size_t		 want = 3;
+
+	env_connect(e, 0);
+	assert_int_equal(testloop_write(e->fd, "abc", 3, 5000), 0);
+	testloop_run_for(100);
+	assert_int_equal(fake.sends, 0);
+	assert_int_equal(fake.c->state, CONN_OPENING);
+	conn_ready(fake.c);
+	assert_int_equal(fake.c->state, CONN_OPEN);
+	assert_true(testloop_run_until(got_at_least, &want, 5000));
+	assert_int_equal(evbuffer_get_length(fake.got), 3);
+}
+
+static void
+test_conn_half_close_client_first(void **state)
+{
+	struct env	*e = env;
+	char		 buf[16];
+	size_t		 want = 3;
+
+	env_connect(e, 1);
+	assert_int_equal(testloop_write(e->fd, "req", 3, 5000), 0);
+	shutdown(e->fd, SHUT_WR);
+	assert_true(testloop_run_until(got_at_least, &want, 5000));
+	testloop_run_for(50);
+	assert_int_equal(fake.eofs, 1);
+	assert_int_equal(fake.c->state, CONN_DRAINING);
+	/* The reply still reaches the half-closed client, then its EOF. */
+	conn_write_data(fake.c, "reply", 5);
+	conn_eof(fake.c);
+	assert_int_equal(testloop_read(e->fd, buf, 5, 5000), 5);
+	assert_memory_equal(buf, "reply", 5);
+	assert_int_equal(testloop_wait_eof(e->fd, 5000), 0);
+	assert_true(testloop_run_until(no_conns, e, 5000));
+	assert_true(testloop_log_has("3 B in, 5 B out, "));
+	assert_true(testloop_log_has(": client closed\n"));
+}
+
+static void
+test_conn_half_close_remote_first(void **state)
+{
+	struct env	*e = env;
+	char		 buf[16];
+	size_t		 want = 4;
+
+	env_connect(e, 1);
+	conn_write_data(fake.c, "bye", 3);
+	conn_eof(fake.c);
+	assert_int_equal(testloop_read(e->fd, buf, 3, 5000), 3);
+	assert_int_equal(testloop_wait_eof(e->fd, 5000), 0);
+	assert_int_equal(fake.c->state, CONN_DRAINING);
+	/* The client may still send after the far side finished. */
+	assert_int_equal(testloop_write(e->fd, "more", 4, 5000), 0);
+	assert_true(testloop_run_until(got_at_least, &want, 5000));
+	/* A late write from the forwarder is dropped, not sent. */
+	conn_write_data(fake.c, "late", 4);
+	close(e->fd);
+	e->fd = -1;
+	assert_true(testloop_run_until(no_conns, e, 5000));
+	assert_true(testloop_log_has("4 B in, 3 B out, "));
+	assert_true(testloop_log_has(": remote closed\n"));
+}
+
+/* Fill buf with a pattern that shows order. */
+static void
+pattern(uint8_t *buf, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(i * 7 + i / 251);
+}
+
+static int
+paused_or_full(void *arg)
+{
+	size_t	*want = arg;
+
+	return ((fake.c != NULL && fake.c->paused) ||
+	    evbuffer_get_length(fake.got) >= *want);
+}
+
+/* Run pause/resume rounds until want bytes have been taken. */
+static void
+pump(size_t want)
+{
+	int	rounds = 0;
+
+	while (evbuffer_get_length(fake.got) < want) {
+		assert_true(testloop_run_until(paused_or_full, &want, 5000));
+		if (fake.c->paused)
+			conn_resume(fake.c);
+		assert_true(++rounds < 100000);
+	}
+}
+
+static void
+test_conn_pause_resume_offers_the_rest(void **state)
+{
+	static const struct {
+		size_t	take;
+		int	inside;
+	} cases[] = {
+		{ 1000, 0 },		/* resume from outside */
+		{ 4096, 1 },		/* resume from inside send */
+	};
+	enum { LEN = 100000 };
+	uint8_t		*sent, *got;
+	struct env	*e;
+	size_t		 i;
+
+	sent = malloc(LEN);
+	got = malloc(LEN);
+	pattern(sent, LEN);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (i != 0) {
+			teardown(state);
+			setup(state);
+		}
+		e = env;
+		fake.take_max = cases[i].take;
+		fake.resume_inside = cases[i].inside;
+		env_connect(e, 1);
+		assert_int_equal(testloop_write(e->fd, sent, LEN, 5000), 0);
+		pump(LEN);
+		assert_int_equal(evbuffer_remove(fake.got, got, LEN), LEN);
+		assert_memory_equal(sent, got, LEN);
+		/* send was never called from inside itself */
+		assert_int_equal(fake.max_depth, 1);
+		assert_int_equal(e->fw->bytes_in, LEN);
+		}
+	free(sent);
+	free(got);
+}
+
+static void
+test_conn_eof_waits_for_paused_input(void **state)
+{
+	struct env	*e = env;
+	uint8_t		 buf[100];
+
+	pattern(buf, sizeof buf);
+	fake.take_max = 10;
+	env_connect(e, 1);
+	assert_int_equal(testloop_write(e->fd, buf, sizeof buf, 5000), 0);
+	shutdown(e->fd, SHUT_WR);
+	testloop_run_for(50);
+	assert_int_equal(fake.eofs, 0);
+	pump(sizeof buf);
+	testloop_run_for(50);
+	assert_int_equal(fake.eofs, 1);
+}
+
+static int
+drained(void *arg)
+{
+	return (fake.drains != 0);
+}
+
+static void
+test_conn_output_watermark_calls_drain(void **state)
+{
+	struct env	*e = env;
+	uint8_t		 chunk[65536], *buf;
+	size_t		 total = 0;
+
+	e->fd = testloop_connect(e->addr, NULL);
+	assert_true(testloop_run_until(opened, NULL, 5000));
+	pattern(chunk, sizeof chunk);
+	/* The client reads nothing: the output grows to the high mark. */
+	while (!conn_is_output_full(fake.c)) {
+		conn_write_data(fake.c, chunk, sizeof chunk);
+		total += sizeof chunk;
+		testloop_run_for(1);
+		assert_true(total < 64 * 1024 * 1024);
+	}
+	assert_true(conn_output_len(fake.c) >= CONN_HIGH_WATERMARK);
+	assert_true(conn_output_len(fake.c) < CONN_HIGH_WATERMARK +
+	    sizeof chunk);
+	assert_int_equal(fake.drains, 0);
+	/* Reading lets it fall under the low mark: drain is called. */
+	buf = malloc(total);
+	assert_int_equal(testloop_read(e->fd, buf, total, 10000), total);
+	assert_true(testloop_run_until(drained, NULL, 5000));
+	assert_int_equal(fake.drains, 1);
+	assert_false(conn_is_output_full(fake.c));
+	assert_int_equal(fake.c->bytes_out, total);
+	free(buf);
+}
+
+static void
+test_conn_close_once_free_later(void **state)
+{
+	struct env	*e = env;
+	struct conn	*c;
+
+	env_connect(e, 1);
+	c = fake.c;
+	conn_ref(c);
+	conn_close(c, "first %d", 1);
+	conn_close(c, "second");
+	assert_int_equal(fake.closes, 1);
+	assert_int_equal(c->state, CONN_DEAD);
+	assert_int_equal(e->fw->nconns, 0);
+	assert_false(conn_is_open(c));
+	assert_int_equal(testloop_wait_eof(e->fd, 5000), 0);
+	/* Our reference keeps it alive through turns of the loop. */
+	testloop_run_for(20);
+	assert_int_equal(c->state, CONN_DEAD);
+	assert_string_equal(c->reason, "first 1");
+	conn_unref(c);
+	assert_true(testloop_log_has(": first 1\n"));
+	assert_false(testloop_log_has("second"));
+}
+
+static void
+test_conn_client_reset_closes(void **state)
+{
+	struct env	*e = env;
+	struct linger	 lg = { 1, 0 };
+
+	env_connect(e, 1);
+	setsockopt(e->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(e->fd);
+	e->fd = -1;
+	assert_true(testloop_run_until(no_conns, e, 5000));
+	assert_int_equal(fake.closes, 1);
+	assert_true(testloop_log_has("client read error: "));
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_conn_echo_counts_bytes),
+		T(test_conn_opening_holds_reads),
+		T(test_conn_half_close_client_first),
+		T(test_conn_half_close_remote_first),
+		T(test_conn_pause_resume_offers_the_rest),
+		T(test_conn_eof_waits_for_paused_input),
+		T(test_conn_output_watermark_calls_drain),
+		T(test_conn_close_once_free_later),
+		T(test_conn_client_reset_closes),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
