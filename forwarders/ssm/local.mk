@@ -65,3 +65,6 @@ libgatewayd_a_SOURCES += \
 UNIT_TESTS += tests/unit/test_ssm_chan
 tests_unit_test_ssm_chan_SOURCES = tests/unit/test_ssm_chan.c $(SSM_TESTVEC)
 tests_unit_test_ssm_chan_LDADD = $(TEST_LIBS)
+noinst_PROGRAMS += tests/bench/bench_chan
+tests_bench_bench_chan_SOURCES = tests/bench/bench_chan.c
+tests_bench_bench_chan_LDADD = $(GW_LIBS)
