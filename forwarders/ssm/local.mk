@@ -68,3 +68,7 @@ tests_unit_test_ssm_chan_LDADD = $(TEST_LIBS)
 noinst_PROGRAMS += tests/bench/bench_chan
 tests_bench_bench_chan_SOURCES = tests/bench/bench_chan.c
 tests_bench_bench_chan_LDADD = $(GW_LIBS)
+# Against awsemu: chan_pump moves bytes both ways through one chan.
+check_PROGRAMS += tests/integration/chan_pump
+tests_integration_chan_pump_SOURCES = tests/integration/chan_pump.c
+tests_integration_chan_pump_LDADD = $(GW_LIBS)
