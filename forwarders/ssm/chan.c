@@ -343,6 +343,7 @@ ssm_chan_terminate(struct ssm_chan *c, const char *reason)
  * The loop.
  */
 
+/* What is due, in order; stop as soon as a callback freed the chan. */
 static void
 chan_run_due(struct ssm_chan *c)
 {
@@ -353,6 +354,8 @@ chan_run_due(struct ssm_chan *c)
 		c->lost_why = NULL;
 		ssm_chan_lost(c, why);
 		free(why);
+		if (c->freed)
+			return;
 	}
 	if (c->hs_deadline != 0 && !c->hs_done && now >= c->hs_deadline &&
 	    c->state != SSM_CHAN_CLOSING && c->state != SSM_CHAN_CLOSED) {
@@ -361,8 +364,11 @@ chan_run_due(struct ssm_chan *c)
 		ssm_chan_fail(c, why, NULL, 1);
 		free(why);
 	}
-	if (c->retry_at != 0 && now >= c->retry_at)
+	if (c->retry_at != 0 && now >= c->retry_at) {
 		ssm_chan_retry(c);
+		if (c->freed)
+			return;
+	}
 	if (c->state == SSM_CHAN_CLOSING)
 		chan_close_step(c, now);
 	if (c->ready_pending && c->state != SSM_CHAN_CLOSED) {
@@ -371,8 +377,11 @@ chan_run_due(struct ssm_chan *c)
 		if (c->freed)
 			return;
 	}
-	if (c->tick_at != 0 && now >= c->tick_at)
+	if (c->tick_at != 0 && now >= c->tick_at) {
 		ssm_chan_tick(c, now);
+		if (c->freed)
+			return;
+	}
 	ssm_chan_flush(c);
 	if (c->writable_pending) {
 		c->writable_pending = 0;

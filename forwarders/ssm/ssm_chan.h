@@ -129,7 +129,9 @@ struct ssm_chan_cb {
 		    const char *detail, void *arg);
 	/*
 	 * The session is over: reason for the log ("channel_closed: ...",
-	 * "StartSession: TargetNotConnected: ...", "terminated"). code is the
+	 * "StartSession: TargetNotConnected: ...", "handshake timed out
+	 * after 30s", "no data channel within 2m0s: ...", or the reason given
+	 * to ssm_chan_terminate(), "terminated" if none). code is the
 	 * AWS error code when an API call ended it, else NULL. Nothing is
 	 * called after this; the user frees the chan (now or later).
 	 */
@@ -157,8 +159,8 @@ void		 ssm_chan_ready(struct ssm_chan *);
 /*
  * End the session (ssm-data-channel.md §7.4 shutdown procedure: drain,
  * TerminateSession flag if the agent knows it, the API call, close frame).
- * The closed callback follows. Safe in any state; a second call does
- * nothing.
+ * The closed callback follows, with reason (NULL: "terminated"). Safe in
+ * any state; a second call does nothing.
  */
 void		 ssm_chan_terminate(struct ssm_chan *, const char *reason);
 /* Free at once: no callbacks, TerminateSession is still sent (fire and

@@ -48,6 +48,8 @@
 #define PUMP_BLOCK	(64 * 1024)
 
 int	main(int, char **);
+static void	pump_fail(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
 
 /* A stream of known bytes: byte i is a byte of splitmix64(seed + i / 8). */
 struct pump_stream {

@@ -222,6 +222,8 @@ static const struct ssm_chan_ops fake_ops = {
 	.ws_free = fake_ws_free,
 };
 
+static struct ssm_chan	*chan;		/* the one under test */
+
 /* Run what the loop would: deferred work, then what is due now. */
 static void
 pump(void)
@@ -232,22 +234,24 @@ pump(void)
 		event_base_loop(fk.base, EVLOOP_NONBLOCK);
 }
 
+/* Move the clock; the chan (if not freed) does what is due. */
 static void
-advance(struct ssm_chan *c, uint64_t ms)
+advance(uint64_t ms)
 {
 	clock_advance_fake(ms);
-	ssm_chan_run(c);
+	if (chan != NULL)
+		ssm_chan_run(chan);
 	pump();
 }
 
-/* Move time forward in steps of step ms, running the chan each time. */
+/* Move time forward in steps of step ms. */
 static void
-advance_by(struct ssm_chan *c, uint64_t ms, uint64_t step)
+advance_by(uint64_t ms, uint64_t step)
 {
 	uint64_t	done;
 
 	for (done = 0; done < ms; done += step)
-		advance(c, step);
+		advance(step);
 }
 
 /* The last live call named op, or NULL. */
@@ -510,11 +514,11 @@ struct user {
 	char			*code;
 	int			 free_on_close;
 	int			 free_on_data;
+	int			 free_on_event;
 	int			 in_api;	/* inside an ssm_chan_* call */
 };
 
 static struct user	 u;
-static struct ssm_chan	*chan;
 
 static void
 user_open(struct ssm_chan *c, const struct ssm_chan_info *info, void *arg)
@@ -563,6 +567,10 @@ user_event(struct ssm_chan *c, enum ssm_chan_event ev, const char *detail,
 	assert_true(u.nevents < MAX_EVENTS);
 	u.events[u.nevents] = ev;
 	u.details[u.nevents++] = detail != NULL ? xstrdup(detail) : NULL;
+	if (u.free_on_event) {
+		ssm_chan_free(c);
+		chan = NULL;
+	}
 }
 
 static void
@@ -877,9 +885,9 @@ test_ssm_chan_handshake_failures(void **state)
 		start_with(&p, STREAM_URL);
 		ws_opened();
 		if (cases[i].actions == NULL) {
-			advance_by(chan, 29900, 100);
+			advance_by(29900, 100);
 			assert_int_equal(u.closed, 0);
-			advance_by(chan, 200, 100);
+			advance_by(200, 100);
 		} else {
 			agent_hs_request(0, AGENT_NEW, cases[i].actions);
 			if (cases[i].status != 0) {
@@ -1243,14 +1251,14 @@ test_ssm_chan_resend_timing(void **state)
 	assert_float_equal(r.rto, 187.5, 1e-9);
 	mark = fk.nsent;
 	assert_int_equal(user_send(1, 'a'), 1);	/* seq 1 at T */
-	advance(chan, 100);			/* 100: not above the RTO */
+	advance(100);			/* 100: not above the RTO */
 	assert_int_equal(sent_stream(mark, -1, NULL, 0), 1);
-	advance(chan, 100);			/* 200: resent */
+	advance(100);			/* 200: resent */
 	assert_int_equal(sent_stream(mark, -1, seqs, 8), 2);
 	assert_int_equal(seqs[1], 1);
-	advance(chan, 100);			/* 100 after the resend */
+	advance(100);			/* 100 after the resend */
 	assert_int_equal(sent_stream(mark, -1, NULL, 0), 2);
-	advance(chan, 100);
+	advance(100);
 	assert_int_equal(sent_stream(mark, -1, NULL, 0), 3);
 	/* Karn: the ack of a resent message is no sample. */
 	agent_ack(1);
@@ -1260,7 +1268,7 @@ test_ssm_chan_resend_timing(void **state)
 	assert_int_equal(st.unacked, 0);
 	/* A clean one is, measured from its send. */
 	user_send(1, 'b');
-	advance(chan, 40);
+	advance(40);
 	agent_ack(2);
 	ssm_chan_rtt_sample(&r, 40);
 	ssm_chan_get_stats(chan, &st);
@@ -1270,19 +1278,19 @@ test_ssm_chan_resend_timing(void **state)
 	/* Twenty overdue: eight per tick, oldest first. */
 	mark = fk.nsent;
 	user_send(20 * 1024, 'c');		/* seqs 3..22 */
-	advance(chan, 300);			/* one tick, all overdue */
+	advance(300);			/* one tick, all overdue */
 	assert_int_equal(sent_stream(mark, -1, seqs, 128), 28);
 	assert_int_equal(seqs[20], 3);
 	assert_int_equal(seqs[27], 10);
-	advance(chan, 100);
+	advance(100);
 	assert_int_equal(sent_stream(mark, -1, seqs, 128), 36);
 	assert_int_equal(seqs[28], 11);
 	/* Nothing is resent while the WebSocket's queue is still full. */
 	fk.queued = 10 * 1024 * 1024;
-	advance_by(chan, 1000, 100);
+	advance_by(1000, 100);
 	assert_int_equal(sent_stream(mark, -1, NULL, 0), 36);
 	fk.queued = 0;
-	advance(chan, 100);
+	advance(100);
 	assert_true(sent_stream(mark, -1, NULL, 0) > 36);
 }
 
@@ -1296,20 +1304,20 @@ test_ssm_chan_pacing(void **state)
 	default_params(&p);
 	p.pacing_us = 1000;
 	open_with(&p, AGENT_NEW, PROPS_LPF);
-	advance(chan, 1000);		/* the handshake used the credit */
+	advance(1000);		/* the handshake used the credit */
 	mark = fk.nsent;
 	assert_int_equal(user_send(10 * 1024, 'p'), 10 * 1024);
 	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL, 0), 2);
 	assert_int_equal(ssm_chan_room(chan), 990 * 1024);
 	for (k = 1; k <= 8; k++) {
-		advance(chan, 1);
+		advance(1);
 		assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL,
 		    0), 2 + k);
 	}
-	advance(chan, 5);
+	advance(5);
 	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL, 0), 10);
 	/* After a pause in sending, no burst beyond the credit. */
-	advance(chan, 1000);
+	advance(1000);
 	mark = fk.nsent;
 	user_send(5 * 1024, 'q');
 	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL, 0), 2);
@@ -1324,7 +1332,7 @@ test_ssm_chan_status(void **state)
 	open_default();
 	user_send(3000, 's');
 	agent_data(2, "hello");
-	advance(chan, 1500);
+	advance(1500);
 	ssm_chan_status(chan, obj);
 	assert_string_equal(cJSON_GetObjectItem(obj, "session_id")->valuestring,
 	    SESSION_ID);
@@ -1356,9 +1364,9 @@ test_ssm_chan_give_up(void **state)
 	p.ack_timeout = 1000000;
 	open_with(&p, AGENT_NEW, PROPS_LPF);
 	user_send(1, 'a');
-	advance_by(chan, 59900, 100);
+	advance_by(59900, 100);
 	assert_int_equal(u.closed, 0);
-	advance_by(chan, 200, 100);
+	advance_by(200, 100);
 	assert_int_equal(u.closed, 1);
 	assert_non_null(strstr(u.reason, "no ack for message 1"));
 	assert_int_equal(count_calls("TerminateSession"), 1);
@@ -1379,13 +1387,13 @@ test_ssm_chan_pause_publication(void **state)
 	open_with(&p, AGENT_NEW, PROPS_LPF);
 	mark = fk.nsent;
 	user_send(1, 'a');
-	advance_by(chan, 30000, 100);		/* 30 s of resends */
+	advance_by(30000, 100);		/* 30 s of resends */
 	agent_control(SSM_MSG_PAUSE_PUBLICATION);
 	assert_true(user_has_event(SSM_CHAN_EV_PAUSED, NULL));
 	assert_int_equal(ssm_chan_room(chan), 0);
 	assert_int_equal(user_send(10, 'b'), 0);
 	mark = fk.nsent;
-	advance_by(chan, 100000, 100);		/* paused: 100 s */
+	advance_by(100000, 100);		/* paused: 100 s */
 	assert_int_equal(fk.nsent, mark);
 	assert_int_equal(u.closed, 0);
 	ssm_chan_get_stats(chan, &st);
@@ -1394,10 +1402,10 @@ test_ssm_chan_pause_publication(void **state)
 	agent_control(SSM_MSG_START_PUBLICATION);
 	assert_true(user_has_event(SSM_CHAN_EV_UNPAUSED, NULL));
 	assert_int_equal(ssm_chan_room(chan), 999 * 1024);
-	advance_by(chan, 29000, 100);		/* 59 s unpaused */
+	advance_by(29000, 100);		/* 59 s unpaused */
 	assert_true(fk.nsent > mark);
 	assert_int_equal(u.closed, 0);
-	advance_by(chan, 2000, 100);
+	advance_by(2000, 100);
 	assert_int_equal(u.closed, 1);
 
 	/* Any ack or stream message ends a pause too. */
@@ -1478,7 +1486,7 @@ test_ssm_chan_channel_closed(void **state)
 	last_ws()->cb.close((struct ws *)last_ws(), 1000, "", 1,
 	    last_ws()->arg);
 	pump();
-	advance_by(chan, 10000, 100);
+	advance_by(10000, 100);
 	assert_int_equal(count_calls("ResumeSession"), 0);
 	assert_int_equal(u.closed, 1);
 
@@ -1558,14 +1566,14 @@ test_ssm_chan_terminate_old_agent(void **state)
 	user_send(10, 'a');
 	ssm_chan_terminate(chan, "bye");
 	pump();
-	advance_by(chan, 1900, 100);
+	advance_by(1900, 100);
 	assert_int_equal(sent_stream(0, SSM_PAYLOAD_FLAG, NULL, 0), 0);
-	advance_by(chan, 200, 100);
+	advance_by(200, 100);
 	assert_int_equal(sent_stream(0, SSM_PAYLOAD_FLAG, NULL, 0), 1);
-	advance_by(chan, 2100, 100);
+	advance_by(2100, 100);
 	assert_int_equal(count_calls("TerminateSession"), 1);
 	assert_int_equal(u.closed, 0);
-	advance_by(chan, 5100, 100);
+	advance_by(5100, 100);
 	assert_int_equal(u.closed, 1);
 	assert_string_equal(u.reason, "bye");
 
@@ -1636,6 +1644,36 @@ test_ssm_chan_terminate_early_and_free(void **state)
 	agent_msg(SSM_MSG_CHANNEL_CLOSED, 0, 0, "{}", 2, 0);
 	assert_null(chan);
 	assert_int_equal(u.closed, 1);
+
+	/* Freed while told of a loss: no resume, no closed callback. */
+	teardown(state);
+	setup(state);
+	open_default();
+	user_send(10, 'a');
+	u.free_on_event = 1;
+	advance_by(25000, 100);	/* the ack timeout: a dead peer */
+	assert_null(chan);
+	assert_true(user_has_event(SSM_CHAN_EV_RESUMING, "dead peer"));
+	assert_int_equal(u.closed, 0);
+	assert_int_equal(count_calls("ResumeSession"), 0);
+	assert_int_equal(count_calls("TerminateSession"), 1);
+
+	/* Terminated while connecting: from the loop, the API, closed. */
+	teardown(state);
+	setup(state);
+	default_params(&p);
+	start_with(&p, STREAM_URL);
+	u.in_api = 1;
+	ssm_chan_terminate(chan, "not now");
+	u.in_api = 0;
+	assert_int_equal(count_calls("TerminateSession"), 0);
+	pump();
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	ws_opened();			/* too late: closed at once */
+	assert_true(last_ws()->closed);
+	answer("TerminateSession", "{}", NULL);
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.reason, "not now");
 
 	/* StartSession refused: closed with the error and its code. */
 	teardown(state);
@@ -1719,7 +1757,7 @@ test_ssm_chan_resume_resends_all(void **state)
 	assert_true(user_has_event(SSM_CHAN_EV_RESUMING, "reset by peer"));
 	assert_int_equal(ssm_chan_room(chan), 0);
 	assert_int_equal(count_calls("ResumeSession"), 0);
-	advance(chan, 199);			/* the first delay is < 200 */
+	advance(199);			/* the first delay is < 200 */
 	call = find_call("ResumeSession");
 	assert_non_null(call);
 	assert_string_equal(call->body, "{\"SessionId\":\"" SESSION_ID "\"}");
@@ -1784,7 +1822,7 @@ test_ssm_chan_resume_answers(void **state)
 		setup(state);
 		open_default();
 		ws_failed("gone");
-		advance(chan, 200);
+		advance(200);
 		answer("ResumeSession", cases[i].body, cases[i].code);
 		if (cases[i].reason == NULL) {
 			assert_int_equal(fk.nws, 2);
@@ -1820,7 +1858,7 @@ test_ssm_chan_resume_backoff_budget(void **state)
 	ws_failed("gone");
 	last = clock_now_ms();
 	for (i = 0; i < 1000 && u.closed == 0; i++) {
-		advance(chan, 10);
+		advance(10);
 		if ((call = find_call("ResumeSession")) == NULL)
 			continue;
 		delay = call->at - last;
@@ -1857,17 +1895,17 @@ test_ssm_chan_first_connect_retries(void **state)
 	default_params(&p);
 	start_with(&p, STREAM_URL);
 	ws_failed("refused");
-	advance(chan, 200);
+	advance(200);
 	assert_int_equal(fk.nws, 2);
 	assert_int_equal(count_calls("ResumeSession"), 0);
 	assert_int_equal(u.nevents, 0);
 	ws_failed("refused");
-	advance(chan, 400);
+	advance(400);
 	assert_int_equal(fk.nws, 3);
 	assert_int_equal(count_calls("ResumeSession"), 0);
 	ws_failed("refused");
 	assert_true(user_has_event(SSM_CHAN_EV_RESUMING, "refused"));
-	advance(chan, 800);
+	advance(800);
 	assert_int_equal(count_calls("ResumeSession"), 1);
 	answer("ResumeSession", "{\"SessionId\":\"x\",\"TokenValue\":\"t\"}",
 	    NULL);
@@ -1893,13 +1931,13 @@ test_ssm_chan_ack_timeout_dead_peer(void **state)
 	user_send(1, 'a');
 	/* Data from the agent means it is alive, acks or not. */
 	for (i = 0; i < 30; i++) {
-		advance_by(chan, 1000, 100);
+		advance_by(1000, 100);
 		agent_data(2 + i, "x");
 	}
 	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
-	advance_by(chan, 19900, 100);
+	advance_by(19900, 100);
 	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
-	advance_by(chan, 200, 100);
+	advance_by(200, 100);
 	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_RESUMING);
 	assert_true(user_has_event(SSM_CHAN_EV_RESUMING, "dead peer"));
 	assert_true(last_ws()->freed);
@@ -1907,7 +1945,7 @@ test_ssm_chan_ack_timeout_dead_peer(void **state)
 	teardown(state);
 	setup(state);
 	open_default();
-	advance_by(chan, 60000, 1000);
+	advance_by(60000, 1000);
 	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
 	/* The WebSocket's own dead-peer deadline resumes as well. */
 	last_ws()->cb.error((struct ws *)last_ws(), WS_ERR_DEAD,
@@ -2169,7 +2207,7 @@ test_ssm_chan_signed_upgrade(void **state)
 	fk.creds_cb(NULL, "unable to locate credentials", fk.creds_arg);
 	pump();
 	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_CONNECTING);
-	advance(chan, 200);
+	advance(200);
 	assert_int_equal(fk.creds_pending, 1);
 }
 
