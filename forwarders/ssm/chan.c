@@ -94,7 +94,8 @@ ssm_chan_set_state(struct ssm_chan *c, enum ssm_chan_state state)
 	if (c->state == state)
 		return;
 	if (c->state == SSM_CHAN_CLOSED)
-		fatalx("chan %s: closed -> %s", c->name, chan_state_name(state));
+		fatalx("chan %s: closed -> %s", c->name,
+		    chan_state_name(state));
 	log_debug("chan %s: %s -> %s", c->name, chan_state_name(c->state),
 	    chan_state_name(state));
 	c->state = state;
@@ -144,21 +145,42 @@ chan_nearest(uint64_t a, uint64_t b)
 	return (a);
 }
 
+/* The handshake deadline counts (chan_run_due acts on it). */
+static int
+chan_hs_pending(struct ssm_chan *c)
+{
+	return (c->hs_deadline != 0 && !c->hs_done &&
+	    c->state != SSM_CHAN_CLOSING && c->state != SSM_CHAN_CLOSED);
+}
+
+/*
+ * The nearest deadline, 0 if none: exactly those chan_run_due moves on
+ * once due, or the timer would fire again at once, forever.
+ */
+uint64_t
+ssm_chan_next_deadline(struct ssm_chan *c)
+{
+	uint64_t	next;
+
+	if (c->state == SSM_CHAN_CLOSED)
+		return (0);
+	next = chan_nearest(c->tick_at, c->retry_at);
+	if (c->state == SSM_CHAN_CLOSING)
+		next = chan_nearest(next, c->close_deadline);
+	if (chan_hs_pending(c))
+		next = chan_nearest(next, c->hs_deadline);
+	if (c->p.pacing_us != 0 && c->ws_up && !c->paused &&
+	    c->out.unsent < c->out.next)
+		next = chan_nearest(next, (c->pace_next + 999) / 1000);
+	return (next);
+}
+
 void
 ssm_chan_rearm(struct ssm_chan *c)
 {
 	struct timeval	tv;
-	uint64_t	next = 0, now;
+	uint64_t	next = ssm_chan_next_deadline(c), now;
 
-	if (c->state != SSM_CHAN_CLOSED) {
-		next = chan_nearest(c->tick_at, c->retry_at);
-		next = chan_nearest(next, c->close_deadline);
-		if (!c->hs_done)
-			next = chan_nearest(next, c->hs_deadline);
-		if (c->p.pacing_us != 0 && c->ws_up && !c->paused &&
-		    c->out.unsent < c->out.next)
-			next = chan_nearest(next, (c->pace_next + 999) / 1000);
-	}
 	if (next == 0) {
 		evtimer_del(c->timer);
 		return;
@@ -298,8 +320,10 @@ chan_close_step(struct ssm_chan *c, uint64_t now)
 		c->close = SSM_CHAN_CLOSE_API;
 		/* FALLTHROUGH */
 	case SSM_CHAN_CLOSE_API:
-		if (c->start_call != NULL)
-			return;		/* no session id yet */
+		if (c->start_call != NULL) {
+			c->close_deadline = 0;	/* no session id yet */
+			return;
+		}
 		ssm_chan_terminate_api(c, 1);
 		c->close = SSM_CHAN_CLOSE_API_WAIT;
 		c->close_deadline = now + SSM_CHAN_API_WAIT;
@@ -357,8 +381,7 @@ chan_run_due(struct ssm_chan *c)
 		if (c->freed)
 			return;
 	}
-	if (c->hs_deadline != 0 && !c->hs_done && now >= c->hs_deadline &&
-	    c->state != SSM_CHAN_CLOSING && c->state != SSM_CHAN_CLOSED) {
+	if (chan_hs_pending(c) && now >= c->hs_deadline) {
 		xasprintf(&why, "handshake timed out after %us",
 		    c->p.handshake_timeout / 1000);
 		ssm_chan_fail(c, why, NULL, 1);

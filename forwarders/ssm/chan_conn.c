@@ -45,7 +45,8 @@ static const struct ws_cb chan_ws_cb = {
 static void	chan_call_cb(const struct aws_response *, void *);
 
 struct ssm_chan_call *
-ssm_chan_call(struct ssm_chan *c, int kind, const char *op, char *body, int flags)
+ssm_chan_call(struct ssm_chan *c, int kind, const char *op, char *body,
+    int flags)
 {
 	struct ssm_chan_call	*call = xcalloc(1, sizeof *call);
 
@@ -81,8 +82,8 @@ ssm_chan_terminate_api(struct ssm_chan *c, int wait)
 	log_debug("chan %s: TerminateSession", c->name);
 	if (wait)
 		c->term_call = ssm_chan_call(c, SSM_CHAN_CALL_TERMINATE,
-		    "TerminateSession", aws_ssm_encode_session_id(c->session_id),
-		    0);
+		    "TerminateSession",
+		    aws_ssm_encode_session_id(c->session_id), 0);
 	else
 		chan_terminate_detached(c->ops, c->p.aws, c->session_id);
 }

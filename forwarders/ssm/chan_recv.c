@@ -123,9 +123,7 @@ chan_handshake_request(struct ssm_chan *c, const uint8_t *p, size_t len)
 		return (CHAN_TAKEN);
 	}
 	if (ssm_handshake_request_parse(p, len, &req, &cause) != 0) {
-		xasprintf(&reason, "handshake: %s", cause);
-		ssm_chan_fail(c, reason, NULL, 1);
-		free(reason);
+		ssm_chan_fail(c, cause, NULL, 1);	/* "handshake request: " */
 		free(cause);
 		return (CHAN_GONE);
 	}
@@ -357,7 +355,7 @@ chan_input_closed(struct ssm_chan *c, const struct ssm_msg *m)
 
 	if (ssm_msg_channel_closed_parse(m->payload, m->payload_len, &cc,
 	    &cause) != 0) {
-		log_warnx("chan %s: channel_closed: %s", c->name, cause);
+		log_warnx("chan %s: %s", c->name, cause);
 		free(cause);
 		reason = xstrdup("channel_closed");
 	} else {

@@ -406,7 +406,8 @@ chan_rotl(uint64_t x, int k)
 static uint64_t
 chan_ids_u64(struct ssm_chan_ids *g)
 {
-	uint64_t	*s = g->s, r = chan_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	uint64_t	*s = g->s, t = s[1] << 17;
+	uint64_t	 r = chan_rotl(s[1] * 5, 7) * 9;
 
 	s[2] ^= s[0];
 	s[3] ^= s[1];
@@ -477,9 +478,9 @@ ssm_chan_host_ok(const char *host, int allow_loopback)
 int
 ssm_chan_url_presigned(const char *url)
 {
-	static const char	*keys[] = { "X-Amz-Algorithm", "X-Amz-Credential",
-	    "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-	    "X-Amz-Signature", "X-Amz-Security-Token" };
+	static const char	*keys[] = { "X-Amz-Algorithm",
+	    "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+	    "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token" };
 	const char		*q = strchr(url, '?'), *p;
 	size_t			 i, len;
 

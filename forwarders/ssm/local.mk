@@ -72,3 +72,10 @@ tests_bench_bench_chan_LDADD = $(GW_LIBS)
 check_PROGRAMS += tests/integration/chan_pump
 tests_integration_chan_pump_SOURCES = tests/integration/chan_pump.c
 tests_integration_chan_pump_LDADD = $(GW_LIBS)
+# The chan's driver under a script of fuzzed events; seeds from
+# tests/fuzz/mkcorpus_chan.py.
+FUZZERS += tests/fuzz/fuzz_chan
+tests_fuzz_fuzz_chan_SOURCES = tests/fuzz/fuzz_chan.c
+tests_fuzz_fuzz_chan_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_chan_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+EXTRA_DIST += tests/fuzz/mkcorpus_chan.py tests/fuzz/corpus/chan

@@ -98,7 +98,7 @@ struct ssm_chan_params {
 	unsigned		 resend_per_tick; /* [64] */
 	unsigned		 handshake_timeout; /* ms from open [30000] */
 	unsigned		 give_up;	/* ms unacked [300000] */
-	unsigned		 resume_budget;	/* ms of reconnecting [120000] */
+	unsigned		 resume_budget;	/* ms reconnecting [120000] */
 	unsigned		 ping_interval;	/* ms [54000] */
 	unsigned		 pong_timeout;	/* ms [60000] */
 	unsigned		 pacing_us;	/* delay between Output messages

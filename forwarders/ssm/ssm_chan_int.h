@@ -198,7 +198,7 @@ void	 ssm_chan_inq_drop(struct ssm_chan_inq *, int64_t seq);
  * quickly when the payload has the form every known sender writes, else
  * through ssm_msg_ack_parse; 0 or -1 and *cause.
  */
-#define SSM_CHAN_ACK_MAX	(SSM_MSG_HEADER_LEN + 256)	/* 194 at most */
+#define SSM_CHAN_ACK_MAX	(SSM_MSG_HEADER_LEN + 256) /* 194 at most */
 size_t	 ssm_chan_ack_build(int64_t seq, const uint8_t id[UUID_LEN],
 	    const uint8_t ack_id[UUID_LEN], uint64_t created_date,
 	    uint8_t out[SSM_CHAN_ACK_MAX]);
@@ -257,8 +257,8 @@ struct ssm_chan {
 	const struct ssm_chan_ops *ops;
 	struct event_base	*base;
 	struct event		*timer;		/* the next deadline */
-	struct event		*defer;		/* work for the next loop turn */
-	int			 depth;		/* in a callback from the loop */
+	struct event		*defer;		/* work for the next turn */
+	int			 depth;		/* in a way in from the loop */
 	int			 freed;
 
 	struct ssm_chan_params	 p;		/* strings and params owned */
@@ -349,6 +349,8 @@ void	 ssm_chan_defer(struct ssm_chan *);
 void	 ssm_chan_enter(struct ssm_chan *);
 void	 ssm_chan_leave(struct ssm_chan *);
 void	 ssm_chan_rearm(struct ssm_chan *);
+/* When the timer fires next (clock_now_ms() time), 0 if never. */
+uint64_t ssm_chan_next_deadline(struct ssm_chan *);
 /* Send a whole message; on failure the loss is handled from the loop. */
 int	 ssm_chan_ws_send(struct ssm_chan *, enum ws_type, const void *,
 	    size_t);

@@ -61,9 +61,10 @@ struct pump_stream {
 static struct event_base	*base;
 static struct ssm_chan		*chan;
 static struct bufferevent	*target;
-static struct pump_stream	 up = { 0x5eed0001, 0, 0 };	/* chan -> target */
+/* up: chan -> target; down: target -> chan. */
+static struct pump_stream	 up = { 0x5eed0001, 0, 0 };
 static struct pump_stream	 up_check = { 0x5eed0001, 0, 0 };
-static struct pump_stream	 down = { 0x5eed0002, 0, 0 };	/* target -> chan */
+static struct pump_stream	 down = { 0x5eed0002, 0, 0 };
 static struct pump_stream	 down_check = { 0x5eed0002, 0, 0 };
 static unsigned			 resumes, targets;
 static int			 failed, terminated, closed;
@@ -341,7 +342,8 @@ main(int argc, char **argv)
 	struct timeval		 tv;
 	const char		*endpoint = NULL, *tgt = NULL, *doc;
 	const char		*portnum = "22", *values[1];
-	unsigned		 listen_port = 0, min_resumes = 0, seconds = 300;
+	unsigned		 listen_port = 0, min_resumes = 0;
+	unsigned		 seconds = 300;
 	uint64_t		 mib = 50, ms;
 	char			*cause = NULL;
 	int			 ch, plain = 0, verbose = 0;

@@ -224,24 +224,39 @@ static const struct ssm_chan_ops fake_ops = {
 
 static struct ssm_chan	*chan;		/* the one under test */
 
-/* Run what the loop would: deferred work, then what is due now. */
+/*
+ * Run what the loop would: deferred work, then what is due now. Each turn
+ * is bounded (EVLOOP_ONCE): a timer that rearms itself in the past makes
+ * the test fail, not spin.
+ */
 static void
 pump(void)
 {
 	int	i;
 
-	for (i = 0; i < 4; i++)
-		event_base_loop(fk.base, EVLOOP_NONBLOCK);
+	for (i = 0; i < 8; i++)
+		event_base_loop(fk.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 }
 
-/* Move the clock; the chan (if not freed) does what is due. */
+/*
+ * Move the clock; the chan (if not freed) does what is due. After that,
+ * nothing may be due any more: a deadline in the past would have the
+ * timer fire again at once, forever.
+ */
 static void
 advance(uint64_t ms)
 {
+	uint64_t	next;
+
 	clock_advance_fake(ms);
-	if (chan != NULL)
-		ssm_chan_run(chan);
+	if (chan == NULL)
+		return;
+	ssm_chan_run(chan);
 	pump();
+	if (chan != NULL && (next = ssm_chan_next_deadline(chan)) != 0 &&
+	    next <= clock_now_ms())
+		fail_msg("a deadline %llu ms in the past is still armed",
+		    (unsigned long long)(clock_now_ms() - next));
 }
 
 /* Move time forward in steps of step ms. */
@@ -860,7 +875,8 @@ test_ssm_chan_handshake_failures(void **state)
 	} cases[] = {
 		{ "timeout", NULL, 0, "handshake timed out after 30s" },
 		{ "session type", "[{\"ActionType\":\"SessionType\","
-		    "\"ActionParameters\":{\"SessionType\":\"Standard_Stream\"}}]",
+		    "\"ActionParameters\":{\"SessionType\":"
+		    "\"Standard_Stream\"}}]",
 		    SSM_HANDSHAKE_FAILED, "unsupported session type" },
 		{ "kms", "[{\"ActionType\":\"KMSEncryption\","
 		    "\"ActionParameters\":{\"KMSKeyId\":\"alias/k\","
@@ -869,7 +885,7 @@ test_ssm_chan_handshake_failures(void **state)
 		{ "unknown action", "[{\"ActionType\":\"Teleport\","
 		    "\"ActionParameters\":{}}]", SSM_HANDSHAKE_UNSUPPORTED,
 		    "unsupported action Teleport" },
-		{ "malformed", "42", 0, "handshake: " },
+		{ "malformed", "42", 0, "handshake request: " },
 	};
 	struct ssm_chan_params	 p;
 	struct ssm_handshake_response resp;
@@ -911,7 +927,8 @@ test_ssm_chan_handshake_failures(void **state)
 		assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_CLOSED);
 		assert_true(last_ws()->closed || last_ws()->freed);
 		/* Nothing but the handshake ever went out. */
-		assert_int_equal(sent_stream(0, SSM_PAYLOAD_OUTPUT, NULL, 0), 0);
+		assert_int_equal(sent_stream(0, SSM_PAYLOAD_OUTPUT, NULL, 0),
+		    0);
 		assert_int_equal(sent_stream(0, SSM_PAYLOAD_FLAG, NULL, 0), 0);
 	}
 }
@@ -1675,6 +1692,22 @@ test_ssm_chan_terminate_early_and_free(void **state)
 	assert_int_equal(u.closed, 1);
 	assert_string_equal(u.reason, "not now");
 
+	/* Terminated in the handshake: its deadline passes while ending. */
+	teardown(state);
+	setup(state);
+	default_params(&p);
+	start_with(&p, STREAM_URL);
+	ws_opened();
+	advance(29000);
+	ssm_chan_terminate(chan, "late");
+	pump();
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	advance_by(2000, 100);		/* past the handshake's 30 s */
+	assert_int_equal(u.closed, 0);
+	advance_by(3100, 100);		/* the API's answer never came */
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.reason, "late");
+
 	/* StartSession refused: closed with the error and its code. */
 	teardown(state);
 	setup(state);
@@ -2012,7 +2045,7 @@ test_ssm_chan_ack_parse(void **state)
 		{ "{\"AcknowledgedMessageType\":\"input_stream_data\","
 		    "\"AcknowledgedMessageId\":\"dd01e56b-ff48-483e-a508-"
 		    "b5f073f31b16\",\"AcknowledgedMessageSequenceNumber\":01,"
-		    "\"IsSequentialMessage\":true}", 1 },	/* cJSON's way */
+		    "\"IsSequentialMessage\":true}", 1 },	/* cJSON: 1 */
 		{ "{\"AcknowledgedMessageSequenceNumber\":\"3\"}", -1 },
 		{ "{\"acknowledgedmessagesequencenumber\":3}", -1 },
 		{ "{\"AcknowledgedMessageSequenceNumber\":-3}", -1 },
