@@ -1071,6 +1071,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "api_connect_timeout = 5s\n"
 	    "api_timeout = 30s\n"
 	    "credential_process_timeout = 1m\n"
+	    "allow_plain_websocket = no\n"
 	    "\n"
 	    "[forward \"db\"]\n"
 	    "listen = 127.0.0.1:15432\n"
@@ -1078,7 +1079,14 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "target = i-0123456789abcdef0\n"
 	    "remote_port = 5432\n"
 	    "max_conns = 1024\n"
-	    "connect_timeout = 10s\n");
+	    "connect_timeout = 10s\n"
+	    "document = AWS-StartPortForwardingSession\n"
+	    "warm = no\n"
+	    "target_pick = error\n"
+	    "client_version = 1.2.677.0\n"
+	    "handshake_timeout = 30s\n"
+	    "stall_timeout = 2m\n"
+	    "sign_websocket = no\n");
 	free(out);
 	config_free(conf);
 }
@@ -1094,6 +1102,7 @@ load_fwd(const char *key, const char *value)
 		{ "listen", "unix:/a" }, { "target", "h" },
 		{ "remote_port", "1" },
 	};
+	const struct config_key	*row;
 	struct config_errors	 errs = { NULL, 0 };
 	struct gw_config	*conf;
 	struct fwd_config	*fc;
@@ -1101,6 +1110,13 @@ load_fwd(const char *key, const char *value)
 	size_t			 i;
 
 	xasprintf(&text, "[forward \"f\"]\n%s = %s\n", key, value);
+	/* A key only one forwarder reads needs a forward of that kind. */
+	row = config_table_find(CONFIG_FORWARD, key);
+	if (row != NULL && row->forwarder != NULL) {
+		xasprintf(&tmp, "%sforwarder = %s\n", text, row->forwarder);
+		free(text);
+		text = tmp;
+	}
 	for (i = 0; i < nitems(base); i++) {
 		if (strcmp(base[i][0], key) == 0)
 			continue;
@@ -1139,6 +1155,14 @@ test_config_fwd_equal_sees_every_key(void **state)
 		{ "region", "eu-west-1", "eu-west-2" },
 		{ "profile", "a", "b" },
 		{ "endpoint_url", "http://127.0.0.1:1", "http://127.0.0.1:2" },
+		{ "document", "AWS-StartPortForwardingSession", "Custom-Doc" },
+		{ "reason", "a", "b" },
+		{ "warm", "no", "yes" },
+		{ "target_pick", "first", "newest" },
+		{ "client_version", "1.2.677.0", "1.2.331.0" },
+		{ "handshake_timeout", "30s", "31s" },
+		{ "stall_timeout", "2m", "3m" },
+		{ "sign_websocket", "no", "yes" },
 	};
 	struct fwd_config	*a, *b, *c;
 	size_t			 i, n = 0;
