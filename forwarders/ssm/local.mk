@@ -84,6 +84,9 @@ tests_bench_bench_chan_LDADD = $(GW_LIBS)
 check_PROGRAMS += tests/integration/chan_pump
 tests_integration_chan_pump_SOURCES = tests/integration/chan_pump.c
 tests_integration_chan_pump_LDADD = $(GW_LIBS)
+INTEGRATION_TESTS += tests/integration/t_chan_faults.sh \
+	tests/integration/t_chan_drops.sh
+EXTRA_DIST += tests/integration/chan_lib.sh
 # The chan's driver under a script of fuzzed events; seeds from
 # tests/fuzz/mkcorpus_chan.py.
 FUZZERS += tests/fuzz/fuzz_chan
