@@ -25,6 +25,7 @@
 
 #include "xmalloc.h"
 #include "config_int.h"
+#include "gateway.h"
 
 /* A forward with every required key; tests append lines to it. */
 #define FWD_DB	"[forward \"db\"]\nlisten = 127.0.0.1:15432\n" \
@@ -1285,7 +1286,8 @@ slurp(const char *path)
 
 /*
  * Run one tests/conf case in-process, the way gatewayd -n reports it:
- * the printed config, or each error and "FILE: N error(s)".
+ * the printed config, or each error (the config's, else the forwarders'
+ * checks) and "FILE: N error(s)".
  */
 static void
 run_case(const char *dir)
@@ -1300,7 +1302,13 @@ run_case(const char *dir)
 	assert_non_null(getcwd(cwd, sizeof cwd));
 	assert_int_equal(chdir(dir), 0);
 	assert_non_null(f = open_memstream(&have, &len));
-	if ((conf = config_load("gatewayd.conf", &errs)) != NULL) {
+	/* As gatewayd -n: the forwarders check what the config accepted. */
+	if ((conf = config_load("gatewayd.conf", &errs)) != NULL &&
+	    gateway_check(conf, &errs) != 0) {
+		config_free(conf);
+		conf = NULL;
+	}
+	if (conf != NULL) {
 		config_print(f, conf);
 		config_free(conf);
 		want = slurp("expected");
