@@ -74,4 +74,5 @@ tests_unit_test_ssm_session_LDADD = $(CORE_TEST_LIBS)
 # until then ship only (chan_none.c ends every session at once).
 EXTRA_DIST += tests/integration/ssm_lib.sh \
 	tests/integration/t_ssm_bulk.sh tests/integration/t_ssm_many.sh \
-	tests/integration/t_ssm_errors.sh tests/integration/t_ssm_remote_host.sh
+	tests/integration/t_ssm_errors.sh tests/integration/t_ssm_remote_host.sh \
+	tests/integration/t_ssm_faults.sh tests/integration/t_ssm_pacing.sh
