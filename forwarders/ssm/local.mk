@@ -75,6 +75,7 @@ tests_unit_test_ssm_session_LDADD = $(CORE_TEST_LIBS)
 EXTRA_DIST += tests/integration/ssm_lib.sh \
 	tests/integration/t_ssm_bulk.sh tests/integration/t_ssm_many.sh \
 	tests/integration/t_ssm_errors.sh tests/integration/t_ssm_remote_host.sh \
-	tests/integration/t_ssm_faults.sh tests/integration/t_ssm_pacing.sh
+	tests/integration/t_ssm_faults.sh tests/integration/t_ssm_pacing.sh \
+	tests/integration/t_ssm_oneshot.sh
 # The offline demo's emulated instance (contrib/demo.sh, demo.conf).
 EXTRA_DIST += contrib/demo-world.json
