@@ -2,7 +2,7 @@
 # 100 MiB each way through one connection over Session Manager, pacing off:
 # the echo comes back with the same SHA-256, in mux mode (agent 3.3) and in
 # basic mode (agent 3.0.161, before mux: one session for the connection).
-# GW_SSM_BULK_MIB scales the size (the sanitizer build uses less).
+# GW_SSM_BULK_MIB changes the size (by hand; make check uses 100).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/ssm_lib.sh"
 

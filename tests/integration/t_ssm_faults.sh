@@ -7,7 +7,7 @@
 # holds the real one) and resends every overdue message: resending only the
 # oldest, as the real agent does, recovers one loss per backed-off timeout
 # and did not finish 30 MiB in 5 minutes at these rates.
-# GW_SSM_FAULTS_MIB scales the size (the sanitizer build uses less).
+# GW_SSM_FAULTS_MIB changes the size (by hand; make check uses 50).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/ssm_lib.sh"
 
