@@ -67,10 +67,9 @@ UNIT_TESTS += tests/unit/test_ssm_session
 tests_unit_test_ssm_session_SOURCES = tests/unit/test_ssm_session.c \
 	tests/unit/fake_chan.c tests/unit/fake_chan.h
 tests_unit_test_ssm_session_LDADD = $(CORE_TEST_LIBS)
-# End to end against awsemu's agent (t_ssm_*.sh, ssm_lib.sh). They need
-# chan.c: they join INTEGRATION_TESTS when branch chan is in main, and
-# until then ship only (chan_none.c ends every session at once).
-EXTRA_DIST += tests/integration/ssm_lib.sh \
+# End to end against awsemu's agent (t_ssm_*.sh, ssm_lib.sh).
+EXTRA_DIST += tests/integration/ssm_lib.sh
+INTEGRATION_TESTS += \
 	tests/integration/t_ssm_bulk.sh tests/integration/t_ssm_many.sh \
 	tests/integration/t_ssm_errors.sh tests/integration/t_ssm_remote_host.sh \
 	tests/integration/t_ssm_faults.sh tests/integration/t_ssm_pacing.sh \
