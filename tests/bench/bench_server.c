@@ -1,0 +1,328 @@
+/*
+ * bench_server: the far side of the benchmarks, as cheap as a server can
+ * be so that what is measured is the thing between it and the client. No
+ * hashing (loadserver hashes every byte); plain read() and write() on a
+ * shared buffer, one libevent loop, any number of connections.
+ *
+ *	bench_server -l ADDR -m echo|sink|source [-P PORTFILE]
+ *
+ *   echo    send back what arrives; close after the client's EOF
+ *   sink    read and count; after the client's EOF reply "BYTES\n" and
+ *           close, so the client knows every byte arrived
+ *   source  send a fixed pattern as fast as the client takes it, until
+ *           the client closes
+ *
+ * -P writes the bound TCP port once listening. Runs until SIGTERM, then
+ * prints "connections N bytes_in N bytes_out N" and exits 0.
+ */
+
+#include "autoconf.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "tool.h"
+
+int	main(int, char **);
+
+#define BS_BUFSIZE	(256 * 1024)
+
+enum bs_mode { BS_ECHO, BS_SINK, BS_SOURCE };
+
+struct bs_conn {
+	int		 fd;
+	struct event	*rev;
+	struct event	*wev;
+	uint8_t		*pend;		/* echo: what write() did not take */
+	size_t		 pend_off;
+	size_t		 pend_len;
+	uint64_t	 bytes_in;
+	int		 eof;		/* the client shut its write side */
+	LIST_ENTRY(bs_conn) entry;
+};
+LIST_HEAD(bs_conns, bs_conn);
+
+static struct event_base	*base;
+static enum bs_mode		 mode = BS_ECHO;
+static uint8_t			 buf[BS_BUFSIZE];
+static uint64_t			 total_in, total_out, nconns;
+static struct bs_conns		 conns = LIST_HEAD_INITIALIZER(conns);
+
+static void	bs_read_cb(int, short, void *);
+static void	bs_write_cb(int, short, void *);
+
+static void
+bs_free(struct bs_conn *bc)
+{
+	LIST_REMOVE(bc, entry);
+	event_free(bc->rev);
+	event_free(bc->wev);
+	close(bc->fd);
+	free(bc->pend);
+	free(bc);
+}
+
+/* Write what is pending; return 1 when all of it has gone, -1 on error. */
+static int
+bs_flush(struct bs_conn *bc)
+{
+	ssize_t	n;
+
+	while (bc->pend_off < bc->pend_len) {
+		n = write(bc->fd, bc->pend + bc->pend_off,
+		    bc->pend_len - bc->pend_off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return (0);
+		if (n == -1)
+			return (-1);
+		bc->pend_off += n;
+		total_out += n;
+	}
+	free(bc->pend);
+	bc->pend = NULL;
+	bc->pend_off = bc->pend_len = 0;
+	return (1);
+}
+
+/* Queue len bytes of buf for the client, keeping what write() refuses. */
+static int
+bs_send(struct bs_conn *bc, const uint8_t *data, size_t len)
+{
+	bc->pend = malloc(len);
+	if (bc->pend == NULL)
+		tool_fatal("bench_server: out of memory");
+	memcpy(bc->pend, data, len);
+	bc->pend_len = len;
+	bc->pend_off = 0;
+	return (bs_flush(bc));
+}
+
+/* Echo or sink: the client sent bytes or its EOF. */
+static void
+bs_input(struct bs_conn *bc)
+{
+	char	reply[32];
+	ssize_t	n;
+	int	rc;
+
+	for (;;) {
+		n = read(bc->fd, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0)
+			break;
+		bc->bytes_in += n;
+		total_in += n;
+		if (mode != BS_ECHO)
+			continue;
+		rc = bs_send(bc, buf, n);
+		if (rc == -1)
+			goto dead;
+		if (rc == 0) {
+			/* Stop reading until the echo is out. */
+			event_del(bc->rev);
+			event_add(bc->wev, NULL);
+			return;
+		}
+	}
+	if (n == -1)
+		goto dead;
+	bc->eof = 1;
+	if (mode == BS_SINK) {
+		snprintf(reply, sizeof reply, "%" PRIu64 "\n", bc->bytes_in);
+		if (bs_send(bc, (uint8_t *)reply, strlen(reply)) == 0) {
+			event_del(bc->rev);
+			event_add(bc->wev, NULL);
+			return;
+		}
+	}
+dead:
+	bs_free(bc);
+}
+
+/* Source: fill the socket; anything from the client ends it. */
+static void
+bs_output(struct bs_conn *bc)
+{
+	ssize_t	n;
+	int	i;
+
+	for (i = 0; i < 64; i++) {
+		n = write(bc->fd, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n == -1) {
+			bs_free(bc);
+			return;
+		}
+		total_out += n;
+	}
+}
+
+static void
+bs_read_cb(int fd, short what, void *arg)
+{
+	struct bs_conn	*bc = arg;
+
+	if (mode == BS_SOURCE) {
+		bs_free(bc);
+		return;
+	}
+	bs_input(bc);
+}
+
+static void
+bs_write_cb(int fd, short what, void *arg)
+{
+	struct bs_conn	*bc = arg;
+	int		 rc;
+
+	if (mode == BS_SOURCE) {
+		bs_output(bc);
+		return;
+	}
+	rc = bs_flush(bc);
+	if (rc == 0)
+		return;
+	if (rc == -1 || bc->eof) {
+		bs_free(bc);
+		return;
+	}
+	event_del(bc->wev);
+	event_add(bc->rev, NULL);
+}
+
+static void
+bs_accept_cb(int lfd, short what, void *arg)
+{
+	struct bs_conn	*bc;
+	int		 fd, one = 1;
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				fprintf(stderr, "bench_server: accept: %s\n",
+				    strerror(errno));
+			return;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		bc = calloc(1, sizeof *bc);
+		if (bc == NULL)
+			tool_fatal("bench_server: out of memory");
+		bc->fd = fd;
+		bc->rev = event_new(base, fd, EV_READ | EV_PERSIST, bs_read_cb,
+		    bc);
+		bc->wev = event_new(base, fd, EV_WRITE | EV_PERSIST,
+		    bs_write_cb, bc);
+		if (bc->rev == NULL || bc->wev == NULL)
+			tool_fatal("bench_server: event_new failed");
+		LIST_INSERT_HEAD(&conns, bc, entry);
+		event_add(bc->rev, NULL);
+		if (mode == BS_SOURCE)
+			event_add(bc->wev, NULL);
+		nconns++;
+	}
+}
+
+static void
+bs_signal_cb(int sig, short what, void *arg)
+{
+	event_base_loopbreak(base);
+}
+
+static void
+bs_usage(void)
+{
+	fprintf(stderr, "usage: bench_server -l addr -m echo|sink|source "
+	    "[-P portfile]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tool_addr	 addr;
+	struct event		*lev, *sig;
+	const char		*listen_at = NULL, *portfile = NULL;
+	char			 text[32];
+	size_t			 i;
+	int			 ch, fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	tool_raise_nofile();
+	while ((ch = getopt(argc, argv, "l:m:P:")) != -1) {
+		switch (ch) {
+		case 'l':
+			listen_at = optarg;
+			break;
+		case 'm':
+			if (strcmp(optarg, "echo") == 0)
+				mode = BS_ECHO;
+			else if (strcmp(optarg, "sink") == 0)
+				mode = BS_SINK;
+			else if (strcmp(optarg, "source") == 0)
+				mode = BS_SOURCE;
+			else
+				bs_usage();
+			break;
+		case 'P':
+			portfile = optarg;
+			break;
+		default:
+			bs_usage();
+		}
+	}
+	if (listen_at == NULL || optind != argc)
+		bs_usage();
+	if (tool_parse_addr(listen_at, &addr) == -1)
+		tool_fatal("bench_server: bad address %s", listen_at);
+	for (i = 0; i < sizeof buf; i++)
+		buf[i] = (uint8_t)(i * 131 + (i >> 8));
+
+	base = event_base_new();
+	if (base == NULL)
+		tool_fatal("bench_server: event_base_new failed");
+	fd = tool_listen(&addr);
+	lev = event_new(base, fd, EV_READ | EV_PERSIST, bs_accept_cb, NULL);
+	sig = evsignal_new(base, SIGTERM, bs_signal_cb, NULL);
+	if (lev == NULL || sig == NULL)
+		tool_fatal("bench_server: event_new failed");
+	event_add(lev, NULL);
+	event_add(sig, NULL);
+	if (portfile != NULL) {
+		snprintf(text, sizeof text, "%u\n", tool_local_port(fd));
+		tool_write_file(portfile, text);
+	}
+	event_base_dispatch(base);
+	printf("connections %" PRIu64 " bytes_in %" PRIu64 " bytes_out %"
+	    PRIu64 "\n", nconns, total_in, total_out);
+	while (!LIST_EMPTY(&conns))
+		bs_free(LIST_FIRST(&conns));
+	event_free(lev);
+	event_free(sig);
+	close(fd);
+	event_base_free(base);
+	return (0);
+}
