@@ -57,11 +57,15 @@ def _define_figures():
         figure(f"s1.tcp.{d}", 1, f"tcp forward, {dn}", "MiB/s")
         figure(f"s1.tcp.{d}.cpu", 1, f"tcp forward, {dn}, daemon CPU",
                "CPU s/GiB")
+        figure(f"s1.tcp.{d}.sys", 1, f"tcp forward, {dn}, daemon "
+               "syscalls", "per MiB")
         for m in ("mux", "basic"):
             figure(f"s1.{m}.{d}", 1, f"ssm {m}, {dn}", "MiB/s",
                    at_least(400, ">= 400 MiB/s"))
             figure(f"s1.{m}.{d}.cpu", 1, f"ssm {m}, {dn}, daemon CPU",
                    "CPU s/GiB", at_most(2.5, "<= 2.5 CPU s/GiB"))
+            figure(f"s1.{m}.{d}.sys", 1, f"ssm {m}, {dn}, daemon "
+                   "syscalls", "per MiB")
     figure("s2.ceiling", 2, "pacing ceiling of one session", "MiB/s")
     for d, dn in (("down", "download"), ("up", "upload")):
         figure(f"s2.mux.{d}", 2, f"ssm mux paced, {dn}", "MiB/s")
@@ -107,6 +111,7 @@ def _define_figures():
     for d, dn in (("down", "source to client"), ("up", "client to sink")):
         figure(f"s6.loop.{d}", 6, f"loopback TCP, one conn, {dn}",
                "MiB/s")
+    figure("s6.syscall", 6, "one trivial system call (getppid)", "ns")
     figure("s6.loop.send_cpu", 6, "loopback TCP sender CPU", "CPU s/GiB")
     figure("s6.loop.recv_cpu", 6, "loopback TCP receiver CPU", "CPU s/GiB")
     figure("s6.limit.tcp", 6, "model: relay limit per core (recv + send)",
@@ -262,6 +267,7 @@ class Bench:
         self.latency_samples = {}   # path -> sorted samples (us)
         self.sessions_series = {}   # series -> [(conns, med, lo, hi)]
         self.memory_series = {}     # series -> [(conns, rss KiB)]
+        self.profiles = {}          # what was profiled -> summary lines
         self.deadline = time.monotonic() + args.budget
 
     # ---- processes -------------------------------------------------
@@ -532,6 +538,84 @@ class Bench:
             self.latency_samples[name] = sorted(float(x) for x in fh)
         return p50, p99
 
+    def perf_usable(self):
+        """None if perf can count and sample here, else why not."""
+        if not hasattr(self, "_perf"):
+            if shutil.which("perf") is None:
+                self._perf = "no perf on PATH (Debian: linux-perf)"
+            else:
+                r = subprocess.run(["perf", "stat", "-x,", "-e",
+                                    "raw_syscalls:sys_enter", "true"],
+                                   capture_output=True, text=True)
+                self._perf = None if r.returncode == 0 else \
+                    "perf cannot count here: " + \
+                    (r.stderr.strip().splitlines() or ["?"])[-1][:120]
+        return self._perf
+
+    def perf_attach(self, pid, argv, name):
+        """perf attached to pid; stopped by perf_detach."""
+        proc = self.spawn(["perf"] + argv + ["-p", str(pid)], name,
+                          stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
+        if proc.poll() is not None:
+            raise Failed(f"perf exited: {self.log_tail(proc)}")
+        return proc
+
+    def perf_detach(self, proc):
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            raise Failed("perf did not stop in 60s")
+        self.procs.remove(proc)
+
+    def count_syscalls(self, pid, key, func):
+        """Syscalls per MiB of pid while func moves bytes (one extra run
+        under perf stat), into figure key."""
+        why = self.perf_usable()
+        if why:
+            self.notes[key] = f"not run: {why}"
+            return
+        out = self.path(f"perfstat{self.counter}.txt")
+        self.counter += 1
+        perf = self.perf_attach(pid, ["stat", "-x,", "-e",
+                                      "raw_syscalls:sys_enter", "-o", out],
+                                "perf-stat")
+        r = func()
+        self.perf_detach(perf)
+        with open(out) as f:
+            m = re.search(r"^([0-9]+),,raw_syscalls:sys_enter", f.read(),
+                          re.M)
+        if m is None:
+            raise Failed("perf stat gave no count")
+        self.put(key, int(m.group(1)) / (r["bytes"] / MIB))
+
+    def profile(self, pid, label, func):
+        """Sample pid with perf record while func runs (one extra run);
+        keep the top shared objects and symbols for the report."""
+        why = self.perf_usable()
+        if why:
+            self.profiles[label] = [f"not profiled: {why}"]
+            return
+        data = self.path(f"perf{self.counter}.data")
+        self.counter += 1
+        perf = self.perf_attach(pid, ["record", "-q", "-F", "499", "-g",
+                                      "-o", data], "perf-record")
+        func()
+        self.perf_detach(perf)
+        lines = []
+        for sort, limit in (("dso", "2"), ("sym", "1.5")):
+            r = subprocess.run(["perf", "report", "-i", data, "--stdio",
+                                "--no-children", "-g", "none", "--sort",
+                                sort, "--percent-limit", limit],
+                               capture_output=True, text=True, timeout=120)
+            rows = [ln.strip() for ln in r.stdout.splitlines()
+                    if ln.strip() and not ln.startswith("#")]
+            lines.append(f"by {'shared object' if sort == 'dso' else 'symbol'}"
+                         f" (>= {limit}%): " + "; ".join(
+                             re.sub(r"\s+", " ", x) for x in rows[:12]))
+        self.profiles[label] = lines
+
     def settle_rss(self, pid, wait=0.5):
         time.sleep(0 if self.smoke else wait)
         return read_proc_status(pid, "VmRSS")
@@ -576,6 +660,13 @@ class Bench:
             self.stop(srv)
         self.put("s6.loop.send_cpu", send)
         self.put("s6.loop.recv_cpu", recv)
+        calls = []
+        for _ in range(3):
+            out = self.run([self.bin["client"], "syscall", "-N",
+                            "100000" if self.smoke else "2000000"],
+                           "bench_client syscall", 60)
+            calls.append(float(kv_line(out, "syscall ")["ns"]))
+        self.put("s6.syscall", calls)
 
     # Bytes on the wire per 1 KiB Output message: the agent message
     # header (116 + the 4-byte payload length), the WebSocket header with
@@ -636,10 +727,14 @@ class Bench:
             self.tcp_forwards(1, sink_port, "up")
         gw = self.gatewayd(fws)
         for fw, d in zip(fws, ("down", "up")):
-            mibps, cpu, _ = self.throughput(fw["listen"], d, gw.pid, 2, lo,
-                                            hi)
+            mibps, cpu, runs = self.throughput(fw["listen"], d, gw.pid, 2,
+                                               lo, hi)
             self.put(f"s1.tcp.{d}", mibps)
             self.put(f"s1.tcp.{d}.cpu", cpu)
+            n = runs[0]["bytes"]
+            again = lambda: self.bulk(fw["listen"], d, n)
+            self.count_syscalls(gw.pid, f"s1.tcp.{d}.sys", again)
+            self.profile(gw.pid, f"tcp forward, {d}load", again)
         self.stop(gw, want_clean=True)
 
     # ---- scenario 3, the tcp reference -------------------------------
@@ -808,7 +903,7 @@ class Bench:
         want = lambda s: only is None or s in only
         if want(6):
             self.part(6, ["s6.sha256", "s6.aes"], self.scen6_crypto)
-            self.part(6, ["s6.loop."], self.scen6_loopback)
+            self.part(6, ["s6.loop.", "s6.syscall"], self.scen6_loopback)
         if want(1):
             self.part(1, ["s1.tcp."], self.scen1_tcp)
             self.part(1, ["s1.mux."], lambda: self.scen1_ssm("mux"))
@@ -1156,8 +1251,14 @@ def write_report(b, path):
             w(f"- {n}")
         if b.scen_notes[scen]:
             w("")
-        if scen in b.analysis:
-            w(b.analysis[scen] + "\n")
+        if scen == 1 and b.profiles:
+            w("Profiles: `perf record -g` of gatewayd during one more run "
+              "of the same size; self time, top entries.\n")
+            for label, lines in b.profiles.items():
+                w(f"- {label}:")
+                for ln in lines:
+                    w(f"  - {ln}")
+            w("")
     w("## Plots\n")
     for name, what in (("throughput_sessions", "throughput against "
                         "concurrent connections (sessions)"),
@@ -1200,6 +1301,26 @@ def model_text(b):
          "core is the bytes moved over its own CPU seconds (1024 / CPU s "
          "per GiB), which does not depend on how busy the other "
          "processes kept the machine.\n"]
+    sc = b.get("s6.syscall")
+    if sc is not None:
+        t.append(f"System calls: a trivial one costs {fmt(sc)} ns on this "
+                 "machine (bare metal: about 50-100 ns). The loopback "
+                 "limits above use 256 KiB reads and writes; an event-driven "
+                 "relay reads what has arrived when it wakes, often far "
+                 "less, so its cost per byte follows its calls per byte:")
+        for d in ("down", "up"):
+            for k in ("tcp", "mux", "basic"):
+                n = b.get(f"s1.{k}.{d}.sys")
+                if n is None:
+                    continue
+                cpu = b.get(f"s1.{k}.{d}.cpu")
+                spent = n * 1024 * sc / 1e9
+                share = f", {100 * spent / cpu:.0f}% of its " \
+                    f"{fmt(cpu)} CPU s/GiB" if cpu else ""
+                t.append(f"- {k} {d}load: {fmt(n)} calls per MiB, "
+                         f"{fmt(spent)} CPU s/GiB in system call entry "
+                         f"and exit alone{share}.")
+        t.append("")
     return "\n".join(t)
 
 
@@ -1221,7 +1342,6 @@ def main():
     b = Bench(args)
     b.started = time.monotonic()
     b.load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    b.analysis = {}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         b.run_all()
