@@ -137,9 +137,23 @@ def _define_figures():
     figure("s7.smp.p99", 7, "plugin, connect to first byte, p99", "us")
     figure("s7.smp.rss", 7, "plugin RSS per idle tunnel process", "MiB",
            ref="14.5 MB")
+    figure("s7.smp.rss_cli", 7, "awscli RSS waiting beside each plugin",
+           "MiB")
 
 
 _define_figures()
+
+# The world every ssm scenario uses: a mux-mode and a basic-mode agent.
+MUX_ID = "i-0123456789abcdef0"
+BASIC_ID = "i-0fedcba9876543210"
+EMU_AKID = "AKIAEMUDEFAULT000001"
+EMU_SECRET = "emu/default+secret/0000000000000000000000"
+# awsemu's pacing (its defaults, the real agent's): one message of
+# PACE_CHUNK bytes every PACE_US; set explicitly so the ceiling is known.
+PACE_CHUNK = 1024
+PACE_US = 1000
+PACED_KNOBS = [("pacing", "true"), ("chunk", str(PACE_CHUNK)),
+               ("pace_us", str(PACE_US))]
 
 SCENARIOS = {
     1: "Throughput, one connection, pacing off",
@@ -259,6 +273,8 @@ class Bench:
             "client": f"{self.build}/tests/bench/bench_client",
             "hold": f"{self.build}/tests/bench/bench_hold",
         }
+        if args.awsemu:
+            self.bin["awsemu"] = os.path.abspath(args.awsemu)
         for name, path in self.bin.items():
             if not os.access(path, os.X_OK):
                 sys.exit(f"bench: no {name} at {path}: run make first")
@@ -327,10 +343,12 @@ class Bench:
             self.stop(proc)
 
     def log_tail(self, proc, n=5):
+        """The last lines a process logged, for a message in the report:
+        tokens, stream URLs and signatures taken out."""
         try:
             with open(self.path(proc.bench_name + ".log"), "rb") as f:
                 lines = f.read().decode(errors="replace").splitlines()
-            return " | ".join(lines[-n:])
+            return redact(" | ".join(lines[-n:]))[-600:]
         except OSError:
             return ""
 
@@ -726,16 +744,21 @@ class Bench:
         fws = self.tcp_forwards(1, src_port, "down") + \
             self.tcp_forwards(1, sink_port, "up")
         gw = self.gatewayd(fws)
+        self.one_connection(gw, fws, "tcp", "tcp forward", lo, hi)
+        self.stop(gw, want_clean=True)
+
+    def one_connection(self, gw, fws, key, label, lo, hi):
+        """Scenario 1 through fws (a download and an upload forward):
+        throughput, daemon CPU, syscalls, a profile."""
         for fw, d in zip(fws, ("down", "up")):
             mibps, cpu, runs = self.throughput(fw["listen"], d, gw.pid, 2,
                                                lo, hi)
-            self.put(f"s1.tcp.{d}", mibps)
-            self.put(f"s1.tcp.{d}.cpu", cpu)
+            self.put(f"s1.{key}.{d}", mibps)
+            self.put(f"s1.{key}.{d}.cpu", cpu)
             n = runs[0]["bytes"]
             again = lambda: self.bulk(fw["listen"], d, n)
-            self.count_syscalls(gw.pid, f"s1.tcp.{d}.sys", again)
-            self.profile(gw.pid, f"tcp forward, {d}load", again)
-        self.stop(gw, want_clean=True)
+            self.count_syscalls(gw.pid, f"s1.{key}.{d}.sys", again)
+            self.profile(gw.pid, f"{label}, {d}load", again)
 
     # ---- scenario 3, the tcp reference -------------------------------
 
@@ -770,11 +793,11 @@ class Bench:
 
     # ---- scenario 5: scale and memory ----------------------------------
 
-    def idle_forwards_rss(self, forwards_of, key):
+    def idle_forwards_rss(self, forwards_of, key, start=None):
         """RSS (MiB) of gatewayd with 200 forwards and nothing else."""
         rss = []
         for _ in range(min(self.reps, 3)):
-            gw = self.gatewayd(forwards_of())
+            gw = (start or self.gatewayd)(forwards_of())
             rss.append(self.settle_rss(gw.pid, 1.0) / 1024)
             self.stop(gw, want_clean=True)
         self.put(key, rss)
@@ -853,40 +876,273 @@ class Bench:
 
     # ---- the ssm forwarder and awsemu's agent side -----------------------
 
+    def need_agent(self):
+        """NotRun unless awsemu has the agent side of the data channel."""
+        r = subprocess.run([self.bin["awsemu"], "-h"], capture_output=True,
+                           text=True)
+        if "pace_us" not in r.stdout + r.stderr:
+            raise NotRun("awsemu's agent side (the data channel) is not "
+                         "in this build")
+
     def need_ssm(self):
         """NotRun unless gatewayd has the ssm forwarder and awsemu the
         agent side of the data channel."""
         ok, err = self.gatewayd_accepts(
-            [("forwarder", "ssm"), ("target", "i-0123456789abcdef0"),
-             ("remote_port", "22")])
+            [("forwarder", "ssm"), ("target", MUX_ID), ("remote_port", "22")])
         if not ok:
             raise NotRun("the ssm forwarder is not in this build "
                          f"(gatewayd -n: {strip_conf(err)})")
-        raise NotRun("awsemu's agent side is not in this build")
+        self.need_agent()
 
     def need_striping(self):
         self.need_ssm()
         ok, err = self.gatewayd_accepts(
-            [("forwarder", "ssm"), ("target", "i-0123456789abcdef0"),
-             ("remote_port", "22"), ("max_sessions", "8")])
+            [("forwarder", "ssm"), ("target", MUX_ID), ("remote_port", "22"),
+             ("max_sessions", "8")])
         if not ok:
             raise NotRun("striping (max_sessions) is not in this build "
                          f"(gatewayd -n: {strip_conf(err)})")
 
+    def emu(self, ports, knobs=()):
+        """awsemu over TLS with a mux and a basic-mode instance whose
+        remote ports map to ports ({remote: local}); its proc gets .url;
+        self.aws_env is the environment that points AWS clients at it
+        and nothing else."""
+        ca = self.path("ca")
+        if not os.path.exists(os.path.join(ca, "ca.pem")):
+            self.run(["sh", f"{self.src}/tests/awsemu/mkca.sh", ca],
+                     "mkca.sh", 60)
+        dial = {str(r): f"127.0.0.1:{p}" for r, p in ports.items()}
+        world = {"instances": [
+            {"id": MUX_ID, "agent_version": "3.3.987.0", "ports": dial},
+            {"id": BASIC_ID, "agent_version": "3.0.161.0", "ports": dial}]}
+        self.counter += 1
+        wfile = self.path(f"world{self.counter}.json")
+        pfile = self.path(f"emu{self.counter}.json")
+        with open(wfile, "w") as f:
+            json.dump(world, f)
+        argv = [self.bin["awsemu"], "--tls-cert", f"{ca}/server.pem",
+                "--tls-key", f"{ca}/server.key", "--port-file", pfile,
+                "--world", wfile]
+        for k, v in knobs:
+            argv += ["--knob", f"{k}={v}"]
+        proc = self.spawn(argv, "awsemu")
+        self.wait_file(pfile, proc, "awsemu")
+        with open(pfile) as f:
+            p = json.load(f)
+        proc.url = f"https://127.0.0.1:{p['https']}"
+        proc.admin = f"http://127.0.0.1:{p['http']}/_emu"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("AWS_") and k.lower() not in
+               ("https_proxy", "http_proxy", "all_proxy")}
+        home = self.path("home")
+        os.makedirs(home, exist_ok=True)
+        env.update({
+            "AWS_ACCESS_KEY_ID": EMU_AKID,
+            "AWS_SECRET_ACCESS_KEY": EMU_SECRET,
+            "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CA_BUNDLE": f"{ca}/ca.pem", "SSL_CERT_FILE": f"{ca}/ca.pem",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": self.path("aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": self.path("aws-credentials"),
+            "AWS_PAGER": "", "HOME": home})
+        env.setdefault("ASAN_OPTIONS",
+                       "detect_leaks=1:quarantine_size_mb=16")
+        self.aws_env = env
+        return proc
+
+    def ssm_gateway_keys(self, emu):
+        return [("region", "us-east-1"), ("endpoint_url", emu.url),
+                ("ca_bundle", self.aws_env["AWS_CA_BUNDLE"])]
+
+    def ssm_forwards(self, n, target, remote_port, prefix, extra=()):
+        return [dict([("name", f"{prefix}{i}"),
+                      ("listen", f"127.0.0.1:{p}"), ("forwarder", "ssm"),
+                      ("target", target), ("remote_port", str(remote_port))]
+                     + list(extra))
+                for i, p in enumerate(free_ports(n))]
+
+    def ssm_gatewayd(self, emu, forwards):
+        return self.gatewayd(forwards, self.ssm_gateway_keys(emu),
+                             env=self.aws_env)
+
+    def servers(self, *modes):
+        """Start bench_servers; {mode: port}."""
+        return {m: self.server(m)[1] for m in modes}
+
     def scen1_ssm(self, mode):
         self.need_ssm()
+        lo, hi = (8 * MIB, 8 * MIB) if self.smoke else (64 * MIB, 4 * GIB)
+        ports = self.servers("source", "sink")
+        emu = self.emu({5000: ports["source"], 5001: ports["sink"]},
+                       [("pacing", "false")])
+        target = MUX_ID if mode == "mux" else BASIC_ID
+        fws = self.ssm_forwards(1, target, 5000, "down") + \
+            self.ssm_forwards(1, target, 5001, "up")
+        gw = self.ssm_gatewayd(emu, fws)
+        self.one_connection(gw, fws, mode, f"ssm {mode}", lo, hi)
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
+
+    def paced_sizes(self):
+        """Bytes for one paced run of about 10 s, and the ceiling."""
+        ceiling = PACE_CHUNK * 1e6 / PACE_US / MIB
+        n = 256 * KIB if self.smoke else int(ceiling * 10 * MIB) // KIB * KIB
+        return ceiling, n
 
     def scen2(self):
         self.need_ssm()
+        ceiling, n = self.paced_sizes()
+        self.put("s2.ceiling", ceiling)
+        ports = self.servers("source", "sink")
+        emu = self.emu({5000: ports["source"], 5001: ports["sink"]},
+                       PACED_KNOBS)
+        fws = self.ssm_forwards(1, MUX_ID, 5000, "down") + \
+            self.ssm_forwards(1, MUX_ID, 5001, "up")
+        gw = self.ssm_gatewayd(emu, fws)
+        for fw, d in zip(fws, ("down", "up")):
+            self.bulk(fw["listen"], d, min(n, 64 * KIB))    # warm
+            runs = [self.bulk(fw["listen"], d, n, 1, (gw.pid,))
+                    for _ in range(min(self.reps, 3))]
+            mibps = [r["mibps"] for r in runs]
+            self.put(f"s2.mux.{d}", mibps)
+            self.put(f"s2.mux.{d}.frac", [100 * m / ceiling for m in mibps])
+            self.put(f"s2.mux.{d}.cpu", [r["cpu"][gw.pid] / (r["bytes"] /
+                                         (100 * MB)) for r in runs])
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
 
     def scen3_striping(self):
         self.need_striping()
+        ceiling, n = self.paced_sizes()
+        ports = self.servers("source")
+        emu = self.emu({5000: ports["source"]}, PACED_KNOBS)
+        fws = []
+        for ms in (1, 8):
+            fws += self.ssm_forwards(1, MUX_ID, 5000, f"ms{ms}-",
+                                     [("max_sessions", str(ms))])
+        gw = self.ssm_gatewayd(emu, fws)
+        for fw, ms in zip(fws, (1, 8)):
+            series = []
+            for c in (1, 2, 4, 8):
+                runs = [self.bulk(fw["listen"], "down", max(KIB, n // c), c)
+                        for _ in range(min(self.reps, 3))]
+                mibps = [r["mibps"] for r in runs]
+                self.put(f"s3.ms{ms}.c{c}", mibps)
+                series.append((c,) + median_spread(mibps))
+            self.sessions_series[f"ssm paced, max_sessions {ms}"] = series
+        self.put("s3.ratio4", self.get("s3.ms8.c4") / self.get("s3.ms8.c1"))
+        ideal = [(c, c * ceiling, c * ceiling, c * ceiling)
+                 for c in (1, 2, 4, 8)]
+        self.sessions_series["pacing ceiling x connections"] = ideal
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
 
     def scen4_mux(self):
         self.need_ssm()
+        ports = self.servers("echo")
+        emu = self.emu({7: ports["echo"]}, [("pacing", "false")])
+        fws = self.ssm_forwards(1, MUX_ID, 7, "echo")
+        gw = self.ssm_gatewayd(emu, fws)
+        p50, p99 = self.latency(fws[0]["listen"], "mux")
+        self.put("s4.mux.p50", p50)
+        self.put("s4.mux.p99", p99)
+        if self.get("s4.tcp.p99") is not None:
+            self.put("s4.mux.over_tcp",
+                     self.get("s4.mux.p99") - self.get("s4.tcp.p99"))
+        else:
+            self.notes["s4.mux.over_tcp"] = self.notes.get(
+                "s4.tcp.p99", "not run: no tcp forward figure")
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
+
+    def emu_sessions(self, emu):
+        """Live sessions awsemu counts (GET /_emu/state)."""
+        r = subprocess.run(["curl", "-sf", emu.admin + "/state"],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode != 0:
+            raise Failed("awsemu /_emu/state did not answer")
+        try:
+            return int(json.loads(r.stdout)["sessions"]["active"])
+        except (ValueError, KeyError, TypeError):
+            raise Failed("awsemu /_emu/state: no sessions.active")
 
     def scen5_ssm(self):
         self.need_ssm()
+        ports = self.servers("echo")
+        emu = self.emu({7: ports["echo"]}, [("pacing", "false")])
+        self.idle_forwards_rss(
+            lambda: self.ssm_forwards(200, MUX_ID, 7, "m"), "s5.ssm.fwd200",
+            lambda fws: self.ssm_gatewayd(emu, fws))
+        fws = self.ssm_forwards(100, MUX_ID, 7, "m")
+        gw = self.ssm_gatewayd(emu, fws)
+        rss0, n0 = self.settle_rss(gw.pid, 1.0), self.emu_sessions(emu)
+        for fw in fws:
+            self.run([self.bin["client"], "latency", "-c", fw["listen"], "-N",
+                      "1", "-w", "0", "-t", "60"], "warm a session", 70)
+        rss1, n1 = self.settle_rss(gw.pid, 1.0), self.emu_sessions(emu)
+        if n1 <= n0:
+            raise Failed(f"one connection on each of {len(fws)} forwards "
+                         f"left {n1} sessions, {n0} before")
+        self.put("s5.ssm.session", (rss1 - rss0) / (n1 - n0))
+        self.note(5, f"warm sessions: {n0} before the first connections, "
+                  f"{n1} after (awsemu's count)")
+        self.hold("mux", gw, [f["listen"] for f in fws], 1)
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
+
+    # ---- scenario 7: session-manager-plugin as the client ------------
+
+    def smp_start(self, emu, target, remote_port, smp):
+        """`aws ssm start-session` with SMP_BIN first on PATH as
+        session-manager-plugin, as a user runs it; returns (aws process,
+        plugin pid, local address) once the plugin waits for
+        connections."""
+        aws = os.environ.get("AWS_CLI", "/usr/bin/aws")
+        if not os.access(aws, os.X_OK):
+            raise NotRun(f"no awscli at {aws} (set AWS_CLI)")
+        bindir = self.path("smpbin")
+        os.makedirs(bindir, exist_ok=True)
+        link = os.path.join(bindir, "session-manager-plugin")
+        if not os.path.lexists(link):
+            os.symlink(os.path.abspath(smp), link)
+        env = dict(self.aws_env)
+        env["PATH"] = bindir + ":" + env.get("PATH", "/usr/bin:/bin")
+        local = free_ports(1)[0]
+        params = json.dumps({"portNumber": [str(remote_port)],
+                             "localPortNumber": [str(local)]})
+        self.counter += 1
+        name = f"smp{self.counter}"
+        proc = self.spawn([aws, "ssm", "start-session", "--endpoint-url",
+                           emu.url, "--target", target, "--document-name",
+                           "AWS-StartPortForwardingSession", "--parameters",
+                           params], name, env=env)
+        deadline = time.monotonic() + 60
+        log = self.path(name + ".log")
+        while True:
+            with open(log, "rb") as f:
+                if b"Waiting for connections" in f.read():
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise Failed("session-manager-plugin did not start: "
+                             f"{self.log_tail(proc)}")
+            time.sleep(0.1)
+        kids = []
+        for task in os.listdir(f"/proc/{proc.pid}/task"):
+            with open(f"/proc/{proc.pid}/task/{task}/children") as f:
+                kids += [int(x) for x in f.read().split()]
+        if len(kids) != 1:
+            raise Failed(f"aws start-session has {len(kids)} children, "
+                         "want the plugin alone")
+        proc.plugin = kids[0]
+        return proc, kids[0], f"127.0.0.1:{local}"
+
+    def smp_stop(self, proc):
+        try:
+            os.kill(proc.plugin, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        self.stop(proc)
 
     def scen7(self):
         smp = os.environ.get("SMP_BIN")
@@ -894,7 +1150,51 @@ class Bench:
             raise NotRun("SMP_BIN is not set")
         if not os.access(smp, os.X_OK):
             raise NotRun(f"SMP_BIN={smp} is not an executable")
-        self.need_ssm()
+        self.need_agent()
+        ports = self.servers("source", "sink", "echo")
+        dial = {5000: ports["source"], 5001: ports["sink"], 7: ports["echo"]}
+        reps = min(self.reps, 3)
+        emu = self.emu(dial, [("pacing", "false")])
+        tun, pid, addr = self.smp_start(emu, MUX_ID, 7, smp)
+        self.put("s7.smp.rss", self.settle_rss(pid, 1.0) / 1024)
+        self.put("s7.smp.rss_cli", read_proc_status(tun.pid, "VmRSS") /
+                 1024)
+        count = 20 if self.smoke else 1000
+        p50, p99 = [], []
+        for _ in range(reps):
+            out = self.run([self.bin["client"], "latency", "-c", addr, "-N",
+                            str(count), "-w", "5", "-t", "600"],
+                           "bench_client latency via the plugin", 620)
+            r = kv_line(out, "latency ")
+            p50.append(float(r["p50_us"]))
+            p99.append(float(r["p99_us"]))
+        self.put("s7.smp.p50", p50)
+        self.put("s7.smp.p99", p99)
+        self.note(7, f"latency: {count} connections a run through the "
+                  "plugin, not 10,000 (it takes tens of ms each)")
+        self.smp_stop(tun)
+        for remote, d, lo, hi, secs in ((5000, "down", 8 * MIB, GIB, 3),
+                                        (5001, "up", MIB, 256 * MIB, 4)):
+            tun, pid, addr = self.smp_start(emu, MUX_ID, remote, smp)
+            if self.smoke:
+                lo = hi = 256 * KIB
+            mibps, cpu, _ = self.throughput(addr, d, pid, secs, lo, hi,
+                                            reps=reps)
+            self.put(f"s7.smp.{d}", mibps)
+            self.put(f"s7.smp.{d}.cpu", cpu)
+            self.smp_stop(tun)
+        self.stop(emu, want_clean=True)
+        emu = self.emu(dial, PACED_KNOBS)
+        ceiling, n = self.paced_sizes()
+        for remote, d in ((5000, "down"), (5001, "up")):
+            tun, pid, addr = self.smp_start(emu, MUX_ID, remote, smp)
+            runs = [self.bulk(addr, d, n, 1, (pid,)) for _ in range(reps)]
+            self.put(f"s7.smp.paced.{d}", [r["mibps"] for r in runs])
+            self.put(f"s7.smp.paced.{d}.cpu", [r["cpu"][pid] /
+                                               (r["bytes"] / (100 * MB))
+                                               for r in runs])
+            self.smp_stop(tun)
+        self.stop(emu, want_clean=True)
 
     # ---- the run -------------------------------------------------------
 
@@ -1014,7 +1314,7 @@ class Bench:
                 f"(stringcolumn(1) eq '{name}' ? $2 : NaN):3:4:5 "
                 f"with yerrorlines title '{name}'")
         if not lines:
-            lines = ["NaN title 'no data'"]
+            lines = [NO_DATA]
         self.plot("throughput_sessions",
                   "set title 'Aggregate throughput against concurrent "
                   "connections (sessions)'\n"
@@ -1025,7 +1325,7 @@ class Bench:
         lines = [f"'latency_cdf.csv' using {i + 2}:1 with lines lw 2 "
                  f"title '{p}'" for i, p in enumerate(self.latency_samples)]
         if not lines:
-            lines = ["NaN title 'no data'"]
+            lines = [NO_DATA]
         self.plot("latency_cdf",
                   "set title 'connect() to first echoed byte: distribution'"
                   "\nset xlabel 'microseconds (log)'\nset logscale x\n"
@@ -1036,7 +1336,7 @@ class Bench:
                  f"$2 : NaN):($3/1024) with linespoints title '{n}'"
                  for n in self.memory_series]
         if not lines:
-            lines = ["NaN title 'no data'"]
+            lines = [NO_DATA]
         self.plot("memory_conns",
                   "set title 'gatewayd RSS against idle client connections "
                   "(100 forwards)'\nset xlabel 'connections held'\n"
@@ -1115,6 +1415,18 @@ def fmt(v):
     return f"{v:.2g}"
 
 
+def redact(text):
+    """Take secrets out of text bound for the report: session tokens,
+    stream URLs (they carry a token), signatures and secret keys."""
+    text = re.sub(r'("?(TokenValue|SessionToken|SecretAccessKey|'
+                  r'secret_access_key|Authorization)"?\s*[:=]\s*)'
+                  r'("[^"]*"|\S+)', r"\1<redacted>", text, flags=re.I)
+    text = re.sub(r"wss?://[^\s'\"]+", "<stream url>", text)
+    text = re.sub(r"(X-Amz-(Signature|Security-Token|Credential)=)[^&\s]+",
+                  r"\1<redacted>", text, flags=re.I)
+    return text.replace(EMU_SECRET, "<redacted>")
+
+
 def strip_conf(err):
     """A gatewayd -n error without the scratch file's path."""
     return re.sub(r"^\S+\.conf:\d+: ", "", err)
@@ -1184,6 +1496,23 @@ def compare(b, key):
     m = re.match(r"s1\.(tcp|mux|basic)\.(down|up)\.cpu$", key)
     if m:
         return f"{1024 / v:.0f} MiB per CPU second"
+    side = {"s7.smp.down": "s1.mux.down", "s7.smp.up": "s1.mux.up",
+            "s7.smp.down.cpu": "s1.mux.down.cpu",
+            "s7.smp.up.cpu": "s1.mux.up.cpu",
+            "s7.smp.paced.down": "s2.mux.down",
+            "s7.smp.paced.up": "s2.mux.up",
+            "s7.smp.paced.down.cpu": "s2.mux.down.cpu",
+            "s7.smp.paced.up.cpu": "s2.mux.up.cpu",
+            "s7.smp.p50": "s4.mux.p50", "s7.smp.p99": "s4.mux.p99"}
+    if key in side:
+        g = b.get(side[key])
+        if g is None:
+            return "gatewayd: not measured"
+        return f"gatewayd {fmt(g)} (plugin/gatewayd {v / g:.2g}x)" if g \
+            else f"gatewayd {fmt(g)}"
+    if key == "s7.smp.rss" and b.get("s5.ssm.session") is not None:
+        return f"gatewayd: {fmt(b.get('s5.ssm.session'))} KiB per warm " \
+            "idle session"
     m = re.match(r"s4\.(tcp|mux)\.(p50|p99)$", key)
     if m and b.get(f"s4.direct.{m.group(2)}"):
         return f"+{v - b.get('s4.direct.' + m.group(2)):.0f} us over direct"
@@ -1198,6 +1527,11 @@ def value_cell(b, key):
     if v["n"] == 1:
         return fmt(v["median"])
     return f"{fmt(v['median'])} ({fmt(v['min'])}-{fmt(v['max'])})"
+
+
+# A plot without a series: an empty frame that says so (gnuplot refuses
+# to plot nothing at all).
+NO_DATA = "[1:10][1:10] 100 title 'no data in this run'"
 
 
 def write_report(b, path):
@@ -1333,6 +1667,8 @@ def main():
     ap.add_argument("--reps", type=int, default=0)
     ap.add_argument("--only", type=lambda s: {int(x) for x in s.split(",")},
                     default=None)
+    ap.add_argument("--awsemu", help="another awsemu binary (to try a "
+                    "branch's emulator)")
     ap.add_argument("--budget", type=int, default=0,
                     help="seconds the run may take (default 300 for "
                     "--smoke, 2700 otherwise)")

@@ -9,9 +9,10 @@
  *	bench_client syscall -N COUNT
  *
  * bulk: CONNS connections at once (default 1), each moving BYTES. down
- * reads BYTES from bench_server -m source, then closes; up sends BYTES to
- * bench_server -m sink, shuts its write side and waits for the sink's
- * count, which must equal BYTES. Timed from the moment every connection
+ * reads BYTES from bench_server -m source, then closes; up sends
+ * "BYTES\n" and BYTES to bench_server -m sink and waits for the sink's
+ * count, which must equal BYTES (no half-close: Session Manager's smux
+ * has none). Timed from the moment every connection
  * is up to the last one done: "bulk dir=up conns=1 bytes=... secs=...
  * mibps=... min_mibps=... cpu_s=...", bytes summed over connections,
  * min_mibps the slowest connection's own rate, cpu_s this process's.
@@ -145,6 +146,12 @@ bc_upload(struct bc_job *job, uint8_t *buf)
 	ssize_t		n;
 	char		reply[64], *end;
 
+	len = snprintf(reply, sizeof reply, "%" PRIu64 "\n", nbytes);
+	if (write(job->fd, reply, len) != (ssize_t)len) {
+		fprintf(stderr, "bench_client: conn %u: write: %s\n", job->i,
+		    strerror(errno));
+		return (-1);
+	}
 	while (sent < nbytes) {
 		len = nbytes - sent < BC_BUFSIZE ? nbytes - sent : BC_BUFSIZE;
 		n = write(job->fd, buf, len);
@@ -157,9 +164,8 @@ bc_upload(struct bc_job *job, uint8_t *buf)
 		}
 		sent += n;
 	}
-	shutdown(job->fd, SHUT_WR);
 	len = 0;
-	while (len < sizeof reply - 1) {
+	while (len < sizeof reply - 1 && memchr(reply, '\n', len) == NULL) {
 		n = read(job->fd, reply + len, sizeof reply - 1 - len);
 		if (n == -1 && errno == EINTR)
 			continue;

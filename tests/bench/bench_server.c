@@ -7,8 +7,9 @@
  *	bench_server -l ADDR -m echo|sink|source [-P PORTFILE]
  *
  *   echo    send back what arrives; close after the client's EOF
- *   sink    read and count; after the client's EOF reply "BYTES\n" and
- *           close, so the client knows every byte arrived
+ *   sink    read "BYTES\n", then BYTES bytes, and reply "BYTES\n" once
+ *           they are all in, so the client knows every byte arrived; no
+ *           half-close (smux in Session Manager has none)
  *   source  send a fixed pattern as fast as the client takes it, until
  *           the client closes
  *
@@ -51,7 +52,11 @@ struct bs_conn {
 	size_t		 pend_off;
 	size_t		 pend_len;
 	uint64_t	 bytes_in;
-	int		 eof;		/* the client shut its write side */
+	char		 hdr[24];	/* sink: "BYTES\n" */
+	size_t		 hdrlen;
+	int		 have_want;
+	uint64_t	 want;		/* sink: bytes announced */
+	uint64_t	 got;		/* sink: bytes after the header */
 	LIST_ENTRY(bs_conn) entry;
 };
 LIST_HEAD(bs_conns, bs_conn);
@@ -113,11 +118,46 @@ bs_send(struct bs_conn *bc, const uint8_t *data, size_t len)
 	return (bs_flush(bc));
 }
 
-/* Echo or sink: the client sent bytes or its EOF. */
+/*
+ * Sink: take the header, count the bytes, answer once all are in. Return
+ * as bs_send does: 1 (go on), 0 (the answer is pending), -1 (close).
+ */
+static int
+bs_sink(struct bs_conn *bc, const uint8_t *data, size_t len)
+{
+	char	reply[32], *end;
+
+	for (; !bc->have_want && len > 0; data++, len--) {
+		if (*data == '\n' && bc->hdrlen > 0) {
+			bc->hdr[bc->hdrlen] = '\0';
+			bc->want = strtoull(bc->hdr, &end, 10);
+			bc->have_want = 1;
+		} else if (*data >= '0' && *data <= '9' &&
+		    bc->hdrlen < sizeof bc->hdr - 1)
+			bc->hdr[bc->hdrlen++] = *data;
+		else {
+			fprintf(stderr, "bench_server: sink: bad header\n");
+			return (-1);
+		}
+	}
+	if (!bc->have_want)
+		return (1);
+	bc->got += len;
+	if (bc->got > bc->want) {
+		fprintf(stderr, "bench_server: sink: %" PRIu64 " bytes, %"
+		    PRIu64 " announced\n", bc->got, bc->want);
+		return (-1);
+	}
+	if (bc->got < bc->want || len == 0)
+		return (1);
+	snprintf(reply, sizeof reply, "%" PRIu64 "\n", bc->got);
+	return (bs_send(bc, (uint8_t *)reply, strlen(reply)));
+}
+
+/* Echo or sink: the client sent bytes or closed. */
 static void
 bs_input(struct bs_conn *bc)
 {
-	char	reply[32];
 	ssize_t	n;
 	int	rc;
 
@@ -131,30 +171,19 @@ bs_input(struct bs_conn *bc)
 			break;
 		bc->bytes_in += n;
 		total_in += n;
-		if (mode != BS_ECHO)
-			continue;
-		rc = bs_send(bc, buf, n);
+		if (mode == BS_ECHO)
+			rc = bs_send(bc, buf, n);
+		else
+			rc = bs_sink(bc, buf, n);
 		if (rc == -1)
-			goto dead;
+			break;
 		if (rc == 0) {
-			/* Stop reading until the echo is out. */
+			/* Stop reading until what we owe is out. */
 			event_del(bc->rev);
 			event_add(bc->wev, NULL);
 			return;
 		}
 	}
-	if (n == -1)
-		goto dead;
-	bc->eof = 1;
-	if (mode == BS_SINK) {
-		snprintf(reply, sizeof reply, "%" PRIu64 "\n", bc->bytes_in);
-		if (bs_send(bc, (uint8_t *)reply, strlen(reply)) == 0) {
-			event_del(bc->rev);
-			event_add(bc->wev, NULL);
-			return;
-		}
-	}
-dead:
 	bs_free(bc);
 }
 
@@ -204,7 +233,7 @@ bs_write_cb(int fd, short what, void *arg)
 	rc = bs_flush(bc);
 	if (rc == 0)
 		return;
-	if (rc == -1 || bc->eof) {
+	if (rc == -1) {
 		bs_free(bc);
 		return;
 	}
