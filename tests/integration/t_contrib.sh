@@ -18,7 +18,7 @@ printf '[forward "x"]\nlisten = 127.0.0.1:1\nforwarder = eic\n%s\n%s\n' \
 if "$GATEWAYD" -n -f "$T/eic.conf" >"$T/eic.out" 2>&1; then
 	fail "a forwarder this build lacks passed -n"
 fi
-grep -qx "$T/eic.conf:1: forward \"x\": forwarder \"eic\" is not available in this build" \
+grep -qx "$T/eic.conf:3: forward \"x\": forwarder: unknown value \"eic\" (tcp, ssm)" \
     "$T/eic.out" || fail "eic: $(cat "$T/eic.out")"
 grep -qx "$T/eic.conf: 1 error" "$T/eic.out" || fail "no error count"
 ok "demo.conf and the README example check; eic reported"
