@@ -59,6 +59,8 @@ def _define_figures():
                "CPU s/GiB")
         figure(f"s1.tcp.{d}.sys", 1, f"tcp forward, {dn}, daemon "
                "syscalls", "per MiB")
+        figure(f"s1.tcp.{d}.busy", 1, f"tcp forward, {dn}, daemon busy",
+               "% of a core")
         for m in ("mux", "basic"):
             figure(f"s1.{m}.{d}", 1, f"ssm {m}, {dn}", "MiB/s",
                    at_least(400, ">= 400 MiB/s"))
@@ -66,6 +68,10 @@ def _define_figures():
                    "CPU s/GiB", at_most(2.5, "<= 2.5 CPU s/GiB"))
             figure(f"s1.{m}.{d}.sys", 1, f"ssm {m}, {dn}, daemon "
                    "syscalls", "per MiB")
+            figure(f"s1.{m}.{d}.busy", 1, f"ssm {m}, {dn}, daemon busy",
+                   "% of a core")
+            figure(f"s1.{m}.{d}.emu", 1, f"ssm {m}, {dn}, awsemu busy",
+                   "% of a core")
     figure("s2.ceiling", 2, "pacing ceiling of one session", "MiB/s")
     for d, dn in (("down", "download"), ("up", "upload")):
         figure(f"s2.mux.{d}", 2, f"ssm mux paced, {dn}", "MiB/s")
@@ -747,14 +753,21 @@ class Bench:
         self.one_connection(gw, fws, "tcp", "tcp forward", lo, hi)
         self.stop(gw, want_clean=True)
 
-    def one_connection(self, gw, fws, key, label, lo, hi):
+    def one_connection(self, gw, fws, key, label, lo, hi, emu=None):
         """Scenario 1 through fws (a download and an upload forward):
-        throughput, daemon CPU, syscalls, a profile."""
+        throughput, daemon CPU, how busy it and awsemu were, syscalls, a
+        profile."""
         for fw, d in zip(fws, ("down", "up")):
-            mibps, cpu, runs = self.throughput(fw["listen"], d, gw.pid, 2,
-                                               lo, hi)
+            mibps, cpu, runs = self.throughput(
+                fw["listen"], d, gw.pid, 2, lo, hi,
+                pids=(emu.pid,) if emu else ())
             self.put(f"s1.{key}.{d}", mibps)
             self.put(f"s1.{key}.{d}.cpu", cpu)
+            self.put(f"s1.{key}.{d}.busy", [100 * r["cpu"][gw.pid] /
+                                            r["secs"] for r in runs])
+            if emu:
+                self.put(f"s1.{key}.{d}.emu", [100 * r["cpu"][emu.pid] /
+                                               r["secs"] for r in runs])
             n = runs[0]["bytes"]
             again = lambda: self.bulk(fw["listen"], d, n)
             self.count_syscalls(gw.pid, f"s1.{key}.{d}.sys", again)
@@ -980,7 +993,7 @@ class Bench:
         fws = self.ssm_forwards(1, target, 5000, "down") + \
             self.ssm_forwards(1, target, 5001, "up")
         gw = self.ssm_gatewayd(emu, fws)
-        self.one_connection(gw, fws, mode, f"ssm {mode}", lo, hi)
+        self.one_connection(gw, fws, mode, f"ssm {mode}", lo, hi, emu)
         self.stop(gw, want_clean=True)
         self.stop(emu, want_clean=True)
 
@@ -1585,6 +1598,16 @@ def write_report(b, path):
             w(f"- {n}")
         if b.scen_notes[scen]:
             w("")
+        if scen == 1:
+            bounds = [bound_text(b, k, d) for k in ("mux", "basic")
+                      for d in ("down", "up")]
+            bounds = [x for x in bounds if x]
+            if bounds:
+                w("What bounds the throughput where a goal is missed "
+                  "(from the figures of this run):\n")
+                for x in bounds:
+                    w(f"- {x}")
+                w("")
         if scen == 1 and b.profiles:
             w("Profiles: `perf record -g` of gatewayd during one more run "
               "of the same size; self time, top entries.\n")
@@ -1608,6 +1631,43 @@ def write_report(b, path):
     with open(path + ".new", "w") as fh:
         fh.write("\n".join(out) + "\n")
     os.replace(path + ".new", path)
+
+
+def bound_text(b, k, d):
+    """A sentence on what held scenario 1's ssm k/d back, if it missed a
+    goal; '' otherwise."""
+    missed = [FIGS[x] for x in (f"s1.{k}.{d}", f"s1.{k}.{d}.cpu")
+              if b.met(FIGS[x]) == "no"]
+    if not missed:
+        return ""
+    gw, emu = b.get(f"s1.{k}.{d}.busy"), b.get(f"s1.{k}.{d}.emu")
+    cpu = b.get(f"s1.{k}.{d}.cpu")
+    _, limit = b.model()
+    what = " and ".join("CPU per GiB" if f["unit"] == "CPU s/GiB"
+                        else "throughput" for f in missed)
+    t = f"ssm {k} {d}load ({what} missed): "
+    if gw is not None and gw >= 85:
+        t += f"gatewayd was busy {gw:.0f}% of a core, so its own CPU " \
+            "bounds it"
+    elif emu is not None and emu >= 85:
+        t += f"awsemu was busy {emu:.0f}% of a core while gatewayd was " \
+            f"busy {gw:.0f}%: the emulator, not gatewayd, set the pace"
+    elif gw is not None:
+        t += f"neither gatewayd ({gw:.0f}% of a core) nor awsemu " \
+            f"({emu or 0:.0f}%) was saturated: with the client and the " \
+            "server on the same two cores (and the load average in the " \
+            "machine table) the pipeline waits on the scheduler"
+    if cpu is not None and limit:
+        t += f"; per core gatewayd moves {1024 / cpu:.0f} MiB per CPU " \
+            f"second, {100 * 1024 / cpu / limit:.0f}% of the model's " \
+            f"{fmt(limit)} MiB/s (scenario 6)"
+    sysc, sc = b.get(f"s1.{k}.{d}.sys"), b.get("s6.syscall")
+    if sysc is not None and sc is not None and cpu:
+        spent = sysc * 1024 * sc / 1e9
+        t += f"; its {fmt(sysc)} system calls per MiB cost " \
+            f"{fmt(spent)} CPU s/GiB in entry and exit alone " \
+            f"({100 * spent / cpu:.0f}% of its CPU)"
+    return t + "."
 
 
 def model_text(b):
