@@ -176,6 +176,10 @@ class NotRun(Exception):
     """The scenario cannot run in this build or environment."""
 
 
+class NoSsm(NotRun):
+    """gatewayd genuinely has no ssm forwarder (gatewayd -n refuses one)."""
+
+
 class Failed(Exception):
     """The scenario broke: a tool or a daemon failed."""
 
@@ -483,12 +487,16 @@ class Bench:
         it would have filled (keys starting with one of prefixes)."""
         keys = [f["key"] for f in FIGURES
                 if any(f["key"].startswith(p) for p in prefixes)]
+        said = None
         if self.budget_left() <= 0:
             reason = "not run: the run's time budget was spent"
         else:
             try:
                 func()
                 return
+            except NoSsm as e:
+                reason = f"not run: {e}"
+                said = "skipped: ssm forwarder not in this build"
             except NotRun as e:
                 reason = f"not run: {e}"
             except Failed as e:
@@ -496,7 +504,8 @@ class Bench:
                 self.failed = True
             finally:
                 self.stop_all()
-        self.log(f"scenario {scen}: {', '.join(prefixes)}: {reason}")
+        self.log(f"scenario {scen}: {', '.join(prefixes)}: "
+                 f"{said or reason}")
         self.note(scen, f"{', '.join(p.rstrip('.') for p in prefixes)}: "
                   f"{reason}")
         for k in keys:
@@ -902,9 +911,12 @@ class Bench:
         agent side of the data channel."""
         ok, err = self.gatewayd_accepts(
             [("forwarder", "ssm"), ("target", MUX_ID), ("remote_port", "22")])
+        if not ok and re.search(r'forwarder "ssm" is not available', err):
+            raise NoSsm("the ssm forwarder is not in this build "
+                        f"(gatewayd -n: {strip_conf(err)})")
         if not ok:
-            raise NotRun("the ssm forwarder is not in this build "
-                         f"(gatewayd -n: {strip_conf(err)})")
+            raise Failed("gatewayd -n refuses the harness's ssm forward: "
+                         f"{strip_conf(err)}")
         self.need_agent()
 
     def need_striping(self):

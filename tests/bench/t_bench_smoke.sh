@@ -33,11 +33,17 @@ forwarder = ssm
 target = i-0123456789abcdef0
 remote_port = 22
 EOF
-if "$top_builddir/gatewayd/gatewayd" -n -f "$T/ssm.conf" >/dev/null 2>&1
-then
+if "$top_builddir/gatewayd/gatewayd" -n -f "$T/ssm.conf" >/dev/null \
+    2>"$T/ssm.err"; then
 	SSM=1
-else
+	! grep -q "skipped: ssm forwarder not in this build" "$T/bench.out" ||
+	    fail "bench.py skipped the ssm scenarios, gatewayd has the forwarder"
+elif grep -q 'forwarder "ssm" is not available' "$T/ssm.err"; then
 	SSM=0
+	grep -q "skipped: ssm forwarder not in this build" "$T/bench.out" ||
+	    fail "bench.py did not say the ssm scenarios were skipped"
+else
+	fail "gatewayd -n refuses a plain ssm forward: $(cat "$T/ssm.err")"
 fi
 
 "$PY" - "$T/out" "$SSM" <<'EOF' || fail "the report is incomplete"
