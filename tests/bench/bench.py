@@ -75,8 +75,11 @@ def _define_figures():
     figure("s2.ceiling", 2, "pacing ceiling of one session", "MiB/s")
     for d, dn in (("down", "download"), ("up", "upload")):
         figure(f"s2.mux.{d}", 2, f"ssm mux paced, {dn}", "MiB/s")
-        figure(f"s2.mux.{d}.frac", 2, f"ssm mux paced, {dn}, of ceiling",
-               "%", at_least(97, ">= 97%"))
+        # awsemu paces what the agent sends: the ceiling bounds
+        # downloads; an upload is gatewayd's own pace.
+        if d == "down":
+            figure(f"s2.mux.{d}.frac", 2, f"ssm mux paced, {dn}, of "
+                   "ceiling", "%", at_least(97, ">= 97%"))
         figure(f"s2.mux.{d}.cpu", 2, f"ssm mux paced, {dn}, daemon CPU",
                "CPU s/100MB", at_most(0.5, "<= 0.5 CPU s/100MB"))
     for ms in (1, 8):
@@ -1034,6 +1037,9 @@ class Bench:
         self.need_ssm()
         ceiling, n = self.paced_sizes()
         self.put("s2.ceiling", ceiling)
+        self.note(2, "awsemu paces what the agent sends (chunk bytes every "
+                  "pace_us), so the ceiling bounds downloads; an upload "
+                  "goes at gatewayd's own pace and has no ceiling to reach")
         ports = self.servers("source", "sink")
         emu = self.emu({5000: ports["source"], 5001: ports["sink"]},
                        PACED_KNOBS)
@@ -1046,7 +1052,9 @@ class Bench:
                     for _ in range(min(self.reps, 3))]
             mibps = [r["mibps"] for r in runs]
             self.put(f"s2.mux.{d}", mibps)
-            self.put(f"s2.mux.{d}.frac", [100 * m / ceiling for m in mibps])
+            if d == "down":
+                self.put(f"s2.mux.{d}.frac",
+                         [100 * m / ceiling for m in mibps])
             self.put(f"s2.mux.{d}.cpu", [r["cpu"][gw.pid] / (r["bytes"] /
                                          (100 * MB)) for r in runs])
         self.stop(gw, want_clean=True)

@@ -9,7 +9,8 @@
  *	bench_client syscall -N COUNT
  *
  * bulk: CONNS connections at once (default 1), each moving BYTES. down
- * reads BYTES from bench_server -m source, then closes; up sends
+ * asks bench_server -m source for BYTES ("BYTES\n"), reads them, then
+ * closes; up sends
  * "BYTES\n" and BYTES to bench_server -m sink and waits for the sink's
  * count, which must equal BYTES (no half-close: Session Manager's smux
  * has none). Timed from the moment every connection
@@ -115,6 +116,22 @@ bc_connect(void)
 	return (fd);
 }
 
+/* Announce BYTES to a sink or ask a source for them: "BYTES\n". */
+static int
+bc_header(struct bc_job *job)
+{
+	char	hdr[32];
+	size_t	len;
+
+	len = snprintf(hdr, sizeof hdr, "%" PRIu64 "\n", nbytes);
+	if (write(job->fd, hdr, len) != (ssize_t)len) {
+		fprintf(stderr, "bench_client: conn %u: write: %s\n", job->i,
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
 /* Read BYTES from a source. */
 static int
 bc_download(struct bc_job *job, uint8_t *buf)
@@ -122,6 +139,8 @@ bc_download(struct bc_job *job, uint8_t *buf)
 	uint64_t	got = 0;
 	ssize_t		n;
 
+	if (bc_header(job) != 0)
+		return (-1);
 	while (got < nbytes) {
 		n = read(job->fd, buf, BC_BUFSIZE);
 		if (n == -1 && errno == EINTR)
@@ -146,12 +165,8 @@ bc_upload(struct bc_job *job, uint8_t *buf)
 	ssize_t		n;
 	char		reply[64], *end;
 
-	len = snprintf(reply, sizeof reply, "%" PRIu64 "\n", nbytes);
-	if (write(job->fd, reply, len) != (ssize_t)len) {
-		fprintf(stderr, "bench_client: conn %u: write: %s\n", job->i,
-		    strerror(errno));
+	if (bc_header(job) != 0)
 		return (-1);
-	}
 	while (sent < nbytes) {
 		len = nbytes - sent < BC_BUFSIZE ? nbytes - sent : BC_BUFSIZE;
 		n = write(job->fd, buf, len);

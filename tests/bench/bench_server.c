@@ -10,8 +10,11 @@
  *   sink    read "BYTES\n", then BYTES bytes, and reply "BYTES\n" once
  *           they are all in, so the client knows every byte arrived; no
  *           half-close (smux in Session Manager has none)
- *   source  send a fixed pattern as fast as the client takes it, until
- *           the client closes
+ *   source  read "BYTES\n", send BYTES bytes of a fixed pattern as fast
+ *           as the client takes them, then wait for the client to close:
+ *           the client has read everything when it closes, so the
+ *           connection ends cleanly (no reset, no bytes in flight that
+ *           nobody reads)
  *
  * -P writes the bound TCP port once listening. Runs until SIGTERM, then
  * prints "connections N bytes_in N bytes_out N" and exits 0.
@@ -52,11 +55,12 @@ struct bs_conn {
 	size_t		 pend_off;
 	size_t		 pend_len;
 	uint64_t	 bytes_in;
-	char		 hdr[24];	/* sink: "BYTES\n" */
+	char		 hdr[24];	/* sink, source: "BYTES\n" */
 	size_t		 hdrlen;
 	int		 have_want;
-	uint64_t	 want;		/* sink: bytes announced */
+	uint64_t	 want;		/* bytes announced (sink) or asked for */
 	uint64_t	 got;		/* sink: bytes after the header */
+	uint64_t	 sent;		/* source: bytes sent */
 	LIST_ENTRY(bs_conn) entry;
 };
 LIST_HEAD(bs_conns, bs_conn);
@@ -119,27 +123,45 @@ bs_send(struct bs_conn *bc, const uint8_t *data, size_t len)
 }
 
 /*
+ * Take what of the "BYTES\n" header is in data; return how many bytes of
+ * data it used, or -1 if the header is bad.
+ */
+static ssize_t
+bs_header(struct bs_conn *bc, const uint8_t *data, size_t len)
+{
+	size_t	used;
+	char	*end;
+
+	for (used = 0; !bc->have_want && used < len; used++) {
+		if (data[used] == '\n' && bc->hdrlen > 0) {
+			bc->hdr[bc->hdrlen] = '\0';
+			bc->want = strtoull(bc->hdr, &end, 10);
+			bc->have_want = 1;
+		} else if (data[used] >= '0' && data[used] <= '9' &&
+		    bc->hdrlen < sizeof bc->hdr - 1)
+			bc->hdr[bc->hdrlen++] = data[used];
+		else {
+			fprintf(stderr, "bench_server: bad header\n");
+			return (-1);
+		}
+	}
+	return (used);
+}
+
+/*
  * Sink: take the header, count the bytes, answer once all are in. Return
  * as bs_send does: 1 (go on), 0 (the answer is pending), -1 (close).
  */
 static int
 bs_sink(struct bs_conn *bc, const uint8_t *data, size_t len)
 {
-	char	reply[32], *end;
+	char	reply[32];
+	ssize_t	used;
 
-	for (; !bc->have_want && len > 0; data++, len--) {
-		if (*data == '\n' && bc->hdrlen > 0) {
-			bc->hdr[bc->hdrlen] = '\0';
-			bc->want = strtoull(bc->hdr, &end, 10);
-			bc->have_want = 1;
-		} else if (*data >= '0' && *data <= '9' &&
-		    bc->hdrlen < sizeof bc->hdr - 1)
-			bc->hdr[bc->hdrlen++] = *data;
-		else {
-			fprintf(stderr, "bench_server: sink: bad header\n");
-			return (-1);
-		}
-	}
+	if ((used = bs_header(bc, data, len)) == -1)
+		return (-1);
+	data += used;
+	len -= used;
 	if (!bc->have_want)
 		return (1);
 	bc->got += len;
@@ -154,7 +176,26 @@ bs_sink(struct bs_conn *bc, const uint8_t *data, size_t len)
 	return (bs_send(bc, (uint8_t *)reply, strlen(reply)));
 }
 
-/* Echo or sink: the client sent bytes or closed. */
+/*
+ * Source: the client's header starts the sending; anything after it, or
+ * the client's close, ends the connection. Return 1 to go on, -1 to
+ * close.
+ */
+static int
+bs_source(struct bs_conn *bc, const uint8_t *data, size_t len)
+{
+	ssize_t	used;
+
+	if (bc->have_want || (used = bs_header(bc, data, len)) == -1)
+		return (-1);
+	if ((size_t)used != len)
+		return (-1);
+	if (bc->have_want)
+		event_add(bc->wev, NULL);
+	return (1);
+}
+
+/* The client sent bytes or closed. */
 static void
 bs_input(struct bs_conn *bc)
 {
@@ -173,8 +214,10 @@ bs_input(struct bs_conn *bc)
 		total_in += n;
 		if (mode == BS_ECHO)
 			rc = bs_send(bc, buf, n);
-		else
+		else if (mode == BS_SINK)
 			rc = bs_sink(bc, buf, n);
+		else
+			rc = bs_source(bc, buf, n);
 		if (rc == -1)
 			break;
 		if (rc == 0) {
@@ -187,15 +230,19 @@ bs_input(struct bs_conn *bc)
 	bs_free(bc);
 }
 
-/* Source: fill the socket; anything from the client ends it. */
+/* Source: fill the socket until the bytes asked for are out. */
 static void
 bs_output(struct bs_conn *bc)
 {
 	ssize_t	n;
+	size_t	len;
 	int	i;
 
-	for (i = 0; i < 64; i++) {
-		n = write(bc->fd, buf, sizeof buf);
+	for (i = 0; i < 64 && bc->sent < bc->want; i++) {
+		len = sizeof buf;
+		if (bc->want - bc->sent < len)
+			len = bc->want - bc->sent;
+		n = write(bc->fd, buf, len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
@@ -204,20 +251,17 @@ bs_output(struct bs_conn *bc)
 			bs_free(bc);
 			return;
 		}
+		bc->sent += n;
 		total_out += n;
 	}
+	if (bc->sent == bc->want)
+		event_del(bc->wev);
 }
 
 static void
 bs_read_cb(int fd, short what, void *arg)
 {
-	struct bs_conn	*bc = arg;
-
-	if (mode == BS_SOURCE) {
-		bs_free(bc);
-		return;
-	}
-	bs_input(bc);
+	bs_input(arg);
 }
 
 static void
@@ -269,8 +313,6 @@ bs_accept_cb(int lfd, short what, void *arg)
 			tool_fatal("bench_server: event_new failed");
 		LIST_INSERT_HEAD(&conns, bc, entry);
 		event_add(bc->rev, NULL);
-		if (mode == BS_SOURCE)
-			event_add(bc->wev, NULL);
 		nconns++;
 	}
 }
