@@ -551,6 +551,29 @@ config_obj_default(struct config_obj *o, const struct config_key *key,
 		fatalx("config: default %s = %s: %s", key->name, text, cause);
 }
 
+/*
+ * The defaults of the keys only o's forwarder reads, once the forwarder is
+ * known (it may be a computed default itself).
+ */
+static void
+config_obj_finish_forwarder(struct config_obj *o)
+{
+	const struct fwd_config	*fc = o->base;
+	const struct config_key	*key;
+	size_t			 i;
+
+	for (i = 0; i < config_ntable; i++) {
+		key = &config_table[i];
+		if (key->section != o->section || o->lines[i] != 0 ||
+		    !config_key_applies(key, fc))
+			continue;
+		if (key->def != NULL)
+			config_obj_default(o, key, key->def);
+		else if (key->def_fn != NULL)
+			config_obj_default(o, key, key->def_fn(o->base));
+	}
+}
+
 /* Fill in what o does not set: inherited, then defaults, then computed. */
 static void
 config_obj_finish(struct config_parse *p, struct config_obj *o,
@@ -562,7 +585,8 @@ config_obj_finish(struct config_parse *p, struct config_obj *o,
 
 	for (i = 0; i < config_ntable; i++) {
 		key = &config_table[i];
-		if (key->section != o->section || o->lines[i] != 0)
+		if (key->section != o->section || o->lines[i] != 0 ||
+		    key->forwarder != NULL)
 			continue;
 		if (key->flags & CONFIG_REQUIRED)
 			config_error(p, o->line, o, key->name, "missing "
@@ -579,9 +603,11 @@ config_obj_finish(struct config_parse *p, struct config_obj *o,
 	for (i = 0; i < config_ntable; i++) {
 		key = &config_table[i];
 		if (key->section == o->section && o->lines[i] == 0 &&
-		    key->def_fn != NULL)
+		    key->def_fn != NULL && key->forwarder == NULL)
 			config_obj_default(o, key, key->def_fn(o->base));
 	}
+	if (o->section == CONFIG_FORWARD)
+		config_obj_finish_forwarder(o);
 }
 
 /* The rules that tie a forward's keys to its kind of listener. */
@@ -593,6 +619,14 @@ config_fwd_check(struct config_parse *p, struct config_obj *o)
 	size_t			 i, ai = config_obj_index(o, "allow");
 	int			 is_unix;
 
+	for (i = 0; i < config_ntable; i++) {
+		key = &config_table[i];
+		if (key->section == o->section && key->forwarder != NULL &&
+		    o->lines[i] != 0 && !config_key_applies(key, fc))
+			config_error(p, o->lines[i], o, key->name, "only for "
+			    "%s forwards, not %s", key->forwarder,
+			    fc->forwarder != NULL ? fc->forwarder : "?");
+	}
 	if (!config_obj_has(o, "listen"))
 		return;
 	is_unix = fc->listen.kind == LISTEN_UNIX;

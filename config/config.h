@@ -72,6 +72,14 @@ struct allow_list {
 	char			*text;		/* canonical, for -n output */
 };
 
+/* How a tag: target picks among several Online instances. */
+enum config_target_pick {
+	CONFIG_PICK_ERROR,	/* refuse: the tag should name one */
+	CONFIG_PICK_FIRST,	/* the lowest instance id */
+	CONFIG_PICK_RANDOM,
+	CONFIG_PICK_NEWEST,	/* the most recent LastPingDateTime */
+};
+
 /* One [forward "NAME"] section. */
 struct fwd_config {
 	char			*name;
@@ -91,6 +99,16 @@ struct fwd_config {
 	char			*region;
 	char			*profile;
 	char			*endpoint_url;
+
+	/* ssm forwards only (unset for others). */
+	char			*document;	/* by remote_host by default */
+	char			*reason;	/* StartSession's Reason */
+	int			 warm;		/* a session from the start */
+	int			 target_pick;	/* enum config_target_pick */
+	char			*client_version; /* in the handshake */
+	unsigned		 handshake_timeout;	/* ms, to a session */
+	unsigned		 stall_timeout;	/* ms a client may not read */
+	int			 sign_websocket; /* SigV4 on the upgrade */
 
 	TAILQ_ENTRY(fwd_config)	 entry;
 };
@@ -120,6 +138,7 @@ struct gw_config {
 	unsigned		 api_timeout;	/* ms, one attempt */
 	unsigned		 credential_process_timeout;	/* ms */
 	char			*ca_bundle;	/* NULL: AWS_CA_BUNDLE, profile */
+	int			 allow_plain_ws; /* ws:// StreamUrls (tests) */
 
 	struct fwd_configs	 forwards;
 	unsigned		 nforwards;

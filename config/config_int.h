@@ -75,6 +75,12 @@ struct config_key {
 	int			 (*check)(const char *, char **cause);
 	const char		*example;	/* for the example file */
 	const char		*help;		/* one line */
+	/*
+	 * A forward key only some forwarders read ("ssm"), or NULL: forwards
+	 * of another forwarder may not set it, get no default for it and do
+	 * not print it.
+	 */
+	const char		*forwarder;
 };
 
 /* config_table.c */
@@ -83,6 +89,9 @@ extern const size_t		config_ntable;
 const struct config_key *config_table_find(enum config_section,
 	    const char *);
 const char	*config_table_section_name(enum config_section);
+/* 1 if fc's forwarder reads key (every forward key but ssm-only ones). */
+int		 config_key_applies(const struct config_key *,
+		    const struct fwd_config *);
 
 /* config_value.c: a value of any type, at key->offset from base. */
 void	 config_value_init(const struct config_key *, void *base);

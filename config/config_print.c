@@ -72,7 +72,9 @@ config_print_section(FILE *f, enum config_section section, const void *base,
 	for (i = 0; i < config_ntable; i++) {
 		key = &config_table[i];
 		if (key->section != section ||
-		    ((key->flags & CONFIG_UNIX) && !is_unix))
+		    ((key->flags & CONFIG_UNIX) && !is_unix) ||
+		    (section == CONFIG_FORWARD &&
+		    !config_key_applies(key, base)))
 			continue;
 		if ((value = config_value_format(key, base)) == NULL)
 			continue;

@@ -13,6 +13,8 @@
 #include <syslog.h>
 
 #include "config_int.h"
+#include "ssm_version.h"
+#include "xmalloc.h"
 
 #define GW(f)	CONFIG_GATEWAY, .offset = offsetof(struct gw_config, f)
 #define FWD(f)	CONFIG_FORWARD, .offset = offsetof(struct fwd_config, f)
@@ -42,6 +44,80 @@ static const char *const config_log_formats[] = { "text", "json", NULL };
 static const int config_log_format_values[] = { 0, 1 };
 
 static const char *const config_forwarders[] = { "tcp", "ssm", NULL };
+
+static const char *const config_target_picks[] = {
+	"error", "first", "random", "newest", NULL
+};
+static const int config_target_pick_values[] = {
+	CONFIG_PICK_ERROR, CONFIG_PICK_FIRST, CONFIG_PICK_RANDOM,
+	CONFIG_PICK_NEWEST
+};
+
+/* The document StartSession names: to remote_host, or to the target. */
+static const char *
+config_default_document(const void *base)
+{
+	const struct fwd_config	*fc = base;
+
+	if (fc->remote_host != NULL)
+		return ("AWS-StartPortForwardingSessionToRemoteHost");
+	return ("AWS-StartPortForwardingSession");
+}
+
+/* A document name or ARN as StartSession takes it (ssm-data-channel.md
+ * 2.5): 3 to 128 of letters, digits and _-.:/ */
+static int
+config_check_document(const char *s, char **cause)
+{
+	size_t	n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/");
+
+	if (s[n] != '\0') {
+		xasprintf(cause, "\"%s\" has a character a document name "
+		    "cannot have ('%c')", s, s[n]);
+		return (-1);
+	}
+	if (n < 3 || n > 128) {
+		xasprintf(cause, "\"%s\" is not 3 to 128 characters long", s);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A ClientVersion the agent reads as numbers (ssm-port-mux.md 2.4): four
+ * numeric parts, and at least 1.1.70, below which agents run basic mode
+ * while gatewayd, deciding from the agent's version, would run mux.
+ */
+static int
+config_check_client_version(const char *s, char **cause)
+{
+	const char	*p;
+	int		 cmp, dots = 0;
+
+	for (p = s; *p != '\0'; p++)
+		dots += *p == '.';
+	if (dots != 3 || ssm_version_cmp(s, s, &cmp) != 0) {
+		xasprintf(cause, "\"%s\" is not four numbers with dots "
+		    "(%s)", s, SSM_VERSION_CLIENT_DEFAULT);
+		return (-1);
+	}
+	if (ssm_version_agent_cmp(s, SSM_VERSION_CLIENT_MUX) < 0) {
+		xasprintf(cause, "%s is below %s: agents would not run mux "
+		    "mode", s, SSM_VERSION_CLIENT_MUX);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+config_key_applies(const struct config_key *key, const struct fwd_config *fc)
+{
+	if (key->forwarder == NULL)
+		return (1);
+	return (fc->forwarder != NULL &&
+	    strcmp(fc->forwarder, key->forwarder) == 0);
+}
 
 /* The forwarder a forward gets when it names none: ssm for AWS targets. */
 static const char *
@@ -114,6 +190,10 @@ const struct config_key config_table[] = {
 	  .check = config_value_check_path, .example = "/etc/ssl/aws-ca.pem",
 	  .help = "PEM file replacing the system trust store for AWS; default "
 	  "AWS_CA_BUNDLE, the profile's ca_bundle" },
+	{ "allow_plain_websocket", GW(allow_plain_ws), .type = CONFIG_BOOL,
+	  .def = "no",
+	  .help = "accept ws:// data channel URLs, unencrypted: for tests "
+	  "against an emulator only" },
 
 	{ "listen", FWD(listen), .type = CONFIG_LISTEN,
 	  .flags = CONFIG_REQUIRED, .example = "127.0.0.1:15432",
@@ -165,6 +245,48 @@ const struct config_key config_table[] = {
 	  .flags = CONFIG_INHERIT, .check = config_value_check_url,
 	  .example = "https://127.0.0.1:4566",
 	  .help = "AWS endpoint override; default [gateway]'s" },
+	{ "document", FWD(document), .type = CONFIG_STRING,
+	  .forwarder = "ssm", .def_fn = config_default_document,
+	  .check = config_check_document,
+	  .example = "AWS-StartPortForwardingSession",
+	  .help = "ssm: the Session document; default "
+	  "AWS-StartPortForwardingSessionToRemoteHost with remote_host, "
+	  "else AWS-StartPortForwardingSession" },
+	/* Unset: "gatewayd NAME", left to the forwarder so that a forward
+	 * renamed by a reload is not a changed one. */
+	{ "reason", FWD(reason), .type = CONFIG_STRING,
+	  .forwarder = "ssm", .example = "gatewayd db",
+	  .help = "ssm: StartSession's Reason, seen in CloudTrail; default "
+	  "\"gatewayd NAME\"" },
+	{ "warm", FWD(warm), .type = CONFIG_BOOL,
+	  .forwarder = "ssm", .def = "no",
+	  .help = "ssm: open a session when the forward starts and keep "
+	  "one open, rather than on the first connection" },
+	{ "target_pick", FWD(target_pick), .type = CONFIG_ENUM,
+	  .forwarder = "ssm", .choices = config_target_picks,
+	  .values = config_target_pick_values, .def = "error",
+	  .help = "ssm: when a tag: target matches several Online "
+	  "instances: error, the lowest id, a random one, or the one "
+	  "heard from last" },
+	{ "client_version", FWD(client_version), .type = CONFIG_STRING,
+	  .forwarder = "ssm", .def = SSM_VERSION_CLIENT_DEFAULT,
+	  .check = config_check_client_version,
+	  .help = "ssm: the ClientVersion sent to the agent, which "
+	  "chooses mux mode and keep-alive by it" },
+	{ "handshake_timeout", FWD(handshake_timeout),
+	  .type = CONFIG_DURATION, .forwarder = "ssm",
+	  .min = 1000, .max = 600 * 1000, .def = "30s",
+	  .help = "ssm: how long a connection waits for a session to "
+	  "open" },
+	{ "stall_timeout", FWD(stall_timeout), .type = CONFIG_DURATION,
+	  .forwarder = "ssm", .min = 1000, .max = 24 * 3600 * 1000,
+	  .def = "2m",
+	  .help = "ssm: reset a connection whose client reads nothing "
+	  "for this long while data waits for it (it holds up the "
+	  "session)" },
+	{ "sign_websocket", FWD(sign_websocket), .type = CONFIG_BOOL,
+	  .forwarder = "ssm", .def = "no",
+	  .help = "ssm: SigV4-sign the data channel's WebSocket upgrade" },
 };
 const size_t config_ntable = sizeof config_table / sizeof config_table[0];
 

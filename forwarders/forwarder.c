@@ -12,6 +12,7 @@
 
 static const struct forwarder *forwarder_table[] = {
 	&fwd_tcp,
+	&fwd_ssm,
 };
 #define FORWARDER_COUNT \
 	(sizeof forwarder_table / sizeof forwarder_table[0])

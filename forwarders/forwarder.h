@@ -70,6 +70,7 @@ struct forwarder {
 };
 
 extern const struct forwarder fwd_tcp;
+extern const struct forwarder fwd_ssm;
 
 /* Look a forwarder up by name; NULL if there is none. */
 const struct forwarder *forwarder_find(const char *name);

@@ -264,13 +264,50 @@ ctl_print_list(const cJSON *reply, const char *key,
 	free(rows);
 }
 
+/* One Session Manager session of a forward (status "sessions"). */
+static void
+ctl_session_row(const cJSON *s, char cells[CTL_COLS][256])
+{
+	char	age[32];
+
+	snprintf(cells[0], 256, "%s", ctl_str(s, "name"));
+	snprintf(cells[1], 256, "%s", ctl_str(s, "instance"));
+	snprintf(cells[2], 256, "%s", ctl_str(s, "mode"));
+	snprintf(cells[3], 256, "%s", ctl_str(s, "agent_version"));
+	snprintf(cells[4], 256, "%s", ctl_str(s, "state"));
+	util_fmt_duration((uint64_t)ctl_num(s, "age_ms"), age, sizeof age);
+	snprintf(cells[5], 256, "%s", age);
+	snprintf(cells[6], 256, "%.0f", ctl_num(s, "streams"));
+	util_fmt_bytes((uint64_t)ctl_num(s, "bytes_to_agent"), cells[7], 256);
+	util_fmt_bytes((uint64_t)ctl_num(s, "bytes_from_agent"), cells[8],
+	    256);
+	snprintf(cells[9], 256, "%s", ctl_str(s, "last_error"));
+}
+
 static void
 ctl_print_status(const cJSON *reply)
 {
 	static const char *const heads[] = { "FORWARD", "LISTEN", "FORWARDER",
 	    "TARGET", "STATE", "LIVE", "TOTAL", "IN", "OUT", "LAST ERROR" };
+	static const char *const sheads[] = { "SESSION", "INSTANCE", "MODE",
+	    "AGENT", "STATE", "AGE", "STREAMS", "IN", "OUT", "LAST ERROR" };
+	const cJSON	*fw, *s;
+	cJSON		*all, *list;
 
 	ctl_print_list(reply, "forwards", heads, 10, ctl_row);
+
+	/* Forwarders with sessions (ssm): one more table, if any. */
+	all = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(all, "sessions");
+	cJSON_ArrayForEach(fw, cJSON_GetObjectItem(reply, "forwards")) {
+		cJSON_ArrayForEach(s, cJSON_GetObjectItem(fw, "sessions"))
+			cJSON_AddItemReferenceToArray(list, (cJSON *)s);
+	}
+	if (cJSON_GetArraySize(list) != 0) {
+		printf("\n");
+		ctl_print_list(all, "sessions", sheads, 10, ctl_session_row);
+	}
+	cJSON_Delete(all);
 }
 
 /* One identity of whoami: who, from where, until when, for which forwards. */

@@ -1,6 +1,7 @@
 /*
  * awsemu: main(). Read the options, the world and the knobs, open the
- * listeners (API over HTTP and HTTPS, data channel over ws and wss), write
+ * listeners (API over HTTP and HTTPS, data channel over ws and wss, where
+ * emu_dc.c plays the gateway and the agent), write
  * the chosen ports to the port file, run the loop until SIGINT or SIGTERM.
  */
 
@@ -175,6 +176,7 @@ main(int argc, char **argv)
 {
 	struct emu_options	 o;
 	struct event		*sigint, *sigterm;
+	struct event_config	*cfg;
 	SSL_CTX			*ctx = NULL;
 	char			*cause;
 
@@ -197,8 +199,14 @@ main(int argc, char **argv)
 	emu_auth_init();
 	emu_auth_load(emu.registry);
 	signal(SIGPIPE, SIG_IGN);
-	if ((emu.base = event_base_new()) == NULL)
+	/* Precise timers: the agent's pacing is a millisecond rate. */
+	if ((cfg = event_config_new()) == NULL)
+		fatalx("cannot make an event config");
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	if ((emu.base = event_base_new_with_config(cfg)) == NULL)
 		fatalx("cannot make an event base");
+	event_config_free(cfg);
+	emu_dc_init();
 	if (o.cert != NULL)
 		ctx = emu_tls_context(o.cert, o.key);
 	emu_listen(&o, ctx);
@@ -215,6 +223,7 @@ main(int argc, char **argv)
 	event_free(sigint);
 	event_free(sigterm);
 	emu_session_free_all();
+	emu_dc_free_all();
 	emu_http_free();
 	emu_ws_free();
 	emu_vend_free();

@@ -56,6 +56,42 @@ struct emu_portmap {
 	char		*to;		/* "127.0.0.1:2222" (loopback only) */
 };
 
+/* A name the agent resolves, to the addresses it would get. */
+struct emu_resolve {
+	char		*name;
+	char		**addrs;
+	size_t		 naddrs;
+};
+
+/*
+ * The "agent" object of a target (ssm-data-channel.md 9.2): the deny list
+ * (default: the agent's own), the VPC CIDR whose reserved addresses it
+ * adds, and what remote host names resolve to (by default an IP literal
+ * resolves to itself and a name listed in remote_hosts resolves).
+ */
+struct emu_target_agent {
+	char			**deny;
+	size_t			 ndeny;
+	int			 has_deny;	/* deny given: replaces default */
+	char			*vpc_cidr;	/* "10.0.0.0/16" or NULL */
+	struct emu_resolve	*resolve;
+	size_t			 nresolve;
+};
+
+/*
+ * A Session document from the world. A plain name is a Port document
+ * whose properties are portNumber, localPortNumber and host from the
+ * parameters, and no "type" (stream mode); an object may give the
+ * session type and the properties, "{{ name }}" standing for a parameter.
+ */
+struct emu_document {
+	char			*name;
+	char			*session_type;	/* "Port" unless given */
+	struct emu_portmap	*props;		/* key -> template */
+	size_t			 nprops;
+	int			 has_props;
+};
+
 enum emu_target_kind {
 	EMU_TARGET_INSTANCE,
 	EMU_TARGET_ECS,
@@ -80,6 +116,7 @@ struct emu_target {
 	size_t			 nports;
 	struct emu_portmap	*hosts;
 	size_t			 nhosts;
+	struct emu_target_agent	 agent;
 	cJSON			*extra;		/* the whole entry, for later */
 };
 
@@ -131,6 +168,7 @@ struct emu_registry {
 	struct emu_target	*targets;
 	size_t			 ntargets;
 	char			**documents;	/* extra Session document names */
+	struct emu_document	*docdefs;	/* the same, in full */
 	size_t			 ndocuments;
 	struct emu_web_identity	*web;
 	size_t			 nweb;
@@ -158,6 +196,12 @@ const char *emu_registry_tag(const struct emu_target *, const char *key);
 struct emu_kms_key *emu_registry_find_kms(struct emu_registry *,
 	    const char *key_id);
 int	emu_registry_is_instance_id(const char *);
+/* Add one target (an "instances" entry, or "ecs" if ecs); its id must be
+ * new. Return 0, or -1 and *cause. */
+int	emu_registry_add_target(struct emu_registry *, const cJSON *,
+	    int ecs, char **cause);
+const struct emu_document *emu_registry_find_document(
+	    const struct emu_registry *, const char *name);
 
 /* ---------------------------------------------------------------- creds */
 
@@ -224,6 +268,54 @@ struct emu_delay {
 	u_int		 ms;
 };
 
+/* What a fault rule applies to (data channel, emu_fault.c). */
+#define EMU_FAULT_IN		0x1	/* client -> agent */
+#define EMU_FAULT_OUT		0x2	/* agent -> client */
+#define EMU_FAULT_DATA		0x1	/* stream data: sequenced messages */
+#define EMU_FAULT_ACK		0x2	/* acknowledge */
+#define EMU_FAULT_OTHER		0x4	/* anything else */
+
+/* One "faults" entry: rates in [0, 1], drawn per message. */
+struct emu_fault_rule {
+	int		 dir;		/* EMU_FAULT_IN | EMU_FAULT_OUT */
+	int		 what;		/* EMU_FAULT_DATA | ... */
+	double		 loss;
+	double		 dup;
+	double		 reorder;	/* held back behind the next message */
+	double		 delay;
+	u_int		 delay_ms;
+	double		 corrupt;	/* out only: a payload byte changed */
+};
+
+enum emu_resend_mode {
+	EMU_RESEND_FRONT,	/* the agent's: oldest overdue entry per tick */
+	EMU_RESEND_ALL,		/* every overdue entry; all on reattach */
+};
+
+enum emu_handshake_mode {
+	EMU_HS_NORMAL,
+	EMU_HS_UNKNOWN_ACTION,	/* an extra action of an unknown type */
+	EMU_HS_SESSION_TYPE,	/* SessionType Standard_Stream */
+	EMU_HS_KMS,		/* a KMSEncryption action */
+	EMU_HS_NO_REQUEST,	/* no HandshakeRequest at all */
+	EMU_HS_NO_COMPLETE,	/* no HandshakeComplete after the response */
+};
+
+enum emu_malformed {
+	EMU_MAL_NONE,
+	EMU_MAL_BAD_DIGEST,	/* a corrupted copy before the first Output */
+	EMU_MAL_BAD_LENGTH,	/* PayloadLength one more than carried */
+	EMU_MAL_SHORT,		/* 100 bytes */
+	EMU_MAL_UNKNOWN_TYPE,	/* a well-formed message of an unknown type */
+	EMU_MAL_TEXT,		/* a text frame */
+	EMU_MAL_ALL,
+};
+
+enum emu_drop_mode {
+	EMU_DROP_RESET,		/* TCP reset, no close frame */
+	EMU_DROP_BYE,		/* close 1000 "Bye" */
+};
+
 enum emu_resume_mode {
 	EMU_RESUME_OK,		/* fresh token, same StreamUrl */
 	EMU_RESUME_NEW_URL,	/* fresh token and a new cell-number */
@@ -251,6 +343,33 @@ struct emu_knobs {
 	size_t			 ndeny;
 	struct emu_delay	*delay;
 	size_t			 ndelay;
+
+	/* The data channel: the gateway and the agent (emu_dc.c ...). */
+	int			 pacing;	/* 1: like the agent */
+	int			 pace_us;	/* one message per pace_us */
+	int			 chunk;		/* payload bytes per message */
+	int			 window;	/* unacked messages; 0: no limit */
+	enum emu_resend_mode	 resend;
+	int			 handshake_timeout_ms;
+	enum emu_handshake_mode	 handshake;
+	enum emu_malformed	 malformed;
+	int			 seed;		/* fault draws; 0: random */
+	struct emu_fault_rule	*faults;
+	size_t			 nfaults;
+	int			 drop_after;	/* messages per connection */
+	int			 drop_count;	/* drops left; -1: no limit */
+	enum emu_drop_mode	 drop_mode;
+	int			 rotate_ms;
+	int			 mute_after_ms;
+	int			 pause_at_ms;	/* -1: never */
+	int			 pause_ms;	/* -1: no start_publication */
+	int			 refuse;	/* dials to fail; -1: all */
+	int			 dial_delay_ms;
+	int			 not_ready;	/* client messages not acked */
+	int			 idle_timeout_ms;
+	int			 max_session_ms;
+	int			 keepalive_ms;
+	int			 keepalive_timeout_ms;
 };
 
 /* Per-operation counters for GET /_emu/state. */
@@ -318,6 +437,12 @@ struct emu_session_hooks {
 		    const char **code, char **cause);
 	void	(*resume)(struct emu_session *);
 	void	(*terminate)(struct emu_session *);
+	/* The record is about to be freed: let go of s->agent now. */
+	void	(*free)(struct emu_session *);
+	/* What GET /_emu/state shows of the data channel, or NULL. */
+	cJSON	*(*state)(const struct emu_session *);
+	/* A target's ping status changed (POST /_emu/target). */
+	void	(*target)(const struct emu_target *);
 };
 
 /* emu_session.c */
@@ -331,6 +456,7 @@ struct emu_session *emu_session_find(const char *id);
 struct emu_session *emu_session_find_token(const char *token);
 void	emu_session_resume(struct emu_session *, int new_url);
 void	emu_session_terminate(struct emu_session *);
+void	emu_session_target_changed(const struct emu_target *);
 void	emu_session_free_all(void);
 cJSON	*emu_session_to_json(void);
 
@@ -421,6 +547,12 @@ void	emu_ssm_describe_instance_information(struct emu_req *);
 int	emu_vend_match(const char *method, const char *path,
 	    const struct emu_op **);
 void	emu_vend_free(void);
+
+/* emu_dc.c: the data channel (gateway and agent, see emu_agent.h). */
+void	emu_dc_init(void);
+void	emu_dc_free_all(void);
+cJSON	*emu_dc_state_json(void);
+void	emu_dc_admin(struct emu_req *);
 
 /* emu_admin.c */
 int	emu_admin_match(const char *method, const char *path,

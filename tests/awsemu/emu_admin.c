@@ -9,7 +9,8 @@
  *   GET  /_emu/knobs		every knob
  *   POST /_emu/knobs		set knobs from a JSON object (all or none)
  *   POST /_emu/world		replace the world (same JSON as --world)
- *   POST /_emu/target		{"id": ..., "ping": ...}
+ *   POST /_emu/target		{"id": ..., "ping": ...} or {"add": {...}}
+ *   POST /_emu/session		{"id": ..., "action": ...} (emu_dc.c)
  */
 
 #include <sys/types.h>
@@ -48,6 +49,7 @@ emu_admin_state(struct emu_req *r)
 	    emu_auth_issued_count());
 	cJSON_AddItemToObject(obj, "ops", ops);
 	cJSON_AddItemToObject(obj, "sessions", emu_session_to_json());
+	cJSON_AddItemToObject(obj, "data_channel", emu_dc_state_json());
 	emu_reply_json(r, 200, obj);
 }
 
@@ -107,6 +109,25 @@ emu_admin_world(struct emu_req *r)
 	emu_reply_text(r, 200, "text/plain", "ok\n");
 }
 
+/* {"add": {an "instances" entry}, "ecs": false}: one more target. */
+static void
+emu_admin_target_add(struct emu_req *r, const cJSON *obj)
+{
+	const cJSON	*ecs = cJSON_GetObjectItemCaseSensitive(obj, "ecs");
+	char		*cause = NULL;
+
+	if (emu_registry_add_target(emu.registry,
+	    cJSON_GetObjectItemCaseSensitive(obj, "add"), cJSON_IsTrue(ecs),
+	    &cause) != 0) {
+		emu_reply_error(r, "BadRequest", 400, "%s\n", cause);
+		free(cause);
+		return;
+	}
+	log_info("target %s: added by request %u",
+	    emu.registry->targets[emu.registry->ntargets - 1].id, r->id);
+	emu_reply_text(r, 200, "text/plain", "ok\n");
+}
+
 static void
 emu_admin_target(struct emu_req *r)
 {
@@ -118,6 +139,11 @@ emu_admin_target(struct emu_req *r)
 	size_t			 i;
 
 	obj = cJSON_ParseWithLength(r->body, r->body_len);
+	if (cJSON_GetObjectItemCaseSensitive(obj, "add") != NULL) {
+		emu_admin_target_add(r, obj);
+		cJSON_Delete(obj);
+		return;
+	}
 	id = emu_json_string(obj, "id");
 	ping = emu_json_string(obj, "ping");
 	if (id != NULL)
@@ -136,6 +162,7 @@ emu_admin_target(struct emu_req *r)
 	free(t->ping);
 	t->ping = xstrdup(ping);
 	log_info("target %s: ping status %s", t->id, t->ping);
+	emu_session_target_changed(t);
 	cJSON_Delete(obj);
 	emu_reply_text(r, 200, "text/plain", "ok\n");
 }
@@ -148,6 +175,7 @@ const struct emu_op emu_admin_ops[] = {
 	{ "_emu:POST /_emu/knobs", EMU_PROTO_PLAIN, 0, emu_admin_set_knobs },
 	{ "_emu:POST /_emu/world", EMU_PROTO_PLAIN, 0, emu_admin_world },
 	{ "_emu:POST /_emu/target", EMU_PROTO_PLAIN, 0, emu_admin_target },
+	{ "_emu:POST /_emu/session", EMU_PROTO_PLAIN, 0, emu_dc_admin },
 	{ NULL, 0, 0, NULL }
 };
 

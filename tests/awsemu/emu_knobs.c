@@ -44,6 +44,20 @@ static const char *const emu_resume_names[] = {
 	"ok", "new_url", "no_token", "not_found", NULL
 };
 
+static const char *const emu_resend_names[] = { "front", "all", NULL };
+static const char *const emu_handshake_names[] = {
+	"normal", "unknown_action", "session_type", "kms", "no_request",
+	"no_complete", NULL
+};
+static const char *const emu_malformed_names[] = {
+	"none", "bad_digest", "bad_length", "short", "unknown_type", "text",
+	"all", NULL
+};
+static const char *const emu_drop_names[] = { "reset", "bye", NULL };
+
+static int	 emu_knobs_set_faults(struct emu_knobs *, const cJSON *,
+		     char **);
+static cJSON	*emu_knobs_get_faults(const struct emu_knobs *);
 static int	 emu_knobs_set_throttle(struct emu_knobs *, const cJSON *,
 		     char **);
 static cJSON	*emu_knobs_get_throttle(const struct emu_knobs *);
@@ -91,6 +105,68 @@ static const struct emu_knob emu_knob_table[] = {
 	    "[{key, action}]: AccessDeniedException for that key and action"),
 	KNOB_LIST("delay", emu_knobs_set_delay, emu_knobs_get_delay,
 	    "[{op, ms}]: delay the responses of one operation"),
+
+	/* The data channel: gateway and agent (emu_dc.c, emu_agent*.c). */
+	KNOB_BOOL("pacing", pacing,
+	    "agent output paced like the real agent: one message of at most "
+	    "chunk bytes per pace_us; false: as fast as the WebSocket drains"),
+	KNOB_INT("pace_us", pace_us, 1, 1000000,
+	    "pacing interval in microseconds (ceiling: chunk bytes per "
+	    "interval per session)"),
+	KNOB_INT("chunk", chunk, 1, 65536,
+	    "largest Output payload the agent sends (the agent's 1024)"),
+	KNOB_INT("window", window, 0, 100000,
+	    "unacknowledged agent messages at which it stops reading its "
+	    "targets; 0: no limit (the agent's way)"),
+	KNOB_ENUM("resend", resend, emu_resend_names,
+	    "agent resends: front (oldest overdue only, the agent's way) or "
+	    "all (every overdue one, and everything on reattach)"),
+	KNOB_INT("handshake_timeout_ms", handshake_timeout_ms, 1, 600000,
+	    "the agent's wait for the HandshakeResponse (15000)"),
+	KNOB_ENUM("handshake", handshake, emu_handshake_names,
+	    "handshake variant: normal, unknown_action, session_type, kms, "
+	    "no_request, no_complete"),
+	KNOB_ENUM("malformed", malformed, emu_malformed_names,
+	    "malformed frames after HandshakeComplete: none, bad_digest, "
+	    "bad_length, short, unknown_type, text, all"),
+	KNOB_INT("seed", seed, 0, 2147483647,
+	    "seed of the fault draws (0: random)"),
+	KNOB_LIST("faults", emu_knobs_set_faults, emu_knobs_get_faults,
+	    "[{dir: in|out|both, what: data|ack|all, loss, dup, reorder, "
+	    "delay, delay_ms, corrupt}]: rates per message"),
+	KNOB_INT("drop_after", drop_after, 0, 1000000000,
+	    "drop a client WebSocket after this many messages (0: never)"),
+	KNOB_INT("drop_count", drop_count, -1, 1000000000,
+	    "drops left for drop_after (-1: no limit)"),
+	KNOB_ENUM("drop_mode", drop_mode, emu_drop_names,
+	    "how drop_after drops: reset (TCP reset) or bye (close 1000)"),
+	KNOB_INT("rotate_ms", rotate_ms, 0, 86400000,
+	    "close every client WebSocket this long after it attached "
+	    "(1000 \"Bye\"; 0: never)"),
+	KNOB_INT("mute_after_ms", mute_after_ms, 0, 86400000,
+	    "a client WebSocket goes silent this long after it attached: no "
+	    "data, acks or pongs (0: never)"),
+	KNOB_INT("pause_at_ms", pause_at_ms, -1, 86400000,
+	    "send pause_publication this long after a client attached "
+	    "(-1: never)"),
+	KNOB_INT("pause_ms", pause_ms, -1, 86400000,
+	    "how long the pause lasts before start_publication (-1: "
+	    "forever)"),
+	KNOB_INT("refuse", refuse, -1, 1000000000,
+	    "target dials to fail with connection refused (-1: all)"),
+	KNOB_INT("dial_delay_ms", dial_delay_ms, 0, 600000,
+	    "delay every target dial"),
+	KNOB_INT("not_ready", not_ready, 0, 1000000000,
+	    "client data messages each session leaves unacknowledged after "
+	    "the handshake (the agent's consumer not ready)"),
+	KNOB_INT("idle_timeout_ms", idle_timeout_ms, 0, 86400000,
+	    "end a session with no stream data for this long (0: never)"),
+	KNOB_INT("max_session_ms", max_session_ms, 0, 86400000,
+	    "end a session this long after it started (0: never)"),
+	KNOB_INT("keepalive_ms", keepalive_ms, 1, 600000,
+	    "smux NOP interval where the agent keeps alive (10000)"),
+	KNOB_INT("keepalive_timeout_ms", keepalive_timeout_ms, 1, 600000,
+	    "smux keep-alive check interval (30000)"),
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL }
 };
 
@@ -102,6 +178,15 @@ emu_knobs_init(struct emu_knobs *k)
 	k->imds_v1 = 1;
 	k->resume = EMU_RESUME_OK;
 	k->resume_ended = EMU_RESUME_NOT_FOUND;
+	k->pacing = 1;
+	k->pace_us = 1000;
+	k->chunk = 1024;
+	k->handshake_timeout_ms = 15000;
+	k->drop_count = -1;
+	k->pause_at_ms = -1;
+	k->pause_ms = 1000;
+	k->keepalive_ms = 10000;
+	k->keepalive_timeout_ms = 30000;
 }
 
 static void
@@ -157,9 +242,18 @@ emu_knobs_clear_delay(struct emu_knobs *k)
 	k->ndelay = 0;
 }
 
+static void
+emu_knobs_clear_faults(struct emu_knobs *k)
+{
+	free(k->faults);
+	k->faults = NULL;
+	k->nfaults = 0;
+}
+
 void
 emu_knobs_clear(struct emu_knobs *k)
 {
+	emu_knobs_clear_faults(k);
 	emu_knobs_clear_throttle(k);
 	emu_knobs_clear_fail(k);
 	emu_knobs_clear_deny(k);
@@ -337,6 +431,111 @@ emu_knobs_set_delay(struct emu_knobs *k, const cJSON *v, char **cause)
 		d->ms = (u_int)ms;
 	}
 	return (0);
+}
+
+/* dir: "in", "out" or "both"; what: "data", "ack" or "all". */
+static int
+emu_knobs_fault_names(size_t i, const cJSON *item, struct emu_fault_rule *f,
+    char **cause)
+{
+	char	*dir, *what;
+	int	 rv = 0;
+
+	if (emu_knobs_entry_string("faults", i, item, "dir", "both", &dir,
+	    cause) != 0)
+		return (-1);
+	if (emu_knobs_entry_string("faults", i, item, "what", "all", &what,
+	    cause) != 0) {
+		free(dir);
+		return (-1);
+	}
+	if (strcmp(dir, "in") == 0)
+		f->dir = EMU_FAULT_IN;
+	else if (strcmp(dir, "out") == 0)
+		f->dir = EMU_FAULT_OUT;
+	else if (strcmp(dir, "both") == 0)
+		f->dir = EMU_FAULT_IN | EMU_FAULT_OUT;
+	else
+		rv = -1;
+	if (strcmp(what, "data") == 0)
+		f->what = EMU_FAULT_DATA;
+	else if (strcmp(what, "ack") == 0)
+		f->what = EMU_FAULT_ACK;
+	else if (strcmp(what, "all") == 0)
+		f->what = EMU_FAULT_DATA | EMU_FAULT_ACK | EMU_FAULT_OTHER;
+	else
+		rv = -1;
+	if (rv != 0)
+		xasprintf(cause, "knob faults[%zu]: dir is in, out or both and "
+		    "what is data, ack or all", i);
+	free(dir);
+	free(what);
+	return (rv);
+}
+
+static int
+emu_knobs_set_faults(struct emu_knobs *k, const cJSON *v, char **cause)
+{
+	static const char *const rates[] = { "loss", "dup", "reorder",
+	    "delay", "corrupt", NULL };
+	const cJSON		*item;
+	struct emu_fault_rule	*f;
+	double			*field[5], ms;
+	size_t			 i, j;
+	int			 n;
+
+	if ((n = emu_knobs_list("faults", v, cause)) < 0)
+		return (-1);
+	emu_knobs_clear_faults(k);
+	k->faults = xcalloc(n + 1, sizeof *k->faults);
+	i = 0;
+	cJSON_ArrayForEach(item, v) {
+		f = &k->faults[i];
+		field[0] = &f->loss;
+		field[1] = &f->dup;
+		field[2] = &f->reorder;
+		field[3] = &f->delay;
+		field[4] = &f->corrupt;
+		if (emu_knobs_fault_names(i, item, f, cause) != 0)
+			return (-1);
+		for (j = 0; rates[j] != NULL; j++) {
+			if (emu_knobs_entry_number("faults", i, item, rates[j],
+			    0, 1, 0, field[j], cause) != 0)
+				return (-1);
+		}
+		if (emu_knobs_entry_number("faults", i, item, "delay_ms", 0,
+		    60000, 50, &ms, cause) != 0)
+			return (-1);
+		f->delay_ms = (u_int)ms;
+		k->nfaults = ++i;
+	}
+	return (0);
+}
+
+static cJSON *
+emu_knobs_get_faults(const struct emu_knobs *k)
+{
+	static const char *const dirs[] = { "", "in", "out", "both" };
+	const struct emu_fault_rule	*f;
+	cJSON				*a = cJSON_CreateArray(), *o;
+	size_t				 i;
+
+	for (i = 0; i < k->nfaults; i++) {
+		f = &k->faults[i];
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "dir", dirs[f->dir & 3]);
+		cJSON_AddStringToObject(o, "what",
+		    f->what == EMU_FAULT_DATA ? "data" :
+		    f->what == EMU_FAULT_ACK ? "ack" : "all");
+		cJSON_AddNumberToObject(o, "loss", f->loss);
+		cJSON_AddNumberToObject(o, "dup", f->dup);
+		cJSON_AddNumberToObject(o, "reorder", f->reorder);
+		cJSON_AddNumberToObject(o, "delay", f->delay);
+		cJSON_AddNumberToObject(o, "delay_ms", f->delay_ms);
+		cJSON_AddNumberToObject(o, "corrupt", f->corrupt);
+		cJSON_AddItemToArray(a, o);
+	}
+	return (a);
 }
 
 static cJSON *
@@ -581,7 +780,7 @@ emu_knobs_usage(void)
 	const struct emu_knob	*kn;
 
 	for (kn = emu_knob_table; kn->name != NULL; kn++)
-		fprintf(stderr, "  %-14s %s\n", kn->name, kn->help);
+		fprintf(stderr, "  %-21s %s\n", kn->name, kn->help);
 }
 
 static int

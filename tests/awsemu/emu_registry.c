@@ -301,6 +301,82 @@ emu_reg_tags(struct emu_reg_ctx *ctx, const cJSON *obj, struct emu_target *t)
 	return (0);
 }
 
+/* A string or an array of strings, each 1..max characters. */
+static int
+emu_reg_strings(struct emu_reg_ctx *ctx, const cJSON *v, size_t max,
+    char ***out, size_t *nout)
+{
+	const cJSON	*item;
+
+	if (cJSON_IsString(v) && v->valuestring[0] != '\0' &&
+	    strlen(v->valuestring) <= max) {
+		*out = xreallocarray(*out, *nout + 1, sizeof **out);
+		(*out)[(*nout)++] = xstrdup(v->valuestring);
+		return (0);
+	}
+	if (!cJSON_IsArray(v))
+		return (emu_reg_fail(ctx, NULL, "%s", "not a string or an "
+		    "array of strings"));
+	cJSON_ArrayForEach(item, v) {
+		if (!cJSON_IsString(item) || item->valuestring[0] == '\0' ||
+		    strlen(item->valuestring) > max)
+			return (emu_reg_fail(ctx, NULL, "each entry is a "
+			    "string of 1 to %zu characters", max));
+		*out = xreallocarray(*out, *nout + 1, sizeof **out);
+		(*out)[(*nout)++] = xstrdup(item->valuestring);
+	}
+	return (0);
+}
+
+/* "agent": {"deny": [...], "vpc_cidr": "...", "resolve": {name: [..]}} */
+static int
+emu_reg_agent(struct emu_reg_ctx *ctx, const cJSON *obj, struct emu_target *t)
+{
+	static const char *const keys[] = { "deny", "vpc_cidr", "resolve",
+	    NULL };
+	struct emu_target_agent	*a = &t->agent;
+	struct emu_resolve	*r;
+	const cJSON		*agent, *v, *item;
+	size_t			 len, len2, len3;
+
+	if ((agent = cJSON_GetObjectItemCaseSensitive(obj, "agent")) == NULL)
+		return (0);
+	len = emu_reg_push(ctx, "agent", -1);
+	if (!cJSON_IsObject(agent))
+		return (emu_reg_fail(ctx, NULL, "%s", "not an object"));
+	if (emu_reg_check_keys(ctx, agent, keys) != 0 ||
+	    emu_reg_string(ctx, agent, "vpc_cidr", 0, 64, &a->vpc_cidr) != 0)
+		return (-1);
+	if ((v = cJSON_GetObjectItemCaseSensitive(agent, "deny")) != NULL) {
+		len2 = emu_reg_push(ctx, "deny", -1);
+		a->has_deny = 1;
+		if (!(cJSON_IsArray(v) && cJSON_GetArraySize(v) == 0) &&
+		    emu_reg_strings(ctx, v, 64, &a->deny, &a->ndeny) != 0)
+			return (-1);
+		emu_reg_pop(ctx, len2);
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(agent, "resolve")) != NULL) {
+		len2 = emu_reg_push(ctx, "resolve", -1);
+		if (!cJSON_IsObject(v))
+			return (emu_reg_fail(ctx, NULL, "%s", "not an object"));
+		cJSON_ArrayForEach(item, v) {
+			a->resolve = xreallocarray(a->resolve, a->nresolve + 1,
+			    sizeof *a->resolve);
+			r = &a->resolve[a->nresolve++];
+			memset(r, 0, sizeof *r);
+			r->name = xstrdup(item->string);
+			len3 = emu_reg_push(ctx, item->string, -1);
+			if (emu_reg_strings(ctx, item, 64, &r->addrs,
+			    &r->naddrs) != 0)
+				return (-1);
+			emu_reg_pop(ctx, len3);
+		}
+		emu_reg_pop(ctx, len2);
+	}
+	emu_reg_pop(ctx, len);
+	return (0);
+}
+
 static const char *const emu_target_keys[] = {
 	"id", "target", "ping", "agent_version", "platform_type",
 	"platform_name", "platform_version", "resource_type", "region", "ip",
@@ -388,7 +464,7 @@ emu_reg_target(struct emu_reg_ctx *ctx, struct emu_registry *reg,
 	if (emu_reg_tags(ctx, obj, t) != 0 ||
 	    emu_reg_portmap(ctx, obj, "ports", 0, &t->ports, &t->nports) != 0 ||
 	    emu_reg_portmap(ctx, obj, "remote_hosts", 1, &t->hosts,
-	    &t->nhosts) != 0)
+	    &t->nhosts) != 0 || emu_reg_agent(ctx, obj, t) != 0)
 		return (-1);
 	return (0);
 }
@@ -624,6 +700,53 @@ emu_reg_object(struct emu_reg_ctx *ctx, struct emu_registry *reg,
 	return (0);
 }
 
+/* A document: "Name", or {"name", "session_type", "properties"}. */
+static int
+emu_reg_document(struct emu_reg_ctx *ctx, const cJSON *item,
+    struct emu_document *d)
+{
+	static const char *const keys[] = { "name", "session_type",
+	    "properties", NULL };
+	const cJSON	*props, *p;
+	size_t		 len;
+
+	if (cJSON_IsString(item) && item->valuestring[0] != '\0') {
+		d->name = xstrdup(item->valuestring);
+		d->session_type = xstrdup("Port");
+		return (0);
+	}
+	len = emu_reg_push(ctx, "documents", -1);
+	if (!cJSON_IsObject(item))
+		return (emu_reg_fail(ctx, NULL, "%s", "each document is a "
+		    "non-empty string or an object"));
+	if (emu_reg_check_keys(ctx, item, keys) != 0 ||
+	    emu_reg_string(ctx, item, "name", 1, 128, &d->name) != 0 ||
+	    emu_reg_string(ctx, item, "session_type", 0, 64,
+	    &d->session_type) != 0)
+		return (-1);
+	if (d->session_type == NULL)
+		d->session_type = xstrdup("Port");
+	if ((props = cJSON_GetObjectItemCaseSensitive(item,
+	    "properties")) != NULL) {
+		if (!cJSON_IsObject(props))
+			return (emu_reg_fail(ctx, "properties", "%s",
+			    "not an object"));
+		d->has_props = 1;
+		cJSON_ArrayForEach(p, props) {
+			if (!cJSON_IsString(p))
+				return (emu_reg_fail(ctx, "properties", "%s: "
+				    "not a string", p->string));
+			d->props = xreallocarray(d->props, d->nprops + 1,
+			    sizeof *d->props);
+			d->props[d->nprops].from = xstrdup(p->string);
+			d->props[d->nprops].to = xstrdup(p->valuestring);
+			d->nprops++;
+		}
+	}
+	emu_reg_pop(ctx, len);
+	return (0);
+}
+
 static int
 emu_reg_documents(struct emu_reg_ctx *ctx, struct emu_registry *reg,
     const cJSON *root)
@@ -636,12 +759,19 @@ emu_reg_documents(struct emu_reg_ctx *ctx, struct emu_registry *reg,
 	if (!cJSON_IsArray(arr))
 		return (emu_reg_fail(ctx, "documents", "%s", "not an array"));
 	cJSON_ArrayForEach(item, arr) {
-		if (!cJSON_IsString(item) || item->valuestring[0] == '\0')
-			return (emu_reg_fail(ctx, "documents", "%s",
-			    "each document is a non-empty string"));
 		reg->documents = xreallocarray(reg->documents,
 		    reg->ndocuments + 1, sizeof *reg->documents);
-		reg->documents[reg->ndocuments++] = xstrdup(item->valuestring);
+		reg->docdefs = xreallocarray(reg->docdefs,
+		    reg->ndocuments + 1, sizeof *reg->docdefs);
+		memset(&reg->docdefs[reg->ndocuments], 0,
+		    sizeof *reg->docdefs);
+		reg->documents[reg->ndocuments] = NULL;
+		reg->ndocuments++;
+		if (emu_reg_document(ctx, item,
+		    &reg->docdefs[reg->ndocuments - 1]) != 0)
+			return (-1);
+		reg->documents[reg->ndocuments - 1] =
+		    xstrdup(reg->docdefs[reg->ndocuments - 1].name);
 	}
 	return (0);
 }
@@ -823,7 +953,7 @@ emu_reg_free_portmaps(struct emu_portmap *pm, size_t n)
 static void
 emu_reg_free_target(struct emu_target *t)
 {
-	size_t	i;
+	size_t	i, j;
 
 	free(t->id);
 	free(t->ping);
@@ -842,6 +972,17 @@ emu_reg_free_target(struct emu_target *t)
 	free(t->tags);
 	emu_reg_free_portmaps(t->ports, t->nports);
 	emu_reg_free_portmaps(t->hosts, t->nhosts);
+	for (i = 0; i < t->agent.ndeny; i++)
+		free(t->agent.deny[i]);
+	free(t->agent.deny);
+	free(t->agent.vpc_cidr);
+	for (i = 0; i < t->agent.nresolve; i++) {
+		free(t->agent.resolve[i].name);
+		for (j = 0; j < t->agent.resolve[i].naddrs; j++)
+			free(t->agent.resolve[i].addrs[j]);
+		free(t->agent.resolve[i].addrs);
+	}
+	free(t->agent.resolve);
 }
 
 static void
@@ -878,9 +1019,15 @@ emu_registry_free(struct emu_registry *reg)
 	for (i = 0; i < reg->ntargets; i++)
 		emu_reg_free_target(&reg->targets[i]);
 	free(reg->targets);
-	for (i = 0; i < reg->ndocuments; i++)
+	for (i = 0; i < reg->ndocuments; i++) {
 		free(reg->documents[i]);
+		free(reg->docdefs[i].name);
+		free(reg->docdefs[i].session_type);
+		emu_reg_free_portmaps(reg->docdefs[i].props,
+		    reg->docdefs[i].nprops);
+	}
 	free(reg->documents);
+	free(reg->docdefs);
 	for (i = 0; i < reg->nweb; i++) {
 		freezero_str(reg->web[i].token);
 		free(reg->web[i].role_arn);
@@ -956,4 +1103,49 @@ emu_registry_find_kms(struct emu_registry *reg, const char *key_id)
 		}
 	}
 	return (NULL);
+}
+
+const struct emu_document *
+emu_registry_find_document(const struct emu_registry *reg, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < reg->ndocuments; i++) {
+		if (strcmp(reg->docdefs[i].name, name) == 0)
+			return (&reg->docdefs[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * Add a target to a live world (POST /_emu/target). The entry is copied
+ * into the registry's own tree so that extra stays valid.
+ */
+int
+emu_registry_add_target(struct emu_registry *reg, const cJSON *obj, int ecs,
+    char **cause)
+{
+	struct emu_reg_ctx	 ctx;
+	cJSON			*copy, *list;
+	const char		*name = ecs ? "ecs" : "instances";
+
+	*cause = NULL;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.name = "target";
+	ctx.cause = cause;
+	if (reg->root == NULL)
+		reg->root = cJSON_CreateObject();
+	if ((list = cJSON_GetObjectItemCaseSensitive(reg->root, name)) == NULL)
+		list = cJSON_AddArrayToObject(reg->root, name);
+	copy = cJSON_Duplicate(obj, 1);
+	cJSON_AddItemToArray(list, copy);
+	emu_reg_push(&ctx, name, cJSON_GetArraySize(list) - 1);
+	if (emu_reg_target(&ctx, reg, copy, ecs ? EMU_TARGET_ECS :
+	    EMU_TARGET_INSTANCE) != 0) {
+		/* The half-made entry is last: drop it. */
+		emu_reg_free_target(&reg->targets[--reg->ntargets]);
+		cJSON_DeleteItemFromArray(list, cJSON_GetArraySize(list) - 1);
+		return (-1);
+	}
+	return (0);
 }

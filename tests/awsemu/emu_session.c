@@ -50,6 +50,8 @@ emu_session_set_hooks(const struct emu_session_hooks *hooks)
 static void
 emu_session_free(struct emu_session *s)
 {
+	if (emu_hooks.free != NULL)
+		emu_hooks.free(s);
 	RB_REMOVE(emu_session_tree, &emu_sessions, s);
 	TAILQ_REMOVE(&emu_session_order, s, order);
 	emu_nsessions--;
@@ -209,6 +211,14 @@ emu_session_terminate(struct emu_session *s)
 		emu_hooks.terminate(s);
 }
 
+/* Tell the data-channel side that a target's ping status changed. */
+void
+emu_session_target_changed(const struct emu_target *t)
+{
+	if (emu_hooks.target != NULL)
+		emu_hooks.target(t);
+}
+
 void
 emu_session_free_all(void)
 {
@@ -226,7 +236,7 @@ cJSON *
 emu_session_to_json(void)
 {
 	struct emu_session	*s;
-	cJSON			*obj, *list, *o;
+	cJSON			*obj, *list, *o, *dc;
 	u_int			 active = 0;
 
 	obj = cJSON_CreateObject();
@@ -243,6 +253,8 @@ emu_session_to_json(void)
 		    cJSON_Duplicate(s->parameters, 1));
 		if (s->reason != NULL)
 			cJSON_AddStringToObject(o, "reason", s->reason);
+		if (emu_hooks.state != NULL && (dc = emu_hooks.state(s)) != NULL)
+			cJSON_AddItemToObject(o, "agent", dc);
 		cJSON_AddItemToArray(list, o);
 		if (s->state == EMU_SESSION_ACTIVE)
 			active++;

@@ -139,3 +139,11 @@ emu_alive() {
 	kill -0 "$EMU_PID" 2>/dev/null || fail "awsemu died"
 	expect_eq "health" "$(emu_admin GET /health)" "ok"
 }
+
+# dcc CASE [ARGS]: run one scenario of the strict data-channel client
+# (dcclient.c) against the running emulator; its ok lines are printed.
+dcc() {
+	"$top_builddir/tests/awsemu/dcclient" -e "$EMU_URL" -a "$EMU_ADMIN" \
+	    "$@" >"$T/dcc.out" 2>&1 || { cat "$T/dcc.out"; fail "dcclient $*"; }
+	cat "$T/dcc.out"
+}

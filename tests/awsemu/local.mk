@@ -5,10 +5,17 @@ noinst_LIBRARIES += tests/awsemu/libawsemu.a
 tests_awsemu_libawsemu_a_SOURCES = \
 	%reldir%/emu.h \
 	%reldir%/emu_admin.c \
+	%reldir%/emu_agent.c %reldir%/emu_agent.h \
+	%reldir%/emu_agent_hooks.c \
+	%reldir%/emu_agent_hs.c \
 	%reldir%/emu_auth.c \
+	%reldir%/emu_dc.c \
+	%reldir%/emu_fault.c \
 	%reldir%/emu_http.c \
 	%reldir%/emu_kms.c \
 	%reldir%/emu_knobs.c \
+	%reldir%/emu_plan.c \
+	%reldir%/emu_port.c \
 	%reldir%/emu_registry.c \
 	%reldir%/emu_session.c \
 	%reldir%/emu_ssm.c \
@@ -29,9 +36,14 @@ INTEGRATION_TESTS += \
 	%reldir%/t_cli.sh \
 	%reldir%/t_throttle.sh \
 	%reldir%/t_creds.sh \
-	%reldir%/t_sdk_js.sh
+	%reldir%/t_sdk_js.sh \
+	%reldir%/t_agent_handshake.sh \
+	%reldir%/t_agent_mux.sh \
+	%reldir%/t_agent_basic.sh \
+	%reldir%/t_agent_keepalive.sh \
+	%reldir%/t_agent_faults.sh
 EXTRA_DIST += %reldir%/README.md %reldir%/lib.sh %reldir%/mkca.sh \
-	%reldir%/garbage.py \
+	%reldir%/garbage.py %reldir%/bench_agent.sh \
 	%reldir%/js/package.json %reldir%/js/package-lock.json \
 	%reldir%/js/sdk_check.mjs
 
@@ -50,3 +62,10 @@ clean-local: clean-local-awsemu-js
 clean-local-awsemu-js:
 	test "$(abs_builddir)" = "$(abs_srcdir)" || rm -rf tests/awsemu/js
 .PHONY: clean-local-awsemu-js
+
+# The strict data-channel client that checks the agent side (t_agent_*).
+check_PROGRAMS += tests/awsemu/dcclient
+tests_awsemu_dcclient_SOURCES = %reldir%/dcclient.c %reldir%/dcclient.h \
+	%reldir%/dcclient_env.c %reldir%/dcclient_cases.c \
+	%reldir%/dcclient_bench.c
+tests_awsemu_dcclient_LDADD = $(GW_LIBS)

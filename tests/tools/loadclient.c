@@ -2,12 +2,14 @@
  * loadclient: the client side of integration tests, many connections at
  * once on one libevent loop, every byte hashed and compared.
  *
- * loadclient -c ADDR -m MODE [-x] [-C CONNS] [-n BYTES] [-s SEED]
+ * loadclient -c ADDR -m MODE [-Wx] [-C CONNS] [-n BYTES] [-s SEED]
  *     [-b BIND] [-r RATE] [-d SECONDS] [-t TIMEOUT] [-R READYFILE]
  *
  *   echo     each conn sends BYTES of stream SEED+i while reading the echo,
  *            then shuts its write side; the echo must equal what was sent
- *            and end with EOF (against loadserver -m echo)
+ *            and end with EOF (against loadserver -m echo); with -W it
+ *            shuts only once the whole echo is back, for tunnels that
+ *            cannot half-close (Session Manager)
  *   send     send BYTES, shut the write side, and check the reply
  *            "BYTES SHA256" of loadserver -m sink: the EOF went through
  *            and the reply came back on the half-closed conn
@@ -20,8 +22,9 @@
  *   refused  connect, send a byte, and expect to be closed with nothing
  *            received (allow lists)
  *
- * Prints one summary line; exits 0 when every conn did what its mode
- * says, 1 otherwise (or after -t seconds, default 120).
+ * Prints one summary line, ending with the time from the first byte
+ * received to the last ("span N ms"); exits 0 when every conn did what
+ * its mode says, 1 otherwise (or after -t seconds, default 120).
  */
 
 #include "autoconf.h"
@@ -35,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -74,7 +78,8 @@ struct cli_conn {
 static struct event_base	*base;
 static enum cli_mode		 mode = CLI_ECHO;
 static struct tool_addr		 addr, bind_addr;
-static int			 have_bind, expect_close;
+static int			 have_bind, expect_close, wait_echo;
+static uint64_t			 first_ms, last_ms;
 static unsigned			 nconns = 1, ndone, nfailed, nready;
 static uint64_t			 nbytes, seed = 1, rate;
 static unsigned			 duration, timeout = 120;
@@ -141,10 +146,20 @@ cli_refill(struct cli_conn *cc)
 	}
 	if (cc->sent == cc->target && !cc->shut &&
 	    evbuffer_get_length(out) == 0 &&
-	    (mode == CLI_ECHO || mode == CLI_SEND)) {
+	    (mode == CLI_ECHO || mode == CLI_SEND) &&
+	    !(mode == CLI_ECHO && wait_echo && cc->received < cc->target)) {
 		shutdown(bufferevent_getfd(cc->bev), SHUT_WR);
 		cc->shut = 1;
 	}
+}
+
+static uint64_t
+cli_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 /* Check received bytes against the stream they must equal. */
@@ -156,6 +171,9 @@ cli_check(struct cli_conn *cc, const uint8_t *buf, size_t n)
 	tool_stream_fill(&cc->in_stream, want, n);
 	tool_hash_update(&cc->in_hash, buf, n);
 	cc->received += n;
+	last_ms = cli_now_ms();
+	if (first_ms == 0)
+		first_ms = last_ms;
 	if (memcmp(want, buf, n) != 0) {
 		cli_fail(cc, "byte mismatch near offset %" PRIu64,
 		    cc->received - n);
@@ -251,6 +269,8 @@ cli_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (mode == CLI_HOLD && cc->received == cc->target)
 		cli_round_done(cc);
+	if (mode == CLI_ECHO && wait_echo && cc->received == cc->target)
+		cli_refill(cc);	/* the whole echo is back: shut now */
 }
 
 /* recv -r: read a tenth of the rate every 100 ms, by hand. */
@@ -430,7 +450,7 @@ cli_summary(void)
 		tool_hash_final(&conns[0].out_hash, hex);
 		printf(", out %s", hex);
 	}
-	printf("\n");
+	printf(", span %" PRIu64 " ms\n", last_ms - first_ms);
 }
 
 /* Free everything, so that a sanitizer build reports only real leaks. */
@@ -479,7 +499,7 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	tool_raise_nofile();
-	while ((ch = getopt(argc, argv, "b:c:C:d:m:n:r:R:s:t:x")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:C:d:m:n:r:R:s:t:Wx")) != -1) {
 		switch (ch) {
 		case 'b':
 			if (tool_parse_addr(optarg, &bind_addr) == -1)
@@ -513,6 +533,9 @@ main(int argc, char **argv)
 		case 't':
 			timeout = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'W':
+			wait_echo = 1;
+			break;
 		case 'x':
 			expect_close = 1;
 			break;
@@ -520,7 +543,7 @@ main(int argc, char **argv)
 			tool_fatal("usage: loadclient -c addr -m "
 			    "echo|send|recv|hold|refused [-C conns] [-n bytes] "
 			    "[-s seed] [-b bind] [-r rate] [-d secs] "
-			    "[-t timeout] [-R readyfile] [-x]");
+			    "[-t timeout] [-R readyfile] [-W] [-x]");
 		}
 	}
 	if (target == NULL || tool_parse_addr(target, &addr) == -1)

@@ -25,6 +25,7 @@
 
 #include "xmalloc.h"
 #include "config_int.h"
+#include "gateway.h"
 
 /* A forward with every required key; tests append lines to it. */
 #define FWD_DB	"[forward \"db\"]\nlisten = 127.0.0.1:15432\n" \
@@ -1071,6 +1072,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "api_connect_timeout = 5s\n"
 	    "api_timeout = 30s\n"
 	    "credential_process_timeout = 1m\n"
+	    "allow_plain_websocket = no\n"
 	    "\n"
 	    "[forward \"db\"]\n"
 	    "listen = 127.0.0.1:15432\n"
@@ -1078,7 +1080,14 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "target = i-0123456789abcdef0\n"
 	    "remote_port = 5432\n"
 	    "max_conns = 1024\n"
-	    "connect_timeout = 10s\n");
+	    "connect_timeout = 10s\n"
+	    "document = AWS-StartPortForwardingSession\n"
+	    "warm = no\n"
+	    "target_pick = error\n"
+	    "client_version = 1.2.677.0\n"
+	    "handshake_timeout = 30s\n"
+	    "stall_timeout = 2m\n"
+	    "sign_websocket = no\n");
 	free(out);
 	config_free(conf);
 }
@@ -1094,6 +1103,7 @@ load_fwd(const char *key, const char *value)
 		{ "listen", "unix:/a" }, { "target", "h" },
 		{ "remote_port", "1" },
 	};
+	const struct config_key	*row;
 	struct config_errors	 errs = { NULL, 0 };
 	struct gw_config	*conf;
 	struct fwd_config	*fc;
@@ -1101,6 +1111,13 @@ load_fwd(const char *key, const char *value)
 	size_t			 i;
 
 	xasprintf(&text, "[forward \"f\"]\n%s = %s\n", key, value);
+	/* A key only one forwarder reads needs a forward of that kind. */
+	row = config_table_find(CONFIG_FORWARD, key);
+	if (row != NULL && row->forwarder != NULL) {
+		xasprintf(&tmp, "%sforwarder = %s\n", text, row->forwarder);
+		free(text);
+		text = tmp;
+	}
 	for (i = 0; i < nitems(base); i++) {
 		if (strcmp(base[i][0], key) == 0)
 			continue;
@@ -1139,6 +1156,14 @@ test_config_fwd_equal_sees_every_key(void **state)
 		{ "region", "eu-west-1", "eu-west-2" },
 		{ "profile", "a", "b" },
 		{ "endpoint_url", "http://127.0.0.1:1", "http://127.0.0.1:2" },
+		{ "document", "AWS-StartPortForwardingSession", "Custom-Doc" },
+		{ "reason", "a", "b" },
+		{ "warm", "no", "yes" },
+		{ "target_pick", "first", "newest" },
+		{ "client_version", "1.2.677.0", "1.2.331.0" },
+		{ "handshake_timeout", "30s", "31s" },
+		{ "stall_timeout", "2m", "3m" },
+		{ "sign_websocket", "no", "yes" },
 	};
 	struct fwd_config	*a, *b, *c;
 	size_t			 i, n = 0;
@@ -1261,7 +1286,8 @@ slurp(const char *path)
 
 /*
  * Run one tests/conf case in-process, the way gatewayd -n reports it:
- * the printed config, or each error and "FILE: N error(s)".
+ * the printed config, or each error (the config's, else the forwarders'
+ * checks) and "FILE: N error(s)".
  */
 static void
 run_case(const char *dir)
@@ -1276,7 +1302,13 @@ run_case(const char *dir)
 	assert_non_null(getcwd(cwd, sizeof cwd));
 	assert_int_equal(chdir(dir), 0);
 	assert_non_null(f = open_memstream(&have, &len));
-	if ((conf = config_load("gatewayd.conf", &errs)) != NULL) {
+	/* As gatewayd -n: the forwarders check what the config accepted. */
+	if ((conf = config_load("gatewayd.conf", &errs)) != NULL &&
+	    gateway_check(conf, &errs) != 0) {
+		config_free(conf);
+		conf = NULL;
+	}
+	if (conf != NULL) {
 		config_print(f, conf);
 		config_free(conf);
 		want = slurp("expected");

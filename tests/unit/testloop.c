@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -120,16 +121,29 @@ testloop_done(void)
 	testloop_log_flush();
 }
 
+/*
+ * Real time for deadlines, never clock_now_ms(): a test that fakes the
+ * clock must still end when its condition does not come.
+ */
+static uint64_t
+testloop_real_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
 int
 testloop_run_until(int (*cond)(void *), void *arg, unsigned ms)
 {
 	struct event	*wake;
 	struct timeval	 tv = { 0, 5000 };
-	uint64_t	 deadline = clock_now_ms() + ms;
+	uint64_t	 deadline = testloop_real_ms() + ms;
 	int		 ok;
 
 	wake = evtimer_new(gw_base, testloop_wake_cb, NULL);
-	while (!(ok = cond(arg)) && clock_now_ms() < deadline) {
+	while (!(ok = cond(arg)) && testloop_real_ms() < deadline) {
 		evtimer_add(wake, &tv);
 		event_base_loop(gw_base, EVLOOP_ONCE);
 	}

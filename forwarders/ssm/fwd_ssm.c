@@ -1,0 +1,524 @@
+/*
+ * fwd_ssm: Session Manager port forwarding as a gatewayd forwarder.
+ *
+ * This file knows targets and configuration: it checks ssm forwards at
+ * config time (i-..., mi-..., tag:KEY=VALUE, ecs:CLUSTER_TASK_RUNTIME,
+ * remote_host, the document, the reason), gives each forward its AWS
+ * context and the StartSession parameters of its document, and resolves
+ * tag: targets with DescribeInstanceInformation each time a session
+ * starts, so that a replaced instance is found by the next session. The
+ * sessions themselves, and how connections ride on them, are session.c's.
+ */
+
+#include "autoconf.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "aws.h"
+#include "aws_daemon.h"
+#include "aws_ssm.h"
+#include "config.h"
+#include "gatewayd.h"
+#include "log.h"
+#include "ssm_chan.h"
+#include "ssm_session.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* StartSession's limits (ssm-data-channel.md 2.5) and tag sizes. */
+#define FWD_SSM_MAX_TARGET	400
+#define FWD_SSM_MAX_REASON	256
+#define FWD_SSM_MAX_TAG_KEY	128
+#define FWD_SSM_MAX_TAG_VALUE	256
+/* DescribeInstanceInformation page size. */
+#define FWD_SSM_PAGE		50
+
+/* What one ssm forward keeps: its context, parameters and pool. */
+struct fwd_ssm {
+	struct forward			*fw;
+	struct aws_ctx			*aws;
+	char				 port[8];
+	char				 local_port[8];
+	const char			*port_v[1];
+	const char			*local_v[1];
+	const char			*host_v[1];
+	struct aws_ssm_param		 params[3];
+	char				*reason;	/* StartSession's */
+	char				*tag_key;	/* "tag:Name" */
+	char				*tag_value;
+	struct ssm_session_resolver	 resolver;
+	struct ssm_session_pool		*pool;
+};
+
+/* One DescribeInstanceInformation for a session's start. */
+struct fwd_ssm_lookup {
+	struct fwd_ssm			*fs;
+	struct ssm_session		*s;
+	struct aws_ssm_describe		*d;
+};
+
+/* i- and 8 or 17 lower-case hex digits; mi- and 17. */
+static int
+fwd_ssm_is_instance(const char *s)
+{
+	size_t	n;
+
+	if (strncmp(s, "i-", 2) == 0) {
+		n = strspn(s + 2, "0123456789abcdef");
+		return (s[2 + n] == '\0' && (n == 8 || n == 17));
+	}
+	if (strncmp(s, "mi-", 3) == 0) {
+		n = strspn(s + 3, "0123456789abcdef");
+		return (s[3 + n] == '\0' && n == 17);
+	}
+	return (0);
+}
+
+/* tag:KEY=VALUE with a key and a value. */
+static int
+fwd_ssm_check_tag(const char *target, char **cause)
+{
+	const char	*key = target + 4, *eq = strchr(key, '=');
+
+	if (eq == NULL || eq == key || eq[1] == '\0') {
+		xasprintf(cause, "target: \"%s\" is not tag:KEY=VALUE",
+		    target);
+		return (-1);
+	}
+	if (eq - key > FWD_SSM_MAX_TAG_KEY ||
+	    strlen(eq + 1) > FWD_SSM_MAX_TAG_VALUE) {
+		xasprintf(cause, "target: \"%s\": a tag key is at most %d "
+		    "characters, a value %d", target, FWD_SSM_MAX_TAG_KEY,
+		    FWD_SSM_MAX_TAG_VALUE);
+		return (-1);
+	}
+	return (0);
+}
+
+/* n characters from s are all in set. */
+static int
+fwd_ssm_all_in(const char *s, size_t n, const char *set)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)s[i]) && strchr(set, s[i]) == NULL)
+			return (0);
+	}
+	return (n != 0);
+}
+
+/*
+ * ecs:CLUSTER_TASK_RUNTIME (ssm-data-channel.md 2.3). A cluster name may
+ * hold '_' itself, so the task id and runtime id are taken from the end.
+ */
+static int
+fwd_ssm_check_ecs(const char *target, char **cause)
+{
+	const char	*cluster = target + 4, *task, *runtime;
+
+	runtime = strrchr(cluster, '_');
+	task = NULL;
+	if (runtime != NULL) {
+		for (task = runtime - 1; task > cluster && *task != '_';
+		    task--)
+			;
+	}
+	if (runtime == NULL || task == NULL || task <= cluster ||
+	    !fwd_ssm_all_in(cluster, task - cluster, "-_") ||
+	    !fwd_ssm_all_in(task + 1, runtime - task - 1, "-") ||
+	    !fwd_ssm_all_in(runtime + 1, strlen(runtime + 1), "-")) {
+		xasprintf(cause, "target: \"%s\" is not "
+		    "ecs:CLUSTER_TASK_RUNTIME (cluster name, task id and "
+		    "container runtime id)", target);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+fwd_ssm_check_target(const char *target, char **cause)
+{
+	if (target == NULL || *target == '\0') {
+		xasprintf(cause, "target: an instance id, tag:KEY=VALUE or "
+		    "ecs:CLUSTER_TASK_RUNTIME is needed");
+		return (-1);
+	}
+	if (strlen(target) > FWD_SSM_MAX_TARGET) {
+		xasprintf(cause, "target: longer than %d characters",
+		    FWD_SSM_MAX_TARGET);
+		return (-1);
+	}
+	if (strncmp(target, "tag:", 4) == 0)
+		return (fwd_ssm_check_tag(target, cause));
+	if (strncmp(target, "ecs:", 4) == 0)
+		return (fwd_ssm_check_ecs(target, cause));
+	if (fwd_ssm_is_instance(target))
+		return (0);
+	if (strncmp(target, "i-", 2) == 0 || strncmp(target, "mi-", 3) == 0)
+		xasprintf(cause, "target: \"%s\" is not an instance id (i- "
+		    "and 8 or 17 hex digits, mi- and 17)", target);
+	else
+		xasprintf(cause, "target: \"%s\" is not an instance id (i-, "
+		    "mi-), tag:KEY=VALUE or ecs:CLUSTER_TASK_RUNTIME", target);
+	return (-1);
+}
+
+/* A host the agent may resolve: the document's pattern (2.4). */
+static int
+fwd_ssm_check_host(const char *host, char **cause)
+{
+	const char	*bad = ",$^&()!;'\"<>`{}[]|#=";
+	const char	*p;
+
+	if (strlen(host) < 3) {
+		xasprintf(cause, "remote_host: \"%s\" is shorter than 3 "
+		    "characters", host);
+		return (-1);
+	}
+	for (p = host; *p != '\0'; p++) {
+		if (strchr(bad, *p) != NULL || isspace((unsigned char)*p) ||
+		    iscntrl((unsigned char)*p)) {
+			xasprintf(cause, "remote_host: \"%s\" has a character "
+			    "the document does not allow ('%c')", host, *p);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Config time: what StartSession and the agent would refuse. */
+static int
+fwd_ssm_check(const struct fwd_config *fc, char **cause)
+{
+	if (fwd_ssm_check_target(fc->target, cause) != 0)
+		return (-1);
+	if (fc->remote_port == 0 || fc->remote_port > 65535) {
+		xasprintf(cause, "remote_port: %u is out of range (1-65535)",
+		    fc->remote_port);
+		return (-1);
+	}
+	if (fc->remote_host != NULL &&
+	    fwd_ssm_check_host(fc->remote_host, cause) != 0)
+		return (-1);
+	if (fc->remote_host != NULL && fc->document != NULL &&
+	    strcmp(fc->document, "AWS-StartPortForwardingSession") == 0) {
+		xasprintf(cause, "remote_host: AWS-StartPortForwardingSession "
+		    "reaches the target itself; use "
+		    "AWS-StartPortForwardingSessionToRemoteHost");
+		return (-1);
+	}
+	if (fc->reason != NULL && (*fc->reason == '\0' ||
+	    strlen(fc->reason) > FWD_SSM_MAX_REASON)) {
+		xasprintf(cause, "reason: 1 to %d characters",
+		    FWD_SSM_MAX_REASON);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Tag targets.
+ */
+
+/* "i-a, i-b, i-c" for messages, with their ping status if asked. */
+static char *
+fwd_ssm_list(const struct aws_ssm_instances *l, int online, int status)
+{
+	char	*out = xstrdup(""), *tmp;
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < l->n; i++) {
+		if (online != (strcmp(l->v[i].ping_status, "Online") == 0))
+			continue;
+		if (n++ == 10) {
+			xasprintf(&tmp, "%s, ...", out);
+			free(out);
+			return (tmp);
+		}
+		xasprintf(&tmp, "%s%s%s%s%s", out, n == 1 ? "" : ", ",
+		    l->v[i].instance_id, status ? " " : "",
+		    status ? l->v[i].ping_status : "");
+		free(out);
+		out = tmp;
+	}
+	return (out);
+}
+
+/* Pick one of the Online instances, as target_pick says; NULL: error. */
+static const struct aws_ssm_instance *
+fwd_ssm_pick(const struct fwd_config *fc, const struct aws_ssm_instances *l,
+    size_t online)
+{
+	const struct aws_ssm_instance	*best = NULL, *v;
+	size_t				 i, k = 0, want = 0;
+
+	if (online > 1 && fc->target_pick == CONFIG_PICK_ERROR)
+		return (NULL);
+	if (fc->target_pick == CONFIG_PICK_RANDOM)
+		want = util_random_range(0, online);
+	for (i = 0; i < l->n; i++) {
+		v = &l->v[i];
+		if (strcmp(v->ping_status, "Online") != 0)
+			continue;
+		if (fc->target_pick == CONFIG_PICK_RANDOM) {
+			if (k++ == want)
+				return (v);
+			continue;
+		}
+		if (best == NULL ||
+		    (fc->target_pick == CONFIG_PICK_NEWEST ?
+		    v->last_ping > best->last_ping :
+		    strcmp(v->instance_id, best->instance_id) < 0))
+			best = v;
+	}
+	return (best);
+}
+
+/* The instances the tag matched: one Online, or an error that says why. */
+static void
+fwd_ssm_described(const struct aws_ssm_instances *l, const char *error,
+    const char *code, void *arg)
+{
+	struct fwd_ssm_lookup		*lk = arg;
+	struct fwd_ssm			*fs = lk->fs;
+	const struct fwd_config		*fc = fs->fw->conf;
+	const struct aws_ssm_instance	*v;
+	const char			*region = aws_ctx_region(fs->aws);
+	char				*msg = NULL, *list;
+	size_t				 i, online = 0;
+
+	if (region == NULL)
+		region = "?";
+	if (l == NULL) {
+		xasprintf(&msg, "%s: %s", fc->target, error);
+		goto out;
+	}
+	for (i = 0; i < l->n; i++)
+		online += strcmp(l->v[i].ping_status, "Online") == 0;
+	if (online == 0 && l->n == 0)
+		xasprintf(&msg, "%s matched no Online instance in %s",
+		    fc->target, region);
+	else if (online == 0) {
+		list = fwd_ssm_list(l, 0, 1);
+		xasprintf(&msg, "%s matched no Online instance in %s (%s)",
+		    fc->target, region, list);
+		free(list);
+	} else if ((v = fwd_ssm_pick(fc, l, online)) == NULL) {
+		list = fwd_ssm_list(l, 1, 0);
+		xasprintf(&msg, "%s matched %zu Online instances in %s (%s); "
+		    "target_pick says which to use", fc->target, online,
+		    region, list);
+		free(list);
+	} else {
+		log_info("session %s: %s is %s (agent %s)",
+		    ssm_session_get_name(lk->s), fc->target, v->instance_id,
+		    v->agent_version != NULL ? v->agent_version : "?");
+		ssm_session_resolved(lk->s, v->instance_id, NULL);
+	}
+out:
+	if (msg != NULL)
+		ssm_session_resolved(lk->s, NULL, msg);
+	free(msg);
+	free(lk);
+}
+
+/* Begin DescribeInstanceInformation with the tag filter for s. */
+static void *
+fwd_ssm_lookup_start(struct ssm_session *s, void *arg)
+{
+	struct fwd_ssm		*fs = arg;
+	struct fwd_ssm_lookup	*lk;
+	struct aws_ssm_filter	 f;
+	const char		*values[1];
+
+	lk = xcalloc(1, sizeof *lk);
+	lk->fs = fs;
+	lk->s = s;
+	values[0] = fs->tag_value;
+	f.key = fs->tag_key;
+	f.values = values;
+	f.nvalues = 1;
+	lk->d = aws_ssm_describe_instances(fs->aws, &f, 1, FWD_SSM_PAGE,
+	    fwd_ssm_described, lk);
+	return (lk);
+}
+
+static void
+fwd_ssm_lookup_cancel(void *handle)
+{
+	struct fwd_ssm_lookup	*lk = handle;
+
+	aws_ssm_describe_cancel(lk->d);
+	free(lk);
+}
+
+/*
+ * Start and stop.
+ */
+
+/* portNumber, localPortNumber (the real one) and host for StartSession. */
+static void
+fwd_ssm_params(struct fwd_ssm *fs, const struct fwd_config *fc,
+    struct ssm_session_params *sp)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	unsigned			 local = 0;
+
+	sin = (const struct sockaddr_in *)&fc->listen.ss;
+	sin6 = (const struct sockaddr_in6 *)&fc->listen.ss;
+	if (fc->listen.kind == LISTEN_TCP && fc->listen.ss.ss_family == AF_INET)
+		local = ntohs(sin->sin_port);
+	else if (fc->listen.kind == LISTEN_TCP)
+		local = ntohs(sin6->sin6_port);
+	snprintf(fs->port, sizeof fs->port, "%u", fc->remote_port);
+	snprintf(fs->local_port, sizeof fs->local_port, "%u", local);
+	fs->port_v[0] = fs->port;
+	fs->local_v[0] = fs->local_port;
+	fs->params[0].key = "portNumber";
+	fs->params[0].values = fs->port_v;
+	fs->params[0].nvalues = 1;
+	fs->params[1].key = "localPortNumber";
+	fs->params[1].values = fs->local_v;
+	fs->params[1].nvalues = 1;
+	sp->chan.nparams = 2;
+	if (fc->remote_host != NULL) {
+		fs->host_v[0] = fc->remote_host;
+		fs->params[2].key = "host";
+		fs->params[2].values = fs->host_v;
+		fs->params[2].nvalues = 1;
+		sp->chan.nparams = 3;
+	}
+	sp->chan.params = fs->params;
+}
+
+/* The tag filter of a tag:KEY=VALUE target. */
+static void
+fwd_ssm_set_tag(struct fwd_ssm *fs, const char *target)
+{
+	const char	*eq = strchr(target + 4, '=');
+
+	fs->tag_key = xstrndup(target, eq - target);
+	fs->tag_value = xstrdup(eq + 1);
+	fs->resolver.start = fwd_ssm_lookup_start;
+	fs->resolver.cancel = fwd_ssm_lookup_cancel;
+	fs->resolver.arg = fs;
+}
+
+static void
+fwd_ssm_free(struct fwd_ssm *fs)
+{
+	ssm_session_pool_free(fs->pool);
+	if (fs->aws != NULL)
+		aws_daemon_ctx_release(fs->aws);
+	free(fs->reason);
+	free(fs->tag_key);
+	free(fs->tag_value);
+	free(fs);
+}
+
+/* The forward starts: its AWS context, its parameters, its pool. */
+static int
+fwd_ssm_start(struct forward *fw, char **cause)
+{
+	const struct fwd_config		*fc = fw->conf;
+	struct fwd_ssm			*fs;
+	struct ssm_session_params	 sp;
+	char				*url;
+
+	fs = xcalloc(1, sizeof *fs);
+	fs->fw = fw;
+	memset(&sp, 0, sizeof sp);
+	if ((fs->aws = aws_daemon_ctx(fc->profile, fc->region,
+	    fc->endpoint_url, cause)) == NULL ||
+	    (sp.chan.tls = aws_daemon_tls(cause)) == NULL) {
+		fwd_ssm_free(fs);
+		return (-1);
+	}
+	sp.chan.aws = fs->aws;
+	sp.chan.target = fc->target;
+	sp.chan.document = fc->document;
+	if (fc->reason != NULL)
+		fs->reason = xstrdup(fc->reason);
+	else
+		xasprintf(&fs->reason, "gatewayd %s", fw->name);
+	sp.chan.reason = fs->reason;
+	sp.chan.client_version = fc->client_version;
+	sp.chan.dns = gateway_get_dns();
+	xasprintf(&url, "wss://ssmmessages.%s.amazonaws.com/",
+	    aws_ctx_region(fs->aws) != NULL ? aws_ctx_region(fs->aws) :
+	    "us-east-1");
+	sp.chan.proxy = aws_daemon_proxy(url);
+	free(url);
+	sp.chan.allow_plain_ws = gw_conf != NULL && gw_conf->allow_plain_ws;
+	sp.chan.sign_upgrade = fc->sign_websocket;
+	sp.chan.handshake_timeout = fc->handshake_timeout;
+	fwd_ssm_params(fs, fc, &sp);
+	if (strncmp(fc->target, "tag:", 4) == 0) {
+		fwd_ssm_set_tag(fs, fc->target);
+		sp.resolver = &fs->resolver;
+	}
+	sp.warm = fc->warm;
+	sp.wait_timeout = fc->handshake_timeout;
+	sp.stall_timeout = fc->stall_timeout;
+	fw->fwd_data = fs;
+	fs->pool = ssm_session_pool_new(fw, &sp);
+	return (0);
+}
+
+static void
+fwd_ssm_stop(struct forward *fw)
+{
+	struct fwd_ssm	*fs = fw->fwd_data;
+
+	if (fs == NULL)
+		return;
+	fw->fwd_data = NULL;
+	fwd_ssm_free(fs);
+}
+
+/*
+ * Connections: session.c maps them onto sessions.
+ */
+
+static void
+fwd_ssm_open(struct conn *c)
+{
+	struct fwd_ssm	*fs = c->fw->fwd_data;
+
+	ssm_session_attach(fs->pool, c);
+}
+
+static void
+fwd_ssm_status(struct forward *fw, struct cJSON *obj)
+{
+	struct fwd_ssm	*fs = fw->fwd_data;
+
+	if (fs != NULL)
+		ssm_session_pool_status(fs->pool, obj);
+}
+
+const struct forwarder fwd_ssm = {
+	.name = "ssm",
+	.check = fwd_ssm_check,
+	.start = fwd_ssm_start,
+	.stop = fwd_ssm_stop,
+	.open = fwd_ssm_open,
+	.send = ssm_session_send,
+	.eof = ssm_session_eof,
+	.drain = ssm_session_drain,
+	.close = ssm_session_detach,
+	.status = fwd_ssm_status,
+};

@@ -1,0 +1,1179 @@
+/*
+ * The sessions behind one ssm forward: which session a client connection
+ * goes to, and the bytes between its socket and the session's data
+ * channel (ssm-data-channel.md 7.6, ssm-port-mux.md 7-9).
+ *
+ * A pool holds a list of sessions (each with a state, streams and an age)
+ * and the conns waiting for one to open. Mux sessions carry every conn as
+ * an smux stream; basic sessions carry one conn each, as raw bytes. The
+ * mode comes from the handshake; the pool remembers it (its hint) so that
+ * once a target has shown itself basic, each new conn starts its own
+ * session at once.
+ *
+ * The data channel (chan.c) owns the wire: sequence numbers, acks,
+ * resends, reconnects. This file pulls our smux frames (or basic bytes)
+ * into the channel whenever ssm_chan_room() allows, feeds the agent's
+ * bytes to smux and hands each stream's data to its conn, and applies
+ * back-pressure both ways. Sessions end for their own reasons (channel
+ * callbacks) or ours (ssm_session_terminate), and a session's end closes
+ * its conns with the reason.
+ */
+
+#include "autoconf.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "gatewayd.h"
+#include "log.h"
+#include "ssm_chan.h"
+#include "ssm_session.h"
+#include "ssm_smux.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* What the agent's refusal of a new stream closes the conn with. */
+#define SSM_SESSION_REFUSED \
+	"target refused the connection (ConnectToPortError)"
+
+#define SSM_STREAM_WAITING	0x01	/* on pool->waiting */
+#define SSM_STREAM_GOT_DATA	0x02	/* the agent sent it bytes */
+#define SSM_STREAM_REMOTE_FIN	0x04	/* the agent closed it */
+#define SSM_STREAM_PAUSED	0x08	/* we paused its client */
+#define SSM_STREAM_RESET	0x10	/* drop what it queued */
+
+/* One conn's attachment: waiting, a stream of a mux session, or the one
+ * conn of a basic session (sid 0). */
+struct ssm_stream {
+	struct conn			*c;
+	struct ssm_session_pool		*pool;
+	struct ssm_session		*s;	/* NULL while waiting */
+	uint32_t			 sid;
+	int				 flags;
+	struct evbuffer			*hold;	/* for c, not yet taken */
+	uint64_t			 since;	/* waiting since, or since the
+						   hold last moved */
+	RB_ENTRY(ssm_stream)		 entry;	/* in s->streams */
+	TAILQ_ENTRY(ssm_stream)		 wentry; /* in pool->waiting */
+};
+RB_HEAD(ssm_session_streams, ssm_stream);
+TAILQ_HEAD(ssm_waiting, ssm_stream);
+
+struct ssm_session {
+	struct ssm_session_pool		*pool;
+	char				*name;	/* "db/3" */
+	enum ssm_session_state		 state;
+	struct ssm_chan			*chan;
+	void				*resolving;	/* resolver handle */
+	char				*target;	/* the instance */
+	char				*session_id;
+	char				*agent_version;
+	enum ssm_chan_mode		 mode;
+	int				 keepalive;
+	int				 by_us;		/* we ended it */
+	int				 refusing;	/* data said -1 */
+	int				 finish;	/* basic: ending */
+
+	struct smux			*smux;		/* mux */
+	struct evbuffer			*wire;		/* mux: frames not
+							   yet taken */
+	struct evbuffer			*out;		/* basic: to send */
+	struct ssm_session_streams	 streams;
+	size_t				 nstreams;
+	size_t				 npaused;
+	size_t				 held;		/* in every hold */
+	unsigned			 refusals;	/* flags awaiting FIN */
+
+	uint64_t			 started;
+	uint64_t			 opened;
+	uint64_t			 last_nop;
+	uint64_t			 to_agent;
+	uint64_t			 from_agent;
+	uint64_t			 total_streams;
+	uint64_t			 refused;
+	char				*last_error;
+	TAILQ_ENTRY(ssm_session)	 entry;
+};
+TAILQ_HEAD(ssm_sessions, ssm_session);
+
+enum ssm_session_hint {
+	SSM_HINT_UNKNOWN,
+	SSM_HINT_MUX,
+	SSM_HINT_BASIC,
+};
+
+struct ssm_session_pool {
+	struct forward			*fw;
+	struct ssm_session_params	 p;
+	struct ssm_sessions		 sessions;
+	struct ssm_waiting		 waiting;
+	size_t				 nwaiting;
+	enum ssm_session_hint		 hint;
+	struct event			*tick;
+	struct evbuffer			*scratch;
+	uint64_t			 next_id;
+	uint64_t			 warm_at;	/* warm: not before */
+	unsigned			 warm_delay;
+	uint64_t			 started;
+	uint64_t			 failed;
+};
+
+static const char *ssm_session_state_names[] = {
+	"resolving", "starting", "open", "closing", "dead"
+};
+
+static const char *ssm_session_mode_names[] = { "basic", "mux", "stream" };
+
+static int
+ssm_stream_cmp(struct ssm_stream *a, struct ssm_stream *b)
+{
+	return (a->sid < b->sid ? -1 : a->sid > b->sid);
+}
+/* libbsd's RB_GENERATE_STATIC needs a __unused it does not define. */
+RB_PROTOTYPE(ssm_session_streams, ssm_stream, entry, ssm_stream_cmp);
+RB_GENERATE(ssm_session_streams, ssm_stream, entry, ssm_stream_cmp);
+
+static void	ssm_session_new(struct ssm_session_pool *);
+static void	ssm_session_end(struct ssm_session *, const char *);
+static void	ssm_session_terminate(struct ssm_session *, const char *);
+static void	ssm_session_pump(struct ssm_session *);
+static void	ssm_session_start_needed(struct ssm_session_pool *);
+static size_t	ssm_session_spares(struct ssm_session_pool *);
+
+static struct evbuffer *
+ssm_session_evbuffer(void)
+{
+	struct evbuffer	*b;
+
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("%s: evbuffer_new failed", __func__);
+	return (b);
+}
+
+/* Move s to state; states only move forward. */
+static void
+ssm_session_set_state(struct ssm_session *s, enum ssm_session_state state)
+{
+	if (state == s->state)
+		return;
+	if (state < s->state)
+		fatalx("session %s: bad state change %s -> %s", s->name,
+		    ssm_session_state_names[s->state],
+		    ssm_session_state_names[state]);
+	log_debug("session %s: %s -> %s", s->name,
+	    ssm_session_state_names[s->state], ssm_session_state_names[state]);
+	s->state = state;
+}
+
+static int
+ssm_session_is_starting(struct ssm_session *s)
+{
+	return (s->state == SSM_SESSION_RESOLVING ||
+	    s->state == SSM_SESSION_STARTING);
+}
+
+/* An open session that takes new conns: mux, or basic without a conn. */
+static int
+ssm_session_takes(struct ssm_session *s)
+{
+	if (s->state != SSM_SESSION_OPEN || s->finish)
+		return (0);
+	return (s->mode == SSM_CHAN_MODE_MUX || s->nstreams == 0);
+}
+
+/* Tell gatewayctl events followers about s; key names detail. */
+static void
+ssm_session_publish(struct ssm_session *s, const char *what,
+    const char *key, const char *detail)
+{
+	cJSON	*ev;
+
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "event", what);
+	cJSON_AddStringToObject(ev, "forward", s->pool->fw->name);
+	cJSON_AddStringToObject(ev, "session", s->name);
+	if (s->target != NULL)
+		cJSON_AddStringToObject(ev, "instance", s->target);
+	if (s->session_id != NULL)
+		cJSON_AddStringToObject(ev, "session_id", s->session_id);
+	if (s->state == SSM_SESSION_OPEN) {
+		cJSON_AddStringToObject(ev, "mode",
+		    ssm_session_mode_names[s->mode]);
+		cJSON_AddStringToObject(ev, "agent_version",
+		    s->agent_version != NULL ? s->agent_version : "");
+	}
+	if (detail != NULL)
+		cJSON_AddStringToObject(ev, key, detail);
+	control_event(ev);
+}
+
+/* Set s->last_error (and the forward's, which logs it). */
+static void
+ssm_session_set_error(struct ssm_session *s, const char *error)
+{
+	free(s->last_error);
+	s->last_error = xstrdup(error);
+	forward_set_error(s->pool->fw, "session %s: %s", s->name, error);
+}
+
+/* What s is doing, for a conn that waited too long. */
+static const char *
+ssm_session_doing(struct ssm_session *s)
+{
+	if (s->state == SSM_SESSION_RESOLVING)
+		return ("finding the instance");
+	switch (s->chan != NULL ? ssm_chan_get_state(s->chan) :
+	    SSM_CHAN_CLOSED) {
+	case SSM_CHAN_STARTING:
+		return ("StartSession in flight");
+	case SSM_CHAN_CONNECTING:
+		return ("connecting the WebSocket");
+	case SSM_CHAN_HANDSHAKING:
+		return ("waiting for the agent's handshake");
+	case SSM_CHAN_RESUMING:
+		return ("reconnecting");
+	default:
+		return (ssm_session_state_names[s->state]);
+	}
+}
+
+/*
+ * Streams.
+ */
+
+/* Bytes st's client sent that the channel has not taken. */
+static size_t
+ssm_stream_pending(struct ssm_stream *st)
+{
+	struct ssm_session	*s = st->s;
+
+	if (s->mode == SSM_CHAN_MODE_MUX)
+		return (smux_stream_pending(s->smux, st->sid));
+	return (evbuffer_get_length(s->out));
+}
+
+/* "i-0abc:5432" or "i-0abc:db.internal:5432", for the conn's log line. */
+static void
+ssm_stream_set_target(struct ssm_stream *st, const char *target)
+{
+	const struct fwd_config	*fc = st->c->fw->conf;
+
+	free(st->c->target_str);
+	if (fc->remote_host != NULL)
+		xasprintf(&st->c->target_str, "%s:%s:%u", target,
+		    fc->remote_host, fc->remote_port);
+	else
+		xasprintf(&st->c->target_str, "%s:%u", target,
+		    fc->remote_port);
+}
+
+/* Put st on s: a new smux stream, or the one conn of a basic session. */
+static void
+ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
+{
+	struct conn	*c = st->c;
+	uint32_t	 sid = 0;
+
+	if (s->mode == SSM_CHAN_MODE_MUX &&
+	    (sid = smux_open(s->smux)) == 0) {
+		conn_close(c, "session %s cannot open another stream",
+		    s->name);
+		return;
+	}
+	st->sid = sid;
+	st->s = s;
+	st->flags &= ~SSM_STREAM_WAITING;
+	RB_INSERT(ssm_session_streams, &s->streams, st);
+	s->nstreams++;
+	s->total_streams++;
+	ssm_stream_set_target(st, s->target);
+	log_debug("session %s: conn %" PRIu64 " on stream %" PRIu32, s->name,
+	    c->id, sid);
+	if (s->refusing && s->mode != SSM_CHAN_MODE_MUX) {
+		s->refusing = 0;
+		ssm_chan_ready(s->chan);
+	}
+	conn_ready(c);
+}
+
+/* Take st off its session (not its client: the caller closes that). */
+static void
+ssm_stream_unlink(struct ssm_stream *st)
+{
+	struct ssm_session	*s = st->s;
+
+	RB_REMOVE(ssm_session_streams, &s->streams, st);
+	s->nstreams--;
+	s->held -= evbuffer_get_length(st->hold);
+	evbuffer_drain(st->hold, evbuffer_get_length(st->hold));
+	if (st->flags & SSM_STREAM_PAUSED)
+		s->npaused--;
+	st->flags &= ~SSM_STREAM_PAUSED;
+	st->s = NULL;
+}
+
+/* Close every conn of s with reason. */
+static void
+ssm_session_close_streams(struct ssm_session *s, const char *reason)
+{
+	struct ssm_stream	*st;
+
+	while ((st = RB_MIN(ssm_session_streams, &s->streams)) != NULL) {
+		ssm_stream_unlink(st);
+		conn_close(st->c, "%s", reason);
+	}
+}
+
+/* The session holds less now: let the agent's data in again. */
+static void
+ssm_session_check_held(struct ssm_session *s)
+{
+	if (s->refusing && s->held <= s->pool->p.session_high / 2 &&
+	    s->state == SSM_SESSION_OPEN) {
+		s->refusing = 0;
+		ssm_chan_ready(s->chan);
+	}
+}
+
+/* Bytes from the agent for st: to its client, or held while it is full. */
+static void
+ssm_stream_deliver(struct ssm_stream *st, const uint8_t *data, size_t len)
+{
+	struct ssm_session	*s = st->s;
+
+	st->flags |= SSM_STREAM_GOT_DATA;
+	s->from_agent += len;
+	if (evbuffer_get_length(st->hold) != 0 ||
+	    conn_is_output_full(st->c)) {
+		if (evbuffer_get_length(st->hold) == 0)
+			st->since = clock_now_ms();
+		evbuffer_add(st->hold, data, len);
+		s->held += len;
+		return;
+	}
+	conn_write_data(st->c, data, len);
+}
+
+/* The agent closed st: the target refused it, or closed after its data. */
+static void
+ssm_stream_remote_fin(struct ssm_stream *st)
+{
+	struct ssm_session	*s = st->s;
+
+	st->flags |= SSM_STREAM_REMOTE_FIN;
+	/*
+	 * The flag names no stream (ssm-port-mux.md 7.4): it goes to the
+	 * first stream that ends without any data after it.
+	 */
+	if (!(st->flags & SSM_STREAM_GOT_DATA) && s->refusals > 0) {
+		s->refusals--;
+		s->refused++;
+		ssm_session_set_error(s, SSM_SESSION_REFUSED);
+		conn_close(st->c, "%s", SSM_SESSION_REFUSED);
+		return;
+	}
+	if (evbuffer_get_length(st->hold) == 0)
+		conn_eof(st->c);
+}
+
+/* The stream table, for smux events. */
+static struct ssm_stream *
+ssm_session_find(struct ssm_session *s, uint32_t sid)
+{
+	struct ssm_stream	key;
+
+	key.sid = sid;
+	return (RB_FIND(ssm_session_streams, &s->streams, &key));
+}
+
+/* An smux event from the agent's bytes. */
+static void
+ssm_session_smux_cb(struct smux *smux, const struct smux_event *ev,
+    void *arg)
+{
+	struct ssm_session	*s = arg;
+	struct ssm_stream	*st;
+
+	switch (ev->type) {
+	case SMUX_EV_DATA:
+		if ((st = ssm_session_find(s, ev->sid)) != NULL)
+			ssm_stream_deliver(st, ev->data, ev->len);
+		break;
+	case SMUX_EV_FIN:
+		if ((st = ssm_session_find(s, ev->sid)) != NULL)
+			ssm_stream_remote_fin(st);
+		break;
+	case SMUX_EV_REFUSED:
+		log_warnx("session %s: the agent opened stream %" PRIu32
+		    "; refused", s->name, ev->sid);
+		break;
+	case SMUX_EV_OPEN:
+	case SMUX_EV_NOP:
+		break;
+	}
+}
+
+/*
+ * Sessions.
+ */
+
+/* Pull our bytes into the channel while it has room; resume clients. */
+static void
+ssm_session_pump(struct ssm_session *s)
+{
+	struct ssm_stream	*st;
+	size_t			 room, n;
+	struct evbuffer		*from;
+
+	if (s->state != SSM_SESSION_OPEN)
+		return;
+	from = s->mode == SSM_CHAN_MODE_MUX ? s->wire : s->out;
+	while ((room = ssm_chan_room(s->chan)) != 0) {
+		if (s->mode == SSM_CHAN_MODE_MUX &&
+		    evbuffer_get_length(s->wire) == 0 &&
+		    smux_output(s->smux, s->wire, room) == 0)
+			break;
+		if (evbuffer_get_length(from) == 0)
+			break;
+		if ((n = ssm_chan_send(s->chan, from)) == 0)
+			break;
+		s->to_agent += n;
+	}
+	if (s->npaused != 0) {
+		RB_FOREACH(st, ssm_session_streams, &s->streams) {
+			if (!(st->flags & SSM_STREAM_PAUSED) ||
+			    ssm_stream_pending(st) > CONN_LOW_WATERMARK)
+				continue;
+			st->flags &= ~SSM_STREAM_PAUSED;
+			s->npaused--;
+			conn_resume(st->c);
+		}
+	}
+	if (s->finish && evbuffer_get_length(s->out) == 0)
+		ssm_session_terminate(s, "its connection closed");
+}
+
+/* The handshake is done: take the waiting conns the mode allows. */
+static void
+ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
+    void *arg)
+{
+	struct ssm_session	*s = arg;
+	struct ssm_session_pool	*pool = s->pool;
+	struct ssm_stream	*st;
+
+	if (s->state != SSM_SESSION_STARTING)
+		return;
+	ssm_session_set_state(s, SSM_SESSION_OPEN);
+	s->opened = s->last_nop = clock_now_ms();
+	s->mode = info->mode;
+	s->keepalive = info->keepalive;
+	free(s->agent_version);
+	s->agent_version = xstrdup(info->agent_version != NULL ?
+	    info->agent_version : "");
+	free(s->session_id);
+	s->session_id = info->session_id != NULL ?
+	    xstrdup(info->session_id) : NULL;
+	log_info("session %s: open to %s, %s mode, agent %s%s (%s)", s->name,
+	    s->target, ssm_session_mode_names[s->mode], s->agent_version,
+	    s->keepalive ? ", keep-alive" : "",
+	    s->session_id != NULL ? s->session_id : "?");
+	if (info->customer_message != NULL && *info->customer_message != '\0')
+		log_info("session %s: %s", s->name, info->customer_message);
+	ssm_session_publish(s, "session_open", NULL, NULL);
+	pool->warm_delay = 0;
+
+	if (s->mode == SSM_CHAN_MODE_MUX) {
+		pool->hint = SSM_HINT_MUX;
+		s->smux = smux_new(SMUX_CLIENT, ssm_session_smux_cb, s);
+		while ((st = TAILQ_FIRST(&pool->waiting)) != NULL) {
+			TAILQ_REMOVE(&pool->waiting, st, wentry);
+			pool->nwaiting--;
+			ssm_stream_attach(s, st);
+		}
+	} else {
+		pool->hint = SSM_HINT_BASIC;
+		if ((st = TAILQ_FIRST(&pool->waiting)) != NULL) {
+			TAILQ_REMOVE(&pool->waiting, st, wentry);
+			pool->nwaiting--;
+			ssm_stream_attach(s, st);
+		} else if (!pool->p.warm || ssm_session_spares(pool) > 1)
+			ssm_session_terminate(s, "no connection waits for it");
+		/* Else it is the spare that warm keeps for the next conn. */
+	}
+	ssm_session_start_needed(pool);
+	ssm_session_pump(s);
+}
+
+/* The agent's bytes, in order: 0 taken, -1 not now (unacknowledged). */
+static int
+ssm_session_data_cb(struct ssm_chan *chan, const uint8_t *buf, size_t len,
+    void *arg)
+{
+	struct ssm_session	*s = arg;
+	struct ssm_stream	*st;
+	char			*cause, *reason;
+
+	if (s->state != SSM_SESSION_OPEN)
+		return (0);	/* we are ending it: nobody to give them to */
+	if (s->held >= s->pool->p.session_high) {
+		if (!s->refusing)
+			log_debug("session %s: %zu bytes held, refusing the "
+			    "agent's data", s->name, s->held);
+		s->refusing = 1;
+		return (-1);
+	}
+	if (s->mode != SSM_CHAN_MODE_MUX) {
+		if ((st = RB_MIN(ssm_session_streams, &s->streams)) == NULL) {
+			s->refusing = 1;	/* a spare: not yet */
+			return (-1);
+		}
+		ssm_stream_deliver(st, buf, len);
+		return (0);
+	}
+	if (smux_input(s->smux, buf, len, &cause) == -1) {
+		xasprintf(&reason, "smux: %s", cause);
+		ssm_session_set_error(s, reason);
+		ssm_session_close_streams(s, reason);
+		ssm_session_terminate(s, reason);
+		free(reason);
+		free(cause);
+	}
+	return (0);
+}
+
+/* The channel has room again. */
+static void
+ssm_session_writable_cb(struct ssm_chan *chan, void *arg)
+{
+	ssm_session_pump(arg);
+}
+
+/* Resumes, pauses and the agent's flags. */
+static void
+ssm_session_event_cb(struct ssm_chan *chan, enum ssm_chan_event ev,
+    const char *detail, void *arg)
+{
+	struct ssm_session	*s = arg;
+	const char		*what = NULL;
+
+	if (detail == NULL)
+		detail = "";
+	switch (ev) {
+	case SSM_CHAN_EV_RESUMING:
+		log_info("session %s: reconnecting: %s", s->name, detail);
+		what = "session_resuming";
+		break;
+	case SSM_CHAN_EV_RESUMED:
+		log_info("session %s: reconnected %s", s->name, detail);
+		what = "session_resumed";
+		break;
+	case SSM_CHAN_EV_PAUSED:
+	case SSM_CHAN_EV_UNPAUSED:
+		log_debug("session %s: publication %s", s->name,
+		    ev == SSM_CHAN_EV_PAUSED ? "paused" : "resumed");
+		break;
+	case SSM_CHAN_EV_FLAG:
+		if (strcmp(detail, "ConnectToPortError") == 0 &&
+		    s->mode == SSM_CHAN_MODE_MUX) {
+			log_info("session %s: the agent could not connect to "
+			    "the target (ConnectToPortError)", s->name);
+			s->refusals++;
+		} else
+			log_info("session %s: flag %s from the agent",
+			    s->name, detail);
+		break;
+	}
+	if (what != NULL)
+		ssm_session_publish(s, what, "detail", detail);
+}
+
+/* The channel is over: close what rode on it. */
+static void
+ssm_session_closed_cb(struct ssm_chan *chan, const char *reason,
+    const char *code, void *arg)
+{
+	ssm_session_end(arg, reason != NULL ? reason : "ended");
+}
+
+static const struct ssm_chan_cb ssm_session_chan_cb = {
+	.open = ssm_session_open_cb,
+	.data = ssm_session_data_cb,
+	.writable = ssm_session_writable_cb,
+	.event = ssm_session_event_cb,
+	.closed = ssm_session_closed_cb,
+};
+
+/* The instance is known: StartSession. */
+static void
+ssm_session_start_chan(struct ssm_session *s)
+{
+	struct ssm_chan_params	 cp = s->pool->p.chan;
+
+	ssm_session_set_state(s, SSM_SESSION_STARTING);
+	cp.name = s->name;
+	cp.target = s->target;
+	log_info("session %s: starting (%s, %s)", s->name, s->target,
+	    cp.document);
+	ssm_session_publish(s, "session_starting", NULL, NULL);
+	s->chan = ssm_chan_start(&cp, &ssm_session_chan_cb, s);
+}
+
+/* Make a session: resolve its target, then start it. */
+static void
+ssm_session_new(struct ssm_session_pool *pool)
+{
+	const struct ssm_session_resolver	*r = pool->p.resolver;
+	struct ssm_session			*s;
+
+	s = xcalloc(1, sizeof *s);
+	s->pool = pool;
+	xasprintf(&s->name, "%s/%" PRIu64, pool->fw->name, ++pool->next_id);
+	s->state = SSM_SESSION_RESOLVING;
+	s->started = clock_now_ms();
+	s->wire = ssm_session_evbuffer();
+	s->out = ssm_session_evbuffer();
+	RB_INIT(&s->streams);
+	TAILQ_INSERT_TAIL(&pool->sessions, s, entry);
+	pool->started++;
+	if (r == NULL) {
+		s->target = xstrdup(pool->p.chan.target);
+		ssm_session_start_chan(s);
+		return;
+	}
+	log_debug("session %s: finding the instance for %s", s->name,
+	    pool->p.chan.target);
+	/* It may answer at once, and a failure then ends s. */
+	s->resolving = r->start(s, r->arg);
+}
+
+void
+ssm_session_resolved(struct ssm_session *s, const char *target,
+    const char *error)
+{
+	s->resolving = NULL;
+	if (s->state != SSM_SESSION_RESOLVING)
+		return;
+	if (target == NULL) {
+		ssm_session_end(s, error != NULL ? error : "no instance");
+		return;
+	}
+	s->target = xstrdup(target);
+	ssm_session_start_chan(s);
+}
+
+const char *
+ssm_session_get_name(struct ssm_session *s)
+{
+	return (s->name);
+}
+
+static void
+ssm_session_free(struct ssm_session *s)
+{
+	if (s->resolving != NULL && s->pool->p.resolver->cancel != NULL)
+		s->pool->p.resolver->cancel(s->resolving);
+	ssm_chan_free(s->chan);
+	smux_free(s->smux);
+	evbuffer_free(s->wire);
+	evbuffer_free(s->out);
+	free(s->name);
+	free(s->target);
+	free(s->session_id);
+	free(s->agent_version);
+	free(s->last_error);
+	free(s);
+}
+
+/* End s ourselves: the channel says goodbye and the closed callback
+ * follows. */
+static void
+ssm_session_terminate(struct ssm_session *s, const char *reason)
+{
+	if (s->state >= SSM_SESSION_CLOSING)
+		return;
+	log_debug("session %s: ending: %s", s->name, reason);
+	s->by_us = 1;
+	ssm_session_set_state(s, SSM_SESSION_CLOSING);
+	if (s->chan != NULL)
+		ssm_chan_terminate(s->chan, reason);
+}
+
+/* Close the waiting conns that no starting session can serve now. */
+static void
+ssm_session_fail_waiting(struct ssm_session_pool *pool, const char *reason)
+{
+	struct ssm_session	*s;
+	size_t			 starting = 0;
+
+	TAILQ_FOREACH(s, &pool->sessions, entry) {
+		if (ssm_session_is_starting(s))
+			starting++;
+	}
+	/* A mux (or unknown) start serves every waiting conn. */
+	if (pool->hint != SSM_HINT_BASIC && starting != 0)
+		return;
+	while (pool->nwaiting > starting)
+		conn_close(TAILQ_FIRST(&pool->waiting)->c, "%s", reason);
+}
+
+/* s is over (reason): close its conns, forget it, start what is needed. */
+static void
+ssm_session_end(struct ssm_session *s, const char *reason)
+{
+	struct ssm_session_pool	*pool = s->pool;
+	int			 was_open = s->opened != 0;
+
+	if (s->state == SSM_SESSION_DEAD)
+		return;
+	if (s->by_us)
+		log_info("session %s: ended: %s", s->name, reason);
+	else {
+		if (!was_open)
+			pool->failed++;
+		ssm_session_set_error(s, reason);
+	}
+	ssm_session_set_state(s, SSM_SESSION_DEAD);
+	ssm_session_publish(s, "session_ended", "reason", reason);
+	TAILQ_REMOVE(&pool->sessions, s, entry);
+	ssm_session_close_streams(s, reason);
+	if (!was_open)
+		ssm_session_fail_waiting(pool, reason);
+	if (pool->p.warm && !s->by_us) {
+		if (!was_open)
+			pool->warm_delay = pool->warm_delay == 0 ? 1000 :
+			    pool->warm_delay * 2;
+		else
+			pool->warm_delay = 1000;
+		if (pool->warm_delay > SSM_SESSION_WARM_BACKOFF_MAX)
+			pool->warm_delay = SSM_SESSION_WARM_BACKOFF_MAX;
+		pool->warm_at = clock_now_ms() + pool->warm_delay;
+	}
+	ssm_session_free(s);
+	ssm_session_start_needed(pool);
+}
+
+/*
+ * The sessions the pool should have starting now: one for the waiting
+ * conns (all of them in mux mode, each its own in basic mode) and, when
+ * warm, one to keep open. Fewer than that are starting: return 1.
+ */
+static int
+ssm_session_lacks(struct ssm_session_pool *pool)
+{
+	struct ssm_session	*s;
+	size_t			 starting = 0, need = 0;
+	int			 ready = 0;
+
+	TAILQ_FOREACH(s, &pool->sessions, entry) {
+		if (ssm_session_is_starting(s))
+			starting++;
+		else if (ssm_session_takes(s))
+			ready = 1;
+	}
+	if (pool->hint == SSM_HINT_BASIC)
+		need = pool->nwaiting;
+	else if (pool->nwaiting != 0)
+		need = 1;
+	if (pool->p.warm && !ready && clock_now_ms() >= pool->warm_at &&
+	    (pool->hint == SSM_HINT_BASIC || need == 0))
+		need++;
+	return (starting < need);
+}
+
+/*
+ * Start what the pool lacks. A start may fail at once (the resolver
+ * answers in the call), which closes waiting conns or pushes a warm
+ * restart back, so the need is counted again each time.
+ */
+static void
+ssm_session_start_needed(struct ssm_session_pool *pool)
+{
+	while (ssm_session_lacks(pool))
+		ssm_session_new(pool);
+}
+
+/* Open basic sessions without a conn. */
+static size_t
+ssm_session_spares(struct ssm_session_pool *pool)
+{
+	struct ssm_session	*s;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(s, &pool->sessions, entry) {
+		if (s->mode != SSM_CHAN_MODE_MUX && ssm_session_takes(s))
+			n++;
+	}
+	return (n);
+}
+
+/*
+ * The pool.
+ */
+
+static void
+ssm_session_tick_cb(evutil_socket_t fd, short events, void *arg)
+{
+	ssm_session_tick(arg);
+}
+
+struct ssm_session_pool *
+ssm_session_pool_new(struct forward *fw,
+    const struct ssm_session_params *params)
+{
+	struct ssm_session_pool	*pool;
+	struct timeval		 tv;
+
+	pool = xcalloc(1, sizeof *pool);
+	pool->fw = fw;
+	pool->p = *params;
+	if (pool->p.wait_timeout == 0)
+		pool->p.wait_timeout = SSM_SESSION_WAIT_TIMEOUT;
+	if (pool->p.stall_timeout == 0)
+		pool->p.stall_timeout = SSM_SESSION_STALL_TIMEOUT;
+	if (pool->p.keepalive == 0)
+		pool->p.keepalive = SSM_SESSION_KEEPALIVE;
+	if (pool->p.stream_high == 0)
+		pool->p.stream_high = SSM_SESSION_STREAM_HIGH;
+	if (pool->p.session_high == 0)
+		pool->p.session_high = SSM_SESSION_HIGH;
+	TAILQ_INIT(&pool->sessions);
+	TAILQ_INIT(&pool->waiting);
+	pool->scratch = ssm_session_evbuffer();
+	pool->tick = event_new(gw_base, -1, EV_PERSIST, ssm_session_tick_cb,
+	    pool);
+	if (pool->tick == NULL)
+		fatalx("forward %s: cannot make a timer", fw->name);
+	tv.tv_sec = SSM_SESSION_TICK / 1000;
+	tv.tv_usec = (SSM_SESSION_TICK % 1000) * 1000;
+	evtimer_add(pool->tick, &tv);
+	ssm_session_start_needed(pool);
+	return (pool);
+}
+
+void
+ssm_session_pool_free(struct ssm_session_pool *pool)
+{
+	struct ssm_session	*s;
+	struct ssm_stream	*st;
+
+	if (pool == NULL)
+		return;
+	while ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
+		conn_close(st->c, "forward stopped");
+	while ((s = TAILQ_FIRST(&pool->sessions)) != NULL) {
+		TAILQ_REMOVE(&pool->sessions, s, entry);
+		s->state = SSM_SESSION_DEAD;
+		ssm_session_close_streams(s, "forward stopped");
+		ssm_session_free(s);
+	}
+	event_free(pool->tick);
+	evbuffer_free(pool->scratch);
+	free(pool);
+}
+
+/* Close waiting conns whose wait ran out. */
+static void
+ssm_session_tick_waiting(struct ssm_session_pool *pool, uint64_t now)
+{
+	struct ssm_stream	*st, *st1;
+	struct ssm_session	*s;
+	const char		*doing = "no session is starting";
+	char			 dur[32];
+
+	TAILQ_FOREACH(s, &pool->sessions, entry) {
+		if (ssm_session_is_starting(s)) {
+			doing = ssm_session_doing(s);
+			break;
+		}
+	}
+	util_fmt_duration(pool->p.wait_timeout, dur, sizeof dur);
+	TAILQ_FOREACH_SAFE(st, &pool->waiting, wentry, st1) {
+		if (now - st->since >= pool->p.wait_timeout)
+			conn_close(st->c, "no session after %s (%s)", dur,
+			    doing);
+	}
+}
+
+/* Reset the streams of s whose clients have not read for too long. */
+static void
+ssm_session_tick_stalled(struct ssm_session *s, uint64_t now)
+{
+	struct ssm_stream	*st, *st1;
+	char			 dur[32], held[32];
+
+	util_fmt_duration(s->pool->p.stall_timeout, dur, sizeof dur);
+	RB_FOREACH_SAFE(st, ssm_session_streams, &s->streams, st1) {
+		if (evbuffer_get_length(st->hold) == 0 ||
+		    now - st->since < s->pool->p.stall_timeout)
+			continue;
+		util_fmt_bytes(evbuffer_get_length(st->hold), held,
+		    sizeof held);
+		log_warnx("session %s: conn %" PRIu64 " read nothing for %s "
+		    "with %s waiting; resetting its stream", s->name,
+		    st->c->id, dur, held);
+		st->flags |= SSM_STREAM_RESET;
+		conn_close(st->c, "client read nothing for %s; stream reset",
+		    dur);
+	}
+}
+
+void
+ssm_session_tick(struct ssm_session_pool *pool)
+{
+	struct ssm_session	*s, *s1;
+	uint64_t		 now = clock_now_ms();
+
+	ssm_session_tick_waiting(pool, now);
+	TAILQ_FOREACH_SAFE(s, &pool->sessions, entry, s1) {
+		if (s->state != SSM_SESSION_OPEN)
+			continue;
+		ssm_session_tick_stalled(s, now);
+		/* A tick early rather than late: at least every 10 s. */
+		if (s->mode == SSM_CHAN_MODE_MUX && s->keepalive &&
+		    now - s->last_nop + SSM_SESSION_TICK > pool->p.keepalive) {
+			s->last_nop = now;
+			smux_nop(s->smux);
+			ssm_session_pump(s);
+		}
+	}
+	ssm_session_start_needed(pool);
+}
+
+/*
+ * The forwarder's calls.
+ */
+
+void
+ssm_session_attach(struct ssm_session_pool *pool, struct conn *c)
+{
+	struct ssm_stream	*st;
+	struct ssm_session	*s, *best = NULL;
+
+	st = xcalloc(1, sizeof *st);
+	st->c = c;
+	st->pool = pool;
+	st->hold = ssm_session_evbuffer();
+	c->fwd_data = st;
+	ssm_stream_set_target(st, pool->p.chan.target);
+
+	/* The open session with the fewest streams. */
+	TAILQ_FOREACH(s, &pool->sessions, entry) {
+		if (ssm_session_takes(s) &&
+		    (best == NULL || s->nstreams < best->nstreams))
+			best = s;
+	}
+	if (best != NULL) {
+		ssm_stream_attach(best, st);
+		if (best->mode != SSM_CHAN_MODE_MUX)
+			ssm_session_start_needed(pool);	/* a new spare */
+		return;
+	}
+	st->flags |= SSM_STREAM_WAITING;
+	st->since = clock_now_ms();
+	TAILQ_INSERT_TAIL(&pool->waiting, st, wentry);
+	pool->nwaiting++;
+	log_debug("forward %s: conn %" PRIu64 " waits for a session",
+	    pool->fw->name, c->id);
+	ssm_session_start_needed(pool);
+}
+
+void
+ssm_session_send(struct conn *c, struct evbuffer *in)
+{
+	struct ssm_stream	*st = c->fwd_data;
+	struct ssm_session	*s = st->s;
+	size_t			 len = evbuffer_get_length(in);
+
+	if (s == NULL || s->state != SSM_SESSION_OPEN || s->finish) {
+		conn_close(c, "session %s is ending", s != NULL ? s->name :
+		    "?");
+		return;
+	}
+	if (st->flags & SSM_STREAM_REMOTE_FIN) {
+		conn_close(c, "remote closed");
+		return;
+	}
+	if (s->mode == SSM_CHAN_MODE_MUX) {
+		if (smux_write_buffer(s->smux, st->sid, in, len) == -1) {
+			conn_close(c, "stream %" PRIu32 " is closed", st->sid);
+			return;
+		}
+	} else
+		evbuffer_remove_buffer(in, s->out, len);
+	ssm_session_pump(s);
+	if (!(st->flags & SSM_STREAM_PAUSED) && st->s != NULL &&
+	    ssm_stream_pending(st) >= s->pool->p.stream_high) {
+		st->flags |= SSM_STREAM_PAUSED;
+		s->npaused++;
+		conn_pause(c);
+	}
+}
+
+/*
+ * The client shut its side. Neither smux nor basic mode can carry a
+ * half-close (ssm-port-mux.md 7.4): FIN ends the stream both ways, so the
+ * conn ends here; what the client sent still goes out first.
+ */
+void
+ssm_session_eof(struct conn *c)
+{
+	struct ssm_stream	*st = c->fwd_data;
+
+	/* After the agent's FIN the conn was draining: that is its end. */
+	if (st != NULL && (st->flags & SSM_STREAM_REMOTE_FIN))
+		conn_close(c, "remote closed");
+	else
+		conn_close(c, "client closed");
+}
+
+/* The client's output drained: give it what was held for it. */
+void
+ssm_session_drain(struct conn *c)
+{
+	struct ssm_stream	*st = c->fwd_data;
+	struct ssm_session	*s = st->s;
+	struct evbuffer		*tmp = st->pool->scratch;
+	size_t			 n;
+
+	if (s == NULL || evbuffer_get_length(st->hold) == 0)
+		return;
+	n = evbuffer_get_length(st->hold);
+	if (n > CONN_HIGH_WATERMARK)
+		n = CONN_HIGH_WATERMARK;
+	evbuffer_remove_buffer(st->hold, tmp, n);
+	s->held -= n;
+	st->since = clock_now_ms();
+	conn_write(c, tmp);
+	ssm_session_check_held(s);
+	if (evbuffer_get_length(st->hold) == 0 &&
+	    (st->flags & SSM_STREAM_REMOTE_FIN))
+		conn_eof(c);
+}
+
+void
+ssm_session_detach(struct conn *c)
+{
+	struct ssm_stream	*st = c->fwd_data;
+	struct ssm_session	*s;
+
+	if (st == NULL)
+		return;
+	c->fwd_data = NULL;
+	if (st->flags & SSM_STREAM_WAITING) {
+		TAILQ_REMOVE(&st->pool->waiting, st, wentry);
+		st->pool->nwaiting--;
+	} else if ((s = st->s) != NULL) {
+		ssm_stream_unlink(st);
+		if (s->mode == SSM_CHAN_MODE_MUX) {
+			if (st->flags & SSM_STREAM_RESET)
+				smux_abort(s->smux, st->sid);
+			else
+				smux_close(s->smux, st->sid);
+		} else {
+			if (st->flags & SSM_STREAM_RESET)
+				evbuffer_drain(s->out,
+				    evbuffer_get_length(s->out));
+			s->finish = 1;
+		}
+		ssm_session_pump(s);
+		ssm_session_check_held(s);
+	}
+	evbuffer_free(st->hold);
+	free(st);
+}
+
+/*
+ * Status.
+ */
+
+/* Copy a number the channel reports up to the session's object. */
+static void
+ssm_session_lift(cJSON *o, const cJSON *from, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(from, key);
+
+	if (cJSON_IsNumber(v))
+		cJSON_AddNumberToObject(o, key, v->valuedouble);
+}
+
+static cJSON *
+ssm_session_status(struct ssm_session *s)
+{
+	cJSON		*o, *ch;
+	uint64_t	 now = clock_now_ms();
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", s->name);
+	cJSON_AddStringToObject(o, "state", ssm_session_state_names[s->state]);
+	if (s->target != NULL)
+		cJSON_AddStringToObject(o, "instance", s->target);
+	if (s->session_id != NULL)
+		cJSON_AddStringToObject(o, "session_id", s->session_id);
+	if (s->opened != 0) {
+		cJSON_AddStringToObject(o, "agent_version", s->agent_version);
+		cJSON_AddStringToObject(o, "mode",
+		    ssm_session_mode_names[s->mode]);
+	}
+	cJSON_AddNumberToObject(o, "age_ms", (double)(now - s->started));
+	cJSON_AddNumberToObject(o, "streams", (double)s->nstreams);
+	cJSON_AddNumberToObject(o, "streams_total", (double)s->total_streams);
+	cJSON_AddNumberToObject(o, "bytes_to_agent", (double)s->to_agent);
+	cJSON_AddNumberToObject(o, "bytes_from_agent", (double)s->from_agent);
+	cJSON_AddNumberToObject(o, "held", (double)s->held);
+	cJSON_AddNumberToObject(o, "refused", (double)s->refused);
+	if (s->last_error != NULL)
+		cJSON_AddStringToObject(o, "last_error", s->last_error);
+	else
+		cJSON_AddNullToObject(o, "last_error");
+	if (s->chan != NULL) {
+		ch = cJSON_AddObjectToObject(o, "channel");
+		ssm_chan_status(s->chan, ch);
+		ssm_session_lift(o, ch, "resends");
+		ssm_session_lift(o, ch, "resumes");
+	}
+	return (o);
+}
+
+void
+ssm_session_pool_status(struct ssm_session_pool *pool, cJSON *obj)
+{
+	struct ssm_session	*s;
+	cJSON			*arr;
+
+	arr = cJSON_AddArrayToObject(obj, "sessions");
+	TAILQ_FOREACH(s, &pool->sessions, entry)
+		cJSON_AddItemToArray(arr, ssm_session_status(s));
+	cJSON_AddNumberToObject(obj, "waiting", (double)pool->nwaiting);
+	cJSON_AddNumberToObject(obj, "sessions_started",
+	    (double)pool->started);
+	cJSON_AddNumberToObject(obj, "sessions_failed", (double)pool->failed);
+}
+
+size_t
+ssm_session_pool_count(struct ssm_session_pool *pool)
+{
+	struct ssm_session	*s;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(s, &pool->sessions, entry)
+		n++;
+	return (n);
+}
+
+size_t
+ssm_session_pool_waiting(struct ssm_session_pool *pool)
+{
+	return (pool->nwaiting);
+}
