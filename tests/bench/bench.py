@@ -355,6 +355,28 @@ class Bench:
         for proc in list(self.procs):
             self.stop(proc)
 
+    def log_size(self, name):
+        try:
+            return os.path.getsize(self.path(name + ".log"))
+        except OSError:
+            return 0
+
+    def absent_in_log(self, name, since):
+        """What a daemon said is not in its build (gatewayd's ssm
+        forwarder without its data channel ends every session with "the
+        data channel is not in this build"), in what it logged after
+        since; None if it said nothing of the kind."""
+        try:
+            with open(self.path(name + ".log"), "rb") as f:
+                f.seek(since)
+                text = f.read().decode(errors="replace")
+        except OSError:
+            return None
+        m = re.search(r"^.*: ([^:]*is not in this build)$", text, re.M)
+        if m is None:
+            return None
+        return f"{m.group(1)} (gatewayd: {redact(m.group(0))[-200:]})"
+
     def log_tail(self, proc, n=5):
         """The last lines a process logged, for a message in the report:
         tokens, stream URLs and signatures taken out."""
@@ -491,6 +513,7 @@ class Bench:
         keys = [f["key"] for f in FIGURES
                 if any(f["key"].startswith(p) for p in prefixes)]
         said = None
+        since = self.log_size("gatewayd")
         if self.budget_left() <= 0:
             reason = "not run: the run's time budget was spent"
         else:
@@ -504,9 +527,13 @@ class Bench:
                 reason = f"not run: {e}"
             except Failed as e:
                 reason = f"failed: {e}"
-                self.failed = True
             finally:
                 self.stop_all()
+            absent = self.absent_in_log("gatewayd", since)
+            if reason.startswith("failed: ") and absent:
+                reason = f"not run: {absent}"
+            elif reason.startswith("failed: "):
+                self.failed = True
         self.log(f"scenario {scen}: {', '.join(prefixes)}: "
                  f"{said or reason}")
         self.note(scen, f"{', '.join(p.rstrip('.') for p in prefixes)}: "
