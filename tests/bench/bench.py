@@ -12,7 +12,8 @@ breaks as "failed: why" (and the exit status is 1). Never a made-up figure.
 
 --smoke is the seconds-long version make check runs (tiny sizes, one
 repetition). SMP_BIN in the environment names a session-manager-plugin
-binary for scenario 7; without it that column is skipped.
+binary for scenario 7; without it that column is skipped. BENCH_ORIGIN
+is a line on where the sources came from, for the report's Machine table.
 
 Only the standard library; /usr/bin/python3.
 """
@@ -1465,7 +1466,9 @@ class Bench:
             ("load average at end", " ".join(
                 f"{x:.2f}" for x in os.getloadavg())),
             ("RLIMIT_NOFILE", str(self.nofile)),
-            ("source", commit or "not a git checkout"),
+            ("source", (commit or "not a git checkout") +
+             (f" ({os.environ['BENCH_ORIGIN']})"
+              if os.environ.get("BENCH_ORIGIN") else "")),
             ("build flags", self.build_flags()),
             ("OpenSSL", ssl),
             ("date", time.strftime("%Y-%m-%d %H:%M:%S %z")),
