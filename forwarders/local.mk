@@ -1,4 +1,4 @@
 # forwarder registry and the tcp forwarder
 libgatewayd_a_SOURCES += \
 	%reldir%/forwarder.c \
-	%reldir%/tcp.c %reldir%/tcp.h
+	%reldir%/tcp.c

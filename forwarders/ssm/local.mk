@@ -63,9 +63,34 @@ clean-local-ssm-js:
 libgatewayd_a_SOURCES += \
 	%reldir%/session.c %reldir%/ssm_session.h \
 	%reldir%/fwd_ssm.c
-# Until chan.c lands: sessions end at once, "not in this build".
-libgatewayd_a_SOURCES += %reldir%/chan_none.c
 UNIT_TESTS += tests/unit/test_ssm_session
 tests_unit_test_ssm_session_SOURCES = tests/unit/test_ssm_session.c \
 	tests/unit/fake_chan.c tests/unit/fake_chan.h
 tests_unit_test_ssm_session_LDADD = $(CORE_TEST_LIBS)
+
+# The data channel (chan): the driver, what it receives, the pure
+# reliability core; unit tests against a fake transport and a fake clock.
+libgatewayd_a_SOURCES += \
+	%reldir%/chan.c %reldir%/chan_conn.c %reldir%/chan_send.c \
+	%reldir%/chan_recv.c %reldir%/chan_rel.c \
+	%reldir%/ssm_chan.h %reldir%/ssm_chan_int.h
+UNIT_TESTS += tests/unit/test_ssm_chan
+tests_unit_test_ssm_chan_SOURCES = tests/unit/test_ssm_chan.c $(SSM_TESTVEC)
+tests_unit_test_ssm_chan_LDADD = $(TEST_LIBS)
+noinst_PROGRAMS += tests/bench/bench_chan
+tests_bench_bench_chan_SOURCES = tests/bench/bench_chan.c
+tests_bench_bench_chan_LDADD = $(GW_LIBS)
+# Against awsemu: chan_pump moves bytes both ways through one chan.
+check_PROGRAMS += tests/integration/chan_pump
+tests_integration_chan_pump_SOURCES = tests/integration/chan_pump.c
+tests_integration_chan_pump_LDADD = $(GW_LIBS)
+INTEGRATION_TESTS += tests/integration/t_chan_faults.sh \
+	tests/integration/t_chan_drops.sh
+EXTRA_DIST += tests/integration/chan_lib.sh
+# The chan's driver under a script of fuzzed events; seeds from
+# tests/fuzz/mkcorpus_chan.py.
+FUZZERS += tests/fuzz/fuzz_chan
+tests_fuzz_fuzz_chan_SOURCES = tests/fuzz/fuzz_chan.c
+tests_fuzz_fuzz_chan_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_chan_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+EXTRA_DIST += tests/fuzz/mkcorpus_chan.py tests/fuzz/corpus/chan

@@ -49,6 +49,7 @@ enum ssm_chan_mode {
 	SSM_CHAN_MODE_STREAM,	/* no "type": basic, ends with the target */
 };
 
+/* Valid until the chan is freed. */
 struct ssm_chan_info {
 	const char		*session_id;
 	const char		*agent_version;
@@ -82,7 +83,13 @@ struct ssm_chan_params {
 	struct tls_client	*tls;		/* for wss:// */
 	struct evdns_base	*dns;
 	const char		*proxy;		/* HTTPS proxy URL or NULL */
-	int			 allow_plain_ws; /* accept ws:// (tests) */
+	int			 allow_plain_ws; /* accept ws:// (tests); also
+						   a loopback host */
+	int			 allow_loopback; /* accept a 127.0.0.1, ::1 or
+						   localhost StreamUrl (tests
+						   with wss://); otherwise its
+						   host needs an ssmmessages
+						   label */
 	int			 sign_upgrade;	/* SigV4-sign the upgrade GET */
 
 	/* Zero means the default given in brackets. */
@@ -91,11 +98,15 @@ struct ssm_chan_params {
 	unsigned		 resend_per_tick; /* [64] */
 	unsigned		 handshake_timeout; /* ms from open [30000] */
 	unsigned		 give_up;	/* ms unacked [300000] */
-	unsigned		 resume_budget;	/* ms of reconnecting [120000] */
+	unsigned		 resume_budget;	/* ms reconnecting [120000] */
 	unsigned		 ping_interval;	/* ms [54000] */
 	unsigned		 pong_timeout;	/* ms [60000] */
 	unsigned		 pacing_us;	/* delay between Output messages
 						   [0: none] */
+	unsigned		 ack_timeout;	/* ms: a dead peer when the
+						   oldest unacked message and
+						   the last thing heard are
+						   both older [20000] */
 };
 
 struct ssm_chan_cb {
@@ -105,18 +116,22 @@ struct ssm_chan_cb {
 	/*
 	 * The agent's Output bytes, in sequence order. Return 0 if they were
 	 * taken, -1 if the consumer is not ready (they are then neither
-	 * acknowledged nor counted; call ssm_chan_ready() when it is, or
-	 * the agent's resend brings them again).
+	 * acknowledged nor counted, but kept: call ssm_chan_ready() when it
+	 * is, and they come again without waiting for the agent's resend).
+	 * Required.
 	 */
 	int	(*data)(struct ssm_chan *, const uint8_t *, size_t, void *arg);
-	/* There is room again after ssm_chan_room() said 0. */
+	/* There is room again after ssm_chan_room() said 0 or
+	 * ssm_chan_send() left bytes behind. */
 	void	(*writable)(struct ssm_chan *, void *arg);
 	/* Something worth telling (optional). */
 	void	(*event)(struct ssm_chan *, enum ssm_chan_event,
 		    const char *detail, void *arg);
 	/*
 	 * The session is over: reason for the log ("channel_closed: ...",
-	 * "StartSession: TargetNotConnected: ...", "terminated"). code is the
+	 * "StartSession: TargetNotConnected: ...", "handshake timed out
+	 * after 30s", "no data channel within 2m0s: ...", or the reason given
+	 * to ssm_chan_terminate(), "terminated" if none). code is the
 	 * AWS error code when an API call ended it, else NULL. Nothing is
 	 * called after this; the user frees the chan (now or later).
 	 */
@@ -124,12 +139,15 @@ struct ssm_chan_cb {
 		    const char *code, void *arg);
 };
 
-/* Start a session: StartSession now, the rest follows. */
+/*
+ * Start a session: StartSession now, the rest follows. params are copied
+ * (target and document are required); params->aws must outlive the chan.
+ */
 struct ssm_chan	*ssm_chan_start(const struct ssm_chan_params *,
 		    const struct ssm_chan_cb *, void *arg);
 
-/* Bytes ssm_chan_send() would take now: 0 unless open, unpaused and
- * below the window. */
+/* Bytes ssm_chan_send() would take now (a multiple of 1024): 0 unless
+ * open, connected, unpaused and below the window. */
 size_t		 ssm_chan_room(struct ssm_chan *);
 /* Send Output bytes from buf, at most 1024 per message, as many as room
  * allows; they are drained from buf. Return how many were taken. */
@@ -141,8 +159,8 @@ void		 ssm_chan_ready(struct ssm_chan *);
 /*
  * End the session (ssm-data-channel.md §7.4 shutdown procedure: drain,
  * TerminateSession flag if the agent knows it, the API call, close frame).
- * The closed callback follows. Safe in any state; a second call does
- * nothing.
+ * The closed callback follows, with reason (NULL: "terminated"). Safe in
+ * any state; a second call does nothing.
  */
 void		 ssm_chan_terminate(struct ssm_chan *, const char *reason);
 /* Free at once: no callbacks, TerminateSession is still sent (fire and

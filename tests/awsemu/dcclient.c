@@ -217,7 +217,7 @@ dcc_resend_cb(evutil_socket_t fd, short events, void *arg)
 
 	if (!c->auto_resend || c->wstate != DCC_WS_OPEN)
 		return;
-	for (i = 0; i < c->nout && n < 64; i++) {
+	for (i = c->out_low; i < c->nout && n < 64; i++) {
 		if (c->out[i].acks > 0 || c->out[i].sent_ms == 0 ||
 		    c->out[i].no_resend || now - c->out[i].sent_ms < 300)
 			continue;
@@ -481,8 +481,11 @@ dcc_rx_ack(struct dcc *c, const struct ssm_msg *m)
 	    strcmp(ack.id, idtext) != 0 || !ack.sequential)
 		dcc_fail("acknowledge of %lld: type %s, id %s, sequential %d",
 		    (long long)ack.seq, ack.type_name, ack.id, ack.sequential);
-	c->out[ack.seq].acks++;
+	if (c->out[ack.seq].acks++ == 0)
+		c->rx_acked++;
 	c->rx_acks++;
+	while (c->out_low < c->nout && c->out[c->out_low].acks > 0)
+		c->out_low++;
 	if (c->quiet) {
 		free(c->out[ack.seq].buf);
 		c->out[ack.seq].buf = NULL;

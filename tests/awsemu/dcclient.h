@@ -154,6 +154,8 @@ struct dcc {
 	size_t			 nseen;
 	struct evbuffer		*stream;	/* in-order Output bytes */
 	uint64_t		 rx_msgs, rx_dups, rx_acks, rx_bad, rx_text;
+	uint64_t		 rx_acked;	/* distinct messages acked */
+	size_t			 out_low;	/* out[] below: all acked */
 	uint64_t		 rx_unknown;
 	uint64_t		 rx_nops;
 	int64_t			 flag_seq[16];	/* ConnectToPortError seqs */

@@ -67,7 +67,7 @@ bench_step(void *arg)
 	}
 	while (b->up && b->sent < b->total && c->wstate == DCC_WS_OPEN &&
 	    ws_get_queued(c->ws) < BENCH_QUEUE &&
-	    (uint64_t)c->next_seq - c->rx_acks < BENCH_UNACKED) {
+	    (uint64_t)c->next_seq - c->rx_acked < BENCH_UNACKED) {
 		n = b->total - b->sent < BENCH_WRITE ? b->total - b->sent :
 		    BENCH_WRITE;
 		tmp = evbuffer_new();

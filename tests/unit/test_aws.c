@@ -56,9 +56,9 @@ struct result {
 	unsigned attempts;
 };
 
-static const struct step throttle = { 400,
+static const struct step throttle = { .status = 400, .body =
     "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}" };
-static const struct step ok = { 200, "{}" };
+static const struct step ok = { .status = 200, .body = "{}" };
 
 static void
 serve(struct fakesrv *srv, struct evhttp_request *req,
@@ -219,21 +219,22 @@ test_aws_final_errors_are_one_line(void **state)
 		int		 transport;
 		unsigned	 attempts;
 	} cases[] = {
-		{ { 400, "{\"__type\":\"AccessDeniedException\",\"Message\":"
+		{ { .status = 400, .body = "{\"__type\":\"AccessDeniedException\",\"Message\":"
 		    "\"User x is not authorized to perform: ssm:StartSession\"}" },
 		    "StartSession: AccessDeniedException: User x is not "
 		    "authorized to perform: ssm:StartSession", 0, 1 },
-		{ { 400, "{\"__type\":\"com.amazonaws.ssm#TargetNotConnected\","
+		{ { .status = 400, .body = "{\"__type\":\"com.amazonaws.ssm#TargetNotConnected\","
 		    "\"Message\":\"i-0123 is not connected.\"}" },
 		    "StartSession: TargetNotConnected: i-0123 is not "
 		    "connected.", 0, 1 },
-		{ { 400, "{}", "x-amzn-ErrorType: InvalidDocument:http://x" },
+		{ { .status = 400, .body = "{}",
+		    .header = "x-amzn-ErrorType: InvalidDocument:http://x" },
 		    "StartSession: InvalidDocument", 0, 1 },
 		/* not JSON: transport class, and 5xx is retried */
-		{ { 502, "<html>bad gateway</html>" },
+		{ { .status = 502, .body = "<html>bad gateway</html>" },
 		    "StartSession: HTTP 502: <html>bad gateway</html> "
 		    "(after 3 attempts)", 1, 3 },
-		{ { 404, "" }, "StartSession: HTTP 404: empty response", 1, 1 },
+		{ { .status = 404, .body = "" }, "StartSession: HTTP 404: empty response", 1, 1 },
 	};
 	struct env	*e = *state;
 	struct result	 res;
@@ -254,8 +255,8 @@ test_aws_start_session_not_repeated_after_send(void **state)
 {
 	struct env		*e = *state;
 	struct result		 res;
-	const struct step	 hang = { 0, NULL, NULL, 1 };
-	const struct step	 unavailable[] = { { 503, "{\"__type\":"
+	const struct step	 hang = { .hang = 1 };
+	const struct step	 unavailable[] = { { .status = 503, .body = "{\"__type\":"
 	    "\"ServiceUnavailable\"}" }, ok };
 
 	/* a read timeout after the request went out: report, do not repeat */
@@ -310,7 +311,7 @@ test_aws_quota_runs_out(void **state)
 {
 	struct env		*e = *state;
 	struct result		 res;
-	const struct step	 fail = { 500, "{\"__type\":"
+	const struct step	 fail = { .status = 500, .body = "{\"__type\":"
 	    "\"InternalServerError\"}" };
 	unsigned		 i;
 
@@ -335,7 +336,7 @@ test_aws_expired_token_refreshes_once(void **state)
 {
 	struct env		*e = *state;
 	struct result		 res;
-	const struct step	 expired = { 400, "{\"__type\":"
+	const struct step	 expired = { .status = 400, .body = "{\"__type\":"
 	    "\"ExpiredTokenException\",\"message\":\"expired\"}" };
 	const struct step	 steps[] = { expired, ok };
 	struct aws_creds_provider *p = aws_ctx_creds(e->ctx);
@@ -360,7 +361,7 @@ test_aws_clock_skew_is_learnt(void **state)
 	struct env		*e = *state;
 	struct result		 res;
 	char			 date[64], header[80];
-	struct step		 steps[2] = { { 400, "{\"__type\":"
+	struct step		 steps[2] = { { .status = 400, .body = "{\"__type\":"
 	    "\"InvalidSignatureException\",\"message\":\"Signature expired\"}" },
 	    ok };
 	time_t			 later = time(NULL) + 600;
@@ -389,7 +390,7 @@ test_aws_cancel_never_calls_back(void **state)
 	struct env		*e = *state;
 	struct result		 res;
 	struct aws_call		*c;
-	const struct step	 hang = { 0, NULL, NULL, 1 };
+	const struct step	 hang = { .hang = 1 };
 
 	memset(&res, 0, sizeof res);
 	e->steps = &hang;

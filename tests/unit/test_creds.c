@@ -28,6 +28,7 @@
 #include "aws_creds.h"
 #include "aws_profile.h"
 #include "aws_sso.h"
+#include "aws_time.h"
 #include "aws_sts.h"
 #include "fakesrv.h"
 #include "util.h"

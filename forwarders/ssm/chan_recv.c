@@ -1,0 +1,416 @@
+/*
+ * What the data channel receives (ssm-data-channel.md §4.7, §5, §6.3,
+ * §6.6, §7.5): one agent message per WebSocket binary message, decoded,
+ * then acks matched to the outgoing buffer, stream messages acked and put
+ * in order (the handshake, Output for the user, flags), publication
+ * control and channel_closed. Delivery and the expected counter never
+ * depend on whether an ack could be written.
+ */
+
+#include <sys/types.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+
+#include "log.h"
+#include "ssm_chan_int.h"
+#include "ssm_handshake.h"
+#include "ssm_version.h"
+#include "xmalloc.h"
+
+/* What processing a stream message came to. */
+#define CHAN_TAKEN	1
+#define CHAN_NOT_READY	0
+#define CHAN_GONE	-1	/* freed or closed: touch nothing more */
+
+static int
+chan_gone(struct ssm_chan *c)
+{
+	return (c->freed || c->state == SSM_CHAN_CLOSED);
+}
+
+/* Acknowledge output_stream_data seq (id): ours to send, never queued. */
+static void
+chan_send_ack(struct ssm_chan *c, int64_t seq, const uint8_t id[UUID_LEN])
+{
+	uint8_t	buf[SSM_CHAN_ACK_MAX], ack_id[UUID_LEN];
+	size_t	len;
+
+	if (!c->ws_up)
+		return;
+	ssm_chan_ids_next(&c->ids, ack_id);
+	len = ssm_chan_ack_build(seq, id, ack_id, clock_wall_ms(), buf);
+	if (ssm_chan_ws_send(c, WS_BINARY, buf, len) == 0)
+		c->acks_out++;
+}
+
+void
+ssm_chan_pause(struct ssm_chan *c)
+{
+	if (c->paused)
+		return;
+	log_info("chan %s: paused by the service", c->name);
+	c->paused = 1;
+	c->pause_start = clock_now_ms();
+	ssm_chan_event(c, SSM_CHAN_EV_PAUSED, NULL);
+}
+
+void
+ssm_chan_unpause(struct ssm_chan *c)
+{
+	uint64_t	now = clock_now_ms();
+
+	if (!c->paused)
+		return;
+	log_info("chan %s: unpaused", c->name);
+	c->paused = 0;
+	c->paused_total += now - c->pause_start;
+	c->unpaused_at = now;
+	if (ssm_chan_event(c, SSM_CHAN_EV_UNPAUSED, NULL) != 0)
+		return;
+	ssm_chan_flush(c);
+	ssm_chan_wake_writer(c);
+}
+
+/* An acknowledge: the outgoing entry it names is done (§6.2, §6.4). */
+static void
+chan_input_ack(struct ssm_chan *c, const struct ssm_msg *m)
+{
+	int64_t	 seq;
+	double	 sample;
+	char	*cause;
+
+	if (ssm_chan_ack_seq(m->payload, m->payload_len, &seq, &cause) != 0) {
+		log_debug("chan %s: %s", c->name, cause);
+		free(cause);
+		return;
+	}
+	if (ssm_chan_outq_ack(&c->out, seq, clock_now_ms(), &sample) == 0) {
+		log_debug("chan %s: ack for %" PRId64 " not held", c->name,
+		    seq);
+		return;
+	}
+	if (sample >= 0)
+		ssm_chan_rtt_sample(&c->rtt, sample);
+	if (c->out.count == 0)
+		c->tick_at = 0;
+	if (c->state == SSM_CHAN_CLOSING) {
+		if (seq == c->flag_seq)
+			c->flag_done = 1;
+		ssm_chan_defer(c);
+	}
+	ssm_chan_wake_writer(c);
+}
+
+/* A HandshakeRequest (§5.2, §5.5): answer it; fail if we refused. */
+static int
+chan_handshake_request(struct ssm_chan *c, const uint8_t *p, size_t len)
+{
+	struct ssm_handshake_request		 req;
+	struct ssm_handshake_response		 resp;
+	const struct ssm_handshake_action	*act;
+	struct evbuffer				*b;
+	char					*cause, *reason;
+	size_t					 i, nfail;
+	int					 pf;
+
+	if (c->hs_answered) {
+		log_debug("chan %s: another HandshakeRequest ignored", c->name);
+		return (CHAN_TAKEN);
+	}
+	if (ssm_handshake_request_parse(p, len, &req, &cause) != 0) {
+		ssm_chan_fail(c, cause, NULL, 1);	/* "handshake request: " */
+		free(cause);
+		return (CHAN_GONE);
+	}
+	c->hs_answered = 1;
+	nfail = ssm_handshake_answer(&req, c->p.client_version, &resp);
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("%s: evbuffer_new failed", __func__);
+	ssm_handshake_response_write(&resp, b);
+	ssm_chan_push(c, SSM_PAYLOAD_HANDSHAKE_RESPONSE,
+	    evbuffer_pullup(b, -1), evbuffer_get_length(b));
+	evbuffer_free(b);
+	ssm_chan_flush(c);
+
+	c->agent_version = xstrdup(req.agent_version);
+	pf = ssm_handshake_is_port_forwarding(&req);
+	if (ssm_version_use_mux(req.agent_version, pf))
+		c->mode = SSM_CHAN_MODE_MUX;
+	else
+		c->mode = pf ? SSM_CHAN_MODE_BASIC : SSM_CHAN_MODE_STREAM;
+	c->keepalive = c->mode == SSM_CHAN_MODE_MUX &&
+	    ssm_version_client_keepalive(req.agent_version,
+	    c->p.client_version);
+	c->terminate_flag = ssm_version_has_terminate_flag(req.agent_version);
+	c->properties = cJSON_CreateObject();
+	if ((act = ssm_handshake_session_type(&req)) != NULL) {
+		for (i = 0; i < act->nprops; i++)
+			cJSON_AddStringToObject(c->properties,
+			    act->props[i].key, act->props[i].value);
+	}
+	log_debug("chan %s: agent %s, %zu actions, %zu refused", c->name,
+	    c->agent_version, req.nactions, nfail);
+	ssm_handshake_request_clear(&req);
+
+	reason = NULL;
+	for (i = 0; nfail != 0 && i < resp.nresults; i++) {
+		if (resp.results[i].status != SSM_HANDSHAKE_SUCCESS) {
+			xasprintf(&reason, "handshake: %s",
+			    resp.results[i].error);
+			break;
+		}
+	}
+	ssm_handshake_response_clear(&resp);
+	if (reason == NULL)
+		return (CHAN_TAKEN);
+	ssm_chan_fail(c, reason, NULL, 1);
+	free(reason);
+	return (CHAN_GONE);
+}
+
+/* HandshakeComplete (§5.4): the session is open. */
+static int
+chan_handshake_complete(struct ssm_chan *c, const uint8_t *p, size_t len)
+{
+	struct ssm_handshake_complete	 hc;
+	struct ssm_chan_info		 info;
+	char				*cause;
+
+	if (!c->hs_answered) {
+		ssm_chan_fail(c, "handshake: HandshakeComplete before any "
+		    "HandshakeRequest", NULL, 1);
+		return (CHAN_GONE);
+	}
+	if (c->hs_done)
+		return (CHAN_TAKEN);
+	if (ssm_handshake_complete_parse(p, len, &hc, &cause) != 0) {
+		log_warnx("chan %s: HandshakeComplete: %s", c->name, cause);
+		free(cause);
+	} else {
+		c->customer_message = xstrdup(hc.customer_message);
+		ssm_handshake_complete_clear(&hc);
+		if (*c->customer_message != '\0')
+			log_info("chan %s: %s", c->name, c->customer_message);
+	}
+	c->hs_done = 1;
+	c->hs_deadline = 0;
+	if (c->state == SSM_CHAN_CLOSING)
+		return (CHAN_TAKEN);
+	ssm_chan_set_state(c, SSM_CHAN_OPEN);
+	log_info("chan %s: open, agent %s, %s mode", c->name,
+	    c->agent_version, c->mode == SSM_CHAN_MODE_MUX ? "mux" :
+	    c->mode == SSM_CHAN_MODE_BASIC ? "basic" : "stream");
+	memset(&info, 0, sizeof info);
+	info.session_id = c->session_id;
+	info.agent_version = c->agent_version;
+	info.mode = c->mode;
+	info.keepalive = c->keepalive;
+	info.terminate_flag = c->terminate_flag;
+	info.properties = c->properties;
+	info.customer_message = c->customer_message != NULL ?
+	    c->customer_message : "";
+	if (c->cb.open != NULL)
+		c->cb.open(c, &info, c->arg);
+	if (chan_gone(c))
+		return (CHAN_GONE);
+	ssm_chan_wake_writer(c);
+	return (CHAN_TAKEN);
+}
+
+static int
+chan_input_flag(struct ssm_chan *c, const uint8_t *p, size_t len)
+{
+	uint32_t	 flag;
+	char		*cause;
+
+	if (ssm_msg_flag_parse(p, len, &flag, &cause) != 0) {
+		log_warnx("chan %s: flag: %s", c->name, cause);
+		free(cause);
+		return (CHAN_TAKEN);
+	}
+	log_info("chan %s: agent flag %s", c->name, ssm_msg_flag_name(flag));
+	if (ssm_chan_event(c, SSM_CHAN_EV_FLAG, ssm_msg_flag_name(flag)) != 0)
+		return (CHAN_GONE);
+	return (CHAN_TAKEN);
+}
+
+/* Act on the in-order stream message seq. */
+static int
+chan_process(struct ssm_chan *c, uint32_t type, const uint8_t *p,
+    size_t len)
+{
+	switch (type) {
+	case SSM_PAYLOAD_HANDSHAKE_REQUEST:
+		return (chan_handshake_request(c, p, len));
+	case SSM_PAYLOAD_HANDSHAKE_COMPLETE:
+		return (chan_handshake_complete(c, p, len));
+	case SSM_PAYLOAD_ENC_CHALLENGE_REQUEST:
+		ssm_chan_fail(c, "handshake: EncChallengeRequest, but KMS "
+		    "encryption was refused", NULL, 1);
+		return (CHAN_GONE);
+	case SSM_PAYLOAD_FLAG:
+		return (chan_input_flag(c, p, len));
+	case SSM_PAYLOAD_OUTPUT:
+		break;
+	default:
+		log_debug("chan %s: %s payload ignored", c->name,
+		    ssm_msg_payload_type_name(type));
+		return (CHAN_TAKEN);
+	}
+	if (!c->hs_done) {
+		log_warnx("chan %s: Output before HandshakeComplete dropped",
+		    c->name);
+		return (CHAN_TAKEN);
+	}
+	if (c->cb.data(c, p, len, c->arg) != 0)
+		return (chan_gone(c) ? CHAN_GONE : CHAN_NOT_READY);
+	if (chan_gone(c))
+		return (CHAN_GONE);
+	c->bytes_in += len;
+	return (CHAN_TAKEN);
+}
+
+static int
+chan_is_handshake(uint32_t type)
+{
+	return (type == SSM_PAYLOAD_HANDSHAKE_REQUEST ||
+	    type == SSM_PAYLOAD_HANDSHAKE_COMPLETE ||
+	    type == SSM_PAYLOAD_ENC_CHALLENGE_REQUEST);
+}
+
+void
+ssm_chan_deliver(struct ssm_chan *c)
+{
+	struct ssm_chan_in	*e;
+	uint8_t			 id[UUID_LEN];
+	int64_t			 seq;
+	int			 acked, rv;
+
+	while ((e = ssm_chan_inq_get(&c->in, c->in.expected)) != NULL) {
+		seq = c->in.expected;
+		memcpy(id, e->id, UUID_LEN);
+		if (!(acked = e->acked) && chan_is_handshake(e->payload_type)) {
+			chan_send_ack(c, seq, id);
+			e->acked = acked = 1;
+		}
+		rv = chan_process(c, e->payload_type, e->payload, e->len);
+		if (rv != CHAN_TAKEN)
+			return;
+		if (!acked)
+			chan_send_ack(c, seq, id);
+		ssm_chan_inq_drop(&c->in, seq);
+		c->in.expected++;
+	}
+}
+
+/* A stream message (§6.3, gatewayd's column). */
+static void
+chan_input_stream(struct ssm_chan *c, const struct ssm_msg *m)
+{
+	int	hs = chan_is_handshake(m->payload_type), rv;
+
+	c->msgs_in++;
+	if (m->seq < c->in.expected) {
+		chan_send_ack(c, m->seq, m->id);	/* a duplicate */
+		return;
+	}
+	if (m->seq > c->in.expected) {
+		if (ssm_chan_inq_put(&c->in, m, 1) >= 0)
+			chan_send_ack(c, m->seq, m->id);
+		else {
+			c->dropped++;
+			log_debug("chan %s: no room for %" PRId64 " (expecting "
+			    "%" PRId64 ")", c->name, m->seq, c->in.expected);
+		}
+		return;
+	}
+	if (hs)
+		chan_send_ack(c, m->seq, m->id);
+	rv = chan_process(c, m->payload_type, m->payload, m->payload_len);
+	if (rv == CHAN_GONE)
+		return;
+	if (rv == CHAN_NOT_READY) {
+		/* Keep it for ssm_chan_ready(); unacked, the agent resends. */
+		ssm_chan_inq_put(&c->in, m, hs);
+		return;
+	}
+	if (!hs)
+		chan_send_ack(c, m->seq, m->id);
+	ssm_chan_inq_drop(&c->in, m->seq);
+	c->in.expected++;
+	ssm_chan_deliver(c);
+}
+
+/* channel_closed (§7.5): the session is over; no ack, no resume. */
+static void
+chan_input_closed(struct ssm_chan *c, const struct ssm_msg *m)
+{
+	struct ssm_channel_closed	 cc;
+	char				*cause, *reason;
+
+	if (ssm_msg_channel_closed_parse(m->payload, m->payload_len, &cc,
+	    &cause) != 0) {
+		log_warnx("chan %s: %s", c->name, cause);
+		free(cause);
+		reason = xstrdup("channel_closed");
+	} else {
+		if (*cc.output != '\0')
+			xasprintf(&reason, "channel_closed: %s", cc.output);
+		else
+			reason = xstrdup("channel_closed");
+		ssm_msg_channel_closed_clear(&cc);
+	}
+	if (c->state == SSM_CHAN_CLOSING) {
+		log_info("chan %s: %s", c->name, reason);
+		c->flag_done = 1;
+		ssm_chan_defer(c);
+	} else {
+		log_info("chan %s: %s", c->name, reason);
+		ssm_chan_closed(c, reason, NULL);
+	}
+	free(reason);
+}
+
+void
+ssm_chan_input(struct ssm_chan *c, const uint8_t *buf, size_t len)
+{
+	struct ssm_msg	 m;
+	char		*cause;
+
+	if (ssm_msg_decode(buf, len, &m, &cause) != 0) {
+		c->dropped++;
+		log_warnx("chan %s: message dropped: %s", c->name, cause);
+		free(cause);
+		return;
+	}
+	c->last_rx = clock_now_ms();
+	switch (m.type) {
+	case SSM_MSG_ACKNOWLEDGE:
+		ssm_chan_unpause(c);
+		if (!chan_gone(c))
+			chan_input_ack(c, &m);
+		break;
+	case SSM_MSG_OUTPUT_STREAM_DATA:
+		ssm_chan_unpause(c);
+		if (!chan_gone(c))
+			chan_input_stream(c, &m);
+		break;
+	case SSM_MSG_CHANNEL_CLOSED:
+		chan_input_closed(c, &m);
+		break;
+	case SSM_MSG_START_PUBLICATION:
+		ssm_chan_unpause(c);
+		break;
+	case SSM_MSG_PAUSE_PUBLICATION:
+		ssm_chan_pause(c);
+		break;
+	default:
+		log_debug("chan %s: %s message ignored", c->name, m.type_name);
+		break;
+	}
+}

@@ -1,0 +1,518 @@
+/*
+ * The pure part of the data channel (ssm-data-channel.md §6): the RTT
+ * estimator, the outgoing buffer and the incoming store as rings indexed
+ * by sequence number, a pool of message buffers, acks built and read
+ * without allocating, message ids, the reconnect back-off and the checks
+ * on a StreamUrl. No I/O, no timers, no globals: chan.c drives them.
+ */
+
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "ssm_chan_int.h"
+#include "xmalloc.h"
+
+/*
+ * RTT (§6.5).
+ */
+
+void
+ssm_chan_rtt_init(struct ssm_chan_rtt *r)
+{
+	r->srtt = SSM_CHAN_SRTT0;
+	r->rttvar = 0;
+	r->rto = SSM_CHAN_RTO0;
+}
+
+void
+ssm_chan_rtt_sample(struct ssm_chan_rtt *r, double sample)
+{
+	double	diff = r->srtt - sample, var;
+
+	if (diff < 0)
+		diff = -diff;
+	r->rttvar = 0.75 * r->rttvar + 0.25 * diff;
+	r->srtt = 0.875 * r->srtt + 0.125 * sample;
+	var = 4 * r->rttvar;
+	if (var < SSM_CHAN_CLOCK_G)
+		var = SSM_CHAN_CLOCK_G;
+	r->rto = r->srtt + var;
+	if (r->rto > SSM_CHAN_RTO_MAX)
+		r->rto = SSM_CHAN_RTO_MAX;
+}
+
+/*
+ * Buffers.
+ */
+
+uint8_t *
+ssm_chan_pool_get(struct ssm_chan_pool *p, size_t len)
+{
+	if (len > SSM_CHAN_BLOCK)
+		return (xmalloc(len));
+	if (p->n > 0)
+		return (p->v[--p->n]);
+	return (xmalloc(SSM_CHAN_BLOCK));
+}
+
+void
+ssm_chan_pool_put(struct ssm_chan_pool *p, uint8_t *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	if (len > SSM_CHAN_BLOCK || p->n >= p->max) {
+		free(buf);
+		return;
+	}
+	if (p->v == NULL)
+		p->v = xreallocarray(NULL, p->max, sizeof *p->v);
+	p->v[p->n++] = buf;
+}
+
+void
+ssm_chan_pool_trim(struct ssm_chan_pool *p, size_t keep)
+{
+	while (p->n > keep)
+		free(p->v[--p->n]);
+	if (p->n == 0) {
+		free(p->v);
+		p->v = NULL;
+	}
+}
+
+/* The smallest power of two at least n. */
+static size_t
+chan_pow2(size_t n)
+{
+	size_t	size = 16;
+
+	while (size < n)
+		size <<= 1;
+	return (size);
+}
+
+/*
+ * The outgoing buffer.
+ */
+
+void
+ssm_chan_outq_init(struct ssm_chan_outq *q, size_t min_size)
+{
+	memset(q, 0, sizeof *q);
+	q->size = chan_pow2(min_size);
+	q->v = xcalloc(q->size, sizeof *q->v);
+	q->pool.max = q->size;
+}
+
+void
+ssm_chan_outq_clear(struct ssm_chan_outq *q)
+{
+	size_t	i;
+
+	for (i = 0; i < q->size; i++)
+		ssm_chan_pool_put(&q->pool, q->v[i].msg, q->v[i].len);
+	free(q->v);
+	ssm_chan_pool_trim(&q->pool, 0);
+	memset(q, 0, sizeof *q);
+}
+
+size_t
+ssm_chan_outq_space(const struct ssm_chan_outq *q)
+{
+	return (q->size - (size_t)(q->next - q->head));
+}
+
+int64_t
+ssm_chan_outq_push(struct ssm_chan_outq *q, uint8_t *msg, size_t len,
+    int data)
+{
+	struct ssm_chan_out	*e;
+	int64_t			 seq = q->next;
+
+	if (ssm_chan_outq_space(q) == 0)
+		fatalx("%s: the outgoing ring is full", __func__);
+	e = &q->v[seq & (q->size - 1)];
+	memset(e, 0, sizeof *e);
+	e->msg = msg;
+	e->len = len;
+	e->data = data;
+	q->next++;
+	q->count++;
+	if (data)
+		q->ndata++;
+	return (seq);
+}
+
+struct ssm_chan_out *
+ssm_chan_outq_get(struct ssm_chan_outq *q, int64_t seq)
+{
+	struct ssm_chan_out	*e;
+
+	if (seq < q->head || seq >= q->next)
+		return (NULL);
+	e = &q->v[seq & (q->size - 1)];
+	return (e->msg != NULL ? e : NULL);
+}
+
+int
+ssm_chan_outq_ack(struct ssm_chan_outq *q, int64_t seq, uint64_t now,
+    double *sample)
+{
+	struct ssm_chan_out	*e;
+
+	if (seq >= q->unsent || (e = ssm_chan_outq_get(q, seq)) == NULL)
+		return (0);
+	*sample = -1;
+	if (e->resends == 0)
+		*sample = now > e->last_sent ? (double)(now - e->last_sent) : 0;
+	ssm_chan_pool_put(&q->pool, e->msg, e->len);
+	e->msg = NULL;
+	q->count--;
+	if (e->data)
+		q->ndata--;
+	while (q->head < q->next && q->v[q->head & (q->size - 1)].msg == NULL)
+		q->head++;
+	if (q->count == 0)
+		ssm_chan_pool_trim(&q->pool, SSM_CHAN_POOL_IDLE);
+	return (1);
+}
+
+struct ssm_chan_out *
+ssm_chan_outq_oldest(struct ssm_chan_outq *q)
+{
+	struct ssm_chan_out	*e;
+
+	if (q->head >= q->unsent)
+		return (NULL);
+	e = &q->v[q->head & (q->size - 1)];
+	return (e->msg != NULL ? e : NULL);
+}
+
+/*
+ * The incoming store.
+ */
+
+void
+ssm_chan_inq_init(struct ssm_chan_inq *q, size_t max)
+{
+	memset(q, 0, sizeof *q);
+	q->max = max;
+	q->size = chan_pow2(max + 1);
+	q->pool.max = 256;
+}
+
+void
+ssm_chan_inq_clear(struct ssm_chan_inq *q)
+{
+	size_t	i;
+
+	if (q->v != NULL) {
+		for (i = 0; i < q->size; i++)
+			ssm_chan_pool_put(&q->pool, q->v[i].payload,
+			    q->v[i].len);
+	}
+	free(q->v);
+	ssm_chan_pool_trim(&q->pool, 0);
+	memset(q, 0, sizeof *q);
+}
+
+int
+ssm_chan_inq_put(struct ssm_chan_inq *q, const struct ssm_msg *m, int acked)
+{
+	struct ssm_chan_in	*e;
+
+	if (m->seq < q->expected || m->seq - q->expected >= (int64_t)q->size)
+		return (-1);
+	if (q->v == NULL)
+		q->v = xcalloc(q->size, sizeof *q->v);
+	e = &q->v[m->seq & (q->size - 1)];
+	if (e->used)
+		return (0);
+	/* The one at expected is always kept: it is what blocks the rest. */
+	if (m->seq != q->expected && q->count >= q->max)
+		return (-1);
+	e->payload = ssm_chan_pool_get(&q->pool, m->payload_len);
+	if (m->payload_len != 0)
+		memcpy(e->payload, m->payload, m->payload_len);
+	e->len = m->payload_len;
+	e->payload_type = m->payload_type;
+	memcpy(e->id, m->id, UUID_LEN);
+	e->used = 1;
+	e->acked = acked;
+	q->count++;
+	return (1);
+}
+
+struct ssm_chan_in *
+ssm_chan_inq_get(struct ssm_chan_inq *q, int64_t seq)
+{
+	struct ssm_chan_in	*e;
+
+	if (q->v == NULL || q->count == 0 || seq < q->expected ||
+	    seq - q->expected >= (int64_t)q->size)
+		return (NULL);
+	e = &q->v[seq & (q->size - 1)];
+	return (e->used ? e : NULL);
+}
+
+void
+ssm_chan_inq_drop(struct ssm_chan_inq *q, int64_t seq)
+{
+	struct ssm_chan_in	*e;
+
+	if ((e = ssm_chan_inq_get(q, seq)) == NULL)
+		return;
+	ssm_chan_pool_put(&q->pool, e->payload, e->len);
+	memset(e, 0, sizeof *e);
+	q->count--;
+	if (q->count == 0)
+		ssm_chan_pool_trim(&q->pool, 16);
+}
+
+/*
+ * Acks.
+ */
+
+static const char chan_ack_type[] = "{\"AcknowledgedMessageType\":\"";
+static const char chan_ack_id[] = "\",\"AcknowledgedMessageId\":\"";
+static const char chan_ack_seq[] =
+    "\",\"AcknowledgedMessageSequenceNumber\":";
+static const char chan_ack_end[] = ",\"IsSequentialMessage\":true}";
+
+/* Append the literal s at *p. */
+static uint8_t *
+chan_put(uint8_t *p, const char *s, size_t len)
+{
+	memcpy(p, s, len);
+	return (p + len);
+}
+
+/* Canonical UUID text, without snprintf. */
+static uint8_t *
+chan_put_uuid(uint8_t *p, const uint8_t id[UUID_LEN])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < UUID_LEN; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[id[i] >> 4];
+		*p++ = hex[id[i] & 0xf];
+	}
+	return (p);
+}
+
+size_t
+ssm_chan_ack_build(int64_t seq, const uint8_t id[UUID_LEN],
+    const uint8_t ack_id[UUID_LEN], uint64_t created_date,
+    uint8_t out[SSM_CHAN_ACK_MAX])
+{
+	static const char	 type[] = "output_stream_data";
+	struct ssm_msg		 ack;
+	uint8_t			*start = out + SSM_MSG_HEADER_LEN, *p = start;
+	uint8_t			 digest[SHA256_LEN];
+	char			 num[24];
+	int			 n;
+
+	p = chan_put(p, chan_ack_type, sizeof chan_ack_type - 1);
+	p = chan_put(p, type, sizeof type - 1);
+	p = chan_put(p, chan_ack_id, sizeof chan_ack_id - 1);
+	p = chan_put_uuid(p, id);
+	p = chan_put(p, chan_ack_seq, sizeof chan_ack_seq - 1);
+	n = snprintf(num, sizeof num, "%" PRId64, seq);
+	p = chan_put(p, num, n);
+	p = chan_put(p, chan_ack_end, sizeof chan_ack_end - 1);
+	util_sha256(start, p - start, digest);
+	ssm_msg_init(&ack, SSM_MSG_ACKNOWLEDGE, 0, SSM_PAYLOAD_NONE, ack_id,
+	    created_date);
+	ssm_msg_encode_header(&ack, digest, p - start, out);
+	return (p - out);
+}
+
+/* Match the literal s at *pp; advance past it. */
+static int
+chan_match(const uint8_t **pp, const uint8_t *end, const char *s, size_t len)
+{
+	if ((size_t)(end - *pp) < len || memcmp(*pp, s, len) != 0)
+		return (0);
+	*pp += len;
+	return (1);
+}
+
+/* The canonical form: our own and the Go peers' (§6.2). */
+static int
+chan_ack_seq_fast(const uint8_t *p, size_t len, int64_t *seq)
+{
+	const uint8_t	*end = p + len, *digits;
+	int64_t		 v = 0;
+
+	if (!chan_match(&p, end, chan_ack_type, sizeof chan_ack_type - 1))
+		return (-1);
+	while (p < end && (islower(*p) || *p == '_'))
+		p++;
+	if (!chan_match(&p, end, chan_ack_id, sizeof chan_ack_id - 1))
+		return (-1);
+	if (end - p < 36)
+		return (-1);
+	for (digits = p + 36; p < digits; p++) {
+		if (!isxdigit(*p) && *p != '-')
+			return (-1);
+	}
+	if (!chan_match(&p, end, chan_ack_seq, sizeof chan_ack_seq - 1))
+		return (-1);
+	for (digits = p; p < end && isdigit(*p) && p - digits < 18; p++)
+		v = v * 10 + (*p - '0');
+	if (p == digits || (*digits == '0' && p - digits > 1))
+		return (-1);
+	if (!chan_match(&p, end, chan_ack_end, sizeof chan_ack_end - 1) ||
+	    p != end)
+		return (-1);
+	*seq = v;
+	return (0);
+}
+
+int
+ssm_chan_ack_seq(const uint8_t *payload, size_t len, int64_t *seq,
+    char **cause)
+{
+	struct ssm_ack	ack;
+
+	if (chan_ack_seq_fast(payload, len, seq) == 0)
+		return (0);
+	if (ssm_msg_ack_parse(payload, len, &ack, cause) != 0)
+		return (-1);
+	*seq = ack.seq;
+	return (0);
+}
+
+/*
+ * Ids: xoshiro256** seeded from the system's random source.
+ */
+
+static uint64_t
+chan_rotl(uint64_t x, int k)
+{
+	return ((x << k) | (x >> (64 - k)));
+}
+
+static uint64_t
+chan_ids_u64(struct ssm_chan_ids *g)
+{
+	uint64_t	*s = g->s, t = s[1] << 17;
+	uint64_t	 r = chan_rotl(s[1] * 5, 7) * 9;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = chan_rotl(s[3], 45);
+	return (r);
+}
+
+void
+ssm_chan_ids_init(struct ssm_chan_ids *g)
+{
+	do
+		util_random(g->s, sizeof g->s);
+	while ((g->s[0] | g->s[1] | g->s[2] | g->s[3]) == 0);
+}
+
+void
+ssm_chan_ids_next(struct ssm_chan_ids *g, uint8_t id[UUID_LEN])
+{
+	uint64_t	a = chan_ids_u64(g), b = chan_ids_u64(g);
+
+	memcpy(id, &a, 8);
+	memcpy(id + 8, &b, 8);
+	id[6] = (id[6] & 0x0f) | 0x40;	/* version 4 */
+	id[8] = (id[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
+}
+
+/*
+ * Reconnecting.
+ */
+
+uint64_t
+ssm_chan_backoff(unsigned n)
+{
+	uint64_t	base = SSM_CHAN_BACKOFF0;
+
+	while (n-- > 0 && base < SSM_CHAN_BACKOFF_MAX / 2)
+		base <<= 1;
+	if (base > SSM_CHAN_BACKOFF_MAX / 2)
+		base = SSM_CHAN_BACKOFF_MAX / 2;
+	return (util_random_range(base, 2 * base));
+}
+
+int
+ssm_chan_host_ok(const char *host, int allow_loopback)
+{
+	const char	*p = host, *dot;
+	size_t		 len;
+
+	if (allow_loopback && (strcmp(host, "127.0.0.1") == 0 ||
+	    strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0))
+		return (1);
+	/* ssmmessages.eu-west-1.amazonaws.com, ssmmessages-fips..., vpce-. */
+	for (;;) {
+		dot = strchr(p, '.');
+		len = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if ((len == 11 && strncasecmp(p, "ssmmessages", 11) == 0) ||
+		    (len == 16 && strncasecmp(p, "ssmmessages-fips", 16) == 0))
+			return (dot != NULL);	/* not the last label */
+		if (dot == NULL)
+			return (0);
+		p = dot + 1;
+	}
+}
+
+int
+ssm_chan_url_presigned(const char *url)
+{
+	static const char	*keys[] = { "X-Amz-Algorithm",
+	    "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+	    "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token" };
+	const char		*q = strchr(url, '?'), *p;
+	size_t			 i, len;
+
+	if (q == NULL)
+		return (0);
+	for (p = q + 1; *p != '\0'; p += strcspn(p, "&"), p += (*p == '&')) {
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			len = strlen(keys[i]);
+			if (strncasecmp(p, keys[i], len) == 0 &&
+			    (p[len] == '=' || p[len] == '&' || p[len] == '\0'))
+				return (1);
+		}
+	}
+	return (0);
+}
+
+int
+ssm_chan_sign_upgrade(const char *url, const char *region,
+    const struct aws_creds *creds, time_t when, struct aws_sigv4_result *res,
+    char **cause)
+{
+	struct aws_sigv4_request	r;
+
+	if (region == NULL) {
+		xasprintf(cause, "no region to sign the upgrade with");
+		return (-1);
+	}
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.url = url;
+	r.region = region;
+	r.service = "ssmmessages";
+	r.when = when;
+	return (aws_sigv4_sign(&r, creds, res, cause));
+}

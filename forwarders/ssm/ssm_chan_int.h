@@ -1,0 +1,415 @@
+/*
+ * ssm_chan_int.h: the inside of the data channel, shared by chan.c (the
+ * driver: calls, WebSocket, states, timers), chan_recv.c (what arrives),
+ * chan_rel.c (the pure reliability core) and the unit tests.
+ *
+ * The seam: every WebSocket and AWS call goes through a struct
+ * ssm_chan_ops with the same shapes as ws.h and aws.h, so that tests put
+ * in-memory fakes in their place. Time is read only through clock_now_ms()
+ * and clock_wall_ms(); ssm_chan_run() does whatever is due, so a test with
+ * a fake clock drives every timer itself.
+ */
+#ifndef SSM_CHAN_INT_H
+#define SSM_CHAN_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "aws.h"
+#include "aws_creds.h"
+#include "aws_sigv4.h"
+#include "ssm_chan.h"
+#include "ssm_msg.h"
+#include "util.h"
+#include "ws.h"
+
+/* Constants of ssm-data-channel.md §6 and §8 (milliseconds). */
+#define SSM_CHAN_TICK		100	/* resend scheduler */
+#define SSM_CHAN_SRTT0		100.0
+#define SSM_CHAN_RTO0		200.0
+#define SSM_CHAN_RTO_MAX	1000.0
+#define SSM_CHAN_CLOCK_G	10.0
+#define SSM_CHAN_BACKOFF0	100	/* first delay in [100, 200) */
+#define SSM_CHAN_BACKOFF_MAX	5000
+#define SSM_CHAN_FIRST_RETRIES	2	/* same URL and token, no Resume */
+#define SSM_CHAN_DRAIN		2000	/* terminate: drain, flag ack */
+#define SSM_CHAN_API_WAIT	5000	/* terminate: the API's answer */
+/* Resend nothing while this much is still queued in the WebSocket. */
+#define SSM_CHAN_RESEND_QUEUED	(256 * 1024)
+/* Ring slots kept for flags and handshake messages beyond the window. */
+#define SSM_CHAN_RESERVE	8
+/* Spare message buffers a chan keeps once nothing is in flight. */
+#define SSM_CHAN_POOL_IDLE	64
+/* Largest message built from one Output chunk. */
+#define SSM_CHAN_BLOCK		(SSM_MSG_HEADER_LEN + SSM_MSG_CHUNK)
+
+/* Defaults of struct ssm_chan_params. */
+#define SSM_CHAN_MAX_UNACKED		1000
+#define SSM_CHAN_MAX_OUT_OF_ORDER	10000
+#define SSM_CHAN_RESEND_PER_TICK	64
+#define SSM_CHAN_HANDSHAKE_TIMEOUT	30000
+#define SSM_CHAN_GIVE_UP		300000
+#define SSM_CHAN_RESUME_BUDGET		120000
+#define SSM_CHAN_ACK_TIMEOUT		20000
+
+/*
+ * The seam. The default ops call ws_* and aws_call_json/aws_creds_get;
+ * the callbacks come back through the same function pointer types.
+ */
+struct ssm_chan_ops {
+	struct event_base *(*base)(struct aws_ctx *);
+	struct aws_call	*(*call_json)(struct aws_ctx *, const char *service,
+			    const char *prefix, const char *operation,
+			    char *body, int flags, void *owned, aws_call_cb,
+			    void *arg);
+	void		 (*call_cancel)(struct aws_call *);
+	struct aws_creds_wait *(*creds_get)(struct aws_ctx *, aws_creds_cb,
+			    void *arg);
+	void		 (*creds_cancel)(struct aws_creds_wait *);
+	struct ws	*(*ws_open)(struct event_base *, const char *url,
+			    const struct ws_options *, const struct ws_cb *,
+			    void *arg, char **cause);
+	int		 (*ws_send)(struct ws *, enum ws_type, const void *,
+			    size_t);
+	size_t		 (*ws_queued)(struct ws *);
+	void		 (*ws_close)(struct ws *, uint16_t code,
+			    const char *reason);
+	void		 (*ws_free)(struct ws *);
+};
+
+/* Chans started after this use ops (NULL: the real ones). Tests only. */
+void	 ssm_chan_set_ops(const struct ssm_chan_ops *);
+/* Do everything due at clock_now_ms() and everything deferred. */
+void	 ssm_chan_run(struct ssm_chan *);
+
+/*
+ * RTT estimator (§6.5), in milliseconds: Jacobson/Karels with the
+ * constants above, RTTVAR updated from the old SRTT.
+ */
+struct ssm_chan_rtt {
+	double	srtt;
+	double	rttvar;
+	double	rto;
+};
+
+void	 ssm_chan_rtt_init(struct ssm_chan_rtt *);
+void	 ssm_chan_rtt_sample(struct ssm_chan_rtt *, double sample_ms);
+
+/*
+ * Buffers for messages, in blocks of SSM_CHAN_BLOCK (larger ones are
+ * allocated to size); freed blocks are kept for reuse, up to max.
+ */
+struct ssm_chan_pool {
+	uint8_t		**v;
+	size_t		  n;
+	size_t		  max;
+};
+
+uint8_t	*ssm_chan_pool_get(struct ssm_chan_pool *, size_t len);
+void	 ssm_chan_pool_put(struct ssm_chan_pool *, uint8_t *, size_t len);
+/* Keep at most keep spare blocks. */
+void	 ssm_chan_pool_trim(struct ssm_chan_pool *, size_t keep);
+
+/*
+ * The outgoing buffer (§6.4): every stream message we sent, by sequence
+ * number, until its ack. A ring of size slots (a power of two) holds
+ * [head, next); acked entries leave holes until head passes them.
+ */
+struct ssm_chan_out {
+	uint8_t		*msg;		/* header and payload; NULL: free */
+	uint32_t	 len;
+	uint32_t	 resends;
+	uint64_t	 first_sent;	/* ms; 0: not sent yet */
+	uint64_t	 last_sent;
+	uint64_t	 paused;	/* the chan's paused total at send */
+	int		 data;		/* Output: counts toward the window */
+};
+
+struct ssm_chan_outq {
+	struct ssm_chan_out	*v;
+	size_t			 size;
+	int64_t			 head;	/* oldest held, or next */
+	int64_t			 next;	/* the next sequence number */
+	int64_t			 unsent; /* first entry never sent */
+	size_t			 count;
+	size_t			 ndata;
+	struct ssm_chan_pool	 pool;
+};
+
+void	 ssm_chan_outq_init(struct ssm_chan_outq *, size_t min_size);
+void	 ssm_chan_outq_clear(struct ssm_chan_outq *);
+/* Free slots: how many more messages push can take. */
+size_t	 ssm_chan_outq_space(const struct ssm_chan_outq *);
+/* Hold msg (from the pool) as sequence number next; return it. */
+int64_t	 ssm_chan_outq_push(struct ssm_chan_outq *, uint8_t *msg,
+	    size_t len, int data);
+struct ssm_chan_out *ssm_chan_outq_get(struct ssm_chan_outq *, int64_t seq);
+/*
+ * An ack for seq: drop the entry and return 1 with *sample_ms set to the
+ * RTT if it was never resent (Karn), else -1; return 0 if seq is not held.
+ */
+int	 ssm_chan_outq_ack(struct ssm_chan_outq *, int64_t seq, uint64_t now,
+	    double *sample_ms);
+/* The oldest entry that was sent, or NULL. */
+struct ssm_chan_out *ssm_chan_outq_oldest(struct ssm_chan_outq *);
+
+/*
+ * The incoming store (§6.3): messages ahead of expected, and the one at
+ * expected that the consumer refused. A ring indexed by sequence number
+ * holds [expected, expected + size); at most max are stored, plus the
+ * refused one.
+ */
+struct ssm_chan_in {
+	uint8_t		*payload;
+	uint32_t	 len;
+	uint32_t	 payload_type;
+	uint8_t		 id[UUID_LEN];
+	uint8_t		 used;
+	uint8_t		 acked;
+};
+
+struct ssm_chan_inq {
+	struct ssm_chan_in	*v;	/* allocated on first use */
+	size_t			 size;
+	size_t			 max;
+	size_t			 count;
+	int64_t			 expected;
+	struct ssm_chan_pool	 pool;
+};
+
+void	 ssm_chan_inq_init(struct ssm_chan_inq *, size_t max);
+void	 ssm_chan_inq_clear(struct ssm_chan_inq *);
+/*
+ * Store a copy of msg's payload as its sequence number. Return 1 if
+ * stored, 0 if already there, -1 if there is no room (too far ahead or
+ * the store is full): then it must not be acknowledged.
+ */
+int	 ssm_chan_inq_put(struct ssm_chan_inq *, const struct ssm_msg *,
+	    int acked);
+struct ssm_chan_in *ssm_chan_inq_get(struct ssm_chan_inq *, int64_t seq);
+void	 ssm_chan_inq_drop(struct ssm_chan_inq *, int64_t seq);
+
+/*
+ * Acks. ssm_chan_ack_build writes a whole acknowledge message for the
+ * output_stream_data message (seq, id) into out (SSM_CHAN_ACK_MAX bytes),
+ * byte for byte as ssm_msg_ack_encode would, without allocating; returns
+ * its length. ssm_chan_ack_seq reads the acknowledged sequence number,
+ * quickly when the payload has the form every known sender writes, else
+ * through ssm_msg_ack_parse; 0 or -1 and *cause.
+ */
+#define SSM_CHAN_ACK_MAX	(SSM_MSG_HEADER_LEN + 256) /* 194 at most */
+size_t	 ssm_chan_ack_build(int64_t seq, const uint8_t id[UUID_LEN],
+	    const uint8_t ack_id[UUID_LEN], uint64_t created_date,
+	    uint8_t out[SSM_CHAN_ACK_MAX]);
+int	 ssm_chan_ack_seq(const uint8_t *payload, size_t len, int64_t *seq,
+	    char **cause);
+
+/* Message ids: a fast generator seeded once (ids are never checked). */
+struct ssm_chan_ids {
+	uint64_t	s[4];
+};
+
+void	 ssm_chan_ids_init(struct ssm_chan_ids *);
+void	 ssm_chan_ids_next(struct ssm_chan_ids *, uint8_t id[UUID_LEN]);
+
+/* The next reconnect delay (ms) after attempt n (0, 1, ...). */
+uint64_t ssm_chan_backoff(unsigned n);
+/* 1 if host may carry a data channel (an ssmmessages label). */
+int	 ssm_chan_host_ok(const char *host, int allow_loopback);
+/* 1 if the URL's query is presigned (any X-Amz-* auth parameter). */
+int	 ssm_chan_url_presigned(const char *url);
+/*
+ * Sign the upgrade GET of url (§3.2: service ssmmessages, the empty
+ * payload) at time when; the headers to add are in res->add.
+ */
+int	 ssm_chan_sign_upgrade(const char *url, const char *region,
+	    const struct aws_creds *, time_t when, struct aws_sigv4_result *res,
+	    char **cause);
+
+/*
+ * The driver's state, shared by chan.c and chan_recv.c.
+ */
+
+/* Steps of ending a session (§7.4). */
+enum ssm_chan_close {
+	SSM_CHAN_CLOSE_DRAIN,	/* wait for our data to be acked */
+	SSM_CHAN_CLOSE_FLAG,	/* TerminateSession flag sent: its ack */
+	SSM_CHAN_CLOSE_API,	/* call TerminateSession */
+	SSM_CHAN_CLOSE_API_WAIT, /* its answer */
+	SSM_CHAN_CLOSE_DONE,
+};
+
+/* An API call in flight; it may outlive its chan (chan is then NULL). */
+struct ssm_chan_call {
+	struct ssm_chan			*chan;
+	int				 kind;
+	struct aws_ctx			*aws;
+	const struct ssm_chan_ops	*ops;
+	struct aws_call			*call;
+};
+
+struct ssm_chan {
+	char			*name;		/* for logs */
+	enum ssm_chan_state	 state;
+	struct ssm_chan_cb	 cb;
+	void			*arg;
+	const struct ssm_chan_ops *ops;
+	struct event_base	*base;
+	struct event		*timer;		/* the next deadline */
+	struct event		*defer;		/* work for the next turn */
+	int			 depth;		/* in a way in from the loop */
+	int			 freed;
+
+	struct ssm_chan_params	 p;		/* strings and params owned */
+	uint64_t		 started_at;
+
+	/* The session. */
+	char			*session_id;
+	char			*token;		/* secret */
+	char			*url;		/* never logged whole */
+	uint8_t			 client_id[UUID_LEN];
+
+	/* The handshake. */
+	int			 hs_answered;
+	int			 hs_done;
+	uint64_t		 hs_deadline;
+	char			*agent_version;
+	enum ssm_chan_mode	 mode;
+	int			 keepalive;
+	int			 terminate_flag;
+	struct cJSON		*properties;
+	char			*customer_message;
+
+	/* The WebSocket and getting it back. */
+	struct ws		*ws;
+	int			 ws_up;		/* open, OpenDataChannel sent */
+	int			 ever_open;
+	uint64_t		 ws_up_at;
+	uint64_t		 last_rx;
+	struct aws_creds_wait	*creds_wait;
+	struct ssm_chan_call	*start_call;
+	struct ssm_chan_call	*resume_call;
+	struct ssm_chan_call	*term_call;
+	unsigned		 first_failures;
+	unsigned		 attempt;
+	uint64_t		 resume_started;
+	uint64_t		 retry_at;
+	int			 retry_resume;
+	int			 new_url;
+	char			*lost_why;	/* deferred loss */
+	char			*last_error;
+
+	/* Reliability. */
+	struct ssm_chan_outq	 out;
+	struct ssm_chan_inq	 in;
+	struct ssm_chan_rtt	 rtt;
+	struct ssm_chan_ids	 ids;
+	uint64_t		 tick_at;
+	uint64_t		 pace_next;	/* microseconds */
+	int			 paused;
+	uint64_t		 pause_start;
+	uint64_t		 paused_total;
+	uint64_t		 unpaused_at;
+	int			 want_writable;
+	int			 writable_pending;
+	int			 ready_pending;
+
+	/* Ending. */
+	enum ssm_chan_close	 close;
+	uint64_t		 close_deadline;
+	int64_t			 flag_seq;
+	int			 flag_done;
+	int			 api_sent;
+	int			 api_done;
+	char			*close_reason;
+	char			*close_code;
+	int			 closed_pending;
+
+	/* Counters. */
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+	uint64_t		 msgs_in;
+	uint64_t		 msgs_out;
+	uint64_t		 resends;
+	uint64_t		 resumes;
+	uint64_t		 acks_out;
+	uint64_t		 dropped;
+};
+
+/* Kinds of struct ssm_chan_call. */
+#define SSM_CHAN_CALL_START	1
+#define SSM_CHAN_CALL_RESUME	2
+#define SSM_CHAN_CALL_TERMINATE	3
+
+/* chan.c: the object and its loop. */
+void	 ssm_chan_defer(struct ssm_chan *);
+/* Around every way in from the loop: the chan is freed, or its timer
+ * rearmed, on the way out. */
+void	 ssm_chan_enter(struct ssm_chan *);
+void	 ssm_chan_leave(struct ssm_chan *);
+void	 ssm_chan_rearm(struct ssm_chan *);
+/* When the timer fires next (clock_now_ms() time), 0 if never. */
+uint64_t ssm_chan_next_deadline(struct ssm_chan *);
+/* Send a whole message; on failure the loss is handled from the loop. */
+int	 ssm_chan_ws_send(struct ssm_chan *, enum ws_type, const void *,
+	    size_t);
+/* Queue a stream message of payload_type and send it if we may. */
+int64_t	 ssm_chan_push(struct ssm_chan *, uint32_t payload_type,
+	    const uint8_t *payload, size_t len);
+void	 ssm_chan_flush(struct ssm_chan *);
+/* The session failed: TerminateSession if api, then closed. */
+void	 ssm_chan_fail(struct ssm_chan *, const char *reason,
+	    const char *code, int api);
+/* The session is over (no API call): closed callback from the loop. */
+void	 ssm_chan_closed(struct ssm_chan *, const char *reason,
+	    const char *code);
+void	 ssm_chan_set_state(struct ssm_chan *, enum ssm_chan_state);
+/* Tell the user; return -1 if the chan was freed or closed meanwhile. */
+int	 ssm_chan_event(struct ssm_chan *, enum ssm_chan_event,
+	    const char *detail);
+
+/* chan_conn.c: calls, the WebSocket, reconnecting. */
+struct ssm_chan_call *ssm_chan_call(struct ssm_chan *, int kind,
+	    const char *op, char *body, int flags);
+/* TerminateSession, waited for (wait) or fire and forget; once. */
+void	 ssm_chan_terminate_api(struct ssm_chan *, int wait);
+void	 ssm_chan_ws_drop(struct ssm_chan *, int graceful);
+/* The WebSocket was lost (why): reconnect, unless ending. */
+void	 ssm_chan_lost(struct ssm_chan *, const char *why);
+/* The back-off is over: the next attempt. */
+void	 ssm_chan_retry(struct ssm_chan *);
+
+/* chan_send.c. */
+void	 ssm_chan_wake_writer(struct ssm_chan *);
+void	 ssm_chan_resend_all(struct ssm_chan *);
+/* The 100 ms tick: give-up, dead peer, overdue resends. */
+void	 ssm_chan_tick(struct ssm_chan *, uint64_t now);
+/* The paused time so far, the current pause included. */
+uint64_t ssm_chan_paused_now(struct ssm_chan *, uint64_t now);
+
+/* chan_recv.c. */
+void	 ssm_chan_input(struct ssm_chan *, const uint8_t *, size_t);
+/* Deliver what is stored from expected on (after ssm_chan_ready). */
+void	 ssm_chan_deliver(struct ssm_chan *);
+void	 ssm_chan_pause(struct ssm_chan *);
+void	 ssm_chan_unpause(struct ssm_chan *);
+
+/* What tests look at. */
+struct ssm_chan_stats {
+	int64_t		 next_seq;
+	int64_t		 expected;
+	size_t		 unacked;
+	size_t		 stored;
+	uint64_t	 resends;
+	uint64_t	 resumes;
+	uint64_t	 acks_out;
+	uint64_t	 dropped;
+	int		 paused;
+	uint64_t	 paused_ms;	/* total, the current pause included */
+	struct ssm_chan_rtt rtt;
+};
+
+void	 ssm_chan_get_stats(struct ssm_chan *, struct ssm_chan_stats *);
+
+#endif /* SSM_CHAN_INT_H */

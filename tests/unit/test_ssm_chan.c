@@ -1,0 +1,2289 @@
+/*
+ * Unit tests for the data channel (chan.c, chan_recv.c, chan_rel.c)
+ * against a fake transport and a fake clock: the WebSocket and the AWS
+ * calls are in-memory fakes behind struct ssm_chan_ops, the test plays
+ * the agent and the service by hand, and time moves only when a test
+ * moves it (then ssm_chan_run() does what is due). No sockets, no sleeps.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "aws_sigv4.h"
+#include "aws_ssm.h"
+#include "log.h"
+#include "ssm_chan.h"
+#include "ssm_chan_int.h"
+#include "ssm_handshake.h"
+#include "ssm_msg.h"
+#include "ssm_version.h"
+#include "testvec.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define T0		1000000		/* the fake monotonic clock */
+#define WALL0		1700000000000ULL
+#define SESSION_ID	"alice-07f3c2a91d4be5680"
+#define STREAM_URL	"wss://ssmmessages.eu-west-1.amazonaws.com/v1/" \
+			"data-channel/" SESSION_ID "?role=publish_subscribe" \
+			"&cell-number=AAEAAcX8m2+/Q=="
+#define STREAM_URL2	"wss://ssmmessages.eu-west-1.amazonaws.com/v1/" \
+			"data-channel/" SESSION_ID "?role=publish_subscribe" \
+			"&cell-number=BBBB"
+#define TOKEN		"AAEAAfk0+token/one=="
+#define AGENT_NEW	"3.3.987.0"
+#define AGENT_OLD	"2.3.700.0"
+#define PROPS_LPF	"{\"localPortNumber\":\"0\",\"portNumber\":\"22\"," \
+			"\"type\":\"LocalPortForwarding\"}"
+
+/*
+ * The fake transport.
+ */
+
+#define MAX_CALLS	64
+#define MAX_SENT	8192
+#define MAX_WS		64
+
+struct fake_call {
+	char		*op;
+	char		*body;
+	void		*owned;
+	aws_call_cb	 cb;
+	void		*arg;
+	uint64_t	 at;
+	int		 live;
+};
+
+struct fake_sent {
+	enum ws_type	 type;
+	uint8_t		*buf;
+	size_t		 len;
+};
+
+struct fake_ws {
+	char			*url;
+	struct ws_cb		 cb;
+	void			*arg;
+	int			 freed;
+	int			 closed;
+	uint16_t		 close_code;
+	int			 nheaders;
+	int			 signed_upgrade;
+};
+
+static struct {
+	struct event_base	*base;
+	struct fake_call	 calls[MAX_CALLS];
+	int			 ncalls;
+	struct fake_sent	 sent[MAX_SENT];
+	int			 nsent;
+	struct fake_ws		*ws[MAX_WS];
+	int			 nws;
+	int			 fail_send;
+	size_t			 queued;
+	int			 creds_pending;
+	aws_creds_cb		 creds_cb;
+	void			*creds_arg;
+} fk;
+
+static struct event_base *
+fake_base(struct aws_ctx *aws)
+{
+	return (fk.base);
+}
+
+static struct aws_call *
+fake_call_json(struct aws_ctx *aws, const char *service, const char *prefix,
+    const char *op, char *body, int flags, void *owned, aws_call_cb cb,
+    void *arg)
+{
+	struct fake_call	*call = &fk.calls[fk.ncalls++];
+
+	assert_true(fk.ncalls < MAX_CALLS);
+	assert_string_equal(service, "ssm");
+	assert_string_equal(prefix, "AmazonSSM");
+	call->op = xstrdup(op);
+	call->body = body;
+	call->owned = owned;
+	call->cb = cb;
+	call->arg = arg;
+	call->at = clock_now_ms();
+	call->live = 1;
+	return ((struct aws_call *)call);
+}
+
+static void
+fake_call_end(struct fake_call *call)
+{
+	call->live = 0;
+	free(call->owned);
+	call->owned = NULL;
+}
+
+static void
+fake_call_cancel(struct aws_call *ac)
+{
+	fake_call_end((struct fake_call *)ac);
+}
+
+static struct aws_creds_wait *
+fake_creds_get(struct aws_ctx *aws, aws_creds_cb cb, void *arg)
+{
+	fk.creds_pending = 1;
+	fk.creds_cb = cb;
+	fk.creds_arg = arg;
+	return ((struct aws_creds_wait *)&fk.creds_pending);
+}
+
+static void
+fake_creds_cancel(struct aws_creds_wait *w)
+{
+	fk.creds_pending = 0;
+}
+
+static struct ws *
+fake_ws_open(struct event_base *base, const char *url,
+    const struct ws_options *opts, const struct ws_cb *cb, void *arg,
+    char **cause)
+{
+	struct fake_ws	*w = xcalloc(1, sizeof *w);
+	size_t		 i;
+
+	assert_true(fk.nws < MAX_WS);
+	w->url = xstrdup(url);
+	w->cb = *cb;
+	w->arg = arg;
+	w->nheaders = opts->nheaders;
+	for (i = 0; i < opts->nheaders; i++) {
+		if (strcmp(opts->headers[i].name, "Authorization") == 0)
+			w->signed_upgrade = 1;
+	}
+	fk.ws[fk.nws++] = w;
+	return ((struct ws *)w);
+}
+
+static int
+fake_ws_send(struct ws *ws, enum ws_type type, const void *buf, size_t len)
+{
+	struct fake_sent	*s;
+
+	assert_false(((struct fake_ws *)ws)->freed);
+	if (fk.fail_send)
+		return (-1);
+	assert_true(fk.nsent < MAX_SENT);
+	s = &fk.sent[fk.nsent++];
+	s->type = type;
+	s->buf = xmemdup(buf, len);
+	s->len = len;
+	return (0);
+}
+
+static size_t
+fake_ws_queued(struct ws *ws)
+{
+	return (fk.queued);
+}
+
+static void
+fake_ws_close(struct ws *ws, uint16_t code, const char *reason)
+{
+	struct fake_ws	*w = (struct fake_ws *)ws;
+
+	w->closed = 1;
+	w->close_code = code;
+}
+
+static void
+fake_ws_free(struct ws *ws)
+{
+	((struct fake_ws *)ws)->freed = 1;
+}
+
+static const struct ssm_chan_ops fake_ops = {
+	.base = fake_base,
+	.call_json = fake_call_json,
+	.call_cancel = fake_call_cancel,
+	.creds_get = fake_creds_get,
+	.creds_cancel = fake_creds_cancel,
+	.ws_open = fake_ws_open,
+	.ws_send = fake_ws_send,
+	.ws_queued = fake_ws_queued,
+	.ws_close = fake_ws_close,
+	.ws_free = fake_ws_free,
+};
+
+static struct ssm_chan	*chan;		/* the one under test */
+
+/*
+ * Run what the loop would: deferred work, then what is due now. Each turn
+ * is bounded (EVLOOP_ONCE): a timer that rearms itself in the past makes
+ * the test fail, not spin.
+ */
+static void
+pump(void)
+{
+	int	i;
+
+	for (i = 0; i < 8; i++)
+		event_base_loop(fk.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+}
+
+/*
+ * Move the clock; the chan (if not freed) does what is due. After that,
+ * nothing may be due any more: a deadline in the past would have the
+ * timer fire again at once, forever.
+ */
+static void
+advance(uint64_t ms)
+{
+	uint64_t	next;
+
+	clock_advance_fake(ms);
+	if (chan == NULL)
+		return;
+	ssm_chan_run(chan);
+	pump();
+	if (chan != NULL && (next = ssm_chan_next_deadline(chan)) != 0 &&
+	    next <= clock_now_ms())
+		fail_msg("a deadline %llu ms in the past is still armed",
+		    (unsigned long long)(clock_now_ms() - next));
+}
+
+/* Move time forward in steps of step ms. */
+static void
+advance_by(uint64_t ms, uint64_t step)
+{
+	uint64_t	done;
+
+	for (done = 0; done < ms; done += step)
+		advance(step);
+}
+
+/* The last live call named op, or NULL. */
+static struct fake_call *
+find_call(const char *op)
+{
+	int	i;
+
+	for (i = fk.ncalls - 1; i >= 0; i--) {
+		if (fk.calls[i].live && strcmp(fk.calls[i].op, op) == 0)
+			return (&fk.calls[i]);
+	}
+	return (NULL);
+}
+
+static int
+count_calls(const char *op)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < fk.ncalls; i++)
+		n += (strcmp(fk.calls[i].op, op) == 0);
+	return (n);
+}
+
+/* Answer op: body on success, else an error with code. */
+static void
+answer(const char *op, const char *body, const char *code)
+{
+	struct fake_call	*call = find_call(op);
+	struct aws_response	 resp;
+	char			*error = NULL;
+
+	assert_non_null(call);
+	memset(&resp, 0, sizeof resp);
+	resp.ok = (code == NULL);
+	resp.status = code == NULL ? 200 : 400;
+	resp.body = body != NULL ? body : "";
+	resp.body_len = strlen(resp.body);
+	if (code != NULL) {
+		xasprintf(&error, "%s: %s: it said no", op, code);
+		resp.code = code;
+		resp.error = error;
+	}
+	call->cb(&resp, call->arg);
+	fake_call_end(call);
+	free(error);
+	pump();
+}
+
+static struct fake_ws *
+last_ws(void)
+{
+	assert_true(fk.nws > 0);
+	return (fk.ws[fk.nws - 1]);
+}
+
+static void
+ws_opened(void)
+{
+	struct fake_ws	*w = last_ws();
+
+	w->cb.open((struct ws *)w, w->arg);
+	pump();
+}
+
+static void
+ws_failed(const char *cause)
+{
+	struct fake_ws	*w = last_ws();
+
+	assert_false(w->freed);
+	w->cb.error((struct ws *)w, WS_ERR_EOF, cause, w->arg);
+	pump();
+}
+
+static void
+ws_deliver(const uint8_t *buf, size_t len)
+{
+	struct fake_ws	*w = last_ws();
+
+	assert_false(w->freed);
+	w->cb.message((struct ws *)w, WS_BINARY, buf, len, w->arg);
+	pump();
+}
+
+/* The agent (or the service) sends a message. */
+static void
+agent_msg(enum ssm_msg_type type, int64_t seq, uint32_t ptype,
+    const void *payload, size_t len, int corrupt)
+{
+	struct ssm_msg	 m;
+	struct evbuffer	*b = evbuffer_new();
+	uint8_t		 id[UUID_LEN], *p;
+	char		*cause = NULL;
+
+	util_uuid_v4(id);
+	ssm_msg_init(&m, type, seq, ptype, id, clock_wall_ms());
+	if (type == SSM_MSG_UNKNOWN)
+		strlcpy(m.type_name, "interactive_shell", sizeof m.type_name);
+	m.payload = payload;
+	m.payload_len = len;
+	assert_int_equal(ssm_msg_encode(&m, b, &cause), 0);
+	p = evbuffer_pullup(b, -1);
+	if (corrupt)
+		p[evbuffer_get_length(b) - 1] ^= 0x55;
+	ws_deliver(p, evbuffer_get_length(b));
+	evbuffer_free(b);
+}
+
+static void
+agent_data(int64_t seq, const char *text)
+{
+	agent_msg(SSM_MSG_OUTPUT_STREAM_DATA, seq, SSM_PAYLOAD_OUTPUT, text,
+	    strlen(text), 0);
+}
+
+static void
+agent_ack(int64_t seq)
+{
+	char	buf[256];
+
+	snprintf(buf, sizeof buf, "{\"AcknowledgedMessageType\":"
+	    "\"input_stream_data\",\"AcknowledgedMessageId\":"
+	    "\"dd01e56b-ff48-483e-a508-b5f073f31b16\","
+	    "\"AcknowledgedMessageSequenceNumber\":%lld,"
+	    "\"IsSequentialMessage\":true}", (long long)seq);
+	agent_msg(SSM_MSG_ACKNOWLEDGE, 0, 0, buf, strlen(buf), 0);
+}
+
+static void
+agent_flag(int64_t seq, uint32_t flag)
+{
+	uint8_t	p[4];
+
+	ssm_msg_flag_payload(flag, p);
+	agent_msg(SSM_MSG_OUTPUT_STREAM_DATA, seq, SSM_PAYLOAD_FLAG, p, 4, 0);
+}
+
+static void
+agent_control(enum ssm_msg_type type)
+{
+	agent_msg(type, 0, 0, "x", 1, 0);
+}
+
+static void
+agent_hs_request(int64_t seq, const char *version, const char *actions)
+{
+	char	*json;
+
+	xasprintf(&json, "{\"AgentVersion\":\"%s\",\"RequestedClientActions\":"
+	    "%s}", version, actions);
+	agent_msg(SSM_MSG_OUTPUT_STREAM_DATA, seq,
+	    SSM_PAYLOAD_HANDSHAKE_REQUEST, json, strlen(json), 0);
+	free(json);
+}
+
+static const char *
+port_action(const char *session_type, const char *props)
+{
+	static char	buf[512];
+
+	snprintf(buf, sizeof buf, "[{\"ActionType\":\"SessionType\","
+	    "\"ActionParameters\":{\"SessionType\":\"%s\",\"Properties\":%s}}]",
+	    session_type, props);
+	return (buf);
+}
+
+static void
+agent_hs_complete(int64_t seq)
+{
+	const char	*json = "{\"HandshakeTimeToComplete\":31502000,"
+	    "\"CustomerMessage\":\"\"}";
+
+	agent_msg(SSM_MSG_OUTPUT_STREAM_DATA, seq,
+	    SSM_PAYLOAD_HANDSHAKE_COMPLETE, json, strlen(json), 0);
+}
+
+/*
+ * What the chan sent.
+ */
+
+static void
+sent_decode(int i, struct ssm_msg *m)
+{
+	char	*cause = NULL;
+
+	assert_true(i < fk.nsent);
+	assert_int_equal(fk.sent[i].type, WS_BINARY);
+	if (ssm_msg_decode(fk.sent[i].buf, fk.sent[i].len, m, &cause) != 0)
+		fail_msg("sent message %d: %s", i, cause);
+}
+
+/* Sequence numbers acked in sent[from..]; -1 ends the list. */
+static int
+sent_acks(int from, int64_t *acks, int max)
+{
+	struct ssm_msg	m;
+	int64_t		seq;
+	int		i, n = 0;
+	char		*cause = NULL;
+
+	for (i = from; i < fk.nsent && n < max; i++) {
+		if (fk.sent[i].type != WS_BINARY)
+			continue;
+		sent_decode(i, &m);
+		if (m.type != SSM_MSG_ACKNOWLEDGE)
+			continue;
+		assert_int_equal(ssm_chan_ack_seq(m.payload, m.payload_len,
+		    &seq, &cause), 0);
+		acks[n++] = seq;
+	}
+	return (n);
+}
+
+/* Count stream messages in sent[from..] (payload type ptype, or any). */
+static int
+sent_stream(int from, int ptype, int64_t *seqs, int max)
+{
+	struct ssm_msg	m;
+	int		i, n = 0;
+
+	for (i = from; i < fk.nsent; i++) {
+		if (fk.sent[i].type != WS_BINARY)
+			continue;
+		sent_decode(i, &m);
+		if (m.type != SSM_MSG_INPUT_STREAM_DATA)
+			continue;
+		if (ptype >= 0 && m.payload_type != (uint32_t)ptype)
+			continue;
+		if (seqs != NULL && n < max)
+			seqs[n] = m.seq;
+		n++;
+	}
+	return (n);
+}
+
+/*
+ * The user.
+ */
+
+#define MAX_EVENTS	32
+
+struct user {
+	int			 opened;
+	char			 agent_version[32];
+	enum ssm_chan_mode	 mode;
+	int			 keepalive;
+	int			 terminate_flag;
+	char			 port[16];
+	struct evbuffer		*data;
+	int			 ndata;
+	int			 refuse;
+	int			 writable;
+	enum ssm_chan_event	 events[MAX_EVENTS];
+	char			*details[MAX_EVENTS];
+	int			 nevents;
+	int			 closed;
+	char			*reason;
+	char			*code;
+	int			 free_on_close;
+	int			 free_on_data;
+	int			 free_on_event;
+	int			 in_api;	/* inside an ssm_chan_* call */
+};
+
+static struct user	 u;
+
+static void
+user_open(struct ssm_chan *c, const struct ssm_chan_info *info, void *arg)
+{
+	const cJSON	*port;
+
+	assert_false(u.in_api);
+	u.opened++;
+	strlcpy(u.agent_version, info->agent_version, sizeof u.agent_version);
+	u.mode = info->mode;
+	u.keepalive = info->keepalive;
+	u.terminate_flag = info->terminate_flag;
+	assert_string_equal(info->session_id, SESSION_ID);
+	port = cJSON_GetObjectItem(info->properties, "portNumber");
+	if (cJSON_IsString(port))
+		strlcpy(u.port, port->valuestring, sizeof u.port);
+}
+
+static int
+user_data(struct ssm_chan *c, const uint8_t *buf, size_t len, void *arg)
+{
+	assert_false(u.in_api);
+	if (u.refuse)
+		return (-1);
+	evbuffer_add(u.data, buf, len);
+	u.ndata++;
+	if (u.free_on_data) {
+		ssm_chan_free(c);
+		chan = NULL;
+	}
+	return (0);
+}
+
+static void
+user_writable(struct ssm_chan *c, void *arg)
+{
+	assert_false(u.in_api);
+	u.writable++;
+}
+
+static void
+user_event(struct ssm_chan *c, enum ssm_chan_event ev, const char *detail,
+    void *arg)
+{
+	assert_false(u.in_api);
+	assert_true(u.nevents < MAX_EVENTS);
+	u.events[u.nevents] = ev;
+	u.details[u.nevents++] = detail != NULL ? xstrdup(detail) : NULL;
+	if (u.free_on_event) {
+		ssm_chan_free(c);
+		chan = NULL;
+	}
+}
+
+static void
+user_closed(struct ssm_chan *c, const char *reason, const char *code,
+    void *arg)
+{
+	assert_false(u.in_api);
+	assert_int_equal(u.closed, 0);
+	u.closed++;
+	u.reason = xstrdup(reason);
+	u.code = code != NULL ? xstrdup(code) : NULL;
+	if (u.free_on_close) {
+		ssm_chan_free(c);
+		chan = NULL;
+	}
+}
+
+static const struct ssm_chan_cb user_cb = {
+	.open = user_open,
+	.data = user_data,
+	.writable = user_writable,
+	.event = user_event,
+	.closed = user_closed,
+};
+
+static int
+user_has_event(enum ssm_chan_event ev, const char *detail)
+{
+	int	i;
+
+	for (i = 0; i < u.nevents; i++) {
+		if (u.events[i] != ev)
+			continue;
+		if (detail == NULL || (u.details[i] != NULL &&
+		    strstr(u.details[i], detail) != NULL))
+			return (1);
+	}
+	return (0);
+}
+
+static int
+setup(void **state)
+{
+	memset(&fk, 0, sizeof fk);
+	memset(&u, 0, sizeof u);
+	fk.base = event_base_new();
+	u.data = evbuffer_new();
+	clock_set_fake(T0, WALL0);
+	ssm_chan_set_ops(&fake_ops);
+	chan = NULL;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	int	i;
+
+	ssm_chan_free(chan);
+	chan = NULL;
+	for (i = 0; i < fk.ncalls; i++) {
+		if (fk.calls[i].live)
+			fake_call_end(&fk.calls[i]);
+		free(fk.calls[i].op);
+		free(fk.calls[i].body);
+	}
+	for (i = 0; i < fk.nsent; i++)
+		free(fk.sent[i].buf);
+	for (i = 0; i < fk.nws; i++) {
+		free(fk.ws[i]->url);
+		free(fk.ws[i]);
+	}
+	for (i = 0; i < u.nevents; i++)
+		free(u.details[i]);
+	free(u.reason);
+	free(u.code);
+	evbuffer_free(u.data);
+	event_base_free(fk.base);
+	ssm_chan_set_ops(NULL);
+	clock_set_fake(0, 0);
+	return (0);
+}
+
+static void
+default_params(struct ssm_chan_params *p)
+{
+	static const char		*port[] = { "22" };
+	static const struct aws_ssm_param params[] = {
+		{ "portNumber", port, 1 },
+	};
+
+	memset(p, 0, sizeof *p);
+	p->name = "db/1";
+	p->target = "i-0123456789abcdef0";
+	p->document = "AWS-StartPortForwardingSession";
+	p->params = params;
+	p->nparams = 1;
+	p->reason = "gatewayd db";
+}
+
+static void
+start_with(const struct ssm_chan_params *p, const char *url)
+{
+	char	*body;
+
+	chan = ssm_chan_start(p, &user_cb, NULL);
+	assert_non_null(chan);
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_STARTING);
+	xasprintf(&body, "{\"SessionId\":\"%s\",\"StreamUrl\":\"%s\","
+	    "\"TokenValue\":\"%s\"}", SESSION_ID, url, TOKEN);
+	answer("StartSession", body, NULL);
+	free(body);
+}
+
+/* Started, connected, handshaken with an agent of version, open. */
+static void
+open_with(const struct ssm_chan_params *p, const char *version,
+    const char *props)
+{
+	start_with(p, STREAM_URL);
+	ws_opened();
+	agent_hs_request(0, version, port_action("Port", props));
+	agent_ack(0);
+	agent_hs_complete(1);
+	assert_int_equal(u.opened, 1);
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
+}
+
+static void
+open_default(void)
+{
+	struct ssm_chan_params	p;
+
+	default_params(&p);
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+}
+
+/* Queue n bytes of pattern through ssm_chan_send; return how many went. */
+static size_t
+user_send(size_t n, int pattern)
+{
+	struct evbuffer	*b = evbuffer_new();
+	uint8_t		 buf[4096];
+	size_t		 taken, chunk;
+
+	while (n > 0) {
+		chunk = n > sizeof buf ? sizeof buf : n;
+		memset(buf, pattern, chunk);
+		evbuffer_add(b, buf, chunk);
+		n -= chunk;
+	}
+	u.in_api = 1;
+	taken = ssm_chan_send(chan, b);
+	u.in_api = 0;
+	evbuffer_free(b);
+	return (taken);
+}
+
+/*
+ * The handshake.
+ */
+
+/* Happy path, for agents that choose each mode (§5.7, §5.8). */
+static void
+test_ssm_chan_handshake_happy_path(void **state)
+{
+	static const struct {
+		const char		*version;
+		const char		*props;
+		enum ssm_chan_mode	 mode;
+		int			 keepalive, flag;
+	} cases[] = {
+		{ AGENT_NEW, PROPS_LPF, SSM_CHAN_MODE_MUX, 0, 1 },
+		{ "3.1.1511.0", PROPS_LPF, SSM_CHAN_MODE_MUX, 1, 1 },
+		{ "3.0.196.0", PROPS_LPF, SSM_CHAN_MODE_BASIC, 0, 1 },
+		{ AGENT_OLD, PROPS_LPF, SSM_CHAN_MODE_BASIC, 0, 0 },
+		{ AGENT_NEW, "{\"portNumber\":\"22\"}", SSM_CHAN_MODE_STREAM,
+		    0, 1 },
+	};
+	struct ssm_chan_params	 p;
+	struct ssm_open_data_channel odc;
+	struct ssm_handshake_response resp;
+	struct ssm_msg		 m;
+	struct fake_call	*call;
+	cJSON			*body;
+	char			*cause = NULL;
+	int64_t			 acks[8];
+	size_t			 i;
+	int			 mark;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		teardown(state);
+		setup(state);
+		default_params(&p);
+		chan = ssm_chan_start(&p, &user_cb, NULL);
+		call = find_call("StartSession");
+		assert_non_null(call);
+		body = cJSON_Parse(call->body);
+		assert_string_equal(cJSON_GetObjectItem(body,
+		    "Target")->valuestring, "i-0123456789abcdef0");
+		assert_string_equal(cJSON_GetObjectItem(body,
+		    "DocumentName")->valuestring,
+		    "AWS-StartPortForwardingSession");
+		assert_string_equal(cJSON_GetObjectItem(body,
+		    "Reason")->valuestring, "gatewayd db");
+		assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(body,
+		    "Parameters"), "portNumber"));
+		cJSON_Delete(body);
+
+		/* The WebSocket opens at once, to the URL as returned. */
+		answer("StartSession", "{\"SessionId\":\"" SESSION_ID "\","
+		    "\"StreamUrl\":\"" STREAM_URL "\",\"TokenValue\":\""
+		    TOKEN "\"}", NULL);
+		assert_int_equal(fk.nws, 1);
+		assert_string_equal(last_ws()->url, STREAM_URL);
+		assert_int_equal(last_ws()->signed_upgrade, 0);
+		assert_int_equal(ssm_chan_get_state(chan),
+		    SSM_CHAN_CONNECTING);
+		ws_opened();
+		assert_int_equal(ssm_chan_get_state(chan),
+		    SSM_CHAN_HANDSHAKING);
+
+		/* First frame: OpenDataChannel, text. */
+		assert_int_equal(fk.nsent, 1);
+		assert_int_equal(fk.sent[0].type, WS_TEXT);
+		assert_int_equal(ssm_handshake_open_parse(fk.sent[0].buf,
+		    fk.sent[0].len, &odc, &cause), 0);
+		assert_string_equal(odc.schema_version, "1.0");
+		assert_string_equal(odc.token, TOKEN);
+		assert_string_equal(odc.client_version,
+		    SSM_VERSION_CLIENT_DEFAULT);
+		assert_int_equal(strlen(odc.request_id), 36);
+		assert_int_equal(strlen(odc.client_id), 36);
+		ssm_handshake_open_clear(&odc);
+
+		/* Ack first, then the response as seq 0. */
+		mark = fk.nsent;
+		agent_hs_request(0, cases[i].version,
+		    port_action("Port", cases[i].props));
+		assert_int_equal(fk.nsent, mark + 2);
+		assert_int_equal(sent_acks(mark, acks, 8), 1);
+		assert_int_equal(acks[0], 0);
+		sent_decode(mark, &m);
+		assert_int_equal(m.type, SSM_MSG_ACKNOWLEDGE);
+		sent_decode(mark + 1, &m);
+		assert_int_equal(m.type, SSM_MSG_INPUT_STREAM_DATA);
+		assert_int_equal(m.seq, 0);
+		assert_int_equal(m.payload_type,
+		    SSM_PAYLOAD_HANDSHAKE_RESPONSE);
+		assert_int_equal(ssm_handshake_response_parse(m.payload,
+		    m.payload_len, &resp, &cause), 0);
+		assert_string_equal(resp.client_version,
+		    SSM_VERSION_CLIENT_DEFAULT);
+		assert_int_equal(resp.nresults, 1);
+		assert_int_equal(resp.results[0].status,
+		    SSM_HANDSHAKE_SUCCESS);
+		ssm_handshake_response_clear(&resp);
+		assert_int_equal(u.opened, 0);
+
+		/* HandshakeComplete: acked, then open. */
+		agent_ack(0);
+		mark = fk.nsent;
+		agent_hs_complete(1);
+		assert_int_equal(sent_acks(mark, acks, 8), 1);
+		assert_int_equal(acks[0], 1);
+		assert_int_equal(u.opened, 1);
+		assert_string_equal(u.agent_version, cases[i].version);
+		assert_int_equal(u.mode, cases[i].mode);
+		assert_int_equal(u.keepalive, cases[i].keepalive);
+		assert_int_equal(u.terminate_flag, cases[i].flag);
+		assert_string_equal(u.port, "22");
+		assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
+		assert_string_equal(ssm_chan_get_session_id(chan), SESSION_ID);
+		assert_int_equal(u.closed, 0);
+	}
+}
+
+/* Every way a handshake fails ends the session and terminates it. */
+static void
+test_ssm_chan_handshake_failures(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*actions;	/* NULL: never sent */
+		int		 status;	/* of the first result */
+		const char	*reason;
+	} cases[] = {
+		{ "timeout", NULL, 0, "handshake timed out after 30s" },
+		{ "session type", "[{\"ActionType\":\"SessionType\","
+		    "\"ActionParameters\":{\"SessionType\":"
+		    "\"Standard_Stream\"}}]",
+		    SSM_HANDSHAKE_FAILED, "unsupported session type" },
+		{ "kms", "[{\"ActionType\":\"KMSEncryption\","
+		    "\"ActionParameters\":{\"KMSKeyId\":\"alias/k\","
+		    "\"Challenge\":\"YWJj\"}}]", SSM_HANDSHAKE_FAILED,
+		    "KMS encryption is not supported" },
+		{ "unknown action", "[{\"ActionType\":\"Teleport\","
+		    "\"ActionParameters\":{}}]", SSM_HANDSHAKE_UNSUPPORTED,
+		    "unsupported action Teleport" },
+		{ "malformed", "42", 0, "handshake request: " },
+	};
+	struct ssm_chan_params	 p;
+	struct ssm_handshake_response resp;
+	struct ssm_msg		 m;
+	char			*cause = NULL;
+	int64_t			 seqs[4];
+	size_t			 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		teardown(state);
+		setup(state);
+		default_params(&p);
+		start_with(&p, STREAM_URL);
+		ws_opened();
+		if (cases[i].actions == NULL) {
+			advance_by(29900, 100);
+			assert_int_equal(u.closed, 0);
+			advance_by(200, 100);
+		} else {
+			agent_hs_request(0, AGENT_NEW, cases[i].actions);
+			if (cases[i].status != 0) {
+				assert_int_equal(sent_stream(0,
+				    SSM_PAYLOAD_HANDSHAKE_RESPONSE, seqs, 4),
+				    1);
+				sent_decode(fk.nsent - 1, &m);
+				assert_int_equal(ssm_handshake_response_parse(
+				    m.payload, m.payload_len, &resp, &cause),
+				    0);
+				assert_int_equal(resp.results[0].status,
+				    cases[i].status);
+				ssm_handshake_response_clear(&resp);
+			}
+		}
+		assert_int_equal(u.closed, 1);
+		assert_int_equal(u.opened, 0);
+		if (strstr(u.reason, cases[i].reason) == NULL)
+			fail_msg("%s: reason \"%s\"", cases[i].name, u.reason);
+		assert_int_equal(count_calls("TerminateSession"), 1);
+		assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_CLOSED);
+		assert_true(last_ws()->closed || last_ws()->freed);
+		/* Nothing but the handshake ever went out. */
+		assert_int_equal(sent_stream(0, SSM_PAYLOAD_OUTPUT, NULL, 0),
+		    0);
+		assert_int_equal(sent_stream(0, SSM_PAYLOAD_FLAG, NULL, 0), 0);
+	}
+}
+
+/* No Output and no flag before HandshakeComplete (§5.6). */
+static void
+test_ssm_chan_no_data_before_handshake_complete(void **state)
+{
+	struct ssm_chan_params	p;
+
+	default_params(&p);
+	chan = ssm_chan_start(&p, &user_cb, NULL);
+	assert_int_equal(ssm_chan_room(chan), 0);
+	assert_int_equal(user_send(100, 'a'), 0);
+	answer("StartSession", "{\"SessionId\":\"" SESSION_ID "\","
+	    "\"StreamUrl\":\"" STREAM_URL "\",\"TokenValue\":\"t\"}", NULL);
+	assert_int_equal(ssm_chan_room(chan), 0);
+	ws_opened();
+	assert_int_equal(ssm_chan_room(chan), 0);
+	assert_int_equal(user_send(100, 'a'), 0);
+	assert_int_equal(ssm_chan_send_flag(chan,
+	    SSM_FLAG_DISCONNECT_TO_PORT), -1);
+	agent_hs_request(0, AGENT_NEW, port_action("Port", PROPS_LPF));
+	agent_ack(0);
+	assert_int_equal(ssm_chan_room(chan), 0);
+	assert_int_equal(user_send(100, 'a'), 0);
+	assert_int_equal(sent_stream(0, SSM_PAYLOAD_OUTPUT, NULL, 0), 0);
+	agent_hs_complete(1);
+	assert_int_equal(ssm_chan_room(chan), 1000 * SSM_MSG_CHUNK);
+	assert_int_equal(user_send(100, 'a'), 100);
+	assert_int_equal(sent_stream(0, SSM_PAYLOAD_OUTPUT, NULL, 0), 1);
+}
+
+/*
+ * Receiving.
+ */
+
+/*
+ * The plugin's receive decisions from the shared vectors, replayed: ours
+ * are the same except that a duplicate is acked again (§6.3).
+ */
+static void
+test_ssm_chan_receive_in_order_ahead_duplicate(void **state)
+{
+	struct ssm_chan_stats st;
+	cJSON		*root, *steps, *step, *v;
+	int64_t		 acks[8], base_seq = 2;
+	int		 mark, n, nacks, i;
+	size_t		 delivered;
+	char		 payload[8];
+
+	open_default();
+	root = testvec_load("ssm/acks.json");
+	steps = testvec_get(testvec_get(root, "plugin_receive_decisions"),
+	    "steps");
+	cJSON_ArrayForEach(step, steps) {
+		int64_t seq = (int64_t)testvec_num(step, "received_seq");
+		const char *note = testvec_str(step, "note");
+
+		u.refuse = !cJSON_IsTrue(testvec_get(step, "handler_ready"));
+		mark = fk.nsent;
+		delivered = evbuffer_get_length(u.data);
+		snprintf(payload, sizeof payload, "p%lld", (long long)seq);
+		/* The handshake took 0 and 1: shift by two. */
+		agent_data(base_seq + seq, payload);
+		nacks = sent_acks(mark, acks, 8);
+		v = testvec_get(step, "acks_sent_for_seq");
+		n = cJSON_GetArraySize(v);
+		if (strstr(note, "duplicate") != NULL) {
+			assert_int_equal(n, 0);		/* the plugin's bug */
+			assert_int_equal(nacks, 1);
+			assert_int_equal(acks[0], base_seq + seq);
+		} else {
+			assert_int_equal(nacks, n);
+			for (i = 0; i < n; i++)
+				assert_int_equal(acks[i], base_seq +
+				    (int64_t)cJSON_GetArrayItem(v,
+				    i)->valuedouble);
+		}
+		v = testvec_get(step, "payloads_delivered");
+		assert_int_equal(evbuffer_get_length(u.data) - delivered,
+		    2 * (size_t)cJSON_GetArraySize(v));
+		ssm_chan_get_stats(chan, &st);
+		assert_int_equal(st.expected, base_seq +
+		    (int64_t)testvec_num(step, "expected_after"));
+	}
+	cJSON_Delete(root);
+	u.refuse = 0;
+	assert_int_equal(evbuffer_get_length(u.data), 10);
+	assert_memory_equal(evbuffer_pullup(u.data, -1), "p0p1p2p3p4", 10);
+}
+
+/* A bad digest is dropped without an ack; the resend is taken (§4.7). */
+static void
+test_ssm_chan_receive_bad_digest(void **state)
+{
+	struct ssm_chan_stats	st;
+	int64_t			acks[4];
+	int			mark;
+
+	open_default();
+	mark = fk.nsent;
+	agent_msg(SSM_MSG_OUTPUT_STREAM_DATA, 2, SSM_PAYLOAD_OUTPUT, "abc", 3,
+	    1);
+	assert_int_equal(fk.nsent, mark);
+	assert_int_equal(evbuffer_get_length(u.data), 0);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.expected, 2);
+	assert_int_equal(st.dropped, 1);
+	/* Unknown types and text frames: ignored, not fatal. */
+	agent_msg(SSM_MSG_UNKNOWN, 0, 0, "x", 1, 0);
+	agent_msg(SSM_MSG_AGENT_SESSION_STATE, 0, 0, "x", 1, 0);
+	last_ws()->cb.message((struct ws *)last_ws(), WS_TEXT,
+	    (const uint8_t *)"hi", 2, last_ws()->arg);
+	assert_int_equal(fk.nsent, mark);
+	agent_data(2, "abc");
+	assert_int_equal(sent_acks(mark, acks, 4), 1);
+	assert_int_equal(acks[0], 2);
+	assert_int_equal(evbuffer_get_length(u.data), 3);
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
+}
+
+/* The out-of-order store holds max messages; beyond, nothing is acked. */
+static void
+test_ssm_chan_out_of_order_bound(void **state)
+{
+	struct ssm_chan_params	p;
+	struct ssm_chan_stats	st;
+	int64_t			acks[16];
+	char			text[8];
+	int			mark, i;
+
+	default_params(&p);
+	p.max_out_of_order = 4;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	mark = fk.nsent;
+	for (i = 3; i <= 8; i++) {
+		snprintf(text, sizeof text, "%d", i);
+		agent_data(i, text);
+	}
+	/* 3..6 stored and acked; 7 and 8 dropped unacked. */
+	assert_int_equal(sent_acks(mark, acks, 16), 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(acks[i], 3 + i);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.stored, 4);
+	assert_int_equal(st.dropped, 2);
+	/* Far ahead of the ring: no ack either. */
+	mark = fk.nsent;
+	agent_data(100000, "x");
+	assert_int_equal(sent_acks(mark, acks, 16), 0);
+	/* Filling the gap delivers 2..6 in order; 7 comes again. */
+	mark = fk.nsent;
+	agent_data(2, "2");
+	assert_int_equal(sent_acks(mark, acks, 16), 1);
+	assert_int_equal(acks[0], 2);
+	agent_data(7, "7");
+	agent_data(8, "8");
+	assert_int_equal(evbuffer_get_length(u.data), 7);
+	assert_memory_equal(evbuffer_pullup(u.data, -1), "2345678", 7);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.stored, 0);
+	assert_int_equal(st.expected, 9);
+}
+
+/* Not ready: no ack, no progress; ssm_chan_ready delivers it (§6.3). */
+static void
+test_ssm_chan_consumer_not_ready(void **state)
+{
+	struct ssm_chan_stats	st;
+	int64_t			acks[8];
+	int			mark;
+
+	open_default();
+	u.refuse = 1;
+	mark = fk.nsent;
+	agent_data(2, "two");
+	agent_data(3, "three");		/* ahead: stored and acked */
+	assert_int_equal(sent_acks(mark, acks, 8), 1);
+	assert_int_equal(acks[0], 3);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.expected, 2);
+	assert_int_equal(evbuffer_get_length(u.data), 0);
+
+	/* Ready: nothing happens inside the call, all of it from the loop. */
+	u.refuse = 0;
+	mark = fk.nsent;
+	u.in_api = 1;
+	ssm_chan_ready(chan);
+	u.in_api = 0;
+	assert_int_equal(u.ndata, 0);
+	pump();
+	assert_int_equal(u.ndata, 2);
+	assert_memory_equal(evbuffer_pullup(u.data, -1), "twothree", 8);
+	/* Only 2 is acked now: 3 was acked when it was stored. */
+	assert_int_equal(sent_acks(mark, acks, 8), 1);
+	assert_int_equal(acks[0], 2);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.expected, 4);
+	/* The agent's resend of 2 is now a duplicate: acked again. */
+	mark = fk.nsent;
+	agent_data(2, "two");
+	assert_int_equal(sent_acks(mark, acks, 8), 1);
+	assert_int_equal(u.ndata, 2);
+}
+
+/* A refused message is taken from the agent's resend too. */
+static void
+test_ssm_chan_consumer_not_ready_resend(void **state)
+{
+	int64_t	acks[8];
+	int	mark;
+
+	open_default();
+	u.refuse = 1;
+	agent_data(2, "two");
+	u.refuse = 0;
+	mark = fk.nsent;
+	agent_data(2, "two");
+	assert_int_equal(sent_acks(mark, acks, 8), 1);
+	assert_int_equal(u.ndata, 1);
+	/* ssm_chan_ready later has nothing left to deliver. */
+	ssm_chan_ready(chan);
+	pump();
+	assert_int_equal(u.ndata, 1);
+}
+
+/* Delivery never waits for the ack to be written (§6.3). */
+static void
+test_ssm_chan_delivery_without_ack(void **state)
+{
+	struct ssm_chan_stats	st;
+
+	open_default();
+	fk.fail_send = 1;
+	agent_data(2, "two");
+	assert_int_equal(u.ndata, 1);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.expected, 3);
+	/* And the failed write is a lost WebSocket. */
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_RESUMING);
+	assert_true(user_has_event(SSM_CHAN_EV_RESUMING, NULL));
+}
+
+/*
+ * Sending.
+ */
+
+/* Chunks of at most 1024, never empty; the window caps them (§6.6). */
+static void
+test_ssm_chan_window_and_writable(void **state)
+{
+	struct ssm_chan_params	p;
+	struct ssm_msg		m;
+	int64_t			seqs[16];
+	int			mark, i;
+
+	default_params(&p);
+	p.max_unacked = 4;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	assert_int_equal(ssm_chan_room(chan), 4 * 1024);
+	assert_int_equal(user_send(0, 'x'), 0);
+	mark = fk.nsent;
+	assert_int_equal(user_send(10000, 'x'), 4096);
+	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, seqs, 16), 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(seqs[i], 1 + i);
+		sent_decode(mark + i, &m);
+		assert_int_equal(m.payload_len, 1024);
+		assert_int_equal(m.payload[0], 'x');
+	}
+	assert_int_equal(ssm_chan_room(chan), 0);
+	assert_int_equal(user_send(10, 'y'), 0);
+	assert_int_equal(u.writable, 0);
+	agent_ack(1);
+	assert_int_equal(u.writable, 1);
+	assert_int_equal(ssm_chan_room(chan), 1024);
+	/* A small write is one small message. */
+	mark = fk.nsent;
+	assert_int_equal(user_send(10, 'y'), 10);
+	sent_decode(mark, &m);
+	assert_int_equal(m.payload_len, 10);
+	assert_int_equal(m.seq, 5);
+	/* Acks for unknown numbers are ignored. */
+	agent_ack(77);
+	agent_ack(1);
+	assert_int_equal(ssm_chan_room(chan), 0);
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
+}
+
+/* The §6.5 worked example and the plugin's rows, from the vectors. */
+static void
+test_ssm_chan_rto_arithmetic(void **state)
+{
+	struct ssm_chan_rtt	 r;
+	cJSON			*root, *rows, *row, *sample;
+
+	root = testvec_load("ssm/acks.json");
+	rows = testvec_get(testvec_get(root, "plugin_rto"), "rows");
+	ssm_chan_rtt_init(&r);
+	cJSON_ArrayForEach(row, rows) {
+		sample = testvec_get(row, "sample_ms");
+		if (!cJSON_IsNull(sample))
+			ssm_chan_rtt_sample(&r, sample->valuedouble);
+		assert_float_equal(r.srtt, testvec_num(row, "srtt_ms"), 1e-6);
+		assert_float_equal(r.rttvar, testvec_num(row, "rttvar_ms"),
+		    1e-6);
+		assert_float_equal(r.rto, testvec_num(row, "rto_ms"), 1e-6);
+	}
+	cJSON_Delete(root);
+	/* The worked example, spelled out. */
+	ssm_chan_rtt_init(&r);
+	ssm_chan_rtt_sample(&r, 40);
+	assert_float_equal(r.rto, 152.5, 1e-9);
+	ssm_chan_rtt_sample(&r, 40);
+	assert_float_equal(r.rto, 183.4375, 1e-9);
+	ssm_chan_rtt_sample(&r, 300);
+	assert_float_equal(r.rto, 399.8828125, 1e-9);
+}
+
+/* Resends: after the RTO, on the 100 ms tick, Karn, the cap (§6.4). */
+static void
+test_ssm_chan_resend_timing(void **state)
+{
+	struct ssm_chan_params	p;
+	struct ssm_chan_stats	st;
+	struct ssm_chan_rtt	r;
+	int64_t			seqs[128];
+	int			mark;
+
+	default_params(&p);
+	p.resend_per_tick = 8;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	/* The handshake's ack gave a first sample. */
+	ssm_chan_get_stats(chan, &st);
+	r = st.rtt;
+	assert_float_equal(r.rto, 187.5, 1e-9);
+	mark = fk.nsent;
+	assert_int_equal(user_send(1, 'a'), 1);	/* seq 1 at T */
+	advance(100);			/* 100: not above the RTO */
+	assert_int_equal(sent_stream(mark, -1, NULL, 0), 1);
+	advance(100);			/* 200: resent */
+	assert_int_equal(sent_stream(mark, -1, seqs, 8), 2);
+	assert_int_equal(seqs[1], 1);
+	advance(100);			/* 100 after the resend */
+	assert_int_equal(sent_stream(mark, -1, NULL, 0), 2);
+	advance(100);
+	assert_int_equal(sent_stream(mark, -1, NULL, 0), 3);
+	/* Karn: the ack of a resent message is no sample. */
+	agent_ack(1);
+	ssm_chan_get_stats(chan, &st);
+	assert_float_equal(st.rtt.srtt, r.srtt, 1e-9);
+	assert_float_equal(st.rtt.rto, r.rto, 1e-9);
+	assert_int_equal(st.unacked, 0);
+	/* A clean one is, measured from its send. */
+	user_send(1, 'b');
+	advance(40);
+	agent_ack(2);
+	ssm_chan_rtt_sample(&r, 40);
+	ssm_chan_get_stats(chan, &st);
+	assert_float_equal(st.rtt.srtt, r.srtt, 1e-9);
+	assert_float_equal(st.rtt.rto, r.rto, 1e-9);
+
+	/* Twenty overdue: eight per tick, oldest first. */
+	mark = fk.nsent;
+	user_send(20 * 1024, 'c');		/* seqs 3..22 */
+	advance(300);			/* one tick, all overdue */
+	assert_int_equal(sent_stream(mark, -1, seqs, 128), 28);
+	assert_int_equal(seqs[20], 3);
+	assert_int_equal(seqs[27], 10);
+	advance(100);
+	assert_int_equal(sent_stream(mark, -1, seqs, 128), 36);
+	assert_int_equal(seqs[28], 11);
+	/* Nothing is resent while the WebSocket's queue is still full. */
+	fk.queued = 10 * 1024 * 1024;
+	advance_by(1000, 100);
+	assert_int_equal(sent_stream(mark, -1, NULL, 0), 36);
+	fk.queued = 0;
+	advance(100);
+	assert_true(sent_stream(mark, -1, NULL, 0) > 36);
+}
+
+/* Pacing: one message per pacing_us, a millisecond of credit at most. */
+static void
+test_ssm_chan_pacing(void **state)
+{
+	struct ssm_chan_params	p;
+	int			mark, k;
+
+	default_params(&p);
+	p.pacing_us = 1000;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	advance(1000);		/* the handshake used the credit */
+	mark = fk.nsent;
+	assert_int_equal(user_send(10 * 1024, 'p'), 10 * 1024);
+	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL, 0), 2);
+	assert_int_equal(ssm_chan_room(chan), 990 * 1024);
+	for (k = 1; k <= 8; k++) {
+		advance(1);
+		assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL,
+		    0), 2 + k);
+	}
+	advance(5);
+	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL, 0), 10);
+	/* After a pause in sending, no burst beyond the credit. */
+	advance(1000);
+	mark = fk.nsent;
+	user_send(5 * 1024, 'q');
+	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_OUTPUT, NULL, 0), 2);
+}
+
+/* What gatewayctl status shows. */
+static void
+test_ssm_chan_status(void **state)
+{
+	cJSON	*obj = cJSON_CreateObject();
+
+	open_default();
+	user_send(3000, 's');
+	agent_data(2, "hello");
+	advance(1500);
+	ssm_chan_status(chan, obj);
+	assert_string_equal(cJSON_GetObjectItem(obj, "session_id")->valuestring,
+	    SESSION_ID);
+	assert_string_equal(cJSON_GetObjectItem(obj, "state")->valuestring,
+	    "open");
+	assert_string_equal(cJSON_GetObjectItem(obj, "mode")->valuestring,
+	    "mux");
+	assert_string_equal(cJSON_GetObjectItem(obj,
+	    "agent_version")->valuestring, AGENT_NEW);
+	assert_int_equal(cJSON_GetObjectItem(obj, "bytes_out")->valuedouble,
+	    3000);
+	assert_int_equal(cJSON_GetObjectItem(obj, "bytes_in")->valuedouble, 5);
+	assert_int_equal(cJSON_GetObjectItem(obj, "unacked")->valuedouble, 3);
+	assert_true(cJSON_GetObjectItem(obj, "resends")->valuedouble >= 3);
+	assert_int_equal(cJSON_GetObjectItem(obj, "age_ms")->valuedouble,
+	    1500);
+	assert_null(cJSON_GetObjectItem(obj, "last_error"));
+	cJSON_Delete(obj);
+}
+
+/* The oldest unacked for give_up ms: the session is dead (§6.4). */
+static void
+test_ssm_chan_give_up(void **state)
+{
+	struct ssm_chan_params	p;
+
+	default_params(&p);
+	p.give_up = 60000;
+	p.ack_timeout = 1000000;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	user_send(1, 'a');
+	advance_by(59900, 100);
+	assert_int_equal(u.closed, 0);
+	advance_by(200, 100);
+	assert_int_equal(u.closed, 1);
+	assert_non_null(strstr(u.reason, "no ack for message 1"));
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	assert_int_equal(ssm_chan_room(chan), 0);
+}
+
+/* pause_publication: nothing sent or resent, the time not counted. */
+static void
+test_ssm_chan_pause_publication(void **state)
+{
+	struct ssm_chan_params	p;
+	struct ssm_chan_stats	st;
+	int			mark;
+
+	default_params(&p);
+	p.give_up = 60000;
+	p.ack_timeout = 1000000;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	mark = fk.nsent;
+	user_send(1, 'a');
+	advance_by(30000, 100);		/* 30 s of resends */
+	agent_control(SSM_MSG_PAUSE_PUBLICATION);
+	assert_true(user_has_event(SSM_CHAN_EV_PAUSED, NULL));
+	assert_int_equal(ssm_chan_room(chan), 0);
+	assert_int_equal(user_send(10, 'b'), 0);
+	mark = fk.nsent;
+	advance_by(100000, 100);		/* paused: 100 s */
+	assert_int_equal(fk.nsent, mark);
+	assert_int_equal(u.closed, 0);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.paused, 1);
+	assert_int_equal(st.paused_ms, 100000);
+	agent_control(SSM_MSG_START_PUBLICATION);
+	assert_true(user_has_event(SSM_CHAN_EV_UNPAUSED, NULL));
+	assert_int_equal(ssm_chan_room(chan), 999 * 1024);
+	advance_by(29000, 100);		/* 59 s unpaused */
+	assert_true(fk.nsent > mark);
+	assert_int_equal(u.closed, 0);
+	advance_by(2000, 100);
+	assert_int_equal(u.closed, 1);
+
+	/* Any ack or stream message ends a pause too. */
+	teardown(state);
+	setup(state);
+	open_default();
+	agent_control(SSM_MSG_PAUSE_PUBLICATION);
+	assert_int_equal(ssm_chan_room(chan), 0);
+	agent_data(2, "x");
+	assert_int_equal(ssm_chan_room(chan), 1000 * 1024);
+	agent_control(SSM_MSG_PAUSE_PUBLICATION);
+	agent_ack(99);
+	assert_int_equal(ssm_chan_room(chan), 1000 * 1024);
+}
+
+/* Flags both ways (§4.5, §7.3). */
+static void
+test_ssm_chan_flags(void **state)
+{
+	struct ssm_msg	m;
+	int64_t		acks[4];
+	uint32_t	flag;
+	char		*cause = NULL;
+	int		mark;
+
+	open_default();
+	mark = fk.nsent;
+	assert_int_equal(ssm_chan_send_flag(chan,
+	    SSM_FLAG_DISCONNECT_TO_PORT), 0);
+	sent_decode(mark, &m);
+	assert_int_equal(m.type, SSM_MSG_INPUT_STREAM_DATA);
+	assert_int_equal(m.seq, 1);
+	assert_int_equal(m.payload_type, SSM_PAYLOAD_FLAG);
+	assert_int_equal(ssm_msg_flag_parse(m.payload, m.payload_len, &flag,
+	    &cause), 0);
+	assert_int_equal(flag, SSM_FLAG_DISCONNECT_TO_PORT);
+	/* The agent's ConnectToPortError: an event, then acked. */
+	mark = fk.nsent;
+	agent_flag(2, SSM_FLAG_CONNECT_TO_PORT_ERROR);
+	assert_true(user_has_event(SSM_CHAN_EV_FLAG, "ConnectToPortError"));
+	assert_int_equal(sent_acks(mark, acks, 4), 1);
+	assert_int_equal(acks[0], 2);
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
+	agent_data(3, "after");
+	assert_int_equal(u.ndata, 1);
+}
+
+/* channel_closed: no ack, no resume, its Output in the reason (§7.5). */
+static void
+test_ssm_chan_channel_closed(void **state)
+{
+	struct ssm_channel_closed	 cc;
+	struct evbuffer			*b = evbuffer_new();
+	int				 mark;
+
+	open_default();
+	memset(&cc, 0, sizeof cc);
+	cc.message_id = "a1c4e7f0-2b5d-4a8e-9c1f-3d6b9e2a5c8f";
+	cc.created_date = "x";
+	cc.destination_id = "i-0123456789abcdef0";
+	cc.session_id = SESSION_ID;
+	cc.message_type = "channel_closed";
+	cc.schema_version = 1;
+	cc.output = "Session timed out";
+	ssm_msg_channel_closed_payload(&cc, b);
+	mark = fk.nsent;
+	agent_msg(SSM_MSG_CHANNEL_CLOSED, 0, 0, evbuffer_pullup(b, -1),
+	    evbuffer_get_length(b), 0);
+	evbuffer_free(b);
+	assert_int_equal(fk.nsent, mark);
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.reason, "channel_closed: Session timed out");
+	assert_int_equal(count_calls("ResumeSession"), 0);
+	assert_int_equal(count_calls("TerminateSession"), 0);
+	assert_true(last_ws()->closed);
+	assert_int_equal(last_ws()->close_code, 1000);
+	/* The WebSocket's end afterwards changes nothing. */
+	last_ws()->cb.close((struct ws *)last_ws(), 1000, "", 1,
+	    last_ws()->arg);
+	pump();
+	advance_by(10000, 100);
+	assert_int_equal(count_calls("ResumeSession"), 0);
+	assert_int_equal(u.closed, 1);
+
+	/* A malformed one still ends the session. */
+	teardown(state);
+	setup(state);
+	open_default();
+	agent_msg(SSM_MSG_CHANNEL_CLOSED, 0, 0, "nope", 4, 0);
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.reason, "channel_closed");
+}
+
+/*
+ * Ending (§7.4).
+ */
+
+/* A new agent: drain, the flag and its ack, the API, close 1000. */
+static void
+test_ssm_chan_terminate_new_agent(void **state)
+{
+	int64_t	seqs[8];
+	int	mark;
+
+	open_default();
+	user_send(10, 'a');			/* seq 1 */
+	mark = fk.nsent;
+	u.in_api = 1;
+	ssm_chan_terminate(chan, "client went away");
+	ssm_chan_terminate(chan, "again");	/* nothing */
+	u.in_api = 0;
+	pump();
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_CLOSING);
+	assert_int_equal(ssm_chan_room(chan), 0);
+	assert_int_equal(user_send(10, 'b'), 0);
+	/* Still draining: no flag yet; data keeps arriving. */
+	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_FLAG, NULL, 0), 0);
+	agent_data(2, "late");
+	assert_int_equal(u.ndata, 1);
+	agent_ack(1);
+	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_FLAG, seqs, 8), 1);
+	assert_int_equal(seqs[0], 2);
+	assert_int_equal(count_calls("TerminateSession"), 0);
+	agent_ack(2);
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	assert_int_equal(u.closed, 0);
+	assert_string_equal(find_call("TerminateSession")->body,
+	    "{\"SessionId\":\"" SESSION_ID "\"}");
+	answer("TerminateSession", "{\"SessionId\":\"" SESSION_ID "\"}", NULL);
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.reason, "client went away");
+	assert_true(last_ws()->closed);
+	assert_int_equal(last_ws()->close_code, 1000);
+	assert_int_equal(count_calls("ResumeSession"), 0);
+}
+
+/* An old agent: no flag, the API only; every wait is bounded. */
+static void
+test_ssm_chan_terminate_old_agent(void **state)
+{
+	struct ssm_chan_params	p;
+
+	default_params(&p);
+	open_with(&p, AGENT_OLD, PROPS_LPF);
+	ssm_chan_terminate(chan, NULL);
+	pump();
+	assert_int_equal(sent_stream(0, SSM_PAYLOAD_FLAG, NULL, 0), 0);
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	/* The API's failure is not fatal. */
+	answer("TerminateSession", NULL, "InternalServerError");
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.reason, "terminated");
+
+	/* New agent, nothing acked ever: 2 s drain, 2 s flag, 5 s API. */
+	teardown(state);
+	setup(state);
+	open_default();
+	user_send(10, 'a');
+	ssm_chan_terminate(chan, "bye");
+	pump();
+	advance_by(1900, 100);
+	assert_int_equal(sent_stream(0, SSM_PAYLOAD_FLAG, NULL, 0), 0);
+	advance_by(200, 100);
+	assert_int_equal(sent_stream(0, SSM_PAYLOAD_FLAG, NULL, 0), 1);
+	advance_by(2100, 100);
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	assert_int_equal(u.closed, 0);
+	advance_by(5100, 100);
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.reason, "bye");
+
+	/* channel_closed ends the wait for the flag's ack. */
+	teardown(state);
+	setup(state);
+	open_default();
+	ssm_chan_terminate(chan, "bye");
+	pump();
+	assert_int_equal(sent_stream(0, SSM_PAYLOAD_FLAG, NULL, 0), 1);
+	agent_msg(SSM_MSG_CHANNEL_CLOSED, 0, 0, "{}", 2, 0);
+	assert_int_equal(count_calls("TerminateSession"), 1);
+}
+
+/* Terminate before the session exists, and free at any point. */
+static void
+test_ssm_chan_terminate_early_and_free(void **state)
+{
+	struct ssm_chan_params	p;
+
+	/* Terminated while StartSession is in flight. */
+	default_params(&p);
+	chan = ssm_chan_start(&p, &user_cb, NULL);
+	ssm_chan_terminate(chan, "changed my mind");
+	pump();
+	assert_int_equal(u.closed, 0);
+	answer("StartSession", "{\"SessionId\":\"" SESSION_ID "\","
+	    "\"StreamUrl\":\"" STREAM_URL "\",\"TokenValue\":\"t\"}", NULL);
+	assert_int_equal(fk.nws, 0);
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	answer("TerminateSession", "{}", NULL);
+	assert_int_equal(u.closed, 1);
+
+	/* Freed while StartSession is in flight: the session still ends. */
+	teardown(state);
+	setup(state);
+	default_params(&p);
+	chan = ssm_chan_start(&p, &user_cb, NULL);
+	ssm_chan_free(chan);
+	chan = NULL;
+	answer("StartSession", "{\"SessionId\":\"" SESSION_ID "\","
+	    "\"StreamUrl\":\"" STREAM_URL "\",\"TokenValue\":\"t\"}", NULL);
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	assert_int_equal(u.closed, 0);
+
+	/* Freed when open: TerminateSession, fire and forget; no calls. */
+	teardown(state);
+	setup(state);
+	open_default();
+	ssm_chan_free(chan);
+	chan = NULL;
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	assert_true(last_ws()->freed);
+	answer("TerminateSession", "{}", NULL);
+	assert_int_equal(u.closed, 0);
+
+	/* Freed from its own callbacks. */
+	teardown(state);
+	setup(state);
+	open_default();
+	u.free_on_data = 1;
+	agent_data(2, "x");
+	assert_null(chan);
+	teardown(state);
+	setup(state);
+	open_default();
+	u.free_on_close = 1;
+	agent_msg(SSM_MSG_CHANNEL_CLOSED, 0, 0, "{}", 2, 0);
+	assert_null(chan);
+	assert_int_equal(u.closed, 1);
+
+	/* Freed while told of a loss: no resume, no closed callback. */
+	teardown(state);
+	setup(state);
+	open_default();
+	user_send(10, 'a');
+	u.free_on_event = 1;
+	advance_by(25000, 100);	/* the ack timeout: a dead peer */
+	assert_null(chan);
+	assert_true(user_has_event(SSM_CHAN_EV_RESUMING, "dead peer"));
+	assert_int_equal(u.closed, 0);
+	assert_int_equal(count_calls("ResumeSession"), 0);
+	assert_int_equal(count_calls("TerminateSession"), 1);
+
+	/* Terminated while connecting: from the loop, the API, closed. */
+	teardown(state);
+	setup(state);
+	default_params(&p);
+	start_with(&p, STREAM_URL);
+	u.in_api = 1;
+	ssm_chan_terminate(chan, "not now");
+	u.in_api = 0;
+	assert_int_equal(count_calls("TerminateSession"), 0);
+	pump();
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	ws_opened();			/* too late: closed at once */
+	assert_true(last_ws()->closed);
+	answer("TerminateSession", "{}", NULL);
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.reason, "not now");
+
+	/* Terminated in the handshake: its deadline passes while ending. */
+	teardown(state);
+	setup(state);
+	default_params(&p);
+	start_with(&p, STREAM_URL);
+	ws_opened();
+	advance(29000);
+	ssm_chan_terminate(chan, "late");
+	pump();
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	advance_by(2000, 100);		/* past the handshake's 30 s */
+	assert_int_equal(u.closed, 0);
+	advance_by(3100, 100);		/* the API's answer never came */
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.reason, "late");
+
+	/* StartSession refused: closed with the error and its code. */
+	teardown(state);
+	setup(state);
+	default_params(&p);
+	chan = ssm_chan_start(&p, &user_cb, NULL);
+	answer("StartSession", NULL, "TargetNotConnected");
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.code, "TargetNotConnected");
+	assert_non_null(strstr(u.reason, "StartSession"));
+	assert_int_equal(count_calls("TerminateSession"), 0);
+}
+
+/* StreamUrl must be wss:// to an ssmmessages host (§3.1). */
+static void
+test_ssm_chan_stream_url_checks(void **state)
+{
+	static const struct {
+		const char	*url;
+		int		 plain, loopback, ok;
+	} cases[] = {
+		{ STREAM_URL, 0, 0, 1 },
+		{ "wss://ssmmessages-fips.us-east-1.amazonaws.com/v1/x", 0, 0,
+		    1 },
+		{ "wss://vpce-1.ssmmessages.us-east-1.vpce.amazonaws.com/v1/x",
+		    0, 0, 1 },
+		{ "ws://ssmmessages.eu-west-1.amazonaws.com/v1/x", 0, 0, 0 },
+		{ "ws://ssmmessages.eu-west-1.amazonaws.com/v1/x", 1, 0, 1 },
+		{ "wss://evil.example.com/v1/x", 0, 0, 0 },
+		{ "wss://ssmmessages/v1/x", 0, 0, 0 },
+		{ "wss://ssmmessages.evil.com.example/v1/x", 0, 0, 1 },
+		{ "wss://127.0.0.1:4443/v1/x", 0, 0, 0 },
+		{ "wss://127.0.0.1:4443/v1/x", 0, 1, 1 },
+		{ "ws://127.0.0.1:8080/v1/x", 1, 0, 1 },
+		{ "ws://localhost:8080/v1/x", 1, 0, 1 },
+		{ "https://ssmmessages.eu-west-1.amazonaws.com/", 0, 0, 0 },
+	};
+	struct ssm_chan_params	p;
+	size_t			i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		teardown(state);
+		setup(state);
+		default_params(&p);
+		p.allow_plain_ws = cases[i].plain;
+		p.allow_loopback = cases[i].loopback;
+		start_with(&p, cases[i].url);
+		if (cases[i].ok) {
+			assert_int_equal(fk.nws, 1);
+			assert_string_equal(last_ws()->url, cases[i].url);
+			assert_int_equal(u.closed, 0);
+		} else {
+			assert_int_equal(fk.nws, 0);
+			assert_int_equal(u.closed, 1);
+			assert_int_equal(count_calls("TerminateSession"), 1);
+		}
+	}
+}
+
+/*
+ * Resume (§8).
+ */
+
+/* The WebSocket drops with data in flight: resume, resend all in order. */
+static void
+test_ssm_chan_resume_resends_all(void **state)
+{
+	struct ssm_open_data_channel	 odc1, odc2;
+	struct fake_call		*call;
+	int64_t				 seqs[16];
+	char				*cause = NULL;
+	int				 mark, i;
+
+	open_default();
+	assert_int_equal(ssm_handshake_open_parse(fk.sent[0].buf,
+	    fk.sent[0].len, &odc1, &cause), 0);
+	user_send(5 * 1024, 'a');		/* seqs 1..5 */
+	agent_ack(2);
+	ws_failed("connection reset by peer");
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_RESUMING);
+	assert_true(user_has_event(SSM_CHAN_EV_RESUMING, "reset by peer"));
+	assert_int_equal(ssm_chan_room(chan), 0);
+	assert_int_equal(count_calls("ResumeSession"), 0);
+	advance(199);			/* the first delay is < 200 */
+	call = find_call("ResumeSession");
+	assert_non_null(call);
+	assert_string_equal(call->body, "{\"SessionId\":\"" SESSION_ID "\"}");
+	answer("ResumeSession", "{\"SessionId\":\"" SESSION_ID "\","
+	    "\"TokenValue\":\"new-token\",\"StreamUrl\":\"\"}", NULL);
+	assert_int_equal(fk.nws, 2);
+	assert_string_equal(last_ws()->url, STREAM_URL);
+	mark = fk.nsent;
+	ws_opened();
+	/* A new OpenDataChannel: new token and request, same client. */
+	assert_int_equal(fk.sent[mark].type, WS_TEXT);
+	assert_int_equal(ssm_handshake_open_parse(fk.sent[mark].buf,
+	    fk.sent[mark].len, &odc2, &cause), 0);
+	assert_string_equal(odc2.token, "new-token");
+	assert_string_equal(odc2.client_id, odc1.client_id);
+	assert_string_not_equal(odc2.request_id, odc1.request_id);
+	ssm_handshake_open_clear(&odc1);
+	ssm_handshake_open_clear(&odc2);
+	/* Everything unacked, in order, at once; no new handshake. */
+	assert_int_equal(sent_stream(mark, -1, seqs, 16), 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(seqs[i], i == 0 ? 1 : i + 2);
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
+	assert_true(user_has_event(SSM_CHAN_EV_RESUMED, "after"));
+	assert_int_equal(ssm_chan_room(chan), 996 * 1024);
+	/* The agent's side continues where it was. */
+	agent_data(2, "more");
+	assert_int_equal(u.ndata, 1);
+	assert_int_equal(u.opened, 1);
+	assert_int_equal(u.closed, 0);
+}
+
+/* ResumeSession's answers: new URL, session ended, gone (§2.6, §8.2). */
+static void
+test_ssm_chan_resume_answers(void **state)
+{
+	static const struct {
+		const char	*body;
+		const char	*code;
+		const char	*reason;	/* NULL: resumes */
+		const char	*url;
+	} cases[] = {
+		{ "{\"SessionId\":\"" SESSION_ID "\",\"TokenValue\":\"t2\","
+		    "\"StreamUrl\":\"" STREAM_URL2 "\"}", NULL, NULL,
+		    STREAM_URL2 },
+		{ "{\"SessionId\":\"" SESSION_ID "\",\"TokenValue\":\"t2\"}",
+		    NULL, NULL, STREAM_URL },
+		{ "{\"SessionId\":\"" SESSION_ID "\",\"TokenValue\":\"\"}",
+		    NULL, "ResumeSession: session ended", NULL },
+		{ "{\"SessionId\":\"" SESSION_ID "\"}", NULL,
+		    "ResumeSession: session ended", NULL },
+		{ NULL, "DoesNotExistException", "DoesNotExistException",
+		    NULL },
+		{ "{\"SessionId\":\"" SESSION_ID "\",\"TokenValue\":\"t2\","
+		    "\"StreamUrl\":\"wss://evil.example.com/\"}", NULL,
+		    "not an ssmmessages endpoint", NULL },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		teardown(state);
+		setup(state);
+		open_default();
+		ws_failed("gone");
+		advance(200);
+		answer("ResumeSession", cases[i].body, cases[i].code);
+		if (cases[i].reason == NULL) {
+			assert_int_equal(fk.nws, 2);
+			assert_string_equal(last_ws()->url, cases[i].url);
+			ws_opened();
+			assert_int_equal(ssm_chan_get_state(chan),
+			    SSM_CHAN_OPEN);
+			assert_true(user_has_event(SSM_CHAN_EV_RESUMED,
+			    strcmp(cases[i].url, STREAM_URL2) == 0 ? "new url" :
+			    "after"));
+			continue;
+		}
+		assert_int_equal(u.closed, 1);
+		assert_non_null(strstr(u.reason, cases[i].reason));
+		assert_int_equal(fk.nws, 1);
+		if (cases[i].code != NULL)
+			assert_string_equal(u.code, cases[i].code);
+	}
+}
+
+/* Retries back off from [100,200) ms to 5 s, within the budget (§8.4). */
+static void
+test_ssm_chan_resume_backoff_budget(void **state)
+{
+	struct ssm_chan_params	 p;
+	struct fake_call	*call;
+	uint64_t		 last, delay, lo = 100;
+	int			 attempts = 0, i;
+
+	default_params(&p);
+	p.resume_budget = 30000;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	ws_failed("gone");
+	last = clock_now_ms();
+	for (i = 0; i < 1000 && u.closed == 0; i++) {
+		advance(10);
+		if ((call = find_call("ResumeSession")) == NULL)
+			continue;
+		delay = call->at - last;
+		if (delay < lo || delay > (lo >= 2500 ? 5000 : 2 * lo) + 10)
+			fail_msg("attempt %d after %llu ms (floor %llu)",
+			    attempts, (unsigned long long)delay,
+			    (unsigned long long)lo);
+		lo = lo * 2 > 2500 ? 2500 : lo * 2;
+		attempts++;
+		/* Half fail in the API, half in the WebSocket. */
+		if (attempts % 2)
+			answer("ResumeSession", NULL, "ThrottlingException");
+		else {
+			answer("ResumeSession", "{\"SessionId\":\"x\","
+			    "\"TokenValue\":\"t\"}", NULL);
+			ws_failed("refused");
+		}
+		last = clock_now_ms();
+		i = 0;
+	}
+	assert_int_equal(u.closed, 1);
+	assert_non_null(strstr(u.reason, "no data channel within 30s"));
+	assert_true(attempts >= 8);
+	assert_true(clock_now_ms() - T0 <= 30000 + 5000);
+	assert_int_equal(count_calls("TerminateSession"), 1);
+}
+
+/* The first open: two retries with the same URL and token (§8.2). */
+static void
+test_ssm_chan_first_connect_retries(void **state)
+{
+	struct ssm_chan_params	p;
+
+	default_params(&p);
+	start_with(&p, STREAM_URL);
+	ws_failed("refused");
+	advance(200);
+	assert_int_equal(fk.nws, 2);
+	assert_int_equal(count_calls("ResumeSession"), 0);
+	assert_int_equal(u.nevents, 0);
+	ws_failed("refused");
+	advance(400);
+	assert_int_equal(fk.nws, 3);
+	assert_int_equal(count_calls("ResumeSession"), 0);
+	ws_failed("refused");
+	assert_true(user_has_event(SSM_CHAN_EV_RESUMING, "refused"));
+	advance(800);
+	assert_int_equal(count_calls("ResumeSession"), 1);
+	answer("ResumeSession", "{\"SessionId\":\"x\",\"TokenValue\":\"t\"}",
+	    NULL);
+	assert_int_equal(fk.nws, 4);
+	ws_opened();
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_HANDSHAKING);
+	/* The handshake's clock started at this first open. */
+	agent_hs_request(0, AGENT_NEW, port_action("Port", PROPS_LPF));
+	agent_hs_complete(1);
+	assert_int_equal(u.opened, 1);
+}
+
+/* A silent peer: no ack and nothing heard for ack_timeout: resume. */
+static void
+test_ssm_chan_ack_timeout_dead_peer(void **state)
+{
+	struct ssm_chan_params	p;
+	int			i;
+
+	default_params(&p);
+	p.ack_timeout = 20000;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	user_send(1, 'a');
+	/* Data from the agent means it is alive, acks or not. */
+	for (i = 0; i < 30; i++) {
+		advance_by(1000, 100);
+		agent_data(2 + i, "x");
+	}
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
+	advance_by(19900, 100);
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
+	advance_by(200, 100);
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_RESUMING);
+	assert_true(user_has_event(SSM_CHAN_EV_RESUMING, "dead peer"));
+	assert_true(last_ws()->freed);
+	/* Idle with nothing in flight is not dead. */
+	teardown(state);
+	setup(state);
+	open_default();
+	advance_by(60000, 1000);
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
+	/* The WebSocket's own dead-peer deadline resumes as well. */
+	last_ws()->cb.error((struct ws *)last_ws(), WS_ERR_DEAD,
+	    "no pong in 60s", last_ws()->arg);
+	pump();
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_RESUMING);
+}
+
+/*
+ * The pure parts.
+ */
+
+/* Our acks are byte for byte what ssm_msg_ack_encode writes. */
+static void
+test_ssm_chan_ack_format(void **state)
+{
+	static const int64_t	 seqs[] = { 0, 1, 12, 4294967296LL,
+	    9007199254740993LL, INT64_MAX };
+	struct ssm_msg		 acked;
+	struct evbuffer		*b;
+	uint8_t			 buf[SSM_CHAN_ACK_MAX], id[UUID_LEN];
+	uint8_t			 ack_id[UUID_LEN];
+	int64_t			 seq;
+	size_t			 i, len;
+	char			*cause = NULL;
+
+	for (i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
+		util_uuid_v4(id);
+		util_uuid_v4(ack_id);
+		ssm_msg_init(&acked, SSM_MSG_OUTPUT_STREAM_DATA, seqs[i],
+		    SSM_PAYLOAD_OUTPUT, id, WALL0);
+		b = evbuffer_new();
+		ssm_msg_ack_encode(&acked, ack_id, WALL0, b);
+		len = ssm_chan_ack_build(seqs[i], id, ack_id, WALL0, buf);
+		assert_int_equal(len, evbuffer_get_length(b));
+		assert_memory_equal(buf, evbuffer_pullup(b, -1), len);
+		evbuffer_free(b);
+		assert_int_equal(ssm_chan_ack_seq(buf + SSM_MSG_HEADER_LEN,
+		    len - SSM_MSG_HEADER_LEN, &seq, &cause), 0);
+		assert_int_equal(seq, seqs[i]);
+	}
+}
+
+/* Reading acks: the fast form and everything else through cJSON. */
+static void
+test_ssm_chan_ack_parse(void **state)
+{
+	static const struct {
+		const char	*payload;
+		int64_t		 seq;		/* -1: refused */
+	} cases[] = {
+		{ "{\"AcknowledgedMessageType\":\"input_stream_data\","
+		    "\"AcknowledgedMessageId\":\"dd01e56b-ff48-483e-a508-"
+		    "b5f073f31b16\",\"AcknowledgedMessageSequenceNumber\":1,"
+		    "\"IsSequentialMessage\":true}", 1 },
+		{ "{\"AcknowledgedMessageSequenceNumber\":7}", 7 },
+		{ "{ \"AcknowledgedMessageType\" : \"input_stream_data\", "
+		    "\"AcknowledgedMessageSequenceNumber\": 42 }", 42 },
+		{ "{\"AcknowledgedMessageType\":\"input_stream_data\","
+		    "\"AcknowledgedMessageId\":\"dd01e56b-ff48-483e-a508-"
+		    "b5f073f31b16\",\"AcknowledgedMessageSequenceNumber\":"
+		    "9007199254740993,\"IsSequentialMessage\":true}",
+		    9007199254740993LL },
+		{ "{\"AcknowledgedMessageType\":\"input_stream_data\","
+		    "\"AcknowledgedMessageId\":\"dd01e56b-ff48-483e-a508-"
+		    "b5f073f31b16\",\"AcknowledgedMessageSequenceNumber\":01,"
+		    "\"IsSequentialMessage\":true}", 1 },	/* cJSON: 1 */
+		{ "{\"AcknowledgedMessageSequenceNumber\":\"3\"}", -1 },
+		{ "{\"acknowledgedmessagesequencenumber\":3}", -1 },
+		{ "{\"AcknowledgedMessageSequenceNumber\":-3}", -1 },
+		{ "not json", -1 },
+		{ "", -1 },
+	};
+	int64_t	 seq;
+	size_t	 i;
+	char	*cause;
+	int	 rv;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cause = NULL;
+		rv = ssm_chan_ack_seq((const uint8_t *)cases[i].payload,
+		    strlen(cases[i].payload), &seq, &cause);
+		if (cases[i].seq < 0) {
+			assert_int_equal(rv, -1);
+			assert_non_null(cause);
+			free(cause);
+		} else {
+			assert_int_equal(rv, 0);
+			assert_int_equal(seq, cases[i].seq);
+		}
+	}
+}
+
+/* The rings: holes, wrap-around, the store's bound, the pool. */
+static void
+test_ssm_chan_rings(void **state)
+{
+	struct ssm_chan_outq	 q;
+	struct ssm_chan_inq	 in;
+	struct ssm_msg		 m;
+	uint8_t			*buf;
+	double			 sample;
+	int64_t			 seq;
+	int			 i;
+
+	ssm_chan_outq_init(&q, 8);
+	assert_int_equal(q.size, 16);
+	/* 0..3 stay unacked while 4..15 come and go out of order. */
+	for (i = 0; i < 16; i++) {
+		buf = ssm_chan_pool_get(&q.pool, 200);
+		seq = ssm_chan_outq_push(&q, buf, 200, 1);
+		assert_int_equal(seq, i);
+		q.unsent = q.next;
+	}
+	assert_int_equal(ssm_chan_outq_space(&q), 0);
+	for (i = 15; i >= 4; i--) {
+		assert_int_equal(ssm_chan_outq_ack(&q, i, 0, &sample), 1);
+		assert_int_equal(ssm_chan_outq_ack(&q, i, 0, &sample), 0);
+	}
+	assert_int_equal(q.count, 4);
+	assert_int_equal(q.head, 0);
+	assert_int_equal(ssm_chan_outq_space(&q), 0);
+	assert_int_equal(ssm_chan_outq_oldest(&q)->len, 200);
+	for (i = 3; i >= 1; i--)
+		assert_int_equal(ssm_chan_outq_ack(&q, i, 0, &sample), 1);
+	assert_int_equal(q.head, 0);
+	assert_int_equal(ssm_chan_outq_ack(&q, 0, 0, &sample), 1);
+	assert_int_equal(q.head, 16);
+	assert_int_equal(ssm_chan_outq_space(&q), 16);
+	assert_null(ssm_chan_outq_oldest(&q));
+	/* Around the ring many times; an unsent entry takes no ack. */
+	for (i = 0; i < 100; i++) {
+		buf = ssm_chan_pool_get(&q.pool, 5000);
+		seq = ssm_chan_outq_push(&q, buf, 5000, 0);
+		assert_int_equal(ssm_chan_outq_ack(&q, seq, 0, &sample), 0);
+		q.unsent = q.next;
+		assert_int_equal(ssm_chan_outq_ack(&q, seq, 10, &sample), 1);
+		assert_float_equal(sample, 10, 1e-9);
+	}
+	assert_int_equal(q.head, 116);
+	ssm_chan_outq_clear(&q);
+
+	ssm_chan_inq_init(&in, 3);
+	memset(&m, 0, sizeof m);
+	m.payload = (const uint8_t *)"abc";
+	m.payload_len = 3;
+	for (i = 1; i <= 3; i++) {
+		m.seq = i;
+		assert_int_equal(ssm_chan_inq_put(&in, &m, 1), 1);
+	}
+	assert_int_equal(ssm_chan_inq_put(&in, &m, 1), 0);
+	m.seq = 4;
+	assert_int_equal(ssm_chan_inq_put(&in, &m, 1), -1);	/* full */
+	m.seq = 0;
+	assert_int_equal(ssm_chan_inq_put(&in, &m, 0), 1);	/* expected */
+	m.seq = -1;
+	assert_int_equal(ssm_chan_inq_put(&in, &m, 0), -1);
+	assert_int_equal(in.count, 4);
+	for (i = 0; i <= 3; i++) {
+		assert_non_null(ssm_chan_inq_get(&in, i));
+		ssm_chan_inq_drop(&in, i);
+		in.expected++;
+	}
+	assert_int_equal(in.count, 0);
+	ssm_chan_inq_clear(&in);
+}
+
+/* Ids are v4-shaped and do not repeat; backoff; URLs; signing. */
+static void
+test_ssm_chan_helpers(void **state)
+{
+	static const struct {
+		const char	*url;
+		int		 presigned;
+	} urls[] = {
+		{ STREAM_URL, 0 },
+		{ "wss://h/p?X-Amz-Algorithm=AWS4-HMAC-SHA256&x=1", 1 },
+		{ "wss://h/p?a=1&x-amz-signature=ab", 1 },
+		{ "wss://h/p?a=1&X-Amz-Security-Token", 1 },
+		{ "wss://h/p?X-Amz-Dates=1", 0 },
+		{ "wss://h/p", 0 },
+	};
+	struct ssm_chan_ids	 g;
+	struct aws_creds	 creds;
+	struct aws_sigv4_result	 res;
+	uint8_t			 a[UUID_LEN], b[UUID_LEN];
+	uint64_t		 d;
+	size_t			 i, j;
+	char			*cause = NULL;
+	int			 has_auth = 0, has_date = 0;
+
+	ssm_chan_ids_init(&g);
+	ssm_chan_ids_next(&g, a);
+	for (i = 0; i < 1000; i++) {
+		ssm_chan_ids_next(&g, b);
+		assert_memory_not_equal(a, b, UUID_LEN);
+		assert_int_equal(b[6] >> 4, 4);
+		assert_int_equal(b[8] >> 6, 2);
+	}
+	for (i = 0; i < 200; i++) {
+		d = ssm_chan_backoff(0);
+		assert_true(d >= 100 && d < 200);
+		d = ssm_chan_backoff(3);
+		assert_true(d >= 800 && d < 1600);
+		d = ssm_chan_backoff(40);
+		assert_true(d >= 2500 && d < 5000);
+	}
+	for (i = 0; i < sizeof urls / sizeof urls[0]; i++)
+		assert_int_equal(ssm_chan_url_presigned(urls[i].url),
+		    urls[i].presigned);
+
+	memset(&creds, 0, sizeof creds);
+	creds.access_key_id = "AKIDEXAMPLE";
+	creds.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+	creds.session_token = "tok";
+	assert_int_equal(ssm_chan_sign_upgrade(STREAM_URL, NULL, &creds,
+	    1700000000, &res, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(ssm_chan_sign_upgrade(STREAM_URL, "eu-west-1",
+	    &creds, 1700000000, &res, &cause), 0);
+	for (j = 0; j < res.nadd; j++) {
+		if (strcmp(res.add[j].name, "Authorization") == 0) {
+			has_auth = 1;
+			assert_non_null(strstr(res.add[j].value,
+			    "/eu-west-1/ssmmessages/aws4_request"));
+		}
+		has_date |= strcmp(res.add[j].name, "X-Amz-Date") == 0;
+	}
+	assert_true(has_auth && has_date);
+	aws_sigv4_result_free(&res);
+}
+
+/* sign_upgrade: the upgrade carries SigV4 headers unless presigned. */
+static void
+test_ssm_chan_signed_upgrade(void **state)
+{
+	struct ssm_chan_params	p;
+
+	default_params(&p);
+	p.sign_upgrade = 1;
+	chan = ssm_chan_start(&p, &user_cb, NULL);
+	answer("StartSession", "{\"SessionId\":\"" SESSION_ID "\","
+	    "\"StreamUrl\":\"" STREAM_URL "&X-Amz-Signature=x\","
+	    "\"TokenValue\":\"t\"}", NULL);
+	assert_int_equal(fk.creds_pending, 0);
+	assert_int_equal(fk.nws, 1);
+	assert_int_equal(last_ws()->signed_upgrade, 0);
+	ssm_chan_free(chan);
+	chan = NULL;
+
+	/* Credentials that fail: a failed open, retried like any other. */
+	chan = ssm_chan_start(&p, &user_cb, NULL);
+	answer("StartSession", "{\"SessionId\":\"" SESSION_ID "\","
+	    "\"StreamUrl\":\"" STREAM_URL "\",\"TokenValue\":\"t\"}", NULL);
+	assert_int_equal(fk.creds_pending, 1);
+	assert_int_equal(fk.nws, 1);
+	fk.creds_pending = 0;
+	fk.creds_cb(NULL, "unable to locate credentials", fk.creds_arg);
+	pump();
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_CONNECTING);
+	advance(200);
+	assert_int_equal(fk.creds_pending, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_ssm_chan_handshake_happy_path),
+		T(test_ssm_chan_handshake_failures),
+		T(test_ssm_chan_no_data_before_handshake_complete),
+		T(test_ssm_chan_receive_in_order_ahead_duplicate),
+		T(test_ssm_chan_receive_bad_digest),
+		T(test_ssm_chan_out_of_order_bound),
+		T(test_ssm_chan_consumer_not_ready),
+		T(test_ssm_chan_consumer_not_ready_resend),
+		T(test_ssm_chan_delivery_without_ack),
+		T(test_ssm_chan_window_and_writable),
+		T(test_ssm_chan_rto_arithmetic),
+		T(test_ssm_chan_resend_timing),
+		T(test_ssm_chan_pacing),
+		T(test_ssm_chan_status),
+		T(test_ssm_chan_give_up),
+		T(test_ssm_chan_pause_publication),
+		T(test_ssm_chan_flags),
+		T(test_ssm_chan_channel_closed),
+		T(test_ssm_chan_terminate_new_agent),
+		T(test_ssm_chan_terminate_old_agent),
+		T(test_ssm_chan_terminate_early_and_free),
+		T(test_ssm_chan_stream_url_checks),
+		T(test_ssm_chan_resume_resends_all),
+		T(test_ssm_chan_resume_answers),
+		T(test_ssm_chan_resume_backoff_budget),
+		T(test_ssm_chan_first_connect_retries),
+		T(test_ssm_chan_ack_timeout_dead_peer),
+		T(test_ssm_chan_ack_format),
+		T(test_ssm_chan_ack_parse),
+		T(test_ssm_chan_rings),
+		T(test_ssm_chan_helpers),
+		T(test_ssm_chan_signed_upgrade),
+#undef T
+	};
+
+	log_init("test_ssm_chan", LOG_LEVEL_WARN);
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
