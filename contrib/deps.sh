@@ -18,7 +18,7 @@ DEMO="$BUILD openssl ca-certificates curl"
 # openssl, curl, nodejs and npm drive awsemu and the ssm-session
 # cross-checks.
 TEST="$BUILD clang libclang-rt-14-dev jq util-linux python3-botocore
-	awscli openssl ca-certificates curl"
+	awscli openssl ca-certificates curl gnuplot-nox linux-perf"
 # A node that is already there (such as a node 20 build that bundles npm,
 # and conflicts with Debian's npm) is kept.
 command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"
