@@ -20,6 +20,7 @@
 #include "ssm_smux.h"
 #include "ssm_version.h"
 #include "util.h"
+#include "ws.h"
 #include "xmalloc.h"
 
 #define INST		"i-0000000000000000a"
@@ -1020,6 +1021,111 @@ case_drops(int argc, char **argv)
 	end_by_flag(c);
 }
 
+/* ------------------------------------------------------------------ idle */
+
+static uint64_t
+idle_rx(struct dcc *c, int mux, uint32_t sid)
+{
+	return (mux ? evbuffer_get_length(dcc_mux_stream(c, sid)->in) :
+	    evbuffer_get_length(c->stream));
+}
+
+/*
+ * Wait until the agent's output stops growing (it is blocked: the same
+ * count three times 100 ms apart), then check
+ * that it stays blocked without polling: its callbacks over a second are
+ * the resend ticks and little else.
+ */
+static void
+idle_check(struct dcc *c, const char *what)
+{
+	double	out, w0, w1;
+	u_int	i, same;
+
+	out = -1;
+	for (i = same = 0; i < 200 && same < 3; i++) {
+		dcc_sleep(100);
+		if (dcc_agent_num(c->sid, "msgs_out") == out)
+			same++;
+		else
+			same = 0;
+		out = dcc_agent_num(c->sid, "msgs_out");
+	}
+	DCC_CHECK(same == 3, "%s: the agent never stopped sending", what);
+	w0 = dcc_agent_num(c->sid, "wakeups");
+	dcc_sleep(1000);
+	w1 = dcc_agent_num(c->sid, "wakeups");
+	DCC_CHECK(dcc_agent_num(c->sid, "msgs_out") == out, "%s: the agent "
+	    "sent more while blocked", what);
+	DCC_CHECK(w1 - w0 <= 40, "%s: %g wake-ups in a second while blocked",
+	    what, w1 - w0);
+	dcc_ok("%s: blocked after %g messages, %g wake-ups in a second", what,
+	    out, w1 - w0);
+}
+
+/*
+ * idle: an agent held back by its window (no acks: basic, then mux) or by
+ * a client that reads nothing (mux, no window) waits for acks or room; it
+ * never polls, and flows again once acked or read.
+ */
+static void
+case_idle(int argc, char **argv)
+{
+	static const char	*what[] = { "basic, window 1000",
+				    "mux, window 1000",
+				    "mux, the client reads nothing" };
+	struct dcc_target	*src = dcc_target_new(DCC_SOURCE);
+	struct dcc		*c;
+	uint32_t		 sid = 0;
+	uint64_t		 got;
+	size_t			 i;
+	u_int			 k;
+	int			 mux;
+
+	src->keep = 0;
+	src->source_bytes = (uint64_t)1 << 40;
+	for (k = 0; k < nitems(what); k++) {
+		mux = k > 0;
+		dcc_world("{\"instances\": [{\"id\": \"%s\", "
+		    "\"agent_version\": \"%s\", \"ports\": {\"80\": "
+		    "\"127.0.0.1:%d\"}}]}", INST, mux ? MUX_AGENT :
+		    BASIC_AGENT, src->port);
+		reset_knobs();
+		if (k < 2)
+			dcc_knobs("{\"window\": 1000, \"resend\": \"front\"}");
+		c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+		c->quiet = 1;
+		if (k < 2)
+			c->auto_ack = 0;
+		else
+			ws_pause(c->ws);
+		if (mux) {
+			dcc_mux_start(c);
+			sid = dcc_mux_open(c);
+		} else
+			dcc_send(c, SSM_PAYLOAD_OUTPUT, "go", 2);
+		idle_check(c, what[k]);
+		if (k < 2) {
+			DCC_CHECK(dcc_agent_num(c->sid, "unacked") == 1000,
+			    "unacked %g", dcc_agent_num(c->sid, "unacked"));
+			c->auto_ack = 1;
+			for (i = 0; i < c->nseen; i++) {
+				if (c->seen[i].copies > 0)
+					dcc_ack_seq(c, (int64_t)i);
+			}
+		} else
+			ws_resume(c->ws);
+		got = idle_rx(c, mux, sid);
+		for (i = 0; i < 100 && idle_rx(c, mux, sid) < got + 2000000;
+		    i++)
+			dcc_sleep(50);
+		DCC_CHECK(idle_rx(c, mux, sid) >= got + 2000000, "%s: no flow "
+		    "once unblocked", what[k]);
+		dcc_terminate_api(c);
+		dcc_free(c);
+	}
+}
+
 /* ----------------------------------------------------------------- table */
 
 static const struct {
@@ -1044,6 +1150,7 @@ static const struct {
 	{ "pause", case_pause },
 	{ "not_ready", case_not_ready },
 	{ "drops", case_drops },
+	{ "idle", case_idle },
 	{ "bench", dcc_bench },
 };
 

@@ -311,6 +311,7 @@ emu_agent_tick_cb(evutil_socket_t fd, short events, void *arg)
 	uint64_t		 now = emu_now_us();
 	u_int			 n = 0;
 
+	a->st.wakeups++;
 	if (!emu_agent_may_transmit(a))
 		return;
 	RB_FOREACH(e, emu_out_tree, &a->outs) {
@@ -562,7 +563,10 @@ emu_agent_unblock(struct emu_agent *a)
 static void
 emu_agent_unblock_cb(evutil_socket_t fd, short events, void *arg)
 {
-	emu_agent_unblock(arg);
+	struct emu_agent	*a = arg;
+
+	a->st.wakeups++;
+	emu_agent_unblock(a);
 }
 
 /*

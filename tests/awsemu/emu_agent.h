@@ -200,6 +200,8 @@ struct emu_agent_stats {
 	uint64_t	nops_in;
 	uint64_t	nops_out;
 	uint64_t	flags_in;
+	uint64_t	wakeups;	/* callbacks run for it: bounded
+					   while it waits (no polling) */
 };
 
 struct emu_agent {

@@ -464,8 +464,10 @@ emu_dc_drained_cb(struct ws *ws, void *arg)
 {
 	struct emu_dc	*dc = arg;
 
-	if (dc->agent != NULL)
+	if (dc->agent != NULL) {
+		dc->agent->st.wakeups++;
 		emu_port_kick(dc->agent);
+	}
 }
 
 /* The upgrade request: the data-channel path, role publish_subscribe. */
