@@ -537,6 +537,7 @@ emu_dc_accept_cb(struct bufferevent *bev, int tls, void *arg)
 	TAILQ_INSERT_TAIL(&emu_dcs, dc, entry);
 	emu_dc_nopen++;
 	emu_dc_total++;
+	emu_port_io_max(bev);
 	dc->ws = ws_server_new_bev(emu.base, bev, &opts, &emu_dc_cb, dc);
 	log_debug("dc %u: %s connection", dc->id, tls ? "wss" : "ws");
 }

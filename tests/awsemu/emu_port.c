@@ -51,7 +51,8 @@
 #include "ssm_smux.h"
 #include "xmalloc.h"
 
-#define EMU_PORT_READ_HIGH	(64 * 1024)	/* target input kept */
+#define EMU_PORT_READ_HIGH	(256 * 1024)	/* target input kept */
+#define EMU_PORT_IO_MAX		(256 * 1024)	/* one read or write */
 #define EMU_PORT_WRITE_LOW	(256 * 1024)	/* target output: drained */
 #define EMU_PORT_WRITE_HIGH	(1024 * 1024)	/* basic: stop the client */
 #define EMU_PORT_MUX_BUDGET	(4 * 1024 * 1024) /* smux MaxReceiveBuffer */
@@ -289,6 +290,14 @@ emu_port_read_mark(struct bufferevent *bev)
 		bufferevent_enable(bev, EV_READ);
 }
 
+/* Reads and writes of up to 256 KiB at a time, not libevent's 16 KiB. */
+void
+emu_port_io_max(struct bufferevent *bev)
+{
+	bufferevent_set_max_single_read(bev, EMU_PORT_IO_MAX);
+	bufferevent_set_max_single_write(bev, EMU_PORT_IO_MAX);
+}
+
 /* A connected target socket: bounded reads, a drain mark on writes. */
 static void
 emu_port_setup(struct bufferevent *bev, bufferevent_data_cb r,
@@ -299,6 +308,7 @@ emu_port_setup(struct bufferevent *bev, bufferevent_data_cb r,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	bufferevent_setcb(bev, r, w, e, arg);
 	bufferevent_setwatermark(bev, EV_READ, 0, EMU_PORT_READ_HIGH);
+	emu_port_io_max(bev);
 	bufferevent_setwatermark(bev, EV_WRITE, EMU_PORT_WRITE_LOW, 0);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
@@ -736,9 +746,7 @@ emu_port_pump_cb(evutil_socket_t fd, short events, void *arg)
 			if ((len = emu_port_take(p, emu.knobs.chunk)) == 0)
 				break;
 		}
-		emu_agent_send_stream(a, SSM_PAYLOAD_OUTPUT,
-		    evbuffer_pullup(p->out, len), len);
-		evbuffer_drain(p->out, len);
+		emu_agent_send_buffer(a, SSM_PAYLOAD_OUTPUT, p->out, len);
 		if (a->port != p)
 			return;		/* the session ended meanwhile */
 		if (emu.knobs.pacing) {
@@ -769,6 +777,11 @@ emu_port_kick(struct emu_agent *a)
 		return;
 	if (emu.knobs.pacing && (now = emu_now_us()) < p->next_us)
 		wait = p->next_us - now;
+	if (wait == 0) {
+		/* From the loop, without arming a timer (a syscall). */
+		event_active(p->pump, EV_TIMEOUT, 1);
+		return;
+	}
 	tv.tv_sec = wait / 1000000;
 	tv.tv_usec = wait % 1000000;
 	evtimer_add(p->pump, &tv);
