@@ -187,6 +187,27 @@ dcc_target_ping(const char *id, const char *ping)
 	free(body);
 }
 
+void
+dcc_target_add(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*entry, *body;
+
+	va_start(ap, fmt);
+	xvasprintf(&entry, fmt, ap);
+	va_end(ap);
+	xasprintf(&body, "{\"add\": %s}", entry);
+	free(dcc_admin(EVHTTP_REQ_POST, "/target", body));
+	free(body);
+	free(entry);
+}
+
+void
+dcc_state_reset(void)
+{
+	free(dcc_admin(EVHTTP_REQ_POST, "/state/reset", ""));
+}
+
 /* GET /_emu/state afresh; dcc_env keeps it until the next call. */
 static const cJSON *
 dcc_state_fetch(void)
@@ -266,6 +287,17 @@ dcc_pacing_ceiling(void)
 }
 
 /* A number at state.path1.path2 (path2 may be NULL). */
+const cJSON *
+dcc_op_state(const char *op)
+{
+	const cJSON	*v;
+
+	v = cJSON_GetObjectItem(dcc_state_fetch(), "ops");
+	if ((v = cJSON_GetObjectItem(v, op)) == NULL)
+		dcc_fail("state: no counters for %s", op);
+	return (v);
+}
+
 double
 dcc_state_num(const char *path1, const char *path2)
 {
@@ -512,6 +544,23 @@ dcc_start_error(const char *target, const char *doc, const char *params)
 	dcc_start_call(target, doc, params, &call);
 	if (call.error == NULL)
 		dcc_fail("StartSession %s: succeeded, want an error", target);
+	return (call.error);
+}
+
+char *
+dcc_resume_error(struct dcc *c)
+{
+	struct dcc_call	call;
+
+	memset(&call, 0, sizeof call);
+	aws_ssm_resume_session(dcc_env.ctx, c->sid, dcc_session_cb, &call);
+	if (!dcc_wait(dcc_call_done, &call, DCC_WAIT))
+		dcc_fail("ResumeSession: no answer");
+	if (call.error == NULL)
+		dcc_fail("ResumeSession %s: succeeded, want an error", c->sid);
+	free(call.s.token_value);
+	free(call.s.stream_url);
+	free(call.s.session_id);
 	return (call.error);
 }
 
