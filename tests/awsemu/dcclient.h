@@ -77,6 +77,8 @@ struct dcc_target {
 struct dcc_target *dcc_target_new(enum dcc_tmode);
 /* The target closes every connection it has (as a server would). */
 void	dcc_target_close_all(struct dcc_target *);
+/* Close the listener and every connection; free the target. */
+void	dcc_target_free(struct dcc_target *);
 struct dcc_tconn *dcc_target_conn(struct dcc_target *, u_int n);
 /* A port nothing listens on (bound, then closed). */
 int	dcc_dead_port(void);
@@ -220,7 +222,8 @@ void	dcc_knobs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	dcc_admin_session(const char *sid, const char *action);
 void	dcc_target_ping(const char *id, const char *ping);
 /* POST /_emu/target {"add": entry}: one more target online. */
-void	dcc_target_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	dcc_target_add(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
 /* POST /_emu/state/reset: the API counters from zero. */
 void	dcc_state_reset(void);
 /* The "ops" counters of one operation ("ssm:StartSession"). */

@@ -1135,6 +1135,7 @@ case_idle(int argc, char **argv)
 		dcc_terminate_api(c);
 		dcc_free(c);
 	}
+	dcc_target_free(src);
 }
 
 /* ------------------------------------------------------------- lifecycle */

@@ -138,6 +138,10 @@ dcc_admin(enum evhttp_cmd_type cmd, const char *path, const char *body)
 }
 
 static void
+dcc_admin_post(const char *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
+static void
 dcc_admin_post(const char *path, const char *fmt, va_list ap)
 {
 	char	*body;
@@ -427,6 +431,22 @@ dcc_target_close_all(struct dcc_target *t)
 		if (tc->bev != NULL)
 			dcc_tconn_event_cb(tc->bev, BEV_EVENT_EOF, tc);
 	}
+}
+
+void
+dcc_target_free(struct dcc_target *t)
+{
+	struct dcc_tconn	*tc;
+
+	while ((tc = TAILQ_FIRST(&t->conns)) != NULL) {
+		TAILQ_REMOVE(&t->conns, tc, entry);
+		if (tc->bev != NULL)
+			bufferevent_free(tc->bev);
+		evbuffer_free(tc->got);
+		free(tc);
+	}
+	evconnlistener_free(t->lev);
+	free(t);
 }
 
 struct dcc_tconn *

@@ -19,9 +19,11 @@ ids=$($AWS ssm describe-instance-information $E \
     fail "describe"
 expect_eq "tag:Name=bastion" "$(echo $ids)" \
     "i-0000000000000000a ConnectionLost i-0000000000000000c Online"
-ok "DescribeInstanceInformation: the old instance ConnectionLost, the new one Online"
+ok "DescribeInstanceInformation: the old instance ConnectionLost," \
+    "the new one Online"
 
-sid=$(emu_state "[x['id'] for x in s['sessions']['list'] if x['target'] == 'i-0000000000000000c'][0]")
+sid=$(emu_state "[x['id'] for x in s['sessions']['list'] \
+    if x['target'] == 'i-0000000000000000c'][0]")
 emu_admin POST /knobs '{"resume_ended": "ok"}' >/dev/null
 emu_short_creds 1
 i=0
