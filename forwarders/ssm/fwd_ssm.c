@@ -218,6 +218,17 @@ fwd_ssm_check(const struct fwd_config *fc, char **cause)
 		    "AWS-StartPortForwardingSessionToRemoteHost");
 		return (-1);
 	}
+	if (fc->warm && fc->idle_policy == CONFIG_IDLE_RELEASE) {
+		xasprintf(cause, "idle_policy: release ends the sessions that "
+		    "warm keeps open; use one or the other");
+		return (-1);
+	}
+	if (fc->max_session_duration != 0 && fc->max_session_duration < 2000) {
+		xasprintf(cause, "max_session_duration: %ums is too short to "
+		    "open a replacement in (2s at least, or 0)",
+		    fc->max_session_duration);
+		return (-1);
+	}
 	if (fc->reason != NULL && (*fc->reason == '\0' ||
 	    strlen(fc->reason) > FWD_SSM_MAX_REASON)) {
 		xasprintf(cause, "reason: 1 to %d characters",
@@ -471,6 +482,14 @@ fwd_ssm_start(struct forward *fw, char **cause)
 		sp.resolver = &fs->resolver;
 	}
 	sp.warm = fc->warm;
+	sp.policy.warm = fc->warm;
+	sp.policy.max_sessions = fc->max_sessions;
+	sp.policy.max_per_target = gw_conf != NULL ?
+	    gw_conf->max_sessions_per_target : 0;
+	sp.policy.max_duration = fc->max_session_duration;
+	sp.policy.max_age = fc->session_max_age;
+	sp.policy.release = fc->idle_policy == CONFIG_IDLE_RELEASE;
+	sp.policy.release_delay = fc->release_delay;
 	sp.wait_timeout = fc->handshake_timeout;
 	sp.stall_timeout = fc->stall_timeout;
 	fw->fwd_data = fs;

@@ -1,0 +1,8 @@
+# The session pool's policy (issue 5: tunnels that never die and scale):
+# striping, make before break, release, admission. pool.c is pure; its
+# unit test drives it with tables and a fake clock. The t_life_*.sh
+# scripts run gatewayd's ssm forwarder against awsemu's faults.
+libgatewayd_a_SOURCES += %reldir%/pool.c %reldir%/ssm_pool.h
+UNIT_TESTS += tests/unit/test_ssm_pool
+tests_unit_test_ssm_pool_SOURCES = tests/unit/test_ssm_pool.c
+tests_unit_test_ssm_pool_LDADD = $(TEST_LIBS)
