@@ -6,3 +6,6 @@ libgatewayd_a_SOURCES += %reldir%/pool.c %reldir%/ssm_pool.h
 UNIT_TESTS += tests/unit/test_ssm_pool
 tests_unit_test_ssm_pool_SOURCES = tests/unit/test_ssm_pool.c
 tests_unit_test_ssm_pool_LDADD = $(TEST_LIBS)
+INTEGRATION_TESTS += tests/integration/t_life_drops.sh \
+	tests/integration/t_life_mbb.sh
+EXTRA_DIST += tests/integration/life_lib.sh

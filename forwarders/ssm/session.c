@@ -110,6 +110,7 @@ struct ssm_session {
 
 	/* What the pool's policy reads (ssm_pool.h). */
 	uint64_t			 renew_at;	/* make before break */
+	struct event			*renew_ev;	/* fires at renew_at */
 	uint64_t			 idle_since;	/* no stream since */
 	uint64_t			 rate;		/* bytes/s */
 	unsigned			 backlog;	/* ticks in a row */
@@ -328,6 +329,9 @@ ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
 		ssm_chan_ready(s->chan);
 	}
 	conn_ready(c);
+	/* The SYN goes now: a client that only reads sends nothing. */
+	if (s->mode == SSM_CHAN_MODE_MUX)
+		ssm_session_pump(s);
 }
 
 /* Take st off its session (not its client: the caller closes that). */
@@ -488,6 +492,44 @@ ssm_session_pump(struct ssm_session *s)
 		ssm_session_terminate(s, "its connection closed");
 }
 
+static void	ssm_session_renew(struct ssm_session *, uint64_t);
+static void	ssm_session_renew_cb(evutil_socket_t, short, void *);
+
+/* Wake at s->renew_at: the tick is too coarse for short durations. */
+static void
+ssm_session_renew_timer(struct ssm_session *s)
+{
+	uint64_t	now = clock_now_ms(), ms;
+	struct timeval	tv;
+
+	ms = s->renew_at > now ? s->renew_at - now : 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (s->renew_ev == NULL &&
+	    (s->renew_ev = evtimer_new(gw_base, ssm_session_renew_cb, s)) ==
+	    NULL)
+		fatalx("session %s: cannot make a timer", s->name);
+	evtimer_add(s->renew_ev, &tv);
+}
+
+static void
+ssm_session_renew_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct ssm_session	*s = arg;
+	struct ssm_session_pool	*pool = s->pool;
+	uint64_t		 now = clock_now_ms();
+
+	if (s->state != SSM_SESSION_OPEN || s->draining || s->finish)
+		return;
+	if (now < s->renew_at) {	/* a fake clock, or an early wake */
+		ssm_session_renew_timer(s);
+		return;
+	}
+	ssm_session_renew(s, now);
+	ssm_session_reap(pool);
+	ssm_session_start_needed(pool);
+}
+
 /* The handshake is done: take the waiting conns the mode allows. */
 static void
 ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
@@ -503,6 +545,8 @@ ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
 	s->opened = s->last_nop = clock_now_ms();
 	s->idle_since = s->rate_at = s->opened;
 	s->renew_at = ssm_pool_renew_at(&pool->p.policy, s->started);
+	if (s->renew_at != 0)
+		ssm_session_renew_timer(s);
 	s->mode = info->mode;
 	s->keepalive = info->keepalive;
 	free(s->agent_version);
@@ -746,6 +790,8 @@ ssm_session_free(struct ssm_session *s)
 		s->pool->p.resolver->cancel(s->resolving);
 	if (s->holds_target)
 		ssm_pool_target_release(s->target);
+	if (s->renew_ev != NULL)
+		event_free(s->renew_ev);
 	ssm_chan_free(s->chan);
 	smux_free(s->smux);
 	evbuffer_free(s->wire);
