@@ -1,6 +1,7 @@
 #!/bin/sh
 # The Debian 12 packages gatewayd needs, in one place: to build and run it
-# (build) or to run the whole test suite as well (test, the default).
+# (build), to run the offline demo (demo), or to run the whole test suite
+# as well (test, the default).
 # Areas that need more add them here. Runs apt-get as root or via sudo;
 # `contrib/deps.sh list` only prints the test list.
 set -eu
@@ -9,13 +10,15 @@ BUILD="build-essential autoconf automake pkg-config
 	libevent-dev libssl-dev libcurl4-openssl-dev libcjson-dev
 	libinih-dev libbsd-dev libxml2-dev libwslay-dev libcmocka-dev
 	libsystemd-dev python3"
+# The offline demo also makes a test CA and fetches a page.
+DEMO="$BUILD openssl ca-certificates curl"
 # clang and its runtimes for the sanitizer build; jq reads gatewayctl
 # status --json in the integration tests; setpriv (util-linux) runs a
 # client as another user; python3-botocore cross-checks SigV4; awscli,
 # openssl, curl, nodejs and npm drive awsemu and the ssm-session
 # cross-checks.
 TEST="$BUILD clang libclang-rt-14-dev jq util-linux python3-botocore
-	awscli openssl ca-certificates curl"
+	awscli openssl ca-certificates curl gnuplot-nox linux-perf"
 # A node that is already there (such as a node 20 build that bundles npm,
 # and conflicts with Debian's npm) is kept.
 command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"
@@ -23,9 +26,10 @@ command -v npm >/dev/null 2>&1 || TEST="$TEST npm"
 
 case "${1:-test}" in
 build)	pkgs=$BUILD ;;
+demo)	pkgs=$DEMO ;;
 test)	pkgs=$TEST ;;
 list)	echo $TEST; exit 0 ;;
-*)	echo "usage: contrib/deps.sh [build|test|list]" >&2; exit 2 ;;
+*)	echo "usage: contrib/deps.sh [build|demo|test|list]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" = 0 ]; then

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -440,6 +441,38 @@ fwd_ssm_free(struct fwd_ssm *fs)
 	free(fs);
 }
 
+/*
+ * The SSM endpoint the forward calls: its endpoint_url, else the
+ * environment's (the profile's is not looked at). 1 if it is on loopback:
+ * a local emulator, whose StreamUrls then point at loopback too.
+ */
+static int
+fwd_ssm_endpoint_is_loopback(const struct fwd_config *fc)
+{
+	const char	*url = fc->endpoint_url, *host, *end;
+	size_t		 len;
+
+	if (url == NULL || *url == '\0')
+		url = getenv("AWS_ENDPOINT_URL_SSM");
+	if (url == NULL || *url == '\0')
+		url = getenv("AWS_ENDPOINT_URL");
+	if (url == NULL || (host = strstr(url, "://")) == NULL)
+		return (0);
+	host += 3;
+	if (*host == '[') {
+		host++;
+		end = strchr(host, ']');
+	} else
+		end = host + strcspn(host, ":/?#");
+	if (end == NULL)
+		return (0);
+	len = end - host;
+	return ((len == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+	    (len == 3 && strncmp(host, "::1", 3) == 0) ||
+	    (len > 4 && strncmp(host, "127.", 4) == 0 &&
+	    strspn(host, "0123456789.") >= len));
+}
+
 /* The forward starts: its AWS context, its parameters, its pool. */
 static int
 fwd_ssm_start(struct forward *fw, char **cause)
@@ -474,6 +507,7 @@ fwd_ssm_start(struct forward *fw, char **cause)
 	sp.chan.proxy = aws_daemon_proxy(url);
 	free(url);
 	sp.chan.allow_plain_ws = gw_conf != NULL && gw_conf->allow_plain_ws;
+	sp.chan.allow_loopback = fwd_ssm_endpoint_is_loopback(fc);
 	sp.chan.sign_upgrade = fc->sign_websocket;
 	sp.chan.handshake_timeout = fc->handshake_timeout;
 	fwd_ssm_params(fs, fc, &sp);

@@ -84,7 +84,7 @@ tests_fuzz_fuzz_ssm_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 EXTRA_DIST += tests/fuzz/corpus/aws_error tests/fuzz/corpus/profile \
 	tests/fuzz/corpus/ssm_json \
 	tests/fuzz/corpus/sts_xml \
-	tests/aws
+	tests/aws/profile-config tests/aws/profile-credentials
 
 # gatewayd's client against awsemu, driven by a small test program.
 check_PROGRAMS += tests/tools/awsc

@@ -1,0 +1,1829 @@
+#!/usr/bin/python3
+"""bench.py: gatewayd's benchmarks, the scenarios of issue 6.
+
+Runs every scenario against awsemu and the bench tools on loopback and
+writes OUT/report.md, OUT/data/*.csv and OUT/data/*.png (gnuplot). A
+benchmark, not a test: it prints figures and says which goals they meet.
+A scenario this build cannot run is reported as "not run: why"; one that
+breaks as "failed: why" (and the exit status is 1). Never a made-up figure.
+
+    bench.py --top-srcdir S --top-builddir B --out DIR [--smoke]
+        [--reps N] [--only 1,4,...] [--budget SECS]
+
+--smoke is the seconds-long version make check runs (tiny sizes, one
+repetition). SMP_BIN in the environment names a session-manager-plugin
+binary for scenario 7; without it that column is skipped. BENCH_ORIGIN
+is a line on where the sources came from, for the report's Machine table.
+
+Only the standard library; /usr/bin/python3.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+KIB = 1024
+MIB = 1024 * KIB
+GIB = 1024 * MIB
+MB = 1000 * 1000
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# Every figure the report has, in report order: key, scenario, label,
+# unit, goal. A goal is (op, number, text); None for figures that are
+# references or ceilings. Scenarios fill values in by key.
+FIGURES = []
+
+
+def figure(key, scen, label, unit, goal=None, ref=None):
+    FIGURES.append({"key": key, "scenario": scen, "label": label,
+                    "unit": unit, "goal": goal, "ref": ref})
+
+
+def _define_figures():
+    at_least = lambda n, t: (">=", n, t)
+    at_most = lambda n, t: ("<=", n, t)
+    for d, dn in (("down", "download"), ("up", "upload")):
+        figure(f"s1.tcp.{d}", 1, f"tcp forward, {dn}", "MiB/s")
+        figure(f"s1.tcp.{d}.cpu", 1, f"tcp forward, {dn}, daemon CPU",
+               "CPU s/GiB")
+        figure(f"s1.tcp.{d}.sys", 1, f"tcp forward, {dn}, daemon "
+               "syscalls", "per MiB")
+        figure(f"s1.tcp.{d}.busy", 1, f"tcp forward, {dn}, daemon busy",
+               "% of a core")
+        for m in ("mux", "basic"):
+            figure(f"s1.{m}.{d}", 1, f"ssm {m}, {dn}", "MiB/s",
+                   at_least(400, ">= 400 MiB/s"))
+            figure(f"s1.{m}.{d}.cpu", 1, f"ssm {m}, {dn}, daemon CPU",
+                   "CPU s/GiB", at_most(2.5, "<= 2.5 CPU s/GiB"))
+            figure(f"s1.{m}.{d}.sys", 1, f"ssm {m}, {dn}, daemon "
+                   "syscalls", "per MiB")
+            figure(f"s1.{m}.{d}.busy", 1, f"ssm {m}, {dn}, daemon busy",
+                   "% of a core")
+            figure(f"s1.{m}.{d}.emu", 1, f"ssm {m}, {dn}, awsemu busy",
+                   "% of a core")
+    figure("s2.ceiling", 2, "pacing ceiling of one session", "MiB/s")
+    for d, dn in (("down", "download"), ("up", "upload")):
+        figure(f"s2.mux.{d}", 2, f"ssm mux paced, {dn}", "MiB/s")
+        # awsemu paces what the agent sends: the ceiling bounds
+        # downloads; an upload is gatewayd's own pace.
+        if d == "down":
+            figure(f"s2.mux.{d}.frac", 2, f"ssm mux paced, {dn}, of "
+                   "ceiling", "%", at_least(97, ">= 97%"))
+        figure(f"s2.mux.{d}.cpu", 2, f"ssm mux paced, {dn}, daemon CPU",
+               "CPU s/100MB", at_most(0.5, "<= 0.5 CPU s/100MB"))
+    for ms in (1, 8):
+        for c in (1, 2, 4, 8):
+            figure(f"s3.ms{ms}.c{c}", 3,
+                   f"paced, max_sessions {ms}, {c} conns", "MiB/s")
+    figure("s3.ratio4", 3, "4 conns over 4 sessions / 1 session", "x",
+           at_least(3.5, ">= 3.5x"))
+    for c in (1, 2, 4, 8):
+        figure(f"s3.tcp.c{c}", 3, f"tcp forward, {c} conns (unpaced)",
+               "MiB/s")
+    for p, pn in (("direct", "direct to the target"),
+                  ("tcp", "tcp forward"), ("mux", "ssm mux, warm")):
+        figure(f"s4.{p}.p50", 4, f"{pn}, p50", "us")
+        figure(f"s4.{p}.p99", 4, f"{pn}, p99", "us")
+    figure("s4.mux.over_tcp", 4, "ssm mux p99 minus tcp forward p99", "us",
+           ("<", 1000, "< 1 ms"))
+    figure("s5.tcp.fwd200", 5, "RSS, 200 idle tcp forwards", "MiB",
+           at_most(16, "<= 16 MiB"))
+    figure("s5.ssm.fwd200", 5, "RSS, 200 idle ssm forwards", "MiB",
+           at_most(16, "<= 16 MiB"))
+    figure("s5.ssm.session", 5, "RSS per warm idle session", "KiB",
+           at_most(128, "<= 128 KiB"))
+    for p, pn in (("tcp", "tcp forward"), ("mux", "ssm mux")):
+        figure(f"s5.{p}.conn", 5, f"{pn}: RSS per idle client conn",
+               "KiB", at_most(8, "<= 8 KiB"))
+        figure(f"s5.{p}.held", 5, f"{pn}: concurrent conns held, "
+               "100 forwards, one process", "conns",
+               at_least(10000, "10,000") if p == "mux" else None)
+        figure(f"s5.{p}.rss_held", 5, f"{pn}: RSS with them all", "MiB")
+        figure(f"s5.{p}.active", 5, f"{pn}: of them echoing at once",
+               "conns", at_least(1000, "1,000") if p == "mux" else None)
+        figure(f"s5.{p}.active_rate", 5, f"{pn}: those echoing, aggregate",
+               "MiB/s")
+    figure("s6.sha256", 6, "SHA-256, 1 KiB blocks (openssl speed)", "MB/s")
+    figure("s6.aes", 6, "AES-256-GCM, 1 KiB blocks (openssl speed)",
+           "MB/s")
+    for d, dn in (("down", "source to client"), ("up", "client to sink")):
+        figure(f"s6.loop.{d}", 6, f"loopback TCP, one conn, {dn}",
+               "MiB/s")
+    figure("s6.syscall", 6, "one trivial system call (getppid)", "ns")
+    figure("s6.loop.send_cpu", 6, "loopback TCP sender CPU", "CPU s/GiB")
+    figure("s6.loop.recv_cpu", 6, "loopback TCP receiver CPU", "CPU s/GiB")
+    figure("s6.limit.tcp", 6, "model: relay limit per core (recv + send)",
+           "MiB/s")
+    figure("s6.limit.ssm", 6, "model: ssm limit per core (relay + SHA-256 "
+           "+ AES-GCM + ack)", "MiB/s")
+    figure("s6.tcp.frac", 6, "tcp forward per core, of the relay limit",
+           "%")
+    for d, dn in (("down", "download"), ("up", "upload")):
+        figure(f"s6.mux.{d}.frac", 6, f"ssm mux {dn} per core, of the "
+               "ssm limit", "%")
+    for d, dn in (("down", "download"), ("up", "upload")):
+        figure(f"s7.smp.{d}", 7, f"plugin unpaced, {dn}", "MiB/s",
+               ref="75-85 MB/s down, 0.7 MB/s up")
+        figure(f"s7.smp.{d}.cpu", 7, f"plugin unpaced, {dn}, plugin CPU",
+               "CPU s/GiB", ref="11-14 CPU s/GB")
+        figure(f"s7.smp.paced.{d}", 7, f"plugin paced, {dn}", "MiB/s",
+               ref="1.0 MB/s")
+        figure(f"s7.smp.paced.{d}.cpu", 7, f"plugin paced, {dn}, plugin "
+               "CPU", "CPU s/100MB", ref="13-14 CPU s/100 MB")
+    figure("s7.smp.p50", 7, "plugin, connect to first byte, p50", "us",
+           ref="4-6 ms")
+    figure("s7.smp.p99", 7, "plugin, connect to first byte, p99", "us")
+    figure("s7.smp.rss", 7, "plugin RSS per idle tunnel process", "MiB",
+           ref="14.5 MB")
+    figure("s7.smp.rss_cli", 7, "awscli RSS waiting beside each plugin",
+           "MiB")
+
+
+_define_figures()
+
+# The world every ssm scenario uses: a mux-mode and a basic-mode agent.
+MUX_ID = "i-0123456789abcdef0"
+BASIC_ID = "i-0fedcba9876543210"
+EMU_AKID = "AKIAEMUDEFAULT000001"
+EMU_SECRET = "emu/default+secret/0000000000000000000000"
+# awsemu's pacing (its defaults, the real agent's): one message of
+# PACE_CHUNK bytes every PACE_US; set explicitly so the ceiling is known.
+PACE_CHUNK = 1024
+PACE_US = 1000
+PACED_KNOBS = [("pacing", "true"), ("chunk", str(PACE_CHUNK)),
+               ("pace_us", str(PACE_US))]
+
+SCENARIOS = {
+    1: "Throughput, one connection, pacing off",
+    2: "Throughput with pacing on",
+    3: "Striping",
+    4: "Connection set-up latency",
+    5: "Scale and memory",
+    6: "The physical limits",
+    7: "The official client",
+}
+
+
+class NotRun(Exception):
+    """The scenario cannot run in this build or environment."""
+
+
+class NoSsm(NotRun):
+    """gatewayd genuinely has no ssm forwarder (gatewayd -n refuses one)."""
+
+
+class Failed(Exception):
+    """The scenario broke: a tool or a daemon failed."""
+
+
+def median_spread(values):
+    """Median, min, max of a non-empty list."""
+    return statistics.median(values), min(values), max(values)
+
+
+def read_proc_cpu(pid):
+    """User + system CPU seconds of a process (all its threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        text = f.read()
+    fields = text[text.rindex(")") + 2:].split()
+    # fields[0] is field 3 (state); utime is field 14, stime field 15.
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def read_proc_status(pid, name):
+    """A kB field of /proc/PID/status (VmRSS, VmHWM) in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
+    raise Failed(f"pid {pid}: no {name} in /proc/{pid}/status")
+
+
+def kv_line(text, prefix):
+    """The name=value pairs of the first line starting with prefix."""
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return dict(w.split("=", 1) for w in line.split()[1:]
+                        if "=" in w)
+    raise Failed(f"no '{prefix}' line in: {text.strip()[:300]}")
+
+
+def free_ports(n):
+    """n distinct free TCP ports on 127.0.0.1, bound together, released."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+class Lines:
+    """Line reader on a child's stdout with deadlines."""
+
+    def __init__(self, proc, what):
+        self.proc = proc
+        self.what = what
+        self.buf = b""
+
+    def read(self, timeout):
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Failed(f"{self.what}: no answer in {timeout:.0f}s")
+            r, _, _ = select.select([fd], [], [], left)
+            if not r:
+                continue
+            data = os.read(fd, 4096)
+            if not data:
+                raise Failed(f"{self.what}: exited (status "
+                             f"{self.proc.poll()})")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+
+class Bench:
+    """One run: the environment, the processes started, the figures."""
+
+    def __init__(self, args):
+        self.args = args
+        self.smoke = args.smoke
+        self.src = args.top_srcdir
+        self.build = args.top_builddir
+        self.out = args.out
+        self.data = os.path.join(self.out, "data")
+        self.reps = args.reps or (1 if self.smoke else 5)
+        self.procs = []
+        self.values = {}        # key -> {"median", "min", "max", "n"}
+        self.notes = {}         # key -> "not run: ..." / "failed: ..."
+        self.scen_status = {}   # scenario -> "ok" / "not run: " / ...
+        self.scen_notes = {s: [] for s in SCENARIOS}
+        self.failed = False
+        self.tmp = tempfile.mkdtemp(prefix="gwbench.", dir="/tmp")
+        self.bin = {
+            "gatewayd": f"{self.build}/gatewayd/gatewayd",
+            "gatewayctl": f"{self.build}/gatewayd/gatewayctl",
+            "awsemu": f"{self.build}/tests/awsemu/awsemu",
+            "server": f"{self.build}/tests/bench/bench_server",
+            "client": f"{self.build}/tests/bench/bench_client",
+            "hold": f"{self.build}/tests/bench/bench_hold",
+        }
+        if args.awsemu:
+            self.bin["awsemu"] = os.path.abspath(args.awsemu)
+        for name, path in self.bin.items():
+            if not os.access(path, os.X_OK):
+                sys.exit(f"bench: no {name} at {path}: run make first")
+        self.nofile = self.raise_nofile()
+        self.counter = 0
+        self.latency_samples = {}   # path -> sorted samples (us)
+        self.sessions_series = {}   # series -> [(conns, med, lo, hi)]
+        self.memory_series = {}     # series -> [(conns, rss KiB)]
+        self.profiles = {}          # what was profiled -> summary lines
+        self.deadline = time.monotonic() + args.budget
+
+    # ---- processes -------------------------------------------------
+
+    def raise_nofile(self):
+        """As many descriptors as allowed: 10,000 connections need ~3 a
+        piece over the processes, and each process has its own limit."""
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = 65536
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(want,
+                                                                  hard)))
+        except (ValueError, OSError):
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            except (ValueError, OSError):
+                pass
+        return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def spawn(self, argv, name, stdin=None, stdout=None, env=None):
+        """Start a process, logging to TMP/name.log; it is stopped at the
+        end of the run if not before."""
+        log = open(self.path(name + ".log"), "ab")
+        if stdout is None:
+            stdout = log
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout,
+                                stderr=log, env=env or self.env())
+        log.close()
+        proc.bench_name = name
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc, want_clean=False):
+        """SIGTERM, then SIGKILL after 10 s; by pid, never by name."""
+        if proc not in self.procs:
+            return
+        self.procs.remove(proc)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for f in (proc.stdin, proc.stdout):
+            if f is not None:
+                f.close()
+        if want_clean and proc.returncode != 0:
+            raise Failed(f"{proc.bench_name} exited with status "
+                         f"{proc.returncode}: {self.log_tail(proc)}")
+
+    def stop_all(self):
+        for proc in list(self.procs):
+            self.stop(proc)
+
+    def log_size(self, name):
+        try:
+            return os.path.getsize(self.path(name + ".log"))
+        except OSError:
+            return 0
+
+    def absent_in_log(self, name, since):
+        """What a daemon said is not in its build (gatewayd's ssm
+        forwarder without its data channel ends every session with "the
+        data channel is not in this build"), in what it logged after
+        since; None if it said nothing of the kind."""
+        try:
+            with open(self.path(name + ".log"), "rb") as f:
+                f.seek(since)
+                text = f.read().decode(errors="replace")
+        except OSError:
+            return None
+        m = re.search(r"^.*: ([^:]*is not in this build)$", text, re.M)
+        if m is None:
+            return None
+        return f"{m.group(1)} (gatewayd: {redact(m.group(0))[-200:]})"
+
+    def log_tail(self, proc, n=5):
+        """The last lines a process logged, for a message in the report:
+        tokens, stream URLs and signatures taken out."""
+        try:
+            with open(self.path(proc.bench_name + ".log"), "rb") as f:
+                lines = f.read().decode(errors="replace").splitlines()
+            return redact(" | ".join(lines[-n:]))[-600:]
+        except OSError:
+            return ""
+
+    def env(self):
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS",
+                       "detect_leaks=1:quarantine_size_mb=16")
+        return env
+
+    def wait_file(self, path, proc, what, timeout=20):
+        deadline = time.monotonic() + timeout
+        while not (os.path.exists(path) and os.path.getsize(path) > 0):
+            if proc.poll() is not None:
+                raise Failed(f"{what} exited at start: "
+                             f"{self.log_tail(proc)}")
+            if time.monotonic() > deadline:
+                raise Failed(f"{what}: not ready in {timeout}s")
+            time.sleep(0.05)
+
+    def run(self, argv, what, timeout, env=None):
+        """Run a tool to completion; its stdout, or Failed."""
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True,
+                               timeout=timeout, env=env or self.env())
+        except subprocess.TimeoutExpired:
+            raise Failed(f"{what}: did not finish in {timeout}s")
+        if r.returncode != 0:
+            raise Failed(f"{what}: exit {r.returncode}: "
+                         f"{(r.stderr or r.stdout).strip()[:400]}")
+        return r.stdout
+
+    def budget_left(self):
+        return self.deadline - time.monotonic()
+
+    # ---- servers, gatewayd, awsemu ---------------------------------
+
+    def server(self, mode):
+        """A bench_server; returns (proc, port)."""
+        self.counter += 1
+        portfile = self.path(f"server{self.counter}.port")
+        proc = self.spawn([self.bin["server"], "-l", "127.0.0.1:0", "-m",
+                           mode, "-P", portfile], f"server-{mode}")
+        self.wait_file(portfile, proc, f"bench_server -m {mode}")
+        with open(portfile) as f:
+            return proc, int(f.read())
+
+    def gatewayd(self, forwards, gateway_keys=(), name="gatewayd",
+                 env=None):
+        """gatewayd with the given forwards, each a dict of keys (name
+        and listen included); waits until its control socket answers."""
+        self.counter += 1
+        control = self.path(f"gw{self.counter}.sock")
+        conf = self.path(f"gw{self.counter}.conf")
+        lines = ["[gateway]", f"control = {control}"]
+        lines += [f"{k} = {v}" for k, v in gateway_keys]
+        for fw in forwards:
+            lines += ["", f'[forward "{fw["name"]}"]']
+            lines += [f"{k} = {v}" for k, v in fw.items() if k != "name"]
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        proc = self.spawn([self.bin["gatewayd"], "-f", conf], name, env=env)
+        proc.control = control
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise Failed(f"gatewayd exited at start: "
+                             f"{self.log_tail(proc)}")
+            r = subprocess.run([self.bin["gatewayctl"], "-s", control,
+                                "status"], capture_output=True)
+            if r.returncode == 0:
+                return proc
+            if time.monotonic() > deadline:
+                raise Failed("gatewayd: control socket not answering in "
+                             "30s")
+            time.sleep(0.1)
+
+    def gatewayd_accepts(self, forward_keys, gateway_keys=()):
+        """Whether this build's gatewayd -n takes a forward with these
+        keys; (True, "") or (False, its first error)."""
+        conf = self.path("probe.conf")
+        lines = ["[gateway]", f"control = {self.path('probe.sock')}"]
+        lines += [f"{k} = {v}" for k, v in gateway_keys]
+        lines += ["", '[forward "probe"]', "listen = 127.0.0.1:1"]
+        lines += [f"{k} = {v}" for k, v in forward_keys]
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        r = subprocess.run([self.bin["gatewayd"], "-n", "-f", conf],
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            return True, ""
+        err = (r.stderr or r.stdout).strip().splitlines()
+        return False, err[0] if err else f"exit {r.returncode}"
+
+    def tcp_forwards(self, n, port, prefix="t"):
+        ports = free_ports(n)
+        return [{"name": f"{prefix}{i}", "listen": f"127.0.0.1:{p}",
+                 "forwarder": "tcp", "target": "127.0.0.1",
+                 "remote_port": str(port)} for i, p in enumerate(ports)]
+
+    # ---- figures ---------------------------------------------------
+
+    def put(self, key, values):
+        """Record a figure from its repetitions (a number or a list)."""
+        if key not in FIGS:
+            raise KeyError(key)
+        if not isinstance(values, (list, tuple)):
+            values = [values]
+        med, lo, hi = median_spread(values)
+        self.values[key] = {"median": med, "min": lo, "max": hi,
+                            "n": len(values)}
+
+    def get(self, key):
+        v = self.values.get(key)
+        return None if v is None else v["median"]
+
+    def note(self, scen, text):
+        self.scen_notes[scen].append(text)
+
+    def log(self, text):
+        print(f"bench: {text}", flush=True)
+
+    # ---- parts: a piece of a scenario and the figures it fills ------
+
+    def part(self, scen, prefixes, func):
+        """Run func; if it cannot run or breaks, say so on every figure
+        it would have filled (keys starting with one of prefixes)."""
+        keys = [f["key"] for f in FIGURES
+                if any(f["key"].startswith(p) for p in prefixes)]
+        said = None
+        since = self.log_size("gatewayd")
+        if self.budget_left() <= 0:
+            reason = "not run: the run's time budget was spent"
+        else:
+            try:
+                func()
+                return
+            except NoSsm as e:
+                reason = f"not run: {e}"
+                said = "skipped: ssm forwarder not in this build"
+            except NotRun as e:
+                reason = f"not run: {e}"
+            except Failed as e:
+                reason = f"failed: {e}"
+            finally:
+                self.stop_all()
+            absent = self.absent_in_log("gatewayd", since)
+            if reason.startswith("failed: ") and absent:
+                reason = f"not run: {absent}"
+            elif reason.startswith("failed: "):
+                self.failed = True
+        self.log(f"scenario {scen}: {', '.join(prefixes)}: "
+                 f"{said or reason}")
+        self.note(scen, f"{', '.join(p.rstrip('.') for p in prefixes)}: "
+                  f"{reason}")
+        for k in keys:
+            if k not in self.values:
+                self.notes[k] = reason
+
+    # ---- measurements ----------------------------------------------
+
+    def bulk(self, addr, direction, nbytes, conns=1, pids=()):
+        """One bench_client bulk run; the daemons' CPU seconds around it
+        from the kernel's accounting."""
+        # A stalled transfer must not eat the run: 30 s is ample for
+        # the smoke sizes.
+        timeout = max(10, min(30 if self.smoke else 600,
+                              int(self.budget_left())))
+        before = {p: read_proc_cpu(p) for p in pids}
+        out = self.run([self.bin["client"], "bulk", "-c", addr, "-d",
+                        direction, "-n", str(nbytes), "-C", str(conns),
+                        "-t", str(timeout)],
+                       f"bench_client bulk {direction} {addr}", timeout + 10)
+        after = {p: read_proc_cpu(p) for p in pids}
+        r = kv_line(out, "bulk ")
+        return {"mibps": float(r["mibps"]), "secs": float(r["secs"]),
+                "bytes": int(r["bytes"]), "client_cpu": float(r["cpu_s"]),
+                "cpu": {p: after[p] - before[p] for p in pids}}
+
+    def size_for(self, addr, direction, secs, lo, hi, conns=1, pids=()):
+        """Bytes per connection for a run of about secs: a probe of lo
+        bytes (which also warms up) gives the rate."""
+        probe = self.bulk(addr, direction, lo, conns, pids)
+        rate = probe["bytes"] / max(probe["secs"], 1e-6)
+        n = int(rate * secs / conns) // MIB * MIB
+        return max(lo, min(hi, n))
+
+    def throughput(self, addr, direction, pid, secs, lo, hi, conns=1,
+                   reps=None, pids=()):
+        """Repeated bulk runs: (MiB/s list, daemon CPU s per GiB list,
+        runs)."""
+        pids = tuple(pids) + ((pid,) if pid else ())
+        n = lo if self.smoke else self.size_for(addr, direction, secs, lo,
+                                                hi, conns, pids)
+        runs = [self.bulk(addr, direction, n, conns, pids)
+                for _ in range(reps or self.reps)]
+        mibps = [r["mibps"] for r in runs]
+        cpu = [r["cpu"][pid] / (r["bytes"] / GIB) for r in runs] \
+            if pid else []
+        return mibps, cpu, runs
+
+    def latency(self, addr, name):
+        """Repeated latency runs: p50 and p99 lists (us); keeps the
+        samples of the run with the median p99 for the plot."""
+        count = 200 if self.smoke else 10000
+        warm = 10 if self.smoke else 100
+        limit = 30 if self.smoke else 300
+        p50, p99, files = [], [], []
+        for i in range(self.reps):
+            f = self.path(f"lat-{name}-{i}.txt")
+            out = self.run([self.bin["client"], "latency", "-c", addr, "-N",
+                            str(count), "-w", str(warm), "-o", f, "-t",
+                            str(limit)], f"bench_client latency {name}",
+                           limit + 20)
+            r = kv_line(out, "latency ")
+            p50.append(float(r["p50_us"]))
+            p99.append(float(r["p99_us"]))
+            files.append((float(r["p99_us"]), f))
+        files.sort()
+        with open(files[len(files) // 2][1]) as fh:
+            self.latency_samples[name] = sorted(float(x) for x in fh)
+        return p50, p99
+
+    def perf_usable(self):
+        """None if perf can count and sample here, else why not."""
+        if not hasattr(self, "_perf"):
+            if shutil.which("perf") is None:
+                self._perf = "no perf on PATH (Debian: linux-perf)"
+            else:
+                r = subprocess.run(["perf", "stat", "-x,", "-e",
+                                    "raw_syscalls:sys_enter", "true"],
+                                   capture_output=True, text=True)
+                self._perf = None if r.returncode == 0 else \
+                    "perf cannot count here: " + \
+                    (r.stderr.strip().splitlines() or ["?"])[-1][:120]
+        return self._perf
+
+    def perf_attach(self, pid, argv, name):
+        """perf attached to pid; stopped by perf_detach."""
+        proc = self.spawn(["perf"] + argv + ["-p", str(pid)], name,
+                          stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
+        if proc.poll() is not None:
+            raise Failed(f"perf exited: {self.log_tail(proc)}")
+        return proc
+
+    def perf_detach(self, proc):
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            raise Failed("perf did not stop in 60s")
+        self.procs.remove(proc)
+
+    def count_syscalls(self, pid, key, func):
+        """Syscalls per MiB of pid while func moves bytes (one extra run
+        under perf stat), into figure key."""
+        why = self.perf_usable()
+        if why:
+            self.notes[key] = f"not run: {why}"
+            return
+        out = self.path(f"perfstat{self.counter}.txt")
+        self.counter += 1
+        perf = self.perf_attach(pid, ["stat", "-x,", "-e",
+                                      "raw_syscalls:sys_enter", "-o", out],
+                                "perf-stat")
+        r = func()
+        self.perf_detach(perf)
+        with open(out) as f:
+            m = re.search(r"^([0-9]+),,raw_syscalls:sys_enter", f.read(),
+                          re.M)
+        if m is None:
+            raise Failed("perf stat gave no count")
+        self.put(key, int(m.group(1)) / (r["bytes"] / MIB))
+
+    def profile(self, pid, label, func):
+        """Sample pid with perf record while func runs (one extra run);
+        keep the top shared objects and symbols for the report."""
+        why = self.perf_usable()
+        if why:
+            self.profiles[label] = [f"not profiled: {why}"]
+            return
+        data = self.path(f"perf{self.counter}.data")
+        self.counter += 1
+        perf = self.perf_attach(pid, ["record", "-q", "-F", "499", "-g",
+                                      "-o", data], "perf-record")
+        func()
+        self.perf_detach(perf)
+        lines = []
+        for sort, limit in (("dso", "2"), ("sym", "1.5")):
+            r = subprocess.run(["perf", "report", "-i", data, "--stdio",
+                                "--no-children", "-g", "none", "--sort",
+                                sort, "--percent-limit", limit],
+                               capture_output=True, text=True, timeout=120)
+            rows = [ln.strip() for ln in r.stdout.splitlines()
+                    if ln.strip() and not ln.startswith("#")]
+            lines.append(f"by {'shared object' if sort == 'dso' else 'symbol'}"
+                         f" (>= {limit}%): " + "; ".join(
+                             re.sub(r"\s+", " ", x) for x in rows[:12]))
+        self.profiles[label] = lines
+
+    def settle_rss(self, pid, wait=0.5):
+        time.sleep(0 if self.smoke else wait)
+        return read_proc_status(pid, "VmRSS")
+
+    # ---- scenario 6: the physical limits (first: the others compare) -
+
+    def openssl_speed(self, alg):
+        secs = 1 if self.smoke else 3
+        rates = []
+        for _ in range(1 if self.smoke else 3):
+            out = self.run(["openssl", "speed", "-mr", "-seconds",
+                            str(secs), "-bytes", "1024", "-evp", alg],
+                           f"openssl speed {alg}", 60)
+            m = re.search(r"^\+F:\d+:[^:]+:([0-9.]+)", out, re.M)
+            if m is None:
+                raise Failed(f"openssl speed {alg}: no +F line: "
+                             f"{out.strip()[:200]}")
+            rates.append(float(m.group(1)) / MB)
+        return rates
+
+    def scen6_crypto(self):
+        if shutil.which("openssl") is None:
+            raise NotRun("no openssl on PATH")
+        self.put("s6.sha256", self.openssl_speed("sha256"))
+        self.put("s6.aes", self.openssl_speed("aes-256-gcm"))
+
+    def scen6_loopback(self):
+        lo, hi = (8 * MIB, 8 * MIB) if self.smoke else (256 * MIB, 4 * GIB)
+        send, recv = [], []
+        for d, mode in (("down", "source"), ("up", "sink")):
+            srv, port = self.server(mode)
+            mibps, cpu, runs = self.throughput(f"127.0.0.1:{port}", d,
+                                               srv.pid, 2, lo, hi)
+            self.put(f"s6.loop.{d}", mibps)
+            client = [r["client_cpu"] / (r["bytes"] / GIB) for r in runs]
+            if d == "down":
+                send += cpu
+                recv += client
+            else:
+                send += client
+                recv += cpu
+            self.stop(srv)
+        self.put("s6.loop.send_cpu", send)
+        self.put("s6.loop.recv_cpu", recv)
+        calls = []
+        for _ in range(3):
+            out = self.run([self.bin["client"], "syscall", "-N",
+                            "100000" if self.smoke else "2000000"],
+                           "bench_client syscall", 60)
+            calls.append(float(kv_line(out, "syscall ")["ns"]))
+        self.put("s6.syscall", calls)
+
+    # Bytes on the wire per 1 KiB Output message: the agent message
+    # header (116 + the 4-byte payload length), the WebSocket header with
+    # its mask key; and the acknowledge that answers it (header and a
+    # ~150-byte JSON payload). TLS record overhead is left out (16 KiB
+    # records carry many messages).
+    MODEL_PAYLOAD = 1024
+    MODEL_WIRE = 1024 + 120 + 8
+    MODEL_ACK_JSON = 150
+    MODEL_ACK = 120 + 150 + 8
+
+    def model(self):
+        """The per-core limits the measured costs imply (MiB/s), or
+        None where an input is missing."""
+        sha, aes = self.get("s6.sha256"), self.get("s6.aes")
+        cs, cr = self.get("s6.loop.send_cpu"), self.get("s6.loop.recv_cpu")
+        if cs is None or cr is None:
+            return None, None
+        copy = (cs + cr) / 2 / GIB          # CPU s per byte, one way
+        relay = 1 / (2 * copy) / MIB
+        if sha is None or aes is None:
+            return relay, None
+        t = ((self.MODEL_PAYLOAD + self.MODEL_WIRE + self.MODEL_ACK) * copy
+             + (self.MODEL_PAYLOAD + self.MODEL_ACK_JSON) / (sha * MB)
+             + (self.MODEL_WIRE + self.MODEL_ACK) / (aes * MB))
+        return relay, self.MODEL_PAYLOAD / t / MIB
+
+    def scen6_model(self):
+        relay, ssm = self.model()
+        if relay is None:
+            raise NotRun("the loopback figures are missing")
+        self.put("s6.limit.tcp", relay)
+        tcp = [self.values.get(f"s1.tcp.{d}.cpu") for d in ("down", "up")]
+        if all(tcp):
+            per_core = [1024 / v["median"] for v in tcp]
+            self.put("s6.tcp.frac", [100 * p / relay for p in per_core])
+        else:
+            self.notes["s6.tcp.frac"] = self.notes.get(
+                "s1.tcp.down.cpu", "not run: scenario 1 was not run")
+        if ssm is None:
+            raise NotRun("the openssl speed figures are missing")
+        self.put("s6.limit.ssm", ssm)
+        for d in ("down", "up"):
+            v = self.values.get(f"s1.mux.{d}.cpu")
+            if v is None:
+                self.notes[f"s6.mux.{d}.frac"] = self.notes.get(
+                    f"s1.mux.{d}.cpu", "not run: scenario 1 was not run")
+                continue
+            self.put(f"s6.mux.{d}.frac", 100 * 1024 / v["median"] / ssm)
+
+    # ---- scenario 1: one connection, unpaced ---------------------------
+
+    def scen1_tcp(self):
+        lo, hi = (8 * MIB, 8 * MIB) if self.smoke else (256 * MIB, 4 * GIB)
+        src, src_port = self.server("source")
+        sink, sink_port = self.server("sink")
+        fws = self.tcp_forwards(1, src_port, "down") + \
+            self.tcp_forwards(1, sink_port, "up")
+        gw = self.gatewayd(fws)
+        self.one_connection(gw, fws, "tcp", "tcp forward", lo, hi)
+        self.stop(gw, want_clean=True)
+
+    def one_connection(self, gw, fws, key, label, lo, hi, emu=None):
+        """Scenario 1 through fws (a download and an upload forward):
+        throughput, daemon CPU, how busy it and awsemu were, syscalls, a
+        profile."""
+        for fw, d in zip(fws, ("down", "up")):
+            mibps, cpu, runs = self.throughput(
+                fw["listen"], d, gw.pid, 2, lo, hi,
+                pids=(emu.pid,) if emu else ())
+            self.put(f"s1.{key}.{d}", mibps)
+            self.put(f"s1.{key}.{d}.cpu", cpu)
+            self.put(f"s1.{key}.{d}.busy", [100 * r["cpu"][gw.pid] /
+                                            r["secs"] for r in runs])
+            if emu:
+                self.put(f"s1.{key}.{d}.emu", [100 * r["cpu"][emu.pid] /
+                                               r["secs"] for r in runs])
+            n = runs[0]["bytes"]
+            again = lambda: self.bulk(fw["listen"], d, n)
+            self.count_syscalls(gw.pid, f"s1.{key}.{d}.sys", again)
+            self.profile(gw.pid, f"{label}, {d}load", again)
+
+    # ---- scenario 3, the tcp reference -------------------------------
+
+    def scen3_tcp(self):
+        lo, hi = (4 * MIB, 4 * MIB) if self.smoke else (64 * MIB, 2 * GIB)
+        src, port = self.server("source")
+        fws = self.tcp_forwards(1, port)
+        gw = self.gatewayd(fws)
+        series = []
+        for c in (1, 2, 4, 8):
+            mibps, _, _ = self.throughput(fws[0]["listen"], "down", gw.pid,
+                                          2, lo, hi, conns=c,
+                                          reps=min(self.reps, 3))
+            self.put(f"s3.tcp.c{c}", mibps)
+            series.append((c,) + median_spread(mibps))
+        self.sessions_series["tcp forward (unpaced)"] = series
+        self.stop(gw, want_clean=True)
+
+    # ---- scenario 4: set-up latency ------------------------------------
+
+    def scen4_tcp(self):
+        echo, port = self.server("echo")
+        p50, p99 = self.latency(f"127.0.0.1:{port}", "direct")
+        self.put("s4.direct.p50", p50)
+        self.put("s4.direct.p99", p99)
+        fws = self.tcp_forwards(1, port)
+        gw = self.gatewayd(fws)
+        p50, p99 = self.latency(fws[0]["listen"], "tcp")
+        self.put("s4.tcp.p50", p50)
+        self.put("s4.tcp.p99", p99)
+        self.stop(gw, want_clean=True)
+
+    # ---- scenario 5: scale and memory ----------------------------------
+
+    def idle_forwards_rss(self, forwards_of, key, start=None):
+        """RSS (MiB) of gatewayd with 200 forwards and nothing else."""
+        rss = []
+        for _ in range(min(self.reps, 3)):
+            gw = (start or self.gatewayd)(forwards_of())
+            rss.append(self.settle_rss(gw.pid, 1.0) / 1024)
+            self.stop(gw, want_clean=True)
+        self.put(key, rss)
+
+    def scale_sizes(self, per_conn_fds):
+        """Connections to hold and the step, bounded by the fd limit of
+        one process (gatewayd needs per_conn_fds a connection)."""
+        total, step = (200, 50) if self.smoke else (10000, 1000)
+        room = (self.nofile - 200) // per_conn_fds // 50 * 50
+        if room < total:
+            self.note(5, f"RLIMIT_NOFILE is {self.nofile} and cannot be "
+                      f"raised here: gatewayd, needing {per_conn_fds} "
+                      f"descriptors a connection, held {room}, not {total}")
+            total = room
+        return total, step
+
+    def hold(self, name, gw, addrs, per_conn_fds):
+        """Step bench_hold connections up to the total over addrs,
+        reading gatewayd's RSS at every step; then some echo at once.
+        Fills s5.NAME.{conn,held,rss_held,active,active_rate}."""
+        total, step = self.scale_sizes(per_conn_fds)
+        rss0 = self.settle_rss(gw.pid)
+        points = [(0, rss0)]
+        holders, held = [], 0
+        while held < total:
+            n = min(step, total - held)
+            args = [self.bin["hold"], "-C", str(n), "-t", "120"]
+            for a in addrs:
+                args += ["-c", a]
+            h = self.spawn(args, f"hold-{name}", stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE)
+            h.lines = Lines(h, "bench_hold")
+            holders.append(h)
+            r = kv_line(h.lines.read(150), "up ")
+            held += int(r["ok"])
+            if int(r["failed"]) != 0:
+                self.note(5, f"{name}: {r['failed']} of {n} "
+                          "connections failed to open")
+                break
+            points.append((held, self.settle_rss(gw.pid, 0.3)))
+        self.memory_series[SERIES[name]] = points
+        n = len(points)
+        mx = sum(p[0] for p in points) / n
+        my = sum(p[1] for p in points) / n
+        var = sum((p[0] - mx) ** 2 for p in points)
+        slope = sum((p[0] - mx) * (p[1] - my) for p in points) / var \
+            if var else 0
+        self.put(f"s5.{name}.conn", slope)
+        self.put(f"s5.{name}.held", held)
+        self.put(f"s5.{name}.rss_held", points[-1][1] / 1024)
+        k, nbytes = (50, 4096) if self.smoke else (1000, 65536)
+        holders[0].stdin.write(f"active {min(k, step)} {nbytes}\n".encode())
+        holders[0].stdin.flush()
+        r = kv_line(holders[0].lines.read(300), "active ")
+        self.put(f"s5.{name}.active", int(r["ok"]))
+        self.put(f"s5.{name}.active_rate",
+                 int(r["ok"]) * nbytes / max(float(r["secs"]), 1e-6) / MIB)
+        lost = 0
+        for h in holders:
+            h.stdin.write(b"quit\n")
+            h.stdin.flush()
+            lost += int(kv_line(h.lines.read(60), "closed ")["lost"])
+            self.stop(h)
+        if lost:
+            self.note(5, f"{name}: {lost} idle connections were closed by "
+                      "the far side while held")
+
+    def scen5_tcp(self):
+        echo, port = self.server("echo")
+        self.idle_forwards_rss(lambda: self.tcp_forwards(200, port),
+                               "s5.tcp.fwd200")
+        fws = self.tcp_forwards(100, port)
+        gw = self.gatewayd(fws)
+        self.hold("tcp", gw, [f["listen"] for f in fws], 2)
+        self.stop(gw, want_clean=True)
+
+    # ---- the ssm forwarder and awsemu's agent side -----------------------
+
+    def need_agent(self):
+        """NotRun unless awsemu has the agent side of the data channel."""
+        r = subprocess.run([self.bin["awsemu"], "-h"], capture_output=True,
+                           text=True)
+        if "pace_us" not in r.stdout + r.stderr:
+            raise NotRun("awsemu's agent side (the data channel) is not "
+                         "in this build")
+
+    def need_ssm(self):
+        """NotRun unless gatewayd has the ssm forwarder and awsemu the
+        agent side of the data channel."""
+        ok, err = self.gatewayd_accepts(
+            [("forwarder", "ssm"), ("target", MUX_ID), ("remote_port", "22")])
+        if not ok and re.search(r'forwarder "ssm" is not available', err):
+            raise NoSsm("the ssm forwarder is not in this build "
+                        f"(gatewayd -n: {strip_conf(err)})")
+        if not ok:
+            raise Failed("gatewayd -n refuses the harness's ssm forward: "
+                         f"{strip_conf(err)}")
+        self.need_agent()
+
+    def need_striping(self):
+        self.need_ssm()
+        ok, err = self.gatewayd_accepts(
+            [("forwarder", "ssm"), ("target", MUX_ID), ("remote_port", "22"),
+             ("max_sessions", "8")])
+        if not ok:
+            raise NotRun("striping (max_sessions) is not in this build "
+                         f"(gatewayd -n: {strip_conf(err)})")
+
+    def emu(self, ports, knobs=()):
+        """awsemu over TLS with a mux and a basic-mode instance whose
+        remote ports map to ports ({remote: local}); its proc gets .url;
+        self.aws_env is the environment that points AWS clients at it
+        and nothing else."""
+        ca = self.path("ca")
+        if not os.path.exists(os.path.join(ca, "ca.pem")):
+            self.run(["sh", f"{self.src}/tests/awsemu/mkca.sh", ca],
+                     "mkca.sh", 60)
+        dial = {str(r): f"127.0.0.1:{p}" for r, p in ports.items()}
+        world = {"instances": [
+            {"id": MUX_ID, "agent_version": "3.3.987.0", "ports": dial},
+            {"id": BASIC_ID, "agent_version": "3.0.161.0", "ports": dial}]}
+        self.counter += 1
+        wfile = self.path(f"world{self.counter}.json")
+        pfile = self.path(f"emu{self.counter}.json")
+        with open(wfile, "w") as f:
+            json.dump(world, f)
+        argv = [self.bin["awsemu"], "--tls-cert", f"{ca}/server.pem",
+                "--tls-key", f"{ca}/server.key", "--port-file", pfile,
+                "--world", wfile]
+        for k, v in knobs:
+            argv += ["--knob", f"{k}={v}"]
+        proc = self.spawn(argv, "awsemu")
+        self.wait_file(pfile, proc, "awsemu")
+        with open(pfile) as f:
+            p = json.load(f)
+        proc.url = f"https://127.0.0.1:{p['https']}"
+        proc.admin = f"http://127.0.0.1:{p['http']}/_emu"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("AWS_") and k.lower() not in
+               ("https_proxy", "http_proxy", "all_proxy")}
+        home = self.path("home")
+        os.makedirs(home, exist_ok=True)
+        env.update({
+            "AWS_ACCESS_KEY_ID": EMU_AKID,
+            "AWS_SECRET_ACCESS_KEY": EMU_SECRET,
+            "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CA_BUNDLE": f"{ca}/ca.pem", "SSL_CERT_FILE": f"{ca}/ca.pem",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": self.path("aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": self.path("aws-credentials"),
+            "AWS_PAGER": "", "HOME": home})
+        env.setdefault("ASAN_OPTIONS",
+                       "detect_leaks=1:quarantine_size_mb=16")
+        self.aws_env = env
+        return proc
+
+    def ssm_gateway_keys(self, emu):
+        keys = [("region", "us-east-1"), ("endpoint_url", emu.url),
+                ("ca_bundle", self.aws_env["AWS_CA_BUNDLE"])]
+        # awsemu's StreamUrl is wss://127.0.0.1:...; the data channel
+        # takes a loopback host only when plain WebSockets are allowed
+        # (it still speaks TLS to a wss:// URL). A build without the key
+        # is tried as it is.
+        plain = ("allow_plain_websocket", "yes")
+        if self.gatewayd_accepts([("forwarder", "tcp"),
+                                  ("target", "127.0.0.1"),
+                                  ("remote_port", "7")], [plain])[0]:
+            keys.append(plain)
+        return keys
+
+    def ssm_forwards(self, n, target, remote_port, prefix, extra=()):
+        return [dict([("name", f"{prefix}{i}"),
+                      ("listen", f"127.0.0.1:{p}"), ("forwarder", "ssm"),
+                      ("target", target), ("remote_port", str(remote_port))]
+                     + list(extra))
+                for i, p in enumerate(free_ports(n))]
+
+    def ssm_gatewayd(self, emu, forwards):
+        return self.gatewayd(forwards, self.ssm_gateway_keys(emu),
+                             env=self.aws_env)
+
+    def servers(self, *modes):
+        """Start bench_servers; {mode: port}."""
+        return {m: self.server(m)[1] for m in modes}
+
+    def scen1_ssm(self, mode):
+        self.need_ssm()
+        lo, hi = (8 * MIB, 8 * MIB) if self.smoke else (64 * MIB, 4 * GIB)
+        ports = self.servers("source", "sink")
+        emu = self.emu({5000: ports["source"], 5001: ports["sink"]},
+                       [("pacing", "false")])
+        target = MUX_ID if mode == "mux" else BASIC_ID
+        fws = self.ssm_forwards(1, target, 5000, "down") + \
+            self.ssm_forwards(1, target, 5001, "up")
+        gw = self.ssm_gatewayd(emu, fws)
+        self.one_connection(gw, fws, mode, f"ssm {mode}", lo, hi, emu)
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
+
+    def paced_sizes(self):
+        """Bytes for one paced run of about 10 s, and the ceiling."""
+        ceiling = PACE_CHUNK * 1e6 / PACE_US / MIB
+        n = 256 * KIB if self.smoke else int(ceiling * 10 * MIB) // KIB * KIB
+        return ceiling, n
+
+    def scen2(self):
+        self.need_ssm()
+        ceiling, n = self.paced_sizes()
+        self.put("s2.ceiling", ceiling)
+        self.note(2, "awsemu paces what the agent sends (chunk bytes every "
+                  "pace_us), so the ceiling bounds downloads; an upload "
+                  "goes at gatewayd's own pace and has no ceiling to reach")
+        ports = self.servers("source", "sink")
+        emu = self.emu({5000: ports["source"], 5001: ports["sink"]},
+                       PACED_KNOBS)
+        fws = self.ssm_forwards(1, MUX_ID, 5000, "down") + \
+            self.ssm_forwards(1, MUX_ID, 5001, "up")
+        gw = self.ssm_gatewayd(emu, fws)
+        for fw, d in zip(fws, ("down", "up")):
+            self.bulk(fw["listen"], d, min(n, 64 * KIB))    # warm
+            runs = [self.bulk(fw["listen"], d, n, 1, (gw.pid,))
+                    for _ in range(min(self.reps, 3))]
+            mibps = [r["mibps"] for r in runs]
+            self.put(f"s2.mux.{d}", mibps)
+            if d == "down":
+                self.put(f"s2.mux.{d}.frac",
+                         [100 * m / ceiling for m in mibps])
+            self.put(f"s2.mux.{d}.cpu", [r["cpu"][gw.pid] / (r["bytes"] /
+                                         (100 * MB)) for r in runs])
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
+
+    def scen3_striping(self):
+        self.need_striping()
+        ceiling, n = self.paced_sizes()
+        ports = self.servers("source")
+        emu = self.emu({5000: ports["source"]}, PACED_KNOBS)
+        fws = []
+        for ms in (1, 8):
+            fws += self.ssm_forwards(1, MUX_ID, 5000, f"ms{ms}-",
+                                     [("max_sessions", str(ms))])
+        gw = self.ssm_gatewayd(emu, fws)
+        for fw, ms in zip(fws, (1, 8)):
+            series = []
+            for c in (1, 2, 4, 8):
+                runs = [self.bulk(fw["listen"], "down", max(KIB, n // c), c)
+                        for _ in range(min(self.reps, 3))]
+                mibps = [r["mibps"] for r in runs]
+                self.put(f"s3.ms{ms}.c{c}", mibps)
+                series.append((c,) + median_spread(mibps))
+            self.sessions_series[f"ssm paced, max_sessions {ms}"] = series
+        self.put("s3.ratio4", self.get("s3.ms8.c4") / self.get("s3.ms8.c1"))
+        ideal = [(c, c * ceiling, c * ceiling, c * ceiling)
+                 for c in (1, 2, 4, 8)]
+        self.sessions_series["pacing ceiling x connections"] = ideal
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
+
+    def scen4_mux(self):
+        self.need_ssm()
+        ports = self.servers("echo")
+        emu = self.emu({7: ports["echo"]}, [("pacing", "false")])
+        fws = self.ssm_forwards(1, MUX_ID, 7, "echo")
+        gw = self.ssm_gatewayd(emu, fws)
+        p50, p99 = self.latency(fws[0]["listen"], "mux")
+        self.put("s4.mux.p50", p50)
+        self.put("s4.mux.p99", p99)
+        if self.get("s4.tcp.p99") is not None:
+            self.put("s4.mux.over_tcp",
+                     self.get("s4.mux.p99") - self.get("s4.tcp.p99"))
+        else:
+            self.notes["s4.mux.over_tcp"] = self.notes.get(
+                "s4.tcp.p99", "not run: no tcp forward figure")
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
+
+    def emu_sessions(self, emu):
+        """Live sessions awsemu counts (GET /_emu/state)."""
+        r = subprocess.run(["curl", "-sf", emu.admin + "/state"],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode != 0:
+            raise Failed("awsemu /_emu/state did not answer")
+        try:
+            return int(json.loads(r.stdout)["sessions"]["active"])
+        except (ValueError, KeyError, TypeError):
+            raise Failed("awsemu /_emu/state: no sessions.active")
+
+    def scen5_ssm(self):
+        self.need_ssm()
+        ports = self.servers("echo")
+        emu = self.emu({7: ports["echo"]}, [("pacing", "false")])
+        self.idle_forwards_rss(
+            lambda: self.ssm_forwards(200, MUX_ID, 7, "m"), "s5.ssm.fwd200",
+            lambda fws: self.ssm_gatewayd(emu, fws))
+        fws = self.ssm_forwards(100, MUX_ID, 7, "m")
+        gw = self.ssm_gatewayd(emu, fws)
+        rss0, n0 = self.settle_rss(gw.pid, 1.0), self.emu_sessions(emu)
+        for fw in fws:
+            self.run([self.bin["client"], "latency", "-c", fw["listen"], "-N",
+                      "1", "-w", "0", "-t", "60"], "warm a session", 70)
+        rss1, n1 = self.settle_rss(gw.pid, 1.0), self.emu_sessions(emu)
+        if n1 <= n0:
+            raise Failed(f"one connection on each of {len(fws)} forwards "
+                         f"left {n1} sessions, {n0} before")
+        self.put("s5.ssm.session", (rss1 - rss0) / (n1 - n0))
+        self.note(5, f"warm sessions: {n0} before the first connections, "
+                  f"{n1} after (awsemu's count)")
+        self.hold("mux", gw, [f["listen"] for f in fws], 1)
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
+
+    # ---- scenario 7: session-manager-plugin as the client ------------
+
+    def smp_start(self, emu, target, remote_port, smp):
+        """`aws ssm start-session` with SMP_BIN first on PATH as
+        session-manager-plugin, as a user runs it; returns (aws process,
+        plugin pid, local address) once the plugin waits for
+        connections."""
+        aws = os.environ.get("AWS_CLI", "/usr/bin/aws")
+        if not os.access(aws, os.X_OK):
+            raise NotRun(f"no awscli at {aws} (set AWS_CLI)")
+        bindir = self.path("smpbin")
+        os.makedirs(bindir, exist_ok=True)
+        link = os.path.join(bindir, "session-manager-plugin")
+        if not os.path.lexists(link):
+            os.symlink(os.path.abspath(smp), link)
+        env = dict(self.aws_env)
+        env["PATH"] = bindir + ":" + env.get("PATH", "/usr/bin:/bin")
+        local = free_ports(1)[0]
+        params = json.dumps({"portNumber": [str(remote_port)],
+                             "localPortNumber": [str(local)]})
+        self.counter += 1
+        name = f"smp{self.counter}"
+        proc = self.spawn([aws, "ssm", "start-session", "--endpoint-url",
+                           emu.url, "--target", target, "--document-name",
+                           "AWS-StartPortForwardingSession", "--parameters",
+                           params], name, env=env)
+        deadline = time.monotonic() + 60
+        log = self.path(name + ".log")
+        while True:
+            with open(log, "rb") as f:
+                if b"Waiting for connections" in f.read():
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise Failed("session-manager-plugin did not start: "
+                             f"{self.log_tail(proc)}")
+            time.sleep(0.1)
+        kids = []
+        for task in os.listdir(f"/proc/{proc.pid}/task"):
+            with open(f"/proc/{proc.pid}/task/{task}/children") as f:
+                kids += [int(x) for x in f.read().split()]
+        if len(kids) != 1:
+            raise Failed(f"aws start-session has {len(kids)} children, "
+                         "want the plugin alone")
+        proc.plugin = kids[0]
+        return proc, kids[0], f"127.0.0.1:{local}"
+
+    def smp_stop(self, proc):
+        try:
+            os.kill(proc.plugin, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        self.stop(proc)
+
+    def scen7(self):
+        smp = os.environ.get("SMP_BIN")
+        if not smp:
+            raise NotRun("SMP_BIN is not set")
+        if not os.access(smp, os.X_OK):
+            raise NotRun(f"SMP_BIN={smp} is not an executable")
+        self.need_agent()
+        ports = self.servers("source", "sink", "echo")
+        dial = {5000: ports["source"], 5001: ports["sink"], 7: ports["echo"]}
+        reps = min(self.reps, 3)
+        emu = self.emu(dial, [("pacing", "false")])
+        tun, pid, addr = self.smp_start(emu, MUX_ID, 7, smp)
+        self.put("s7.smp.rss", self.settle_rss(pid, 1.0) / 1024)
+        self.put("s7.smp.rss_cli", read_proc_status(tun.pid, "VmRSS") /
+                 1024)
+        count = 20 if self.smoke else 1000
+        p50, p99 = [], []
+        for _ in range(reps):
+            out = self.run([self.bin["client"], "latency", "-c", addr, "-N",
+                            str(count), "-w", "5", "-t", "600"],
+                           "bench_client latency via the plugin", 620)
+            r = kv_line(out, "latency ")
+            p50.append(float(r["p50_us"]))
+            p99.append(float(r["p99_us"]))
+        self.put("s7.smp.p50", p50)
+        self.put("s7.smp.p99", p99)
+        self.note(7, f"latency: {count} connections a run through the "
+                  "plugin, not 10,000 (it takes tens of ms each)")
+        self.smp_stop(tun)
+        for remote, d, lo, hi, secs in ((5000, "down", 8 * MIB, GIB, 3),
+                                        (5001, "up", MIB, 256 * MIB, 4)):
+            tun, pid, addr = self.smp_start(emu, MUX_ID, remote, smp)
+            if self.smoke:
+                lo = hi = 256 * KIB
+            mibps, cpu, _ = self.throughput(addr, d, pid, secs, lo, hi,
+                                            reps=reps)
+            self.put(f"s7.smp.{d}", mibps)
+            self.put(f"s7.smp.{d}.cpu", cpu)
+            self.smp_stop(tun)
+        self.stop(emu, want_clean=True)
+        emu = self.emu(dial, PACED_KNOBS)
+        ceiling, n = self.paced_sizes()
+        for remote, d in ((5000, "down"), (5001, "up")):
+            tun, pid, addr = self.smp_start(emu, MUX_ID, remote, smp)
+            runs = [self.bulk(addr, d, n, 1, (pid,)) for _ in range(reps)]
+            self.put(f"s7.smp.paced.{d}", [r["mibps"] for r in runs])
+            self.put(f"s7.smp.paced.{d}.cpu", [r["cpu"][pid] /
+                                               (r["bytes"] / (100 * MB))
+                                               for r in runs])
+            self.smp_stop(tun)
+        self.stop(emu, want_clean=True)
+
+    # ---- the run -------------------------------------------------------
+
+    def run_all(self):
+        only = self.args.only
+        want = lambda s: only is None or s in only
+        if want(6):
+            self.part(6, ["s6.sha256", "s6.aes"], self.scen6_crypto)
+            self.part(6, ["s6.loop.", "s6.syscall"], self.scen6_loopback)
+        if want(1):
+            self.part(1, ["s1.tcp."], self.scen1_tcp)
+            self.part(1, ["s1.mux."], lambda: self.scen1_ssm("mux"))
+            self.part(1, ["s1.basic."], lambda: self.scen1_ssm("basic"))
+        if want(6):
+            self.part(6, ["s6.limit.", "s6.tcp.", "s6.mux."],
+                      self.scen6_model)
+        if want(2):
+            self.part(2, ["s2."], self.scen2)
+        if want(3):
+            self.part(3, ["s3.tcp."], self.scen3_tcp)
+            self.part(3, ["s3.ms", "s3.ratio"], self.scen3_striping)
+        if want(4):
+            self.part(4, ["s4.direct.", "s4.tcp."], self.scen4_tcp)
+            self.part(4, ["s4.mux."], self.scen4_mux)
+        if want(5):
+            self.part(5, ["s5.tcp."], self.scen5_tcp)
+            self.part(5, ["s5.ssm.", "s5.mux."], self.scen5_ssm)
+        if want(7):
+            self.part(7, ["s7."], self.scen7)
+        for f in FIGURES:
+            k = f["key"]
+            if k in self.values or k in self.notes:
+                continue
+            if only is not None and f["scenario"] not in only:
+                self.notes[k] = "not run: not asked for (--only)"
+            else:
+                self.notes[k] = "failed: the scenario gave no figure"
+                self.failed = True
+
+    # ---- output: CSV, plots, report ---------------------------------------
+
+    def met(self, f):
+        """'yes', 'no' or '' (no goal or no figure)."""
+        v = self.get(f["key"])
+        if f["goal"] is None or v is None:
+            return ""
+        op, n, _ = f["goal"]
+        ok = {">=": v >= n, "<=": v <= n, "<": v < n}[op]
+        return "yes" if ok else "no"
+
+    def write_csv(self):
+        os.makedirs(self.data, exist_ok=True)
+        with open(os.path.join(self.data, "results.csv"), "w") as f:
+            f.write("scenario,key,label,unit,median,min,max,runs,goal,met,"
+                    "note\n")
+            for fig in FIGURES:
+                v = self.values.get(fig["key"])
+                nums = [fmt(v["median"]), fmt(v["min"]), fmt(v["max"]),
+                        str(v["n"])] if v else ["", "", "", "0"]
+                goal = fig["goal"][2] if fig["goal"] else ""
+                row = [str(fig["scenario"]), fig["key"], fig["label"],
+                       fig["unit"]] + nums + [goal, self.met(fig),
+                                               self.notes.get(fig["key"], "")]
+                f.write(",".join(csv_field(x) for x in row) + "\n")
+        with open(os.path.join(self.data, "throughput_sessions.csv"),
+                  "w") as f:
+            f.write("series,conns,median_mibps,min_mibps,max_mibps\n")
+            for name, pts in self.sessions_series.items():
+                for c, med, lo, hi in pts:
+                    f.write(f"{csv_field(name)},{c},{med:.3f},{lo:.3f},"
+                            f"{hi:.3f}\n")
+        with open(os.path.join(self.data, "memory_conns.csv"), "w") as f:
+            f.write("series,conns,rss_kib\n")
+            for name, pts in self.memory_series.items():
+                for c, rss in pts:
+                    f.write(f"{csv_field(name)},{c},{rss}\n")
+        paths = list(self.latency_samples)
+        with open(os.path.join(self.data, "latency_cdf.csv"), "w") as f:
+            f.write("fraction," + ",".join(f"{p}_us" for p in paths) + "\n")
+            for i in range(1, 1001):
+                q = i / 1000
+                row = [f"{q:.3f}"]
+                for p in paths:
+                    s = self.latency_samples[p]
+                    row.append(f"{s[min(len(s) - 1, int(q * len(s)))]:.1f}"
+                               if q < 1 else f"{s[-1]:.1f}")
+                f.write(",".join(row) + "\n")
+
+    def plot(self, name, script):
+        """Run one gnuplot script into data/NAME.png."""
+        gp = os.path.join(self.data, name + ".gp")
+        png = os.path.join(self.data, name + ".png")
+        with open(gp, "w") as f:
+            f.write("set terminal pngcairo size 900,560 font ',10'\n")
+            f.write(f"set output '{png}'\n")
+            f.write("set datafile separator ','\nset key top left\n")
+            f.write("set grid\n" + script)
+        r = subprocess.run(["gnuplot", gp], capture_output=True, text=True,
+                           cwd=self.data)
+        if r.returncode != 0 or not os.path.exists(png):
+            self.failed = True
+            self.plot_errors.append(f"{name}: gnuplot: "
+                                    f"{r.stderr.strip()[-300:]}")
+            self.log(f"plot {name} failed: {r.stderr.strip()}")
+
+    def write_plots(self):
+        self.plot_errors = []
+        if shutil.which("gnuplot") is None:
+            self.failed = True
+            self.plot_errors.append("gnuplot is not installed (apt-get "
+                                    "install gnuplot-nox)")
+            return
+        lines = []
+        for i, name in enumerate(self.sessions_series):
+            lines.append(
+                f"'throughput_sessions.csv' using "
+                f"(stringcolumn(1) eq '{name}' ? $2 : NaN):3:4:5 "
+                f"with yerrorlines title '{name}'")
+        if not lines:
+            lines = [NO_DATA]
+        self.plot("throughput_sessions",
+                  "set title 'Aggregate throughput against concurrent "
+                  "connections (sessions)'\n"
+                  "set xlabel 'concurrent bulk connections'\n"
+                  "set ylabel 'MiB/s (log)'\nset logscale y\n"
+                  "set logscale x 2\nset xrange [0.8:10]\n"
+                  "plot " + ", \\\n  ".join(lines) + "\n")
+        lines = [f"'latency_cdf.csv' using {i + 2}:1 with lines lw 2 "
+                 f"title '{p}'" for i, p in enumerate(self.latency_samples)]
+        if not lines:
+            lines = [NO_DATA]
+        self.plot("latency_cdf",
+                  "set title 'connect() to first echoed byte: distribution'"
+                  "\nset xlabel 'microseconds (log)'\nset logscale x\n"
+                  "set ylabel 'fraction of connections'\nset yrange [0:1]\n"
+                  "set key bottom right\n"
+                  "plot " + ", \\\n  ".join(lines) + "\n")
+        lines = [f"'memory_conns.csv' using (stringcolumn(1) eq '{n}' ? "
+                 f"$2 : NaN):($3/1024) with linespoints title '{n}'"
+                 for n in self.memory_series]
+        if not lines:
+            lines = [NO_DATA]
+        self.plot("memory_conns",
+                  "set title 'gatewayd RSS against idle client connections "
+                  "(100 forwards)'\nset xlabel 'connections held'\n"
+                  "set ylabel 'RSS MiB'\nset yrange [0:*]\n"
+                  "plot " + ", \\\n  ".join(lines) + "\n")
+
+    def build_flags(self):
+        """CC, CFLAGS and SAN_CFLAGS from the build's Makefile."""
+        got = {}
+        try:
+            with open(os.path.join(self.build, "Makefile")) as f:
+                for line in f:
+                    m = re.match(r"^(CC|CFLAGS|SAN_CFLAGS) = (.*)$", line)
+                    if m:
+                        got[m.group(1)] = m.group(2).strip()
+        except OSError:
+            return "unknown"
+        return " ".join(got.get(k, "") for k in ("CC", "CFLAGS",
+                                                 "SAN_CFLAGS")).strip()
+
+    def machine(self):
+        model = "unknown"
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        model = line.split(":", 1)[1].strip()
+                        break
+        except OSError:
+            pass
+        mem = ""
+        try:
+            with open("/proc/meminfo") as f:
+                mem = f"{int(f.readline().split()[1]) / 1024 / 1024:.1f} GiB"
+        except (OSError, ValueError, IndexError):
+            pass
+        commit = subprocess.run(["git", "-C", self.src, "describe",
+                                 "--always", "--dirty"],
+                                capture_output=True, text=True).stdout.strip()
+        ssl = subprocess.run(["openssl", "version"], capture_output=True,
+                             text=True).stdout.strip() \
+            if shutil.which("openssl") else "none"
+        return [
+            ("CPU", model),
+            ("cores", f"{os.cpu_count()} (this process may use "
+             f"{len(os.sched_getaffinity(0))})"),
+            ("kernel", f"{platform.system()} {platform.release()} "
+             f"{platform.machine()}"),
+            ("memory", mem),
+            ("load average at start", self.load_start),
+            ("load average at end", " ".join(
+                f"{x:.2f}" for x in os.getloadavg())),
+            ("RLIMIT_NOFILE", str(self.nofile)),
+            ("source", (commit or "not a git checkout") +
+             (f" ({os.environ['BENCH_ORIGIN']})"
+              if os.environ.get("BENCH_ORIGIN") else "")),
+            ("build flags", self.build_flags()),
+            ("OpenSSL", ssl),
+            ("date", time.strftime("%Y-%m-%d %H:%M:%S %z")),
+        ]
+
+
+def fmt(v):
+    """Three significant figures, no exponent for ordinary sizes."""
+    if v is None:
+        return ""
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:.0f}"
+    if a >= 100:
+        return f"{v:.1f}".rstrip("0").rstrip(".")
+    if a >= 10:
+        return f"{v:.2f}".rstrip("0").rstrip(".")
+    if a >= 0.01:
+        return f"{v:.3f}".rstrip("0").rstrip(".")
+    return f"{v:.2g}"
+
+
+def redact(text):
+    """Take secrets out of text bound for the report: session tokens,
+    stream URLs (they carry a token), signatures and secret keys."""
+    text = re.sub(r'("?(TokenValue|SessionToken|SecretAccessKey|'
+                  r'secret_access_key|Authorization)"?\s*[:=]\s*)'
+                  r'("[^"]*"|\S+)', r"\1<redacted>", text, flags=re.I)
+    text = re.sub(r"wss?://[^\s'\"]+", "<stream url>", text)
+    text = re.sub(r"(X-Amz-(Signature|Security-Token|Credential)=)[^&\s]+",
+                  r"\1<redacted>", text, flags=re.I)
+    return text.replace(EMU_SECRET, "<redacted>")
+
+
+def strip_conf(err):
+    """A gatewayd -n error without the scratch file's path."""
+    return re.sub(r"^\S+\.conf:\d+: ", "", err)
+
+
+def csv_field(s):
+    s = str(s)
+    if any(c in s for c in ',"\n'):
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+FIGS = {f["key"]: f for f in FIGURES}
+SERIES = {"tcp": "tcp forward", "mux": "ssm mux"}
+
+# What each scenario does, for the report.
+METHOD = {
+    1: "One connection moves bytes through a forward: download reads from "
+       "a `bench_server -m source`, upload writes to a `bench_server -m "
+       "sink` and waits for its byte count (so every byte arrived). Each "
+       "run's size is chosen from a probe run so that it lasts about 2 s. "
+       "Daemon CPU is utime + stime from /proc/PID/stat before and after "
+       "each run (10 ms ticks). Mux and basic mode against awsemu with "
+       "pacing off; the same through a `tcp` forward is the no-protocol "
+       "ceiling, and direct to the server (scenario 6) the loopback one.",
+    2: "As scenario 1 with awsemu pacing like the real agent. The fraction "
+       "is of the pacing ceiling of one session, awsemu's configured pace "
+       "(scenario 2 says how it is set); CPU per 100 MB at that rate.",
+    3: "1, 2, 4 and 8 concurrent bulk downloads through one forward, "
+       "aggregate MiB/s; paced, with max_sessions 1 and 8. The `tcp` "
+       "forward (unpaced) is the reference curve of the plot.",
+    4: "`bench_client latency`: 10,000 connections one after the other, "
+       "each timed from before connect() to the first echoed byte (one "
+       "byte sent), after 100 unmeasured warm-up connections that also "
+       "warm the session. Percentiles are nearest-rank; the median and "
+       "range are over the runs.",
+    5: "RSS (VmRSS of /proc/PID/status) of gatewayd: with 200 forwards "
+       "and nothing else; then with 100 forwards while `bench_hold` "
+       "processes open idle connections spread over them, 1,000 at a "
+       "time (each one echoed one byte first), RSS read at every step; "
+       "the per-connection figure is the least-squares slope over the "
+       "steps. Then 1,000 of the held connections each echo 64 KiB at "
+       "once.",
+    6: "`openssl speed -evp` at 1 KiB blocks; loopback TCP is one "
+       "connection between `bench_client` and `bench_server` (256 KiB "
+       "reads and writes), with each side's CPU seconds per GiB.",
+    7: "session-manager-plugin (SMP_BIN) as the client against the same "
+       "awsemu: scenarios 1, 2 and 4 and its RSS per idle tunnel.",
+}
+
+
+def compare(b, key):
+    """A same-run comparison for some figures, or ''."""
+    v = b.get(key)
+    if v is None:
+        return ""
+    m = re.match(r"s1\.(tcp|mux|basic)\.(down|up)$", key)
+    if m:
+        parts = []
+        loop = b.get(f"s6.loop.{m.group(2)}")
+        if loop:
+            parts.append(f"{100 * v / loop:.0f}% of loopback")
+        tcp = b.get(f"s1.tcp.{m.group(2)}")
+        if m.group(1) != "tcp" and tcp:
+            parts.append(f"{100 * v / tcp:.0f}% of tcp forward")
+        return ", ".join(parts)
+    m = re.match(r"s1\.(tcp|mux|basic)\.(down|up)\.cpu$", key)
+    if m:
+        return f"{1024 / v:.0f} MiB per CPU second"
+    side = {"s7.smp.down": "s1.mux.down", "s7.smp.up": "s1.mux.up",
+            "s7.smp.down.cpu": "s1.mux.down.cpu",
+            "s7.smp.up.cpu": "s1.mux.up.cpu",
+            "s7.smp.paced.down": "s2.mux.down",
+            "s7.smp.paced.up": "s2.mux.up",
+            "s7.smp.paced.down.cpu": "s2.mux.down.cpu",
+            "s7.smp.paced.up.cpu": "s2.mux.up.cpu",
+            "s7.smp.p50": "s4.mux.p50", "s7.smp.p99": "s4.mux.p99"}
+    if key in side:
+        g = b.get(side[key])
+        if g is None:
+            return "gatewayd: not measured"
+        return f"gatewayd {fmt(g)} (plugin/gatewayd {v / g:.2g}x)" if g \
+            else f"gatewayd {fmt(g)}"
+    if key == "s7.smp.rss" and b.get("s5.ssm.session") is not None:
+        return f"gatewayd: {fmt(b.get('s5.ssm.session'))} KiB per warm " \
+            "idle session"
+    m = re.match(r"s4\.(tcp|mux)\.(p50|p99)$", key)
+    if m and b.get(f"s4.direct.{m.group(2)}"):
+        return f"+{v - b.get('s4.direct.' + m.group(2)):.0f} us over direct"
+    return ""
+
+
+def value_cell(b, key):
+    v = b.values.get(key)
+    if v is None:
+        # The reason's first clause; the scenario's notes have it whole.
+        return b.notes.get(key, "").split(" (")[0]
+    if v["n"] == 1:
+        return fmt(v["median"])
+    return f"{fmt(v['median'])} ({fmt(v['min'])}-{fmt(v['max'])})"
+
+
+# A plot without a series: an empty frame that says so (gnuplot refuses
+# to plot nothing at all).
+NO_DATA = "[1:10][1:10] 100 title 'no data in this run'"
+
+
+def write_report(b, path):
+    f = FIGS
+    out = []
+    w = out.append
+    kind = "smoke run (`make bench-smoke`: tiny sizes, one repetition; " \
+        "the figures mean nothing)" if b.smoke else "full run (`make bench`)"
+    w("# gatewayd benchmarks\n")
+    w(f"Written by `tests/bench/bench.py`, {kind}, in "
+      f"{time.monotonic() - b.started:.0f} s. Figures are medians over "
+      f"the runs with the range (min-max) in brackets; {b.reps} runs "
+      "unless the runs column says otherwise. Everything runs on this "
+      "one machine over loopback: the client, gatewayd, awsemu and the "
+      "target share its cores, so a figure is what gatewayd reaches "
+      "beside them, not alone. Benchmarks are not tests: nothing here "
+      "passes or fails, the tables say which goals are met.\n")
+    w("## Machine\n")
+    w("| | |\n|---|---|")
+    for k, v in b.machine():
+        w(f"| {k} | {v} |")
+    w("")
+    w("## Goals\n")
+    w("| scenario | figure | gatewayd | goal | met |")
+    w("|---|---|---|---|---|")
+    for fig in FIGURES:
+        if fig["goal"] is None:
+            continue
+        w(f"| {fig['scenario']} | {fig['label']} ({fig['unit']}) | "
+          f"{value_cell(b, fig['key'])} | {fig['goal'][2]} | "
+          f"{b.met(fig) or '-'} |")
+    w("")
+    for scen, title in SCENARIOS.items():
+        w(f"## {scen}. {title}\n")
+        w(METHOD[scen] + "\n")
+        if scen == 6:
+            w(model_text(b))
+        rows = [fig for fig in FIGURES if fig["scenario"] == scen]
+        w("| figure | unit | median (range) | runs | compared | goal | "
+          "met |")
+        w("|---|---|---|---|---|---|---|")
+        for fig in rows:
+            v = b.values.get(fig["key"])
+            goal = fig["goal"][2] if fig["goal"] else \
+                (f"plugin 1.2: {fig['ref']}" if fig["ref"] else "")
+            w(f"| {fig['label']} | {fig['unit']} | "
+              f"{value_cell(b, fig['key'])} | {v['n'] if v else 0} | "
+              f"{compare(b, fig['key'])} | {goal} | {b.met(fig) or '-'} |")
+        w("")
+        for n in b.scen_notes[scen]:
+            w(f"- {n}")
+        if b.scen_notes[scen]:
+            w("")
+        if scen == 1:
+            bounds = [bound_text(b, k, d) for k in ("mux", "basic")
+                      for d in ("down", "up")]
+            bounds = [x for x in bounds if x]
+            if bounds:
+                w("What bounds the throughput where a goal is missed "
+                  "(from the figures of this run):\n")
+                for x in bounds:
+                    w(f"- {x}")
+                w("")
+        if scen == 1 and b.profiles:
+            w("Profiles: `perf record -g` of gatewayd during one more run "
+              "of the same size; self time, top entries.\n")
+            for label, lines in b.profiles.items():
+                w(f"- {label}:")
+                for ln in lines:
+                    w(f"  - {ln}")
+            w("")
+    w("## Plots\n")
+    for name, what in (("throughput_sessions", "throughput against "
+                        "concurrent connections (sessions)"),
+                       ("latency_cdf", "connection set-up latency, "
+                        "distribution of the median run"),
+                       ("memory_conns", "RSS against idle connections")):
+        w(f"![{what}](data/{name}.png)\n")
+    for e in getattr(b, "plot_errors", []):
+        w(f"- plot failed: {e}")
+    w("Data: `data/results.csv` (every figure), "
+      "`data/throughput_sessions.csv`, `data/latency_cdf.csv`, "
+      "`data/memory_conns.csv`; the gnuplot scripts beside the PNGs.\n")
+    with open(path + ".new", "w") as fh:
+        fh.write("\n".join(out) + "\n")
+    os.replace(path + ".new", path)
+
+
+def bound_text(b, k, d):
+    """A sentence on what held scenario 1's ssm k/d back, if it missed a
+    goal; '' otherwise."""
+    missed = [FIGS[x] for x in (f"s1.{k}.{d}", f"s1.{k}.{d}.cpu")
+              if b.met(FIGS[x]) == "no"]
+    if not missed:
+        return ""
+    gw, emu = b.get(f"s1.{k}.{d}.busy"), b.get(f"s1.{k}.{d}.emu")
+    cpu = b.get(f"s1.{k}.{d}.cpu")
+    _, limit = b.model()
+    what = " and ".join("CPU per GiB" if f["unit"] == "CPU s/GiB"
+                        else "throughput" for f in missed)
+    t = f"ssm {k} {d}load ({what} missed): "
+    if gw is not None and gw >= 85:
+        t += f"gatewayd was busy {gw:.0f}% of a core, so its own CPU " \
+            "bounds it"
+    elif emu is not None and emu >= 85:
+        t += f"awsemu was busy {emu:.0f}% of a core while gatewayd was " \
+            f"busy {gw:.0f}%: the emulator, not gatewayd, set the pace"
+    elif gw is not None:
+        t += f"neither gatewayd ({gw:.0f}% of a core) nor awsemu " \
+            f"({emu or 0:.0f}%) was saturated: with the client and the " \
+            "server on the same two cores (and the load average in the " \
+            "machine table) the pipeline waits on the scheduler"
+    if cpu is not None and limit:
+        t += f"; per core gatewayd moves {1024 / cpu:.0f} MiB per CPU " \
+            f"second, {100 * 1024 / cpu / limit:.0f}% of the model's " \
+            f"{fmt(limit)} MiB/s (scenario 6)"
+    sysc, sc = b.get(f"s1.{k}.{d}.sys"), b.get("s6.syscall")
+    if sysc is not None and sc is not None and cpu:
+        spent = sysc * 1024 * sc / 1e9
+        t += f"; its {fmt(sysc)} system calls per MiB cost " \
+            f"{fmt(spent)} CPU s/GiB in entry and exit alone " \
+            f"({100 * spent / cpu:.0f}% of its CPU)"
+    return t + "."
+
+
+def model_text(b):
+    sha, aes = b.get("s6.sha256"), b.get("s6.aes")
+    cs, cr = b.get("s6.loop.send_cpu"), b.get("s6.loop.recv_cpu")
+    relay, ssm = b.model()
+    t = ["The model. A relay (the `tcp` forwarder) costs per byte what "
+         "the kernel charges one receiver plus one sender on loopback, "
+         "measured here in CPU seconds per GiB on each side "
+         f"(send {fmt(cs)}, receive {fmt(cr)}); one core can relay at "
+         f"most 1/(send + receive) = {fmt(relay)} MiB/s. Through Session "
+         "Manager, per 1 KiB Output message gatewayd also computes one "
+         "SHA-256 of the payload (the digest, made or checked), frames "
+         "it in a 120-byte agent message and a WebSocket frame (masked "
+         "upstream: XOR, left out), TLS-encrypts or decrypts those "
+         f"{Bench.MODEL_WIRE} bytes with AES-256-GCM, moves them over "
+         "loopback, and sends or receives one acknowledge (~"
+         f"{Bench.MODEL_ACK} bytes on the wire, its JSON digested and "
+         "encrypted too). With SHA-256 at "
+         f"{fmt(sha)} MB/s and AES-256-GCM at {fmt(aes)} MB/s (1 KiB, "
+         "one core, above), one core moves at most "
+         f"{fmt(ssm)} MiB/s of payload. Both limits are upper bounds: "
+         "they leave out syscalls per message, JSON, the event loop and "
+         "memory traffic beyond the copies. gatewayd's throughput per "
+         "core is the bytes moved over its own CPU seconds (1024 / CPU s "
+         "per GiB), which does not depend on how busy the other "
+         "processes kept the machine.\n"]
+    sc = b.get("s6.syscall")
+    if sc is not None:
+        t.append(f"System calls: a trivial one costs {fmt(sc)} ns on this "
+                 "machine (bare metal: about 50-100 ns). The loopback "
+                 "limits above use 256 KiB reads and writes; an event-driven "
+                 "relay reads what has arrived when it wakes, often far "
+                 "less, so its cost per byte follows its calls per byte:")
+        for d in ("down", "up"):
+            for k in ("tcp", "mux", "basic"):
+                n = b.get(f"s1.{k}.{d}.sys")
+                if n is None:
+                    continue
+                cpu = b.get(f"s1.{k}.{d}.cpu")
+                spent = n * 1024 * sc / 1e9
+                share = f", {100 * spent / cpu:.0f}% of its " \
+                    f"{fmt(cpu)} CPU s/GiB" if cpu else ""
+                t.append(f"- {k} {d}load: {fmt(n)} calls per MiB, "
+                         f"{fmt(spent)} CPU s/GiB in system call entry "
+                         f"and exit alone{share}.")
+        t.append("")
+    return "\n".join(t)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--top-srcdir", required=True)
+    ap.add_argument("--top-builddir", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--reps", type=int, default=0)
+    ap.add_argument("--only", type=lambda s: {int(x) for x in s.split(",")},
+                    default=None)
+    ap.add_argument("--awsemu", help="another awsemu binary (to try a "
+                    "branch's emulator)")
+    ap.add_argument("--budget", type=int, default=0,
+                    help="seconds the run may take (default 300 for "
+                    "--smoke, 2700 otherwise)")
+    args = ap.parse_args()
+    if not args.budget:
+        args.budget = 300 if args.smoke else 2700
+    b = Bench(args)
+    b.started = time.monotonic()
+    b.load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    try:
+        b.run_all()
+    finally:
+        b.stop_all()
+    os.makedirs(b.data, exist_ok=True)
+    b.write_csv()
+    b.write_plots()
+    report = os.path.join(b.out, "report.md")
+    write_report(b, report)
+    if os.environ.get("KEEP") != "1":
+        shutil.rmtree(b.tmp, ignore_errors=True)
+    else:
+        print(f"bench: kept {b.tmp}")
+    print(f"bench: wrote {report}")
+    for fig in FIGURES:
+        if fig["goal"] is not None and fig["key"] in b.values:
+            print(f"bench: {fig['label']}: {value_cell(b, fig['key'])} "
+                  f"{fig['unit']}, goal {fig['goal'][2]}: {b.met(fig)}")
+    return 1 if b.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+set terminal pngcairo size 900,560 font ',10'
+set output '/tmp/bench-ref/data/throughput_sessions.png'
+set datafile separator ','
+set key top left
+set grid
+set title 'Aggregate throughput against concurrent connections (sessions)'
+set xlabel 'concurrent bulk connections'
+set ylabel 'MiB/s (log)'
+set logscale y
+set logscale x 2
+set xrange [0.8:10]
+plot 'throughput_sessions.csv' using (stringcolumn(1) eq 'tcp forward (unpaced)' ? $2 : NaN):3:4:5 with yerrorlines title 'tcp forward (unpaced)'
