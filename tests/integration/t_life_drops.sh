@@ -48,3 +48,7 @@ r=$(($(fwd_get bulk '.sessions[0].resumes') + \
 ok "200 MiB and 4 x 5 MiB echoed exact through $drops drops," \
     "$resumes resumes, one session each"
 stop_gatewayd
+# Stopping ended both sessions at AWS (TerminateSession got through).
+t=$(emu_state "s['ops'].get('ssm:TerminateSession', {}).get('ok', 0)")
+[ "$t" -ge 2 ] || fail "$t TerminateSession calls at stop, want 2"
+ok "TerminateSession for both sessions at stop"
