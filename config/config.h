@@ -115,6 +115,7 @@ struct fwd_config {
 	int			 idle_policy;	/* enum config_idle_policy */
 	unsigned		 release_delay;	/* ms */
 	unsigned		 max_sessions;	/* mux sessions (striping) */
+	unsigned		 half_close_timeout;	/* ms, 0: none */
 
 	TAILQ_ENTRY(fwd_config)	 entry;
 };

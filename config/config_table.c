@@ -323,6 +323,12 @@ const struct config_key config_table[] = {
 	  .forwarder = "ssm", .min = 1, .max = 64, .def = "1",
 	  .help = "ssm: mux sessions at once; above 1, another opens when "
 	  "every one runs at its pacing ceiling (striping)" },
+	{ "half_close_timeout", FWD(half_close_timeout),
+	  .type = CONFIG_DURATION, .forwarder = "ssm", .min = 0,
+	  .max = 3600 * 1000, .def = "30s",
+	  .help = "ssm: smux cannot half-close: after a client shuts its "
+	  "side, wait this long for the target to end the stream before "
+	  "ending it both ways (0: at once, losing a late reply)" },
 };
 const size_t config_ntable = sizeof config_table / sizeof config_table[0];
 

@@ -547,6 +547,7 @@ fwd_ssm_start(struct forward *fw, char **cause)
 	sp.policy.release_delay = fc->release_delay;
 	sp.wait_timeout = fc->handshake_timeout;
 	sp.stall_timeout = fc->stall_timeout;
+	sp.half_close = fc->half_close_timeout;
 	fw->fwd_data = fs;
 	fs->pool = ssm_session_pool_new(fw, &sp);
 	return (0);

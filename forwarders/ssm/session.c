@@ -53,6 +53,7 @@
 #define SSM_STREAM_REMOTE_FIN	0x04	/* the agent closed it */
 #define SSM_STREAM_PAUSED	0x08	/* we paused its client */
 #define SSM_STREAM_RESET	0x10	/* drop what it queued */
+#define SSM_STREAM_LOCAL_EOF	0x20	/* the client shut its side */
 
 /* One conn's attachment: waiting, a stream of a mux session, or the one
  * conn of a basic session (sid 0). */
@@ -65,6 +66,7 @@ struct ssm_stream {
 	struct evbuffer			*hold;	/* for c, not yet taken */
 	uint64_t			 since;	/* waiting since, or since the
 						   hold last moved */
+	uint64_t			 eof_at; /* the client's EOF */
 	RB_ENTRY(ssm_stream)		 entry;	/* in s->streams */
 	TAILQ_ENTRY(ssm_stream)		 wentry; /* in pool->waiting */
 };
@@ -174,6 +176,7 @@ static void	ssm_session_pump(struct ssm_session *);
 static void	ssm_session_start_needed(struct ssm_session_pool *);
 static size_t	ssm_session_spares(struct ssm_session_pool *);
 static void	ssm_session_reap(struct ssm_session_pool *);
+static void	ssm_session_tick_half_closed(struct ssm_session *, uint64_t);
 
 static struct evbuffer *
 ssm_session_evbuffer(void)
@@ -1197,6 +1200,8 @@ ssm_session_tick(struct ssm_session_pool *pool)
 		if (s->state != SSM_SESSION_OPEN)
 			continue;
 		ssm_session_tick_stalled(s, now);
+		if (pool->p.half_close != 0)
+			ssm_session_tick_half_closed(s, now);
 		ssm_session_measure(s, now);
 		if (!s->draining && !s->finish && s->renew_at != 0 &&
 		    now >= s->renew_at)
@@ -1288,8 +1293,11 @@ ssm_session_send(struct conn *c, struct evbuffer *in)
 
 /*
  * The client shut its side. Neither smux nor basic mode can carry a
- * half-close (ssm-port-mux.md 7.4): FIN ends the stream both ways, so the
- * conn ends here; what the client sent still goes out first.
+ * half-close (ssm-port-mux.md 7.4): FIN ends the stream both ways. In mux
+ * mode, with half_close set, the FIN waits for the target's own end (the
+ * agent's FIN) or half_close ms, so that the reply to a request the client
+ * sent before shutting its side ("printf req | nc -N") still arrives;
+ * else the conn ends here. What the client sent goes out first either way.
  */
 void
 ssm_session_eof(struct conn *c)
@@ -1297,10 +1305,37 @@ ssm_session_eof(struct conn *c)
 	struct ssm_stream	*st = c->fwd_data;
 
 	/* After the agent's FIN the conn was draining: that is its end. */
-	if (st != NULL && (st->flags & SSM_STREAM_REMOTE_FIN))
+	if (st != NULL && (st->flags & SSM_STREAM_REMOTE_FIN)) {
 		conn_close(c, "remote closed");
-	else
-		conn_close(c, "client closed");
+		return;
+	}
+	if (st != NULL && st->s != NULL && st->pool->p.half_close != 0 &&
+	    st->s->mode == SSM_CHAN_MODE_MUX) {
+		st->flags |= SSM_STREAM_LOCAL_EOF;
+		st->eof_at = clock_now_ms();
+		log_debug("session %s: conn %" PRIu64 " half-closed; stream %"
+		    PRIu32 " waits for the target's end", st->s->name, c->id,
+		    st->sid);
+		return;
+	}
+	conn_close(c, "client closed");
+}
+
+/* Close the half-closed conns of s whose target did not end in time. */
+static void
+ssm_session_tick_half_closed(struct ssm_session *s, uint64_t now)
+{
+	struct ssm_stream	*st, *st1;
+	char			 dur[32];
+
+	util_fmt_duration(s->pool->p.half_close, dur, sizeof dur);
+	RB_FOREACH_SAFE(st, ssm_session_streams, &s->streams, st1) {
+		if ((st->flags & SSM_STREAM_LOCAL_EOF) &&
+		    now - st->eof_at >= s->pool->p.half_close)
+			conn_close(st->c, "the target did not end the stream "
+			    "within %s of the client's EOF (half_close_timeout)",
+			    dur);
+	}
 }
 
 /* The client's output drained: give it what was held for it. */

@@ -92,6 +92,9 @@ struct ssm_session_params {
 	unsigned		 keepalive;	/* ms between smux NOPs */
 	size_t			 stream_high;	/* pause a client above */
 	size_t			 session_high;	/* refuse the agent above */
+	/* ms a mux stream's FIN waits after the client's EOF for the
+	 * target's; 0: none, the conn ends with the client's EOF. */
+	unsigned		 half_close;
 };
 
 /*

@@ -6,6 +6,15 @@
       bytes of a stream made from SEED, then EOF; one that sends "E" gets
       everything it sends after that echoed back.
 
+  life_tool.py reqserver PORTFILE
+      A TCP server on 127.0.0.1 that reads a request line ("N\n"),
+      waits 300 ms, sends N bytes of a stream and closes, without waiting
+      for the client's EOF (an HTTP/1.0-like server).
+
+  life_tool.py req PORT N
+      Send "N\n", shut the write side at once (as printf req | nc -N
+      does), read until EOF: the whole reply must arrive.
+
   life_tool.py stripe PORT N SIZE SEED ROUNDS WAITCMD...
       N downloads through 127.0.0.1:PORT, started one after the other:
       after starting download k, WAITCMD k+1 is run (it waits until the
@@ -168,8 +177,53 @@ def stripe(port, n, size, seed, rounds, waitcmd):
     }))
 
 
+def serve_req(conn):
+    try:
+        f = conn.makefile("rb")
+        n = int(f.readline())
+        time.sleep(0.3)
+        conn.sendall(stream(n, n))
+    except (OSError, ValueError):
+        pass
+    finally:
+        conn.close()
+
+
+def reqserver(portfile):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(64)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    import os
+    os.rename(portfile + ".tmp", portfile)
+    while True:
+        conn, _ = ls.accept()
+        threading.Thread(target=serve_req, args=(conn,), daemon=True).start()
+
+
+def req(port, n):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(b"%d\n" % n)
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while True:
+        buf = s.recv(CHUNK)
+        if not buf:
+            break
+        got += buf
+    if got != stream(n, n):
+        sys.exit("req: %d bytes back of %d, or not the stream" %
+                 (len(got), n))
+    print("req: %d bytes after the half-close" % n)
+
+
 def main():
-    if sys.argv[1] == "server":
+    if sys.argv[1] == "reqserver":
+        reqserver(sys.argv[2])
+    elif sys.argv[1] == "req":
+        req(int(sys.argv[2]), int(sys.argv[3]))
+    elif sys.argv[1] == "server":
         server(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1] == "stripe":
         stripe(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]),
