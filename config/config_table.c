@@ -325,10 +325,11 @@ const struct config_key config_table[] = {
 	  "every one runs at its pacing ceiling (striping)" },
 	{ "half_close_timeout", FWD(half_close_timeout),
 	  .type = CONFIG_DURATION, .forwarder = "ssm", .min = 0,
-	  .max = 3600 * 1000, .def = "30s",
+	  .max = 3600 * 1000, .def = "2s",
 	  .help = "ssm: smux cannot half-close: after a client shuts its "
 	  "side, wait this long for the target to end the stream before "
-	  "ending it both ways (0: at once, losing a late reply)" },
+	  "ending it both ways (0: at once, losing a late reply; a target "
+	  "that waits for EOF keeps the client this long)" },
 };
 const size_t config_ntable = sizeof config_table / sizeof config_table[0];
 

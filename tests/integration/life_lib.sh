@@ -3,7 +3,7 @@
 # (resume, rotation, make before break, replacement, striping,
 # admission).
 #
-# life_start: awsemu (lib.sh emu_start) with a world of instances.
+# life_sanitized: true in a sanitizer build (slower: tests may scale).
 # life_instance ID PORT [TAGS_JSON]: the JSON of one instance whose port
 #   PORT (remote_port in the forwards) maps to 127.0.0.1:$PORT.
 # life_conf [GATEWAY KEYS]: $GW_CONF's [gateway] for awsemu.
@@ -71,4 +71,8 @@ life_has_open() {
 life_sum_agents() {
 	emu_state "sum(x['agent'].get('$1', 0) for x in
 	    s['sessions']['list'] if x.get('agent'))"
+}
+
+life_sanitized() {
+	grep -q -e '--enable-sanitizers' "$top_builddir/config.status"
 }

@@ -28,6 +28,7 @@
 
 import hashlib
 import json
+import os
 import random
 import socket
 import statistics
@@ -60,20 +61,24 @@ def serve_conn(conn, data):
         conn.close()
 
 
-def server(portfile, size, seed):
-    data = stream(size, seed)
+def listen(portfile, serve, *args):
+    """Accept on 127.0.0.1 (port written to portfile); a thread each."""
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", 0))
     ls.listen(64)
     with open(portfile + ".tmp", "w") as f:
         f.write("%d\n" % ls.getsockname()[1])
-    import os
     os.rename(portfile + ".tmp", portfile)
     while True:
         conn, _ = ls.accept()
-        threading.Thread(target=serve_conn, args=(conn, data),
+        threading.Thread(target=serve, args=(conn,) + args,
                          daemon=True).start()
+
+
+def server(portfile, size, seed):
+    data = stream(size, seed)
+    listen(portfile, serve_conn, data)
 
 
 class Download(threading.Thread):
@@ -190,16 +195,7 @@ def serve_req(conn):
 
 
 def reqserver(portfile):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(64)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % ls.getsockname()[1])
-    import os
-    os.rename(portfile + ".tmp", portfile)
-    while True:
-        conn, _ = ls.accept()
-        threading.Thread(target=serve_req, args=(conn,), daemon=True).start()
+    listen(portfile, serve_req)
 
 
 def req(port, n):

@@ -1094,7 +1094,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "idle_policy = hold\n"
 	    "release_delay = 1m\n"
 	    "max_sessions = 1\n"
-	    "half_close_timeout = 30s\n");
+	    "half_close_timeout = 2s\n");
 	free(out);
 	config_free(conf);
 }
@@ -1176,7 +1176,7 @@ test_config_fwd_equal_sees_every_key(void **state)
 		{ "idle_policy", "hold", "release" },
 		{ "release_delay", "1m", "2m" },
 		{ "max_sessions", "1", "4" },
-		{ "half_close_timeout", "30s", "0" },
+		{ "half_close_timeout", "2s", "0" },
 	};
 	struct fwd_config	*a, *b, *c;
 	size_t			 i, n = 0;
