@@ -637,6 +637,12 @@ dcc_ws_open(struct dcc *c)
 		ws_free(c->ws);
 	memset(&opts, 0, sizeof opts);
 	opts.flags = WS_ALLOW_PLAIN | WS_NO_PING;
+	if (c->ping_ms != 0) {
+		/* Pings to count pongs; no dead-peer verdict of our own. */
+		opts.flags &= ~WS_NO_PING;
+		opts.ping_interval_ms = c->ping_ms;
+		opts.pong_timeout_ms = 600000;
+	}
 	opts.tls = dcc_env.tls;
 	c->wstate = DCC_WS_OPENING;
 	c->close_code = 0;

@@ -77,6 +77,8 @@ struct dcc_target {
 struct dcc_target *dcc_target_new(enum dcc_tmode);
 /* The target closes every connection it has (as a server would). */
 void	dcc_target_close_all(struct dcc_target *);
+/* Close the listener and every connection; free the target. */
+void	dcc_target_free(struct dcc_target *);
 struct dcc_tconn *dcc_target_conn(struct dcc_target *, u_int n);
 /* A port nothing listens on (bound, then closed). */
 int	dcc_dead_port(void);
@@ -143,6 +145,7 @@ struct dcc {
 	int			 auto_resend;	/* resend ours after 300 ms */
 	int			 expect_bad;	/* count malformed, do not fail */
 	int			 quiet;		/* bench: log no acks, free acked */
+	u_int			 ping_ms;	/* WebSocket pings (0: none) */
 
 	/* Everything but in-order stream data, for the scenarios. */
 	struct dcc_rxq		 log;
@@ -218,6 +221,13 @@ void	dcc_world(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	dcc_knobs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	dcc_admin_session(const char *sid, const char *action);
 void	dcc_target_ping(const char *id, const char *ping);
+/* POST /_emu/target {"add": entry}: one more target online. */
+void	dcc_target_add(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+/* POST /_emu/state/reset: the API counters from zero. */
+void	dcc_state_reset(void);
+/* The "ops" counters of one operation ("ssm:StartSession"). */
+const cJSON *dcc_op_state(const char *op);
 /* The session's "agent" object from GET /_emu/state (valid until the
  * next call), and its members. */
 const cJSON *dcc_agent_state(const char *sid);
@@ -237,6 +247,8 @@ struct dcc *dcc_start(const char *target, const char *doc,
 char	*dcc_start_error(const char *target, const char *doc,
 	    const char *params);
 void	dcc_resume(struct dcc *);
+/* As dcc_resume, but expect the call to fail; return the error text. */
+char	*dcc_resume_error(struct dcc *);
 struct dcc *dcc_clone(struct dcc *);
 void	dcc_resend_all(struct dcc *);
 void	dcc_recover(struct dcc *);

@@ -20,6 +20,7 @@
 #include "ssm_smux.h"
 #include "ssm_version.h"
 #include "util.h"
+#include "ws.h"
 #include "xmalloc.h"
 
 #define INST		"i-0000000000000000a"
@@ -95,6 +96,21 @@ open_mux(void)
 {
 	struct dcc	*c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
 
+	dcc_mux_start(c);
+	return (c);
+}
+
+/* A mux session on target, a strict client or one that expects bad
+ * messages, with WebSocket pings every ping_ms (0: none). */
+static struct dcc *
+open_mux_on(const char *target, int expect_bad, u_int ping_ms)
+{
+	struct dcc	*c = dcc_start(target, PF_DOC, "portNumber=80");
+
+	c->expect_bad = expect_bad;
+	c->ping_ms = ping_ms;
+	DCC_CHECK(dcc_connect(c, NULL) == 0, "connect to %s", target);
+	dcc_handshake(c, "1.2.677.0");
 	dcc_mux_start(c);
 	return (c);
 }
@@ -905,11 +921,7 @@ case_malformed(int argc, char **argv)
 
 	world(MUX_AGENT);
 	dcc_knobs("{\"malformed\": \"all\"}");
-	c = dcc_start(INST, PF_DOC, "portNumber=80");
-	c->expect_bad = 1;
-	DCC_CHECK(dcc_connect(c, NULL) == 0, "connect");
-	dcc_handshake(c, "1.2.677.0");
-	dcc_mux_start(c);
+	c = open_mux_on(INST, 1, 0);
 	sid = dcc_mux_open(c);
 	mux_echo(c, sid, 5000, DCC_WAIT);
 	DCC_CHECK(c->rx_bad == 3 && c->rx_unknown == 1 && c->rx_text == 1,
@@ -1020,6 +1032,240 @@ case_drops(int argc, char **argv)
 	end_by_flag(c);
 }
 
+/* ------------------------------------------------------------------ idle */
+
+static uint64_t
+idle_rx(struct dcc *c, int mux, uint32_t sid)
+{
+	return (mux ? evbuffer_get_length(dcc_mux_stream(c, sid)->in) :
+	    evbuffer_get_length(c->stream));
+}
+
+/*
+ * Wait until the agent's output stops growing (it is blocked: the same
+ * count three times 100 ms apart), then check
+ * that it stays blocked without polling: its callbacks over a second are
+ * the resend ticks and little else.
+ */
+static void
+idle_check(struct dcc *c, const char *what)
+{
+	double	out, w0, w1;
+	u_int	i, same;
+
+	out = -1;
+	for (i = same = 0; i < 200 && same < 3; i++) {
+		dcc_sleep(100);
+		if (dcc_agent_num(c->sid, "msgs_out") == out)
+			same++;
+		else
+			same = 0;
+		out = dcc_agent_num(c->sid, "msgs_out");
+	}
+	DCC_CHECK(same == 3, "%s: the agent never stopped sending", what);
+	w0 = dcc_agent_num(c->sid, "wakeups");
+	dcc_sleep(1000);
+	w1 = dcc_agent_num(c->sid, "wakeups");
+	DCC_CHECK(dcc_agent_num(c->sid, "msgs_out") == out, "%s: the agent "
+	    "sent more while blocked", what);
+	DCC_CHECK(w1 - w0 <= 40, "%s: %g wake-ups in a second while blocked",
+	    what, w1 - w0);
+	dcc_ok("%s: blocked after %g messages, %g wake-ups in a second", what,
+	    out, w1 - w0);
+}
+
+/*
+ * idle: an agent held back by its window (no acks: basic, then mux) or by
+ * a client that reads nothing (mux, no window) waits for acks or room; it
+ * never polls, and flows again once acked or read.
+ */
+static void
+case_idle(int argc, char **argv)
+{
+	static const char	*what[] = { "basic, window 1000",
+				    "mux, window 1000",
+				    "mux, the client reads nothing" };
+	struct dcc_target	*src = dcc_target_new(DCC_SOURCE);
+	struct dcc		*c;
+	uint32_t		 sid = 0;
+	uint64_t		 got;
+	size_t			 i;
+	u_int			 k;
+	int			 mux;
+
+	src->keep = 0;
+	src->source_bytes = (uint64_t)1 << 40;
+	for (k = 0; k < nitems(what); k++) {
+		mux = k > 0;
+		dcc_world("{\"instances\": [{\"id\": \"%s\", "
+		    "\"agent_version\": \"%s\", \"ports\": {\"80\": "
+		    "\"127.0.0.1:%d\"}}]}", INST, mux ? MUX_AGENT :
+		    BASIC_AGENT, src->port);
+		reset_knobs();
+		if (k < 2)
+			dcc_knobs("{\"window\": 1000, \"resend\": \"front\"}");
+		c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+		c->quiet = 1;
+		if (k < 2)
+			c->auto_ack = 0;
+		else
+			ws_pause(c->ws);
+		if (mux) {
+			dcc_mux_start(c);
+			sid = dcc_mux_open(c);
+		} else
+			dcc_send(c, SSM_PAYLOAD_OUTPUT, "go", 2);
+		idle_check(c, what[k]);
+		if (k < 2) {
+			DCC_CHECK(dcc_agent_num(c->sid, "unacked") == 1000,
+			    "unacked %g", dcc_agent_num(c->sid, "unacked"));
+			c->auto_ack = 1;
+			for (i = 0; i < c->nseen; i++) {
+				if (c->seen[i].copies > 0)
+					dcc_ack_seq(c, (int64_t)i);
+			}
+		} else
+			ws_resume(c->ws);
+		got = idle_rx(c, mux, sid);
+		for (i = 0; i < 100 && idle_rx(c, mux, sid) < got + 2000000;
+		    i++)
+			dcc_sleep(50);
+		DCC_CHECK(idle_rx(c, mux, sid) >= got + 2000000, "%s: no flow "
+		    "once unblocked", what[k]);
+		dcc_terminate_api(c);
+		dcc_free(c);
+	}
+	dcc_target_free(src);
+}
+
+/* ------------------------------------------------------------- lifecycle */
+
+#define INST2		"i-0000000000000000c"
+
+/* Check an operation's call count, and that its times are that many. */
+static void
+expect_calls(const char *op, u_int calls, u_int max_per_sec)
+{
+	const cJSON	*o = dcc_op_state(op), *t;
+	double		 n, prev = 0;
+
+	n = cJSON_GetNumberValue(cJSON_GetObjectItem(o, "calls"));
+	DCC_CHECK(n == calls, "%s: %g calls, want %u", op, n, calls);
+	n = cJSON_GetNumberValue(cJSON_GetObjectItem(o, "max_per_sec"));
+	DCC_CHECK(n >= 1 && n <= max_per_sec, "%s: %g calls in one second, "
+	    "want 1 to %u", op, n, max_per_sec);
+	t = cJSON_GetObjectItem(o, "times_ms");
+	DCC_CHECK((u_int)cJSON_GetArraySize(t) == calls, "%s: %d times",
+	    op, cJSON_GetArraySize(t));
+	cJSON_ArrayForEach(o, t) {
+		DCC_CHECK(o->valuedouble >= prev, "%s: times out of order", op);
+		prev = o->valuedouble;
+	}
+}
+
+/*
+ * life: what gatewayd's session lifecycle is tested against (issue 5),
+ * each asserted by its effect: every WebSocket rotated T ms after it
+ * attached (close 1000 "Bye", resumed with ResumeSession, nothing lost),
+ * the API budget counters, a muted peer (no acks, no pongs, no data),
+ * and an instance replaced under the same tag (the old one's sessions
+ * end, StartSession and ResumeSession answer TargetNotConnected, the new
+ * one takes sessions).
+ */
+static void
+case_life(int argc, char **argv)
+{
+	struct dcc		*c;
+	struct dcc_stream	*st;
+	struct ws_stats		 ws0, ws1;
+	uint32_t		 sid;
+	int64_t			 seq;
+	char			*err;
+	u_int			 i;
+
+	dcc_world("{\"instances\": [{\"id\": \"%s\", \"agent_version\": "
+	    "\"%s\", \"tags\": {\"Name\": \"bastion\"}, \"ports\": {\"80\": "
+	    "\"127.0.0.1:%d\"}}]}", INST, MUX_AGENT, echo->port);
+	reset_knobs();
+	dcc_state_reset();
+
+	dcc_knobs("{\"rotate_ms\": 300}");
+	c = open_mux();
+	sid = dcc_mux_open(c);
+	for (i = 0; i < 3; i++) {
+		DCC_CHECK(dcc_wait_closed(c, DCC_WAIT) == 1000 &&
+		    strcmp(c->close_reason, "Bye") == 0, "rotation %u: %u %s",
+		    i + 1, c->close_code, c->close_reason);
+		st = dcc_mux_stream(c, sid);
+		evbuffer_drain(st->in, evbuffer_get_length(st->in));
+		dcc_mux_write(c, sid, "while away", 10);
+		dcc_recover(c);
+		DCC_CHECK(dcc_mux_wait(c, sid, 10, DCC_WAIT), "rotation %u: "
+		    "data written while away lost", i + 1);
+		mux_echo(c, sid, 30000, DCC_WAIT);
+	}
+	DCC_CHECK(dcc_agent_num(c->sid, "resumes") >= 3 &&
+	    dcc_agent_num(c->sid, "drops") >= 3, "resumes %g drops %g",
+	    dcc_agent_num(c->sid, "resumes"), dcc_agent_num(c->sid, "drops"));
+	expect_calls("ssm:StartSession", 1, 1);
+	expect_calls("ssm:ResumeSession", 3, 3);
+	dcc_ok("rotation every 300 ms: close 1000 \"Bye\" 3 times, resumed, "
+	    "echo exact; 1 StartSession, 3 ResumeSession, their times in "
+	    "/_emu/state");
+	dcc_knobs("{\"rotate_ms\": 0}");
+	dcc_drop(c);
+	dcc_free(c);
+
+	c = open_mux_on(INST, 0, 100);
+	sid = dcc_mux_open(c);
+	mux_echo(c, sid, 1000, DCC_WAIT);
+	dcc_sleep(300);
+	ws_get_stats(c->ws, &ws0);
+	DCC_CHECK(ws0.pongs_received > 0, "no pongs before the mute");
+	dcc_admin_session(c->sid, "mute");
+	dcc_sleep(200);
+	ws_get_stats(c->ws, &ws0);
+	st = dcc_mux_stream(c, sid);
+	evbuffer_drain(st->in, evbuffer_get_length(st->in));
+	dcc_mux_write(c, sid, "quiet", 5);
+	seq = c->next_seq - 1;
+	dcc_sleep(800);
+	ws_get_stats(c->ws, &ws1);
+	DCC_CHECK(ws1.pings_sent > ws0.pings_sent, "no pings sent");
+	DCC_CHECK(ws1.pongs_received == ws0.pongs_received, "%llu pongs from "
+	    "a muted peer", (unsigned long long)(ws1.pongs_received -
+	    ws0.pongs_received));
+	DCC_CHECK(c->out[seq].acks == 0 && evbuffer_get_length(st->in) == 0,
+	    "a muted peer acked or echoed");
+	DCC_CHECK(c->wstate == DCC_WS_OPEN, "the muted WebSocket closed");
+	dcc_drop(c);
+	dcc_recover(c);
+	DCC_CHECK(dcc_mux_wait(c, sid, 5, DCC_WAIT), "data lost after mute");
+	dcc_ok("muted peer: %llu pings unanswered, nothing acked or echoed; "
+	    "resumed, nothing lost", (unsigned long long)(ws1.pings_sent -
+	    ws0.pings_sent));
+	dcc_target_add("{\"id\": \"%s\", \"agent_version\": \"%s\", \"tags\": "
+	    "{\"Name\": \"bastion\"}, \"ports\": {\"80\": \"127.0.0.1:%d\"}}",
+	    INST2, MUX_AGENT, echo->port);
+	dcc_target_ping(INST, "ConnectionLost");
+	expect_closed(c, "The agent on target " INST " is no longer "
+	    "connected.", 0, DCC_WAIT);
+	err = dcc_resume_error(c);
+	DCC_CHECK(strstr(err, "TargetNotConnected") != NULL, "resume: %s",
+	    err);
+	free(err);
+	err = dcc_start_error(INST, PF_DOC, "portNumber=80");
+	DCC_CHECK(strstr(err, "TargetNotConnected") != NULL, "start: %s", err);
+	free(err);
+	dcc_free(c);
+	c = open_mux_on(INST2, 0, 0);
+	mux_echo(c, dcc_mux_open(c), 5000, DCC_WAIT);
+	dcc_ok("instance replaced under the tag: the old one's session ended, "
+	    "StartSession and ResumeSession: TargetNotConnected; the new one "
+	    "echoes");
+	end_by_flag(c);
+}
+
 /* ----------------------------------------------------------------- table */
 
 static const struct {
@@ -1044,6 +1290,8 @@ static const struct {
 	{ "pause", case_pause },
 	{ "not_ready", case_not_ready },
 	{ "drops", case_drops },
+	{ "idle", case_idle },
+	{ "life", case_life },
 	{ "bench", dcc_bench },
 };
 

@@ -138,6 +138,10 @@ dcc_admin(enum evhttp_cmd_type cmd, const char *path, const char *body)
 }
 
 static void
+dcc_admin_post(const char *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
+static void
 dcc_admin_post(const char *path, const char *fmt, va_list ap)
 {
 	char	*body;
@@ -185,6 +189,27 @@ dcc_target_ping(const char *id, const char *ping)
 	xasprintf(&body, "{\"id\": \"%s\", \"ping\": \"%s\"}", id, ping);
 	free(dcc_admin(EVHTTP_REQ_POST, "/target", body));
 	free(body);
+}
+
+void
+dcc_target_add(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*entry, *body;
+
+	va_start(ap, fmt);
+	xvasprintf(&entry, fmt, ap);
+	va_end(ap);
+	xasprintf(&body, "{\"add\": %s}", entry);
+	free(dcc_admin(EVHTTP_REQ_POST, "/target", body));
+	free(body);
+	free(entry);
+}
+
+void
+dcc_state_reset(void)
+{
+	free(dcc_admin(EVHTTP_REQ_POST, "/state/reset", ""));
 }
 
 /* GET /_emu/state afresh; dcc_env keeps it until the next call. */
@@ -266,6 +291,17 @@ dcc_pacing_ceiling(void)
 }
 
 /* A number at state.path1.path2 (path2 may be NULL). */
+const cJSON *
+dcc_op_state(const char *op)
+{
+	const cJSON	*v;
+
+	v = cJSON_GetObjectItem(dcc_state_fetch(), "ops");
+	if ((v = cJSON_GetObjectItem(v, op)) == NULL)
+		dcc_fail("state: no counters for %s", op);
+	return (v);
+}
+
 double
 dcc_state_num(const char *path1, const char *path2)
 {
@@ -397,6 +433,22 @@ dcc_target_close_all(struct dcc_target *t)
 	}
 }
 
+void
+dcc_target_free(struct dcc_target *t)
+{
+	struct dcc_tconn	*tc;
+
+	while ((tc = TAILQ_FIRST(&t->conns)) != NULL) {
+		TAILQ_REMOVE(&t->conns, tc, entry);
+		if (tc->bev != NULL)
+			bufferevent_free(tc->bev);
+		evbuffer_free(tc->got);
+		free(tc);
+	}
+	evconnlistener_free(t->lev);
+	free(t);
+}
+
 struct dcc_tconn *
 dcc_target_conn(struct dcc_target *t, u_int n)
 {
@@ -512,6 +564,23 @@ dcc_start_error(const char *target, const char *doc, const char *params)
 	dcc_start_call(target, doc, params, &call);
 	if (call.error == NULL)
 		dcc_fail("StartSession %s: succeeded, want an error", target);
+	return (call.error);
+}
+
+char *
+dcc_resume_error(struct dcc *c)
+{
+	struct dcc_call	call;
+
+	memset(&call, 0, sizeof call);
+	aws_ssm_resume_session(dcc_env.ctx, c->sid, dcc_session_cb, &call);
+	if (!dcc_wait(dcc_call_done, &call, DCC_WAIT))
+		dcc_fail("ResumeSession: no answer");
+	if (call.error == NULL)
+		dcc_fail("ResumeSession %s: succeeded, want an error", c->sid);
+	free(call.s.token_value);
+	free(call.s.stream_url);
+	free(call.s.session_id);
 	return (call.error);
 }
 

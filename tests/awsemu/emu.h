@@ -372,6 +372,8 @@ struct emu_knobs {
 	int			 keepalive_timeout_ms;
 };
 
+#define EMU_COUNTER_TIMES	64
+
 /* Per-operation counters for GET /_emu/state. */
 struct emu_counter {
 	char			*op;
@@ -380,6 +382,13 @@ struct emu_counter {
 	u_int			 errors;
 	u_int			 throttled;
 	u_int			 injected;
+	/* Calls in time, for API budgets: the busiest second, the last
+	 * EMU_COUNTER_TIMES call times (wall clock, ms). */
+	uint64_t		 sec;		/* the second being counted */
+	u_int			 in_sec;
+	u_int			 max_per_sec;
+	uint64_t		 times[EMU_COUNTER_TIMES];
+	u_int			 ntimes;	/* all recorded; ring index */
 	RB_ENTRY(emu_counter)	 entry;
 };
 
@@ -397,6 +406,8 @@ int	emu_knobs_denied(const struct emu_knobs *, const char *akid,
 u_int	emu_knobs_delay(const struct emu_knobs *, const char *op);
 void	emu_knobs_usage(void);
 struct emu_counter *emu_counter_get(const char *op);
+/* Count a call of op now. */
+void	emu_counter_call(const char *op);
 cJSON	*emu_counter_to_json(void);
 void	emu_counter_reset(void);
 void	emu_counter_free_all(void);

@@ -144,10 +144,13 @@ emu_agent_transmit_pending(struct emu_agent *a)
 	a->out_unsent = a->out_seq;
 }
 
-/* Make the wire form of the next output_stream_data message. */
+/*
+ * Make the wire form of the next output_stream_data message, its payload
+ * copied from data or moved out of src (one copy, no pullup).
+ */
 static struct emu_out *
 emu_agent_build(struct emu_agent *a, uint32_t payload_type,
-    const uint8_t *data, size_t len)
+    const uint8_t *data, struct evbuffer *src, size_t len)
 {
 	struct emu_out	*e;
 	struct ssm_msg	 m;
@@ -158,11 +161,14 @@ emu_agent_build(struct emu_agent *a, uint32_t payload_type,
 	emu_agent_uuid(id);
 	ssm_msg_init(&m, SSM_MSG_OUTPUT_STREAM_DATA, e->seq, payload_type, id,
 	    clock_wall_ms());
-	util_sha256(data, len, digest);
 	e->len = SSM_MSG_HEADER_LEN + len;
 	e->buf = xmalloc(e->len);
+	if (src != NULL)
+		evbuffer_remove(src, e->buf + SSM_MSG_HEADER_LEN, len);
+	else
+		memcpy(e->buf + SSM_MSG_HEADER_LEN, data, len);
+	util_sha256(e->buf + SSM_MSG_HEADER_LEN, len, digest);
 	ssm_msg_encode_header(&m, digest, len, e->buf);
-	memcpy(e->buf + SSM_MSG_HEADER_LEN, data, len);
 	return (e);
 }
 
@@ -184,16 +190,16 @@ emu_agent_bad_copy(struct emu_agent *a, const struct emu_out *e)
  * unless the buffer is full (the agent then sends it once), transmitted
  * now unless nobody can receive it yet.
  */
-int
-emu_agent_send_stream(struct emu_agent *a, uint32_t payload_type,
-    const uint8_t *data, size_t len)
+static int
+emu_agent_send(struct emu_agent *a, uint32_t payload_type,
+    const uint8_t *data, struct evbuffer *src, size_t len)
 {
 	struct emu_out	*e;
 	int		 stored = 0;
 
 	if (len == 0 || a->state >= EMU_AGENT_ENDED)
 		return (-1);
-	e = emu_agent_build(a, payload_type, data, len);
+	e = emu_agent_build(a, payload_type, data, src, len);
 	a->st.msgs_out++;
 	if (payload_type == SSM_PAYLOAD_OUTPUT) {
 		a->st.bytes_out += len;
@@ -221,6 +227,21 @@ emu_agent_send_stream(struct emu_agent *a, uint32_t payload_type,
 		free(e);
 	}
 	return (0);
+}
+
+int
+emu_agent_send_stream(struct emu_agent *a, uint32_t payload_type,
+    const uint8_t *data, size_t len)
+{
+	return (emu_agent_send(a, payload_type, data, NULL, len));
+}
+
+/* As emu_agent_send_stream, the payload moved out of the front of src. */
+int
+emu_agent_send_buffer(struct emu_agent *a, uint32_t payload_type,
+    struct evbuffer *src, size_t len)
+{
+	return (emu_agent_send(a, payload_type, NULL, src, len));
 }
 
 void
@@ -311,6 +332,7 @@ emu_agent_tick_cb(evutil_socket_t fd, short events, void *arg)
 	uint64_t		 now = emu_now_us();
 	u_int			 n = 0;
 
+	a->st.wakeups++;
 	if (!emu_agent_may_transmit(a))
 		return;
 	RB_FOREACH(e, emu_out_tree, &a->outs) {
@@ -562,7 +584,10 @@ emu_agent_unblock(struct emu_agent *a)
 static void
 emu_agent_unblock_cb(evutil_socket_t fd, short events, void *arg)
 {
-	emu_agent_unblock(arg);
+	struct emu_agent	*a = arg;
+
+	a->st.wakeups++;
+	emu_agent_unblock(a);
 }
 
 /*

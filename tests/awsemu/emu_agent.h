@@ -42,6 +42,7 @@ struct emu_dc;
 struct emu_port;
 struct emu_session;
 struct emu_target;
+struct bufferevent;
 struct event;
 struct evbuffer;
 
@@ -200,6 +201,8 @@ struct emu_agent_stats {
 	uint64_t	nops_in;
 	uint64_t	nops_out;
 	uint64_t	flags_in;
+	uint64_t	wakeups;	/* callbacks run for it: bounded
+					   while it waits (no polling) */
 };
 
 struct emu_agent {
@@ -295,6 +298,8 @@ void	emu_agent_end(struct emu_agent *, const char *output, int drain);
 /* The port plugin's side. */
 int	emu_agent_send_stream(struct emu_agent *, uint32_t payload_type,
 	    const uint8_t *, size_t);
+int	emu_agent_send_buffer(struct emu_agent *, uint32_t payload_type,
+	    struct evbuffer *, size_t);
 void	emu_agent_send_flag(struct emu_agent *, uint32_t flag);
 int	emu_agent_can_send(struct emu_agent *);
 void	emu_agent_set_blocked(struct emu_agent *, int);
@@ -309,6 +314,7 @@ enum emu_in_result emu_port_input(struct emu_agent *, const struct ssm_msg *);
 /* Whatever held the pump back may have changed: try to send. */
 void	emu_port_kick(struct emu_agent *);
 void	emu_port_stop(struct emu_agent *);
+void	emu_port_io_max(struct bufferevent *);
 void	emu_port_to_json(const struct emu_agent *, cJSON *);
 /* The pacing ceiling in payload bytes per second (0: pacing off). */
 double	emu_port_ceiling(void);

@@ -127,6 +127,7 @@ emu_agent_stats_json(const struct emu_agent *a, cJSON *o)
 	cJSON_AddNumberToObject(o, "dial_failures", (double)st->dial_failures);
 	cJSON_AddNumberToObject(o, "nops_in", (double)st->nops_in);
 	cJSON_AddNumberToObject(o, "nops_out", (double)st->nops_out);
+	cJSON_AddNumberToObject(o, "wakeups", (double)st->wakeups);
 	emu_fault_to_json(&a->faults_in, "in", o);
 	emu_fault_to_json(&a->faults_out, "out", o);
 }

@@ -464,8 +464,10 @@ emu_dc_drained_cb(struct ws *ws, void *arg)
 {
 	struct emu_dc	*dc = arg;
 
-	if (dc->agent != NULL)
+	if (dc->agent != NULL) {
+		dc->agent->st.wakeups++;
 		emu_port_kick(dc->agent);
+	}
 }
 
 /* The upgrade request: the data-channel path, role publish_subscribe. */
@@ -535,6 +537,7 @@ emu_dc_accept_cb(struct bufferevent *bev, int tls, void *arg)
 	TAILQ_INSERT_TAIL(&emu_dcs, dc, entry);
 	emu_dc_nopen++;
 	emu_dc_total++;
+	emu_port_io_max(bev);
 	dc->ws = ws_server_new_bev(emu.base, bev, &opts, &emu_dc_cb, dc);
 	log_debug("dc %u: %s connection", dc->id, tls ? "wss" : "ws");
 }

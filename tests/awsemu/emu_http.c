@@ -504,7 +504,7 @@ emu_http_run(struct emu_req *r)
 		r->op->fn(r);
 		return;
 	}
-	emu_counter_get(r->op->name)->calls++;
+	emu_counter_call(r->op->name);
 	emu.requests++;
 	if (r->op->signed_ && emu_http_auth(r) != 0)
 		return;

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "emu.h"
+#include "util.h"
 #include "xmalloc.h"
 
 enum emu_knob_type {
@@ -890,6 +891,36 @@ emu_counter_get(const char *op)
 	return (c);
 }
 
+void
+emu_counter_call(const char *op)
+{
+	struct emu_counter	*c = emu_counter_get(op);
+	uint64_t		 now = clock_wall_ms();
+
+	c->calls++;
+	if (now / 1000 != c->sec) {
+		c->sec = now / 1000;
+		c->in_sec = 0;
+	}
+	if (++c->in_sec > c->max_per_sec)
+		c->max_per_sec = c->in_sec;
+	c->times[c->ntimes++ % EMU_COUNTER_TIMES] = now;
+}
+
+/* The recorded call times, oldest first. */
+static cJSON *
+emu_counter_times_json(const struct emu_counter *c)
+{
+	cJSON	*a = cJSON_CreateArray();
+	u_int	 i, n = c->ntimes < EMU_COUNTER_TIMES ? c->ntimes :
+		    EMU_COUNTER_TIMES;
+
+	for (i = c->ntimes - n; i < c->ntimes; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(
+		    (double)c->times[i % EMU_COUNTER_TIMES]));
+	return (a);
+}
+
 cJSON *
 emu_counter_to_json(void)
 {
@@ -903,6 +934,8 @@ emu_counter_to_json(void)
 		cJSON_AddNumberToObject(o, "errors", c->errors);
 		cJSON_AddNumberToObject(o, "throttled", c->throttled);
 		cJSON_AddNumberToObject(o, "injected", c->injected);
+		cJSON_AddNumberToObject(o, "max_per_sec", c->max_per_sec);
+		cJSON_AddItemToObject(o, "times_ms", emu_counter_times_json(c));
 		cJSON_AddItemToObject(obj, c->op, o);
 	}
 	return (obj);
@@ -915,6 +948,7 @@ emu_counter_reset(void)
 
 	RB_FOREACH(c, emu_counter_tree, &emu_counters) {
 		c->calls = c->ok = c->errors = c->throttled = c->injected = 0;
+		c->sec = c->in_sec = c->max_per_sec = c->ntimes = 0;
 	}
 }
 

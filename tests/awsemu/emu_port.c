@@ -51,7 +51,8 @@
 #include "ssm_smux.h"
 #include "xmalloc.h"
 
-#define EMU_PORT_READ_HIGH	(64 * 1024)	/* target input kept */
+#define EMU_PORT_READ_HIGH	(256 * 1024)	/* target input kept */
+#define EMU_PORT_IO_MAX		(256 * 1024)	/* one read or write */
 #define EMU_PORT_WRITE_LOW	(256 * 1024)	/* target output: drained */
 #define EMU_PORT_WRITE_HIGH	(1024 * 1024)	/* basic: stop the client */
 #define EMU_PORT_MUX_BUDGET	(4 * 1024 * 1024) /* smux MaxReceiveBuffer */
@@ -271,6 +272,32 @@ emu_port_dial(struct emu_port *p, void (*done)(struct emu_port *,
 		emu_port_dial_go(p);
 }
 
+/*
+ * Read a target only while its input is below the mark. libevent 2.1
+ * runs the read callback again and again while an enabled bufferevent's
+ * input sits at its high watermark, so a target whose data cannot leave
+ * (the window is full, the client reads nothing) is switched off here
+ * rather than left suspended by the watermark, and switched on once the
+ * pump has taken from it.
+ */
+static void
+emu_port_read_mark(struct bufferevent *bev)
+{
+	if (evbuffer_get_length(bufferevent_get_input(bev)) >=
+	    EMU_PORT_READ_HIGH)
+		bufferevent_disable(bev, EV_READ);
+	else if (!(bufferevent_get_enabled(bev) & EV_READ))
+		bufferevent_enable(bev, EV_READ);
+}
+
+/* Reads and writes of up to 256 KiB at a time, not libevent's 16 KiB. */
+void
+emu_port_io_max(struct bufferevent *bev)
+{
+	bufferevent_set_max_single_read(bev, EMU_PORT_IO_MAX);
+	bufferevent_set_max_single_write(bev, EMU_PORT_IO_MAX);
+}
+
 /* A connected target socket: bounded reads, a drain mark on writes. */
 static void
 emu_port_setup(struct bufferevent *bev, bufferevent_data_cb r,
@@ -281,6 +308,7 @@ emu_port_setup(struct bufferevent *bev, bufferevent_data_cb r,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	bufferevent_setcb(bev, r, w, e, arg);
 	bufferevent_setwatermark(bev, EV_READ, 0, EMU_PORT_READ_HIGH);
+	emu_port_io_max(bev);
 	bufferevent_setwatermark(bev, EV_WRITE, EMU_PORT_WRITE_LOW, 0);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
@@ -292,6 +320,8 @@ emu_port_basic_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct emu_port	*p = arg;
 
+	p->a->st.wakeups++;
+	emu_port_read_mark(bev);
 	emu_port_kick(p->a);
 }
 
@@ -300,6 +330,7 @@ emu_port_basic_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct emu_port	*p = arg;
 
+	p->a->st.wakeups++;
 	if (p->write_blocked) {
 		p->write_blocked = 0;
 		emu_agent_set_blocked(p->a, 0);
@@ -448,6 +479,8 @@ emu_stream_pull(struct emu_stream *st)
 		smux_write_buffer(p->smux, st->sid, in,
 		    EMU_PORT_STREAM_ROOM - queued < len ?
 		    EMU_PORT_STREAM_ROOM - queued : len);
+	if (st->state == EMU_STREAM_OPEN)
+		emu_port_read_mark(st->bev);
 	if (evbuffer_get_length(in) > 0 && !st->stalled) {
 		st->stalled = 1;
 		TAILQ_INSERT_TAIL(&p->stalled, st, stallq);
@@ -462,6 +495,7 @@ emu_stream_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct emu_stream	*st = arg;
 
+	st->p->a->st.wakeups++;
 	emu_stream_pull(st);
 	emu_port_kick(st->p->a);
 }
@@ -472,6 +506,7 @@ emu_stream_write_cb(struct bufferevent *bev, void *arg)
 	struct emu_stream	*st = arg;
 	struct emu_port		*p = st->p;
 
+	p->a->st.wakeups++;
 	if (st->state == EMU_STREAM_CLOSING &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
 		smux_close(p->smux, st->sid);
@@ -675,6 +710,8 @@ emu_port_take(struct emu_port *p, size_t max)
 	if (evbuffer_get_length(from) == 0 && p->target != NULL)
 		from = bufferevent_get_input(p->target);
 	n = evbuffer_remove_buffer(from, p->out, max);
+	if (p->target != NULL && from != p->tail)
+		emu_port_read_mark(p->target);
 	return (n > 0 ? (size_t)n : 0);
 }
 
@@ -698,6 +735,7 @@ emu_port_pump_cb(evutil_socket_t fd, short events, void *arg)
 	u_int			 n = 0;
 
 	slack = (uint64_t)EMU_PORT_CATCH_UP * emu.knobs.pace_us;
+	a->st.wakeups++;
 	while (emu_agent_can_send(a)) {
 		if (emu.knobs.pacing && (now = emu_now_us()) < p->next_us) {
 			emu_port_kick(a);
@@ -708,9 +746,7 @@ emu_port_pump_cb(evutil_socket_t fd, short events, void *arg)
 			if ((len = emu_port_take(p, emu.knobs.chunk)) == 0)
 				break;
 		}
-		emu_agent_send_stream(a, SSM_PAYLOAD_OUTPUT,
-		    evbuffer_pullup(p->out, len), len);
-		evbuffer_drain(p->out, len);
+		emu_agent_send_buffer(a, SSM_PAYLOAD_OUTPUT, p->out, len);
 		if (a->port != p)
 			return;		/* the session ended meanwhile */
 		if (emu.knobs.pacing) {
@@ -741,6 +777,11 @@ emu_port_kick(struct emu_agent *a)
 		return;
 	if (emu.knobs.pacing && (now = emu_now_us()) < p->next_us)
 		wait = p->next_us - now;
+	if (wait == 0) {
+		/* From the loop, without arming a timer (a syscall). */
+		event_active(p->pump, EV_TIMEOUT, 1);
+		return;
+	}
 	tv.tv_sec = wait / 1000000;
 	tv.tv_usec = wait % 1000000;
 	evtimer_add(p->pump, &tv);

@@ -320,6 +320,9 @@ emu_ssm_resume_session(struct emu_req *r)
 		return;
 	if ((s = emu_ssm_find_session(r, id)) == NULL)
 		return;
+	/* A session on a target that went offline cannot be resumed. */
+	if (emu_ssm_target(r, s->target) == NULL)
+		return;
 	mode = s->state == EMU_SESSION_ACTIVE ? emu.knobs.resume :
 	    emu.knobs.resume_ended;
 	switch (mode) {

@@ -147,3 +147,15 @@ dcc() {
 	    "$@" >"$T/dcc.out" 2>&1 || { cat "$T/dcc.out"; fail "dcclient $*"; }
 	cat "$T/dcc.out"
 }
+
+# emu_short_creds TTL: credentials from AssumeRole that live TTL seconds
+# (the creds_ttl knob, left set): sets akid, secret and token.
+emu_short_creds() {
+	emu_admin POST /knobs "{\"creds_ttl\": $1}" >/dev/null
+	$AWS sts assume-role --endpoint-url "$EMU_URL" --output text \
+	    --role-arn arn:aws:iam::123456789012:role/ops \
+	    --role-session-name short \
+	    --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \
+	    >"$T/role" || fail "assume-role"
+	read -r akid secret token <"$T/role"
+}

@@ -99,12 +99,7 @@ expect_error UnrecognizedClientException env AWS_ACCESS_KEY_ID="$akid" \
 ok "assume-role"
 
 # Issued credentials expire when the knob says.
-emu_admin POST /knobs '{"creds_ttl": 1}' >/dev/null
-$AWS sts assume-role $E --role-arn arn:aws:iam::123456789012:role/ops \
-    --role-session-name short \
-    --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \
-    >"$T/role" || fail "assume-role"
-read -r akid secret token <"$T/role"
+emu_short_creds 1
 i=0
 while AWS_ACCESS_KEY_ID=$akid AWS_SECRET_ACCESS_KEY=$secret \
     AWS_SESSION_TOKEN=$token AWS_MAX_ATTEMPTS=1 \
