@@ -109,10 +109,23 @@ struct fwd_config {
 	unsigned		 handshake_timeout;	/* ms, to a session */
 	unsigned		 stall_timeout;	/* ms a client may not read */
 	int			 sign_websocket; /* SigV4 on the upgrade */
+	/* The session pool's policy (forwarders/ssm/ssm_pool.h). */
+	unsigned		 max_session_duration;	/* ms, 0: none */
+	unsigned		 session_max_age;	/* ms, 0: none */
+	int			 idle_policy;	/* enum config_idle_policy */
+	unsigned		 release_delay;	/* ms */
+	unsigned		 max_sessions;	/* mux sessions (striping) */
+	unsigned		 half_close_timeout;	/* ms, 0: none */
 
 	TAILQ_ENTRY(fwd_config)	 entry;
 };
 TAILQ_HEAD(fwd_configs, fwd_config);
+
+/* What an ssm forward does with a session no client uses. */
+enum config_idle_policy {
+	CONFIG_IDLE_HOLD,	/* keep it (and warm keeps one open) */
+	CONFIG_IDLE_RELEASE,	/* end it after release_delay */
+};
 
 /* The [gateway] section and the forwards. */
 struct gw_config {
@@ -139,6 +152,7 @@ struct gw_config {
 	unsigned		 credential_process_timeout;	/* ms */
 	char			*ca_bundle;	/* NULL: AWS_CA_BUNDLE, profile */
 	int			 allow_plain_ws; /* ws:// StreamUrls (tests) */
+	unsigned		 max_sessions_per_target;	/* 0: no cap */
 
 	struct fwd_configs	 forwards;
 	unsigned		 nforwards;

@@ -53,6 +53,11 @@ static const int config_target_pick_values[] = {
 	CONFIG_PICK_NEWEST
 };
 
+static const char *const config_idle_policies[] = { "hold", "release", NULL };
+static const int config_idle_policy_values[] = {
+	CONFIG_IDLE_HOLD, CONFIG_IDLE_RELEASE
+};
+
 /* The document StartSession names: to remote_host, or to the target. */
 static const char *
 config_default_document(const void *base)
@@ -194,6 +199,10 @@ const struct config_key config_table[] = {
 	  .def = "no",
 	  .help = "accept ws:// data channel URLs, unencrypted: for tests "
 	  "against an emulator only" },
+	{ "max_sessions_per_target", GW(max_sessions_per_target),
+	  .type = CONFIG_UINT, .min = 0, .max = 10000, .def = "0",
+	  .help = "Session Manager sessions open at once to one instance, "
+	  "over every forward; 0 for no cap" },
 
 	{ "listen", FWD(listen), .type = CONFIG_LISTEN,
 	  .flags = CONFIG_REQUIRED, .example = "127.0.0.1:15432",
@@ -287,6 +296,39 @@ const struct config_key config_table[] = {
 	{ "sign_websocket", FWD(sign_websocket), .type = CONFIG_BOOL,
 	  .forwarder = "ssm", .def = "no",
 	  .help = "ssm: SigV4-sign the data channel's WebSocket upgrade" },
+	{ "max_session_duration", FWD(max_session_duration),
+	  .type = CONFIG_DURATION, .forwarder = "ssm", .min = 0,
+	  .max = 1440 * 60 * 1000, .def = "0",
+	  .help = "ssm: the maximum session duration of the account's "
+	  "Session Manager preferences (off unless set there); a "
+	  "replacement opens a tenth of it (at most 1m) before the end; "
+	  "0: none" },
+	{ "session_max_age", FWD(session_max_age), .type = CONFIG_DURATION,
+	  .forwarder = "ssm", .min = 0, .max = 7 * 24 * 3600 * 1000U,
+	  .def = "0",
+	  .help = "ssm: replace a session this old (new connections go to "
+	  "the replacement, the old one ends with its last stream); 0: "
+	  "never" },
+	{ "idle_policy", FWD(idle_policy), .type = CONFIG_ENUM,
+	  .forwarder = "ssm", .choices = config_idle_policies,
+	  .values = config_idle_policy_values, .def = "hold",
+	  .help = "ssm: a session without clients: hold it open, or release "
+	  "it after release_delay (the next client opens another)" },
+	{ "release_delay", FWD(release_delay), .type = CONFIG_DURATION,
+	  .forwarder = "ssm", .min = 0, .max = 24 * 3600 * 1000,
+	  .def = "1m",
+	  .help = "ssm: with idle_policy release, how long a session "
+	  "without clients stays open" },
+	{ "max_sessions", FWD(max_sessions), .type = CONFIG_UINT,
+	  .forwarder = "ssm", .min = 1, .max = 64, .def = "1",
+	  .help = "ssm: mux sessions at once; above 1, another opens when "
+	  "every one runs at its pacing ceiling (striping)" },
+	{ "half_close_timeout", FWD(half_close_timeout),
+	  .type = CONFIG_DURATION, .forwarder = "ssm", .min = 0,
+	  .max = 3600 * 1000, .def = "30s",
+	  .help = "ssm: smux cannot half-close: after a client shuts its "
+	  "side, wait this long for the target to end the stream before "
+	  "ending it both ways (0: at once, losing a late reply)" },
 };
 const size_t config_ntable = sizeof config_table / sizeof config_table[0];
 

@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 
 #include "aws.h"
 #include "aws_daemon.h"
@@ -41,6 +42,8 @@
 #define FWD_SSM_MAX_REASON	256
 #define FWD_SSM_MAX_TAG_KEY	128
 #define FWD_SSM_MAX_TAG_VALUE	256
+/* How long a stopped forward's AWS context outlives it (ms). */
+#define FWD_SSM_LINGER		2000
 /* DescribeInstanceInformation page size. */
 #define FWD_SSM_PAGE		50
 
@@ -217,6 +220,17 @@ fwd_ssm_check(const struct fwd_config *fc, char **cause)
 		xasprintf(cause, "remote_host: AWS-StartPortForwardingSession "
 		    "reaches the target itself; use "
 		    "AWS-StartPortForwardingSessionToRemoteHost");
+		return (-1);
+	}
+	if (fc->warm && fc->idle_policy == CONFIG_IDLE_RELEASE) {
+		xasprintf(cause, "idle_policy: release ends the sessions that "
+		    "warm keeps open; use one or the other");
+		return (-1);
+	}
+	if (fc->max_session_duration != 0 && fc->max_session_duration < 2000) {
+		xasprintf(cause, "max_session_duration: %ums is too short to "
+		    "open a replacement in (2s at least, or 0)",
+		    fc->max_session_duration);
 		return (-1);
 	}
 	if (fc->reason != NULL && (*fc->reason == '\0' ||
@@ -418,11 +432,29 @@ fwd_ssm_set_tag(struct fwd_ssm *fs, const char *target)
 	fs->resolver.arg = fs;
 }
 
+/* Drop a stopped forward's context once its sessions have said goodbye. */
+static void
+fwd_ssm_linger_cb(evutil_socket_t fd, short events, void *arg)
+{
+	aws_daemon_ctx_release(arg);
+}
+
 static void
 fwd_ssm_free(struct fwd_ssm *fs)
 {
+	struct timeval	tv = { FWD_SSM_LINGER / 1000,
+			    (FWD_SSM_LINGER % 1000) * 1000 };
+	size_t		n = 0;
+
+	if (fs->pool != NULL)
+		n = ssm_session_pool_count(fs->pool);
 	ssm_session_pool_free(fs->pool);
-	if (fs->aws != NULL)
+	/*
+	 * Freeing the pool sent TerminateSession for each session; releasing
+	 * the context now would cancel those calls, so it waits a little.
+	 */
+	if (fs->aws != NULL && (n == 0 || event_base_once(gw_base, -1,
+	    EV_TIMEOUT, fwd_ssm_linger_cb, fs->aws, &tv) == -1))
 		aws_daemon_ctx_release(fs->aws);
 	free(fs->reason);
 	free(fs->tag_key);
@@ -505,8 +537,17 @@ fwd_ssm_start(struct forward *fw, char **cause)
 		sp.resolver = &fs->resolver;
 	}
 	sp.warm = fc->warm;
+	sp.policy.warm = fc->warm;
+	sp.policy.max_sessions = fc->max_sessions;
+	sp.policy.max_per_target = gw_conf != NULL ?
+	    gw_conf->max_sessions_per_target : 0;
+	sp.policy.max_duration = fc->max_session_duration;
+	sp.policy.max_age = fc->session_max_age;
+	sp.policy.release = fc->idle_policy == CONFIG_IDLE_RELEASE;
+	sp.policy.release_delay = fc->release_delay;
 	sp.wait_timeout = fc->handshake_timeout;
 	sp.stall_timeout = fc->stall_timeout;
+	sp.half_close = fc->half_close_timeout;
 	fw->fwd_data = fs;
 	fs->pool = ssm_session_pool_new(fw, &sp);
 	return (0);

@@ -72,12 +72,8 @@ EXTRA_DIST += tests/integration/ssm_lib.sh
 INTEGRATION_TESTS += \
 	tests/integration/t_ssm_bulk.sh tests/integration/t_ssm_many.sh \
 	tests/integration/t_ssm_errors.sh tests/integration/t_ssm_remote_host.sh \
-	tests/integration/t_ssm_faults.sh tests/integration/t_ssm_oneshot.sh
-# The pacing ratio (>= 90% of awsemu's ceiling) is load-sensitive: 93-96%
-# on a quiet machine, 80-85% under make -j2 check beside other builds,
-# where awsemu's own timer falls behind. Run by hand until it measures
-# gatewayd alone: make check TESTS=tests/integration/t_ssm_pacing.sh
-EXTRA_DIST += tests/integration/t_ssm_pacing.sh
+	tests/integration/t_ssm_faults.sh tests/integration/t_ssm_oneshot.sh \
+	tests/integration/t_ssm_pacing.sh
 # The offline demo's emulated instance (contrib/demo.sh, demo.conf).
 EXTRA_DIST += contrib/demo-world.json
 

@@ -38,6 +38,7 @@
 #include "gatewayd.h"
 #include "log.h"
 #include "ssm_chan.h"
+#include "ssm_pool.h"
 #include "ssm_session.h"
 #include "ssm_smux.h"
 #include "util.h"
@@ -52,6 +53,7 @@
 #define SSM_STREAM_REMOTE_FIN	0x04	/* the agent closed it */
 #define SSM_STREAM_PAUSED	0x08	/* we paused its client */
 #define SSM_STREAM_RESET	0x10	/* drop what it queued */
+#define SSM_STREAM_LOCAL_EOF	0x20	/* the client shut its side */
 
 /* One conn's attachment: waiting, a stream of a mux session, or the one
  * conn of a basic session (sid 0). */
@@ -64,6 +66,7 @@ struct ssm_stream {
 	struct evbuffer			*hold;	/* for c, not yet taken */
 	uint64_t			 since;	/* waiting since, or since the
 						   hold last moved */
+	uint64_t			 eof_at; /* the client's EOF */
 	RB_ENTRY(ssm_stream)		 entry;	/* in s->streams */
 	TAILQ_ENTRY(ssm_stream)		 wentry; /* in pool->waiting */
 };
@@ -84,6 +87,9 @@ struct ssm_session {
 	int				 by_us;		/* we ended it */
 	int				 refusing;	/* data said -1 */
 	int				 finish;	/* basic: ending */
+	int				 draining;	/* replaced: takes no
+							   new conns */
+	int				 holds_target;	/* counted per target */
 
 	struct smux			*smux;		/* mux */
 	struct evbuffer			*wire;		/* mux: frames not
@@ -103,6 +109,16 @@ struct ssm_session {
 	uint64_t			 total_streams;
 	uint64_t			 refused;
 	char				*last_error;
+
+	/* What the pool's policy reads (ssm_pool.h). */
+	uint64_t			 renew_at;	/* make before break */
+	struct event			*renew_ev;	/* fires at renew_at */
+	uint64_t			 idle_since;	/* no stream since */
+	uint64_t			 rate;		/* bytes/s */
+	unsigned			 backlog;	/* ticks in a row */
+	uint64_t			 rate_at;	/* last measured */
+	uint64_t			 rate_to;	/* to_agent then */
+	uint64_t			 rate_from;	/* from_agent then */
 	TAILQ_ENTRY(ssm_session)	 entry;
 };
 TAILQ_HEAD(ssm_sessions, ssm_session);
@@ -123,10 +139,18 @@ struct ssm_session_pool {
 	struct event			*tick;
 	struct evbuffer			*scratch;
 	uint64_t			 next_id;
-	uint64_t			 warm_at;	/* warm: not before */
+	uint64_t			 warm_at;	/* no start but for
+							   waiting conns before */
 	unsigned			 warm_delay;
 	uint64_t			 started;
 	uint64_t			 failed;
+	uint64_t			 replacements;
+	uint64_t			 released;
+	uint64_t			 ceiling;	/* bytes/s, most seen */
+	struct ssm_pool_load		*loads;		/* scratch, by session */
+	struct ssm_session		**lsess;
+	size_t				 nloads;
+	char				*last_instance;	/* for tag: targets */
 };
 
 static const char *ssm_session_state_names[] = {
@@ -144,12 +168,15 @@ ssm_stream_cmp(struct ssm_stream *a, struct ssm_stream *b)
 RB_PROTOTYPE(ssm_session_streams, ssm_stream, entry, ssm_stream_cmp);
 RB_GENERATE(ssm_session_streams, ssm_stream, entry, ssm_stream_cmp);
 
-static void	ssm_session_new(struct ssm_session_pool *);
+static void	ssm_session_new(struct ssm_session_pool *,
+		    enum ssm_pool_start);
 static void	ssm_session_end(struct ssm_session *, const char *);
 static void	ssm_session_terminate(struct ssm_session *, const char *);
 static void	ssm_session_pump(struct ssm_session *);
 static void	ssm_session_start_needed(struct ssm_session_pool *);
 static size_t	ssm_session_spares(struct ssm_session_pool *);
+static void	ssm_session_reap(struct ssm_session_pool *);
+static void	ssm_session_tick_half_closed(struct ssm_session *, uint64_t);
 
 static struct evbuffer *
 ssm_session_evbuffer(void)
@@ -305,6 +332,9 @@ ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
 		ssm_chan_ready(s->chan);
 	}
 	conn_ready(c);
+	/* The SYN goes now: a client that only reads sends nothing. */
+	if (s->mode == SSM_CHAN_MODE_MUX)
+		ssm_session_pump(s);
 }
 
 /* Take st off its session (not its client: the caller closes that). */
@@ -314,7 +344,8 @@ ssm_stream_unlink(struct ssm_stream *st)
 	struct ssm_session	*s = st->s;
 
 	RB_REMOVE(ssm_session_streams, &s->streams, st);
-	s->nstreams--;
+	if (--s->nstreams == 0)
+		s->idle_since = clock_now_ms();
 	s->held -= evbuffer_get_length(st->hold);
 	evbuffer_drain(st->hold, evbuffer_get_length(st->hold));
 	if (st->flags & SSM_STREAM_PAUSED)
@@ -464,6 +495,44 @@ ssm_session_pump(struct ssm_session *s)
 		ssm_session_terminate(s, "its connection closed");
 }
 
+static void	ssm_session_renew(struct ssm_session *, uint64_t);
+static void	ssm_session_renew_cb(evutil_socket_t, short, void *);
+
+/* Wake at s->renew_at: the tick is too coarse for short durations. */
+static void
+ssm_session_renew_timer(struct ssm_session *s)
+{
+	uint64_t	now = clock_now_ms(), ms;
+	struct timeval	tv;
+
+	ms = s->renew_at > now ? s->renew_at - now : 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (s->renew_ev == NULL &&
+	    (s->renew_ev = evtimer_new(gw_base, ssm_session_renew_cb, s)) ==
+	    NULL)
+		fatalx("session %s: cannot make a timer", s->name);
+	evtimer_add(s->renew_ev, &tv);
+}
+
+static void
+ssm_session_renew_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct ssm_session	*s = arg;
+	struct ssm_session_pool	*pool = s->pool;
+	uint64_t		 now = clock_now_ms();
+
+	if (s->state != SSM_SESSION_OPEN || s->draining || s->finish)
+		return;
+	if (now < s->renew_at) {	/* a fake clock, or an early wake */
+		ssm_session_renew_timer(s);
+		return;
+	}
+	ssm_session_renew(s, now);
+	ssm_session_reap(pool);
+	ssm_session_start_needed(pool);
+}
+
 /* The handshake is done: take the waiting conns the mode allows. */
 static void
 ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
@@ -477,6 +546,10 @@ ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
 		return;
 	ssm_session_set_state(s, SSM_SESSION_OPEN);
 	s->opened = s->last_nop = clock_now_ms();
+	s->idle_since = s->rate_at = s->opened;
+	s->renew_at = ssm_pool_renew_at(&pool->p.policy, s->started);
+	if (s->renew_at != 0)
+		ssm_session_renew_timer(s);
 	s->mode = info->mode;
 	s->keepalive = info->keepalive;
 	free(s->agent_version);
@@ -512,6 +585,7 @@ ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
 			ssm_session_terminate(s, "no connection waits for it");
 		/* Else it is the spare that warm keeps for the next conn. */
 	}
+	ssm_session_reap(pool);
 	ssm_session_start_needed(pool);
 	ssm_session_pump(s);
 }
@@ -624,6 +698,10 @@ ssm_session_start_chan(struct ssm_session *s)
 	ssm_session_set_state(s, SSM_SESSION_STARTING);
 	cp.name = s->name;
 	cp.target = s->target;
+	ssm_pool_target_hold(s->target);
+	s->holds_target = 1;
+	free(s->pool->last_instance);
+	s->pool->last_instance = xstrdup(s->target);
 	log_info("session %s: starting (%s, %s)", s->name, s->target,
 	    cp.document);
 	ssm_session_publish(s, "session_starting", NULL, NULL);
@@ -632,7 +710,7 @@ ssm_session_start_chan(struct ssm_session *s)
 
 /* Make a session: resolve its target, then start it. */
 static void
-ssm_session_new(struct ssm_session_pool *pool)
+ssm_session_new(struct ssm_session_pool *pool, enum ssm_pool_start why)
 {
 	const struct ssm_session_resolver	*r = pool->p.resolver;
 	struct ssm_session			*s;
@@ -647,6 +725,13 @@ ssm_session_new(struct ssm_session_pool *pool)
 	RB_INIT(&s->streams);
 	TAILQ_INSERT_TAIL(&pool->sessions, s, entry);
 	pool->started++;
+	if (why == SSM_POOL_START_SATURATED) {
+		log_info("session %s: every session of %s runs near its "
+		    "ceiling; opening another", s->name, pool->fw->name);
+		ssm_session_publish(s, "session_striping", NULL, NULL);
+	} else
+		log_debug("session %s: new (%s)", s->name,
+		    ssm_pool_start_name(why));
 	if (r == NULL) {
 		s->target = xstrdup(pool->p.chan.target);
 		ssm_session_start_chan(s);
@@ -658,15 +743,37 @@ ssm_session_new(struct ssm_session_pool *pool)
 	s->resolving = r->start(s, r->arg);
 }
 
+/* 1 and *msg if target has as many sessions as the cap allows. */
+static int
+ssm_session_capped(struct ssm_session_pool *pool, const char *target,
+    char **msg)
+{
+	unsigned	cap = pool->p.policy.max_per_target;
+	int		n = ssm_pool_target_count(target);
+
+	if (cap == 0 || n < 0 || (unsigned)n < cap)
+		return (0);
+	xasprintf(msg, "%s has %d sessions open, the most "
+	    "max_sessions_per_target allows", target, n);
+	return (1);
+}
+
 void
 ssm_session_resolved(struct ssm_session *s, const char *target,
     const char *error)
 {
+	char	*msg;
+
 	s->resolving = NULL;
 	if (s->state != SSM_SESSION_RESOLVING)
 		return;
 	if (target == NULL) {
 		ssm_session_end(s, error != NULL ? error : "no instance");
+		return;
+	}
+	if (ssm_session_capped(s->pool, target, &msg)) {
+		ssm_session_end(s, msg);
+		free(msg);
 		return;
 	}
 	s->target = xstrdup(target);
@@ -684,6 +791,10 @@ ssm_session_free(struct ssm_session *s)
 {
 	if (s->resolving != NULL && s->pool->p.resolver->cancel != NULL)
 		s->pool->p.resolver->cancel(s->resolving);
+	if (s->holds_target)
+		ssm_pool_target_release(s->target);
+	if (s->renew_ev != NULL)
+		event_free(s->renew_ev);
 	ssm_chan_free(s->chan);
 	smux_free(s->smux);
 	evbuffer_free(s->wire);
@@ -717,9 +828,24 @@ ssm_session_fail_waiting(struct ssm_session_pool *pool, const char *reason)
 	struct ssm_session	*s;
 	size_t			 starting = 0;
 
+	struct ssm_stream	*st;
+
 	TAILQ_FOREACH(s, &pool->sessions, entry) {
 		if (ssm_session_is_starting(s))
 			starting++;
+	}
+	/* A replaced mux session still open takes them rather. */
+	TAILQ_FOREACH(s, &pool->sessions, entry) {
+		if (starting != 0 || !s->draining ||
+		    s->state != SSM_SESSION_OPEN ||
+		    s->mode != SSM_CHAN_MODE_MUX)
+			continue;
+		while ((st = TAILQ_FIRST(&pool->waiting)) != NULL) {
+			TAILQ_REMOVE(&pool->waiting, st, wentry);
+			pool->nwaiting--;
+			ssm_stream_attach(s, st);
+		}
+		return;
 	}
 	/* A mux (or unknown) start serves every waiting conn. */
 	if (pool->hint != SSM_HINT_BASIC && starting != 0)
@@ -750,7 +876,8 @@ ssm_session_end(struct ssm_session *s, const char *reason)
 	ssm_session_close_streams(s, reason);
 	if (!was_open)
 		ssm_session_fail_waiting(pool, reason);
-	if (pool->p.warm && !s->by_us) {
+	/* Starts not asked for by a waiting conn back off after failures. */
+	if (!s->by_us && (pool->p.warm || !was_open)) {
 		if (!was_open)
 			pool->warm_delay = pool->warm_delay == 0 ? 1000 :
 			    pool->warm_delay * 2;
@@ -765,43 +892,148 @@ ssm_session_end(struct ssm_session *s, const char *reason)
 }
 
 /*
- * The sessions the pool should have starting now: one for the waiting
- * conns (all of them in mux mode, each its own in basic mode) and, when
- * warm, one to keep open. Fewer than that are starting: return 1.
+ * The pool's policy (pool.c) reads the sessions' loads.
  */
-static int
-ssm_session_lacks(struct ssm_session_pool *pool)
+
+static enum ssm_pool_state
+ssm_session_pool_state(struct ssm_session *s)
+{
+	switch (s->state) {
+	case SSM_SESSION_RESOLVING:
+	case SSM_SESSION_STARTING:
+		return (SSM_POOL_STARTING);
+	case SSM_SESSION_OPEN:
+		if (s->finish)
+			return (SSM_POOL_CLOSING);
+		return (s->draining ? SSM_POOL_DRAINING : SSM_POOL_OPEN);
+	default:
+		return (SSM_POOL_CLOSING);
+	}
+}
+
+/* Fill pool->loads (and pool->lsess) for every session; return n. */
+static size_t
+ssm_session_loads(struct ssm_session_pool *pool)
 {
 	struct ssm_session	*s;
-	size_t			 starting = 0, need = 0;
-	int			 ready = 0;
+	struct ssm_pool_load	*l;
+	size_t			 n = 0;
 
-	TAILQ_FOREACH(s, &pool->sessions, entry) {
-		if (ssm_session_is_starting(s))
-			starting++;
-		else if (ssm_session_takes(s))
-			ready = 1;
+	TAILQ_FOREACH(s, &pool->sessions, entry)
+		n++;
+	if (n > pool->nloads) {
+		pool->loads = xreallocarray(pool->loads, n,
+		    sizeof *pool->loads);
+		pool->lsess = xreallocarray(pool->lsess, n,
+		    sizeof *pool->lsess);
+		pool->nloads = n;
 	}
-	if (pool->hint == SSM_HINT_BASIC)
-		need = pool->nwaiting;
-	else if (pool->nwaiting != 0)
-		need = 1;
-	if (pool->p.warm && !ready && clock_now_ms() >= pool->warm_at &&
-	    (pool->hint == SSM_HINT_BASIC || need == 0))
-		need++;
-	return (starting < need);
+	n = 0;
+	TAILQ_FOREACH(s, &pool->sessions, entry) {
+		l = &pool->loads[n];
+		memset(l, 0, sizeof *l);
+		l->state = ssm_session_pool_state(s);
+		l->mux = s->mode == SSM_CHAN_MODE_MUX;
+		l->streams = s->nstreams;
+		l->rate = s->rate;
+		l->backlog = s->backlog;
+		l->idle_since = s->nstreams == 0 ? s->idle_since : 0;
+		pool->lsess[n++] = s;
+	}
+	return (n);
 }
 
 /*
- * Start what the pool lacks. A start may fail at once (the resolver
- * answers in the call), which closes waiting conns or pushes a warm
- * restart back, so the need is counted again each time.
+ * Start what the pool lacks, as the policy says. A start may fail at once
+ * (the resolver answers in the call), which closes waiting conns or
+ * pushes the next start back, so the policy is asked again each time.
  */
 static void
 ssm_session_start_needed(struct ssm_session_pool *pool)
 {
-	while (ssm_session_lacks(pool))
-		ssm_session_new(pool);
+	struct ssm_pool_view	 v;
+	enum ssm_pool_start	 why;
+	const char		*why_not, *target;
+	uint64_t		 now = clock_now_ms();
+	char			*msg;
+	int			 i;
+
+	target = pool->p.resolver == NULL ? pool->p.chan.target :
+	    pool->last_instance;
+	for (i = 0; i < 4; i++) {
+		memset(&v, 0, sizeof v);
+		v.n = ssm_session_loads(pool);
+		v.loads = pool->loads;
+		v.waiting = pool->nwaiting;
+		v.basic = pool->hint == SSM_HINT_BASIC;
+		v.warm_due = pool->p.warm && now >= pool->warm_at;
+		v.ceiling = pool->ceiling;
+		v.target_sessions = ssm_pool_target_count(target);
+		why = ssm_pool_want_start(&pool->p.policy, &v, &why_not);
+		if (why == SSM_POOL_START_NONE) {
+			if (why_not == NULL || pool->nwaiting == 0 ||
+			    !ssm_session_capped(pool, target, &msg))
+				return;
+			ssm_session_fail_waiting(pool, msg);
+			free(msg);
+			return;
+		}
+		if (why != SSM_POOL_START_WAITING && now < pool->warm_at)
+			return;
+		ssm_session_new(pool, why);
+	}
+}
+
+/* s is due for renewal: a replacement takes new conns, s drains. */
+static void
+ssm_session_renew(struct ssm_session *s, uint64_t now)
+{
+	char	age[32];
+
+	s->draining = 1;
+	s->pool->replacements++;
+	util_fmt_duration(now - s->started, age, sizeof age);
+	log_info("session %s: replacing it before its end (age %s, %zu "
+	    "streams left to drain)", s->name, age, s->nstreams);
+	ssm_session_publish(s, "session_replacing", "age", age);
+}
+
+/* End the sessions the policy no longer wants. */
+static void
+ssm_session_reap(struct ssm_session_pool *pool)
+{
+	struct ssm_session	*s;
+	size_t			 i, n = ssm_session_loads(pool);
+	uint64_t		 now = clock_now_ms();
+	int			 replaced = 0;
+	char			 dur[32], *why;
+
+	for (i = 0; i < n; i++) {
+		if (pool->loads[i].state == SSM_POOL_OPEN &&
+		    pool->loads[i].mux)
+			replaced = 1;
+	}
+	for (i = 0; i < n; i++) {
+		s = pool->lsess[i];
+		switch (ssm_pool_want_end(&pool->p.policy, &pool->loads[i],
+		    now, replaced)) {
+		case SSM_POOL_END_NONE:
+			break;
+		case SSM_POOL_END_DRAINED:
+			ssm_session_terminate(s, "replaced, and its last "
+			    "stream ended");
+			break;
+		case SSM_POOL_END_RELEASE:
+			pool->released++;
+			util_fmt_duration(now - s->idle_since, dur,
+			    sizeof dur);
+			xasprintf(&why, "released: no client for %s", dur);
+			log_info("session %s: %s", s->name, why);
+			ssm_session_terminate(s, why);
+			free(why);
+			break;
+		}
+	}
 }
 
 /* Open basic sessions without a conn. */
@@ -880,6 +1112,9 @@ ssm_session_pool_free(struct ssm_session_pool *pool)
 	}
 	event_free(pool->tick);
 	evbuffer_free(pool->scratch);
+	free(pool->loads);
+	free(pool->lsess);
+	free(pool->last_instance);
 	free(pool);
 }
 
@@ -929,6 +1164,31 @@ ssm_session_tick_stalled(struct ssm_session *s, uint64_t now)
 	}
 }
 
+/* Measure the rate and backlog of s for the policy. */
+static void
+ssm_session_measure(struct ssm_session *s, uint64_t now)
+{
+	struct ssm_session_pool	*pool = s->pool;
+	uint64_t		 dt = now - s->rate_at, to, from;
+
+	if (s->mode == SSM_CHAN_MODE_MUX &&
+	    ssm_chan_get_state(s->chan) == SSM_CHAN_OPEN &&
+	    evbuffer_get_length(s->wire) + smux_pending(s->smux) != 0 &&
+	    ssm_chan_room(s->chan) == 0)
+		s->backlog++;
+	else
+		s->backlog = 0;
+	if (dt < SSM_SESSION_TICK / 2)
+		return;
+	to = s->to_agent - s->rate_to;
+	from = s->from_agent - s->rate_from;
+	s->rate = (to > from ? to : from) * 1000 / dt;
+	s->rate_at = now;
+	s->rate_to = s->to_agent;
+	s->rate_from = s->from_agent;
+	pool->ceiling = ssm_pool_ceiling(pool->ceiling, s->rate);
+}
+
 void
 ssm_session_tick(struct ssm_session_pool *pool)
 {
@@ -940,6 +1200,12 @@ ssm_session_tick(struct ssm_session_pool *pool)
 		if (s->state != SSM_SESSION_OPEN)
 			continue;
 		ssm_session_tick_stalled(s, now);
+		if (pool->p.half_close != 0)
+			ssm_session_tick_half_closed(s, now);
+		ssm_session_measure(s, now);
+		if (!s->draining && !s->finish && s->renew_at != 0 &&
+		    now >= s->renew_at)
+			ssm_session_renew(s, now);
 		/* A tick early rather than late: at least every 10 s. */
 		if (s->mode == SSM_CHAN_MODE_MUX && s->keepalive &&
 		    now - s->last_nop + SSM_SESSION_TICK > pool->p.keepalive) {
@@ -948,6 +1214,7 @@ ssm_session_tick(struct ssm_session_pool *pool)
 			ssm_session_pump(s);
 		}
 	}
+	ssm_session_reap(pool);
 	ssm_session_start_needed(pool);
 }
 
@@ -959,7 +1226,9 @@ void
 ssm_session_attach(struct ssm_session_pool *pool, struct conn *c)
 {
 	struct ssm_stream	*st;
-	struct ssm_session	*s, *best = NULL;
+	struct ssm_session	*best = NULL;
+	size_t			 i, n;
+	int			 starting = 0, k;
 
 	st = xcalloc(1, sizeof *st);
 	st->c = c;
@@ -968,12 +1237,13 @@ ssm_session_attach(struct ssm_session_pool *pool, struct conn *c)
 	c->fwd_data = st;
 	ssm_stream_set_target(st, pool->p.chan.target);
 
-	/* The open session with the fewest streams. */
-	TAILQ_FOREACH(s, &pool->sessions, entry) {
-		if (ssm_session_takes(s) &&
-		    (best == NULL || s->nstreams < best->nstreams))
-			best = s;
-	}
+	/* The least loaded; a replaced one only if nothing starts. */
+	n = ssm_session_loads(pool);
+	for (i = 0; i < n; i++)
+		starting |= pool->loads[i].state == SSM_POOL_STARTING;
+	if ((k = ssm_pool_choose(pool->loads, n, pool->ceiling,
+	    !starting)) != -1)
+		best = pool->lsess[k];
 	if (best != NULL) {
 		ssm_stream_attach(best, st);
 		if (best->mode != SSM_CHAN_MODE_MUX)
@@ -1023,8 +1293,11 @@ ssm_session_send(struct conn *c, struct evbuffer *in)
 
 /*
  * The client shut its side. Neither smux nor basic mode can carry a
- * half-close (ssm-port-mux.md 7.4): FIN ends the stream both ways, so the
- * conn ends here; what the client sent still goes out first.
+ * half-close (ssm-port-mux.md 7.4): FIN ends the stream both ways. In mux
+ * mode, with half_close set, the FIN waits for the target's own end (the
+ * agent's FIN) or half_close ms, so that the reply to a request the client
+ * sent before shutting its side ("printf req | nc -N") still arrives;
+ * else the conn ends here. What the client sent goes out first either way.
  */
 void
 ssm_session_eof(struct conn *c)
@@ -1032,10 +1305,37 @@ ssm_session_eof(struct conn *c)
 	struct ssm_stream	*st = c->fwd_data;
 
 	/* After the agent's FIN the conn was draining: that is its end. */
-	if (st != NULL && (st->flags & SSM_STREAM_REMOTE_FIN))
+	if (st != NULL && (st->flags & SSM_STREAM_REMOTE_FIN)) {
 		conn_close(c, "remote closed");
-	else
-		conn_close(c, "client closed");
+		return;
+	}
+	if (st != NULL && st->s != NULL && st->pool->p.half_close != 0 &&
+	    st->s->mode == SSM_CHAN_MODE_MUX) {
+		st->flags |= SSM_STREAM_LOCAL_EOF;
+		st->eof_at = clock_now_ms();
+		log_debug("session %s: conn %" PRIu64 " half-closed; stream %"
+		    PRIu32 " waits for the target's end", st->s->name, c->id,
+		    st->sid);
+		return;
+	}
+	conn_close(c, "client closed");
+}
+
+/* Close the half-closed conns of s whose target did not end in time. */
+static void
+ssm_session_tick_half_closed(struct ssm_session *s, uint64_t now)
+{
+	struct ssm_stream	*st, *st1;
+	char			 dur[32];
+
+	util_fmt_duration(s->pool->p.half_close, dur, sizeof dur);
+	RB_FOREACH_SAFE(st, ssm_session_streams, &s->streams, st1) {
+		if ((st->flags & SSM_STREAM_LOCAL_EOF) &&
+		    now - st->eof_at >= s->pool->p.half_close)
+			conn_close(st->c, "the target did not end the stream "
+			    "within %s of the client's EOF (half_close_timeout)",
+			    dur);
+	}
 }
 
 /* The client's output drained: give it what was held for it. */
@@ -1089,6 +1389,8 @@ ssm_session_detach(struct conn *c)
 		}
 		ssm_session_pump(s);
 		ssm_session_check_held(s);
+		if (s->draining && s->nstreams == 0)
+			ssm_session_reap(st->pool);
 	}
 	evbuffer_free(st->hold);
 	free(st);
@@ -1133,6 +1435,11 @@ ssm_session_status(struct ssm_session *s)
 	cJSON_AddNumberToObject(o, "bytes_from_agent", (double)s->from_agent);
 	cJSON_AddNumberToObject(o, "held", (double)s->held);
 	cJSON_AddNumberToObject(o, "refused", (double)s->refused);
+	cJSON_AddNumberToObject(o, "rate", (double)s->rate);
+	cJSON_AddBoolToObject(o, "draining", s->draining);
+	if (s->renew_at != 0 && !s->draining)
+		cJSON_AddNumberToObject(o, "renew_in_ms", s->renew_at > now ?
+		    (double)(s->renew_at - now) : 0);
 	if (s->last_error != NULL)
 		cJSON_AddStringToObject(o, "last_error", s->last_error);
 	else
@@ -1159,6 +1466,34 @@ ssm_session_pool_status(struct ssm_session_pool *pool, cJSON *obj)
 	cJSON_AddNumberToObject(obj, "sessions_started",
 	    (double)pool->started);
 	cJSON_AddNumberToObject(obj, "sessions_failed", (double)pool->failed);
+	cJSON_AddNumberToObject(obj, "replacements",
+	    (double)pool->replacements);
+	cJSON_AddNumberToObject(obj, "released", (double)pool->released);
+	cJSON_AddNumberToObject(obj, "max_sessions",
+	    (double)(pool->p.policy.max_sessions != 0 ?
+	    pool->p.policy.max_sessions : 1));
+	cJSON_AddNumberToObject(obj, "ceiling", (double)pool->ceiling);
+}
+
+size_t
+ssm_session_pool_stop(struct ssm_session_pool *pool, const char *reason)
+{
+	struct ssm_session	*s, *s1;
+	struct ssm_stream	*st;
+
+	pool->p.warm = 0;
+	while ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
+		conn_close(st->c, "%s", reason);
+	TAILQ_FOREACH_SAFE(s, &pool->sessions, entry, s1) {
+		if (s->state == SSM_SESSION_RESOLVING) {
+			s->by_us = 1;
+			ssm_session_end(s, reason);
+			continue;
+		}
+		ssm_session_close_streams(s, reason);
+		ssm_session_terminate(s, reason);
+	}
+	return (ssm_session_pool_count(pool));
 }
 
 size_t

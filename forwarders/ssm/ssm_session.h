@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "ssm_chan.h"
+#include "ssm_pool.h"
 
 struct cJSON;
 struct conn;
@@ -82,6 +83,8 @@ struct ssm_session_params {
 	struct ssm_chan_params	 chan;
 	const struct ssm_session_resolver *resolver;	/* NULL: none */
 	int			 warm;		/* keep one session open */
+	/* Striping, make before break, release, the per-target cap. */
+	struct ssm_pool_policy	 policy;
 
 	/* Zero means the default above. */
 	unsigned		 wait_timeout;	/* ms a conn waits to open */
@@ -89,6 +92,9 @@ struct ssm_session_params {
 	unsigned		 keepalive;	/* ms between smux NOPs */
 	size_t			 stream_high;	/* pause a client above */
 	size_t			 session_high;	/* refuse the agent above */
+	/* ms a mux stream's FIN waits after the client's EOF for the
+	 * target's; 0: none, the conn ends with the client's EOF. */
+	unsigned		 half_close;
 };
 
 /*
@@ -134,11 +140,22 @@ void		 ssm_session_tick(struct ssm_session_pool *);
 /*
  * Add the pool to fw's status object: "sessions" (one object each: name,
  * state, instance, session id, agent version, mode, age, streams, bytes,
- * refused streams, resends, resumes, last error and the channel's own
- * status), "waiting", "sessions_started", "sessions_failed".
+ * refused streams, resends, resumes, rate, draining, last error and
+ * the channel's own status), "waiting", "sessions_started",
+ * "sessions_failed", "replacements", "released", "max_sessions" and
+ * "ceiling" (the highest rate a session showed, bytes/s).
  */
 void		 ssm_session_pool_status(struct ssm_session_pool *,
 		    struct cJSON *obj);
+
+/*
+ * End every session for a stop: TerminateSession through each channel
+ * (the closed callbacks follow from the loop; their conns are closed with
+ * reason). Return the number still ending; the caller runs the loop until
+ * it is 0 or its deadline passes, then frees the pool.
+ */
+size_t		 ssm_session_pool_stop(struct ssm_session_pool *,
+		    const char *reason);
 
 /* The number of sessions in the pool, and of conns waiting (tests). */
 size_t		 ssm_session_pool_count(struct ssm_session_pool *);

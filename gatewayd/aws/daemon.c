@@ -29,6 +29,9 @@
 #include "util.h"
 #include "xmalloc.h"
 
+/* How long stopping waits for AWS calls in flight (ms). */
+#define AWS_DAEMON_SETTLE	2000
+
 /* One shared context and how many forwards (or whoami calls) hold it. */
 struct aws_daemon_ctx {
 	char				*profile;	/* NULL: the chain's */
@@ -249,6 +252,24 @@ aws_daemon_whoami_free(struct aws_daemon_whoami *job)
 	free(job);
 }
 
+/*
+ * Let calls in flight finish before the client goes, AWS_DAEMON_SETTLE ms
+ * at most: stopped forwards' TerminateSession calls, so that their
+ * sessions end at AWS rather than lingering until a timeout.
+ */
+static void
+aws_daemon_settle(void)
+{
+	struct timeval	tv = { 0, 20 * 1000 };
+	uint64_t	deadline = clock_now_ms() + AWS_DAEMON_SETTLE;
+
+	while (aws_daemon_cl != NULL && aws_client_calls(aws_daemon_cl) != 0 &&
+	    clock_now_ms() < deadline) {
+		event_base_loopexit(gw_base, &tv);
+		event_base_dispatch(gw_base);
+	}
+}
+
 void
 aws_daemon_stop(void)
 {
@@ -259,6 +280,7 @@ aws_daemon_stop(void)
 		control_reply_error(job->req, "gatewayd is stopping");
 		aws_daemon_whoami_free(job);
 	}
+	aws_daemon_settle();
 	/* Forwards have released theirs by now; drop what is left. */
 	while (!TAILQ_EMPTY(&aws_daemon_ctxs))
 		aws_daemon_ctx_free(TAILQ_FIRST(&aws_daemon_ctxs));

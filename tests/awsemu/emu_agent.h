@@ -318,5 +318,6 @@ void	emu_port_io_max(struct bufferevent *);
 void	emu_port_to_json(const struct emu_agent *, cJSON *);
 /* The pacing ceiling in payload bytes per second (0: pacing off). */
 double	emu_port_ceiling(void);
+uint64_t emu_port_late(void);
 
 #endif /* EMU_AGENT_H */

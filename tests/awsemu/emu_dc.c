@@ -583,6 +583,7 @@ emu_dc_state_json(void)
 	cJSON_AddNumberToObject(p, "interval_us", emu.knobs.pace_us);
 	cJSON_AddNumberToObject(p, "ceiling_bytes_per_sec",
 	    emu_port_ceiling());
+	cJSON_AddNumberToObject(p, "late_us", (double)emu_port_late());
 	cJSON_AddNumberToObject(obj, "connections", emu_dc_nopen);
 	cJSON_AddNumberToObject(obj, "connections_total", emu_dc_total);
 	cJSON_AddNumberToObject(obj, "refused", emu_dc_refused);

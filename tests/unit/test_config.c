@@ -1073,6 +1073,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "api_timeout = 30s\n"
 	    "credential_process_timeout = 1m\n"
 	    "allow_plain_websocket = no\n"
+	    "max_sessions_per_target = 0\n"
 	    "\n"
 	    "[forward \"db\"]\n"
 	    "listen = 127.0.0.1:15432\n"
@@ -1087,7 +1088,13 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "client_version = 1.2.677.0\n"
 	    "handshake_timeout = 30s\n"
 	    "stall_timeout = 2m\n"
-	    "sign_websocket = no\n");
+	    "sign_websocket = no\n"
+	    "max_session_duration = 0s\n"
+	    "session_max_age = 0s\n"
+	    "idle_policy = hold\n"
+	    "release_delay = 1m\n"
+	    "max_sessions = 1\n"
+	    "half_close_timeout = 30s\n");
 	free(out);
 	config_free(conf);
 }
@@ -1164,6 +1171,12 @@ test_config_fwd_equal_sees_every_key(void **state)
 		{ "handshake_timeout", "30s", "31s" },
 		{ "stall_timeout", "2m", "3m" },
 		{ "sign_websocket", "no", "yes" },
+		{ "max_session_duration", "0", "20m" },
+		{ "session_max_age", "1h", "2h" },
+		{ "idle_policy", "hold", "release" },
+		{ "release_delay", "1m", "2m" },
+		{ "max_sessions", "1", "4" },
+		{ "half_close_timeout", "30s", "0" },
 	};
 	struct fwd_config	*a, *b, *c;
 	size_t			 i, n = 0;
