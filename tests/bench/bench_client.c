@@ -5,7 +5,7 @@
  *
  *	bench_client bulk -c ADDR -d down|up -n BYTES [-C CONNS] [-t SECS]
  *	bench_client latency -c ADDR -N COUNT [-w WARMUP] [-o FILE]
- *	    [-t SECS]
+ *	    [-s SECS] [-t SECS]
  *	bench_client syscall -N COUNT
  *
  * bulk: CONNS connections at once (default 1), each moving BYTES. down
@@ -23,7 +23,9 @@
  * time from before connect() to the echoed byte. WARMUP more are made
  * first and not counted (default 100). Prints "latency n=... p50_us=...
  * p90_us=... p99_us=... p999_us=... max_us=... mean_us=...", and with -o
- * writes every sample (microseconds, one a line) to FILE.
+ * writes every sample (microseconds, one a line) to FILE. With -s, a
+ * sample whose echo takes longer than SECS ends the run with its number,
+ * not the whole run's -t.
  *
  * syscall: what the kernel charges for entering and leaving it, COUNT
  * getppid() calls timed together: "syscall n=... ns=..." (a paravirtual
@@ -74,6 +76,7 @@ static struct tool_addr		 addr;
 static uint64_t			 nbytes;
 static int			 upload;
 static unsigned			 timeout = 600;
+static unsigned			 sample_timeout;	/* 0: timeout */
 static pthread_barrier_t	 barrier;
 static double			 start_at;
 
@@ -99,7 +102,7 @@ bc_timeout_cb(int sig)
 static int
 bc_connect(void)
 {
-	struct timeval	tv = { timeout, 0 };
+	struct timeval	tv = { sample_timeout ? sample_timeout : timeout, 0 };
 	int		fd, one = 1;
 
 	fd = socket(addr.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -331,8 +334,12 @@ bc_sample(void)
 	t1 = bc_now();
 	close(fd);
 	if (n != 1) {
-		fprintf(stderr, "bench_client: no echo: %s\n",
-		    n == 0 ? "eof" : strerror(errno));
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			fprintf(stderr, "bench_client: no echo in %u s\n",
+			    sample_timeout ? sample_timeout : timeout);
+		else
+			fprintf(stderr, "bench_client: no echo: %s\n",
+			    n == 0 ? "eof" : strerror(errno));
 		return (-1);
 	}
 	return (t1 - t0);
@@ -401,7 +408,7 @@ bc_usage(void)
 	    "usage: bench_client bulk -c addr -d down|up -n bytes "
 	    "[-C conns] [-t secs]\n"
 	    "       bench_client latency -c addr -N count [-w warmup] "
-	    "[-o file] [-t secs]\n"
+	    "[-o file] [-s secs] [-t secs]\n"
 	    "       bench_client syscall -N count\n");
 	exit(2);
 }
@@ -434,7 +441,7 @@ main(int argc, char **argv)
 	argv++;
 	signal(SIGPIPE, SIG_IGN);
 	tool_raise_nofile();
-	while ((ch = getopt(argc, argv, "c:d:n:C:N:w:o:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:n:C:N:w:o:s:t:")) != -1) {
 		switch (ch) {
 		case 'c':
 			at = optarg;
@@ -462,6 +469,9 @@ main(int argc, char **argv)
 			break;
 		case 'o':
 			file = optarg;
+			break;
+		case 's':
+			sample_timeout = bc_number(optarg, 86400);
 			break;
 		case 't':
 			timeout = bc_number(optarg, 86400);

@@ -6,6 +6,7 @@
 # `make bench-smoke` the seconds-long one make check runs through
 # t_bench_smoke.sh, which checks the structure of what it wrote, never a
 # speed. SMP_BIN=/path/to/session-manager-plugin adds the official client.
+# make bench-reference also copies the run into tests/bench/reference/.
 
 # The load tools: blocking bulk and latency client, many-connection
 # holder, the far-side server. Built for make check (bench-smoke uses
@@ -37,6 +38,17 @@ EXTRA_DIST += %reldir%/bench.py
 bench: all $(BENCH_TOOLS)
 	$(BENCH_RUN) --out '$(abs_top_builddir)/tests/bench' $(BENCH_FLAGS)
 
+# The reference run kept in the source tree: make bench, then its report
+# and data copied over tests/bench/reference/ (README there is written by
+# hand: it says what the run was made from).
+BENCH_REF = $(abs_top_srcdir)/tests/bench/reference
+bench-reference: bench
+	rm -rf '$(BENCH_REF)/data'
+	mkdir -p '$(BENCH_REF)/data'
+	cp tests/bench/report.md '$(BENCH_REF)/report.md'
+	cp tests/bench/data/*.csv tests/bench/data/*.gp \
+	    tests/bench/data/*.png '$(BENCH_REF)/data/'
+
 bench-smoke: all $(BENCH_TOOLS)
 	$(BENCH_RUN) --smoke --out '$(abs_top_builddir)/tests/bench/smoke' \
 	    $(BENCH_FLAGS)
@@ -44,4 +56,4 @@ bench-smoke: all $(BENCH_TOOLS)
 clean-local: clean-local-bench
 clean-local-bench:
 	rm -rf tests/bench/report.md tests/bench/smoke tests/bench/data
-.PHONY: bench bench-smoke clean-local-bench
+.PHONY: bench bench-reference bench-smoke clean-local-bench
