@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include <cjson/cJSON.h>
 
@@ -1138,6 +1140,109 @@ case_idle(int argc, char **argv)
 	dcc_target_free(src);
 }
 
+/* ----------------------------------------------------------- inbox_drop */
+
+/* awsemu's EMU_DC_INBOX_HIGH: over it, the agent stops reading. */
+#define INBOX_MARK	(1024 * 1024)
+
+struct inbox_bytes {
+	struct dcc_target	*t;
+	struct dcc_tconn	*tc;
+	uint64_t		 want;
+};
+
+static int
+inbox_dialed(void *arg)
+{
+	struct inbox_bytes	*w = arg;
+
+	return (w->t->accepts >= w->want);
+}
+
+static int
+inbox_bytes_at_least(void *arg)
+{
+	struct inbox_bytes	*w = arg;
+
+	return (w->tc->bytes_in >= w->want);
+}
+
+/*
+ * inbox_drop: a basic-mode target stops reading, the agent blocks, its
+ * inbox passes the mark and it stops reading the client; the WebSocket
+ * is dropped; the target reads again before the client is back (the
+ * unblock runs with nobody attached) or after; then every byte arrives.
+ */
+static void
+case_inbox_drop(int argc, char **argv)
+{
+	static const char	*what[] = { "target reads before the resume",
+				    "target reads after the resume" };
+	static uint8_t		 chunk[4096];
+	struct dcc_target	*sink = dcc_target_new(DCC_SINK);
+	struct inbox_bytes	 w;
+	struct dcc		*c;
+	uint64_t		 sent;
+	u_int			 k, i, j;
+
+	sink->keep = 0;
+	memset(chunk, 'i', sizeof chunk);
+	for (k = 0; k < nitems(what); k++) {
+		dcc_world("{\"instances\": [{\"id\": \"%s\", "
+		    "\"agent_version\": \"%s\", \"ports\": {\"80\": "
+		    "\"127.0.0.1:%d\"}}]}", INST, BASIC_AGENT, sink->port);
+		reset_knobs();
+		dcc_knobs("{\"resend\": \"all\"}");
+		c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+		c->quiet = 1;
+		/* Resends only from dcc_recover: none before the open frame. */
+		c->auto_resend = 0;
+		w.t = sink;
+		w.want = k + 1;
+		dcc_send(c, SSM_PAYLOAD_OUTPUT, "i", 1);
+		DCC_CHECK(dcc_wait(inbox_dialed, &w, DCC_WAIT) &&
+		    (w.tc = dcc_target_conn(sink, k + 1)) != NULL &&
+		    (w.want = 1) && dcc_wait(inbox_bytes_at_least, &w,
+		    DCC_WAIT),
+		    "%s: no dial", what[k]);
+		bufferevent_disable(w.tc->bev, EV_READ);
+		/* Up to 64 MiB, until the inbox is over the mark. */
+		sent = 1;
+		for (i = 0; i < 256 && dcc_agent_num(c->sid, "inbox") <=
+		    INBOX_MARK; i++) {
+			for (j = 0; j < 64; j++)
+				dcc_send(c, SSM_PAYLOAD_OUTPUT, chunk,
+				    sizeof chunk);
+			sent += 64 * sizeof chunk;
+			dcc_sleep(20);
+		}
+		DCC_CHECK(dcc_agent_num(c->sid, "inbox") > INBOX_MARK,
+		    "%s: inbox %g after %llu bytes", what[k],
+		    dcc_agent_num(c->sid, "inbox"), (unsigned long long)sent);
+		dcc_drop(c);
+		w.want = w.tc->bytes_in + 1;
+		if (k == 0) {
+			bufferevent_enable(w.tc->bev, EV_READ);
+			DCC_CHECK(dcc_wait(inbox_bytes_at_least, &w, DCC_WAIT),
+			    "%s: the target got nothing more", what[k]);
+			dcc_sleep(100);
+		}
+		dcc_recover(c);
+		if (k == 1)
+			bufferevent_enable(w.tc->bev, EV_READ);
+		w.want = sent;
+		DCC_CHECK(dcc_wait(inbox_bytes_at_least, &w, 30000),
+		    "%s: %llu of %llu bytes to the target (inbox %g)",
+		    what[k], (unsigned long long)w.tc->bytes_in,
+		    (unsigned long long)sent, dcc_agent_num(c->sid, "inbox"));
+		dcc_ok("%s: %llu bytes, all arrived", what[k],
+		    (unsigned long long)sent);
+		dcc_terminate_api(c);
+		dcc_free(c);
+	}
+	dcc_target_free(sink);
+}
+
 /* ------------------------------------------------------------- lifecycle */
 
 #define INST2		"i-0000000000000000c"
@@ -1291,6 +1396,7 @@ static const struct {
 	{ "not_ready", case_not_ready },
 	{ "drops", case_drops },
 	{ "idle", case_idle },
+	{ "inbox_drop", case_inbox_drop },
 	{ "life", case_life },
 	{ "bench", dcc_bench },
 };

@@ -635,6 +635,13 @@ emu_agent_attach(struct emu_agent *a, struct emu_dc *dc,
 	    xstrdup(odc->client_version) : NULL;
 	if (evbuffer_get_length(a->inbox) > EMU_DC_INBOX_HIGH)
 		emu_dc_set_reading(dc, 0);
+	/*
+	 * What the inbox holds is read by the unblock that ends a block; a
+	 * new connection must not wait on one that has run already.
+	 */
+	if (!a->blocked && a->held == NULL &&
+	    evbuffer_get_length(a->inbox) > 0)
+		event_active(a->unblock, EV_TIMEOUT, 1);
 	if (a->state == EMU_AGENT_WAITING) {
 		emu_agent_handshake(a);
 		return;

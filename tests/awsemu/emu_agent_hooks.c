@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
+
 #include <cjson/cJSON.h>
 
 #include "emu.h"
@@ -159,6 +161,9 @@ emu_agent_to_json(const struct emu_agent *a)
 	cJSON_AddNumberToObject(o, "in_expected", (double)a->in_expected);
 	cJSON_AddNumberToObject(o, "unacked", (double)a->nout);
 	cJSON_AddNumberToObject(o, "stored", (double)a->nin);
+	cJSON_AddNumberToObject(o, "inbox",
+	    (double)evbuffer_get_length(a->inbox));
+	cJSON_AddBoolToObject(o, "held", a->held != NULL);
 	cJSON_AddNumberToObject(o, "rto_ms", a->rto);
 	cJSON_AddNumberToObject(o, "age_ms", (double)((a->ended_ms != 0 ?
 	    a->ended_ms : clock_now_ms()) - a->started_ms));

@@ -12,5 +12,6 @@ dcc faults front
 dcc faults all
 dcc drops
 dcc ends
+dcc inbox_drop
 emu_alive
 emu_stop
