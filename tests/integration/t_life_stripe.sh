@@ -19,10 +19,10 @@ wait_for 20 "the target" test -s "$T/srv.port"
 SRV=$(cat "$T/srv.port")
 emu_admin POST /world "{\"instances\": [$(life_instance "$INST_A" \
     "$SRV")]}" >/dev/null
-# The sanitizer build's emulator paces at 3 ms: it cannot keep four
+# The sanitizer build's emulator paces at 2.5 ms: it cannot keep four
 # sessions at 2 ms on two loaded cores (3.48x measured there).
 PACE=2000
-life_sanitized && PACE=3000
+life_sanitized && PACE=2500
 emu_admin POST /knobs "{\"pacing\": true, \"pace_us\": $PACE}" >/dev/null
 ceiling=$(emu_state "s['data_channel']['pacing']['ceiling_bytes_per_sec']")
 [ "$ceiling" -gt 0 ] || fail "awsemu reports no pacing ceiling"
