@@ -1073,6 +1073,16 @@ class Bench:
         return keys
 
     def ssm_forwards(self, n, target, remote_port, prefix, extra=()):
+        # bench_server closes after the client's EOF, which smux cannot
+        # pass on: with a half_close_timeout every finished connection
+        # would linger that long in gatewayd (and hold up its exit). The
+        # plugin ends a stream at once; so does the harness.
+        if not hasattr(self, "_half_close"):
+            self._half_close = self.gatewayd_accepts(
+                [("forwarder", "ssm"), ("target", MUX_ID),
+                 ("remote_port", "22"), ("half_close_timeout", "0")])[0]
+        if self._half_close:
+            extra = [("half_close_timeout", "0")] + list(extra)
         return [dict([("name", f"{prefix}{i}"),
                       ("listen", f"127.0.0.1:{p}"), ("forwarder", "ssm"),
                       ("target", target), ("remote_port", str(remote_port))]
