@@ -43,6 +43,21 @@
 #define SSM_CHAN_POOL_IDLE	64
 /* Largest message built from one Output chunk. */
 #define SSM_CHAN_BLOCK		(SSM_MSG_HEADER_LEN + SSM_MSG_CHUNK)
+/*
+ * Receive batching (chan_recv.c): after SSM_CHAN_HOLD_STREAK full Output
+ * messages in a row, none more than SSM_CHAN_HOLD_GAP apart, stop reading
+ * for SSM_CHAN_HOLD once caught up, then read what came in one go. The
+ * hold stays below the agent's least resend timeout (SRTT + 10 ms).
+ */
+#define SSM_CHAN_HOLD		10
+#define SSM_CHAN_HOLD_STREAK	32
+#define SSM_CHAN_HOLD_GAP	50
+/* libevent's coarse monotonic clock fires a timer up to a jiffy early:
+ * a hold this close to its end is over (else a few 1 ms wake-ups). */
+#define SSM_CHAN_HOLD_SLACK	4
+/* Acks of what came during a hold, sent together: at most, wait (ms). */
+#define SSM_CHAN_ACKS_HELD	16
+#define SSM_CHAN_ACKS_WAIT	2
 
 /* Defaults of struct ssm_chan_params. */
 #define SSM_CHAN_MAX_UNACKED		1000
@@ -76,6 +91,10 @@ struct ssm_chan_ops {
 	void		 (*ws_close)(struct ws *, uint16_t code,
 			    const char *reason);
 	void		 (*ws_free)(struct ws *);
+	/* Receive batching; without ws_pause a chan never holds. */
+	void		 (*ws_pause)(struct ws *);
+	void		 (*ws_resume)(struct ws *);
+	size_t		 (*ws_pending)(struct ws *);
 };
 
 /* Chans started after this use ops (NULL: the real ones). Tests only. */
@@ -315,6 +334,19 @@ struct ssm_chan {
 	int			 writable_pending;
 	int			 ready_pending;
 
+	/* Receive batching. */
+	uint64_t		 hold_until;	/* ms; 0: reading */
+	uint64_t		 hold_last;	/* the last full Output */
+	unsigned		 hold_streak;	/* full Outputs in a row */
+	size_t			 hold_skip;	/* of them, read before holding */
+	uint64_t		 holds;
+	struct {
+		int64_t		 seq;
+		uint8_t		 id[UUID_LEN];
+	}			 acks_held[SSM_CHAN_ACKS_HELD];
+	size_t			 nacks_held;
+	uint64_t		 acks_due;	/* ms; 0: none held */
+
 	/* Ending. */
 	enum ssm_chan_close	 close;
 	uint64_t		 close_deadline;
@@ -394,6 +426,10 @@ void	 ssm_chan_input(struct ssm_chan *, const uint8_t *, size_t);
 void	 ssm_chan_deliver(struct ssm_chan *);
 void	 ssm_chan_pause(struct ssm_chan *);
 void	 ssm_chan_unpause(struct ssm_chan *);
+/* Read again after a hold (when due, or before the WebSocket goes). */
+void	 ssm_chan_hold_end(struct ssm_chan *);
+/* Send the acks held while reading what came during a hold. */
+void	 ssm_chan_flush_acks(struct ssm_chan *);
 
 /* What tests look at. */
 struct ssm_chan_stats {
@@ -405,6 +441,8 @@ struct ssm_chan_stats {
 	uint64_t	 resumes;
 	uint64_t	 acks_out;
 	uint64_t	 dropped;
+	uint64_t	 holds;
+	int		 holding;
 	int		 paused;
 	uint64_t	 paused_ms;	/* total, the current pause included */
 	struct ssm_chan_rtt rtt;
