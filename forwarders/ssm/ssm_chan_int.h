@@ -133,8 +133,11 @@ void	 ssm_chan_pool_trim(struct ssm_chan_pool *, size_t keep);
 /*
  * The outgoing buffer (§6.4): every stream message we sent, by sequence
  * number, until its ack. A ring of size slots (a power of two) holds
- * [head, next); acked entries leave holes until head passes them.
+ * [head, next); acked entries leave holes until head passes them. The
+ * ring starts at SSM_CHAN_OUTQ_MIN slots and doubles when full, up to max
+ * (an idle session holds a few hundred bytes, not a window's worth).
  */
+#define SSM_CHAN_OUTQ_MIN	32
 struct ssm_chan_out {
 	uint8_t		*msg;		/* header and payload; NULL: free */
 	uint32_t	 len;
@@ -146,8 +149,9 @@ struct ssm_chan_out {
 };
 
 struct ssm_chan_outq {
-	struct ssm_chan_out	*v;
+	struct ssm_chan_out	*v;	/* grown as needed, up to max */
 	size_t			 size;
+	size_t			 max;
 	int64_t			 head;	/* oldest held, or next */
 	int64_t			 next;	/* the next sequence number */
 	int64_t			 unsent; /* first entry never sent */
@@ -156,7 +160,8 @@ struct ssm_chan_outq {
 	struct ssm_chan_pool	 pool;
 };
 
-void	 ssm_chan_outq_init(struct ssm_chan_outq *, size_t min_size);
+/* A buffer for at least max_size messages. */
+void	 ssm_chan_outq_init(struct ssm_chan_outq *, size_t max_size);
 void	 ssm_chan_outq_clear(struct ssm_chan_outq *);
 /* Free slots: how many more messages push can take. */
 size_t	 ssm_chan_outq_space(const struct ssm_chan_outq *);

@@ -2216,8 +2216,32 @@ test_ssm_chan_rings(void **state)
 	int64_t			 seq;
 	int			 i;
 
+	/* Slots come as needed: none at first, then doubling up to max. */
+	ssm_chan_outq_init(&q, 1000);
+	assert_int_equal(q.size, 0);
+	assert_int_equal(ssm_chan_outq_space(&q), 1024);
+	for (i = 0; i < 1024; i++) {
+		buf = ssm_chan_pool_get(&q.pool, 100);
+		buf[0] = (uint8_t)i;
+		assert_int_equal(ssm_chan_outq_push(&q, buf, 100, 1), i);
+		q.unsent = q.next;
+		if (i % 3 == 1)		/* holes across the growths */
+			assert_int_equal(ssm_chan_outq_ack(&q, i, 0, &sample),
+			    1);
+	}
+	assert_int_equal(q.size, 1024);
+	assert_int_equal(ssm_chan_outq_space(&q), 0);
+	for (i = 0; i < 1024; i++) {
+		if (i % 3 == 1)
+			assert_null(ssm_chan_outq_get(&q, i));
+		else
+			assert_int_equal(ssm_chan_outq_get(&q, i)->msg[0],
+			    (uint8_t)i);
+	}
+	ssm_chan_outq_clear(&q);
+
 	ssm_chan_outq_init(&q, 8);
-	assert_int_equal(q.size, 16);
+	assert_int_equal(q.max, 16);
 	/* 0..3 stay unacked while 4..15 come and go out of order. */
 	for (i = 0; i < 16; i++) {
 		buf = ssm_chan_pool_get(&q.pool, 200);
