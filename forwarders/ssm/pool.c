@@ -43,6 +43,8 @@ ssm_pool_ceiling(uint64_t ceiling, uint64_t rate)
 int
 ssm_pool_is_saturated(const struct ssm_pool_load *l, uint64_t ceiling)
 {
+	if (l->streams == 0)
+		return (0);	/* its rate is the last tick's, of gone streams */
 	if (ceiling < SSM_POOL_CEILING_FLOOR)
 		ceiling = SSM_POOL_CEILING_FLOOR;
 	if (l->backlog >= SSM_POOL_BACKLOG_TICKS)

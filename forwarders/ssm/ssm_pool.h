@@ -7,10 +7,11 @@
  *  - choose: a new conn goes to the least loaded open session (not
  *    saturated first, then the fewest streams, then the lowest rate);
  *    a draining session only when nothing else can take it;
- *  - saturation: a session moving at SSM_POOL_SATURATED_PCT of the
- *    highest rate any session of the forward has shown (its ceiling, at
- *    least SSM_POOL_CEILING_FLOOR), or whose output was left waiting for
- *    the window SSM_POOL_BACKLOG_TICKS ticks in a row;
+ *  - saturation: a session with streams moving at SSM_POOL_SATURATED_PCT
+ *    of the highest rate any session of the forward has shown (its
+ *    ceiling, at least SSM_POOL_CEILING_FLOOR), or whose output was left
+ *    waiting for the window SSM_POOL_BACKLOG_TICKS ticks in a row; one
+ *    without streams never (its last rate was of streams now gone);
  *  - admission: at most one start in flight per forward; another mux
  *    session when all are saturated, up to max_sessions; never more than
  *    max_per_target sessions on one instance, gateway-wide;

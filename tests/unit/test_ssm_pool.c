@@ -49,6 +49,8 @@ test_ssm_pool_choose_least_loaded(void **state)
 		    { MUX(OPEN, 1, MB), MUX(OPEN, 5, 1000) }, 2, 0, 1 },
 		{ "same streams: the lower rate",
 		    { MUX(OPEN, 2, 500000), MUX(OPEN, 2, 100000) }, 2, 0, 1 },
+		{ "no streams: its last rate is not saturation",
+		    { MUX(OPEN, 2, 1000), MUX(OPEN, 0, MB) }, 2, 0, 1 },
 		{ "all saturated: fewest streams",
 		    { MUX(OPEN, 2, MB), MUX(OPEN, 1, MB) }, 2, 0, 1 },
 		{ "draining skipped", { MUX(DRAINING, 0, 0),
