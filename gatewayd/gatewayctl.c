@@ -194,7 +194,7 @@ ctl_num(const cJSON *o, const char *key)
 	return (cJSON_IsNumber(v) ? v->valuedouble : 0);
 }
 
-#define CTL_COLS	10
+#define CTL_COLS	11
 
 /* One table row of a forward, as strings. */
 static void
@@ -281,7 +281,8 @@ ctl_session_row(const cJSON *s, char cells[CTL_COLS][256])
 	util_fmt_bytes((uint64_t)ctl_num(s, "bytes_to_agent"), cells[7], 256);
 	util_fmt_bytes((uint64_t)ctl_num(s, "bytes_from_agent"), cells[8],
 	    256);
-	snprintf(cells[9], 256, "%s", ctl_str(s, "last_error"));
+	snprintf(cells[9], 256, "%.0f", ctl_num(s, "resumes"));
+	snprintf(cells[10], 256, "%s", ctl_str(s, "last_error"));
 }
 
 static void
@@ -290,7 +291,8 @@ ctl_print_status(const cJSON *reply)
 	static const char *const heads[] = { "FORWARD", "LISTEN", "FORWARDER",
 	    "TARGET", "STATE", "LIVE", "TOTAL", "IN", "OUT", "LAST ERROR" };
 	static const char *const sheads[] = { "SESSION", "INSTANCE", "MODE",
-	    "AGENT", "STATE", "AGE", "STREAMS", "IN", "OUT", "LAST ERROR" };
+	    "AGENT", "STATE", "AGE", "STREAMS", "IN", "OUT", "RESUMES",
+	    "LAST ERROR" };
 	const cJSON	*fw, *s;
 	cJSON		*all, *list;
 
@@ -305,7 +307,7 @@ ctl_print_status(const cJSON *reply)
 	}
 	if (cJSON_GetArraySize(list) != 0) {
 		printf("\n");
-		ctl_print_list(all, "sessions", sheads, 10, ctl_session_row);
+		ctl_print_list(all, "sessions", sheads, 11, ctl_session_row);
 	}
 	cJSON_Delete(all);
 }

@@ -45,7 +45,6 @@ int	main(int, char **);
 
 #define BS_BUFSIZE	(256 * 1024)
 
-enum bs_mode { BS_ECHO, BS_SINK, BS_SOURCE };
 
 struct bs_conn {
 	int		 fd;
@@ -66,7 +65,7 @@ struct bs_conn {
 LIST_HEAD(bs_conns, bs_conn);
 
 static struct event_base	*base;
-static enum bs_mode		 mode = BS_ECHO;
+static enum tool_mode		 mode = TOOL_ECHO;
 static uint8_t			 buf[BS_BUFSIZE];
 static uint64_t			 total_in, total_out, nconns;
 static struct bs_conns		 conns = LIST_HEAD_INITIALIZER(conns);
@@ -212,9 +211,9 @@ bs_input(struct bs_conn *bc)
 			break;
 		bc->bytes_in += n;
 		total_in += n;
-		if (mode == BS_ECHO)
+		if (mode == TOOL_ECHO)
 			rc = bs_send(bc, buf, n);
-		else if (mode == BS_SINK)
+		else if (mode == TOOL_SINK)
 			rc = bs_sink(bc, buf, n);
 		else
 			rc = bs_source(bc, buf, n);
@@ -270,7 +269,7 @@ bs_write_cb(int fd, short what, void *arg)
 	struct bs_conn	*bc = arg;
 	int		 rc;
 
-	if (mode == BS_SOURCE) {
+	if (mode == TOOL_SOURCE) {
 		bs_output(bc);
 		return;
 	}
@@ -349,14 +348,7 @@ main(int argc, char **argv)
 			listen_at = optarg;
 			break;
 		case 'm':
-			if (strcmp(optarg, "echo") == 0)
-				mode = BS_ECHO;
-			else if (strcmp(optarg, "sink") == 0)
-				mode = BS_SINK;
-			else if (strcmp(optarg, "source") == 0)
-				mode = BS_SOURCE;
-			else
-				bs_usage();
+			mode = tool_parse_mode("bench_server", optarg);
 			break;
 		case 'P':
 			portfile = optarg;

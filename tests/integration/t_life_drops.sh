@@ -45,6 +45,14 @@ starts=$(emu_state "s['ops']['ssm:StartSession']['ok']")
 r=$(($(fwd_get bulk '.sessions[0].resumes') + \
     $(fwd_get echo '.sessions[0].resumes')))
 [ "$r" -ge 20 ] || fail "status shows $r resumes, want 20"
+# The text table says the same: its RESUMES column, both sessions.
+gwctl status >"$T/status.txt"
+# (cells hold spaces, "21.0 MB": read the column where its head starts)
+r=$(awk '$1 == "SESSION" { c = index($0, "RESUMES"); next }
+	c { split(substr($0, c), f, " "); n += f[1] } END { print n + 0 }' \
+    "$T/status.txt")
+[ "$r" -ge 20 ] || fail "status table shows $r resumes, want 20:" \
+    "$(cat "$T/status.txt")"
 ok "200 MiB and 4 x 5 MiB echoed exact through $drops drops," \
     "$resumes resumes, one session each"
 stop_gatewayd

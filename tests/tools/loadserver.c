@@ -42,7 +42,6 @@ int	main(int, char **);
 #define SRV_HIGH	(1024 * 1024)
 #define SRV_LOW		(256 * 1024)
 
-enum srv_mode { SRV_ECHO, SRV_SINK, SRV_SOURCE };
 
 struct srv_conn {
 	uint64_t		 id;
@@ -54,7 +53,7 @@ struct srv_conn {
 };
 
 static struct event_base	*base;
-static enum srv_mode		 mode;
+static enum tool_mode		 mode;
 static uint64_t			 nbytes;
 static uint64_t			 seed = 1;
 static uint64_t			 next_id;
@@ -119,13 +118,13 @@ srv_read_cb(struct bufferevent *bev, void *arg)
 
 	while ((n = evbuffer_remove(in, buf, sizeof buf)) > 0) {
 		total_in += n;
-		if (mode == SRV_SOURCE)
+		if (mode == TOOL_SOURCE)
 			continue;
 		tool_hash_update(&sc->hash, buf, n);
-		if (mode == SRV_ECHO)
+		if (mode == TOOL_ECHO)
 			evbuffer_add(out, buf, n);
 	}
-	if (mode == SRV_ECHO && evbuffer_get_length(out) >= SRV_HIGH)
+	if (mode == TOOL_ECHO && evbuffer_get_length(out) >= SRV_HIGH)
 		bufferevent_disable(bev, EV_READ);
 }
 
@@ -141,11 +140,11 @@ srv_write_cb(struct bufferevent *bev, void *arg)
 			srv_free(sc);
 		return;
 	}
-	if (mode == SRV_SOURCE) {
+	if (mode == TOOL_SOURCE) {
 		srv_refill(sc);
 		if (sc->queued == nbytes)
 			srv_finish(sc);
-	} else if (mode == SRV_ECHO && len <= SRV_LOW)
+	} else if (mode == TOOL_ECHO && len <= SRV_LOW)
 		bufferevent_enable(bev, EV_READ);
 }
 
@@ -172,7 +171,7 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (!(what & BEV_EVENT_EOF))
 		return;
-	if (mode == SRV_SINK) {
+	if (mode == TOOL_SINK) {
 		/* Reply with a copy of the running hash. */
 		h.ctx = EVP_MD_CTX_new();
 		EVP_MD_CTX_copy_ex(h.ctx, sc->hash.ctx);
@@ -181,7 +180,7 @@ srv_event_cb(struct bufferevent *bev, short what, void *arg)
 		snprintf(line, sizeof line, "%" PRIu64 " %s\n", h.bytes, hex);
 		bufferevent_write(bev, line, strlen(line));
 	}
-	if (mode == SRV_SOURCE && sc->queued < nbytes)
+	if (mode == TOOL_SOURCE && sc->queued < nbytes)
 		return;		/* the client only shut its side */
 	srv_finish(sc);
 }
@@ -212,7 +211,7 @@ srv_accept_cb(evutil_socket_t lfd, short events, void *arg)
 		evbuffer_add_cb(bufferevent_get_output(sc->bev), srv_output_cb,
 		    NULL);
 		bufferevent_enable(sc->bev, EV_READ | EV_WRITE);
-		if (mode == SRV_SOURCE)
+		if (mode == TOOL_SOURCE)
 			srv_refill(sc);
 	}
 	if (errno != EAGAIN && errno != EINTR)
@@ -247,21 +246,14 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	tool_raise_nofile();
-	mode = SRV_ECHO;
+	mode = TOOL_ECHO;
 	while ((ch = getopt(argc, argv, "l:m:n:s:P:S:")) != -1) {
 		switch (ch) {
 		case 'l':
 			listen_at = optarg;
 			break;
 		case 'm':
-			if (strcmp(optarg, "echo") == 0)
-				mode = SRV_ECHO;
-			else if (strcmp(optarg, "sink") == 0)
-				mode = SRV_SINK;
-			else if (strcmp(optarg, "source") == 0)
-				mode = SRV_SOURCE;
-			else
-				tool_fatal("loadserver: bad mode %s", optarg);
+			mode = tool_parse_mode("loadserver", optarg);
 			break;
 		case 'n':
 			nbytes = strtoull(optarg, NULL, 10);

@@ -197,3 +197,15 @@ tool_write_file(const char *path, const char *text)
 	if (fclose(f) != 0 || rename(tmp, path) == -1)
 		tool_fatal("%s: %s", path, strerror(errno));
 }
+
+enum tool_mode
+tool_parse_mode(const char *prog, const char *s)
+{
+	if (strcmp(s, "echo") == 0)
+		return (TOOL_ECHO);
+	if (strcmp(s, "sink") == 0)
+		return (TOOL_SINK);
+	if (strcmp(s, "source") == 0)
+		return (TOOL_SOURCE);
+	tool_fatal("%s: bad mode %s (echo, sink or source)", prog, s);
+}

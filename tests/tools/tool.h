@@ -31,7 +31,12 @@ struct tool_hash {
 	uint64_t		 bytes;
 };
 
+/* What a test server does with a connection: -m echo|sink|source. */
+enum tool_mode { TOOL_ECHO, TOOL_SINK, TOOL_SOURCE };
+
 int	 tool_parse_addr(const char *, struct tool_addr *);
+/* "echo", "sink" or "source"; exit naming prog on anything else. */
+enum tool_mode tool_parse_mode(const char *prog, const char *);
 /* A non-blocking socket bound to a and listening; exit on failure. */
 int	 tool_listen(const struct tool_addr *);
 /* The port a listening TCP socket got. */
