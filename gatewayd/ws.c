@@ -8,6 +8,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -603,6 +604,24 @@ ws_get_queued(struct ws *ws)
 		n += evbuffer_get_length(bufferevent_get_output(ws->bev));
 	if (ws->wslay != NULL)
 		n += wslay_event_get_queued_msg_length(ws->wslay);
+	return (n);
+}
+
+size_t
+ws_get_pending(struct ws *ws)
+{
+	SSL	*ssl;
+	size_t	 n = 0;
+	int	 fd, kernel;
+
+	if (ws->bev == NULL)
+		return (0);
+	n = evbuffer_get_length(bufferevent_get_input(ws->bev));
+	if ((ssl = bufferevent_openssl_get_ssl(ws->bev)) != NULL)
+		n += (size_t)SSL_pending(ssl);
+	if ((fd = bufferevent_getfd(ws->bev)) != -1 &&
+	    ioctl(fd, FIONREAD, &kernel) == 0 && kernel > 0)
+		n += (size_t)kernel;
 	return (n);
 }
 

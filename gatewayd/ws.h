@@ -177,6 +177,12 @@ int		 ws_send_buffer(struct ws *, enum ws_type,
 		    struct evbuffer *buf);
 /* Bytes queued and not yet handed to the kernel. */
 size_t		 ws_get_queued(struct ws *);
+/*
+ * Bytes received and not yet read as frames: in our input buffer, in
+ * TLS's, and in the kernel's (one ioctl). For a reader that waits to
+ * read many messages at once (ws_pause) and wants to know what came.
+ */
+size_t		 ws_get_pending(struct ws *);
 
 /*
  * Start the close handshake with code and reason (up to 123 bytes): the

@@ -65,6 +65,9 @@ static const struct ssm_chan_ops chan_real_ops = {
 	.ws_queued = ws_get_queued,
 	.ws_close = ws_close,
 	.ws_free = ws_free,
+	.ws_pause = ws_pause,
+	.ws_resume = ws_resume,
+	.ws_pending = ws_get_pending,
 };
 
 static const struct ssm_chan_ops *chan_ops = &chan_real_ops;
@@ -169,6 +172,8 @@ ssm_chan_next_deadline(struct ssm_chan *c)
 		next = chan_nearest(next, c->close_deadline);
 	if (chan_hs_pending(c))
 		next = chan_nearest(next, c->hs_deadline);
+	next = chan_nearest(next, c->hold_until);
+	next = chan_nearest(next, c->acks_due);
 	if (c->p.pacing_us != 0 && c->ws_up && !c->paused &&
 	    c->out.unsent < c->out.next)
 		next = chan_nearest(next, (c->pace_next + 999) / 1000);
@@ -387,6 +392,12 @@ chan_run_due(struct ssm_chan *c)
 		ssm_chan_fail(c, why, NULL, 1);
 		free(why);
 	}
+	if (c->hold_until != 0 && now + SSM_CHAN_HOLD_SLACK >= c->hold_until)
+		ssm_chan_hold_end(c);
+	if (c->acks_due != 0 && now >= c->acks_due) {
+		c->hold_skip = 0;	/* less came than it seemed */
+		ssm_chan_flush_acks(c);
+	}
 	if (c->retry_at != 0 && now >= c->retry_at) {
 		ssm_chan_retry(c);
 		if (c->freed)
@@ -558,6 +569,8 @@ ssm_chan_get_stats(struct ssm_chan *c, struct ssm_chan_stats *st)
 	st->resumes = c->resumes;
 	st->acks_out = c->acks_out;
 	st->dropped = c->dropped;
+	st->holds = c->holds;
+	st->holding = c->hold_until != 0;
 	st->paused = c->paused;
 	st->paused_ms = ssm_chan_paused_now(c, clock_now_ms());
 	st->rtt = c->rtt;

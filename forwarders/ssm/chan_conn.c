@@ -340,6 +340,11 @@ ssm_chan_ws_drop(struct ssm_chan *c, int graceful)
 	}
 	if (c->ws == NULL)
 		return;
+	ssm_chan_hold_end(c);	/* a close needs its answer read */
+	c->hold_streak = 0;
+	c->hold_skip = 0;
+	c->nacks_held = 0;	/* unsent: the agent resends */
+	c->acks_due = 0;
 	if (graceful && c->ws_up)
 		c->ops->ws_close(c->ws, 1000, "");
 	else {

@@ -33,19 +33,50 @@ chan_gone(struct ssm_chan *c)
 	return (c->freed || c->state == SSM_CHAN_CLOSED);
 }
 
-/* Acknowledge output_stream_data seq (id): ours to send, never queued. */
 static void
-chan_send_ack(struct ssm_chan *c, int64_t seq, const uint8_t id[UUID_LEN])
+chan_write_ack(struct ssm_chan *c, int64_t seq, const uint8_t id[UUID_LEN])
 {
 	uint8_t	buf[SSM_CHAN_ACK_MAX], ack_id[UUID_LEN];
 	size_t	len;
 
-	if (!c->ws_up)
-		return;
 	ssm_chan_ids_next(&c->ids, ack_id);
 	len = ssm_chan_ack_build(seq, id, ack_id, clock_wall_ms(), buf);
 	if (ssm_chan_ws_send(c, WS_BINARY, buf, len) == 0)
 		c->acks_out++;
+}
+
+void
+ssm_chan_flush_acks(struct ssm_chan *c)
+{
+	size_t	i, n = c->nacks_held;
+
+	c->nacks_held = 0;
+	c->acks_due = 0;
+	for (i = 0; i < n && c->ws_up; i++)
+		chan_write_ack(c, c->acks_held[i].seq, c->acks_held[i].id);
+}
+
+/*
+ * Acknowledge output_stream_data seq (id): ours to send, never queued.
+ * While reading what came during a hold, the acks wait to go out
+ * together (a few at most, SSM_CHAN_ACKS_WAIT ms at most).
+ */
+static void
+chan_send_ack(struct ssm_chan *c, int64_t seq, const uint8_t id[UUID_LEN])
+{
+	if (!c->ws_up)
+		return;
+	if (c->hold_skip == 0) {
+		ssm_chan_flush_acks(c);
+		chan_write_ack(c, seq, id);
+		return;
+	}
+	if (c->nacks_held == SSM_CHAN_ACKS_HELD)
+		ssm_chan_flush_acks(c);
+	c->acks_held[c->nacks_held].seq = seq;
+	memcpy(c->acks_held[c->nacks_held].id, id, UUID_LEN);
+	if (c->nacks_held++ == 0)
+		c->acks_due = clock_now_ms() + SSM_CHAN_ACKS_WAIT;
 }
 
 void
@@ -74,6 +105,64 @@ ssm_chan_unpause(struct ssm_chan *c)
 		return;
 	ssm_chan_flush(c);
 	ssm_chan_wake_writer(c);
+}
+
+/*
+ * Receive batching. Paced, the agent sends one message a millisecond,
+ * and each one woke us on its own: a wake-up, a TLS record, an ack and a
+ * write to the client per KiB, whatever the rate. A bulk flow (full
+ * messages in a row) needs no such promptness: once it has read what had
+ * arrived, the chan stops reading for SSM_CHAN_HOLD ms, then reads, acks
+ * and delivers all that came meanwhile in one go. Anything short of a
+ * full message (interactive traffic, a transfer's last bytes) ends the
+ * streak and is read at once.
+ */
+static void
+chan_hold_start(struct ssm_chan *c)
+{
+	if (c->hold_streak < SSM_CHAN_HOLD_STREAK || c->hold_skip != 0 ||
+	    c->hold_until != 0 || c->ops->ws_pause == NULL ||
+	    c->state != SSM_CHAN_OPEN || !c->ws_up)
+		return;
+	ssm_chan_flush_acks(c);
+	c->hold_until = clock_now_ms() + SSM_CHAN_HOLD;
+	c->holds++;
+	c->ops->ws_pause(c->ws);
+}
+
+/* An in-order Output of len bytes was delivered. */
+static void
+chan_hold(struct ssm_chan *c, size_t len)
+{
+	uint64_t	now = clock_now_ms();
+
+	if (len < SSM_MSG_CHUNK) {
+		c->hold_streak = 0;
+		return;
+	}
+	if (now - c->hold_last > SSM_CHAN_HOLD_GAP)
+		c->hold_streak = 0;
+	c->hold_last = now;
+	if (c->hold_streak < SSM_CHAN_HOLD_STREAK)
+		c->hold_streak++;
+	chan_hold_start(c);
+}
+
+void
+ssm_chan_hold_end(struct ssm_chan *c)
+{
+	size_t	pending = 0;
+
+	if (c->hold_until == 0)
+		return;
+	c->hold_until = 0;
+	if (c->ws == NULL)
+		return;
+	/* Read without holding again until what came meanwhile is read. */
+	if (c->ops->ws_pending != NULL)
+		pending = c->ops->ws_pending(c->ws);
+	c->hold_skip = pending / SSM_CHAN_BLOCK;
+	c->ops->ws_resume(c->ws);
 }
 
 /* An acknowledge: the outgoing entry it names is done (§6.2, §6.4). */
@@ -344,6 +433,8 @@ chan_input_stream(struct ssm_chan *c, const struct ssm_msg *m)
 	ssm_chan_inq_drop(&c->in, m->seq);
 	c->in.expected++;
 	ssm_chan_deliver(c);
+	if (!chan_gone(c) && m->payload_type == SSM_PAYLOAD_OUTPUT)
+		chan_hold(c, m->payload_len);
 }
 
 /* channel_closed (§7.5): the session is over; no ack, no resume. */
@@ -376,32 +467,23 @@ chan_input_closed(struct ssm_chan *c, const struct ssm_msg *m)
 	free(reason);
 }
 
-void
-ssm_chan_input(struct ssm_chan *c, const uint8_t *buf, size_t len)
+/* One decoded message. */
+static void
+chan_input_msg(struct ssm_chan *c, const struct ssm_msg *m)
 {
-	struct ssm_msg	 m;
-	char		*cause;
-
-	if (ssm_msg_decode(buf, len, &m, &cause) != 0) {
-		c->dropped++;
-		log_warnx("chan %s: message dropped: %s", c->name, cause);
-		free(cause);
-		return;
-	}
-	c->last_rx = clock_now_ms();
-	switch (m.type) {
+	switch (m->type) {
 	case SSM_MSG_ACKNOWLEDGE:
 		ssm_chan_unpause(c);
 		if (!chan_gone(c))
-			chan_input_ack(c, &m);
+			chan_input_ack(c, m);
 		break;
 	case SSM_MSG_OUTPUT_STREAM_DATA:
 		ssm_chan_unpause(c);
 		if (!chan_gone(c))
-			chan_input_stream(c, &m);
+			chan_input_stream(c, m);
 		break;
 	case SSM_MSG_CHANNEL_CLOSED:
-		chan_input_closed(c, &m);
+		chan_input_closed(c, m);
 		break;
 	case SSM_MSG_START_PUBLICATION:
 		ssm_chan_unpause(c);
@@ -410,7 +492,32 @@ ssm_chan_input(struct ssm_chan *c, const uint8_t *buf, size_t len)
 		ssm_chan_pause(c);
 		break;
 	default:
-		log_debug("chan %s: %s message ignored", c->name, m.type_name);
+		log_debug("chan %s: %s message ignored", c->name, m->type_name);
 		break;
 	}
+}
+
+void
+ssm_chan_input(struct ssm_chan *c, const uint8_t *buf, size_t len)
+{
+	struct ssm_msg	 m;
+	char		*cause;
+	int		 skipped;
+
+	if (ssm_msg_decode(buf, len, &m, &cause) != 0) {
+		c->dropped++;
+		log_warnx("chan %s: message dropped: %s", c->name, cause);
+		free(cause);
+		return;
+	}
+	c->last_rx = clock_now_ms();
+	if ((skipped = c->hold_skip != 0))
+		c->hold_skip--;
+	chan_input_msg(c, &m);
+	if (c->hold_skip != 0 || chan_gone(c))
+		return;
+	/* What came during the hold is read: acks out, and hold again. */
+	ssm_chan_flush_acks(c);
+	if (skipped)
+		chan_hold_start(c);
 }

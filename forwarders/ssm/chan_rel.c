@@ -103,12 +103,32 @@ chan_pow2(size_t n)
  */
 
 void
-ssm_chan_outq_init(struct ssm_chan_outq *q, size_t min_size)
+ssm_chan_outq_init(struct ssm_chan_outq *q, size_t max_size)
 {
 	memset(q, 0, sizeof *q);
-	q->size = chan_pow2(min_size);
-	q->v = xcalloc(q->size, sizeof *q->v);
-	q->pool.max = q->size;
+	q->max = chan_pow2(max_size);
+	q->pool.max = q->max;
+}
+
+/* The ring is full: twice the slots, entries moved to their new place. */
+static void
+chan_outq_grow(struct ssm_chan_outq *q)
+{
+	struct ssm_chan_out	*v;
+	size_t			 size;
+	int64_t			 seq;
+
+	size = q->size == 0 ? SSM_CHAN_OUTQ_MIN : 2 * q->size;
+	if (size > q->max)
+		size = q->max;
+	if (size <= q->size)
+		fatalx("%s: the outgoing ring is full", __func__);
+	v = xcalloc(size, sizeof *v);
+	for (seq = q->head; seq < q->next; seq++)
+		v[seq & (size - 1)] = q->v[seq & (q->size - 1)];
+	free(q->v);
+	q->v = v;
+	q->size = size;
 }
 
 void
@@ -126,7 +146,7 @@ ssm_chan_outq_clear(struct ssm_chan_outq *q)
 size_t
 ssm_chan_outq_space(const struct ssm_chan_outq *q)
 {
-	return (q->size - (size_t)(q->next - q->head));
+	return (q->max - (size_t)(q->next - q->head));
 }
 
 int64_t
@@ -136,8 +156,8 @@ ssm_chan_outq_push(struct ssm_chan_outq *q, uint8_t *msg, size_t len,
 	struct ssm_chan_out	*e;
 	int64_t			 seq = q->next;
 
-	if (ssm_chan_outq_space(q) == 0)
-		fatalx("%s: the outgoing ring is full", __func__);
+	if ((size_t)(q->next - q->head) >= q->size)
+		chan_outq_grow(q);
 	e = &q->v[seq & (q->size - 1)];
 	memset(e, 0, sizeof *e);
 	e->msg = msg;

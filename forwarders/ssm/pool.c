@@ -20,7 +20,7 @@
 #include "xmalloc.h"
 
 static const char *ssm_pool_start_names[] = {
-	"none", "waiting", "replace", "warm", "saturated"
+	"none", "waiting", "replace", "warm", "saturated", "spread"
 };
 
 const char *
@@ -43,6 +43,8 @@ ssm_pool_ceiling(uint64_t ceiling, uint64_t rate)
 int
 ssm_pool_is_saturated(const struct ssm_pool_load *l, uint64_t ceiling)
 {
+	if (l->streams == 0)
+		return (0);	/* its rate is the last tick's, of gone streams */
 	if (ceiling < SSM_POOL_CEILING_FLOOR)
 		ceiling = SSM_POOL_CEILING_FLOOR;
 	if (l->backlog >= SSM_POOL_BACKLOG_TICKS)
@@ -99,6 +101,79 @@ ssm_pool_choose(const struct ssm_pool_load *loads, size_t n,
 	return (best);
 }
 
+/* What spreading reads of the pool. */
+struct ssm_pool_spread_view {
+	size_t		open;		/* open mux sessions taking conns */
+	size_t		starting;
+	size_t		least;		/* fewest streams of the open ones */
+	size_t		future;		/* sessions that may still open */
+};
+
+static int
+ssm_pool_spread_view(const struct ssm_pool_policy *p,
+    const struct ssm_pool_view *v, struct ssm_pool_spread_view *sv)
+{
+	const struct ssm_pool_load	*l;
+	size_t				 i, room;
+	unsigned			 max = p->max_sessions;
+
+	memset(sv, 0, sizeof *sv);
+	if (v->basic || max <= 1)
+		return (-1);
+	sv->least = SIZE_MAX;
+	for (i = 0; i < v->n; i++) {
+		l = &v->loads[i];
+		if (l->state == SSM_POOL_STARTING)
+			sv->starting++;
+		else if (l->state == SSM_POOL_OPEN && l->mux) {
+			sv->open++;
+			if (l->streams < sv->least)
+				sv->least = l->streams;
+		}
+	}
+	if (sv->open == 0 || sv->open >= max)
+		return (-1);
+	/* Those starting, and the starts admission still allows. */
+	room = max - sv->open;
+	if (!v->may_start)
+		room = sv->starting;
+	if (p->max_per_target != 0 && v->target_sessions >= 0) {
+		if ((unsigned)v->target_sessions >= p->max_per_target)
+			room = sv->starting;
+		else if (sv->starting + p->max_per_target -
+		    (unsigned)v->target_sessions < room)
+			room = sv->starting + p->max_per_target -
+			    (unsigned)v->target_sessions;
+	}
+	sv->future = room < sv->starting ? sv->starting : room;
+	return (sv->future == 0 ? -1 : 0);
+}
+
+int
+ssm_pool_spread(const struct ssm_pool_policy *p,
+    const struct ssm_pool_view *v)
+{
+	struct ssm_pool_spread_view	sv;
+
+	if (ssm_pool_spread_view(p, v, &sv) != 0 || sv.least == 0)
+		return (0);
+	/* Shared evenly, the sessions to come would have fewer streams. */
+	return (v->spreading / sv.future < sv.least);
+}
+
+size_t
+ssm_pool_spread_share(const struct ssm_pool_policy *p,
+    const struct ssm_pool_view *v)
+{
+	struct ssm_pool_spread_view	sv;
+
+	if (v->spreading == 0)
+		return (0);
+	if (ssm_pool_spread_view(p, v, &sv) != 0)
+		return (v->spreading);	/* the last that may open: all */
+	return ((v->spreading + sv.future) / (sv.future + 1));
+}
+
 enum ssm_pool_start
 ssm_pool_want_start(const struct ssm_pool_policy *p,
     const struct ssm_pool_view *v, const char **why_not)
@@ -151,12 +226,15 @@ ssm_pool_want_start(const struct ssm_pool_policy *p,
 		want = SSM_POOL_START_REPLACE;
 	else if (taking == 0 && v->warm_due)
 		want = SSM_POOL_START_WARM;
+	else if (v->spreading > starting && active < max &&
+	    active + starting < max && v->may_start)
+		want = SSM_POOL_START_SPREAD;	/* one start per waiting conn */
 	else if (active != 0 && saturated == active && active < max)
 		want = SSM_POOL_START_SATURATED;
 	if (want == SSM_POOL_START_NONE)
 		return (want);
 
-	if (starting != 0) {
+	if (starting != 0 && want != SSM_POOL_START_SPREAD) {
 		*why_not = "a start is in flight";
 		return (SSM_POOL_START_NONE);
 	}

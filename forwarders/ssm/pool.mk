@@ -10,5 +10,6 @@ INTEGRATION_TESTS += tests/integration/t_life_drops.sh \
 	tests/integration/t_life_mbb.sh tests/integration/t_life_replace.sh \
 	tests/integration/t_life_rotate.sh tests/integration/t_life_stripe.sh \
 	tests/integration/t_life_admission.sh \
-	tests/integration/t_life_halfclose.sh
+	tests/integration/t_life_halfclose.sh tests/integration/t_life_spread.sh \
+	tests/integration/t_life_banner.sh
 EXTRA_DIST += tests/integration/life_lib.sh tests/integration/life_tool.py

@@ -54,6 +54,7 @@
 #define SSM_STREAM_PAUSED	0x08	/* we paused its client */
 #define SSM_STREAM_RESET	0x10	/* drop what it queued */
 #define SSM_STREAM_LOCAL_EOF	0x20	/* the client shut its side */
+#define SSM_STREAM_SPREAD	0x40	/* on pool->spread */
 
 /* One conn's attachment: waiting, a stream of a mux session, or the one
  * conn of a basic session (sid 0). */
@@ -135,6 +136,8 @@ struct ssm_session_pool {
 	struct ssm_sessions		 sessions;
 	struct ssm_waiting		 waiting;
 	size_t				 nwaiting;
+	struct ssm_waiting		 spread;	/* waiting to spread */
+	size_t				 nspread;
 	enum ssm_session_hint		 hint;
 	struct event			*tick;
 	struct evbuffer			*scratch;
@@ -175,6 +178,8 @@ static void	ssm_session_terminate(struct ssm_session *, const char *);
 static void	ssm_session_pump(struct ssm_session *);
 static void	ssm_session_start_needed(struct ssm_session_pool *);
 static size_t	ssm_session_spares(struct ssm_session_pool *);
+static void	ssm_session_view(struct ssm_session_pool *,
+		    struct ssm_pool_view *);
 static void	ssm_session_reap(struct ssm_session_pool *);
 static void	ssm_session_tick_half_closed(struct ssm_session *, uint64_t);
 
@@ -320,7 +325,7 @@ ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
 	}
 	st->sid = sid;
 	st->s = s;
-	st->flags &= ~SSM_STREAM_WAITING;
+	st->flags &= ~(SSM_STREAM_WAITING | SSM_STREAM_SPREAD);
 	RB_INSERT(ssm_session_streams, &s->streams, st);
 	s->nstreams++;
 	s->total_streams++;
@@ -541,6 +546,8 @@ ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
 	struct ssm_session	*s = arg;
 	struct ssm_session_pool	*pool = s->pool;
 	struct ssm_stream	*st;
+	struct ssm_pool_view	 v;
+	size_t			 share;
 
 	if (s->state != SSM_SESSION_STARTING)
 		return;
@@ -573,6 +580,14 @@ ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
 		while ((st = TAILQ_FIRST(&pool->waiting)) != NULL) {
 			TAILQ_REMOVE(&pool->waiting, st, wentry);
 			pool->nwaiting--;
+			ssm_stream_attach(s, st);
+		}
+		ssm_session_view(pool, &v);
+		share = ssm_pool_spread_share(&pool->p.policy, &v);
+		while (share-- > 0 &&
+		    (st = TAILQ_FIRST(&pool->spread)) != NULL) {
+			TAILQ_REMOVE(&pool->spread, st, wentry);
+			pool->nspread--;
 			ssm_stream_attach(s, st);
 		}
 	} else {
@@ -943,6 +958,62 @@ ssm_session_loads(struct ssm_session_pool *pool)
 	return (n);
 }
 
+/* The pool as the policy sees it (loads in pool->loads). */
+static void
+ssm_session_view(struct ssm_session_pool *pool, struct ssm_pool_view *v)
+{
+	const char	*target;
+
+	target = pool->p.resolver == NULL ? pool->p.chan.target :
+	    pool->last_instance;
+	memset(v, 0, sizeof *v);
+	v->n = ssm_session_loads(pool);
+	v->loads = pool->loads;
+	v->waiting = pool->nwaiting;
+	v->basic = pool->hint == SSM_HINT_BASIC;
+	v->warm_due = pool->p.warm && clock_now_ms() >= pool->warm_at;
+	v->ceiling = pool->ceiling;
+	v->target_sessions = ssm_pool_target_count(target);
+	v->spreading = pool->nspread;
+	v->may_start = clock_now_ms() >= pool->warm_at;
+}
+
+/*
+ * Put conns waiting to spread on the least loaded open session: those
+ * that waited SSM_POOL_SPREAD_WAIT, or all when no session is on its way
+ * for them. One that no session takes waits as any other.
+ */
+static void
+ssm_session_place_spread(struct ssm_session_pool *pool, int all)
+{
+	struct ssm_stream	*st, *st1;
+	struct ssm_session	*s;
+	uint64_t		 now = clock_now_ms();
+	size_t			 n;
+	int			 k;
+
+	TAILQ_FOREACH_SAFE(st, &pool->spread, wentry, st1) {
+		if (!all && now - st->since < SSM_POOL_SPREAD_WAIT)
+			continue;
+		TAILQ_REMOVE(&pool->spread, st, wentry);
+		pool->nspread--;
+		n = ssm_session_loads(pool);
+		if ((k = ssm_pool_choose(pool->loads, n, pool->ceiling,
+		    0)) != -1) {
+			s = pool->lsess[k];
+			log_debug("forward %s: conn %" PRIu64 " takes session "
+			    "%s, no other opened for it", pool->fw->name,
+			    st->c->id, s->name);
+			ssm_stream_attach(s, st);
+			continue;
+		}
+		st->flags &= ~SSM_STREAM_SPREAD;
+		st->flags |= SSM_STREAM_WAITING;
+		TAILQ_INSERT_TAIL(&pool->waiting, st, wentry);
+		pool->nwaiting++;
+	}
+}
+
 /*
  * Start what the pool lacks, as the policy says. A start may fail at once
  * (the resolver answers in the call), which closes waiting conns or
@@ -956,31 +1027,32 @@ ssm_session_start_needed(struct ssm_session_pool *pool)
 	const char		*why_not, *target;
 	uint64_t		 now = clock_now_ms();
 	char			*msg;
-	int			 i;
+	size_t			 i, starting;
 
 	target = pool->p.resolver == NULL ? pool->p.chan.target :
 	    pool->last_instance;
-	for (i = 0; i < 4; i++) {
-		memset(&v, 0, sizeof v);
-		v.n = ssm_session_loads(pool);
-		v.loads = pool->loads;
-		v.waiting = pool->nwaiting;
-		v.basic = pool->hint == SSM_HINT_BASIC;
-		v.warm_due = pool->p.warm && now >= pool->warm_at;
-		v.ceiling = pool->ceiling;
-		v.target_sessions = ssm_pool_target_count(target);
+	for (i = 0; i < 4 + pool->nspread; i++) {
+		ssm_session_view(pool, &v);
 		why = ssm_pool_want_start(&pool->p.policy, &v, &why_not);
 		if (why == SSM_POOL_START_NONE) {
 			if (why_not == NULL || pool->nwaiting == 0 ||
 			    !ssm_session_capped(pool, target, &msg))
-				return;
+				break;
 			ssm_session_fail_waiting(pool, msg);
 			free(msg);
-			return;
+			break;
 		}
 		if (why != SSM_POOL_START_WAITING && now < pool->warm_at)
-			return;
+			break;
 		ssm_session_new(pool, why);
+	}
+	/* Conns waiting to spread with no session on its way: place them. */
+	if (pool->nspread != 0) {
+		ssm_session_view(pool, &v);
+		for (i = 0, starting = 0; i < v.n; i++)
+			starting += v.loads[i].state == SSM_POOL_STARTING;
+		if (starting == 0)
+			ssm_session_place_spread(pool, 1);
 	}
 }
 
@@ -1082,6 +1154,7 @@ ssm_session_pool_new(struct forward *fw,
 		pool->p.session_high = SSM_SESSION_HIGH;
 	TAILQ_INIT(&pool->sessions);
 	TAILQ_INIT(&pool->waiting);
+	TAILQ_INIT(&pool->spread);
 	pool->scratch = ssm_session_evbuffer();
 	pool->tick = event_new(gw_base, -1, EV_PERSIST, ssm_session_tick_cb,
 	    pool);
@@ -1103,6 +1176,8 @@ ssm_session_pool_free(struct ssm_session_pool *pool)
 	if (pool == NULL)
 		return;
 	while ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
+		conn_close(st->c, "forward stopped");
+	while ((st = TAILQ_FIRST(&pool->spread)) != NULL)
 		conn_close(st->c, "forward stopped");
 	while ((s = TAILQ_FIRST(&pool->sessions)) != NULL) {
 		TAILQ_REMOVE(&pool->sessions, s, entry);
@@ -1196,6 +1271,7 @@ ssm_session_tick(struct ssm_session_pool *pool)
 	uint64_t		 now = clock_now_ms();
 
 	ssm_session_tick_waiting(pool, now);
+	ssm_session_place_spread(pool, 0);
 	TAILQ_FOREACH_SAFE(s, &pool->sessions, entry, s1) {
 		if (s->state != SSM_SESSION_OPEN)
 			continue;
@@ -1227,6 +1303,7 @@ ssm_session_attach(struct ssm_session_pool *pool, struct conn *c)
 {
 	struct ssm_stream	*st;
 	struct ssm_session	*best = NULL;
+	struct ssm_pool_view	 v;
 	size_t			 i, n;
 	int			 starting = 0, k;
 
@@ -1236,6 +1313,21 @@ ssm_session_attach(struct ssm_session_pool *pool, struct conn *c)
 	st->hold = ssm_session_evbuffer();
 	c->fwd_data = st;
 	ssm_stream_set_target(st, pool->p.chan.target);
+
+	/* Arrived with others: wait for a session of its own? */
+	if (pool->hint == SSM_HINT_MUX) {
+		ssm_session_view(pool, &v);
+		if (ssm_pool_spread(&pool->p.policy, &v)) {
+			st->flags |= SSM_STREAM_SPREAD;
+			st->since = clock_now_ms();
+			TAILQ_INSERT_TAIL(&pool->spread, st, wentry);
+			pool->nspread++;
+			log_debug("forward %s: conn %" PRIu64 " waits for a "
+			    "session to spread to", pool->fw->name, c->id);
+			ssm_session_start_needed(pool);
+			return;
+		}
+	}
 
 	/* The least loaded; a replaced one only if nothing starts. */
 	n = ssm_session_loads(pool);
@@ -1374,6 +1466,9 @@ ssm_session_detach(struct conn *c)
 	if (st->flags & SSM_STREAM_WAITING) {
 		TAILQ_REMOVE(&st->pool->waiting, st, wentry);
 		st->pool->nwaiting--;
+	} else if (st->flags & SSM_STREAM_SPREAD) {
+		TAILQ_REMOVE(&st->pool->spread, st, wentry);
+		st->pool->nspread--;
 	} else if ((s = st->s) != NULL) {
 		ssm_stream_unlink(st);
 		if (s->mode == SSM_CHAN_MODE_MUX) {
@@ -1463,6 +1558,7 @@ ssm_session_pool_status(struct ssm_session_pool *pool, cJSON *obj)
 	TAILQ_FOREACH(s, &pool->sessions, entry)
 		cJSON_AddItemToArray(arr, ssm_session_status(s));
 	cJSON_AddNumberToObject(obj, "waiting", (double)pool->nwaiting);
+	cJSON_AddNumberToObject(obj, "spreading", (double)pool->nspread);
 	cJSON_AddNumberToObject(obj, "sessions_started",
 	    (double)pool->started);
 	cJSON_AddNumberToObject(obj, "sessions_failed", (double)pool->failed);

@@ -43,6 +43,21 @@
 #define SSM_CHAN_POOL_IDLE	64
 /* Largest message built from one Output chunk. */
 #define SSM_CHAN_BLOCK		(SSM_MSG_HEADER_LEN + SSM_MSG_CHUNK)
+/*
+ * Receive batching (chan_recv.c): after SSM_CHAN_HOLD_STREAK full Output
+ * messages in a row, none more than SSM_CHAN_HOLD_GAP apart, stop reading
+ * for SSM_CHAN_HOLD once caught up, then read what came in one go. The
+ * hold stays below the agent's least resend timeout (SRTT + 10 ms).
+ */
+#define SSM_CHAN_HOLD		10
+#define SSM_CHAN_HOLD_STREAK	32
+#define SSM_CHAN_HOLD_GAP	50
+/* libevent's coarse monotonic clock fires a timer up to a jiffy early:
+ * a hold this close to its end is over (else a few 1 ms wake-ups). */
+#define SSM_CHAN_HOLD_SLACK	4
+/* Acks of what came during a hold, sent together: at most, wait (ms). */
+#define SSM_CHAN_ACKS_HELD	16
+#define SSM_CHAN_ACKS_WAIT	2
 
 /* Defaults of struct ssm_chan_params. */
 #define SSM_CHAN_MAX_UNACKED		1000
@@ -76,6 +91,10 @@ struct ssm_chan_ops {
 	void		 (*ws_close)(struct ws *, uint16_t code,
 			    const char *reason);
 	void		 (*ws_free)(struct ws *);
+	/* Receive batching; without ws_pause a chan never holds. */
+	void		 (*ws_pause)(struct ws *);
+	void		 (*ws_resume)(struct ws *);
+	size_t		 (*ws_pending)(struct ws *);
 };
 
 /* Chans started after this use ops (NULL: the real ones). Tests only. */
@@ -114,8 +133,11 @@ void	 ssm_chan_pool_trim(struct ssm_chan_pool *, size_t keep);
 /*
  * The outgoing buffer (§6.4): every stream message we sent, by sequence
  * number, until its ack. A ring of size slots (a power of two) holds
- * [head, next); acked entries leave holes until head passes them.
+ * [head, next); acked entries leave holes until head passes them. The
+ * ring starts at SSM_CHAN_OUTQ_MIN slots and doubles when full, up to max
+ * (an idle session holds a few hundred bytes, not a window's worth).
  */
+#define SSM_CHAN_OUTQ_MIN	32
 struct ssm_chan_out {
 	uint8_t		*msg;		/* header and payload; NULL: free */
 	uint32_t	 len;
@@ -127,8 +149,9 @@ struct ssm_chan_out {
 };
 
 struct ssm_chan_outq {
-	struct ssm_chan_out	*v;
+	struct ssm_chan_out	*v;	/* grown as needed, up to max */
 	size_t			 size;
+	size_t			 max;
 	int64_t			 head;	/* oldest held, or next */
 	int64_t			 next;	/* the next sequence number */
 	int64_t			 unsent; /* first entry never sent */
@@ -137,7 +160,8 @@ struct ssm_chan_outq {
 	struct ssm_chan_pool	 pool;
 };
 
-void	 ssm_chan_outq_init(struct ssm_chan_outq *, size_t min_size);
+/* A buffer for at least max_size messages. */
+void	 ssm_chan_outq_init(struct ssm_chan_outq *, size_t max_size);
 void	 ssm_chan_outq_clear(struct ssm_chan_outq *);
 /* Free slots: how many more messages push can take. */
 size_t	 ssm_chan_outq_space(const struct ssm_chan_outq *);
@@ -315,6 +339,19 @@ struct ssm_chan {
 	int			 writable_pending;
 	int			 ready_pending;
 
+	/* Receive batching. */
+	uint64_t		 hold_until;	/* ms; 0: reading */
+	uint64_t		 hold_last;	/* the last full Output */
+	unsigned		 hold_streak;	/* full Outputs in a row */
+	size_t			 hold_skip;	/* of them, read before holding */
+	uint64_t		 holds;
+	struct {
+		int64_t		 seq;
+		uint8_t		 id[UUID_LEN];
+	}			 acks_held[SSM_CHAN_ACKS_HELD];
+	size_t			 nacks_held;
+	uint64_t		 acks_due;	/* ms; 0: none held */
+
 	/* Ending. */
 	enum ssm_chan_close	 close;
 	uint64_t		 close_deadline;
@@ -394,6 +431,10 @@ void	 ssm_chan_input(struct ssm_chan *, const uint8_t *, size_t);
 void	 ssm_chan_deliver(struct ssm_chan *);
 void	 ssm_chan_pause(struct ssm_chan *);
 void	 ssm_chan_unpause(struct ssm_chan *);
+/* Read again after a hold (when due, or before the WebSocket goes). */
+void	 ssm_chan_hold_end(struct ssm_chan *);
+/* Send the acks held while reading what came during a hold. */
+void	 ssm_chan_flush_acks(struct ssm_chan *);
 
 /* What tests look at. */
 struct ssm_chan_stats {
@@ -405,6 +446,8 @@ struct ssm_chan_stats {
 	uint64_t	 resumes;
 	uint64_t	 acks_out;
 	uint64_t	 dropped;
+	uint64_t	 holds;
+	int		 holding;
 	int		 paused;
 	uint64_t	 paused_ms;	/* total, the current pause included */
 	struct ssm_chan_rtt rtt;

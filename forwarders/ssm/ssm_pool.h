@@ -7,13 +7,24 @@
  *  - choose: a new conn goes to the least loaded open session (not
  *    saturated first, then the fewest streams, then the lowest rate);
  *    a draining session only when nothing else can take it;
- *  - saturation: a session moving at SSM_POOL_SATURATED_PCT of the
- *    highest rate any session of the forward has shown (its ceiling, at
- *    least SSM_POOL_CEILING_FLOOR), or whose output was left waiting for
- *    the window SSM_POOL_BACKLOG_TICKS ticks in a row;
+ *  - saturation: a session with streams moving at SSM_POOL_SATURATED_PCT
+ *    of the highest rate any session of the forward has shown (its
+ *    ceiling, at least SSM_POOL_CEILING_FLOOR), or whose output was left
+ *    waiting for the window SSM_POOL_BACKLOG_TICKS ticks in a row; one
+ *    without streams never (its last rate was of streams now gone);
  *  - admission: at most one start in flight per forward; another mux
  *    session when all are saturated, up to max_sessions; never more than
  *    max_per_target sessions on one instance, gateway-wide;
+ *  - spreading: streams cannot move between sessions, so conns arriving
+ *    together (four bulk downloads at once) would all land on the one
+ *    warm session before any of them shows saturation. With max_sessions
+ *    > 1, a conn that finds every open session carrying streams waits
+ *    (SSM_POOL_SPREAD_WAIT at most, then the least loaded) for a session
+ *    the pool may still open, when that leaves it with fewer streams than
+ *    the least loaded open one; those starts go in parallel, one per
+ *    waiting conn (each is for a conn that waits now), within
+ *    max_sessions and max_per_target; each session that opens takes its
+ *    share of the waiting conns;
  *  - make before break: a session is replaced (its replacement opens, new
  *    conns go there, it drains) at renew_at, before a predictable end:
  *    max_duration less a lead (a tenth of it, at most
@@ -34,6 +45,8 @@
 #define SSM_POOL_CEILING_FLOOR	(256 * 1024)
 /* Ticks in a row with output waiting for the window. */
 #define SSM_POOL_BACKLOG_TICKS	3
+/* A conn waits this long for a session to spread to (ms). */
+#define SSM_POOL_SPREAD_WAIT	2000
 /* Replace this long before max_duration at most (ms). */
 #define SSM_POOL_LEAD_MAX	60000
 
@@ -75,6 +88,8 @@ struct ssm_pool_view {
 	uint64_t		 ceiling;	/* bytes/s seen at most */
 	int			 target_sessions; /* on the instance; -1: not
 						    known yet (tag:) */
+	size_t			 spreading;	/* conns waiting to spread */
+	int			 may_start;	/* no back-off after failures */
 };
 
 enum ssm_pool_start {
@@ -83,6 +98,7 @@ enum ssm_pool_start {
 	SSM_POOL_START_REPLACE,		/* make before break */
 	SSM_POOL_START_WARM,		/* warm: keep one open */
 	SSM_POOL_START_SATURATED,	/* striping */
+	SSM_POOL_START_SPREAD,		/* conns arrived together */
 };
 
 enum ssm_pool_end {
@@ -114,6 +130,18 @@ int		 ssm_pool_choose(const struct ssm_pool_load *, size_t n,
  */
 enum ssm_pool_start ssm_pool_want_start(const struct ssm_pool_policy *,
 		    const struct ssm_pool_view *, const char **why_not);
+/*
+ * Whether a conn arriving now should wait to spread to a session still to
+ * open (1) rather than take the least loaded open one (0).
+ */
+int		 ssm_pool_spread(const struct ssm_pool_policy *,
+		    const struct ssm_pool_view *);
+/*
+ * How many of the conns waiting to spread a session that just opened
+ * takes (the view counts it open).
+ */
+size_t		 ssm_pool_spread_share(const struct ssm_pool_policy *,
+		    const struct ssm_pool_view *);
 /* When a session started at started (ms) is to be replaced; 0: never. */
 uint64_t	 ssm_pool_renew_at(const struct ssm_pool_policy *,
 		    uint64_t started);

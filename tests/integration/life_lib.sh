@@ -11,6 +11,8 @@
 # emu_state EXPR: a Python expression on GET /_emu/state as s.
 # fwd_get NAME JQ: a value from forward NAME's status (jq, on the object).
 # life_open_sessions NAME: its open sessions.
+# life_server SIZE SEED: start life_tool's download server (SIZE bytes of
+#   the stream SEED to each conn); its port in $SRV.
 . "$top_srcdir/tests/integration/lib.sh"
 
 PY=/usr/bin/python3
@@ -71,6 +73,13 @@ life_has_open() {
 life_sum_agents() {
 	emu_state "sum(x['agent'].get('$1', 0) for x in
 	    s['sessions']['list'] if x.get('agent'))"
+}
+
+life_server() {
+	"$PY" "$LIFE_TOOL" server "$T/srv.port" "$1" "$2" >"$T/srv.log" 2>&1 &
+	lib_track $!
+	wait_for 20 "the target" test -s "$T/srv.port"
+	SRV=$(cat "$T/srv.port")
 }
 
 life_sanitized() {

@@ -11,6 +11,11 @@
       waits 300 ms, sends N bytes of a stream and closes, without waiting
       for the client's EOF (an HTTP/1.0-like server).
 
+  life_tool.py banner PORTFILE TEXT
+      A TCP server on 127.0.0.1 that speaks first, as an SSH server does:
+      TEXT and CRLF at once, then it holds the connection until the
+      client goes.
+
   life_tool.py req PORT N
       Send "N\n", shut the write side at once (as printf req | nc -N
       does), read until EOF: the whole reply must arrive.
@@ -214,8 +219,21 @@ def req(port, n):
     print("req: %d bytes after the half-close" % n)
 
 
+def serve_banner(conn, banner):
+    """Speak first, as an SSH server does; hold until the client goes."""
+    try:
+        conn.sendall(banner)
+        conn.recv(1)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
 def main():
-    if sys.argv[1] == "reqserver":
+    if sys.argv[1] == "banner":
+        listen(sys.argv[2], serve_banner, sys.argv[3].encode() + b"\r\n")
+    elif sys.argv[1] == "reqserver":
         reqserver(sys.argv[2])
     elif sys.argv[1] == "req":
         req(int(sys.argv[2]), int(sys.argv[3]))

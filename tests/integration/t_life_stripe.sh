@@ -13,10 +13,7 @@
 
 SIZE=$((8 * 1024 * 1024))
 emu_start
-"$PY" "$LIFE_TOOL" server "$T/srv.port" "$SIZE" 5 >"$T/srv.log" 2>&1 &
-lib_track $!
-wait_for 20 "the target" test -s "$T/srv.port"
-SRV=$(cat "$T/srv.port")
+life_server "$SIZE" 5
 emu_admin POST /world "{\"instances\": [$(life_instance "$INST_A" \
     "$SRV")]}" >/dev/null
 # The sanitizer build's emulator paces at 2.5 ms: it cannot keep four

@@ -79,6 +79,8 @@ struct fake_ws {
 	uint16_t		 close_code;
 	int			 nheaders;
 	int			 signed_upgrade;
+	int			 paused;
+	int			 resumes;
 };
 
 static struct {
@@ -91,6 +93,7 @@ static struct {
 	int			 nws;
 	int			 fail_send;
 	size_t			 queued;
+	size_t			 pending;
 	int			 creds_pending;
 	aws_creds_cb		 creds_cb;
 	void			*creds_arg;
@@ -209,6 +212,28 @@ fake_ws_free(struct ws *ws)
 	((struct fake_ws *)ws)->freed = 1;
 }
 
+static void
+fake_ws_pause(struct ws *ws)
+{
+	((struct fake_ws *)ws)->paused = 1;
+}
+
+static void
+fake_ws_resume(struct ws *ws)
+{
+	struct fake_ws	*w = (struct fake_ws *)ws;
+
+	if (w->paused)
+		w->resumes++;
+	w->paused = 0;
+}
+
+static size_t
+fake_ws_pending(struct ws *ws)
+{
+	return (fk.pending);
+}
+
 static const struct ssm_chan_ops fake_ops = {
 	.base = fake_base,
 	.call_json = fake_call_json,
@@ -220,6 +245,9 @@ static const struct ssm_chan_ops fake_ops = {
 	.ws_queued = fake_ws_queued,
 	.ws_close = fake_ws_close,
 	.ws_free = fake_ws_free,
+	.ws_pause = fake_ws_pause,
+	.ws_resume = fake_ws_resume,
+	.ws_pending = fake_ws_pending,
 };
 
 static struct ssm_chan	*chan;		/* the one under test */
@@ -1438,6 +1466,110 @@ test_ssm_chan_pause_publication(void **state)
 	assert_int_equal(ssm_chan_room(chan), 1000 * 1024);
 }
 
+/* A full Output message: SSM_MSG_CHUNK bytes of c. */
+static void
+agent_full(int64_t seq, int c)
+{
+	uint8_t	buf[SSM_MSG_CHUNK];
+
+	memset(buf, c, sizeof buf);
+	agent_msg(SSM_MSG_OUTPUT_STREAM_DATA, seq, SSM_PAYLOAD_OUTPUT, buf,
+	    sizeof buf, 0);
+}
+
+/*
+ * Receive batching: a paced bulk flow is read, acked and delivered a hold
+ * at a time; anything else at once; nothing is lost or left unacked.
+ */
+static void
+test_ssm_chan_hold_batches_paced_bulk(void **state)
+{
+	struct ssm_chan_stats	 st;
+	struct fake_ws		*w;
+	int64_t			 acks[64], seq = 2;
+	int			 i, mark;
+
+	open_default();
+	w = last_ws();
+
+	/* One message a millisecond: each acked at once until the streak. */
+	for (i = 0; i < SSM_CHAN_HOLD_STREAK; i++) {
+		assert_false(w->paused);
+		mark = fk.nsent;
+		agent_full(seq, 'a');
+		assert_int_equal(sent_acks(mark, acks, 64), 1);
+		assert_int_equal(acks[0], seq);
+		seq++;
+		advance(1);
+	}
+	assert_true(w->paused);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 1);
+	assert_int_equal(st.holding, 1);
+	assert_int_equal(evbuffer_get_length(u.data),
+	    SSM_CHAN_HOLD_STREAK * SSM_MSG_CHUNK);
+
+	/* The hold ends; three messages came meanwhile. */
+	fk.pending = 3 * (SSM_CHAN_BLOCK + 30);
+	advance_by(SSM_CHAN_HOLD, 1);
+	assert_false(w->paused);
+	assert_int_equal(w->resumes, 1);
+	fk.pending = 0;
+	mark = fk.nsent;
+	agent_full(seq++, 'b');
+	agent_full(seq++, 'b');
+	assert_int_equal(sent_acks(mark, acks, 64), 0);	/* together */
+	assert_false(w->paused);
+	agent_full(seq++, 'b');
+	assert_int_equal(sent_acks(mark, acks, 64), 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(acks[i], seq - 3 + i);
+	assert_true(w->paused);		/* caught up: the next hold */
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 2);
+	assert_int_equal(st.expected, seq);
+
+	/* Fewer came than it seemed: the held ack goes after a moment. */
+	fk.pending = 2 * SSM_CHAN_BLOCK;
+	advance_by(SSM_CHAN_HOLD, 1);
+	assert_false(w->paused);
+	fk.pending = 0;
+	mark = fk.nsent;
+	agent_full(seq++, 'c');
+	assert_int_equal(sent_acks(mark, acks, 64), 0);
+	advance_by(SSM_CHAN_ACKS_WAIT, 1);
+	assert_int_equal(sent_acks(mark, acks, 64), 1);
+	assert_int_equal(acks[0], seq - 1);
+
+	/* A short message (the end of a transfer) ends the streak: no hold. */
+	mark = fk.nsent;
+	agent_data(seq++, "end");
+	assert_int_equal(sent_acks(mark, acks, 64), 1);
+	assert_false(w->paused);
+	for (i = 0; i < 4; i++) {
+		agent_full(seq++, 'd');
+		advance(1);
+	}
+	assert_false(w->paused);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 2);
+	assert_int_equal(st.expected, seq);
+	assert_int_equal(evbuffer_get_length(u.data),
+	    (SSM_CHAN_HOLD_STREAK + 8) * SSM_MSG_CHUNK + 3);
+
+	/* A hold ends with its WebSocket; the next one starts afresh. */
+	for (i = 0; i < SSM_CHAN_HOLD_STREAK; i++) {
+		agent_full(seq++, 'e');
+		advance(1);
+	}
+	assert_true(w->paused);
+	ws_failed("connection reset");
+	assert_false(w->paused);
+	assert_int_equal(w->resumes, 3);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holding, 0);
+}
+
 /* Flags both ways (§4.5, §7.3). */
 static void
 test_ssm_chan_flags(void **state)
@@ -2084,8 +2216,32 @@ test_ssm_chan_rings(void **state)
 	int64_t			 seq;
 	int			 i;
 
+	/* Slots come as needed: none at first, then doubling up to max. */
+	ssm_chan_outq_init(&q, 1000);
+	assert_int_equal(q.size, 0);
+	assert_int_equal(ssm_chan_outq_space(&q), 1024);
+	for (i = 0; i < 1024; i++) {
+		buf = ssm_chan_pool_get(&q.pool, 100);
+		buf[0] = (uint8_t)i;
+		assert_int_equal(ssm_chan_outq_push(&q, buf, 100, 1), i);
+		q.unsent = q.next;
+		if (i % 3 == 1)		/* holes across the growths */
+			assert_int_equal(ssm_chan_outq_ack(&q, i, 0, &sample),
+			    1);
+	}
+	assert_int_equal(q.size, 1024);
+	assert_int_equal(ssm_chan_outq_space(&q), 0);
+	for (i = 0; i < 1024; i++) {
+		if (i % 3 == 1)
+			assert_null(ssm_chan_outq_get(&q, i));
+		else
+			assert_int_equal(ssm_chan_outq_get(&q, i)->msg[0],
+			    (uint8_t)i);
+	}
+	ssm_chan_outq_clear(&q);
+
 	ssm_chan_outq_init(&q, 8);
-	assert_int_equal(q.size, 16);
+	assert_int_equal(q.max, 16);
 	/* 0..3 stay unacked while 4..15 come and go out of order. */
 	for (i = 0; i < 16; i++) {
 		buf = ssm_chan_pool_get(&q.pool, 200);
@@ -2265,6 +2421,7 @@ main(void)
 		T(test_ssm_chan_status),
 		T(test_ssm_chan_give_up),
 		T(test_ssm_chan_pause_publication),
+		T(test_ssm_chan_hold_batches_paced_bulk),
 		T(test_ssm_chan_flags),
 		T(test_ssm_chan_channel_closed),
 		T(test_ssm_chan_terminate_new_agent),

@@ -49,6 +49,8 @@ test_ssm_pool_choose_least_loaded(void **state)
 		    { MUX(OPEN, 1, MB), MUX(OPEN, 5, 1000) }, 2, 0, 1 },
 		{ "same streams: the lower rate",
 		    { MUX(OPEN, 2, 500000), MUX(OPEN, 2, 100000) }, 2, 0, 1 },
+		{ "no streams: its last rate is not saturation",
+		    { MUX(OPEN, 2, 1000), MUX(OPEN, 0, MB) }, 2, 0, 1 },
 		{ "all saturated: fewest streams",
 		    { MUX(OPEN, 2, MB), MUX(OPEN, 1, MB) }, 2, 0, 1 },
 		{ "draining skipped", { MUX(DRAINING, 0, 0),
@@ -195,6 +197,114 @@ test_ssm_pool_one_start_in_flight(void **state)
 		if ((why_not != NULL) != cases[i].why_not)
 			fail_msg("%s: why_not %s", cases[i].what,
 			    why_not != NULL ? why_not : "NULL");
+	}
+}
+
+/*
+ * Conns arriving together: whether one waits to spread to a session still
+ * to open, what the pool starts for those waiting, and how many a session
+ * that opens takes.
+ */
+static void
+test_ssm_pool_spread_simultaneous_arrivals(void **state)
+{
+	static const struct {
+		const char		*what;
+		unsigned		 max, per_target;
+		struct ssm_pool_load	 l[4];
+		size_t			 n, spreading;
+		int			 target_sessions, may_start;
+		int			 spread;
+		enum ssm_pool_start	 start;
+	} cases[] = {
+		{ "an idle session takes it", 4, 0, { MUX(OPEN, 0, 0) }, 1, 0,
+		    1, 1, 0, SSM_POOL_START_NONE },
+		{ "max_sessions 1: never", 1, 0, { MUX(OPEN, 3, 0) }, 1, 0, 1,
+		    1, 0, SSM_POOL_START_NONE },
+		{ "the second of four", 4, 0, { MUX(OPEN, 1, 0) }, 1, 0, 1, 1,
+		    1, SSM_POOL_START_NONE },
+		{ "third: two wait, one more start", 4, 0, { MUX(OPEN, 1, 0),
+		    MUX(STARTING, 0, 0) }, 2, 1, 2, 1, 1,
+		    SSM_POOL_START_NONE },
+		{ "one waits: its start", 4, 0, { MUX(OPEN, 1, 0) }, 1, 1, 1,
+		    1, 1, SSM_POOL_START_SPREAD },
+		{ "two wait, one starting: another", 4, 0, { MUX(OPEN, 1, 0),
+		    MUX(STARTING, 0, 0) }, 2, 2, 2, 1, 1,
+		    SSM_POOL_START_SPREAD },
+		{ "as many starting as waiting", 4, 0, { MUX(OPEN, 1, 0),
+		    MUX(STARTING, 0, 0), MUX(STARTING, 0, 0) }, 3, 2, 3, 1, 1,
+		    SSM_POOL_START_NONE },
+		{ "max 2, the fourth of five spreads", 2, 0,
+		    { MUX(OPEN, 2, 0) }, 1, 1, 1, 1, 1,
+		    SSM_POOL_START_SPREAD },
+		{ "max 2, the fifth takes the open one", 2, 0,
+		    { MUX(OPEN, 2, 0), MUX(STARTING, 0, 0) }, 2, 2, 2, 1, 0,
+		    SSM_POOL_START_NONE },
+		{ "max reached", 2, 0, { MUX(OPEN, 1, 0), MUX(OPEN, 1, 0) },
+		    2, 0, 2, 1, 0, SSM_POOL_START_NONE },
+		{ "per-target cap reached", 4, 2, { MUX(OPEN, 1, 0),
+		    MUX(OPEN, 1, 0) }, 2, 0, 2, 1, 0, SSM_POOL_START_NONE },
+		{ "per-target cap: one more", 4, 2, { MUX(OPEN, 1, 0) }, 1, 0,
+		    1, 1, 1, SSM_POOL_START_NONE },
+		{ "backing off after failures", 4, 0, { MUX(OPEN, 1, 0) }, 1,
+		    0, 1, 0, 0, SSM_POOL_START_NONE },
+		{ "nothing open: waits as any conn", 4, 0,
+		    { MUX(STARTING, 0, 0) }, 1, 0, 1, 1, 0,
+		    SSM_POOL_START_NONE },
+		{ "basic: never", 4, 0, { BASIC(OPEN, 1) }, 1, 0, 1, 1, 0,
+		    SSM_POOL_START_NONE },
+	};
+	static const struct {
+		const char		*what;
+		unsigned		 max;
+		struct ssm_pool_load	 l[4];
+		size_t			 n, spreading, share;
+	} shares[] = {
+		{ "one of three to come", 4, { MUX(OPEN, 1, 0),
+		    MUX(OPEN, 0, 0) }, 2, 3, 1 },
+		{ "the last that may open: all", 2, { MUX(OPEN, 3, 0),
+		    MUX(OPEN, 0, 0) }, 2, 2, 2 },
+		{ "99 over 7 to come: 15", 8, { MUX(OPEN, 1, 0),
+		    MUX(OPEN, 0, 0) }, 2, 99, 15 },
+		{ "none waiting", 4, { MUX(OPEN, 1, 0) }, 1, 0, 0 },
+	};
+	struct ssm_pool_policy	 p = { 0 };
+	struct ssm_pool_view	 v = { 0 };
+	const char		*why_not;
+	enum ssm_pool_start	 got;
+	size_t			 i, share;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		p.max_sessions = cases[i].max;
+		p.max_per_target = cases[i].per_target;
+		v.loads = cases[i].l;
+		v.n = cases[i].n;
+		v.basic = !cases[i].l[0].mux;
+		v.spreading = cases[i].spreading;
+		v.target_sessions = cases[i].target_sessions;
+		v.may_start = cases[i].may_start;
+		if (ssm_pool_spread(&p, &v) != cases[i].spread)
+			fail_msg("%s: spread %d", cases[i].what,
+			    !cases[i].spread);
+		got = ssm_pool_want_start(&p, &v, &why_not);
+		if (got != cases[i].start)
+			fail_msg("%s: %s, want %s", cases[i].what,
+			    ssm_pool_start_name(got),
+			    ssm_pool_start_name(cases[i].start));
+	}
+	p.max_per_target = 0;
+	v.target_sessions = -1;
+	v.may_start = 1;
+	v.basic = 0;
+	for (i = 0; i < sizeof shares / sizeof shares[0]; i++) {
+		p.max_sessions = shares[i].max;
+		v.loads = shares[i].l;
+		v.n = shares[i].n;
+		v.spreading = shares[i].spreading;
+		share = ssm_pool_spread_share(&p, &v);
+		if (share != shares[i].share)
+			fail_msg("%s: %zu, want %zu", shares[i].what, share,
+			    shares[i].share);
 	}
 }
 
@@ -403,6 +513,7 @@ main(void)
 		cmocka_unit_test(test_ssm_pool_saturation_opens_up_to_max),
 		cmocka_unit_test(test_ssm_pool_one_start_in_flight),
 		cmocka_unit_test(test_ssm_pool_per_target_cap),
+		cmocka_unit_test(test_ssm_pool_spread_simultaneous_arrivals),
 		cmocka_unit_test(test_ssm_pool_make_before_break_timing),
 		cmocka_unit_test(test_ssm_pool_release_after_delay),
 		cmocka_unit_test(test_ssm_pool_ceiling_follows_sessions),
