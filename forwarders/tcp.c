@@ -34,17 +34,19 @@
 #include "config.h"
 #include "gatewayd.h"
 #include "log.h"
+#include "sockread.h"
 #include "util.h"
 #include "xmalloc.h"
 
-/* Bytes read from the far side in one go. */
-#define FWD_TCP_READ_MAX	(128 * 1024)
+/* Bytes read from or written to the far side in one system call. */
+#define FWD_TCP_IO_MAX	(256 * 1024)
 /* Used when the config gives no connect_timeout. */
 #define FWD_TCP_CONNECT_TIMEOUT	10000
 
 struct fwd_tcp_conn {
 	struct conn			*c;
 	struct bufferevent		*bev;
+	struct sockread			*rd;	/* reads bev's socket */
 	struct event			*timer;	/* connect timeout */
 	struct evdns_getaddrinfo_request *req;	/* resolving */
 	struct evutil_addrinfo		*addrs;	/* resolved */
@@ -137,6 +139,8 @@ fwd_tcp_try_next(struct fwd_tcp_conn *tc)
 	int			 fd = -1;
 
 	if (tc->bev != NULL) {
+		sockread_free(tc->rd);
+		tc->rd = NULL;
 		bufferevent_free(tc->bev);
 		tc->bev = NULL;
 	}
@@ -154,9 +158,11 @@ fwd_tcp_try_next(struct fwd_tcp_conn *tc)
 		fatalx("conn %" PRIu64 ": cannot make a bufferevent", c->id);
 	bufferevent_setcb(tc->bev, fwd_tcp_read_cb, fwd_tcp_write_cb,
 	    fwd_tcp_event_cb, tc);
-	bufferevent_setwatermark(tc->bev, EV_READ, 0, CONN_HIGH_WATERMARK);
 	bufferevent_setwatermark(tc->bev, EV_WRITE, CONN_LOW_WATERMARK, 0);
-	bufferevent_set_max_single_read(tc->bev, FWD_TCP_READ_MAX);
+	bufferevent_set_max_single_write(tc->bev, FWD_TCP_IO_MAX);
+	/* We read the socket, in large pieces: see sockread.h. */
+	bufferevent_disable(tc->bev, EV_READ);
+	tc->rd = sockread_new(tc->bev, FWD_TCP_IO_MAX, CONN_HIGH_WATERMARK);
 	/* No address: wait for the connect under way to finish. */
 	if (bufferevent_socket_connect(tc->bev, NULL, 0) == -1)
 		fatalx("conn %" PRIu64 ": cannot wait for a connect", c->id);
@@ -232,7 +238,8 @@ fwd_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		evtimer_del(tc->timer);
 		log_debug("conn %" PRIu64 ": connected to %s", c->id,
 		    c->target_str);
-		bufferevent_enable(tc->bev, EV_READ | EV_WRITE);
+		bufferevent_enable(tc->bev, EV_WRITE);
+		sockread_enable(tc->rd, 1);
 		conn_ready(c);
 		return;
 	}
@@ -261,7 +268,7 @@ fwd_tcp_read_cb(struct bufferevent *bev, void *arg)
 
 	conn_write(tc->c, bufferevent_get_input(bev));
 	if (conn_is_output_full(tc->c))
-		bufferevent_disable(bev, EV_READ);
+		sockread_enable(tc->rd, 0);
 }
 
 /* The client drained: read the far side again. */
@@ -271,7 +278,7 @@ fwd_tcp_drain(struct conn *c)
 	struct fwd_tcp_conn	*tc = c->fwd_data;
 
 	if (!tc->remote_eof)
-		bufferevent_enable(tc->bev, EV_READ);
+		sockread_enable(tc->rd, 1);
 }
 
 /* Client bytes: queue them all; pause the client past the watermark. */
@@ -335,6 +342,7 @@ fwd_tcp_close(struct conn *c)
 		evutil_freeaddrinfo(tc->addrs);
 	if (tc->timer != NULL)
 		event_free(tc->timer);
+	sockread_free(tc->rd);
 	if (tc->bev != NULL)
 		bufferevent_free(tc->bev);
 	free(tc);

@@ -34,6 +34,7 @@
 #include "config.h"
 #include "gatewayd.h"
 #include "log.h"
+#include "sockread.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -41,8 +42,8 @@
 #define CONN_EOF_SEEN	1
 #define CONN_EOF_DONE	2
 
-/* Bytes read from the client socket in one go. */
-#define CONN_READ_MAX	(128 * 1024)
+/* Bytes read from or written to the client socket in one system call. */
+#define CONN_IO_MAX	(256 * 1024)
 
 static uint64_t	conn_next_id;
 
@@ -178,10 +179,11 @@ conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
 		fatalx("conn %" PRIu64 ": cannot make a bufferevent", c->id);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_HIGH_WATERMARK);
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_LOW_WATERMARK, 0);
-	bufferevent_set_max_single_read(c->bev, CONN_READ_MAX);
+	bufferevent_set_max_single_write(c->bev, CONN_IO_MAX);
+	/* We read the socket, in large pieces: see sockread.h. */
 	bufferevent_disable(c->bev, EV_READ);
+	c->rd = sockread_new(c->bev, CONN_IO_MAX, CONN_HIGH_WATERMARK);
 	bufferevent_enable(c->bev, EV_WRITE);
 	evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input_cb, c);
 	evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_cb, c);
@@ -344,7 +346,7 @@ conn_ready(struct conn *c)
 		return;
 	conn_set_state(c, CONN_OPEN);
 	if (!c->paused)
-		bufferevent_enable(c->bev, EV_READ);
+		sockread_enable(c->rd, 1);
 }
 
 /* Note whether the client's output has passed the high watermark. */
@@ -415,7 +417,7 @@ conn_pause(struct conn *c)
 {
 	c->paused = 1;
 	if (c->state != CONN_DEAD)
-		bufferevent_disable(c->bev, EV_READ);
+		sockread_enable(c->rd, 0);
 }
 
 /*
@@ -432,7 +434,7 @@ conn_resume(struct conn *c)
 	if (c->state != CONN_OPEN && c->state != CONN_DRAINING)
 		return;
 	if (c->local_eof == 0)
-		bufferevent_enable(c->bev, EV_READ);
+		sockread_enable(c->rd, 1);
 	in = bufferevent_get_input(c->bev);
 	if (evbuffer_get_length(in) != 0 || c->local_eof == CONN_EOF_SEEN) {
 		bufferevent_trigger(c->bev, EV_READ,
@@ -488,6 +490,8 @@ conn_close(struct conn *c, const char *fmt, ...)
 	conn_set_state(c, CONN_DEAD);
 	TAILQ_REMOVE(&fw->conns, c, entry);
 	fw->nconns--;
+	sockread_free(c->rd);
+	c->rd = NULL;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	evbuffer_remove_cb(bufferevent_get_input(c->bev), conn_input_cb, c);

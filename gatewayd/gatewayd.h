@@ -27,6 +27,7 @@ struct evdns_base;
 struct fwd_config;
 struct gw_config;
 struct listener;
+struct sockread;
 
 #include "autoconf.h"
 #define GATEWAYD_VERSION	PACKAGE_VERSION
@@ -64,6 +65,7 @@ struct conn {
 	void			*fwd_data;	/* the forwarder's per-conn state */
 
 	struct bufferevent	*bev;		/* the local client socket */
+	struct sockread		*rd;		/* reads it (sockread.h) */
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
 	char			 peer_str[128];	/* "127.0.0.1:51234", "unix:uid 1000" */

@@ -3,7 +3,8 @@ libgatewayd_a_SOURCES += \
 	%reldir%/conn.c \
 	%reldir%/control.c %reldir%/control.h \
 	%reldir%/gateway.c %reldir%/gateway.h \
-	%reldir%/listener.c %reldir%/listener.h
+	%reldir%/listener.c %reldir%/listener.h \
+	%reldir%/sockread.c %reldir%/sockread.h
 
 sbin_PROGRAMS += gatewayd/gatewayd
 gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c

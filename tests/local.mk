@@ -23,11 +23,13 @@ CORE_TEST_LIBS = tests/unit/libtestloop.a $(TEST_LIBS)
 
 UNIT_TESTS += tests/unit/test_conn tests/unit/test_tcp \
 	tests/unit/test_listener tests/unit/test_control \
-	tests/unit/test_gateway
+	tests/unit/test_gateway tests/unit/test_sockread
 tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
 tests_unit_test_conn_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_tcp_SOURCES = tests/unit/test_tcp.c
 tests_unit_test_tcp_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_sockread_SOURCES = tests/unit/test_sockread.c
+tests_unit_test_sockread_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_listener_SOURCES = tests/unit/test_listener.c
 tests_unit_test_listener_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_control_SOURCES = tests/unit/test_control.c
