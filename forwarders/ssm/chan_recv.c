@@ -115,12 +115,14 @@ ssm_chan_unpause(struct ssm_chan *c)
  * arrived, the chan stops reading for SSM_CHAN_HOLD ms, then reads, acks
  * and delivers all that came meanwhile in one go. Anything short of a
  * full message (interactive traffic, a transfer's last bytes) ends the
- * streak and is read at once.
+ * streak and is read at once, and so does a flow faster than the agent's
+ * pacing (SSM_CHAN_HOLD_SPAN, SSM_CHAN_HOLD_MOST).
  */
 static void
 chan_hold_start(struct ssm_chan *c)
 {
 	if (c->hold_streak < SSM_CHAN_HOLD_STREAK || c->hold_skip != 0 ||
+	    c->hold_last - c->hold_since < SSM_CHAN_HOLD_SPAN ||
 	    c->hold_until != 0 || c->ops->ws_pause == NULL ||
 	    c->state != SSM_CHAN_OPEN || !c->ws_up)
 		return;
@@ -142,6 +144,8 @@ chan_hold(struct ssm_chan *c, size_t len)
 	}
 	if (now - c->hold_last > SSM_CHAN_HOLD_GAP)
 		c->hold_streak = 0;
+	if (c->hold_streak == 0)
+		c->hold_since = now;
 	c->hold_last = now;
 	if (c->hold_streak < SSM_CHAN_HOLD_STREAK)
 		c->hold_streak++;
@@ -162,6 +166,9 @@ ssm_chan_hold_end(struct ssm_chan *c)
 	if (c->ops->ws_pending != NULL)
 		pending = c->ops->ws_pending(c->ws);
 	c->hold_skip = pending / SSM_CHAN_BLOCK;
+	/* More came than a paced flow sends: not one to hold. */
+	if (c->hold_skip > SSM_CHAN_HOLD_MOST)
+		c->hold_streak = 0;
 	c->ops->ws_resume(c->ws);
 }
 

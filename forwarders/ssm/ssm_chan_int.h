@@ -52,6 +52,15 @@
 #define SSM_CHAN_HOLD		10
 #define SSM_CHAN_HOLD_STREAK	32
 #define SSM_CHAN_HOLD_GAP	50
+/*
+ * Only a slow flow is held: its streak took at least SSM_CHAN_HOLD_SPAN
+ * ms (no more than 2 messages a millisecond: the agent paces 1), and a
+ * hold during which more than SSM_CHAN_HOLD_MOST messages came ends the
+ * streak. A fast sender that waits for acks (a window) would otherwise
+ * be held to a window per hold (unpaced basic: 22 MiB/s, not 42).
+ */
+#define SSM_CHAN_HOLD_SPAN	(SSM_CHAN_HOLD_STREAK / 2)
+#define SSM_CHAN_HOLD_MOST	(2 * SSM_CHAN_HOLD)
 /* libevent's coarse monotonic clock fires a timer up to a jiffy early:
  * a hold this close to its end is over (else a few 1 ms wake-ups). */
 #define SSM_CHAN_HOLD_SLACK	4
@@ -342,6 +351,7 @@ struct ssm_chan {
 	/* Receive batching. */
 	uint64_t		 hold_until;	/* ms; 0: reading */
 	uint64_t		 hold_last;	/* the last full Output */
+	uint64_t		 hold_since;	/* the streak's first */
 	unsigned		 hold_streak;	/* full Outputs in a row */
 	size_t			 hold_skip;	/* of them, read before holding */
 	uint64_t		 holds;

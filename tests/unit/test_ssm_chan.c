@@ -1570,6 +1570,57 @@ test_ssm_chan_hold_batches_paced_bulk(void **state)
 	assert_int_equal(st.holding, 0);
 }
 
+/*
+ * Only a flow as slow as the agent's pacing is held: full messages that
+ * come faster are read at once (a sender waiting for acks would be held
+ * to a window per hold), and a hold during which more came than a paced
+ * flow sends ends the streak.
+ */
+static void
+test_ssm_chan_hold_leaves_fast_flows_alone(void **state)
+{
+	struct ssm_chan_stats	 st;
+	struct fake_ws		*w;
+	int64_t			 acks[64], seq = 2;
+	int			 i, mark;
+
+	open_default();
+	w = last_ws();
+
+	/* Twice the streak within a millisecond: every one acked at once. */
+	for (i = 0; i < 2 * SSM_CHAN_HOLD_STREAK; i++) {
+		mark = fk.nsent;
+		agent_full(seq++, 'a');
+		assert_int_equal(sent_acks(mark, acks, 64), 1);
+		assert_false(w->paused);
+	}
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 0);
+
+	/* Paced after a gap: held once the streak spans enough time. */
+	advance(SSM_CHAN_HOLD_GAP + 1);
+	for (i = 0; i < SSM_CHAN_HOLD_STREAK; i++) {
+		agent_full(seq++, 'b');
+		advance(1);
+	}
+	assert_true(w->paused);
+
+	/* Far more came during the hold than pacing sends: not held again. */
+	fk.pending = (SSM_CHAN_HOLD_MOST + 10) * SSM_CHAN_BLOCK;
+	advance_by(SSM_CHAN_HOLD, 1);
+	assert_false(w->paused);
+	fk.pending = 0;
+	for (i = 0; i < SSM_CHAN_HOLD_MOST + 10; i++)
+		agent_full(seq++, 'c');
+	assert_false(w->paused);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 1);
+	assert_int_equal(st.expected, seq);
+	assert_int_equal(evbuffer_get_length(u.data),
+	    (3 * SSM_CHAN_HOLD_STREAK + SSM_CHAN_HOLD_MOST + 10) *
+	    SSM_MSG_CHUNK);
+}
+
 /* Flags both ways (§4.5, §7.3). */
 static void
 test_ssm_chan_flags(void **state)
@@ -2422,6 +2473,7 @@ main(void)
 		T(test_ssm_chan_give_up),
 		T(test_ssm_chan_pause_publication),
 		T(test_ssm_chan_hold_batches_paced_bulk),
+		T(test_ssm_chan_hold_leaves_fast_flows_alone),
 		T(test_ssm_chan_flags),
 		T(test_ssm_chan_channel_closed),
 		T(test_ssm_chan_terminate_new_agent),
