@@ -1,5 +1,5 @@
 set terminal pngcairo size 900,560 font ',10'
-set output '/tmp/build-bench2/tests/bench/data/latency_cdf.png'
+set output '/tmp/b3/tests/bench/data/latency_cdf.png'
 set datafile separator ','
 set key top left
 set grid
