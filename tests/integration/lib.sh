@@ -137,20 +137,26 @@ write_conf() {
 	mv "$GW_CONF.new" "$GW_CONF"
 }
 
-# add_forward NAME LISTEN TARGET PORT [KEY=VALUE...]
-add_forward() {
+# conf_forward FORWARDER NAME LISTEN TARGET PORT [KEY=VALUE...]: append a
+# [forward] section to the config.
+conf_forward() {
 	{
 		echo
-		echo "[forward \"$1\"]"
-		echo "listen = $2"
-		echo "forwarder = tcp"
-		echo "target = $3"
-		echo "remote_port = $4"
-		shift 4
+		echo "[forward \"$2\"]"
+		echo "listen = $3"
+		echo "forwarder = $1"
+		echo "target = $4"
+		echo "remote_port = $5"
+		shift 5
 		for kv in "$@"; do
 			echo "$kv" | sed 's/=/ = /'
 		done
 	} >>"$GW_CONF"
+}
+
+# add_forward NAME LISTEN TARGET PORT [KEY=VALUE...]: a tcp forward.
+add_forward() {
+	conf_forward tcp "$@"
 }
 
 # echo_forward NAME [KEY=VALUE...]: an echo server, and gatewayd with one

@@ -31,18 +31,9 @@ life_conf() {
 }
 
 ssm_forward() {
-	{
-		echo
-		echo "[forward \"$1\"]"
-		echo "listen = 127.0.0.1:$2"
-		echo "forwarder = ssm"
-		echo "target = $3"
-		echo "remote_port = $4"
-		shift 4
-		for kv in "$@"; do
-			echo "$kv" | sed 's/=/ = /'
-		done
-	} >>"$GW_CONF"
+	_name=$1 _port=$2
+	shift 2
+	conf_forward ssm "$_name" "127.0.0.1:$_port" "$@"
 }
 
 emu_state() {

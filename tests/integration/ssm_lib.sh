@@ -35,20 +35,10 @@ ssm_conf() {
 }
 
 add_ssm_forward() {
-	{
-		echo
-		echo "[forward \"$1\"]"
-		echo "listen = $2"
-		echo "forwarder = ssm"
-		echo "target = $3"
-		echo "remote_port = $4"
-		echo "region = us-east-1"
-		echo "endpoint_url = $EMU_URL"
-		shift 4
-		for kv in "$@"; do
-			echo "$kv" | sed 's/=/ = /'
-		done
-	} >>"$GW_CONF"
+	_name=$1 _listen=$2 _target=$3 _port=$4
+	shift 4
+	conf_forward ssm "$_name" "$_listen" "$_target" "$_port" \
+	    "region=us-east-1" "endpoint_url=$EMU_URL" "$@"
 }
 
 # ssm_wait_status JQ: wait until gatewayctl status --json | jq -e JQ holds.
