@@ -50,7 +50,7 @@ resumes=$(fwd_get rot '.sessions[0].resumes')
     fail "more than one session"
 bounds_kb=$(( (10000 * 1144 + 50 * 262144 + 4194304) / 1024 ))
 slack_kb=8192
-if [ "${SANITIZERS:-no}" = yes ]; then
+if life_sanitized; then
 	bounds_kb=$((bounds_kb * 2))
 	slack_kb=$((slack_kb + 16384))
 fi
