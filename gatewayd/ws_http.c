@@ -252,13 +252,9 @@ ws_http_url_parse(const char *url, int proxy, struct ws_url *u,
 		goto fail;
 	if (ws_http_url_target(aend, proxy, u, &why) != 0)
 		goto fail;
-	if (u->port == (u->tls ? 443 : 80))
-		xasprintf(&u->authority, "%s%s%s", strchr(u->host, ':') ?
-		    "[" : "", u->host, strchr(u->host, ':') ? "]" : "");
-	else
-		xasprintf(&u->authority, "%s%s%s:%u", strchr(u->host, ':') ?
-		    "[" : "", u->host, strchr(u->host, ':') ? "]" : "",
-		    u->port);
+	/* As written, port and all, as Go's client sends it: the signed
+	 * upgrade signs this Host (ssm-data-channel.md 3.2). */
+	u->authority = xstrndup(auth, aend - auth);
 	return (0);
 
 fail:

@@ -38,7 +38,7 @@ struct ws_url {
 	int		 tls;		/* wss:// or https:// */
 	char		*host;		/* no brackets: "::1" */
 	uint16_t	 port;
-	char		*authority;	/* for Host: "[::1]:8080" */
+	char		*authority;	/* for Host, as written: "[::1]:8080" */
 	char		*target;	/* path?query as given, or "/" */
 	char		*user;		/* proxy URLs, %-decoded */
 	char		*pass;

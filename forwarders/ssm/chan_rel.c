@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "ssm_chan_int.h"
+#include "ws_http.h"
 #include "xmalloc.h"
 
 /*
@@ -522,17 +523,30 @@ ssm_chan_sign_upgrade(const char *url, const char *region,
     const struct aws_creds *creds, time_t when, struct aws_sigv4_result *res,
     char **cause)
 {
-	struct aws_sigv4_request	r;
+	struct aws_sigv4_request	 r;
+	struct aws_header		 host;
+	struct ws_url			 u;
+	int				 rv;
 
 	if (region == NULL) {
 		xasprintf(cause, "no region to sign the upgrade with");
 		return (-1);
 	}
+	if (ws_http_url_parse(url, 0, &u, cause) != 0)
+		return (-1);
+	/* The Host the WebSocket client sends: the URL's, port and all. */
+	host.name = "Host";
+	host.value = u.authority;
 	memset(&r, 0, sizeof r);
 	r.method = "GET";
 	r.url = url;
+	r.headers = &host;
+	r.nheaders = 1;
 	r.region = region;
 	r.service = "ssmmessages";
 	r.when = when;
-	return (aws_sigv4_sign(&r, creds, res, cause));
+	r.form_query = 1;	/* as the official client signs (3.2) */
+	rv = aws_sigv4_sign(&r, creds, res, cause);
+	ws_http_url_clear(&u);
+	return (rv);
 }

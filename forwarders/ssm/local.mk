@@ -83,9 +83,13 @@ libgatewayd_a_SOURCES += \
 	%reldir%/chan.c %reldir%/chan_conn.c %reldir%/chan_send.c \
 	%reldir%/chan_recv.c %reldir%/chan_rel.c \
 	%reldir%/ssm_chan.h %reldir%/ssm_chan_int.h
-UNIT_TESTS += tests/unit/test_ssm_chan
+UNIT_TESTS += tests/unit/test_ssm_chan tests/unit/test_ssm_upgrade
 tests_unit_test_ssm_chan_SOURCES = tests/unit/test_ssm_chan.c $(SSM_TESTVEC)
 tests_unit_test_ssm_chan_LDADD = $(TEST_LIBS)
+# The signed upgrade against the official signer's vectors.
+tests_unit_test_ssm_upgrade_SOURCES = tests/unit/test_ssm_upgrade.c \
+	$(SSM_TESTVEC)
+tests_unit_test_ssm_upgrade_LDADD = $(TEST_LIBS)
 noinst_PROGRAMS += tests/bench/bench_chan
 tests_bench_bench_chan_SOURCES = tests/bench/bench_chan.c
 tests_bench_bench_chan_LDADD = $(GW_LIBS)

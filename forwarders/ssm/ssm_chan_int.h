@@ -253,8 +253,10 @@ int	 ssm_chan_host_ok(const char *host, int allow_loopback);
 /* 1 if the URL's query is presigned (any X-Amz-* auth parameter). */
 int	 ssm_chan_url_presigned(const char *url);
 /*
- * Sign the upgrade GET of url (§3.2: service ssmmessages, the empty
- * payload) at time when; the headers to add are in res->add.
+ * Sign the upgrade GET of url at time when exactly as the official client
+ * does (§3.2): service ssmmessages, the empty payload, the query read as
+ * a form ('+' signed as %20), Host as the URL writes it. The headers to
+ * add are in res->add; the URL itself goes on the request line verbatim.
  */
 int	 ssm_chan_sign_upgrade(const char *url, const char *region,
 	    const struct aws_creds *, time_t when, struct aws_sigv4_result *res,

@@ -76,6 +76,12 @@ struct aws_sigv4_request {
 	time_t			 when;		/* signing time (UTC seconds) */
 
 	int			 no_normalize;	/* S3 style: keep the path as is */
+	/*
+	 * Read the query as a form (Go's url.Query()): a '+' is a space,
+	 * signed as %20. Only the Session Manager data channel's upgrade
+	 * is signed so (ssm-data-channel.md 3.2); API calls never are.
+	 */
+	int			 form_query;
 	/* Header form only: add and sign x-amz-content-sha256. */
 	int			 sign_body;
 	int			 omit_token;	/* add the token after signing */
@@ -215,12 +221,14 @@ struct aws_sigv4_verdict {
  * the signed headers only and compared in constant time (MISMATCH). The
  * body is always hashed (no S3 rules: the path is normalised, and
  * UNSIGNED-PAYLOAD is not accepted). scheme is "http" or "https" and may
- * be NULL; it is not part of the signature.
+ * be NULL; it is not part of the signature. flags: 0, or SIGV4_FORM_QUERY
+ * (below) to verify a data-channel upgrade as the official client signs
+ * it.
  */
 int	aws_sigv4_check(const char *method, const char *target,
 	    const struct aws_header *headers, size_t nheaders,
 	    const void *body, size_t body_len, const char *scheme,
-	    aws_sigv4_lookup_cb lookup, void *arg, time_t now,
+	    aws_sigv4_lookup_cb lookup, void *arg, time_t now, int flags,
 	    struct aws_sigv4_verdict *v);
 void	aws_sigv4_verdict_free(struct aws_sigv4_verdict *);
 
@@ -232,10 +240,12 @@ void	aws_sigv4_verdict_free(struct aws_sigv4_verdict *);
  * payload_hash. Return 0 and set *creq and *signed_headers (caller
  * frees), or -1 and *cause.
  */
+#define SIGV4_PATH_AS_IS	0x1	/* S3: the path as sent, not normalised */
+#define SIGV4_FORM_QUERY	0x2	/* the query read as a form (form_query) */
 int	aws_sigv4_canonical_request(const char *method, const char *path,
 	    size_t pathlen, const char *query, size_t querylen,
 	    const char *skip_param, const struct aws_header *headers,
-	    size_t nheaders, const char *payload_hash, int no_normalize,
+	    size_t nheaders, const char *payload_hash, int flags,
 	    char **creq, char **signed_headers, char **cause);
 /*
  * Look key up in a raw query (keys and values are compared and returned

@@ -442,8 +442,9 @@ sigv4_run(const struct aws_sigv4_request *req, const struct aws_creds *creds,
 	} else if (u.query != NULL)
 		sigv4_buf_add(&full, u.query, u.querylen);
 	if (aws_sigv4_canonical_request(req->method, u.path, u.pathlen,
-	    full.p, full.len, NULL, h, nh, res->payload_hash, req->no_normalize,
-	    &res->canonical_request, &res->signed_headers, cause) != 0)
+	    full.p, full.len, NULL, h, nh, res->payload_hash,
+	    (req->no_normalize ? SIGV4_PATH_AS_IS : 0) |
+	    (req->form_query ? SIGV4_FORM_QUERY : 0), &res->canonical_request, &res->signed_headers, cause) != 0)
 		goto out;
 	res->string_to_sign = aws_sigv4_string_to_sign(amz_date, req->region,
 	    req->service, res->canonical_request);

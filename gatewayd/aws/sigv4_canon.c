@@ -23,10 +23,16 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* One query parameter, both halves in canonical encoding. */
+/*
+ * One query parameter, both halves in canonical encoding; in the form
+ * style also its decoded key and its place, which is how it sorts.
+ */
 struct sigv4_param {
 	char	*key;
 	char	*value;
+	char	*raw_key;
+	size_t	 raw_keylen;
+	size_t	 idx;
 };
 
 /* One header to sign: lower-case name, trimmed value, position given. */
@@ -274,18 +280,104 @@ sigv4_param_cmp(const void *a, const void *b)
 	return (strcmp(pa->value, pb->value));
 }
 
+/* Go's url.Values.Encode(): by decoded key, each key's values as given. */
+static int
+sigv4_param_form_cmp(const void *a, const void *b)
+{
+	const struct sigv4_param	*pa = a, *pb = b;
+	size_t				 n;
+	int				 r;
+
+	n = pa->raw_keylen < pb->raw_keylen ? pa->raw_keylen : pb->raw_keylen;
+	if ((r = memcmp(pa->raw_key, pb->raw_key, n)) != 0)
+		return (r);
+	if (pa->raw_keylen != pb->raw_keylen)
+		return (pa->raw_keylen < pb->raw_keylen ? -1 : 1);
+	return (pa->idx < pb->idx ? -1 : pa->idx > pb->idx);
+}
+
+/*
+ * Decode one key or value the way a form is decoded (Go's
+ * url.QueryUnescape): %XX escapes and '+' as a space. -1 for a '%' that
+ * starts no valid escape (Go drops such a parameter).
+ */
+static int
+sigv4_form_decode(struct sigv4_buf *b, const char *s, size_t len)
+{
+	size_t	i;
+	int	c;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%') {
+			if ((c = sigv4_escape_at(s, len, i)) == -1)
+				return (-1);
+			i += 2;
+		} else
+			c = s[i] == '+' ? ' ' : (u_char)s[i];
+		sigv4_buf_char(b, c);
+	}
+	return (0);
+}
+
+/*
+ * One '&'-separated parameter of a form-style query into p: 0, or -1 if
+ * Go's url.ParseQuery would drop it (a ';' in it, a bad escape).
+ */
+static int
+sigv4_param_form(struct sigv4_param *p, const char *s, size_t n)
+{
+	struct sigv4_buf	 k = { NULL, 0, 0 }, v = { NULL, 0, 0 };
+	const char		*eq = memchr(s, '=', n);
+	size_t			 klen = eq != NULL ? (size_t)(eq - s) : n;
+	struct sigv4_buf	 enc = { NULL, 0, 0 };
+
+	if (memchr(s, ';', n) != NULL || sigv4_form_decode(&k, s, klen) != 0 ||
+	    (eq != NULL && sigv4_form_decode(&v, eq + 1, n - klen - 1) != 0)) {
+		sigv4_buf_wipe(&k);
+		sigv4_buf_wipe(&v);
+		return (-1);
+	}
+	p->raw_keylen = k.len;
+	p->raw_key = sigv4_buf_take(&k);
+	sigv4_buf_encode(&enc, p->raw_key, p->raw_keylen, 1);
+	p->key = sigv4_buf_take(&enc);
+	sigv4_buf_encode(&enc, v.p != NULL ? v.p : "", v.len, 1);
+	p->value = sigv4_buf_take(&enc);
+	sigv4_buf_wipe(&v);
+	return (0);
+}
+
+/* One '&'-separated parameter, SigV4 style: escapes decoded, '+' kept. */
+static void
+sigv4_param_plain(struct sigv4_param *p, const char *s, size_t n)
+{
+	const char	*eq = memchr(s, '=', n);
+
+	if (eq == NULL) {
+		p->key = sigv4_reencode(s, n);
+		p->value = xstrdup("");
+	} else {
+		p->key = sigv4_reencode(s, eq - s);
+		p->value = sigv4_reencode(eq + 1, n - (eq - s) - 1);
+	}
+}
+
 /*
  * The canonical query string: every non-empty '&'-separated parameter,
  * re-encoded, sorted by key then value. A parameter without '=' gets an
- * empty value. skip (if not NULL) names one to leave out.
+ * empty value. skip (if not NULL) names one to leave out. With
+ * SIGV4_FORM_QUERY the query is read as Go's url.Query() reads it, as the
+ * official Session Manager client signs its upgrade (ssm-data-channel.md
+ * 3.2): '+' is a space, parameters it cannot parse are left out, and
+ * each key's values keep their order.
  */
 static void
 sigv4_query_canonical(struct sigv4_buf *b, const char *q, size_t len,
-    const char *skip)
+    const char *skip, int flags)
 {
 	struct sigv4_param	*p = NULL;
 	size_t			 np = 0, cap = 0, i, start, n;
-	const char		*eq;
+	int			 form = (flags & SIGV4_FORM_QUERY) != 0;
 
 	for (start = 0; start < len; start = i + 1) {
 		for (i = start; i < len && q[i] != '&'; i++)
@@ -296,24 +388,23 @@ sigv4_query_canonical(struct sigv4_buf *b, const char *q, size_t len,
 			cap = cap == 0 ? 8 : cap * 2;
 			p = xreallocarray(p, cap, sizeof *p);
 		}
-		eq = memchr(q + start, '=', n);
-		if (eq == NULL) {
-			p[np].key = sigv4_reencode(q + start, n);
-			p[np].value = xstrdup("");
-		} else {
-			p[np].key = sigv4_reencode(q + start, eq - (q + start));
-			p[np].value = sigv4_reencode(eq + 1,
-			    q + i - (eq + 1));
-		}
+		memset(&p[np], 0, sizeof p[np]);
+		p[np].idx = np;
+		if (!form)
+			sigv4_param_plain(&p[np], q + start, n);
+		else if (sigv4_param_form(&p[np], q + start, n) != 0)
+			continue;
 		if (skip != NULL && strcmp(p[np].key, skip) == 0) {
 			free(p[np].key);
+			free(p[np].raw_key);
 			freezero_str(p[np].value);
 			continue;
 		}
 		np++;
 	}
 	if (np > 1)
-		qsort(p, np, sizeof *p, sigv4_param_cmp);
+		qsort(p, np, sizeof *p, form ? sigv4_param_form_cmp :
+		    sigv4_param_cmp);
 	for (i = 0; i < np; i++) {
 		if (i > 0)
 			sigv4_buf_char(b, '&');
@@ -321,6 +412,7 @@ sigv4_query_canonical(struct sigv4_buf *b, const char *q, size_t len,
 		sigv4_buf_char(b, '=');
 		sigv4_buf_str(b, p[i].value);
 		free(p[i].key);
+		free(p[i].raw_key);
 		freezero_str(p[i].value);
 	}
 	free(p);
@@ -447,7 +539,7 @@ int
 aws_sigv4_canonical_request(const char *method, const char *path,
     size_t pathlen, const char *query, size_t querylen,
     const char *skip_param, const struct aws_header *headers,
-    size_t nheaders, const char *payload_hash, int no_normalize,
+    size_t nheaders, const char *payload_hash, int flags,
     char **creq, char **signed_headers, char **cause)
 {
 	struct sigv4_buf	b = { NULL, 0, 0 }, list = { NULL, 0, 0 };
@@ -462,13 +554,13 @@ aws_sigv4_canonical_request(const char *method, const char *path,
 		    *m - ('a' - 'A') : *m);
 	}
 	sigv4_buf_char(&b, '\n');
-	if (no_normalize)
+	if (flags & SIGV4_PATH_AS_IS)
 		sigv4_path_as_is(&b, path, pathlen);
 	else
 		sigv4_path_normalized(&b, path, pathlen);
 	sigv4_buf_char(&b, '\n');
 	if (query != NULL)
-		sigv4_query_canonical(&b, query, querylen, skip_param);
+		sigv4_query_canonical(&b, query, querylen, skip_param, flags);
 	sigv4_buf_char(&b, '\n');
 	if (sigv4_headers_canonical(headers, nheaders, &b, &list,
 	    cause) != 0) {

@@ -401,7 +401,7 @@ static int
 verify_signature(const char *method, const char *path, size_t pathlen,
     const char *query, size_t querylen, const struct aws_header *h, size_t n,
     const void *body, size_t body_len, const struct aws_creds *creds,
-    const struct verify_auth *a, struct aws_sigv4_verdict *v)
+    const struct verify_auth *a, int flags, struct aws_sigv4_verdict *v)
 {
 	struct aws_header	*sel;
 	size_t			 i, nsel = 0;
@@ -417,7 +417,7 @@ verify_signature(const char *method, const char *path, size_t pathlen,
 	}
 	util_sha256_hex(body != NULL ? body : "", body_len, payload);
 	if (aws_sigv4_canonical_request(method, path, pathlen, query,
-	    querylen, "X-Amz-Signature", sel, nsel, payload, 0, &creq, &list,
+	    querylen, "X-Amz-Signature", sel, nsel, payload, flags, &creq, &list,
 	    &cause) != 0) {
 		free(sel);
 		return (verify_fail(v, AWS_SIGV4_INCOMPLETE, cause));
@@ -526,7 +526,7 @@ int
 aws_sigv4_check(const char *method, const char *target,
     const struct aws_header *headers, size_t nheaders, const void *body,
     size_t body_len, const char *scheme, aws_sigv4_lookup_cb lookup,
-    void *arg, time_t now, struct aws_sigv4_verdict *v)
+    void *arg, time_t now, int flags, struct aws_sigv4_verdict *v)
 {
 	struct verify_auth	 a;
 	const struct aws_creds	*creds;
@@ -561,7 +561,7 @@ aws_sigv4_check(const char *method, const char *target,
 	}
 	if (verify_time(t, now, &a, v, v->presigned) != 0 ||
 	    verify_signature(method, path, pathlen, query, querylen, headers,
-	    nheaders, body, body_len, creds, &a, v) != 0)
+	    nheaders, body, body_len, creds, &a, flags, v) != 0)
 		goto out;
 	rv = 0;
 out:
@@ -579,7 +579,7 @@ aws_sigv4_verify(const char *method, const char *target,
 	int				rv;
 
 	rv = aws_sigv4_check(method, target, headers, nheaders, body,
-	    body_len, scheme, lookup, arg, now, &v);
+	    body_len, scheme, lookup, arg, now, 0, &v);
 	if (rv != 0) {
 		*code = v.code;
 		*cause = v.message;

@@ -236,7 +236,7 @@ emu_auth_check(const char *method, const char *uri,
 	*cause = NULL;
 	now = (time_t)(clock_wall_ms() / 1000);
 	if (aws_sigv4_check(method, uri, h, nh, body, len, scheme,
-	    emu_auth_lookup_cb, NULL, now, &v) == 0 &&
+	    emu_auth_lookup_cb, NULL, now, 0, &v) == 0 &&
 	    (*out = emu_auth_find(v.access_key_id)) != NULL)
 		rv = 0;
 	else {

@@ -255,7 +255,7 @@ t_wire_check(const struct t_wire *w, const struct aws_creds *c, time_t now,
     struct aws_sigv4_verdict *v)
 {
 	return (aws_sigv4_check(w->method, w->target, w->h, w->nh, w->body,
-	    w->body_len, "https", t_lookup, (void *)c, now, v));
+	    w->body_len, "https", t_lookup, (void *)c, now, 0, v));
 }
 
 /* Everything the signer produces, the verifier must accept. */
@@ -380,7 +380,7 @@ test_sigv4_canonical_parts_table(void **state)
 		h[0].value = t[i].hvalue;
 		assert_int_equal(aws_sigv4_canonical_request("get", t[i].path,
 		    strlen(t[i].path), t[i].query, t[i].query != NULL ?
-		    strlen(t[i].query) : 0, NULL, h, 1, "P", t[i].s3, &creq,
+		    strlen(t[i].query) : 0, NULL, h, 1, "P", t[i].s3 ? SIGV4_PATH_AS_IS : 0, &creq,
 		    &list, &cause), 0);
 		xasprintf(&want, "GET\n%s\n%s\nP", t[i].want, list);
 		assert_string_equal(creq, want);
@@ -1301,7 +1301,7 @@ test_sigv4_verify_accepts_client_capture(void **state)
 	body = t_str(req, "body");
 	assert_int_equal(aws_sigv4_parse_amz_date("20150830T123600Z", &now), 0);
 	assert_int_equal(aws_sigv4_check(t_str(req, "method"), "/", h, n, body,
-	    strlen(body), "https", t_lookup, &c, now + 60, &v), 0);
+	    strlen(body), "https", t_lookup, &c, now + 60, 0, &v), 0);
 	assert_string_equal(v.service, "ssm");
 	assert_string_equal(v.region, "us-east-1");
 	assert_string_equal(v.access_key_id, t_akid);

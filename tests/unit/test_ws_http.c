@@ -41,9 +41,10 @@ test_ws_http_url_parse_keeps_bytes(void **state)
 		{ "ws://[::1]:9000/a?b", 0, 0, "::1", 9000, "[::1]:9000",
 		  "/a?b" },
 		{ "wss://h?x=1", 0, 1, "h", 443, "h", "/?x=1" },
+		/* Host as written, a default port too (as Go sends it). */
 		{ "WSS://Host.Example:443/p", 0, 1, "Host.Example", 443,
-		  "Host.Example", "/p" },
-		{ "ws://h:80//double//slash/../x", 0, 0, "h", 80, "h",
+		  "Host.Example:443", "/p" },
+		{ "ws://h:80//double//slash/../x", 0, 0, "h", 80, "h:80",
 		  "//double//slash/../x" },
 		{ "http://h/", 0, 0, NULL, 0, NULL, NULL },
 		{ "ws://", 0, 0, NULL, 0, NULL, NULL },
