@@ -235,10 +235,21 @@ struct emu_cred *emu_auth_issue(enum emu_cred_kind, const char *account,
 u_int	emu_auth_issued_count(void);
 char	*emu_auth_time_iso8601(int64_t);
 char	*emu_auth_token(void);
+
+/* What emu_auth_check() found out about a request's signature. */
+struct emu_auth {
+	struct emu_cred		*caller;	/* NULL unless valid */
+	enum aws_sigv4_fault	 fault;		/* AWS_SIGV4_OK when valid */
+	const char		*code;		/* the AWS error code, if not */
+	char			*cause;		/* the AWS message, if not */
+	char			*region;	/* credential scope, or NULL */
+	char			*service;	/* the same */
+	int			 presigned;	/* auth in the query */
+};
 int	emu_auth_check(const char *method, const char *uri,
 	    const struct aws_header *, size_t, const void *body, size_t len,
-	    const char *scheme, struct emu_cred **, enum aws_sigv4_fault *,
-	    char **cause);
+	    const char *scheme, int flags, struct emu_auth *);
+void	emu_auth_clear(struct emu_auth *);
 
 /* ---------------------------------------------------------------- knobs */
 
@@ -426,8 +437,10 @@ struct emu_session {
 	cJSON			*parameters;	/* object: name -> [string] */
 	char			*reason;
 	char			*access_key_id;	/* who started it */
+	char			*account;	/* the starter's account */
+	char			*region;	/* StartSession's signing region */
 	char			*token;		/* current TokenValue */
-	char			*stream_url;
+	char			*stream_url;	/* current StreamUrl */
 	enum emu_session_state	 state;
 	int64_t			 created;	/* wall seconds */
 	u_int			 resumes;
@@ -458,9 +471,11 @@ struct emu_session_hooks {
 
 /* emu_session.c */
 void	emu_session_set_hooks(const struct emu_session_hooks *);
-struct emu_session *emu_session_new(const char *caller, const char *target,
-	    const char *document, const cJSON *parameters, const char *reason,
-	    const char *akid);
+/* A session for caller (its name is the SessionId's prefix) signing in
+ * region (NULL: the world's). */
+struct emu_session *emu_session_new(const struct emu_cred *caller,
+	    const char *region, const char *target, const char *document,
+	    const cJSON *parameters, const char *reason);
 int	emu_session_start(struct emu_session *, const struct emu_target *,
 	    const char **code, char **cause);
 struct emu_session *emu_session_find(const char *id);
@@ -509,6 +524,7 @@ struct emu_req {
 	cJSON			*json;		/* JSON body, if parsed */
 	cJSON			*params;	/* query or form parameters */
 	struct emu_cred		*caller;	/* NULL if unsigned */
+	char			*region;	/* its signing region, or NULL */
 	char			 request_id[37];
 	int			 status;
 	const char		*code;		/* error code sent, or NULL */
