@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "dcclient.h"
+#include "emu.h"
 #include "ssm_smux.h"
 #include "ssm_version.h"
 #include "util.h"
@@ -47,7 +48,8 @@ reset_knobs(void)
 	    "\"pause_ms\": 1000, \"refuse\": 0, \"dial_delay_ms\": 0, "
 	    "\"not_ready\": 0, \"idle_timeout_ms\": 0, \"max_session_ms\": 0, "
 	    "\"keepalive_ms\": 10000, \"keepalive_timeout_ms\": 30000, "
-	    "\"resume\": \"ok\"}");
+	    "\"resume\": \"new_url\", \"upgrade_auth\": \"required\", "
+	    "\"min_client_version\": \"" EMU_MIN_CLIENT_VERSION "\"}");
 }
 
 /*
@@ -96,8 +98,9 @@ open_session(const char *doc, const char *params, const char *cv)
 static struct dcc *
 open_mux(void)
 {
-	struct dcc	*c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+	struct dcc	*c;
 
+	c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 	dcc_mux_start(c);
 	return (c);
 }
@@ -112,7 +115,7 @@ open_mux_on(const char *target, int expect_bad, u_int ping_ms)
 	c->expect_bad = expect_bad;
 	c->ping_ms = ping_ms;
 	DCC_CHECK(dcc_connect(c, NULL) == 0, "connect to %s", target);
-	dcc_handshake(c, "1.2.677.0");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
 	dcc_mux_start(c);
 	return (c);
 }
@@ -261,7 +264,7 @@ case_handshake(int argc, char **argv)
 	copies = c->seen[0].copies;
 	dcc_sleep(700);
 	DCC_CHECK(c->seen[0].copies == copies, "resent after its ack");
-	seq = dcc_answer(c, "1.2.677.0");
+	seq = dcc_answer(c, DCC_CLIENT_VERSION);
 	DCC_CHECK(seq == 0, "our response is seq %lld", (long long)seq);
 	DCC_CHECK(dcc_wait_acked(c, 0, 1, DCC_WAIT), "response not acked");
 	DCC_CHECK(dcc_wait_hc(c, DCC_WAIT), "no HandshakeComplete");
@@ -272,8 +275,8 @@ case_handshake(int argc, char **argv)
 	    "HandshakeComplete %lld \"%s\"", (long long)c->hc.time_to_complete_ns,
 	    c->hc.customer_message);
 	DCC_CHECK(strcmp(dcc_agent_str(c->sid, "client_version"),
-	    "1.2.677.0") == 0 && strcmp(dcc_agent_str(c->sid,
-	    "open_client_version"), "1.2.677.0") == 0 &&
+	    DCC_CLIENT_VERSION) == 0 && strcmp(dcc_agent_str(c->sid,
+	    "open_client_version"), DCC_CLIENT_VERSION) == 0 &&
 	    strcmp(dcc_agent_str(c->sid, "client_id"), c->client_id) == 0,
 	    "state: client version or id not recorded");
 	DCC_CHECK(strcmp(dcc_agent_str(c->sid, "mode"),
@@ -332,7 +335,7 @@ case_token(int argc, char **argv)
 	dcc_ok("stale token after ResumeSession: 1008");
 
 	DCC_CHECK(dcc_connect(c, NULL) == 0, "connect with the new token");
-	dcc_handshake(c, "1.2.677.0");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
 	c2 = dcc_clone(c);
 	DCC_CHECK(dcc_connect(c2, NULL) == 0, "second connection");
 	dcc_wait_closed(c, DCC_WAIT);
@@ -519,7 +522,7 @@ case_mux(int argc, char **argv)
 	    (long long)st->fin_seq);
 	end_by_flag(c);
 
-	c = open_session(PF_DOC, "portNumber=81", "1.2.677.0");
+	c = open_session(PF_DOC, "portNumber=81", DCC_CLIENT_VERSION);
 	dcc_mux_start(c);
 	sid[0] = dcc_mux_open(c);
 	DCC_CHECK(dcc_mux_wait_fin(c, sid[0], DCC_WAIT), "no FIN");
@@ -561,7 +564,7 @@ case_basic(int argc, char **argv)
 	world(v);
 	dcc_knobs("{\"dial_delay_ms\": 300}");
 	base = echo->accepts;
-	c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+	c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 	DCC_CHECK(strcmp(dcc_agent_str(c->sid, "mode"), "basic") == 0,
 	    "mode %s", dcc_agent_str(c->sid, "mode"));
 	seq = dcc_send(c, SSM_PAYLOAD_OUTPUT, "early", 5);
@@ -598,7 +601,7 @@ case_basic_refused(int argc, char **argv)
 	char		*want;
 
 	world(BASIC_AGENT);
-	c = open_session(PF_DOC, "portNumber=81", "1.2.677.0");
+	c = open_session(PF_DOC, "portNumber=81", DCC_CLIENT_VERSION);
 	xasprintf(&want, "Unable to connect to specified port: dial tcp "
 	    "127.0.0.1:81: connect: connection refused");
 	expect_closed(c, want, 0, DCC_WAIT);
@@ -608,7 +611,7 @@ case_basic_refused(int argc, char **argv)
 	dcc_ok("%s", c->cc.output);
 	dcc_free(c);
 
-	c = open_session(PF_DOC, "portNumber=22", "1.2.677.0");
+	c = open_session(PF_DOC, "portNumber=22", DCC_CLIENT_VERSION);
 	expect_closed(c, "Unable to connect to specified port: dial tcp "
 	    "127.0.0.1:22: connect: connection refused", 0, DCC_WAIT);
 	dcc_ok("unmapped port: %s", c->cc.output);
@@ -622,7 +625,8 @@ case_stream(int argc, char **argv)
 	struct dcc	*c;
 
 	world(MUX_AGENT);
-	c = open_session("AWS-StartSSHSession", "portNumber=80", "1.2.677.0");
+	c = open_session("AWS-StartSSHSession", "portNumber=80",
+	    DCC_CLIENT_VERSION);
 	DCC_CHECK(strcmp(dcc_agent_str(c->sid, "mode"), "stream") == 0,
 	    "mode %s", dcc_agent_str(c->sid, "mode"));
 	basic_echo(c, "ping", echo->accepts);
@@ -631,7 +635,7 @@ case_stream(int argc, char **argv)
 	dcc_ok("stream mode: echo, the target's close ends the session");
 	dcc_free(c);
 
-	c = open_session("Custom-Port", NULL, "1.2.677.0");
+	c = open_session("Custom-Port", NULL, DCC_CLIENT_VERSION);
 	expect_closed(c, "Port number is empty", 0, DCC_WAIT);
 	dcc_ok("custom document without portNumber: %s", c->cc.output);
 	dcc_free(c);
@@ -649,7 +653,7 @@ case_predata(int argc, char **argv)
 	early = dcc_send(c, SSM_PAYLOAD_OUTPUT, "early", 5);
 	DCC_CHECK(dcc_wait_acked(c, early, 1, DCC_WAIT), "early data not "
 	    "acked");
-	dcc_handshake(c, "1.2.677.0");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
 	basic_echo(c, "late", echo->accepts);
 	dcc_sleep(200);
 	DCC_CHECK(evbuffer_get_length(c->stream) == 4, "the early data went "
@@ -668,7 +672,7 @@ case_old_terminate(int argc, char **argv)
 	u_int		 base = echo->accepts;
 
 	world("2.3.700.0");
-	c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+	c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 	basic_echo(c, "old", base + 1);
 	seq = dcc_send_flag(c, SSM_FLAG_TERMINATE_SESSION);
 	DCC_CHECK(dcc_wait_acked(c, seq, 1, DCC_WAIT), "flag not acked");
@@ -694,6 +698,9 @@ case_keepalive(int argc, char **argv)
 	on = strcmp(argv[2], "on") == 0;
 	world(argv[0]);
 	dcc_knobs("{\"keepalive_ms\": 100, \"keepalive_timeout_ms\": 400}");
+	/* An old client on purpose: the service's minimum off. */
+	if (ssm_version_gt(EMU_MIN_CLIENT_VERSION, argv[1]))
+		dcc_knobs("{\"min_client_version\": \"\"}");
 	c = open_session(PF_DOC, "portNumber=80", argv[1]);
 	DCC_CHECK(strcmp(dcc_agent_str(c->sid, "mode"), "mux") == 0, "mode");
 	dcc_mux_start(c);
@@ -793,17 +800,17 @@ case_ends(int argc, char **argv)
 
 	dcc_knobs("{\"max_session_ms\": 0}");
 	c = open_session(RH_DOC, "host=169.254.169.254,portNumber=80",
-	    "1.2.677.0");
+	    DCC_CLIENT_VERSION);
 	expect_closed(c, "Forwarding to IP address 169.254.169.254 is "
 	    "forbidden.", 0, DCC_WAIT);
 	dcc_free(c);
 	c = open_session(RH_DOC, "host=meta.internal,portNumber=80",
-	    "1.2.677.0");
+	    DCC_CLIENT_VERSION);
 	expect_closed(c, "Forwarding to IP address meta.internal is "
 	    "forbidden.", 0, DCC_WAIT);
 	dcc_free(c);
 	c = open_session(RH_DOC, "host=db.internal,portNumber=5432",
-	    "1.2.677.0");
+	    DCC_CLIENT_VERSION);
 	dcc_mux_start(c);
 	mux_echo(c, dcc_mux_open(c), 5000, DCC_WAIT);
 	end_by_flag(c);
@@ -853,7 +860,7 @@ case_handshake_variants(int argc, char **argv)
 		dcc_knobs("{\"handshake\": \"%s\"}", v[i].knob);
 		c = dcc_start(INST, PF_DOC, "portNumber=80");
 		DCC_CHECK(dcc_connect(c, NULL) == 0, "connect");
-		dcc_answer(c, "1.2.677.0");
+		dcc_answer(c, DCC_CLIENT_VERSION);
 		expect_closed(c, v[i].text, 1, DCC_WAIT);
 		DCC_CHECK(!c->got_hc, "HandshakeComplete after a failure");
 		dcc_ok("%s: %s", v[i].knob, c->cc.output);
@@ -861,8 +868,8 @@ case_handshake_variants(int argc, char **argv)
 	}
 	dcc_knobs("{\"handshake\": \"no_complete\"}");
 	c = connect_session();
-	DCC_CHECK(dcc_wait_acked(c, dcc_answer(c, "1.2.677.0"), 1, DCC_WAIT),
-	    "response not acked");
+	DCC_CHECK(dcc_wait_acked(c, dcc_answer(c, DCC_CLIENT_VERSION), 1,
+	    DCC_WAIT), "response not acked");
 	dcc_sleep(500);
 	DCC_CHECK(!c->got_hc && !c->got_cc, "no_complete completed or ended");
 	dcc_ok("no_complete: the response is acked, nothing follows");
@@ -947,7 +954,7 @@ case_pause(int argc, char **argv)
 	dcc_sleep(150);
 	DCC_CHECK(c->pauses == 1 && c->starts == 0 && !c->got_hreq,
 	    "pauses %u starts %u", c->pauses, c->starts);
-	dcc_handshake(c, "1.2.677.0");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
 	DCC_CHECK(c->starts == 1, "no start_publication");
 	dcc_ok("pause_publication, then start_publication, then handshake");
 	dcc_free(c);
@@ -1106,7 +1113,7 @@ case_idle(int argc, char **argv)
 		reset_knobs();
 		if (k < 2)
 			dcc_knobs("{\"window\": 1000, \"resend\": \"front\"}");
-		c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+		c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 		c->quiet = 1;
 		if (k < 2)
 			c->auto_ack = 0;
@@ -1193,7 +1200,7 @@ case_inbox_drop(int argc, char **argv)
 		    "\"127.0.0.1:%d\"}}]}", INST, BASIC_AGENT, sink->port);
 		reset_knobs();
 		dcc_knobs("{\"resend\": \"all\"}");
-		c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+		c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 		c->quiet = 1;
 		/* Resends only from dcc_recover: none before the open frame. */
 		c->auto_resend = 0;

@@ -328,11 +328,22 @@ enum emu_drop_mode {
 };
 
 enum emu_resume_mode {
-	EMU_RESUME_OK,		/* fresh token, same StreamUrl */
+	EMU_RESUME_OK,		/* fresh token, same StreamUrl (before 2026) */
 	EMU_RESUME_NEW_URL,	/* fresh token and a new cell-number */
 	EMU_RESUME_NO_TOKEN,	/* 200 with no TokenValue */
 	EMU_RESUME_NOT_FOUND,	/* DoesNotExistException */
 };
+
+/* What the data channel's WebSocket upgrade must carry (emu_dc.c). */
+enum emu_upgrade_auth {
+	EMU_UPGRADE_REQUIRED,	/* a valid SigV4 signature (2026) */
+	EMU_UPGRADE_OPTIONAL,	/* checked if present; unsigned accepted */
+	EMU_UPGRADE_OFF,	/* not looked at (before plugin 1.2.764.0) */
+};
+
+/* The service's minimum supported client since late 2025. */
+#define EMU_MIN_CLIENT_VERSION	"1.2.764.0"
+#define EMU_VERSION_MAX		32	/* bytes of a version knob, NUL too */
 
 /*
  * Every knob lives here; emu_knobs.c has one table naming each, its type
@@ -356,6 +367,9 @@ struct emu_knobs {
 	size_t			 ndelay;
 
 	/* The data channel: the gateway and the agent (emu_dc.c ...). */
+	enum emu_upgrade_auth	 upgrade_auth;
+	/* OpenDataChannel's ClientVersion at least this; "": any. */
+	char			 min_client_version[EMU_VERSION_MAX];
 	int			 pacing;	/* 1: like the agent */
 	int			 pace_us;	/* one message per pace_us */
 	int			 chunk;		/* payload bytes per message */
