@@ -44,7 +44,7 @@ async function refused(promise, name, status) {
 }
 
 function checkSession(r, sid) {
-	assert.match(r.SessionId, /^alice-[0-9a-f]{17}$/);
+	assert.match(r.SessionId, /^alice@example\.com-[0-9a-f]{17}$/);
 	if (sid !== undefined)
 		assert.equal(r.SessionId, sid);
 	assert.ok(r.TokenValue.length > 300, "short token");
