@@ -43,7 +43,8 @@ INTEGRATION_TESTS += \
 	%reldir%/t_agent_keepalive.sh \
 	%reldir%/t_agent_faults.sh \
 	%reldir%/t_agent_idle.sh \
-	%reldir%/t_agent_life.sh
+	%reldir%/t_agent_life.sh \
+	%reldir%/t_agent_upgrade.sh
 EXTRA_DIST += %reldir%/README.md %reldir%/lib.sh %reldir%/mkca.sh \
 	%reldir%/garbage.py %reldir%/bench_agent.sh \
 	%reldir%/js/package.json %reldir%/js/package-lock.json \
