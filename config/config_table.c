@@ -14,6 +14,7 @@
 
 #include "config_int.h"
 #include "ssm_version.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define GW(f)	CONFIG_GATEWAY, .offset = offsetof(struct gw_config, f)
@@ -58,13 +59,18 @@ static const int config_idle_policy_values[] = {
 	CONFIG_IDLE_HOLD, CONFIG_IDLE_RELEASE
 };
 
-/* The document StartSession names: to remote_host, or to the target. */
+/*
+ * The document StartSession names: to remote_host, or to the target. A
+ * remote_host that is the target's own loopback is the target itself:
+ * current agents refuse loopback through the remote-host document (their
+ * deny list, ssm-data-channel.md 9.2).
+ */
 static const char *
 config_default_document(const void *base)
 {
 	const struct fwd_config	*fc = base;
 
-	if (fc->remote_host != NULL)
+	if (fc->remote_host != NULL && !util_host_is_loopback(fc->remote_host))
 		return ("AWS-StartPortForwardingSessionToRemoteHost");
 	return ("AWS-StartPortForwardingSession");
 }
@@ -294,8 +300,10 @@ const struct config_key config_table[] = {
 	  "for this long while data waits for it (it holds up the "
 	  "session)" },
 	{ "sign_websocket", FWD(sign_websocket), .type = CONFIG_BOOL,
-	  .forwarder = "ssm", .def = "no",
-	  .help = "ssm: SigV4-sign the data channel's WebSocket upgrade" },
+	  .forwarder = "ssm", .def = "yes",
+	  .help = "ssm: SigV4-sign the data channel's WebSocket upgrade, "
+	  "as the service requires of clients since 1.2.764.0 (no: only "
+	  "for old emulators)" },
 	{ "max_session_duration", FWD(max_session_duration),
 	  .type = CONFIG_DURATION, .forwarder = "ssm", .min = 0,
 	  .max = 1440 * 60 * 1000, .def = "0",

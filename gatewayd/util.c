@@ -3,9 +3,16 @@
  * human-readable sizes. Nothing here touches sockets or the event loop.
  */
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -256,4 +263,49 @@ util_fmt_duration(uint64_t ms, char *out, size_t outlen)
 		snprintf(out, outlen, "%lluh%llum",
 		    (unsigned long long)s / 3600,
 		    (unsigned long long)(s % 3600) / 60);
+}
+
+/* "localhost", "localhost.", "db.localhost", any case. */
+static int
+util_name_is_localhost(const char *host, size_t len)
+{
+	if (len > 0 && host[len - 1] == '.')
+		len--;
+	if (len < 9 || strncasecmp(host + len - 9, "localhost", 9) != 0)
+		return (0);
+	return (len == 9 || host[len - 10] == '.');
+}
+
+int
+util_host_is_loopback(const char *host)
+{
+	struct in_addr	 in4;
+	struct in6_addr	 in6;
+	char		 buf[INET6_ADDRSTRLEN + 2];
+	size_t		 len = strlen(host);
+	const uint8_t	*b = in6.s6_addr;
+	static const uint8_t zero[10];
+
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		if (len - 2 >= sizeof buf)
+			return (0);
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		host = buf;
+		len -= 2;
+	}
+	if (util_name_is_localhost(host, len))
+		return (1);
+	/* inet_aton takes the old forms: octal, hex, fewer parts. */
+	if (strchr(host, ':') == NULL && inet_aton(host, &in4) == 1)
+		return ((ntohl(in4.s_addr) >> 24) == 127);
+	if (inet_pton(AF_INET6, host, &in6) != 1)
+		return (0);
+	if (IN6_IS_ADDR_LOOPBACK(&in6))
+		return (1);
+	/* ::ffff:a.b.c.d and the deprecated ::a.b.c.d */
+	if (memcmp(b, zero, 10) == 0 && ((b[10] == 0xff && b[11] == 0xff) ||
+	    (b[10] == 0 && b[11] == 0)))
+		return (b[12] == 127);
+	return (0);
 }

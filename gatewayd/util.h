@@ -54,4 +54,13 @@ void	 util_fmt_bytes(uint64_t n, char *out, size_t outlen);
 /* Format a duration for humans: "12s", "3m4s", "2h1m". */
 void	 util_fmt_duration(uint64_t ms, char *out, size_t outlen);
 
+/*
+ * 1 if host names its own machine's loopback in any spelling a resolver
+ * or an address parser accepts: localhost and *.localhost (RFC 6761, a
+ * trailing dot too), 127.0.0.0/8 however written (0177.0.0.1, 0x7f.1,
+ * 2130706433), ::1, and IPv4-mapped or -compatible forms of those
+ * (::ffff:127.0.0.1), brackets allowed. A name is not resolved.
+ */
+int	 util_host_is_loopback(const char *host);
+
 #endif /* UTIL_H */

@@ -591,6 +591,9 @@ ssm_chan_status(struct ssm_chan *c, struct cJSON *obj)
 		    c->agent_version);
 		cJSON_AddStringToObject(obj, "mode", modes[c->mode]);
 	}
+	/* What the service and the agent see of us (3.2, 5.7). */
+	cJSON_AddStringToObject(obj, "client_version", c->p.client_version);
+	cJSON_AddBoolToObject(obj, "signed_upgrade", c->p.sign_upgrade);
 	cJSON_AddNumberToObject(obj, "age_ms",
 	    (double)(clock_now_ms() - c->started_at));
 	cJSON_AddNumberToObject(obj, "bytes_in", (double)c->bytes_in);

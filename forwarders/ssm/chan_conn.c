@@ -551,7 +551,9 @@ ssm_chan_lost(struct ssm_chan *c, const char *why)
 		ssm_chan_set_state(c, SSM_CHAN_RESUMING);
 		break;
 	case SSM_CHAN_RESUMING:
-		log_debug("chan %s: %s", c->name, why);
+		/* A refused upgrade says why (an expired cell, a bad
+		 * signature): worth a line; the next try resumes afresh. */
+		log_info("chan %s: %s; resuming again", c->name, why);
 		c->retry_resume = 1;
 		chan_retry_later(c);
 		return;

@@ -458,7 +458,8 @@ chan_input_closed(struct ssm_chan *c, const struct ssm_msg *m)
 		reason = xstrdup("channel_closed");
 	} else {
 		if (*cc.output != '\0')
-			xasprintf(&reason, "channel_closed: %s", cc.output);
+			xasprintf(&reason, "channel_closed: %s%s", cc.output,
+			    ssm_chan_closed_hint(cc.output));
 		else
 			reason = xstrdup("channel_closed");
 		ssm_msg_channel_closed_clear(&cc);

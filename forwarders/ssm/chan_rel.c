@@ -496,6 +496,22 @@ ssm_chan_host_ok(const char *host, int allow_loopback)
 	}
 }
 
+const char *
+ssm_chan_closed_hint(const char *output)
+{
+	static const char	 denied[] = "Forwarding to IP address ";
+
+	if (strncmp(output, denied, sizeof denied - 1) == 0 &&
+	    strstr(output, " is forbidden") != NULL)
+		return (" (the address is on the agent's deny list: the "
+		    "instance metadata service, the VPC resolver, the ECS/EKS "
+		    "credential endpoints and, with agents 3.3.4851.0 and "
+		    "later, loopback cannot be reached through "
+		    "AWS-StartPortForwardingSessionToRemoteHost; for a port "
+		    "of the target itself, leave remote_host unset)");
+	return ("");
+}
+
 int
 ssm_chan_url_presigned(const char *url)
 {

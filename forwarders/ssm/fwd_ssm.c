@@ -216,10 +216,21 @@ fwd_ssm_check(const struct fwd_config *fc, char **cause)
 	    fwd_ssm_check_host(fc->remote_host, cause) != 0)
 		return (-1);
 	if (fc->remote_host != NULL && fc->document != NULL &&
+	    !util_host_is_loopback(fc->remote_host) &&
 	    strcmp(fc->document, "AWS-StartPortForwardingSession") == 0) {
 		xasprintf(cause, "remote_host: AWS-StartPortForwardingSession "
 		    "reaches the target itself; use "
 		    "AWS-StartPortForwardingSessionToRemoteHost");
+		return (-1);
+	}
+	if (fc->remote_host != NULL && fc->document != NULL &&
+	    util_host_is_loopback(fc->remote_host) && strcmp(fc->document,
+	    "AWS-StartPortForwardingSessionToRemoteHost") == 0) {
+		xasprintf(cause, "remote_host: %s is the target's own "
+		    "loopback, which current agents refuse through "
+		    "AWS-StartPortForwardingSessionToRemoteHost (their deny "
+		    "list); leave document unset, or use "
+		    "AWS-StartPortForwardingSession", fc->remote_host);
 		return (-1);
 	}
 	if (fc->warm && fc->idle_policy == CONFIG_IDLE_RELEASE) {
@@ -409,7 +420,10 @@ fwd_ssm_params(struct fwd_ssm *fs, const struct fwd_config *fc,
 	fs->params[1].values = fs->local_v;
 	fs->params[1].nvalues = 1;
 	sp->chan.nparams = 2;
-	if (fc->remote_host != NULL) {
+	/* A loopback remote_host is the target itself (9.2); the document
+	 * for that takes no host. */
+	if (fc->remote_host != NULL &&
+	    strcmp(fc->document, "AWS-StartPortForwardingSession") != 0) {
 		fs->host_v[0] = fc->remote_host;
 		fs->params[2].key = "host";
 		fs->params[2].values = fs->host_v;

@@ -1495,14 +1495,14 @@ ssm_session_detach(struct conn *c)
  * Status.
  */
 
-/* Copy a number the channel reports up to the session's object. */
+/* Copy what the channel reports up to the session's object. */
 static void
 ssm_session_lift(cJSON *o, const cJSON *from, const char *key)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(from, key);
 
-	if (cJSON_IsNumber(v))
-		cJSON_AddNumberToObject(o, key, v->valuedouble);
+	if (v != NULL)
+		cJSON_AddItemToObject(o, key, cJSON_Duplicate(v, 1));
 }
 
 static cJSON *
@@ -1544,6 +1544,7 @@ ssm_session_status(struct ssm_session *s)
 		ssm_chan_status(s->chan, ch);
 		ssm_session_lift(o, ch, "resends");
 		ssm_session_lift(o, ch, "resumes");
+		ssm_session_lift(o, ch, "client_version");
 	}
 	return (o);
 }

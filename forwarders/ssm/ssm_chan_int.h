@@ -250,6 +250,11 @@ void	 ssm_chan_ids_next(struct ssm_chan_ids *, uint8_t id[UUID_LEN]);
 uint64_t ssm_chan_backoff(unsigned n);
 /* 1 if host may carry a data channel (an ssmmessages label). */
 int	 ssm_chan_host_ok(const char *host, int allow_loopback);
+/*
+ * What to add to a channel_closed text so that the user knows what to do
+ * (" (...)"), or "" when the text says enough.
+ */
+const char *ssm_chan_closed_hint(const char *output);
 /* 1 if the URL's query is presigned (any X-Amz-* auth parameter). */
 int	 ssm_chan_url_presigned(const char *url);
 /*

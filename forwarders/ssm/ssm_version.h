@@ -19,9 +19,12 @@
 
 /*
  * The ClientVersion gatewayd sends by default: numeric, four parts, above
- * every agent gate (mux >= 1.1.70, keep-alive off > 1.2.331.0).
+ * every agent gate (mux >= 1.1.70, keep-alive off > 1.2.331.0), and the
+ * service's minimum supported client since late 2025 (the release that
+ * signs the upgrade, ssm-data-channel.md 3.2 and 5.7). The one place it
+ * is written; the client_version key overrides it.
  */
-#define SSM_VERSION_CLIENT_DEFAULT	"1.2.677.0"
+#define SSM_VERSION_CLIENT_DEFAULT	"1.2.764.0"
 
 /* The versions the gates are defined by. */
 #define SSM_VERSION_AGENT_MUX		"3.0.196.0"	/* mux if agent > */

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 
 #include "emu.h"
 #include "emu_agent.h"
+#include "ssm_version.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* The agent's default deny list (9.2). */
@@ -31,6 +34,16 @@ static const char *const emu_plan_deny[] = {
 	"169.254.169.254", "fd00:ec2::254", "169.254.169.253",
 	"fd00:ec2::253", "169.254.169.123", "fd00:ec2::123",
 	"169.254.169.250", "169.254.169.251", "fd00:ec2::240", NULL
+};
+/*
+ * Agents from 3.3.4851.0 (July 2026) also deny the ECS and EKS credential
+ * endpoints and loopback, names that are loopback included; 3.3.5068.0
+ * canonicalises first (0177.0.0.1, ::ffff:127.0.0.1), which
+ * util_host_is_loopback() does for every version here.
+ */
+#define EMU_PLAN_DENY_LOOPBACK	"3.3.4851.0"
+static const char *const emu_plan_deny_new[] = {
+	"169.254.170.2", "169.254.170.23", "fd00:ec2::23", NULL
 };
 
 static void
@@ -175,23 +188,43 @@ emu_plan_vpc_reserved(const char *cidr, const char *addr)
 	return ((x >= n && x <= n + 3) || x == (n | ~mask));
 }
 
+/* 1 if the agent's default list has the newer entries (loopback). */
+static int
+emu_plan_denies_loopback(const struct emu_target *t)
+{
+	int	cmp;
+
+	return (!t->agent.has_deny && t->agent_version != NULL &&
+	    ssm_version_cmp(t->agent_version, EMU_PLAN_DENY_LOOPBACK,
+	    &cmp) == 0 && cmp >= 0);
+}
+
+static int
+emu_plan_in_list(const char *const *list, size_t n, const char *addr)
+{
+	size_t	i;
+
+	for (i = 0; i < n && list[i] != NULL; i++) {
+		if (emu_plan_same_addr(list[i], addr))
+			return (1);
+	}
+	return (0);
+}
+
 static int
 emu_plan_denied(const struct emu_target *t, const char *addr)
 {
 	const struct emu_target_agent	*a = &t->agent;
-	size_t				 i;
 
 	if (a->has_deny) {
-		for (i = 0; i < a->ndeny; i++) {
-			if (emu_plan_same_addr(a->deny[i], addr))
-				return (1);
-		}
-	} else {
-		for (i = 0; emu_plan_deny[i] != NULL; i++) {
-			if (emu_plan_same_addr(emu_plan_deny[i], addr))
-				return (1);
-		}
-	}
+		if (emu_plan_in_list((const char *const *)a->deny, a->ndeny,
+		    addr))
+			return (1);
+	} else if (emu_plan_in_list(emu_plan_deny, SIZE_MAX, addr))
+		return (1);
+	if (emu_plan_denies_loopback(t) && (util_host_is_loopback(addr) ||
+	    emu_plan_in_list(emu_plan_deny_new, SIZE_MAX, addr)))
+		return (1);
 	return (emu_plan_vpc_reserved(a->vpc_cidr, addr));
 }
 
@@ -266,6 +299,12 @@ emu_plan_target(struct emu_plan *p, const struct emu_target *t)
 		xasprintf(&p->dial_name, "127.0.0.1:%s", port);
 		if ((to = emu_plan_map(t->ports, t->nports, port)) != NULL)
 			p->dial = xstrdup(to);
+		return;
+	}
+	/* A loopback name is refused before it is resolved. */
+	if (emu_plan_denies_loopback(t) && util_host_is_loopback(host)) {
+		xasprintf(&p->fail, "Forwarding to IP address %s is "
+		    "forbidden.", host);
 		return;
 	}
 	if ((n = emu_plan_resolve(t, host, &addrs)) < 0) {

@@ -2059,6 +2059,54 @@ test_ssm_chan_resume_answers(void **state)
 	}
 }
 
+/*
+ * The service of 2026 (§2.6): every ResumeSession hands out a new cell and
+ * token and refuses the old ones. An upgrade refused after a resume is not
+ * retried with what was refused: a fresh ResumeSession, its URL and only
+ * its token; the refusal is the chan's last error meanwhile.
+ */
+static void
+test_ssm_chan_resume_refused_upgrade(void **state)
+{
+	struct ssm_open_data_channel	 odc;
+	cJSON				*st;
+	const cJSON			*err;
+	char				*cause = NULL;
+	int				 mark;
+
+	open_default();
+	ws_failed("gone");
+	advance(200);
+	answer("ResumeSession", "{\"SessionId\":\"" SESSION_ID "\","
+	    "\"TokenValue\":\"t2\",\"StreamUrl\":\"" STREAM_URL2 "\"}", NULL);
+	assert_int_equal(fk.nws, 2);
+	assert_string_equal(last_ws()->url, STREAM_URL2);
+	ws_failed("HTTP 403 Forbidden: this cell has expired");
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_RESUMING);
+	st = cJSON_CreateObject();
+	ssm_chan_status(chan, st);
+	err = cJSON_GetObjectItemCaseSensitive(st, "last_error");
+	assert_true(cJSON_IsString(err));
+	assert_non_null(strstr(err->valuestring, "cell has expired"));
+	cJSON_Delete(st);
+	/* Not the refused URL again: a second ResumeSession first. */
+	advance(400);
+	assert_int_equal(fk.nws, 2);
+	assert_int_equal(count_calls("ResumeSession"), 2);
+	answer("ResumeSession", "{\"SessionId\":\"" SESSION_ID "\","
+	    "\"TokenValue\":\"t3\",\"StreamUrl\":\"" STREAM_URL "&r=3\"}",
+	    NULL);
+	assert_int_equal(fk.nws, 3);
+	assert_string_equal(last_ws()->url, STREAM_URL "&r=3");
+	mark = fk.nsent;
+	ws_opened();
+	assert_int_equal(ssm_handshake_open_parse(fk.sent[mark].buf,
+	    fk.sent[mark].len, &odc, &cause), 0);
+	assert_string_equal(odc.token, "t3");
+	ssm_handshake_open_clear(&odc);
+	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
+}
+
 /* Retries back off from [100,200) ms to 5 s, within the budget (§8.4). */
 static void
 test_ssm_chan_resume_backoff_budget(void **state)
@@ -2482,6 +2530,7 @@ main(void)
 		T(test_ssm_chan_stream_url_checks),
 		T(test_ssm_chan_resume_resends_all),
 		T(test_ssm_chan_resume_answers),
+		T(test_ssm_chan_resume_refused_upgrade),
 		T(test_ssm_chan_resume_backoff_budget),
 		T(test_ssm_chan_first_connect_retries),
 		T(test_ssm_chan_ack_timeout_dead_peer),

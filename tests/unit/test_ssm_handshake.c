@@ -25,6 +25,9 @@
 #include "util.h"
 #include "xmalloc.h"
 
+/* The plugin release the vectors of ssm/handshake.json were taken from. */
+#define VEC_CLIENT	"1.2.677.0"
+
 /* Compare everything in b with the text want, then empty b. */
 static void
 assert_buffer_text(struct evbuffer *b, const char *want)
@@ -164,8 +167,9 @@ test_ssm_handshake_answers(void **state)
 		    testvec_str(c, "agent_version_recorded"));
 		assert_int_equal(ssm_handshake_is_port_forwarding(&req),
 		    answers[i].port_forwarding);
-		assert_int_equal(ssm_handshake_answer(&req,
-		    SSM_VERSION_CLIENT_DEFAULT, &resp), answers[i].failures);
+		/* The vectors were recorded with plugin 1.2.677.0. */
+		assert_int_equal(ssm_handshake_answer(&req, VEC_CLIENT,
+		    &resp), answers[i].failures);
 		assert_int_equal(ssm_handshake_response_ok(&resp),
 		    answers[i].failures == 0);
 		ssm_handshake_response_write(&resp, out);
@@ -477,7 +481,7 @@ test_ssm_handshake_open_data_channel(void **state)
 	odc.request_id = xstrdup("0b6d3f5e-8c1a-4f7e-9d2b-6a4c8e0f1b3d");
 	odc.token = xstrdup("AAEAAfk0-example-token-Zg==");
 	odc.client_id = xstrdup("5e2f8a7c-1d3b-4c6e-8f0a-9b7d5c3e1a2f");
-	odc.client_version = xstrdup(SSM_VERSION_CLIENT_DEFAULT);
+	odc.client_version = xstrdup(VEC_CLIENT);
 	ssm_handshake_open_write(&odc, out);
 	json = xstrndup((char *)evbuffer_pullup(out, -1),
 	    evbuffer_get_length(out));

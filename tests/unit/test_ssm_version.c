@@ -254,7 +254,10 @@ test_ssm_version_agent_gates(void **state)
 	}
 }
 
-/* The default ClientVersion meets every gate the agent has (§5.7). */
+/*
+ * The default ClientVersion meets every gate the agent has (§5.7) and is
+ * at least the service's minimum supported client, 1.2.764.0 (§3.2).
+ */
 static void
 test_ssm_version_default_client(void **state)
 {
@@ -262,6 +265,9 @@ test_ssm_version_default_client(void **state)
 
 	assert_int_equal(ssm_version_cmp(SSM_VERSION_CLIENT_DEFAULT,
 	    "0.0.0.0", &cmp), 0);
+	assert_int_equal(ssm_version_cmp(SSM_VERSION_CLIENT_DEFAULT,
+	    "1.2.764.0", &cmp), 0);
+	assert_true(cmp >= 0);
 	assert_true(ssm_version_agent_cmp(SSM_VERSION_CLIENT_DEFAULT,
 	    SSM_VERSION_CLIENT_MUX) >= 0);
 	assert_true(ssm_version_agent_cmp(SSM_VERSION_CLIENT_DEFAULT,

@@ -142,6 +142,33 @@ test_util_random_range_bounds(void **state)
 	assert_int_equal(util_random_range(5, 5), 5);
 }
 
+/* The target's own loopback in every spelling the agent's check sees. */
+static void
+test_util_host_is_loopback(void **state)
+{
+	static const struct {
+		const char	*host;
+		int		 loopback;
+	} t[] = {
+		{ "localhost", 1 }, { "LocalHost.", 1 }, { "db.localhost", 1 },
+		{ "127.0.0.1", 1 }, { "127.1.2.3", 1 }, { "0177.0.0.1", 1 },
+		{ "0x7f.1", 1 }, { "2130706433", 1 }, { "::1", 1 },
+		{ "[::1]", 1 }, { "0:0:0:0:0:0:0:1", 1 },
+		{ "::ffff:127.0.0.1", 1 }, { "[::ffff:7f00:2]", 1 },
+		{ "notlocalhost", 0 }, { "localhost.example.com", 0 },
+		{ "db.internal", 0 }, { "10.0.0.1", 0 }, { "128.0.0.1", 0 },
+		{ "::", 0 }, { "::2", 0 }, { "::ffff:10.0.0.1", 0 },
+		{ "169.254.169.254", 0 }, { "", 0 }, { "[", 0 }, { "[]", 0 },
+		{ "127.0.0.1.example", 0 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (util_host_is_loopback(t[i].host) != t[i].loopback)
+			fail_msg("%s: want %d", t[i].host, t[i].loopback);
+	}
+}
+
 int
 main(void)
 {
@@ -154,6 +181,7 @@ main(void)
 		cmocka_unit_test(test_util_fmt_human),
 		cmocka_unit_test(test_util_clock_fake),
 		cmocka_unit_test(test_util_random_range_bounds),
+		cmocka_unit_test(test_util_host_is_loopback),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
