@@ -1681,6 +1681,68 @@ case_client_version(int argc, char **argv)
 	    "accepted");
 }
 
+struct refused_wait {
+	struct dcc	*c;
+	u_int		 tries;
+};
+
+/* Connect again (no resume) until an upgrade is refused. */
+static int
+upgrade_refused(void *arg)
+{
+	struct refused_wait	*w = arg;
+
+	if (w->tries++ > 0)
+		dcc_sleep(200);
+	if (dcc_connect(w->c, NULL) != 0)
+		return (1);
+	dcc_drop(w->c);
+	return (0);
+}
+
+/*
+ * temp_creds ROLE_SESSION: run with short-lived role credentials in the
+ * environment (AWS_SESSION_TOKEN; t_agent_upgrade.sh makes them). The
+ * SessionId is the role session's, the upgrade signs the token
+ * (x-amz-security-token) and is accepted; once the credentials expire,
+ * the same upgrade is refused with 403 ExpiredTokenException.
+ */
+static void
+case_temp_creds(int argc, char **argv)
+{
+	struct aws_creds	 own;
+	struct refused_wait	 w;
+	struct dcc		*c;
+	size_t			 len;
+
+	if (argc != 1)
+		dcc_fail("temp_creds ROLE_SESSION");
+	len = strlen(argv[0]);
+	dcc_env_creds(&own);
+	DCC_CHECK(own.session_token != NULL, "no session token in the "
+	    "environment");
+	aws_creds_clear(&own);
+	world(MUX_AGENT);
+	c = dcc_start(INST, PF_DOC, "portNumber=80");
+	DCC_CHECK(strncmp(c->sid, argv[0], len) == 0 && c->sid[len] == '-',
+	    "SessionId %s is not %s-...", c->sid, argv[0]);
+	expect_upgrade_ok(c, "signed");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
+	dcc_ok("temporary credentials: the token signed, the upgrade "
+	    "accepted (%s)", c->sid);
+	dcc_drop(c);
+	w.c = c;
+	w.tries = 0;
+	DCC_CHECK(dcc_wait(upgrade_refused, &w, 60000), "still accepted "
+	    "after 60 s");
+	DCC_CHECK(c->http_status == 403 && strstr(c->close_reason,
+	    "ExpiredTokenException") != NULL, "expired: HTTP %d (%s)",
+	    c->http_status, c->close_reason);
+	dcc_ok("once they expire: 403 ExpiredTokenException (after %u "
+	    "upgrades)", w.tries);
+	dcc_free(c);
+}
+
 /* ----------------------------------------------------------------- table */
 
 static const struct {
@@ -1711,6 +1773,7 @@ static const struct {
 	{ "upgrade", case_upgrade },
 	{ "cells", case_cells },
 	{ "client_version", case_client_version },
+	{ "temp_creds", case_temp_creds },
 	{ "bench", dcc_bench },
 };
 

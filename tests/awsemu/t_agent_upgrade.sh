@@ -5,7 +5,8 @@
 # the WebSocket opens, counted in GET /_emu/state); every ResumeSession
 # hands out a new cell-number and the older StreamUrls are refused; only
 # the newest token opens the channel; a ClientVersion below 1.2.764.0 is
-# closed 1008. SessionIds carry the caller's '@'. Each default has a knob
+# closed 1008. SessionIds carry the caller's '@'; temporary credentials
+# sign their token and are refused once expired. Each default has a knob
 # that brings back the older service, and each knob is checked here too.
 . "$top_srcdir/tests/awsemu/lib.sh"
 
@@ -28,6 +29,11 @@ ok "knobs: a bad upgrade_auth or min_client_version is refused"
 dcc upgrade
 dcc cells
 dcc client_version
+# Role credentials that live 8 s: the token is signed, then expires.
+emu_short_creds 8
+(export AWS_ACCESS_KEY_ID="$akid" AWS_SECRET_ACCESS_KEY="$secret" \
+    AWS_SESSION_TOKEN="$token"; dcc temp_creds short) || exit 1
+emu_admin POST /knobs '{"creds_ttl": 0}' >/dev/null
 expect_eq "upgrades refused" \
     "$(emu_state 's["data_channel"]["upgrades"]["refused"]')" \
     "$(emu_state 'sum(s["data_channel"]["upgrades"]["refused_by"].values())')"
