@@ -4,13 +4,14 @@
  *
  * loadclient -c ADDR -m MODE [-Wx] [-C CONNS] [-n BYTES] [-s SEED]
  *     [-b BIND] [-r RATE] [-d SECONDS] [-t TIMEOUT] [-R READYFILE]
- *     [-G GOFILE]
+ *     [-G GOFILE] [-w WINDOW]
  *
  *   echo     each conn sends BYTES of stream SEED+i while reading the echo,
  *            then shuts its write side; the echo must equal what was sent
  *            and end with EOF (against loadserver -m echo); with -W it
  *            shuts only once the whole echo is back, for tunnels that
- *            cannot half-close (Session Manager); with -G each conn stops
+ *            cannot half-close (Session Manager); with -w at most WINDOW
+ *            bytes sent are not yet echoed back; with -G each conn stops
  *            half-way (sends and reads nothing more, bytes in flight),
  *            writes READYFILE when all have, and goes on once GOFILE
  *            exists
@@ -87,7 +88,7 @@ static struct tool_addr		 addr, bind_addr;
 static int			 have_bind, expect_close, wait_echo;
 static uint64_t			 first_ms, last_ms;
 static unsigned			 nconns = 1, ndone, nfailed, nready;
-static uint64_t			 nbytes, seed = 1, rate;
+static uint64_t			 nbytes, seed = 1, rate, window;
 static unsigned			 duration, timeout = 120;
 static const char		*readyfile, *gofile;
 static struct cli_conn		*conns;
@@ -145,10 +146,13 @@ cli_refill(struct cli_conn *cc)
 
 	if (cc->halted)
 		return;
-	while (cc->sent < cc->target && evbuffer_get_length(out) < CLI_HIGH) {
+	while (cc->sent < cc->target && evbuffer_get_length(out) < CLI_HIGH &&
+	    (window == 0 || cc->sent - cc->received < window)) {
 		n = sizeof buf;
 		if (cc->target - cc->sent < n)
 			n = cc->target - cc->sent;
+		if (window != 0 && window - (cc->sent - cc->received) < n)
+			n = window - (cc->sent - cc->received);
 		tool_stream_fill(&cc->out_stream, buf, n);
 		tool_hash_update(&cc->out_hash, buf, n);
 		evbuffer_add(out, buf, n);
@@ -330,8 +334,9 @@ cli_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (mode == CLI_HOLD && cc->received == cc->target)
 		cli_round_done(cc);
-	if (mode == CLI_ECHO && wait_echo && cc->received == cc->target)
-		cli_refill(cc);	/* the whole echo is back: shut now */
+	if (mode == CLI_ECHO && ((wait_echo && cc->received == cc->target) ||
+	    window != 0))
+		cli_refill(cc);	/* the whole echo is back, or room in -w */
 }
 
 /* recv -r: read a tenth of the rate every 100 ms, by hand. */
@@ -559,7 +564,7 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	tool_raise_nofile();
-	while ((ch = getopt(argc, argv, "b:c:C:d:G:m:n:r:R:s:t:Wx")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:C:d:G:m:n:r:R:s:t:w:Wx")) != -1) {
 		switch (ch) {
 		case 'b':
 			if (tool_parse_addr(optarg, &bind_addr) == -1)
@@ -596,6 +601,9 @@ main(int argc, char **argv)
 		case 't':
 			timeout = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'w':
+			window = strtoull(optarg, NULL, 10);
+			break;
 		case 'W':
 			wait_echo = 1;
 			break;
@@ -606,7 +614,8 @@ main(int argc, char **argv)
 			tool_fatal("usage: loadclient -c addr -m "
 			    "echo|send|recv|hold|refused [-C conns] [-n bytes] "
 			    "[-s seed] [-b bind] [-r rate] [-d secs] "
-			    "[-t timeout] [-R readyfile] [-G gofile] [-W] [-x]");
+			    "[-t timeout] [-R readyfile] [-G gofile] [-w window] "
+			    "[-W] [-x]");
 		}
 	}
 	if (target == NULL || tool_parse_addr(target, &addr) == -1)
