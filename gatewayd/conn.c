@@ -6,8 +6,11 @@
  * client socket and the forwarder, applies back-pressure by watermarks in
  * both directions, runs the half-close (each side's EOF is passed on once
  * what came before it has been delivered) and writes the one log line per
- * closed connection. A conn is freed from a zero-timeout event after its
- * last reference goes, never inside a callback that may still be running.
+ * closed connection. Every end goes through conn_close() with its reason
+ * (enum conn_end): whether the client gets a FIN or a reset is a property
+ * of the reason, never a caller's choice. A conn is freed from a
+ * zero-timeout event after its last reference goes, never inside a
+ * callback that may still be running.
  */
 
 #include "autoconf.h"
@@ -50,6 +53,33 @@ static uint64_t	conn_next_id;
 static const char *conn_state_names[] = {
 	"opening", "open", "draining", "dead"
 };
+
+/* Each end's name (for events) and whether it is clean (a FIN). */
+static const struct {
+	const char	*name;
+	int		 clean;
+} conn_ends[] = {
+	[CONN_END_DONE] =		{ "done", 1 },
+	[CONN_END_CLIENT] =		{ "client", 0 },
+	[CONN_END_CLIENT_ERROR] =	{ "client_error", 0 },
+	[CONN_END_REFUSED] =		{ "refused", 0 },
+	[CONN_END_RESET] =		{ "reset", 0 },
+	[CONN_END_LOST] =		{ "lost", 0 },
+	[CONN_END_STALLED] =		{ "stalled", 0 },
+	[CONN_END_STOPPED] =		{ "stopped", 0 },
+};
+
+int
+conn_end_is_clean(enum conn_end end)
+{
+	return (conn_ends[end].clean);
+}
+
+const char *
+conn_end_name(enum conn_end end)
+{
+	return (conn_ends[end].name);
+}
 
 static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
@@ -146,6 +176,8 @@ conn_publish(struct conn *c, const char *what)
 		cJSON_AddNumberToObject(ev, "duration_ms",
 		    (double)(clock_now_ms() - c->started_ms));
 		cJSON_AddStringToObject(ev, "reason", c->reason);
+		cJSON_AddStringToObject(ev, "end", conn_end_name(c->end));
+		cJSON_AddBoolToObject(ev, "reset", !conn_end_is_clean(c->end));
 	}
 	control_event(ev);
 }
@@ -225,12 +257,12 @@ conn_start_draining(struct conn *c, const char *who)
 	xasprintf(&c->reason, "%s closed", who);
 }
 
-/* Close c once both directions have finished. */
+/* Close c once both directions have finished: the one clean end. */
 static void
 conn_check_done(struct conn *c)
 {
 	if (c->local_eof == CONN_EOF_DONE && c->remote_eof == CONN_EOF_DONE)
-		conn_close(c, "%s", c->reason);
+		conn_close(c, CONN_END_DONE, "%s", c->reason);
 }
 
 /* The client will send nothing more and all it sent has been passed on. */
@@ -278,7 +310,8 @@ conn_shutdown_client(struct conn *c)
 {
 	if (shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1 &&
 	    errno != ENOTCONN) {
-		conn_close(c, "client shutdown: %s", strerror(errno));
+		conn_close(c, CONN_END_CLIENT_ERROR, "client shutdown: %s",
+		    strerror(errno));
 		return;
 	}
 	c->remote_eof = CONN_EOF_DONE;
@@ -329,7 +362,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (c->state == CONN_DEAD)
 		return;
 	if (what & BEV_EVENT_ERROR) {
-		conn_close(c, "client %s error: %s",
+		conn_close(c, CONN_END_CLIENT_ERROR, "client %s error: %s",
 		    (what & BEV_EVENT_WRITING) ? "write" : "read",
 		    evutil_socket_error_to_string(error));
 		return;
@@ -462,13 +495,25 @@ conn_log_close(struct conn *c)
 	    conn_target(c, target, sizeof target), in, out, dur, c->reason);
 }
 
+/* Make the close of fd send a reset (RST) rather than a FIN. */
+static void
+conn_set_reset(int fd)
+{
+	struct linger	lg = { 1, 0 };
+
+	if (fd != -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+}
+
 /*
- * Close c now, with a reason: unlink it, stop its events, let the forwarder
- * release the far side, log it and close the client socket. The struct
- * itself goes after the last reference. A second call does nothing.
+ * Close c now, with why (which decides between the client's FIN and a
+ * reset, gatewayd.h) and a reason: unlink it, stop its events, let the
+ * forwarder release the far side (it reads c->end), log it and close the
+ * client socket. The struct itself goes after the last reference. A
+ * second call does nothing.
  */
 void
-conn_close(struct conn *c, const char *fmt, ...)
+conn_close(struct conn *c, enum conn_end end, const char *fmt, ...)
 {
 	struct forward	*fw = c->fw;
 	va_list		 ap;
@@ -481,6 +526,7 @@ conn_close(struct conn *c, const char *fmt, ...)
 	va_end(ap);
 	free(c->reason);
 	c->reason = reason;
+	c->end = end;
 	/* The far side could not be opened: that is the forward's news. */
 	if (c->state == CONN_OPENING) {
 		free(fw->last_error);
@@ -501,6 +547,11 @@ conn_close(struct conn *c, const char *fmt, ...)
 	conn_log_close(c);
 	conn_publish(c, "close");
 
+	if (!conn_end_is_clean(end)) {
+		log_debug("conn %" PRIu64 ": resetting the client (%s)", c->id,
+		    conn_end_name(end));
+		conn_set_reset(bufferevent_getfd(c->bev));
+	}
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	conn_unref(c);

@@ -55,6 +55,33 @@ enum conn_state {
 	CONN_DEAD,	/* conn_close() ran; unlinked, events off, freed later */
 };
 
+/*
+ * Why a conn ended (conn_close), and so how its client learns of it. Only
+ * the far side's own end, passed on whole after every byte before it,
+ * is a clean end: the client's socket is closed with a FIN, read as EOF.
+ * Every other end is abnormal and resets the client (SO_LINGER {1, 0},
+ * then close), so that no client, nc or HTTP/1.0 or any protocol that
+ * ends at EOF, takes a broken stream for a whole one; the tcp forwarder
+ * resets its target the same way. A reset discards at once what was
+ * still queued for the client, gatewayd's and the kernel's: the bytes of
+ * a broken stream are of no use to a client that cannot tell where they
+ * stop, and flushing them first would only keep a dead tunnel's conn
+ * alive on a timer. A unix socket has no reset: there the client sees
+ * EOF whatever the reason.
+ */
+enum conn_end {
+	CONN_END_DONE,		/* both sides finished: clean */
+	CONN_END_CLIENT,	/* the client ended it where the far side
+				   cannot half-close, or the wait after its
+				   EOF was cut (half_close_timeout) */
+	CONN_END_CLIENT_ERROR,	/* the client's socket failed */
+	CONN_END_REFUSED,	/* the far side could not be opened */
+	CONN_END_RESET,		/* the far side reset or failed mid-stream */
+	CONN_END_LOST,		/* the tunnel (a session) was lost or ended */
+	CONN_END_STALLED,	/* the client took nothing for too long */
+	CONN_END_STOPPED,	/* the forward or gatewayd stopped */
+};
+
 struct conn {
 	uint64_t		 id;		/* "conn 42" in logs */
 	enum conn_state		 state;
@@ -79,7 +106,8 @@ struct conn {
 	int			 remote_eof;	/* far side finished (conn_eof) */
 	int			 paused;	/* conn_pause() in force */
 	int			 output_full;	/* over the high watermark */
-	char			*reason;	/* why it closed */
+	enum conn_end		 end;		/* why it closed */
+	char			*reason;	/* why it closed, for logs */
 
 	TAILQ_ENTRY(conn)	 entry;		/* in fw->conns */
 };
@@ -144,8 +172,12 @@ size_t	 conn_output_len(struct conn *);
 void	 conn_eof(struct conn *);
 void	 conn_pause(struct conn *);
 void	 conn_resume(struct conn *);
-void	 conn_close(struct conn *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+/* Close c now: why it ended (the client's FIN or reset) and a reason. */
+void	 conn_close(struct conn *, enum conn_end, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* 1 if an end for that reason reaches the client as EOF, 0 as a reset. */
+int	 conn_end_is_clean(enum conn_end);
+const char *conn_end_name(enum conn_end);
 int	 conn_is_open(struct conn *);
 void	 conn_ref(struct conn *);
 void	 conn_unref(struct conn *);

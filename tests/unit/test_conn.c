@@ -1,7 +1,8 @@
 /*
  * Unit tests for conn.c on loopback sockets, with a scripted forwarder in
  * place of a real one: states, half-close both ways, pause and resume,
- * output watermarks, counting, closing.
+ * output watermarks, counting, closing (a FIN for the clean end, a reset
+ * for every other).
  */
 
 #include "autoconf.h"
@@ -9,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -397,8 +399,8 @@ test_conn_close_once_free_later(void **state)
 	env_connect(e, 1);
 	c = fake.c;
 	conn_ref(c);
-	conn_close(c, "first %d", 1);
-	conn_close(c, "second");
+	conn_close(c, CONN_END_DONE, "first %d", 1);
+	conn_close(c, CONN_END_RESET, "second");
 	assert_int_equal(fake.closes, 1);
 	assert_int_equal(c->state, CONN_DEAD);
 	assert_int_equal(e->fw->nconns, 0);
@@ -428,6 +430,62 @@ test_conn_client_reset_closes(void **state)
 	assert_true(testloop_log_has("client read error: "));
 }
 
+/* How the client's read side ended: 0 EOF, an errno, -2 not yet. */
+struct end {
+	int	fd;
+	int	how;
+};
+
+static int
+client_ended(void *arg)
+{
+	struct end	*e = arg;
+	char		 buf[4096];
+	ssize_t		 n;
+
+	while ((n = recv(e->fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+		;
+	if (n == 0)
+		e->how = 0;
+	else if (errno != EAGAIN && errno != ENOTCONN)
+		e->how = errno;
+	return (e->how != -2);
+}
+
+static int
+client_end(int fd)
+{
+	struct end	e = { fd, -2 };
+
+	testloop_run_until(client_ended, &e, 5000);
+	return (e.how);
+}
+
+/*
+ * Every end but the clean one resets the client, whatever it was sent
+ * before: a tunnel that failed must never look like one that finished.
+ */
+static void
+test_conn_abnormal_ends_reset_the_client(void **state)
+{
+	struct env	*e = env;
+	enum conn_end	 end;
+
+	for (end = CONN_END_DONE; end <= CONN_END_STOPPED; end++) {
+		env_connect(e, 1);
+		conn_write_data(fake.c, "partial", 7);
+		testloop_run_for(20);
+		conn_close(fake.c, end, "end %s", conn_end_name(end));
+		assert_int_equal(client_end(e->fd),
+		    conn_end_is_clean(end) ? 0 : ECONNRESET);
+		close(e->fd);
+		e->fd = -1;
+	}
+	assert_true(conn_end_is_clean(CONN_END_DONE));
+	assert_false(conn_end_is_clean(CONN_END_LOST));
+	assert_int_equal(fake.closes, CONN_END_STOPPED + 1);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -443,6 +501,7 @@ main(void)
 		T(test_conn_output_watermark_calls_drain),
 		T(test_conn_close_once_free_later),
 		T(test_conn_client_reset_closes),
+		T(test_conn_abnormal_ends_reset_the_client),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

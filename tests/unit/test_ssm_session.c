@@ -454,7 +454,7 @@ test_ssm_session_wait_bounded_by_handshake_timeout(void **state)
 	clock_advance_fake(2000);
 	ssm_session_tick(pool);
 	assert_int_equal(ssm_session_pool_waiting(pool), 0);
-	assert_int_equal(testloop_wait_eof(fd, WAIT), 0);
+	assert_int_equal(testloop_wait_eof(fd, WAIT), -1);
 	assert_true(testloop_log_has("no session after 30s (StartSession in "
 	    "flight)"));
 	/* The session still starts, for the next conn. */
@@ -475,8 +475,8 @@ test_ssm_session_start_failure_closes_waiting(void **state)
 	fd1 = client();
 	fd2 = client();
 	fake_chan_close(fake_chan_nth(0), why, "TargetNotConnected");
-	assert_int_equal(testloop_wait_eof(fd1, WAIT), 0);
-	assert_int_equal(testloop_wait_eof(fd2, WAIT), 0);
+	assert_int_equal(testloop_wait_eof(fd1, WAIT), -1);
+	assert_int_equal(testloop_wait_eof(fd2, WAIT), -1);
 	assert_true(testloop_run_until(no_conns, NULL, WAIT));
 	assert_true(testloop_log_has(why));
 	assert_non_null(fw->last_error);
@@ -541,7 +541,8 @@ test_ssm_session_client_eof_sends_fin(void **state)
 	pending_sid = 3;
 	assert_true(testloop_run_until(agent_has_fin, NULL, WAIT));
 	assert_got(3, "last words");
-	assert_int_equal(testloop_wait_eof(fd, WAIT), 0);
+	/* The target did not end the stream: a reset, not an EOF. */
+	assert_int_equal(testloop_wait_eof(fd, WAIT), -1);
 	assert_true(testloop_run_until(no_conns, NULL, WAIT));
 	assert_true(testloop_log_has("client closed"));
 	/* The session lives on for the next conn. */
@@ -570,7 +571,7 @@ test_ssm_session_connect_to_port_error(void **state)
 	fake_chan_event(ag.ch, SSM_CHAN_EV_FLAG, "ConnectToPortError");
 	agent_fin(5);
 	agent_fin(3);
-	assert_int_equal(testloop_wait_eof(fd1, WAIT), 0);
+	assert_int_equal(testloop_wait_eof(fd1, WAIT), -1);
 	client_expect(fd2, "ok");
 	assert_int_equal(testloop_wait_eof(fd2, WAIT), 0);
 	close(fd2);
@@ -605,8 +606,8 @@ test_ssm_session_smux_error_ends_session(void **state)
 	assert_int_equal(fake_chan_deliver(ag.ch, bad, sizeof bad), 0);
 	assert_non_null(fake_chan_terminated(ag.ch));
 	assert_non_null(strstr(fake_chan_terminated(ag.ch), "smux: "));
-	assert_int_equal(testloop_wait_eof(fd1, WAIT), 0);
-	assert_int_equal(testloop_wait_eof(fd2, WAIT), 0);
+	assert_int_equal(testloop_wait_eof(fd1, WAIT), -1);
+	assert_int_equal(testloop_wait_eof(fd2, WAIT), -1);
 	assert_true(testloop_log_has("smux: smux frame at byte 0: version 2 "
 	    "is not 1"));
 	assert_true(testloop_run_until(chan_freed, NULL, WAIT));
@@ -793,8 +794,8 @@ test_ssm_session_end_closes_conns_with_reason(void **state)
 	fd2 = client();
 	agent_open(0, "3.3.987.0", SSM_CHAN_MODE_MUX, 0);
 	fake_chan_close(ag.ch, "channel_closed: idle timeout", NULL);
-	assert_int_equal(testloop_wait_eof(fd1, WAIT), 0);
-	assert_int_equal(testloop_wait_eof(fd2, WAIT), 0);
+	assert_int_equal(testloop_wait_eof(fd1, WAIT), -1);
+	assert_int_equal(testloop_wait_eof(fd2, WAIT), -1);
 	assert_true(testloop_log_has(": channel_closed: idle timeout"));
 	assert_non_null(strstr(fw->last_error,
 	    "session db/1: channel_closed: idle timeout"));
@@ -855,7 +856,7 @@ test_ssm_session_resolver_failure_and_answer(void **state)
 	assert_int_equal(fake_chan_count(), 0);
 	assert_string_equal(conn_nth(0)->target_str, "tag:Name=x:5432");
 	ssm_session_resolved(resolving, NULL, why);
-	assert_int_equal(testloop_wait_eof(fd1, WAIT), 0);
+	assert_int_equal(testloop_wait_eof(fd1, WAIT), -1);
 	assert_true(testloop_run_until(no_conns, NULL, WAIT));
 	assert_true(testloop_log_has(why));
 
