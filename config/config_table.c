@@ -244,7 +244,9 @@ const struct config_key config_table[] = {
 	  "uid:, gid: (unix:); may repeat" },
 	{ "max_conns", FWD(max_conns), .type = CONFIG_UINT,
 	  .min = 0, .max = 65535, .def = "1024",
-	  .help = "live connections at most; 0 for no limit" },
+	  .help = "live connections at most; 0 for no limit (one whose "
+	  "client has sent EOF and that only waits for the far side's "
+	  "end gives its slot to a new client)" },
 	{ "connect_timeout", FWD(connect_timeout), .type = CONFIG_DURATION,
 	  .min = 100, .max = 600 * 1000, .def = "10s",
 	  .help = "how long opening the far side may take" },

@@ -265,14 +265,31 @@ conn_check_done(struct conn *c)
 		conn_close(c, CONN_END_DONE, "%s", c->reason);
 }
 
+/* c lingers, or no longer does (conn_is_lingering). */
+static void
+conn_set_lingering(struct conn *c, int on)
+{
+	if (c->lingering == on)
+		return;
+	c->lingering = on;
+	if (on) {
+		c->eof_ms = clock_now_ms();
+		c->fw->nlingering++;
+	} else
+		c->fw->nlingering--;
+}
+
 /* The client will send nothing more and all it sent has been passed on. */
 static void
 conn_deliver_eof(struct conn *c)
 {
 	c->local_eof = CONN_EOF_DONE;
 	c->fwd->eof(c);
-	if (c->state != CONN_DEAD)
-		conn_check_done(c);
+	if (c->state == CONN_DEAD)
+		return;
+	if (c->remote_eof == 0)
+		conn_set_lingering(c, 1);
+	conn_check_done(c);
 }
 
 /* Offer the client's buffered bytes to the forwarder, then any EOF. */
@@ -439,6 +456,7 @@ conn_eof(struct conn *c)
 	if (c->state == CONN_DEAD || c->remote_eof != 0)
 		return;
 	c->remote_eof = CONN_EOF_SEEN;
+	conn_set_lingering(c, 0);
 	conn_start_draining(c, "remote");
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		conn_shutdown_client(c);
@@ -479,6 +497,37 @@ int
 conn_is_open(struct conn *c)
 {
 	return (c->state == CONN_OPEN || c->state == CONN_DRAINING);
+}
+
+int
+conn_is_lingering(struct conn *c)
+{
+	return (c->lingering);
+}
+
+/*
+ * A new client needs a slot: the conn that has waited longest after its
+ * client's EOF gives up its wait. Its client has said it is done; at
+ * most a late reply is cut, which it learns by a reset. A scan, and only
+ * while some conn lingers: max_conns is at most 65535.
+ */
+int
+conn_make_room(struct forward *fw)
+{
+	struct conn	*c, *oldest = NULL;
+
+	if (fw->nlingering == 0)
+		return (0);
+	TAILQ_FOREACH(c, &fw->conns, entry) {
+		if (c->lingering && (oldest == NULL ||
+		    c->eof_ms < oldest->eof_ms))
+			oldest = c;
+	}
+	if (oldest == NULL)
+		return (0);
+	conn_close(oldest, CONN_END_CLIENT, "client closed; its wait for "
+	    "the far side's end gave its slot to a new client (max_conns)");
+	return (1);
 }
 
 /* Write the one line every closed connection gets. */
@@ -527,6 +576,7 @@ conn_close(struct conn *c, enum conn_end end, const char *fmt, ...)
 	free(c->reason);
 	c->reason = reason;
 	c->end = end;
+	conn_set_lingering(c, 0);
 	/* The far side could not be opened: that is the forward's news. */
 	if (c->state == CONN_OPENING) {
 		free(fw->last_error);

@@ -73,7 +73,7 @@ enum conn_end {
 	CONN_END_DONE,		/* both sides finished: clean */
 	CONN_END_CLIENT,	/* the client ended it where the far side
 				   cannot half-close, or the wait after its
-				   EOF was cut (half_close_timeout) */
+				   EOF was cut (half_close_timeout, max_conns) */
 	CONN_END_CLIENT_ERROR,	/* the client's socket failed */
 	CONN_END_REFUSED,	/* the far side could not be opened */
 	CONN_END_RESET,		/* the far side reset or failed mid-stream */
@@ -106,6 +106,8 @@ struct conn {
 	int			 remote_eof;	/* far side finished (conn_eof) */
 	int			 paused;	/* conn_pause() in force */
 	int			 output_full;	/* over the high watermark */
+	int			 lingering;	/* conn_is_lingering() */
+	uint64_t		 eof_ms;	/* the client's EOF passed on */
 	enum conn_end		 end;		/* why it closed */
 	char			*reason;	/* why it closed, for logs */
 
@@ -132,6 +134,7 @@ struct forward {
 
 	struct conns		 conns;
 	unsigned		 nconns;	/* live */
+	unsigned		 nlingering;	/* of them, conn_is_lingering() */
 	uint64_t		 total_conns;
 	uint64_t		 bytes_in;	/* of closed and live conns */
 	uint64_t		 bytes_out;
@@ -179,6 +182,16 @@ void	 conn_close(struct conn *, enum conn_end, const char *, ...)
 int	 conn_end_is_clean(enum conn_end);
 const char *conn_end_name(enum conn_end);
 int	 conn_is_open(struct conn *);
+/*
+ * max_conns counts what the user can see. A conn whose client's EOF was
+ * passed on and whose far side has not ended yet (a mux stream waiting
+ * for the target's FIN, half_close_timeout) is lingering: it holds its
+ * slot only until a new client needs it. conn_make_room ends the one of
+ * fw that has lingered longest (CONN_END_CLIENT) and returns 1, or
+ * returns 0 if none lingers.
+ */
+int	 conn_is_lingering(struct conn *);
+int	 conn_make_room(struct forward *);
 void	 conn_ref(struct conn *);
 void	 conn_unref(struct conn *);
 

@@ -2,7 +2,7 @@
  * Unit tests for conn.c on loopback sockets, with a scripted forwarder in
  * place of a real one: states, half-close both ways, pause and resume,
  * output watermarks, counting, closing (a FIN for the clean end, a reset
- * for every other).
+ * for every other), lingering conns giving up their max_conns slot.
  */
 
 #include "autoconf.h"
@@ -486,6 +486,53 @@ test_conn_abnormal_ends_reset_the_client(void **state)
 	assert_int_equal(fake.closes, CONN_END_STOPPED + 1);
 }
 
+static int
+lingering(void *arg)
+{
+	return (conn_is_lingering(arg));
+}
+
+/*
+ * A conn whose client's EOF was passed on, waiting for the far side's
+ * end, lingers: conn_make_room ends the one that has lingered longest
+ * (for a new client's max_conns slot), and none that is live.
+ */
+static void
+test_conn_make_room_ends_the_oldest_lingering(void **state)
+{
+	struct env	*e = env;
+	struct conn	*live, *first;
+	int		 fd1, fd2;
+
+	env_connect(e, 1);
+	live = fake.c;
+	fd1 = e->fd;
+	assert_int_equal(conn_make_room(e->fw), 0);	/* nobody lingers */
+	fake.c = NULL;
+	env_connect(e, 1);
+	first = fake.c;
+	fd2 = e->fd;
+	shutdown(fd2, SHUT_WR);
+	assert_true(testloop_run_until(lingering, first, 5000));
+	assert_false(conn_is_lingering(live));
+	assert_int_equal(e->fw->nlingering, 1);
+	assert_int_equal(conn_make_room(e->fw), 1);
+	assert_int_equal(e->fw->nconns, 1);
+	assert_int_equal(e->fw->nlingering, 0);
+	assert_int_equal(TAILQ_FIRST(&e->fw->conns), live);
+	assert_true(testloop_log_has("gave its slot to a new client "
+	    "(max_conns)\n"));
+	assert_int_equal(conn_make_room(e->fw), 0);
+	/* The far side's end stops a conn lingering. */
+	e->fd = fd1;
+	shutdown(fd1, SHUT_WR);
+	assert_true(testloop_run_until(lingering, live, 5000));
+	conn_eof(live);
+	assert_false(conn_is_lingering(live));
+	assert_int_equal(e->fw->nlingering, 0);
+	close(fd2);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -502,6 +549,7 @@ main(void)
 		T(test_conn_close_once_free_later),
 		T(test_conn_client_reset_closes),
 		T(test_conn_abnormal_ends_reset_the_client),
+		T(test_conn_make_room_ends_the_oldest_lingering),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
