@@ -71,6 +71,16 @@
 /* Defaults of struct ssm_chan_params. */
 #define SSM_CHAN_MAX_UNACKED		1000
 #define SSM_CHAN_MAX_OUT_OF_ORDER	10000
+/*
+ * What the messages stored ahead may weigh. Whatever we store we
+ * acknowledge, and the agent does not send it again, so the store is
+ * memory the agent's pace no longer bounds: 10000 agent messages of
+ * 1 KiB are 10 MiB, but of 128 KiB 1.2 GiB. In bytes, 1 MiB: a thousand
+ * of the agent's own 1 KiB messages (as far ahead as a loss or a resume
+ * puts them), eight of 128 KiB. Beyond it a message is neither stored
+ * nor acknowledged, and the agent resends it (§6.3).
+ */
+#define SSM_CHAN_MAX_OUT_OF_ORDER_BYTES	(1024 * 1024)
 #define SSM_CHAN_RESEND_PER_TICK	64
 #define SSM_CHAN_HANDSHAKE_TIMEOUT	30000
 #define SSM_CHAN_GIVE_UP		300000
@@ -190,8 +200,8 @@ struct ssm_chan_out *ssm_chan_outq_oldest(struct ssm_chan_outq *);
 /*
  * The incoming store (§6.3): messages ahead of expected, and the one at
  * expected that the consumer refused. A ring indexed by sequence number
- * holds [expected, expected + size); at most max are stored, plus the
- * refused one.
+ * holds [expected, expected + size); at most max are stored, of at most
+ * max_bytes of payload, plus the refused one.
  */
 struct ssm_chan_in {
 	uint8_t		*payload;
@@ -207,16 +217,20 @@ struct ssm_chan_inq {
 	size_t			 size;
 	size_t			 max;
 	size_t			 count;
+	size_t			 max_bytes;
+	size_t			 bytes;	/* of the payloads stored */
 	int64_t			 expected;
 	struct ssm_chan_pool	 pool;
 };
 
-void	 ssm_chan_inq_init(struct ssm_chan_inq *, size_t max);
+void	 ssm_chan_inq_init(struct ssm_chan_inq *, size_t max,
+	    size_t max_bytes);
 void	 ssm_chan_inq_clear(struct ssm_chan_inq *);
 /*
  * Store a copy of msg's payload as its sequence number. Return 1 if
- * stored, 0 if already there, -1 if there is no room (too far ahead or
- * the store is full): then it must not be acknowledged.
+ * stored, 0 if already there, -1 if there is no room (too far ahead, or
+ * the store is full by count or bytes): then it must not be
+ * acknowledged.
  */
 int	 ssm_chan_inq_put(struct ssm_chan_inq *, const struct ssm_msg *,
 	    int acked);
@@ -355,6 +369,9 @@ struct ssm_chan {
 	int			 writable_pending;
 	int			 ready_pending;
 
+	/* The consumer refused: the WebSocket is not read (chan_recv.c). */
+	int			 refused;
+
 	/* Receive batching. */
 	uint64_t		 hold_until;	/* ms; 0: reading */
 	uint64_t		 hold_last;	/* the last full Output */
@@ -450,6 +467,8 @@ void	 ssm_chan_pause(struct ssm_chan *);
 void	 ssm_chan_unpause(struct ssm_chan *);
 /* Read again after a hold (when due, or before the WebSocket goes). */
 void	 ssm_chan_hold_end(struct ssm_chan *);
+/* Read the WebSocket again after a refusal (a new or closing one). */
+void	 ssm_chan_refuse_end(struct ssm_chan *);
 /* Send the acks held while reading what came during a hold. */
 void	 ssm_chan_flush_acks(struct ssm_chan *);
 
