@@ -68,6 +68,8 @@ struct ssm_stream {
 	uint64_t			 since;	/* waiting since, or since the
 						   hold last moved */
 	uint64_t			 eof_at; /* the client's EOF */
+	uint64_t			 seen_out; /* c->bytes_out at the
+						   last tick */
 	RB_ENTRY(ssm_stream)		 entry;	/* in s->streams */
 	TAILQ_ENTRY(ssm_stream)		 wentry; /* in pool->waiting */
 };
@@ -745,7 +747,11 @@ ssm_session_new(struct ssm_session_pool *pool, enum ssm_pool_start why)
 		log_info("session %s: every session of %s runs near its "
 		    "ceiling; opening another", s->name, pool->fw->name);
 		ssm_session_publish(s, "session_striping", NULL, NULL);
-	} else
+	} else if (why == SSM_POOL_START_STALLED)
+		log_info("session %s: a client that does not read holds up "
+		    "every session of %s; opening another", s->name,
+		    pool->fw->name);
+	else
 		log_debug("session %s: new (%s)", s->name,
 		    ssm_pool_start_name(why));
 	if (r == NULL) {
@@ -954,6 +960,9 @@ ssm_session_loads(struct ssm_session_pool *pool)
 		l->streams = s->nstreams;
 		l->rate = s->rate;
 		l->backlog = s->backlog;
+		/* Refusing the agent for clients that do not read. */
+		l->stalled = s->mode == SSM_CHAN_MODE_MUX && s->refusing &&
+		    s->nstreams != 0;
 		l->idle_since = s->nstreams == 0 ? s->idle_since : 0;
 		pool->lsess[n++] = s;
 	}
@@ -1219,26 +1228,53 @@ ssm_session_tick_waiting(struct ssm_session_pool *pool, uint64_t now)
 	}
 }
 
-/* Reset the streams of s whose clients have not read for too long. */
+/*
+ * Reset the streams that hold s up. smux v1 has no per-stream window
+ * (ssm-port-mux.md 8): once s holds session_high bytes that clients have
+ * not taken, the agent's data is refused for every stream of s, not only
+ * for the client that does not read. So while s refuses, a stream whose
+ * client has taken nothing for stall_timeout is reset, the one holding
+ * the most first, until s takes data again (the others resume within
+ * stall_timeout and a tick). A client that stops reading without holding
+ * the session up is left alone, as TCP would leave it: what it holds
+ * counts toward session_high.
+ */
 static void
 ssm_session_tick_stalled(struct ssm_session *s, uint64_t now)
 {
-	struct ssm_stream	*st, *st1;
+	struct ssm_stream	*st, *worst;
 	char			 dur[32], held[32];
 
+	/* A client that took bytes since the last tick is reading. */
+	RB_FOREACH(st, ssm_session_streams, &s->streams) {
+		if (st->c->bytes_out != st->seen_out) {
+			st->seen_out = st->c->bytes_out;
+			st->since = now;
+		}
+	}
 	util_fmt_duration(s->pool->p.stall_timeout, dur, sizeof dur);
-	RB_FOREACH_SAFE(st, ssm_session_streams, &s->streams, st1) {
-		if (evbuffer_get_length(st->hold) == 0 ||
-		    now - st->since < s->pool->p.stall_timeout)
-			continue;
-		util_fmt_bytes(evbuffer_get_length(st->hold), held,
+	while (s->refusing && s->state == SSM_SESSION_OPEN &&
+	    s->held > s->pool->p.session_high / 2) {
+		worst = NULL;
+		RB_FOREACH(st, ssm_session_streams, &s->streams) {
+			if (evbuffer_get_length(st->hold) == 0 ||
+			    now - st->since < s->pool->p.stall_timeout)
+				continue;
+			if (worst == NULL || evbuffer_get_length(st->hold) >
+			    evbuffer_get_length(worst->hold))
+				worst = st;
+		}
+		if (worst == NULL)
+			break;
+		util_fmt_bytes(evbuffer_get_length(worst->hold), held,
 		    sizeof held);
 		log_warnx("session %s: conn %" PRIu64 " read nothing for %s "
-		    "with %s waiting; resetting its stream", s->name,
-		    st->c->id, dur, held);
-		st->flags |= SSM_STREAM_RESET;
-		conn_close(st->c, CONN_END_STALLED, "client read nothing for "
-		    "%s; stream reset", dur);
+		    "with %s waiting, holding up the session; resetting its "
+		    "stream", s->name, worst->c->id, dur, held);
+		worst->flags |= SSM_STREAM_RESET;
+		conn_close(worst->c, CONN_END_STALLED, "client read nothing "
+		    "for %s while it held up the session (stall_timeout); "
+		    "stream reset", dur);
 	}
 }
 
