@@ -60,7 +60,8 @@ static const struct {
 	int		 clean;
 } conn_ends[] = {
 	[CONN_END_DONE] =		{ "done", 1 },
-	[CONN_END_CLIENT] =		{ "client", 0 },
+	[CONN_END_CLIENT] =		{ "client", 1 },
+	[CONN_END_EVICTED] =		{ "evicted", 0 },
 	[CONN_END_CLIENT_ERROR] =	{ "client_error", 0 },
 	[CONN_END_REFUSED] =		{ "refused", 0 },
 	[CONN_END_RESET] =		{ "reset", 0 },
@@ -508,7 +509,8 @@ conn_is_lingering(struct conn *c)
 /*
  * A new client needs a slot: the conn that has waited longest after its
  * client's EOF gives up its wait. Its client has said it is done; at
- * most a late reply is cut, which it learns by a reset. A scan, and only
+ * most a late reply is cut, which it learns by a reset (the wait was cut
+ * short of its bound). A scan, and only
  * while some conn lingers: max_conns is at most 65535.
  */
 int
@@ -525,7 +527,7 @@ conn_make_room(struct forward *fw)
 	}
 	if (oldest == NULL)
 		return (0);
-	conn_close(oldest, CONN_END_CLIENT, "client closed; its wait for "
+	conn_close(oldest, CONN_END_EVICTED, "client closed; its wait for "
 	    "the far side's end gave its slot to a new client (max_conns)");
 	return (1);
 }

@@ -56,13 +56,15 @@ enum conn_state {
 };
 
 /*
- * Why a conn ended (conn_close), and so how its client learns of it. Only
- * the far side's own end, passed on whole after every byte before it,
- * is a clean end: the client's socket is closed with a FIN, read as EOF.
+ * Why a conn ended (conn_close), and so how its client learns of it. A
+ * clean end closes the client's socket with a FIN, read as EOF: the far
+ * side's own end passed on whole after every byte before it, or the
+ * client's own end (its EOF where the far side cannot carry a half-close,
+ * and the bounded wait for the far side after it, half_close_timeout).
  * Every other end is abnormal and resets the client (SO_LINGER {1, 0},
  * then close), so that no client, nc or HTTP/1.0 or any protocol that
- * ends at EOF, takes a broken stream for a whole one; the tcp forwarder
- * resets its target the same way. A reset discards at once what was
+ * ends at EOF, takes a stream the tunnel broke for a whole one; the tcp
+ * forwarder resets its target the same way. A reset discards at once what was
  * still queued for the client, gatewayd's and the kernel's: the bytes of
  * a broken stream are of no use to a client that cannot tell where they
  * stop, and flushing them first would only keep a dead tunnel's conn
@@ -73,7 +75,9 @@ enum conn_end {
 	CONN_END_DONE,		/* both sides finished: clean */
 	CONN_END_CLIENT,	/* the client ended it where the far side
 				   cannot half-close, or the wait after its
-				   EOF was cut (half_close_timeout, max_conns) */
+				   EOF ran out (half_close_timeout): clean */
+	CONN_END_EVICTED,	/* the wait after the client's EOF was cut
+				   short for a new client (max_conns) */
 	CONN_END_CLIENT_ERROR,	/* the client's socket failed */
 	CONN_END_REFUSED,	/* the far side could not be opened */
 	CONN_END_RESET,		/* the far side reset or failed mid-stream */
@@ -81,6 +85,7 @@ enum conn_end {
 	CONN_END_STALLED,	/* the client took nothing for too long */
 	CONN_END_STOPPED,	/* the forward or gatewayd stopped */
 };
+#define CONN_END_LAST	CONN_END_STOPPED
 
 struct conn {
 	uint64_t		 id;		/* "conn 42" in logs */
@@ -187,7 +192,7 @@ int	 conn_is_open(struct conn *);
  * passed on and whose far side has not ended yet (a mux stream waiting
  * for the target's FIN, half_close_timeout) is lingering: it holds its
  * slot only until a new client needs it. conn_make_room ends the one of
- * fw that has lingered longest (CONN_END_CLIENT) and returns 1, or
+ * fw that has lingered longest (CONN_END_EVICTED) and returns 1, or
  * returns 0 if none lingers.
  */
 int	 conn_is_lingering(struct conn *);

@@ -462,8 +462,9 @@ client_end(int fd)
 }
 
 /*
- * Every end but the clean one resets the client, whatever it was sent
- * before: a tunnel that failed must never look like one that finished.
+ * Every end but the clean ones (the far side's, the client's own) resets
+ * the client, whatever it was sent before: a tunnel that failed must
+ * never look like one that finished.
  */
 static void
 test_conn_abnormal_ends_reset_the_client(void **state)
@@ -471,7 +472,7 @@ test_conn_abnormal_ends_reset_the_client(void **state)
 	struct env	*e = env;
 	enum conn_end	 end;
 
-	for (end = CONN_END_DONE; end <= CONN_END_STOPPED; end++) {
+	for (end = CONN_END_DONE; end <= CONN_END_LAST; end++) {
 		env_connect(e, 1);
 		conn_write_data(fake.c, "partial", 7);
 		testloop_run_for(20);
@@ -482,8 +483,10 @@ test_conn_abnormal_ends_reset_the_client(void **state)
 		e->fd = -1;
 	}
 	assert_true(conn_end_is_clean(CONN_END_DONE));
+	assert_true(conn_end_is_clean(CONN_END_CLIENT));
+	assert_false(conn_end_is_clean(CONN_END_EVICTED));
 	assert_false(conn_end_is_clean(CONN_END_LOST));
-	assert_int_equal(fake.closes, CONN_END_STOPPED + 1);
+	assert_int_equal(fake.closes, CONN_END_LAST + 1);
 }
 
 static int
