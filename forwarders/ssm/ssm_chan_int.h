@@ -75,12 +75,16 @@
  * What the messages stored ahead may weigh. Whatever we store we
  * acknowledge, and the agent does not send it again, so the store is
  * memory the agent's pace no longer bounds: 10000 agent messages of
- * 1 KiB are 10 MiB, but of 128 KiB 1.2 GiB. In bytes, 1 MiB: a thousand
- * of the agent's own 1 KiB messages (as far ahead as a loss or a resume
- * puts them), eight of 128 KiB. Beyond it a message is neither stored
- * nor acknowledged, and the agent resends it (§6.3).
+ * 1 KiB are 10 MiB, but of 128 KiB 1.2 GiB. In bytes, as much as 10000
+ * of the agent's own 1 KiB messages: a loss ahead of expected lets the
+ * agent run that far (what we store we ack, so its own unacked count
+ * stays low), and a message we neither store nor ack comes back only
+ * when it is the agent's oldest, one a tick (§6.4): a smaller store
+ * turns 1% loss into minutes of stall. Beyond it a message is neither
+ * stored nor acknowledged (§6.3).
  */
-#define SSM_CHAN_MAX_OUT_OF_ORDER_BYTES	(1024 * 1024)
+#define SSM_CHAN_MAX_OUT_OF_ORDER_BYTES	\
+	(SSM_CHAN_MAX_OUT_OF_ORDER * SSM_MSG_CHUNK)
 #define SSM_CHAN_RESEND_PER_TICK	64
 #define SSM_CHAN_HANDSHAKE_TIMEOUT	30000
 #define SSM_CHAN_GIVE_UP		300000

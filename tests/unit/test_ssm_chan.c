@@ -1125,8 +1125,9 @@ test_ssm_chan_out_of_order_bound(void **state)
 /*
  * The store is bounded in bytes too, and what it cannot keep it does not
  * acknowledge. A consumer refusing seq 2 while the agent sends 128 KiB
- * messages ahead (a client that never reads): with the refused one they
- * make 1 MiB at the 7th, the 8th and later are neither stored nor acked,
+ * messages ahead (a client that never reads), 1 MiB allowed: with the
+ * refused one they make 1 MiB at the 7th, the 8th and later are neither
+ * stored nor acked,
  * so the agent resends them
  * rather than taking them for delivered; that used to be 10000 messages,
  * 1.2 GiB, all acknowledged (issue 10).
@@ -1134,6 +1135,7 @@ test_ssm_chan_out_of_order_bound(void **state)
 static void
 test_ssm_chan_out_of_order_bytes(void **state)
 {
+	struct ssm_chan_params	 p;
 	struct ssm_chan_stats	 st;
 	int64_t			 acks[32];
 	uint8_t			*big;
@@ -1142,7 +1144,9 @@ test_ssm_chan_out_of_order_bytes(void **state)
 
 	big = calloc(1, len);
 	assert_non_null(big);
-	open_default();
+	default_params(&p);
+	p.max_out_of_order_bytes = 1024 * 1024;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
 	u.refuse = 1;
 	mark = fk.nsent;
 	agent_msg(SSM_MSG_OUTPUT_STREAM_DATA, 2, SSM_PAYLOAD_OUTPUT, big, len,
