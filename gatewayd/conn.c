@@ -258,7 +258,7 @@ conn_start_draining(struct conn *c, const char *who)
 	xasprintf(&c->reason, "%s closed", who);
 }
 
-/* Close c once both directions have finished: the one clean end. */
+/* Close c once both directions have finished: the far side's clean end. */
 static void
 conn_check_done(struct conn *c)
 {
@@ -510,8 +510,8 @@ conn_is_lingering(struct conn *c)
  * A new client needs a slot: the conn that has waited longest after its
  * client's EOF gives up its wait. Its client has said it is done; at
  * most a late reply is cut, which it learns by a reset (the wait was cut
- * short of its bound). A scan, and only
- * while some conn lingers: max_conns is at most 65535.
+ * short of its bound). A scan, and only while some conn lingers:
+ * max_conns is at most 65535.
  */
 int
 conn_make_room(struct forward *fw)

@@ -80,8 +80,8 @@ enum conn_end {
 				   short for a new client (max_conns) */
 	CONN_END_CLIENT_ERROR,	/* the client's socket failed */
 	CONN_END_REFUSED,	/* the far side could not be opened */
-	CONN_END_RESET,		/* the far side reset or failed mid-stream */
-	CONN_END_LOST,		/* the tunnel (a session) was lost or ended */
+	CONN_END_RESET,		/* the far side reset or failed */
+	CONN_END_LOST,		/* the tunnel (a session) was lost */
 	CONN_END_STALLED,	/* the client took nothing for too long */
 	CONN_END_STOPPED,	/* the forward or gatewayd stopped */
 };
@@ -114,7 +114,7 @@ struct conn {
 	int			 lingering;	/* conn_is_lingering() */
 	uint64_t		 eof_ms;	/* the client's EOF passed on */
 	enum conn_end		 end;		/* why it closed */
-	char			*reason;	/* why it closed, for logs */
+	char			*reason;	/* why, for logs */
 
 	TAILQ_ENTRY(conn)	 entry;		/* in fw->conns */
 };
@@ -139,7 +139,7 @@ struct forward {
 
 	struct conns		 conns;
 	unsigned		 nconns;	/* live */
-	unsigned		 nlingering;	/* of them, conn_is_lingering() */
+	unsigned		 nlingering;	/* conn_is_lingering() */
 	uint64_t		 total_conns;
 	uint64_t		 bytes_in;	/* of closed and live conns */
 	uint64_t		 bytes_out;

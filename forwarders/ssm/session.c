@@ -321,8 +321,8 @@ ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
 
 	if (s->mode == SSM_CHAN_MODE_MUX &&
 	    (sid = smux_open(s->smux)) == 0) {
-		conn_close(c, CONN_END_REFUSED, "session %s cannot open another "
-		    "stream", s->name);
+		conn_close(c, CONN_END_REFUSED, "session %s cannot open "
+		    "another stream", s->name);
 		return;
 	}
 	st->sid = sid;

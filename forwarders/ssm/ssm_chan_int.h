@@ -222,7 +222,7 @@ struct ssm_chan_inq {
 	size_t			 max;
 	size_t			 count;
 	size_t			 max_bytes;
-	size_t			 bytes;	/* of the payloads stored */
+	size_t			 bytes;	/* the payloads stored */
 	int64_t			 expected;
 	struct ssm_chan_pool	 pool;
 };

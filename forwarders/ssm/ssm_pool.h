@@ -69,7 +69,7 @@ struct ssm_pool_load {
 	size_t			 streams;
 	uint64_t		 rate;		/* bytes/s, busier direction */
 	unsigned		 backlog;	/* ticks in a row */
-	int			 stalled;	/* refuses the agent's data */
+	int			 stalled;	/* refuses the agent */
 	uint64_t		 idle_since;	/* ms; 0 while it has streams */
 };
 

@@ -1158,7 +1158,7 @@ test_ssm_chan_out_of_order_bytes(void **state)
 	for (i = 0; i < 7; i++)
 		assert_int_equal(acks[i], 3 + i);
 	ssm_chan_get_stats(chan, &st);
-	assert_int_equal(st.stored, 8);		/* 2, refused, and 3..9 */
+	assert_int_equal(st.stored, 8);	/* 2, refused, and 3..9 */
 	assert_int_equal(st.dropped, 9);
 	/* Once the consumer takes 2..9, what comes ahead is stored again. */
 	u.refuse = 0;

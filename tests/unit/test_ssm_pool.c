@@ -513,7 +513,9 @@ test_ssm_pool_ceiling_follows_sessions(void **state)
 static void
 test_ssm_pool_stalled_session_is_avoided(void **state)
 {
-	struct ssm_pool_load	 l[2] = { MUX(OPEN, 1, 0), MUX(OPEN, 3, 0) };
+	struct ssm_pool_load	 l[2] = {
+		MUX(OPEN, 1, 0), MUX(OPEN, 3, 0)
+	};
 	struct ssm_pool_policy	 p = { 0 };
 	struct ssm_pool_view	 v = { 0 };
 	const char		*why_not;
