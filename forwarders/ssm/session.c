@@ -1577,6 +1577,7 @@ ssm_session_status(struct ssm_session *s)
 	cJSON_AddNumberToObject(o, "bytes_to_agent", (double)s->to_agent);
 	cJSON_AddNumberToObject(o, "bytes_from_agent", (double)s->from_agent);
 	cJSON_AddNumberToObject(o, "held", (double)s->held);
+	cJSON_AddBoolToObject(o, "refusing", s->refusing);
 	cJSON_AddNumberToObject(o, "refused", (double)s->refused);
 	cJSON_AddNumberToObject(o, "rate", (double)s->rate);
 	cJSON_AddBoolToObject(o, "draining", s->draining);

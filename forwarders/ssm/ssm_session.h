@@ -150,7 +150,9 @@ void		 ssm_session_tick(struct ssm_session_pool *);
 /*
  * Add the pool to fw's status object: "sessions" (one object each: name,
  * state, instance, session id, agent version, mode, age, streams, bytes,
- * refused streams, resends, resumes, rate, draining, last error and
+ * held (for clients that are full) and refusing (the agent's data, held
+ * up by them), refused streams, resends, resumes, rate, draining, last
+ * error and
  * the channel's own status), "waiting", "sessions_started",
  * "sessions_failed", "replacements", "released", "max_sessions" and
  * "ceiling" (the highest rate a session showed, bytes/s).
