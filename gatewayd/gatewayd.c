@@ -2,7 +2,7 @@
  * gatewayd: main(). Options, config load (or -L specs), logging, the
  * control socket, signals, systemd readiness, and the event loop.
  *
- * gatewayd [-d] [-f file] [-n] [-L [bind:]port:target:remote_port ...]
+ * gatewayd [-dhnV] [-f file] [-L [bind:]port:target:remote_port ...]
  */
 
 #include "autoconf.h"
@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,12 +45,14 @@ usage(FILE *f)
 	char	*user = control_user_path();
 
 	fprintf(f,
-"usage: gatewayd [-dn] [-f file] [-L [bind:]port:target:remote_port] ...\n"
-"  -d       log debug messages\n"
-"  -f file  config file (default %s)\n"
-"  -n       check the config, print it with every default, and exit\n"
-"  -L spec  forward a local port without a config file (repeatable);\n"
-"           the control socket is then %s\n",
+"usage: gatewayd [-dhnV] [-f file] [-L [bind:]port:target:remote_port] ...\n"
+"  -d             log debug messages\n"
+"  -f file        config file (default %s)\n"
+"  -h, --help     print this help and exit\n"
+"  -L spec        forward a local port without a config file (repeatable);\n"
+"                 the control socket is then %s\n"
+"  -n             check the config, print it with every default, and exit\n"
+"  -V, --version  print the version and exit\n",
 	    CONFIG_DEFAULT_PATH, user);
 	free(user);
 }
@@ -340,16 +343,18 @@ main(int argc, char **argv)
 {
 	struct config_errors	 errs = { NULL, 0 };
 	struct gw_config	*conf;
+	static const struct option longopts[] = {
+		{ "help",	no_argument,	NULL,	'h' },
+		{ "version",	no_argument,	NULL,	'V' },
+		{ NULL,		0,		NULL,	0 }
+	};
 	char			**specs;
 	int			 ch, nflag = 0, nspecs = 0;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return (0);
-	}
 	specs = xcalloc(argc, sizeof *specs);
 	gatewayd_file = CONFIG_DEFAULT_PATH;
-	while ((ch = getopt(argc, argv, "df:hL:nV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "df:hL:nV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			gatewayd_debug = 1;
@@ -359,6 +364,7 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			free(specs);
 			return (0);
 		case 'L':
 			specs[nspecs++] = optarg;
@@ -368,14 +374,17 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("gatewayd %s\n", GATEWAYD_VERSION);
+			free(specs);
 			return (0);
 		default:
 			usage(stderr);
+			free(specs);
 			return (1);
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
+		free(specs);
 		return (1);
 	}
 	if (nspecs != 0)
