@@ -6,3 +6,9 @@ EXTRA_DIST += \
 
 # -V and -h of both programs, and the version they report.
 INTEGRATION_TESTS += tests/integration/t_version.sh
+
+# The notify protocol (Type=notify, the watchdog): notifysock plays
+# systemd's end of the socket.
+check_PROGRAMS += tests/tools/notifysock
+tests_tools_notifysock_SOURCES = tests/tools/notifysock.c
+INTEGRATION_TESTS += tests/integration/t_notify.sh

@@ -21,9 +21,6 @@
 
 #include <cjson/cJSON.h>
 #include <event2/event.h>
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "aws_daemon.h"
 #include "config.h"
@@ -31,6 +28,7 @@
 #include "gateway.h"
 #include "gatewayd.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "xmalloc.h"
 
 int		 main(int, char **);
@@ -57,15 +55,21 @@ usage(FILE *f)
 	free(user);
 }
 
-/* Tell systemd how we are doing (built --with-systemd). */
+/* Ready (again): tell the service manager, with a status line. */
 static void
-gatewayd_notify(const char *state)
+gatewayd_notify_ready(void)
 {
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, state);
-#else
-	(void)state;
-#endif
+	struct forward	*fw;
+	unsigned	 n = 0, up = 0;
+
+	TAILQ_FOREACH(fw, &gw_forwards, entry) {
+		if (fw->state == FORWARD_RETIRED)
+			continue;
+		n++;
+		up += fw->state == FORWARD_UP;
+	}
+	sdnotify_sendf("READY=1\nSTATUS=%u of %u forward%s up", up, n,
+	    n == 1 ? "" : "s");
 }
 
 /* Print each error, then "FILE: N errors"; for -n and a failed start. */
@@ -179,26 +183,26 @@ gatewayd_reload(struct config_errors *errs)
 		log_warnx("reload: no config file in one-shot mode");
 		return (-1);
 	}
-	gatewayd_notify("RELOADING=1");
+	sdnotify_reloading();
 	log_info("reload: reading %s", gatewayd_file);
 	if ((conf = gatewayd_load(NULL, 0, errs)) == NULL) {
 		for (i = 0; i < errs->n; i++)
 			log_warnx("%s", errs->v[i]);
 		log_warnx("reload: %s: %zu error%s, keeping the running "
 		    "config", gatewayd_file, errs->n, errs->n == 1 ? "" : "s");
-		gatewayd_notify("READY=1");
+		gatewayd_notify_ready();
 		return (-1);
 	}
 	aws_daemon_configure(conf);
 	aws_daemon_reload();
 	if (gateway_reload(conf) == -1) {
-		gatewayd_notify("READY=1");
+		gatewayd_notify_ready();
 		return (-1);
 	}
 	gatewayd_set_log(gw_conf);
 	event_base_once(gw_base, -1, EV_TIMEOUT, gatewayd_control_cb, NULL,
 	    &tv);
-	gatewayd_notify("READY=1");
+	gatewayd_notify_ready();
 	return (0);
 }
 
@@ -249,7 +253,7 @@ gatewayd_signal_cb(evutil_socket_t sig, short events, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_info("shutdown: %s", strsignal(sig));
-		gatewayd_notify("STOPPING=1");
+		sdnotify_send("STOPPING=1\nSTATUS=draining");
 		gateway_shutdown(gatewayd_done);
 		break;
 	}
@@ -306,6 +310,7 @@ gatewayd_run(struct gw_config *conf)
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	if ((gw_base = event_base_new()) == NULL)
 		fatalx("cannot make an event base");
+	sdnotify_start(gw_base);
 	control_register("reload", gatewayd_cmd_reload);
 	aws_daemon_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
@@ -321,11 +326,12 @@ gatewayd_run(struct gw_config *conf)
 	    conf->nforwards, conf->nforwards == 1 ? "" : "s",
 	    gatewayd_control != NULL ? ", control " : "",
 	    gatewayd_control != NULL ? gatewayd_control : "");
-	gatewayd_notify("READY=1");
+	gatewayd_notify_ready();
 
 	event_base_dispatch(gw_base);
 
 	control_stop();
+	sdnotify_stop();
 	gateway_free();
 	/* Let the frees that gateway_free scheduled run. */
 	event_base_loop(gw_base, EVLOOP_NONBLOCK);
