@@ -12,3 +12,11 @@ INTEGRATION_TESTS += tests/integration/t_version.sh
 check_PROGRAMS += tests/tools/notifysock
 tests_tools_notifysock_SOURCES = tests/tools/notifysock.c
 INTEGRATION_TESTS += tests/integration/t_notify.sh
+
+# Shell completion, each file named after its command; gatewayctl's
+# completes forward names with gatewayctl status --names.
+dist_bashcompletion_DATA = \
+	contrib/completion/bash/gatewayd contrib/completion/bash/gatewayctl
+dist_zshcompletion_DATA = \
+	contrib/completion/zsh/_gatewayd contrib/completion/zsh/_gatewayctl
+INTEGRATION_TESTS += tests/integration/t_completion.sh

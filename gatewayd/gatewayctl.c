@@ -1,7 +1,7 @@
 /*
  * gatewayctl: talk to gatewayd's control socket.
  *
- * gatewayctl [-hV] [-s socket] status [--json] | reload | up NAME |
+ * gatewayctl [-hV] [-s socket] status [--json | --names] | reload | up NAME |
  *     down NAME | events [--json] | whoami [--profile P] [--json]
  *
  * One JSON request, one JSON reply; events then prints one line per event
@@ -58,7 +58,7 @@ usage(int status)
 "  -V, --version     print the version and exit\n"
 "commands:\n"
 "  status [--json]   every forward: state, connections, bytes, last error\n"
-
+"  status --names    the forward names, one a line\n"
 "  reload            read the config file again and apply what changed\n"
 "  up NAME           start a forward taken down\n"
 "  down NAME         stop a forward (closes its connections)\n"
@@ -440,6 +440,7 @@ main(int argc, char **argv)
 {
 	struct ctl_conn	 cc = { -1, NULL, 0, 0 };
 	const char	*sock = NULL, *cmd;
+	const cJSON	*fw;
 	cJSON		*req, *reply;
 	char		*path, *text;
 	static const struct option longopts[] = {
@@ -447,7 +448,7 @@ main(int argc, char **argv)
 		{ "version",	no_argument,	NULL,	'V' },
 		{ NULL,		0,		NULL,	0 }
 	};
-	int		 ch, i, json = 0, rc;
+	int		 ch, i, json = 0, names = 0, rc;
 
 	signal(SIGPIPE, SIG_IGN);
 	while ((ch = getopt_long(argc, argv, "+hs:V", longopts, NULL)) != -1) {
@@ -480,6 +481,9 @@ main(int argc, char **argv)
 		for (i = 1; i < argc; i++) {
 			if (strcmp(argv[i], "--json") == 0)
 				json = 1;
+			else if (strcmp(cmd, "status") == 0 &&
+			    strcmp(argv[i], "--names") == 0)
+				names = 1;
 			else if (strcmp(cmd, "whoami") == 0 &&
 			    strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
 				cJSON_AddStringToObject(req, "profile",
@@ -488,6 +492,8 @@ main(int argc, char **argv)
 				usage(2);
 		}
 	} else if (strcmp(cmd, "reload") != 0 || argc != 1)
+		usage(2);
+	if (json && names)
 		usage(2);
 
 	path = ctl_socket_path(sock);
@@ -506,6 +512,10 @@ main(int argc, char **argv)
 		text = cJSON_Print(reply);
 		printf("%s\n", text);
 		free(text);
+		rc = 0;
+	} else if (names) {
+		cJSON_ArrayForEach(fw, cJSON_GetObjectItem(reply, "forwards"))
+			printf("%s\n", ctl_str(fw, "name"));
 		rc = 0;
 	} else if (strcmp(cmd, "status") == 0) {
 		ctl_print_status(reply);
