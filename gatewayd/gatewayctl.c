@@ -1,8 +1,8 @@
 /*
  * gatewayctl: talk to gatewayd's control socket.
  *
- * gatewayctl [-s socket] status [--json] | reload | up NAME | down NAME |
- *     events [--json] | whoami [--profile P] [--json]
+ * gatewayctl [-hV] [-s socket] status [--json | --names] | reload | up NAME |
+ *     down NAME | events [--json] | whoami [--profile P] [--json]
  *
  * One JSON request, one JSON reply; events then prints one line per event
  * until gatewayd closes the socket or the user stops it. Blocking I/O is
@@ -17,6 +17,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "gatewayd.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -45,12 +47,18 @@ struct ctl_conn {
 	size_t	 size;
 };
 
-static void
-usage(void)
+/* The help: to stdout and exit 0 when asked for, else stderr and 2. */
+static void __attribute__((noreturn))
+usage(int status)
 {
-	fprintf(stderr,
-"usage: gatewayctl [-s socket] command\n"
+	fprintf(status == 0 ? stdout : stderr,
+"usage: gatewayctl [-hV] [-s socket] command\n"
+"  -h, --help        print this help and exit\n"
+"  -s socket         the control socket\n"
+"  -V, --version     print the version and exit\n"
+"commands:\n"
 "  status [--json]   every forward: state, connections, bytes, last error\n"
+"  status --names    the forward names, one a line\n"
 "  reload            read the config file again and apply what changed\n"
 "  up NAME           start a forward taken down\n"
 "  down NAME         stop a forward (closes its connections)\n"
@@ -60,7 +68,7 @@ usage(void)
 "                    profile in use (or of P)\n"
 "The socket is -s, else $GATEWAYD_CONTROL, else %s if it exists,\n"
 "else the one-shot (-L) socket of this user.\n", CONFIG_DEFAULT_CONTROL);
-	exit(2);
+	exit(status);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -432,45 +440,61 @@ main(int argc, char **argv)
 {
 	struct ctl_conn	 cc = { -1, NULL, 0, 0 };
 	const char	*sock = NULL, *cmd;
+	const cJSON	*fw;
 	cJSON		*req, *reply;
 	char		*path, *text;
-	int		 ch, i, json = 0, rc;
+	static const struct option longopts[] = {
+		{ "help",	no_argument,	NULL,	'h' },
+		{ "version",	no_argument,	NULL,	'V' },
+		{ NULL,		0,		NULL,	0 }
+	};
+	int		 ch, i, json = 0, names = 0, rc;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((ch = getopt(argc, argv, "+s:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hs:V", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage(0);
 		case 's':
 			sock = optarg;
 			break;
+		case 'V':
+			printf("gatewayctl %s\n", GATEWAYD_VERSION);
+			return (0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		usage(2);
 	cmd = argv[0];
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", cmd);
 	if (strcmp(cmd, "up") == 0 || strcmp(cmd, "down") == 0) {
 		if (argc != 2)
-			usage();
+			usage(2);
 		cJSON_AddStringToObject(req, "name", argv[1]);
 	} else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "events") == 0 ||
 	    strcmp(cmd, "whoami") == 0) {
 		for (i = 1; i < argc; i++) {
 			if (strcmp(argv[i], "--json") == 0)
 				json = 1;
+			else if (strcmp(cmd, "status") == 0 &&
+			    strcmp(argv[i], "--names") == 0)
+				names = 1;
 			else if (strcmp(cmd, "whoami") == 0 &&
 			    strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
 				cJSON_AddStringToObject(req, "profile",
 				    argv[++i]);
 			else
-				usage();
+				usage(2);
 		}
 	} else if (strcmp(cmd, "reload") != 0 || argc != 1)
-		usage();
+		usage(2);
+	if (json && names)
+		usage(2);
 
 	path = ctl_socket_path(sock);
 	ctl_connect(&cc, path);
@@ -488,6 +512,10 @@ main(int argc, char **argv)
 		text = cJSON_Print(reply);
 		printf("%s\n", text);
 		free(text);
+		rc = 0;
+	} else if (names) {
+		cJSON_ArrayForEach(fw, cJSON_GetObjectItem(reply, "forwards"))
+			printf("%s\n", ctl_str(fw, "name"));
 		rc = 0;
 	} else if (strcmp(cmd, "status") == 0) {
 		ctl_print_status(reply);

@@ -2,7 +2,7 @@
  * gatewayd: main(). Options, config load (or -L specs), logging, the
  * control socket, signals, systemd readiness, and the event loop.
  *
- * gatewayd [-d] [-f file] [-n] [-L [bind:]port:target:remote_port ...]
+ * gatewayd [-dhnV] [-f file] [-L [bind:]port:target:remote_port ...]
  */
 
 #include "autoconf.h"
@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,9 +21,6 @@
 
 #include <cjson/cJSON.h>
 #include <event2/event.h>
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "aws_daemon.h"
 #include "config.h"
@@ -30,6 +28,7 @@
 #include "gateway.h"
 #include "gatewayd.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "xmalloc.h"
 
 int		 main(int, char **);
@@ -44,25 +43,33 @@ usage(FILE *f)
 	char	*user = control_user_path();
 
 	fprintf(f,
-"usage: gatewayd [-dn] [-f file] [-L [bind:]port:target:remote_port] ...\n"
-"  -d       log debug messages\n"
-"  -f file  config file (default %s)\n"
-"  -n       check the config, print it with every default, and exit\n"
-"  -L spec  forward a local port without a config file (repeatable);\n"
-"           the control socket is then %s\n",
+"usage: gatewayd [-dhnV] [-f file] [-L [bind:]port:target:remote_port] ...\n"
+"  -d             log debug messages\n"
+"  -f file        config file (default %s)\n"
+"  -h, --help     print this help and exit\n"
+"  -L spec        forward a local port without a config file (repeatable);\n"
+"                 the control socket is then %s\n"
+"  -n             check the config, print it with every default, and exit\n"
+"  -V, --version  print the version and exit\n",
 	    CONFIG_DEFAULT_PATH, user);
 	free(user);
 }
 
-/* Tell systemd how we are doing (built --with-systemd). */
+/* Ready (again): tell the service manager, with a status line. */
 static void
-gatewayd_notify(const char *state)
+gatewayd_notify_ready(void)
 {
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, state);
-#else
-	(void)state;
-#endif
+	struct forward	*fw;
+	unsigned	 n = 0, up = 0;
+
+	TAILQ_FOREACH(fw, &gw_forwards, entry) {
+		if (fw->state == FORWARD_RETIRED)
+			continue;
+		n++;
+		up += fw->state == FORWARD_UP;
+	}
+	sdnotify_sendf("READY=1\nSTATUS=%u of %u forward%s up", up, n,
+	    n == 1 ? "" : "s");
 }
 
 /* Print each error, then "FILE: N errors"; for -n and a failed start. */
@@ -176,26 +183,26 @@ gatewayd_reload(struct config_errors *errs)
 		log_warnx("reload: no config file in one-shot mode");
 		return (-1);
 	}
-	gatewayd_notify("RELOADING=1");
+	sdnotify_reloading();
 	log_info("reload: reading %s", gatewayd_file);
 	if ((conf = gatewayd_load(NULL, 0, errs)) == NULL) {
 		for (i = 0; i < errs->n; i++)
 			log_warnx("%s", errs->v[i]);
 		log_warnx("reload: %s: %zu error%s, keeping the running "
 		    "config", gatewayd_file, errs->n, errs->n == 1 ? "" : "s");
-		gatewayd_notify("READY=1");
+		gatewayd_notify_ready();
 		return (-1);
 	}
 	aws_daemon_configure(conf);
 	aws_daemon_reload();
 	if (gateway_reload(conf) == -1) {
-		gatewayd_notify("READY=1");
+		gatewayd_notify_ready();
 		return (-1);
 	}
 	gatewayd_set_log(gw_conf);
 	event_base_once(gw_base, -1, EV_TIMEOUT, gatewayd_control_cb, NULL,
 	    &tv);
-	gatewayd_notify("READY=1");
+	gatewayd_notify_ready();
 	return (0);
 }
 
@@ -246,7 +253,7 @@ gatewayd_signal_cb(evutil_socket_t sig, short events, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_info("shutdown: %s", strsignal(sig));
-		gatewayd_notify("STOPPING=1");
+		sdnotify_send("STOPPING=1\nSTATUS=draining");
 		gateway_shutdown(gatewayd_done);
 		break;
 	}
@@ -303,6 +310,7 @@ gatewayd_run(struct gw_config *conf)
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	if ((gw_base = event_base_new()) == NULL)
 		fatalx("cannot make an event base");
+	sdnotify_start(gw_base);
 	control_register("reload", gatewayd_cmd_reload);
 	aws_daemon_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
@@ -318,11 +326,12 @@ gatewayd_run(struct gw_config *conf)
 	    conf->nforwards, conf->nforwards == 1 ? "" : "s",
 	    gatewayd_control != NULL ? ", control " : "",
 	    gatewayd_control != NULL ? gatewayd_control : "");
-	gatewayd_notify("READY=1");
+	gatewayd_notify_ready();
 
 	event_base_dispatch(gw_base);
 
 	control_stop();
+	sdnotify_stop();
 	gateway_free();
 	/* Let the frees that gateway_free scheduled run. */
 	event_base_loop(gw_base, EVLOOP_NONBLOCK);
@@ -340,16 +349,18 @@ main(int argc, char **argv)
 {
 	struct config_errors	 errs = { NULL, 0 };
 	struct gw_config	*conf;
+	static const struct option longopts[] = {
+		{ "help",	no_argument,	NULL,	'h' },
+		{ "version",	no_argument,	NULL,	'V' },
+		{ NULL,		0,		NULL,	0 }
+	};
 	char			**specs;
 	int			 ch, nflag = 0, nspecs = 0;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return (0);
-	}
 	specs = xcalloc(argc, sizeof *specs);
 	gatewayd_file = CONFIG_DEFAULT_PATH;
-	while ((ch = getopt(argc, argv, "df:hL:nV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "df:hL:nV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			gatewayd_debug = 1;
@@ -359,6 +370,7 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			free(specs);
 			return (0);
 		case 'L':
 			specs[nspecs++] = optarg;
@@ -368,14 +380,17 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("gatewayd %s\n", GATEWAYD_VERSION);
+			free(specs);
 			return (0);
 		default:
 			usage(stderr);
+			free(specs);
 			return (1);
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
+		free(specs);
 		return (1);
 	}
 	if (nspecs != 0)

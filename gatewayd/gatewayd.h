@@ -29,8 +29,12 @@ struct gw_config;
 struct listener;
 struct sockread;
 
-#include "autoconf.h"
-#define GATEWAYD_VERSION	PACKAGE_VERSION
+/*
+ * The version: configure's, with git describe's in a checkout (version.c,
+ * made at build time).
+ */
+extern const char	 gatewayd_version[];
+#define GATEWAYD_VERSION	gatewayd_version
 
 /* The one event loop. */
 extern struct event_base	*gw_base;

@@ -7,7 +7,8 @@ libgatewayd_a_SOURCES += \
 	%reldir%/sockread.c %reldir%/sockread.h
 
 sbin_PROGRAMS += gatewayd/gatewayd
-gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c
+gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c \
+	%reldir%/sdnotify.c %reldir%/sdnotify.h
 gatewayd_gatewayd_LDADD = $(GW_LIBS)
 
 bin_PROGRAMS += gatewayd/gatewayctl

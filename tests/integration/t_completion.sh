@@ -1,0 +1,62 @@
+#!/bin/sh
+# The shell completions load and complete: gatewayctl's commands, flags
+# and (from a running gatewayd) forward names in bash; gatewayd's options;
+# the zsh files parse (zsh -n) when zsh is there.
+. "$top_srcdir/tests/integration/lib.sh"
+
+BASHC=$top_srcdir/contrib/completion/bash
+ZSHC=$top_srcdir/contrib/completion/zsh
+command -v bash >/dev/null 2>&1 || { echo "SKIP: no bash"; exit 77; }
+
+# complete FILE FUNCTION WORD...: what bash offers for the last word.
+complete_words() {
+	file=$1 func=$2
+	shift 2
+	bash -c '
+		. "$1" || exit 1
+		func=$2
+		shift 2
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		"$func" || exit 1
+		echo "${COMPREPLY[*]}"' complete "$file" "$func" "$@"
+}
+
+expect() {
+	want=$1
+	shift
+	got=$(complete_words "$@") || fail "completion failed for $*"
+	[ "$got" = "$want" ] || fail "complete $*: \"$got\", not \"$want\""
+}
+
+expect "status reload up down events whoami" \
+    "$BASHC/gatewayctl" _gatewayctl gatewayctl ""
+expect "status" "$BASHC/gatewayctl" _gatewayctl gatewayctl st
+expect "-h --help -s -V --version" "$BASHC/gatewayctl" _gatewayctl \
+    gatewayctl -
+expect "--json --names" "$BASHC/gatewayctl" _gatewayctl \
+    gatewayctl status --
+expect "--profile --json" "$BASHC/gatewayctl" _gatewayctl \
+    gatewayctl whoami ""
+expect "-d -f -h --help -L -n -V --version" "$BASHC/gatewayd" _gatewayd \
+    gatewayd ""
+ok "bash: commands, flags, gatewayd's options"
+
+# Forward names come from the daemon named by -s.
+echo_forward web
+PATH=$top_builddir/gatewayd:$PATH
+export PATH
+expect "web" "$BASHC/gatewayctl" _gatewayctl \
+    gatewayctl -s "$GW_CONTROL" down ""
+expect "" "$BASHC/gatewayctl" _gatewayctl \
+    gatewayctl -s "$GW_CONTROL" down web ""
+[ "$(gwctl status --names)" = "web" ] || fail "status --names"
+stop_gatewayd
+ok "bash: forward names from gatewayctl status --names"
+
+if command -v zsh >/dev/null 2>&1; then
+	for f in "$ZSHC/_gatewayctl" "$ZSHC/_gatewayd"; do
+		zsh -n "$f" || fail "zsh -n $f"
+	done
+	ok "zsh: the completions parse"
+fi
