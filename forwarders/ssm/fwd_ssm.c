@@ -47,10 +47,21 @@
 /* DescribeInstanceInformation page size. */
 #define FWD_SSM_PAGE		50
 
-/* What one ssm forward keeps: its context, parameters and pool. */
+/*
+ * What one ssm forward keeps: its context, parameters and pool. The pool
+ * keeps pointers to the strings of its parameters for as long as it
+ * lives, and a reload moves an unchanged forward to the new config and
+ * frees the old one (forwarder.h): so every string the pool is given is
+ * a copy owned here, never a pointer into fw->conf.
+ */
 struct fwd_ssm {
 	struct forward			*fw;
 	struct aws_ctx			*aws;
+	char				*target;
+	char				*document;
+	char				*client_version;
+	char				*remote_host;
+	char				*proxy;		/* NULL: none */
 	char				 port[8];
 	char				 local_port[8];
 	const char			*port_v[1];
@@ -424,7 +435,8 @@ fwd_ssm_params(struct fwd_ssm *fs, const struct fwd_config *fc,
 	 * for that takes no host. */
 	if (fc->remote_host != NULL &&
 	    strcmp(fc->document, "AWS-StartPortForwardingSession") != 0) {
-		fs->host_v[0] = fc->remote_host;
+		fs->remote_host = xstrdup(fc->remote_host);
+		fs->host_v[0] = fs->remote_host;
 		fs->params[2].key = "host";
 		fs->params[2].values = fs->host_v;
 		fs->params[2].nvalues = 1;
@@ -470,6 +482,11 @@ fwd_ssm_free(struct fwd_ssm *fs)
 	if (fs->aws != NULL && (n == 0 || event_base_once(gw_base, -1,
 	    EV_TIMEOUT, fwd_ssm_linger_cb, fs->aws, &tv) == -1))
 		aws_daemon_ctx_release(fs->aws);
+	free(fs->target);
+	free(fs->document);
+	free(fs->client_version);
+	free(fs->remote_host);
+	free(fs->proxy);
 	free(fs->reason);
 	free(fs->tag_key);
 	free(fs->tag_value);
@@ -515,6 +532,7 @@ fwd_ssm_start(struct forward *fw, char **cause)
 	const struct fwd_config		*fc = fw->conf;
 	struct fwd_ssm			*fs;
 	struct ssm_session_params	 sp;
+	const char			*proxy;
 	char				*url;
 
 	fs = xcalloc(1, sizeof *fs);
@@ -527,27 +545,35 @@ fwd_ssm_start(struct forward *fw, char **cause)
 		return (-1);
 	}
 	sp.chan.aws = fs->aws;
-	sp.chan.target = fc->target;
-	sp.chan.document = fc->document;
+	fs->target = xstrdup(fc->target);
+	sp.chan.target = fs->target;
+	if (fc->document != NULL)
+		fs->document = xstrdup(fc->document);
+	sp.chan.document = fs->document;
 	if (fc->reason != NULL)
 		fs->reason = xstrdup(fc->reason);
 	else
 		xasprintf(&fs->reason, "gatewayd %s", fw->name);
 	sp.chan.reason = fs->reason;
-	sp.chan.client_version = fc->client_version;
+	if (fc->client_version != NULL)
+		fs->client_version = xstrdup(fc->client_version);
+	sp.chan.client_version = fs->client_version;
 	sp.chan.dns = gateway_get_dns();
 	xasprintf(&url, "wss://ssmmessages.%s.amazonaws.com/",
 	    aws_ctx_region(fs->aws) != NULL ? aws_ctx_region(fs->aws) :
 	    "us-east-1");
-	sp.chan.proxy = aws_daemon_proxy(url);
+	/* The proxy settings are freed when SIGHUP reads them again. */
+	if ((proxy = aws_daemon_proxy(url)) != NULL)
+		fs->proxy = xstrdup(proxy);
+	sp.chan.proxy = fs->proxy;
 	free(url);
 	sp.chan.allow_plain_ws = gw_conf != NULL && gw_conf->allow_plain_ws;
 	sp.chan.allow_loopback = fwd_ssm_endpoint_is_loopback(fc);
 	sp.chan.sign_upgrade = fc->sign_websocket;
 	sp.chan.handshake_timeout = fc->handshake_timeout;
 	fwd_ssm_params(fs, fc, &sp);
-	if (strncmp(fc->target, "tag:", 4) == 0) {
-		fwd_ssm_set_tag(fs, fc->target);
+	if (strncmp(fs->target, "tag:", 4) == 0) {
+		fwd_ssm_set_tag(fs, fs->target);
 		sp.resolver = &fs->resolver;
 	}
 	sp.warm = fc->warm;

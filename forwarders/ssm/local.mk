@@ -74,6 +74,8 @@ INTEGRATION_TESTS += \
 	tests/integration/t_ssm_errors.sh tests/integration/t_ssm_remote_host.sh \
 	tests/integration/t_ssm_faults.sh tests/integration/t_ssm_oneshot.sh \
 	tests/integration/t_ssm_pacing.sh tests/integration/t_ssm_denylist.sh
+# Reloads with ssm forwards running (unchanged forwards keep going).
+INTEGRATION_TESTS += tests/integration/t_reload_ssm.sh
 # The offline demo's emulated instance (contrib/demo.sh, demo.conf).
 EXTRA_DIST += contrib/demo-world.json
 
