@@ -412,6 +412,24 @@ struct gateway_diff {
 	unsigned	added, removed, changed, kept;
 };
 
+/*
+ * 1 if the [gateway] keys that fc's forwarder reads when a forward starts
+ * are the same in old and conf. fwd_ssm takes allow_plain_websocket and
+ * max_sessions_per_target into its sessions' parameters at start (the
+ * keys forwards inherit, region and the like, are in fc itself): an ssm
+ * forward whose section is unchanged must still start again when they
+ * change, or it would keep the old values until gatewayd restarts.
+ */
+static int
+gateway_gw_equal(const struct gw_config *old, const struct gw_config *conf,
+    const struct fwd_config *fc)
+{
+	if (old == NULL || strcmp(fc->forwarder, "ssm") != 0)
+		return (1);
+	return (old->allow_plain_ws == conf->allow_plain_ws &&
+	    old->max_sessions_per_target == conf->max_sessions_per_target);
+}
+
 /* Keep or retire each running forward against the new config. */
 static void
 gateway_diff_old(struct gw_config *conf, struct gateway_gen *gen,
@@ -424,7 +442,8 @@ gateway_diff_old(struct gw_config *conf, struct gateway_gen *gen,
 		if (fw->state == FORWARD_RETIRED)
 			continue;
 		fc = gateway_find_conf(conf, fw->name);
-		if (fc != NULL && config_fwd_equal(fw->conf, fc)) {
+		if (fc != NULL && config_fwd_equal(fw->conf, fc) &&
+		    gateway_gw_equal(gw_conf, conf, fc)) {
 			gateway_set_conf(fw, fc, gen);
 			d->kept++;
 			continue;

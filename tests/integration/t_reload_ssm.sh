@@ -6,9 +6,10 @@
 # each, then reload with the config unchanged (twice) and with only the
 # tcp forward changed, and after each reload end every session (so that
 # new StartSessions follow, warm at once, the others on the next conn) and
-# drop every WebSocket (so that the sessions resume). Every byte must come
-# back, and every StartSession awsemu saw must carry the forward's Target,
-# Document and Parameters. The sanitizer build of make check runs this
+# drop every WebSocket (so that the sessions resume); then change a
+# [gateway] key the ssm forwards read at start, which restarts them. Every
+# byte must come back, and every StartSession awsemu saw must carry the
+# forward's Target, Document and Parameters. The sanitizer build of make check runs this
 # too: a use of the freed config is a failure there.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/ssm_lib.sh"
@@ -29,7 +30,11 @@ WARM=$1 LAZY=$2 REMOTE=$3 OTHER=$4
 
 # conf PORT_OF_THE_TCP_FORWARD: the same three ssm forwards each time.
 conf() {
-	ssm_conf
+	if [ -n "${GW_KEYS:-}" ]; then
+		ssm_conf "$GW_KEYS"
+	else
+		ssm_conf
+	fi
 	add_ssm_forward warm "127.0.0.1:$WARM" $I1 80 warm=yes
 	add_ssm_forward lazy "127.0.0.1:$LAZY" tag:Name=one 80
 	add_ssm_forward remote "127.0.0.1:$REMOTE" $I2 5432 \
@@ -100,6 +105,16 @@ log_has "reload: 0 added, 0 removed, 1 changed, 3 unchanged" ||
 end_all end
 round "sessions ended after a reload that changed the tcp forward"
 wait_for 10 "the new tcp target to see a conn" test -s "$T/other2.out"
+
+# A [gateway] key the ssm forwards took at start: they start again.
+GW_KEYS="max_sessions_per_target = 8"
+conf "$other2_PORT"
+reload_gatewayd
+log_has "reload: 0 added, 0 removed, 3 changed, 1 unchanged" ||
+    fail "max_sessions_per_target did not restart the three ssm forwards"
+ssm_wait_status '.forwards[] | select(.name == "warm") |
+    .sessions | map(select(.state == "open")) | length >= 1'
+round "after a reload that changed max_sessions_per_target"
 
 # Every StartSession, before and after the reloads, as the config says.
 emu_admin GET /state >"$T/state.json"
