@@ -62,6 +62,7 @@ struct fwd_ssm {
 	char				*client_version;
 	char				*remote_host;
 	char				*proxy;		/* NULL: none */
+	char				*endpoint_hosts[SSM_CHAN_NENDPOINTS];
 	char				 port[8];
 	char				 local_port[8];
 	const char			*port_v[1];
@@ -470,7 +471,7 @@ fwd_ssm_free(struct fwd_ssm *fs)
 {
 	struct timeval	tv = { FWD_SSM_LINGER / 1000,
 			    (FWD_SSM_LINGER % 1000) * 1000 };
-	size_t		n = 0;
+	size_t		n = 0, i;
 
 	if (fs->pool != NULL)
 		n = ssm_session_pool_count(fs->pool);
@@ -487,6 +488,8 @@ fwd_ssm_free(struct fwd_ssm *fs)
 	free(fs->client_version);
 	free(fs->remote_host);
 	free(fs->proxy);
+	for (i = 0; i < SSM_CHAN_NENDPOINTS; i++)
+		free(fs->endpoint_hosts[i]);
 	free(fs->reason);
 	free(fs->tag_key);
 	free(fs->tag_value);
@@ -494,35 +497,28 @@ fwd_ssm_free(struct fwd_ssm *fs)
 }
 
 /*
- * The SSM endpoint the forward calls: its endpoint_url, else the
- * environment's (the profile's is not looked at). 1 if it is on loopback:
+ * The configured ssm and ssmmessages endpoints' hosts, whose StreamUrls
+ * the channel accepts besides AWS's own hosts; 1 if one is on loopback:
  * a local emulator, whose StreamUrls then point at loopback too.
  */
 static int
-fwd_ssm_endpoint_is_loopback(const struct fwd_config *fc)
+fwd_ssm_endpoint_hosts(struct fwd_ssm *fs, struct ssm_session_params *sp)
 {
-	const char	*url = fc->endpoint_url, *host, *end;
-	size_t		 len;
+	static const char	*services[SSM_CHAN_NENDPOINTS] = {
+		"ssm", "ssmmessages"
+	};
+	size_t			 i;
+	int			 loopback = 0;
 
-	if (url == NULL || *url == '\0')
-		url = getenv("AWS_ENDPOINT_URL_SSM");
-	if (url == NULL || *url == '\0')
-		url = getenv("AWS_ENDPOINT_URL");
-	if (url == NULL || (host = strstr(url, "://")) == NULL)
-		return (0);
-	host += 3;
-	if (*host == '[') {
-		host++;
-		end = strchr(host, ']');
-	} else
-		end = host + strcspn(host, ":/?#");
-	if (end == NULL)
-		return (0);
-	len = end - host;
-	return ((len == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	    (len == 3 && strncmp(host, "::1", 3) == 0) ||
-	    (len > 4 && strncmp(host, "127.", 4) == 0 &&
-	    strspn(host, "0123456789.") >= len));
+	for (i = 0; i < SSM_CHAN_NENDPOINTS; i++) {
+		fs->endpoint_hosts[i] = aws_ctx_endpoint_host(fs->aws,
+		    services[i]);
+		sp->chan.endpoint_hosts[i] = fs->endpoint_hosts[i];
+		if (fs->endpoint_hosts[i] != NULL &&
+		    util_host_is_loopback(fs->endpoint_hosts[i]))
+			loopback = 1;
+	}
+	return (loopback);
 }
 
 /* The forward starts: its AWS context, its parameters, its pool. */
@@ -568,7 +564,7 @@ fwd_ssm_start(struct forward *fw, char **cause)
 	sp.chan.proxy = fs->proxy;
 	free(url);
 	sp.chan.allow_plain_ws = gw_conf != NULL && gw_conf->allow_plain_ws;
-	sp.chan.allow_loopback = fwd_ssm_endpoint_is_loopback(fc);
+	sp.chan.allow_loopback = fwd_ssm_endpoint_hosts(fs, &sp);
 	sp.chan.sign_upgrade = fc->sign_websocket;
 	sp.chan.handshake_timeout = fc->handshake_timeout;
 	fwd_ssm_params(fs, fc, &sp);

@@ -535,6 +535,36 @@ aws_ctx_endpoint(struct aws_ctx *ctx, const char *service, const char *region,
 	return (aws_endpoint_resolve(&p, ep, cause));
 }
 
+char *
+aws_ctx_endpoint_host(struct aws_ctx *ctx, const char *service)
+{
+	struct aws_endpoint	 ep;
+	const char		*host, *end;
+	char			*cause, *out = NULL;
+
+	/* Only the host matters: any valid region resolves an override. */
+	if (aws_ctx_endpoint(ctx, service, ctx->region != NULL ? ctx->region :
+	    "us-east-1", &ep, &cause) != 0) {
+		free(cause);
+		return (NULL);
+	}
+	if (strcmp(ep.source, "rules") != 0 &&
+	    (host = strstr(ep.url, "://")) != NULL) {
+		host += 3;
+		if (host[strcspn(host, "@/?#")] == '@')	/* user@ */
+			host += strcspn(host, "@") + 1;
+		if (*host == '[') {
+			host++;
+			end = host + strcspn(host, "]");
+		} else
+			end = host + strcspn(host, ":/?#");
+		if (end > host)
+			out = xstrndup(host, end - host);
+	}
+	aws_endpoint_free(&ep);
+	return (out);
+}
+
 static void
 aws_call_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
