@@ -15,11 +15,14 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/stat.h>
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/dns.h>
 #include <event2/event.h>
@@ -143,6 +146,78 @@ gateway_check(const struct gw_config *conf, struct config_errors *errs)
 		n++;
 	}
 	return (n);
+}
+
+/* Append a warning to warns. */
+static void
+gateway_warn(struct config_errors *warns, const char *fmt, ...)
+{
+	va_list	ap;
+
+	warns->v = xreallocarray(warns->v, warns->n + 1, sizeof *warns->v);
+	va_start(ap, fmt);
+	xvasprintf(&warns->v[warns->n++], fmt, ap);
+	va_end(ap);
+}
+
+/* 1 if url is http:// (not https://) to a host that is not loopback. */
+static int
+gateway_url_in_clear(const char *url)
+{
+	const char	*host;
+	char		*h;
+	size_t		 len;
+	int		 rv;
+
+	if (url == NULL || strncasecmp(url, "http://", 7) != 0)
+		return (0);
+	host = url + 7;
+	if (*host == '[')
+		len = strcspn(host, "]") + 1;
+	else
+		len = strcspn(host, ":/?#");
+	h = xstrndup(host, len);
+	rv = !util_host_is_loopback(h);
+	free(h);
+	return (rv);
+}
+
+size_t
+gateway_warnings(const struct gw_config *conf, struct config_errors *warns)
+{
+	const struct fwd_config	*fc;
+	const char		*file = conf->file != NULL ? conf->file : "-L";
+	size_t			 n = warns->n;
+
+	if (conf->allow_plain_ws)
+		gateway_warn(warns, "%s: [gateway]: allow_plain_websocket = "
+		    "yes: Session Manager data channels may run unencrypted "
+		    "(ws://), session token and data in clear; for tests "
+		    "against an emulator only", file);
+	if (conf->control != NULL && *conf->control != '\0' &&
+	    (conf->control_mode & S_IWOTH))
+		gateway_warn(warns, "%s: [gateway]: control_mode %04o lets "
+		    "every local user control gatewayd (reload, take forwards "
+		    "down, read their status); use 0600, or 0660 and a group",
+		    file, (unsigned)conf->control_mode);
+	TAILQ_FOREACH(fc, &conf->forwards, entry) {
+		file = fc->file != NULL ? fc->file : "-L";
+		if (strcmp(fc->forwarder, "tcp") != 0 &&
+		    gateway_url_in_clear(fc->endpoint_url))
+			gateway_warn(warns, "%s:%u: forward \"%s\": "
+			    "endpoint_url %s is plain http to a host that is "
+			    "not loopback: signed requests and session tokens "
+			    "would travel in clear; use https://", file,
+			    fc->line, fc->name, fc->endpoint_url);
+		if (fc->listen.kind == LISTEN_UNIX &&
+		    (fc->listen.mode & S_IWOTH) && fc->allow.n == 0)
+			gateway_warn(warns, "%s:%u: forward \"%s\": "
+			    "socket_mode %04o lets every local user connect to "
+			    "%s, and there is no allow list; use 0600 or 0660, "
+			    "or add allow", file, fc->line, fc->name,
+			    (unsigned)fc->listen.mode, fc->listen.text);
+	}
+	return (warns->n - n);
 }
 
 /* Make a forward for fc (not yet listening) and put it in the table. */

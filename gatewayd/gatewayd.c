@@ -112,6 +112,26 @@ gatewayd_load(char **specs, int nspecs, struct config_errors *errs)
 	return (conf);
 }
 
+/*
+ * Tell of the risky settings of conf (gateway_warnings): on stderr for
+ * -n, else in the log.
+ */
+static void
+gatewayd_warn(const struct gw_config *conf, int to_stderr)
+{
+	struct config_errors	warns = { NULL, 0 };
+	size_t			i;
+
+	gateway_warnings(conf, &warns);
+	for (i = 0; i < warns.n; i++) {
+		if (to_stderr)
+			fprintf(stderr, "warning: %s\n", warns.v[i]);
+		else
+			log_warnx("%s", warns.v[i]);
+	}
+	config_errors_clear(&warns);
+}
+
 /* Apply the config's log settings; -d keeps debug whatever it says. */
 static void
 gatewayd_set_log(const struct gw_config *conf)
@@ -193,6 +213,7 @@ gatewayd_reload(struct config_errors *errs)
 		return (-1);
 	}
 	gatewayd_set_log(gw_conf);
+	gatewayd_warn(gw_conf, 0);
 	event_base_once(gw_base, -1, EV_TIMEOUT, gatewayd_control_cb, NULL,
 	    &tv);
 	gatewayd_notify("READY=1");
@@ -279,6 +300,7 @@ gatewayd_check(char **specs, int nspecs)
 		return (1);
 	}
 	config_print(stdout, conf);
+	gatewayd_warn(conf, 1);
 	config_free(conf);
 	return (0);
 }
@@ -395,5 +417,6 @@ main(int argc, char **argv)
 	}
 	free(specs);
 	gatewayd_set_log(conf);
+	gatewayd_warn(conf, 0);
 	return (gatewayd_run(conf));
 }

@@ -82,6 +82,9 @@ end_all() {
 
 conf "$other_PORT"
 start_gatewayd
+# ssm_conf allows plain WebSockets: said once at start, as a warning.
+[ "$(grep -c "warn: $GW_CONF: \[gateway\]: allow_plain_websocket = yes" \
+    "$GW_LOG")" = 1 ] || fail "no single warning of allow_plain_websocket"
 ssm_wait_status '.forwards[] | select(.name == "warm") |
     .sessions | map(select(.state == "open")) | length >= 1'
 round "before any reload"
