@@ -328,8 +328,11 @@ gatewayd_run(struct gw_config *conf)
 	control_register("reload", gatewayd_cmd_reload);
 	aws_daemon_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
-	if (gateway_start(conf, &cause) == -1)
-		fatalx("%s", cause);
+	if (gateway_start(conf, &cause) == -1) {
+		/* The forward has said why; once is enough. */
+		free(cause);
+		fatalx("gatewayd: not started: a forward failed");
+	}
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++) {
 		sig[i] = evsignal_new(gw_base, signals[i], gatewayd_signal_cb,
 		    NULL);
