@@ -247,9 +247,17 @@ gatewayd_cmd_reload(struct control_req *req, const cJSON *json)
 	control_reply(req, reply);
 }
 
+/* The rate limiter's summaries, also when nothing else is logged. */
+static void
+gatewayd_log_cb(evutil_socket_t fd, short events, void *arg)
+{
+	log_flush(0);
+}
+
 static void
 gatewayd_done(void)
 {
+	log_flush(1);
 	log_info("shutdown: done");
 	event_base_loopexit(gw_base, NULL);
 }
@@ -309,7 +317,8 @@ gatewayd_check(char **specs, int nspecs)
 static int
 gatewayd_run(struct gw_config *conf)
 {
-	struct event	*sig[4];
+	struct event	*sig[4], *log_ev;
+	struct timeval	 second = { 1, 0 };
 	int		 signals[] = { SIGHUP, SIGTERM, SIGINT };
 	char		*cause;
 	size_t		 i;
@@ -344,6 +353,9 @@ gatewayd_run(struct gw_config *conf)
 	    gatewayd_control != NULL ? ", control " : "",
 	    gatewayd_control != NULL ? gatewayd_control : "");
 	gatewayd_notify("READY=1");
+	log_ev = event_new(gw_base, -1, EV_PERSIST, gatewayd_log_cb, NULL);
+	if (log_ev == NULL || event_add(log_ev, &second) == -1)
+		fatalx("cannot make the log timer");
 
 	event_base_dispatch(gw_base);
 
@@ -354,6 +366,8 @@ gatewayd_run(struct gw_config *conf)
 	aws_daemon_stop();
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
 		event_free(sig[i]);
+	event_free(log_ev);
+	log_flush(1);
 	gateway_free_dns();
 	event_base_free(gw_base);
 	free(gatewayd_control);
