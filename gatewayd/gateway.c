@@ -186,8 +186,10 @@ size_t
 gateway_warnings(const struct gw_config *conf, struct config_errors *warns)
 {
 	const struct fwd_config	*fc;
-	const char		*file = conf->file != NULL ? conf->file : "-L";
+	const char		*file;
 	size_t			 n = warns->n;
+
+	file = conf->file != NULL ? conf->file : "-L";
 
 	if (conf->allow_plain_ws)
 		gateway_warn(warns, "%s: [gateway]: allow_plain_websocket = "

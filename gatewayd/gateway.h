@@ -26,7 +26,8 @@ size_t	 gateway_check(const struct gw_config *, struct config_errors *);
  * return how many. gatewayd -n prints them, a start and a reload log
  * them, once each.
  */
-size_t	 gateway_warnings(const struct gw_config *, struct config_errors *);
+size_t	 gateway_warnings(const struct gw_config *,
+	    struct config_errors *);
 
 /*
  * Add and start a forward for fc outside any loaded config (tests, forwards

@@ -30,7 +30,7 @@ struct log_rl_slot {
 	unsigned	count;
 	unsigned	dropped;
 	enum log_level	level;		/* of the message dropped */
-	char		*msg;		/* its text, while dropped != 0 */
+	char		*msg;		/* its text while dropped */
 };
 
 static const char	*log_ident = "gatewayd";
@@ -170,19 +170,20 @@ log_emit(enum log_level level, const char *msg)
 static void
 log_rl_summary(struct log_rl_slot *slot)
 {
-	char	*note;
+	char		*note, *msg = slot->msg;
+	unsigned	 dropped = slot->dropped;
 
-	if (slot->dropped == 0)
+	if (dropped == 0)
 		return;
-	if (asprintf(&note, "last message repeated %u more times: %s",
-	    slot->dropped, slot->msg) != -1) {
-		log_emit(slot->level, note);
-		free(note);
-	}
-	free(slot->msg);
 	slot->msg = NULL;
 	slot->dropped = 0;
 	log_rl_pending--;
+	if (asprintf(&note, "last message repeated %u more times: %s",
+	    dropped, msg) != -1) {
+		log_emit(slot->level, note);
+		free(note);
+	}
+	free(msg);
 }
 
 /* The summaries of the windows that have ended (all of them if all). */
@@ -231,7 +232,8 @@ log_ratelimit_pass(enum log_level level, const char *msg)
 		log_rl_sweep(now, 0);
 	slot = &log_rl[h % LOG_RL_SLOTS];
 	if (slot->hash != h || now - slot->window_start >= log_rl_window) {
-		log_rl_summary(slot);	/* another message takes the slot */
+		/* Another message may take the slot: say its drops. */
+		log_rl_summary(slot);
 		slot->hash = h;
 		slot->window_start = now;
 		slot->count = 0;

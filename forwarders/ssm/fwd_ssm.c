@@ -61,8 +61,8 @@ struct fwd_ssm {
 	char				*document;
 	char				*client_version;
 	char				*remote_host;
-	char				*proxy;		/* NULL: none */
-	char				*endpoint_hosts[SSM_CHAN_NENDPOINTS];
+	char				*proxy;	/* NULL: none */
+	char				*endpoints[SSM_CHAN_NENDPOINTS];
 	char				 port[8];
 	char				 local_port[8];
 	const char			*port_v[1];
@@ -489,7 +489,7 @@ fwd_ssm_free(struct fwd_ssm *fs)
 	free(fs->remote_host);
 	free(fs->proxy);
 	for (i = 0; i < SSM_CHAN_NENDPOINTS; i++)
-		free(fs->endpoint_hosts[i]);
+		free(fs->endpoints[i]);
 	free(fs->reason);
 	free(fs->tag_key);
 	free(fs->tag_value);
@@ -511,11 +511,11 @@ fwd_ssm_endpoint_hosts(struct fwd_ssm *fs, struct ssm_session_params *sp)
 	int			 loopback = 0;
 
 	for (i = 0; i < SSM_CHAN_NENDPOINTS; i++) {
-		fs->endpoint_hosts[i] = aws_ctx_endpoint_host(fs->aws,
+		fs->endpoints[i] = aws_ctx_endpoint_host(fs->aws,
 		    services[i]);
-		sp->chan.endpoint_hosts[i] = fs->endpoint_hosts[i];
-		if (fs->endpoint_hosts[i] != NULL &&
-		    util_host_is_loopback(fs->endpoint_hosts[i]))
+		sp->chan.endpoint_hosts[i] = fs->endpoints[i];
+		if (fs->endpoints[i] != NULL &&
+		    util_host_is_loopback(fs->endpoints[i]))
 			loopback = 1;
 	}
 	return (loopback);

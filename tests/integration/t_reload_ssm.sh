@@ -9,8 +9,8 @@
 # drop every WebSocket (so that the sessions resume); then change a
 # [gateway] key the ssm forwards read at start, which restarts them. Every
 # byte must come back, and every StartSession awsemu saw must carry the
-# forward's Target, Document and Parameters. The sanitizer build of make check runs this
-# too: a use of the freed config is a failure there.
+# forward's Target, Document and Parameters. The sanitizer build of make
+# check runs this too: a use of the freed config is a failure there.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/ssm_lib.sh"
 
