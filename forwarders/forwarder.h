@@ -30,6 +30,14 @@ struct forwarder {
 	 * state goes in fw->fwd_data. start returns 0, or -1 with *cause.
 	 * stop must release everything start made; live conns of the
 	 * forward have already been closed or handed over. Both may be NULL.
+	 *
+	 * fw->conf is not the forward's for good: a reload that finds the
+	 * forward's section unchanged points fw->conf at the equal section
+	 * of the new config and frees the old config, without a stop and a
+	 * start. So read fw->conf afresh where a value is needed, and keep
+	 * nothing that points into it (a string, the allow list) past the
+	 * call that read it: copy what outlives the call. The same holds for
+	 * gw_conf.
 	 */
 	int	(*start)(struct forward *fw, char **cause);
 	void	(*stop)(struct forward *fw);

@@ -10,3 +10,7 @@ libgatewayd_a_SOURCES += \
 UNIT_TESTS += tests/unit/test_util
 tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_LDADD = $(TEST_LIBS)
+# The rate limiter's summaries (stderr to a file, read back).
+UNIT_TESTS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_LDADD = $(TEST_LIBS)

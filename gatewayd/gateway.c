@@ -15,11 +15,14 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/stat.h>
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/dns.h>
 #include <event2/event.h>
@@ -143,6 +146,80 @@ gateway_check(const struct gw_config *conf, struct config_errors *errs)
 		n++;
 	}
 	return (n);
+}
+
+/* Append a warning to warns. */
+static void
+gateway_warn(struct config_errors *warns, const char *fmt, ...)
+{
+	va_list	ap;
+
+	warns->v = xreallocarray(warns->v, warns->n + 1, sizeof *warns->v);
+	va_start(ap, fmt);
+	xvasprintf(&warns->v[warns->n++], fmt, ap);
+	va_end(ap);
+}
+
+/* 1 if url is http:// (not https://) to a host that is not loopback. */
+static int
+gateway_url_in_clear(const char *url)
+{
+	const char	*host;
+	char		*h;
+	size_t		 len;
+	int		 rv;
+
+	if (url == NULL || strncasecmp(url, "http://", 7) != 0)
+		return (0);
+	host = url + 7;
+	if (*host == '[')
+		len = strcspn(host, "]") + 1;
+	else
+		len = strcspn(host, ":/?#");
+	h = xstrndup(host, len);
+	rv = !util_host_is_loopback(h);
+	free(h);
+	return (rv);
+}
+
+size_t
+gateway_warnings(const struct gw_config *conf, struct config_errors *warns)
+{
+	const struct fwd_config	*fc;
+	const char		*file;
+	size_t			 n = warns->n;
+
+	file = conf->file != NULL ? conf->file : "-L";
+
+	if (conf->allow_plain_ws)
+		gateway_warn(warns, "%s: [gateway]: allow_plain_websocket = "
+		    "yes: Session Manager data channels may run unencrypted "
+		    "(ws://), session token and data in clear; for tests "
+		    "against an emulator only", file);
+	if (conf->control != NULL && *conf->control != '\0' &&
+	    (conf->control_mode & S_IWOTH))
+		gateway_warn(warns, "%s: [gateway]: control_mode %04o lets "
+		    "every local user control gatewayd (reload, take forwards "
+		    "down, read their status); use 0600, or 0660 and a group",
+		    file, (unsigned)conf->control_mode);
+	TAILQ_FOREACH(fc, &conf->forwards, entry) {
+		file = fc->file != NULL ? fc->file : "-L";
+		if (strcmp(fc->forwarder, "tcp") != 0 &&
+		    gateway_url_in_clear(fc->endpoint_url))
+			gateway_warn(warns, "%s:%u: forward \"%s\": "
+			    "endpoint_url %s is plain http to a host that is "
+			    "not loopback: signed requests and session tokens "
+			    "would travel in clear; use https://", file,
+			    fc->line, fc->name, fc->endpoint_url);
+		if (fc->listen.kind == LISTEN_UNIX &&
+		    (fc->listen.mode & S_IWOTH) && fc->allow.n == 0)
+			gateway_warn(warns, "%s:%u: forward \"%s\": "
+			    "socket_mode %04o lets every local user connect to "
+			    "%s, and there is no allow list; use 0600 or 0660, "
+			    "or add allow", file, fc->line, fc->name,
+			    (unsigned)fc->listen.mode, fc->listen.text);
+	}
+	return (warns->n - n);
 }
 
 /* Make a forward for fc (not yet listening) and put it in the table. */
@@ -412,6 +489,24 @@ struct gateway_diff {
 	unsigned	added, removed, changed, kept;
 };
 
+/*
+ * 1 if the [gateway] keys that fc's forwarder reads when a forward starts
+ * are the same in old and conf. fwd_ssm takes allow_plain_websocket and
+ * max_sessions_per_target into its sessions' parameters at start (the
+ * keys forwards inherit, region and the like, are in fc itself): an ssm
+ * forward whose section is unchanged must still start again when they
+ * change, or it would keep the old values until gatewayd restarts.
+ */
+static int
+gateway_gw_equal(const struct gw_config *old, const struct gw_config *conf,
+    const struct fwd_config *fc)
+{
+	if (old == NULL || strcmp(fc->forwarder, "ssm") != 0)
+		return (1);
+	return (old->allow_plain_ws == conf->allow_plain_ws &&
+	    old->max_sessions_per_target == conf->max_sessions_per_target);
+}
+
 /* Keep or retire each running forward against the new config. */
 static void
 gateway_diff_old(struct gw_config *conf, struct gateway_gen *gen,
@@ -424,7 +519,8 @@ gateway_diff_old(struct gw_config *conf, struct gateway_gen *gen,
 		if (fw->state == FORWARD_RETIRED)
 			continue;
 		fc = gateway_find_conf(conf, fw->name);
-		if (fc != NULL && config_fwd_equal(fw->conf, fc)) {
+		if (fc != NULL && config_fwd_equal(fw->conf, fc) &&
+		    gateway_gw_equal(gw_conf, conf, fc)) {
 			gateway_set_conf(fw, fc, gen);
 			d->kept++;
 			continue;

@@ -17,6 +17,17 @@ struct config_errors;
  * errs as "FILE:LINE: forward "NAME": CAUSE"; return how many.
  */
 size_t	 gateway_check(const struct gw_config *, struct config_errors *);
+/*
+ * Settings that are valid but put the gateway at risk: an AWS endpoint
+ * over plain http to a host that is not loopback, allow_plain_websocket,
+ * a control socket anyone may write to, a unix listener anyone may
+ * connect to without an allow list. Append one warning per setting to
+ * warns ("FILE:LINE: forward "NAME": ..." or "FILE: [gateway]: ...");
+ * return how many. gatewayd -n prints them, a start and a reload log
+ * them, once each.
+ */
+size_t	 gateway_warnings(const struct gw_config *,
+	    struct config_errors *);
 
 /*
  * Add and start a forward for fc outside any loaded config (tests, forwards

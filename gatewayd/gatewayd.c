@@ -119,6 +119,26 @@ gatewayd_load(char **specs, int nspecs, struct config_errors *errs)
 	return (conf);
 }
 
+/*
+ * Tell of the risky settings of conf (gateway_warnings): on stderr for
+ * -n, else in the log.
+ */
+static void
+gatewayd_warn(const struct gw_config *conf, int to_stderr)
+{
+	struct config_errors	warns = { NULL, 0 };
+	size_t			i;
+
+	gateway_warnings(conf, &warns);
+	for (i = 0; i < warns.n; i++) {
+		if (to_stderr)
+			fprintf(stderr, "warning: %s\n", warns.v[i]);
+		else
+			log_warnx("%s", warns.v[i]);
+	}
+	config_errors_clear(&warns);
+}
+
 /* Apply the config's log settings; -d keeps debug whatever it says. */
 static void
 gatewayd_set_log(const struct gw_config *conf)
@@ -200,6 +220,7 @@ gatewayd_reload(struct config_errors *errs)
 		return (-1);
 	}
 	gatewayd_set_log(gw_conf);
+	gatewayd_warn(gw_conf, 0);
 	event_base_once(gw_base, -1, EV_TIMEOUT, gatewayd_control_cb, NULL,
 	    &tv);
 	gatewayd_notify_ready();
@@ -233,9 +254,17 @@ gatewayd_cmd_reload(struct control_req *req, const cJSON *json)
 	control_reply(req, reply);
 }
 
+/* The rate limiter's summaries, also when nothing else is logged. */
+static void
+gatewayd_log_cb(evutil_socket_t fd, short events, void *arg)
+{
+	log_flush(0);
+}
+
 static void
 gatewayd_done(void)
 {
+	log_flush(1);
 	log_info("shutdown: done");
 	event_base_loopexit(gw_base, NULL);
 }
@@ -286,6 +315,7 @@ gatewayd_check(char **specs, int nspecs)
 		return (1);
 	}
 	config_print(stdout, conf);
+	gatewayd_warn(conf, 1);
 	config_free(conf);
 	return (0);
 }
@@ -294,7 +324,8 @@ gatewayd_check(char **specs, int nspecs)
 static int
 gatewayd_run(struct gw_config *conf)
 {
-	struct event	*sig[4];
+	struct event	*sig[4], *log_ev;
+	struct timeval	 second = { 1, 0 };
 	int		 signals[] = { SIGHUP, SIGTERM, SIGINT };
 	char		*cause;
 	size_t		 i;
@@ -314,8 +345,11 @@ gatewayd_run(struct gw_config *conf)
 	control_register("reload", gatewayd_cmd_reload);
 	aws_daemon_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
-	if (gateway_start(conf, &cause) == -1)
-		fatalx("%s", cause);
+	if (gateway_start(conf, &cause) == -1) {
+		/* The forward has said why; once is enough. */
+		free(cause);
+		fatalx("gatewayd: not started: a forward failed");
+	}
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++) {
 		sig[i] = evsignal_new(gw_base, signals[i], gatewayd_signal_cb,
 		    NULL);
@@ -327,6 +361,9 @@ gatewayd_run(struct gw_config *conf)
 	    gatewayd_control != NULL ? ", control " : "",
 	    gatewayd_control != NULL ? gatewayd_control : "");
 	gatewayd_notify_ready();
+	log_ev = event_new(gw_base, -1, EV_PERSIST, gatewayd_log_cb, NULL);
+	if (log_ev == NULL || event_add(log_ev, &second) == -1)
+		fatalx("cannot make the log timer");
 
 	event_base_dispatch(gw_base);
 
@@ -338,6 +375,8 @@ gatewayd_run(struct gw_config *conf)
 	aws_daemon_stop();
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
 		event_free(sig[i]);
+	event_free(log_ev);
+	log_flush(1);
 	gateway_free_dns();
 	event_base_free(gw_base);
 	free(gatewayd_control);
@@ -410,5 +449,6 @@ main(int argc, char **argv)
 	}
 	free(specs);
 	gatewayd_set_log(conf);
+	gatewayd_warn(conf, 0);
 	return (gatewayd_run(conf));
 }

@@ -159,6 +159,11 @@ extern struct forwards	 gw_forwards;
 struct evdns_base *gateway_get_dns(void);
 void	 gateway_free_dns(void);	/* at exit, before gw_base goes */
 extern struct gw_config	*gw_conf;
+/*
+ * Start every forward of the config; -1 at the first that fails, whose
+ * error is logged already (forward_set_error) and also in *cause, for a
+ * caller that does not log.
+ */
 int	 gateway_start(struct gw_config *, char **cause);
 int	 gateway_reload(struct gw_config *);
 void	 gateway_shutdown(void (*done)(void));

@@ -2,8 +2,11 @@
  * Logging. One line per message to stderr (plain or JSON) or to syslog.
  *
  * A message whose exact text repeats more than a burst within a window is
- * suppressed for the rest of that window; the first message after the
- * window says how many were dropped. Keying on the rendered text (not the
+ * suppressed for the rest of that window. Once the window has ended, a
+ * summary says how many were dropped: before the next line logged,
+ * whatever it is, or from log_flush() (a timer in gatewayd) if nothing
+ * is; also when another message takes the slot, and at exit. So every
+ * suppressed line is accounted for. Keying on the rendered text (not the
  * call site) keeps legitimately distinct lines, such as one per closed
  * connection, untouched.
  */
@@ -26,6 +29,8 @@ struct log_rl_slot {
 	uint64_t	window_start;
 	unsigned	count;
 	unsigned	dropped;
+	enum log_level	level;		/* of the message dropped */
+	char		*msg;		/* its text while dropped */
 };
 
 static const char	*log_ident = "gatewayd";
@@ -35,7 +40,9 @@ static int		 log_json;
 static unsigned		 log_rl_burst = 5;
 static unsigned		 log_rl_window = 10000;
 static struct log_rl_slot log_rl[LOG_RL_SLOTS];
+static unsigned		 log_rl_pending;	/* slots with drops */
 
+static void	log_rl_clear(void);
 static void	log_msg(enum log_level, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	log_verrno(enum log_level, const char *, va_list)
@@ -49,7 +56,7 @@ log_init(const char *ident, enum log_level level)
 	log_ident = ident;
 	log_level = level;
 	log_target = LOG_TARGET_STDERR;
-	memset(log_rl, 0, sizeof log_rl);
+	log_rl_clear();
 	tzset();
 }
 
@@ -86,7 +93,7 @@ log_set_ratelimit(unsigned burst, unsigned window_ms)
 {
 	log_rl_burst = burst;
 	log_rl_window = window_ms;
-	memset(log_rl, 0, sizeof log_rl);
+	log_rl_clear();
 }
 
 static uint64_t
@@ -159,33 +166,87 @@ log_emit(enum log_level level, const char *msg)
 	fflush(stderr);
 }
 
+/* Say how many times the slot's message was dropped, and forget it. */
+static void
+log_rl_summary(struct log_rl_slot *slot)
+{
+	char		*note, *msg = slot->msg;
+	unsigned	 dropped = slot->dropped;
+
+	if (dropped == 0)
+		return;
+	slot->msg = NULL;
+	slot->dropped = 0;
+	log_rl_pending--;
+	if (asprintf(&note, "last message repeated %u more times: %s",
+	    dropped, msg) != -1) {
+		log_emit(slot->level, note);
+		free(note);
+	}
+	free(msg);
+}
+
+/* The summaries of the windows that have ended (all of them if all). */
+static void
+log_rl_sweep(uint64_t now, int all)
+{
+	size_t	i;
+
+	for (i = 0; i < LOG_RL_SLOTS && log_rl_pending != 0; i++) {
+		if (log_rl[i].dropped != 0 && (all ||
+		    now - log_rl[i].window_start >= log_rl_window))
+			log_rl_summary(&log_rl[i]);
+	}
+}
+
+static void
+log_rl_clear(void)
+{
+	size_t	i;
+
+	for (i = 0; i < LOG_RL_SLOTS; i++)
+		free(log_rl[i].msg);
+	memset(log_rl, 0, sizeof log_rl);
+	log_rl_pending = 0;
+}
+
+void
+log_flush(int all)
+{
+	if (log_rl_pending != 0)
+		log_rl_sweep(log_now_ms(), all);
+}
+
 /* Return 1 if msg may be written now (after reporting any drops). */
 static int
 log_ratelimit_pass(enum log_level level, const char *msg)
 {
 	struct log_rl_slot	*slot;
 	uint64_t		 h, now;
-	char			*note;
 
 	if (log_rl_burst == 0)
 		return (1);
 	h = log_hash(msg);
 	now = log_now_ms();
+	if (log_rl_pending != 0)
+		log_rl_sweep(now, 0);
 	slot = &log_rl[h % LOG_RL_SLOTS];
 	if (slot->hash != h || now - slot->window_start >= log_rl_window) {
-		if (slot->hash == h && slot->dropped != 0 &&
-		    asprintf(&note, "last message repeated %u more times: %s",
-		    slot->dropped, msg) != -1) {
-			log_emit(level, note);
-			free(note);
-		}
+		/* Another message may take the slot: say its drops. */
+		log_rl_summary(slot);
 		slot->hash = h;
 		slot->window_start = now;
 		slot->count = 0;
-		slot->dropped = 0;
 	}
 	if (++slot->count > log_rl_burst) {
-		slot->dropped++;
+		if (slot->dropped++ == 0) {
+			slot->level = level;
+			if ((slot->msg = strdup(msg)) == NULL) {
+				slot->dropped = 0;	/* said, then */
+				return (1);
+			}
+			log_rl_pending++;
+		}
 		return (0);
 	}
 	return (1);
@@ -281,6 +342,7 @@ fatal(const char *fmt, ...)
 {
 	va_list	ap;
 
+	log_flush(1);
 	log_rl_burst = 0;
 	va_start(ap, fmt);
 	log_verrno(LOG_LEVEL_WARN, fmt, ap);
@@ -293,6 +355,7 @@ fatalx(const char *fmt, ...)
 {
 	va_list	ap;
 
+	log_flush(1);
 	log_rl_burst = 0;
 	va_start(ap, fmt);
 	log_vlog(LOG_LEVEL_WARN, fmt, ap);

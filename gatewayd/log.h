@@ -31,6 +31,13 @@ void	log_set_target(enum log_target, int facility);
 void	log_set_json(int);
 /* Identical messages allowed per window before suppression; 0 turns off. */
 void	log_set_ratelimit(unsigned burst, unsigned window_ms);
+/*
+ * Log the "repeated N more times" summaries of the windows that have
+ * ended (of all windows, at exit, with all). Logging anything does this
+ * too; a timer calls it so that they come out when nothing else is
+ * logged.
+ */
+void	log_flush(int all);
 
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

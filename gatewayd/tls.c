@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 
@@ -123,6 +124,13 @@ tls_client_ctx_new(const char *ca_bundle, int flags, char **cause)
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	if (ca_bundle != NULL) {
+		/* OpenSSL's three lines for a missing file say less. */
+		if (access(ca_bundle, R_OK) == -1) {
+			xasprintf(cause, "ca bundle %s: %s", ca_bundle,
+			    strerror(errno));
+			SSL_CTX_free(ctx);
+			return (NULL);
+		}
 		if (SSL_CTX_load_verify_locations(ctx, ca_bundle, NULL) != 1) {
 			xasprintf(&what, "ca bundle %s", ca_bundle);
 			tls_cause(cause, what);

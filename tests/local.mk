@@ -53,5 +53,6 @@ INTEGRATION_TESTS += \
 	tests/integration/t_control.sh \
 	tests/integration/t_refused.sh \
 	tests/integration/t_contrib.sh \
-	tests/integration/t_whoami.sh
+	tests/integration/t_whoami.sh \
+	tests/integration/t_ca_bundle.sh
 EXTRA_DIST += tests/integration/lib.sh

@@ -216,6 +216,9 @@ chan_copy_params(struct ssm_chan *c, const struct ssm_chan_params *p)
 	c->p.client_version = xstrdup(p->client_version != NULL ?
 	    p->client_version : SSM_VERSION_CLIENT_DEFAULT);
 	c->p.proxy = p->proxy != NULL ? xstrdup(p->proxy) : NULL;
+	for (i = 0; i < SSM_CHAN_NENDPOINTS; i++)
+		c->p.endpoint_hosts[i] = p->endpoint_hosts[i] != NULL ?
+		    xstrdup(p->endpoint_hosts[i]) : NULL;
 	v = xcalloc(p->nparams + 1, sizeof *v);
 	for (i = 0; i < p->nparams; i++) {
 		v[i].key = xstrdup(p->params[i].key);
@@ -259,6 +262,8 @@ chan_free_params(struct ssm_chan *c)
 	free((char *)c->p.reason);
 	free((char *)c->p.client_version);
 	free((char *)c->p.proxy);
+	for (i = 0; i < SSM_CHAN_NENDPOINTS; i++)
+		free((char *)c->p.endpoint_hosts[i]);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 
@@ -88,7 +89,24 @@ ssm_chan_terminate_api(struct ssm_chan *c, int wait)
 		chan_terminate_detached(c->ops, c->p.aws, c->session_id);
 }
 
-/* StartSession's URL: wss:// (or ws:// if allowed), an ssmmessages host. */
+/* 1 if host is the host of a configured endpoint. */
+static int
+chan_is_endpoint_host(struct ssm_chan *c, const char *host)
+{
+	size_t	i;
+
+	for (i = 0; i < SSM_CHAN_NENDPOINTS; i++) {
+		if (c->p.endpoint_hosts[i] != NULL &&
+		    strcasecmp(c->p.endpoint_hosts[i], host) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * StartSession's URL: wss:// (or ws:// if allowed), an AWS ssmmessages
+ * host or a configured endpoint's.
+ */
 static int
 chan_check_url(struct ssm_chan *c, const char *url, char **cause)
 {
@@ -100,9 +118,10 @@ chan_check_url(struct ssm_chan *c, const char *url, char **cause)
 	if (!u.tls && !c->p.allow_plain_ws)
 		xasprintf(cause, "StreamUrl is not wss://");
 	else if (!ssm_chan_host_ok(u.host,
-	    c->p.allow_plain_ws || c->p.allow_loopback))
+	    c->p.allow_plain_ws || c->p.allow_loopback) &&
+	    !chan_is_endpoint_host(c, u.host))
 		xasprintf(cause, "StreamUrl host %s is not an ssmmessages "
-		    "endpoint", u.host);
+		    "endpoint of AWS or the configured endpoint", u.host);
 	else
 		rv = 0;
 	ws_http_url_clear(&u);

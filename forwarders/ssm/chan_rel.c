@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws_endpoints.h"
 #include "log.h"
 #include "ssm_chan_int.h"
 #include "ws_http.h"
@@ -478,26 +479,70 @@ ssm_chan_backoff(unsigned n)
 	return (util_random_range(base, 2 * base));
 }
 
+/*
+ * 1 if a label (want, ignoring case, if not NULL) starts at p and a dot
+ * follows it; *len is its length.
+ */
+static int
+chan_host_label(const char *p, const char *want, size_t *len)
+{
+	const char	*dot = strchr(p, '.');
+
+	if (dot == NULL || dot == p)
+		return (0);
+	*len = dot - p;
+	if (want != NULL && (strlen(want) != *len ||
+	    strncasecmp(p, want, *len) != 0))
+		return (0);
+	return (1);
+}
+
+/*
+ * The data channel hosts of aws-conventions.md 4.2, in any partition
+ * (4.1), plain or dual-stack:
+ *	ssmmessages.<region>.<dns>
+ *	ssmmessages-fips.<region>.<dns>
+ *	vpce-<id>.ssmmessages.<region>.vpce.<dns> (PrivateLink)
+ */
 int
 ssm_chan_host_ok(const char *host, int allow_loopback)
 {
-	const char	*p = host, *dot;
-	size_t		 len;
+	const char	*p = host;
+	char		 region[64];
+	size_t		 len, end;
+	int		 vpce = 0;
 
 	if (allow_loopback && (strcmp(host, "127.0.0.1") == 0 ||
 	    strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0))
 		return (1);
-	/* ssmmessages.eu-west-1.amazonaws.com, ssmmessages-fips..., vpce-. */
-	for (;;) {
-		dot = strchr(p, '.');
-		len = dot != NULL ? (size_t)(dot - p) : strlen(p);
-		if ((len == 11 && strncasecmp(p, "ssmmessages", 11) == 0) ||
-		    (len == 16 && strncasecmp(p, "ssmmessages-fips", 16) == 0))
-			return (dot != NULL);	/* not the last label */
-		if (dot == NULL)
+	end = strlen(host);
+	if (end > 0 && host[end - 1] == '.')	/* the absolute form */
+		end--;
+	if (strncasecmp(p, "vpce-", 5) == 0) {
+		if (!chan_host_label(p, NULL, &len) || len == 5)
 			return (0);
-		p = dot + 1;
+		p += len + 1;
+		vpce = 1;
 	}
+	if (!chan_host_label(p, "ssmmessages", &len) &&
+	    (vpce || !chan_host_label(p, "ssmmessages-fips", &len)))
+		return (0);
+	p += len + 1;
+	if (!chan_host_label(p, NULL, &len) || len >= sizeof region)
+		return (0);
+	memcpy(region, p, len);
+	region[len] = '\0';
+	if (!aws_endpoint_region_is_valid(region))
+		return (0);
+	p += len + 1;
+	if (vpce) {
+		if (!chan_host_label(p, "vpce", &len))
+			return (0);
+		p += len + 1;
+	}
+	if ((size_t)(p - host) >= end)
+		return (0);
+	return (aws_endpoint_is_dns_suffix(p, end - (p - host)));
 }
 
 const char *

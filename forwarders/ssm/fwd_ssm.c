@@ -47,10 +47,22 @@
 /* DescribeInstanceInformation page size. */
 #define FWD_SSM_PAGE		50
 
-/* What one ssm forward keeps: its context, parameters and pool. */
+/*
+ * What one ssm forward keeps: its context, parameters and pool. The pool
+ * keeps pointers to the strings of its parameters for as long as it
+ * lives, and a reload moves an unchanged forward to the new config and
+ * frees the old one (forwarder.h): so every string the pool is given is
+ * a copy owned here, never a pointer into fw->conf.
+ */
 struct fwd_ssm {
 	struct forward			*fw;
 	struct aws_ctx			*aws;
+	char				*target;
+	char				*document;
+	char				*client_version;
+	char				*remote_host;
+	char				*proxy;	/* NULL: none */
+	char				*endpoints[SSM_CHAN_NENDPOINTS];
 	char				 port[8];
 	char				 local_port[8];
 	const char			*port_v[1];
@@ -424,7 +436,8 @@ fwd_ssm_params(struct fwd_ssm *fs, const struct fwd_config *fc,
 	 * for that takes no host. */
 	if (fc->remote_host != NULL &&
 	    strcmp(fc->document, "AWS-StartPortForwardingSession") != 0) {
-		fs->host_v[0] = fc->remote_host;
+		fs->remote_host = xstrdup(fc->remote_host);
+		fs->host_v[0] = fs->remote_host;
 		fs->params[2].key = "host";
 		fs->params[2].values = fs->host_v;
 		fs->params[2].nvalues = 1;
@@ -458,7 +471,7 @@ fwd_ssm_free(struct fwd_ssm *fs)
 {
 	struct timeval	tv = { FWD_SSM_LINGER / 1000,
 			    (FWD_SSM_LINGER % 1000) * 1000 };
-	size_t		n = 0;
+	size_t		n = 0, i;
 
 	if (fs->pool != NULL)
 		n = ssm_session_pool_count(fs->pool);
@@ -470,6 +483,13 @@ fwd_ssm_free(struct fwd_ssm *fs)
 	if (fs->aws != NULL && (n == 0 || event_base_once(gw_base, -1,
 	    EV_TIMEOUT, fwd_ssm_linger_cb, fs->aws, &tv) == -1))
 		aws_daemon_ctx_release(fs->aws);
+	free(fs->target);
+	free(fs->document);
+	free(fs->client_version);
+	free(fs->remote_host);
+	free(fs->proxy);
+	for (i = 0; i < SSM_CHAN_NENDPOINTS; i++)
+		free(fs->endpoints[i]);
 	free(fs->reason);
 	free(fs->tag_key);
 	free(fs->tag_value);
@@ -477,35 +497,28 @@ fwd_ssm_free(struct fwd_ssm *fs)
 }
 
 /*
- * The SSM endpoint the forward calls: its endpoint_url, else the
- * environment's (the profile's is not looked at). 1 if it is on loopback:
+ * The configured ssm and ssmmessages endpoints' hosts, whose StreamUrls
+ * the channel accepts besides AWS's own hosts; 1 if one is on loopback:
  * a local emulator, whose StreamUrls then point at loopback too.
  */
 static int
-fwd_ssm_endpoint_is_loopback(const struct fwd_config *fc)
+fwd_ssm_endpoint_hosts(struct fwd_ssm *fs, struct ssm_session_params *sp)
 {
-	const char	*url = fc->endpoint_url, *host, *end;
-	size_t		 len;
+	static const char	*services[SSM_CHAN_NENDPOINTS] = {
+		"ssm", "ssmmessages"
+	};
+	size_t			 i;
+	int			 loopback = 0;
 
-	if (url == NULL || *url == '\0')
-		url = getenv("AWS_ENDPOINT_URL_SSM");
-	if (url == NULL || *url == '\0')
-		url = getenv("AWS_ENDPOINT_URL");
-	if (url == NULL || (host = strstr(url, "://")) == NULL)
-		return (0);
-	host += 3;
-	if (*host == '[') {
-		host++;
-		end = strchr(host, ']');
-	} else
-		end = host + strcspn(host, ":/?#");
-	if (end == NULL)
-		return (0);
-	len = end - host;
-	return ((len == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	    (len == 3 && strncmp(host, "::1", 3) == 0) ||
-	    (len > 4 && strncmp(host, "127.", 4) == 0 &&
-	    strspn(host, "0123456789.") >= len));
+	for (i = 0; i < SSM_CHAN_NENDPOINTS; i++) {
+		fs->endpoints[i] = aws_ctx_endpoint_host(fs->aws,
+		    services[i]);
+		sp->chan.endpoint_hosts[i] = fs->endpoints[i];
+		if (fs->endpoints[i] != NULL &&
+		    util_host_is_loopback(fs->endpoints[i]))
+			loopback = 1;
+	}
+	return (loopback);
 }
 
 /* The forward starts: its AWS context, its parameters, its pool. */
@@ -515,6 +528,7 @@ fwd_ssm_start(struct forward *fw, char **cause)
 	const struct fwd_config		*fc = fw->conf;
 	struct fwd_ssm			*fs;
 	struct ssm_session_params	 sp;
+	const char			*proxy;
 	char				*url;
 
 	fs = xcalloc(1, sizeof *fs);
@@ -527,27 +541,35 @@ fwd_ssm_start(struct forward *fw, char **cause)
 		return (-1);
 	}
 	sp.chan.aws = fs->aws;
-	sp.chan.target = fc->target;
-	sp.chan.document = fc->document;
+	fs->target = xstrdup(fc->target);
+	sp.chan.target = fs->target;
+	if (fc->document != NULL)
+		fs->document = xstrdup(fc->document);
+	sp.chan.document = fs->document;
 	if (fc->reason != NULL)
 		fs->reason = xstrdup(fc->reason);
 	else
 		xasprintf(&fs->reason, "gatewayd %s", fw->name);
 	sp.chan.reason = fs->reason;
-	sp.chan.client_version = fc->client_version;
+	if (fc->client_version != NULL)
+		fs->client_version = xstrdup(fc->client_version);
+	sp.chan.client_version = fs->client_version;
 	sp.chan.dns = gateway_get_dns();
 	xasprintf(&url, "wss://ssmmessages.%s.amazonaws.com/",
 	    aws_ctx_region(fs->aws) != NULL ? aws_ctx_region(fs->aws) :
 	    "us-east-1");
-	sp.chan.proxy = aws_daemon_proxy(url);
+	/* The proxy settings are freed when SIGHUP reads them again. */
+	if ((proxy = aws_daemon_proxy(url)) != NULL)
+		fs->proxy = xstrdup(proxy);
+	sp.chan.proxy = fs->proxy;
 	free(url);
 	sp.chan.allow_plain_ws = gw_conf != NULL && gw_conf->allow_plain_ws;
-	sp.chan.allow_loopback = fwd_ssm_endpoint_is_loopback(fc);
+	sp.chan.allow_loopback = fwd_ssm_endpoint_hosts(fs, &sp);
 	sp.chan.sign_upgrade = fc->sign_websocket;
 	sp.chan.handshake_timeout = fc->handshake_timeout;
 	fwd_ssm_params(fs, fc, &sp);
-	if (strncmp(fc->target, "tag:", 4) == 0) {
-		fwd_ssm_set_tag(fs, fc->target);
+	if (strncmp(fs->target, "tag:", 4) == 0) {
+		fwd_ssm_set_tag(fs, fs->target);
 		sp.resolver = &fs->resolver;
 	}
 	sp.warm = fc->warm;

@@ -75,6 +75,8 @@ INTEGRATION_TESTS += \
 	tests/integration/t_ssm_faults.sh tests/integration/t_ssm_oneshot.sh \
 	tests/integration/t_ssm_pacing.sh tests/integration/t_ssm_denylist.sh \
 	tests/integration/t_ssm_service2026.sh
+# Reloads with ssm forwards running (unchanged forwards keep going).
+INTEGRATION_TESTS += tests/integration/t_reload_ssm.sh
 # The offline demo's emulated instance (contrib/demo.sh, demo.conf).
 EXTRA_DIST += contrib/demo-world.json
 

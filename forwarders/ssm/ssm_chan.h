@@ -70,6 +70,9 @@ enum ssm_chan_event {
 				   "ConnectToPortError" */
 };
 
+/* The ssm and the ssmmessages endpoints: ssm_chan_params endpoint_hosts. */
+#define SSM_CHAN_NENDPOINTS	2
+
 struct ssm_chan_params {
 	const char		*name;		/* for logs: "db/1" */
 	struct aws_ctx		*aws;		/* calls, region, credentials */
@@ -88,8 +91,16 @@ struct ssm_chan_params {
 	int			 allow_loopback; /* accept a 127.0.0.1, ::1 or
 						   localhost StreamUrl (tests
 						   with wss://); otherwise its
-						   host needs an ssmmessages
-						   label */
+						   host is an AWS ssmmessages
+						   host (ssm_chan_host_ok) or
+						   one of endpoint_hosts */
+	/*
+	 * The hosts of the ssm and the ssmmessages endpoints when they are
+	 * configured (endpoint_url, AWS_ENDPOINT_URL_SSM, ...; NULL where
+	 * the AWS rules decide): a StreamUrl on one of them is accepted too
+	 * (emulators, VPC endpoints under a name of one's own).
+	 */
+	const char		*endpoint_hosts[SSM_CHAN_NENDPOINTS];
 	int			 sign_upgrade;	/* SigV4-sign the upgrade GET */
 
 	/* Zero means the default given in brackets. */

@@ -272,7 +272,12 @@ void	 ssm_chan_ids_next(struct ssm_chan_ids *, uint8_t id[UUID_LEN]);
 
 /* The next reconnect delay (ms) after attempt n (0, 1, ...). */
 uint64_t ssm_chan_backoff(unsigned n);
-/* 1 if host may carry a data channel (an ssmmessages label). */
+/*
+ * 1 if host may carry a data channel: an ssmmessages host of an AWS
+ * partition (plain, FIPS, dual-stack or a VPC endpoint), or with
+ * allow_loopback 127.0.0.1, ::1 or localhost. A configured endpoint's
+ * host is the caller's to accept (ssm_chan_params endpoint_hosts).
+ */
 int	 ssm_chan_host_ok(const char *host, int allow_loopback);
 /*
  * What to add to a channel_closed text so that the user knows what to do

@@ -30,7 +30,10 @@
  * Ownership: the pool belongs to the forward (fw->fwd_data, made by the
  * forwarder's start, freed by its stop); a conn's attachment lives in
  * c->fwd_data from ssm_session_attach() until ssm_session_detach().
- * Everything the params point to must outlive the pool.
+ * Everything the params point to must outlive the pool: the pool and
+ * each session keep those pointers, so they are the forwarder's own
+ * copies, never pointers into fw->conf, which a reload frees while the
+ * pool lives on (forwarder.h).
  */
 #ifndef SSM_SESSION_H
 #define SSM_SESSION_H

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <event2/event.h>
 
@@ -535,6 +536,36 @@ aws_ctx_endpoint(struct aws_ctx *ctx, const char *service, const char *region,
 	return (aws_endpoint_resolve(&p, ep, cause));
 }
 
+char *
+aws_ctx_endpoint_host(struct aws_ctx *ctx, const char *service)
+{
+	struct aws_endpoint	 ep;
+	const char		*host, *end;
+	char			*cause, *out = NULL;
+
+	/* Only the host matters: any valid region resolves an override. */
+	if (aws_ctx_endpoint(ctx, service, ctx->region != NULL ? ctx->region :
+	    "us-east-1", &ep, &cause) != 0) {
+		free(cause);
+		return (NULL);
+	}
+	if (strcmp(ep.source, "rules") != 0 &&
+	    (host = strstr(ep.url, "://")) != NULL) {
+		host += 3;
+		if (host[strcspn(host, "@/?#")] == '@')	/* user@ */
+			host += strcspn(host, "@") + 1;
+		if (*host == '[') {
+			host++;
+			end = host + strcspn(host, "]");
+		} else
+			end = host + strcspn(host, ":/?#");
+		if (end > host)
+			out = xstrndup(host, end - host);
+	}
+	aws_endpoint_free(&ep);
+	return (out);
+}
+
 static void
 aws_call_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -1023,6 +1054,59 @@ aws_call_retry(struct aws_call *call, const struct aws_http_response *hr)
 	return (1);
 }
 
+/*
+ * A 2xx answer of the JSON protocols is a JSON object (or empty, which
+ * the caller judges). Anything else came from something that is not AWS (a
+ * proxy's or a captive portal's HTML page, a wrong endpoint_url): fail
+ * the call with what came, status, Content-Type and the first bytes,
+ * rather than leave the caller to say only "not a JSON object". Bytes of
+ * what looks like JSON are not shown: a StartSession answer cut short
+ * holds the session token. Return -1 with call->error set if so.
+ */
+static int
+aws_call_not_json(struct aws_call *call, const struct aws_http_response *hr)
+{
+	const char	*p = hr->body;
+	size_t		 n = hr->body_len;
+	char		*type, *bytes;
+	cJSON		*j;
+
+	if (call->proto == AWS_PROTO_QUERY)
+		return (0);
+	while (n > 0 && isspace((unsigned char)*p)) {
+		p++;
+		n--;
+	}
+	if (n == 0)
+		return (0);
+	if ((j = cJSON_ParseWithLength(p, n)) != NULL) {
+		n = cJSON_IsObject(j) ? 0 : n;
+		cJSON_Delete(j);
+		if (n == 0)
+			return (0);
+	}
+	aws_error_clear(&call->err);
+	call->err.unparsed = 1;
+	call->err.message = xstrdup("");
+	free(call->error);
+	type = hr->content_type != NULL ? aws_error_excerpt(hr->content_type,
+	    strlen(hr->content_type), 64) : xstrdup("none");
+	if (*p == '{' || *p == '[')
+		xasprintf(&call->error, "%s: HTTP %ld, Content-Type %s: the "
+		    "answer is not a JSON object (%zu bytes of malformed or "
+		    "cut JSON)", call->operation, hr->status, type, n);
+	else {
+		bytes = aws_error_excerpt(p, n, 64);
+		xasprintf(&call->error, "%s: HTTP %ld, Content-Type %s: the "
+		    "answer is not JSON, it begins \"%s\" (not AWS: a proxy "
+		    "or a wrong endpoint?)", call->operation, hr->status,
+		    type, bytes);
+		free(bytes);
+	}
+	free(type);
+	return (-1);
+}
+
 static void
 aws_call_http_cb(const struct aws_http_response *hr, void *arg)
 {
@@ -1034,6 +1118,7 @@ aws_call_http_cb(const struct aws_http_response *hr, void *arg)
 		free(call->error);
 		call->error = NULL;
 		aws_error_clear(&call->err);
+		aws_call_not_json(call, hr);
 		aws_call_done(call, hr);
 		return;
 	}

@@ -96,6 +96,13 @@ void	 aws_ctx_free(struct aws_ctx *);
 const char *aws_ctx_region(struct aws_ctx *);
 const char *aws_ctx_profile(struct aws_ctx *);
 struct aws_client *aws_ctx_client(struct aws_ctx *);
+/*
+ * The host of service's endpoint ("ssm", "ssmmessages") when an override
+ * names it (endpoint_url, AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL,
+ * the profile's), without brackets or port; NULL when the AWS rules
+ * choose it or it cannot be resolved. Caller frees.
+ */
+char	*aws_ctx_endpoint_host(struct aws_ctx *, const char *service);
 struct aws_creds_provider *aws_ctx_creds(struct aws_ctx *);
 
 enum aws_protocol {

@@ -73,5 +73,11 @@ void	 aws_endpoint_services_key(const char *service, char *out,
 	    size_t len);
 /* 1 if region is a valid DNS label (botocore's rule). */
 int	 aws_endpoint_region_is_valid(const char *region);
+/*
+ * 1 if the len bytes at domain are, ignoring case, the DNS suffix or the
+ * dual-stack suffix of an AWS partition: amazonaws.com, api.aws,
+ * amazonaws.com.cn, c2s.ic.gov, ... (aws-conventions.md 4.1).
+ */
+int	 aws_endpoint_is_dns_suffix(const char *domain, size_t len);
 
 #endif /* AWS_ENDPOINTS_H */

@@ -41,6 +41,13 @@ void	 aws_error_clear(struct aws_error *);
  * marks a cut). Caller frees.
  */
 char	*aws_error_one_line(const char *text, size_t len, size_t max);
+/*
+ * The first bytes of text that is no AWS answer (an HTML page from a
+ * proxy), safe to log: printable ASCII kept, runs of white space and
+ * control characters one space, other bytes '?', at most max bytes with
+ * "..." marking a cut. Caller frees.
+ */
+char	*aws_error_excerpt(const char *text, size_t len, size_t max);
 
 /* What a code means (aws-conventions.md 7.1, 7.3). */
 int	 aws_error_is_throttling(const char *code);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws_endpoints.h"
 #include "xmalloc.h"
@@ -181,6 +182,23 @@ aws_endpoint_region_is_valid(const char *region)
 			return (0);
 	}
 	return (1);
+}
+
+int
+aws_endpoint_is_dns_suffix(const char *domain, size_t len)
+{
+	const struct endpoint_partition	*pt;
+	size_t				 i;
+
+	for (i = 0; i < nitems(endpoint_partitions); i++) {
+		pt = &endpoint_partitions[i];
+		if ((strlen(pt->dns) == len &&
+		    strncasecmp(domain, pt->dns, len) == 0) ||
+		    (strlen(pt->dualstack_dns) == len &&
+		    strncasecmp(domain, pt->dualstack_dns, len) == 0))
+			return (1);
+	}
+	return (0);
 }
 
 /* The service name with ' ' and '-' as '_', upper or lower case. */

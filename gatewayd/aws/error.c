@@ -136,6 +136,20 @@ aws_error_one_line(const char *text, size_t len, size_t max)
 	return (out);
 }
 
+char *
+aws_error_excerpt(const char *text, size_t len, size_t max)
+{
+	char	*out;
+	size_t	 i;
+
+	out = aws_error_one_line(text, len, max);
+	for (i = 0; out[i] != '\0'; i++) {
+		if ((unsigned char)out[i] > 0x7e)
+			out[i] = '?';
+	}
+	return (out);
+}
+
 /* A string member of a JSON object, or NULL. */
 static const char *
 aws_error_json_string(const cJSON *obj, const char *name)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Config cases: each directory here holds a gatewayd.conf and either
-# "expected" (the exact stdout of gatewayd -n; exit 0, nothing on stderr)
+# "expected" (the exact stdout of gatewayd -n; exit 0, nothing on stderr
+# unless "warnings" holds the exact stderr: the risky settings' warnings)
 # or "error" (the exact stderr; exit 1, nothing on stdout). gatewayd runs
 # in the case's directory with -f gatewayd.conf, so messages name the
 # file as an operator would see it.
@@ -36,6 +37,15 @@ for dir in "$cases"/*/; do
 	(cd "$dir" && exec timeout 30 "$gatewayd" -n -f gatewayd.conf) \
 	    >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+	if [ -f "$dir/expected" ] && [ -f "$dir/warnings" ] &&
+	    ! cmp -s "$dir/warnings" "$quiet"; then
+		echo "FAIL: $name: the warnings differ"
+		diff -u "$dir/warnings" "$quiet" | sed 's/^/    /'
+		failed=$((failed + 1))
+		continue
+	elif [ -f "$dir/warnings" ]; then
+		: >"$quiet"
+	fi
 	if [ "$rc" -eq "$want_rc" ] && cmp -s "$want" "$have" &&
 	    [ ! -s "$quiet" ]; then
 		echo "ok: $name"

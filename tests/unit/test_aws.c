@@ -210,6 +210,73 @@ test_aws_gives_up_after_max_attempts(void **state)
 	result_clear(&res);
 }
 
+/*
+ * A 200 that is not a JSON object did not come from AWS (a proxy's login
+ * page, a wrong endpoint_url): the call fails, saying what came, its
+ * status, Content-Type and first bytes, made printable and cut. Bytes of
+ * what looks like JSON are not shown: they may hold a session token.
+ */
+static void
+test_aws_non_json_answer_says_what_came(void **state)
+{
+	static const struct {
+		struct step	 step;
+		const char	*error;
+	} cases[] = {
+		{ { .status = 200, .body = "<!DOCTYPE html>\n<html>\r\n"
+		    "\t<head><title>Proxy\x01 sign-in \xc3\xa9t\xc3\xa9"
+		    "</title></head><body>Please sign in to continue</body>"
+		    "</html>", .header = "Content-Type: text/html; "
+		    "charset=utf-8" },
+		    "StartSession: HTTP 200, Content-Type text/html; "
+		    "charset=utf-8: the answer is not JSON, it begins "
+		    "\"<!DOCTYPE html> <html> <head><title>Proxy sign-in "
+		    "??t??</titl...\" (not AWS: a proxy or a wrong "
+		    "endpoint?)" },
+		{ { .status = 200, .body = "OK",
+		    .header = "Content-Type: text/plain" },
+		    "StartSession: HTTP 200, Content-Type text/plain: the "
+		    "answer is "
+		    "not JSON, it begins \"OK\" (not AWS: a proxy or a wrong "
+		    "endpoint?)" },
+		{ { .status = 200, .body = "{\"SessionId\":\"s-1\","
+		    "\"TokenValue\":\"SECRET-TOKEN",
+		    .header = "Content-Type: application/x-amz-json-1.1" },
+		    "StartSession: HTTP 200, Content-Type "
+		    "application/x-amz-json-1.1: the answer is not a JSON "
+		    "object (45 bytes of malformed or cut JSON)" },
+		{ { .status = 200, .body = "[1, 2]",
+		    .header = "Content-Type: application/json" },
+		    "StartSession: HTTP 200, Content-Type application/json: "
+		    "the answer is not a JSON object (6 bytes of malformed or "
+		    "cut JSON)" },
+	};
+	struct env	*e = *state;
+	struct result	 res;
+	size_t		 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		call(e, "StartSession", &cases[i].step, 1, &res);
+		if (res.ok)
+			fail_msg("case %zu: a non-JSON 200 was taken as an "
+			    "answer", i);
+		assert_string_equal(res.error, cases[i].error);
+		assert_null(strstr(res.error, "SECRET"));
+		assert_int_equal(res.transport, 1);
+		assert_int_equal(res.attempts, 1);
+		result_clear(&res);
+	}
+	/* A JSON object, however spaced, is an answer. */
+	{
+		const struct step	 spaced = { .status = 200,
+		    .body = " \n{\"SessionId\": \"s-1\"}\n" };
+
+		call(e, "StartSession", &spaced, 1, &res);
+		assert_true(res.ok);
+		result_clear(&res);
+	}
+}
+
 static void
 test_aws_final_errors_are_one_line(void **state)
 {
@@ -528,6 +595,7 @@ main(void)
 		T(test_aws_retries_throttling_then_succeeds),
 		T(test_aws_gives_up_after_max_attempts),
 		T(test_aws_final_errors_are_one_line),
+		T(test_aws_non_json_answer_says_what_came),
 		T(test_aws_start_session_not_repeated_after_send),
 		T(test_aws_connect_refused_is_retried),
 		T(test_aws_quota_runs_out),

@@ -1975,7 +1975,7 @@ test_ssm_chan_stream_url_checks(void **state)
 		{ "ws://ssmmessages.eu-west-1.amazonaws.com/v1/x", 1, 0, 1 },
 		{ "wss://evil.example.com/v1/x", 0, 0, 0 },
 		{ "wss://ssmmessages/v1/x", 0, 0, 0 },
-		{ "wss://ssmmessages.evil.com.example/v1/x", 0, 0, 1 },
+		{ "wss://ssmmessages.evil.com.example/v1/x", 0, 0, 0 },
 		{ "wss://127.0.0.1:4443/v1/x", 0, 0, 0 },
 		{ "wss://127.0.0.1:4443/v1/x", 0, 1, 1 },
 		{ "ws://127.0.0.1:8080/v1/x", 1, 0, 1 },
@@ -2002,6 +2002,98 @@ test_ssm_chan_stream_url_checks(void **state)
 			assert_int_equal(count_calls("TerminateSession"), 1);
 		}
 	}
+}
+
+/*
+ * The StreamUrl host: an ssmmessages host under an AWS partition's DNS
+ * suffix (aws-conventions.md 4.1, 4.2), not any host with an ssmmessages
+ * label, which anyone can register.
+ */
+static void
+test_ssm_chan_host_partitions(void **state)
+{
+	static const struct {
+		const char	*host;
+		int		 loopback, ok;
+	} cases[] = {
+		{ "ssmmessages.eu-west-1.amazonaws.com", 0, 1 },
+		{ "SSMMESSAGES.EU-WEST-1.AMAZONAWS.COM", 0, 1 },
+		{ "ssmmessages.eu-west-1.amazonaws.com.", 0, 1 },
+		{ "ssmmessages-fips.us-east-1.amazonaws.com", 0, 1 },
+		{ "ssmmessages.us-east-1.api.aws", 0, 1 },
+		{ "ssmmessages-fips.us-east-1.api.aws", 0, 1 },
+		{ "ssmmessages.us-gov-west-1.amazonaws.com", 0, 1 },
+		{ "ssmmessages.cn-north-1.amazonaws.com.cn", 0, 1 },
+		{ "ssmmessages.cn-north-1.api.amazonwebservices.com.cn", 0, 1 },
+		{ "ssmmessages.us-iso-east-1.c2s.ic.gov", 0, 1 },
+		{ "ssmmessages.us-isob-east-1.sc2s.sgov.gov", 0, 1 },
+		{ "ssmmessages.eu-isoe-west-1.cloud.adc-e.uk", 0, 1 },
+		{ "ssmmessages.us-isof-south-1.csp.hci.ic.gov", 0, 1 },
+		{ "ssmmessages.eusc-de-east-1.amazonaws.eu", 0, 1 },
+		{ "vpce-0123456789abcdef0-abcdefgh.ssmmessages.us-east-1."
+		    "vpce.amazonaws.com", 0, 1 },
+		{ "vpce-0123456789abcdef0-abcdefgh-us-east-1a.ssmmessages."
+		    "us-east-1.vpce.amazonaws.com", 0, 1 },
+		{ "127.0.0.1", 1, 1 },
+		{ "::1", 1, 1 },
+		{ "localhost", 1, 1 },
+		/* Not AWS's. */
+		{ "ssmmessages.attacker.example", 0, 0 },
+		{ "ssmmessages.eu-west-1.amazonaws.com.attacker.example", 0,
+		    0 },
+		{ "ssmmessages.eu-west-1.amazonaws.co", 0, 0 },
+		{ "ssmmessages.eu-west-1.notamazonaws.com", 0, 0 },
+		{ "x.ssmmessages.eu-west-1.amazonaws.com", 0, 0 },
+		{ "ssmmessages.amazonaws.com", 0, 0 },
+		{ "ssmmessages..amazonaws.com", 0, 0 },
+		{ "ssmmessages.eu_west-1.amazonaws.com", 0, 0 },
+		{ "ssmmessages-fips2.us-east-1.amazonaws.com", 0, 0 },
+		{ "ssm.eu-west-1.amazonaws.com", 0, 0 },
+		{ "vpce-.ssmmessages.us-east-1.vpce.amazonaws.com", 0, 0 },
+		{ "vpce-1.ssmmessages.us-east-1.amazonaws.com", 0, 0 },
+		{ "vpce-1.ssmmessages.us-east-1.vpce.attacker.example", 0, 0 },
+		{ "vpce-1.ssmmessages-fips.us-east-1.vpce.amazonaws.com", 0,
+		    0 },
+		{ "ssmmessages.eu-west-1.amazonaws.com", 0, 1 },
+		{ "amazonaws.com", 0, 0 },
+		{ "ssmmessages", 0, 0 },
+		{ "", 0, 0 },
+		{ "127.0.0.1", 0, 0 },
+		{ "localhost", 0, 0 },
+	};
+	struct ssm_chan_params	p;
+	size_t			i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (ssm_chan_host_ok(cases[i].host, cases[i].loopback) !=
+		    cases[i].ok)
+			fail_msg("%s (loopback %d): want %d", cases[i].host,
+			    cases[i].loopback, cases[i].ok);
+	}
+
+	/* A configured endpoint's host is accepted (emulator, VPC). */
+	default_params(&p);
+	p.endpoint_hosts[0] = "ssm.internal.example";
+	start_with(&p, "wss://ssm.internal.example:8443/v1/x");
+	assert_int_equal(fk.nws, 1);
+	assert_int_equal(u.closed, 0);
+	teardown(state);
+	setup(state);
+	default_params(&p);
+	p.endpoint_hosts[1] = "messages.internal.example";
+	start_with(&p, "wss://MESSAGES.internal.example/v1/x");
+	assert_int_equal(fk.nws, 1);
+	assert_int_equal(u.closed, 0);
+	/* Another host is not. */
+	teardown(state);
+	setup(state);
+	default_params(&p);
+	p.endpoint_hosts[0] = "ssm.internal.example";
+	start_with(&p, "wss://ssmmessages.attacker.example/v1/x");
+	assert_int_equal(fk.nws, 0);
+	assert_int_equal(u.closed, 1);
+	assert_non_null(strstr(u.reason, "ssmmessages.attacker.example is "
+	    "not an ssmmessages endpoint"));
 }
 
 /*
@@ -2655,6 +2747,7 @@ main(void)
 		T(test_ssm_chan_rings),
 		T(test_ssm_chan_helpers),
 		T(test_ssm_chan_signed_upgrade),
+		T(test_ssm_chan_host_partitions),
 #undef T
 	};
 
