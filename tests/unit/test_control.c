@@ -424,6 +424,132 @@ test_control_down_and_up(void **state)
 	client_free(cl);
 }
 
+/* Connect to the control socket and send nothing. */
+static int
+idle_connect(void)
+{
+	char	to[160];
+	int	fd;
+
+	snprintf(to, sizeof to, "unix:%s", sock);
+	fd = testloop_connect(to, NULL);
+	testloop_run_for(2);		/* accepted before the backlog fills */
+	return (fd);
+}
+
+/*
+ * More idle clients than the socket takes, all of this uid: the owner
+ * still gets an answer (issue 10, finding 4).
+ */
+static void
+test_control_idle_clients_leave_room_for_the_owner(void **state)
+{
+	int		 fds[CONTROL_MAX_CLIENTS + CONTROL_OWNER_CLIENTS + 16];
+	struct client	*cl;
+	cJSON		*reply;
+	size_t		 i;
+
+	for (i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		fds[i] = idle_connect();
+	cl = client_new();
+	reply = client_ask(cl, "{\"cmd\":\"status\"}\n");
+	assert_non_null(reply);
+	assert_true(is_ok(reply));
+	cJSON_Delete(reply);
+	assert_true(testloop_log_has(": closed: idle, room for the owner\n"));
+	client_free(cl);
+	for (i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		close(fds[i]);
+}
+
+/* With every slot taken by followers, a newcomer is told why it is shut. */
+static void
+test_control_full_socket_says_so(void **state)
+{
+	struct client	*cl[CONTROL_MAX_CLIENTS + CONTROL_OWNER_CLIENTS + 1];
+	cJSON		*reply = NULL;
+	char		 want[64];
+	size_t		 n;
+
+	for (n = 0; n < sizeof cl / sizeof cl[0]; n++) {
+		cl[n] = client_new();
+		reply = client_ask(cl[n], "{\"cmd\":\"events\"}\n");
+		if (reply == NULL)
+			fail_msg("client %zu: closed without a word", n);
+		if (!is_ok(reply))
+			break;
+		cJSON_Delete(reply);
+		reply = NULL;
+	}
+	assert_int_equal(n, CONTROL_MAX_CLIENTS + CONTROL_OWNER_CLIENTS);
+	assert_non_null(reply);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(reply, "refused")));
+	snprintf(want, sizeof want, "too many clients (%d)",
+	    CONTROL_MAX_CLIENTS + CONTROL_OWNER_CLIENTS);
+	assert_string_equal(str(reply, "error"), want);
+	cJSON_Delete(reply);
+	assert_null(client_recv(cl[n]));	/* then closed */
+	for (; n + 1 > 0; n--)
+		client_free(cl[n]);
+}
+
+static struct control_req	*held;
+
+/* A command that answers when the test says. */
+static void
+cmd_hold(struct control_req *req, const cJSON *json)
+{
+	held = req;
+}
+
+/*
+ * Clients that sent no complete request for CONTROL_IDLE_MS are closed;
+ * followers, clients awaiting an answer and clients reading are not.
+ */
+static void
+test_control_idle_clients_are_closed(void **state)
+{
+	struct client	*silent, *partial, *done, *follower, *waiting;
+	cJSON		*reply;
+
+	control_register("hold", cmd_hold);
+	silent = client_new();
+	partial = client_new();
+	client_send(partial, "{\"cmd\":");
+	done = client_new();
+	reply = client_ask(done, "{\"cmd\":\"status\"}\n");
+	assert_true(is_ok(reply));
+	cJSON_Delete(reply);
+	follower = client_new();
+	reply = client_ask(follower, "{\"cmd\":\"events\"}\n");
+	assert_true(is_ok(reply));
+	cJSON_Delete(reply);
+	waiting = client_new();
+	client_send(waiting, "{\"cmd\":\"hold\"}\n");
+
+	assert_int_equal(testloop_wait_eof(silent->fd, CONTROL_IDLE_MS + 2000),
+	    0);
+	assert_int_equal(testloop_wait_eof(partial->fd, 1000), 0);
+	assert_int_equal(testloop_wait_eof(done->fd, 1000), 0);
+	assert_true(testloop_log_has(": closed: no request within 5s\n"));
+	/* The follower and the client awaiting its answer are still here. */
+	reply = client_ask(follower, "{\"cmd\":\"help\"}\n");
+	assert_true(is_ok(reply));
+	cJSON_Delete(reply);
+	assert_non_null(held);
+	control_reply(held, cJSON_CreateObject());
+	held = NULL;
+	reply = client_recv(waiting);
+	assert_non_null(reply);
+	assert_true(is_ok(reply));
+	cJSON_Delete(reply);
+	client_free(silent);
+	client_free(partial);
+	client_free(done);
+	client_free(follower);
+	client_free(waiting);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -438,6 +564,9 @@ main(void)
 		T(test_control_events_follow_conns),
 		T(test_control_slow_follower_is_dropped),
 		T(test_control_down_and_up),
+		T(test_control_idle_clients_leave_room_for_the_owner),
+		T(test_control_full_socket_says_so),
+		T(test_control_idle_clients_are_closed),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
