@@ -311,20 +311,16 @@ control_read_cb(struct bufferevent *bev, void *arg)
 }
 
 /*
- * Output drained: go on with waiting requests, or finish a closing one. A
- * client that has read all its answers has the whole deadline for its
- * next request.
+ * Output drained: go on with waiting requests, then finish a closing
+ * client (control_process does both: lines that waited for room come
+ * before the close). A client that has read all its answers has the whole
+ * deadline for its next request.
  */
 static void
 control_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct control_client	*cl = arg;
 
-	if (cl->eof && !cl->busy &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
-		control_client_free(cl);
-		return;
-	}
 	control_idle(cl, 1);
 	control_process(cl);
 }

@@ -493,6 +493,34 @@ test_control_full_socket_says_so(void **state)
 		client_free(cl[n]);
 }
 
+/*
+ * A client that sends more requests than the output bound holds answers
+ * to, then ends its side, still gets every answer (fuzz_control).
+ */
+static void
+test_control_pipelined_past_output_bound(void **state)
+{
+	struct client	*cl = client_new();
+	cJSON		*reply;
+	char		*reqs;
+	size_t		 n, want;
+
+	/* Each answer is {"ok":false,"error":"..."}: 30000 are 1.5 MB. */
+	want = 30000;
+	reqs = xmalloc(want);
+	memset(reqs, '\n', want);
+	assert_int_equal(testloop_write(cl->fd, reqs, want, 5000), 0);
+	assert_int_equal(shutdown(cl->fd, SHUT_WR), 0);
+	for (n = 0; (reply = client_recv(cl)) != NULL; n++) {
+		assert_false(is_ok(reply));
+		cJSON_Delete(reply);
+	}
+	assert_int_equal(n, want);
+	assert_true(cl->eof);
+	free(reqs);
+	client_free(cl);
+}
+
 static struct control_req	*held;
 
 /* A command that answers when the test says. */
@@ -567,6 +595,7 @@ main(void)
 		T(test_control_idle_clients_leave_room_for_the_owner),
 		T(test_control_full_socket_says_so),
 		T(test_control_idle_clients_are_closed),
+		T(test_control_pipelined_past_output_bound),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
