@@ -17,6 +17,8 @@ struct cJSON;
 
 #define AWS_SSO_REFRESH_WINDOW	(15 * 60)	/* seconds */
 #define AWS_SSO_MAX_CACHE	(64 * 1024)
+/* Longest token lifetime CreateToken may give (seconds). */
+#define AWS_SSO_MAX_EXPIRES_IN	(366 * 86400)
 
 struct aws_sso_config {
 	char	*profile;
@@ -54,13 +56,14 @@ struct cJSON *aws_sso_parse_cache(const char *, size_t, char **token,
 	    int64_t *expires);
 /*
  * SSO OIDC CreateToken's answer: 0 with *token, *refresh (NULL if none;
- * caller frees both) and *expires_in (seconds), or -1.
+ * caller frees both) and *expires_in (1 to AWS_SSO_MAX_EXPIRES_IN
+ * seconds), or -1.
  */
 int	 aws_sso_parse_token(const char *, size_t, char **token, char **refresh,
 	    int64_t *expires_in);
 /*
  * GetRoleCredentials' answer: 0 with out filled in (provider "sso", no
- * account_id; aws_creds_clear frees it), or -1.
+ * account_id; aws_creds_clear frees it; an expiration by 9999), or -1.
  */
 int	 aws_sso_parse_role(const char *, size_t, struct aws_creds *out);
 

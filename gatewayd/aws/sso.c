@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,8 +247,10 @@ aws_sso_parse_token(const char *body, size_t len, char **token,
 	json = cJSON_ParseWithLength(body, len);
 	tok = aws_sso_str(json, "accessToken");
 	expires = cJSON_GetObjectItemCaseSensitive(json, "expiresIn");
+	/* Bounded before the conversion: a double past int64_t is UB. */
 	if (tok != NULL && cJSON_IsNumber(expires) &&
-	    expires->valuedouble > 0) {
+	    expires->valuedouble >= 1 &&
+	    expires->valuedouble <= AWS_SSO_MAX_EXPIRES_IN) {
 		*token = xstrdup(tok);
 		if ((ref = aws_sso_str(json, "refreshToken")) != NULL)
 			*refresh = xstrdup(ref);
@@ -340,8 +343,10 @@ aws_sso_parse_role(const char *body, size_t len, struct aws_creds *out)
 	secret = aws_sso_str(rc, "secretAccessKey");
 	token = aws_sso_str(rc, "sessionToken");
 	exp = cJSON_GetObjectItemCaseSensitive(rc, "expiration");
+	/* Milliseconds, up to 9999-12-31: bounded before the conversion. */
 	if (akid != NULL && secret != NULL && token != NULL &&
-	    cJSON_IsNumber(exp)) {
+	    cJSON_IsNumber(exp) && isfinite(exp->valuedouble) &&
+	    exp->valuedouble >= 0 && exp->valuedouble < 253402300800000.0) {
 		out->access_key_id = xstrdup(akid);
 		out->secret_access_key = xstrdup(secret);
 		out->session_token = xstrdup(token);

@@ -100,7 +100,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 4:
 		if (aws_sso_parse_token(body, len, &token, &refresh,
 		    &t) == 0) {
-			if (token == NULL || t < 1)
+			if (token == NULL || t < 1 ||
+			    t > AWS_SSO_MAX_EXPIRES_IN)
 				abort();
 			free(token);
 			free(refresh);
