@@ -95,7 +95,8 @@ enum aws_creds_doc {
  * return 0 (aws_creds_clear frees it); or return -1 and set *cause
  * ("container credentials: ..."; caller frees).
  */
-int	 aws_creds_parse_doc(enum aws_creds_doc, const char *body, size_t len,
-	    const char *provider, struct aws_creds *out, char **cause);
+int	 aws_creds_parse_doc(enum aws_creds_doc, const char *body,
+	    size_t len, const char *provider, struct aws_creds *out,
+	    char **cause);
 
 #endif /* AWS_CREDS_H */

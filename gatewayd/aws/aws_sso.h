@@ -59,8 +59,8 @@ struct cJSON *aws_sso_parse_cache(const char *, size_t, char **token,
  * caller frees both) and *expires_in (1 to AWS_SSO_MAX_EXPIRES_IN
  * seconds), or -1.
  */
-int	 aws_sso_parse_token(const char *, size_t, char **token, char **refresh,
-	    int64_t *expires_in);
+int	 aws_sso_parse_token(const char *, size_t, char **token,
+	    char **refresh, int64_t *expires_in);
 /*
  * GetRoleCredentials' answer: 0 with out filled in (provider "sso", no
  * account_id; aws_creds_clear frees it; an expiration by 9999), or -1.

@@ -2,10 +2,14 @@
  * Fuzz the credential documents gatewayd reads from outside: the first
  * byte picks one, the rest is its text.
  *
- *	0 credential_process output	1 the container endpoint's answer
- *	2 instance metadata credentials	3 the SSO token cache file
- *	4 SSO OIDC CreateToken's answer	5 SSO GetRoleCredentials' answer
- *	6 the instance identity document 7 an availability zone
+ *	0 credential_process output
+ *	1 the container endpoint's answer
+ *	2 instance metadata credentials
+ *	3 the SSO token cache file
+ *	4 SSO OIDC CreateToken's answer
+ *	5 SSO GetRoleCredentials' answer
+ *	6 the instance identity document
+ *	7 an availability zone
  *	8 an AWS timestamp
  *
  * Each either parses into what it promises (the keys, a known provider, a

@@ -37,8 +37,9 @@ if timeout 15 "$GATEWAYCTL" -s "$GW_CONTROL" status >/dev/null \
     2>"$T/err.out"; then
 	fail "status got in past 72 followers"
 fi
-grep -q -F "gatewayctl: gatewayd at $GW_CONTROL refused the connection: too many clients (72)" \
-    "$T/err.out" || fail "refusal: $(cat "$T/err.out")"
+want="gatewayd at $GW_CONTROL refused the connection: too many clients (72)"
+grep -q -F "gatewayctl: $want" "$T/err.out" ||
+    fail "refusal: $(cat "$T/err.out")"
 wait "$FOLLOW" || fail "followers: $(cat "$T/held.out")"
 gwctl status >/dev/null || fail "status once the followers left"
 
@@ -52,14 +53,16 @@ wait_for 5 "the stand-ins" test -S "$T/silent.sock" -a -S "$T/stuck.sock"
 if timeout 20 "$GATEWAYCTL" -s "$T/silent.sock" status 2>"$T/err.out"; then
 	fail "status from a silent gatewayd"
 fi
-grep -q -F "gatewayctl: no answer from gatewayd at $T/silent.sock within 10s" \
-    "$T/err.out" || fail "silent: $(cat "$T/err.out")"
+want="no answer from gatewayd at $T/silent.sock within 10s"
+grep -q -F "gatewayctl: $want" "$T/err.out" ||
+    fail "silent: $(cat "$T/err.out")"
 if timeout 20 "$GATEWAYCTL" -s "$T/stuck.sock" -t 2 status 2>"$T/err.out"
 then
 	fail "status from a gatewayd that never accepts"
 fi
-grep -q -F "gatewayctl: gatewayd at $T/stuck.sock did not accept the connection within 2s" \
-    "$T/err.out" || fail "stuck: $(cat "$T/err.out")"
+want="gatewayd at $T/stuck.sock did not accept the connection within 2s"
+grep -q -F "gatewayctl: $want" "$T/err.out" ||
+    fail "stuck: $(cat "$T/err.out")"
 
 stop_gatewayd
 ok "idle clients closed, the owner gets in, refusals explained, timeouts"

@@ -433,7 +433,7 @@ idle_connect(void)
 
 	snprintf(to, sizeof to, "unix:%s", sock);
 	fd = testloop_connect(to, NULL);
-	testloop_run_for(2);		/* accepted before the backlog fills */
+	testloop_run_for(2);	/* accepted before the backlog fills */
 	return (fd);
 }
 
@@ -441,10 +441,12 @@ idle_connect(void)
  * More idle clients than the socket takes, all of this uid: the owner
  * still gets an answer (issue 10, finding 4).
  */
+#define ALL_SLOTS	(CONTROL_MAX_CLIENTS + CONTROL_OWNER_CLIENTS)
+
 static void
 test_control_idle_clients_leave_room_for_the_owner(void **state)
 {
-	int		 fds[CONTROL_MAX_CLIENTS + CONTROL_OWNER_CLIENTS + 16];
+	int		 fds[ALL_SLOTS + 16];
 	struct client	*cl;
 	cJSON		*reply;
 	size_t		 i;
@@ -466,7 +468,7 @@ test_control_idle_clients_leave_room_for_the_owner(void **state)
 static void
 test_control_full_socket_says_so(void **state)
 {
-	struct client	*cl[CONTROL_MAX_CLIENTS + CONTROL_OWNER_CLIENTS + 1];
+	struct client	*cl[ALL_SLOTS + 1];
 	cJSON		*reply = NULL;
 	char		 want[64];
 	size_t		 n;
@@ -481,11 +483,10 @@ test_control_full_socket_says_so(void **state)
 		cJSON_Delete(reply);
 		reply = NULL;
 	}
-	assert_int_equal(n, CONTROL_MAX_CLIENTS + CONTROL_OWNER_CLIENTS);
+	assert_int_equal(n, ALL_SLOTS);
 	assert_non_null(reply);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(reply, "refused")));
-	snprintf(want, sizeof want, "too many clients (%d)",
-	    CONTROL_MAX_CLIENTS + CONTROL_OWNER_CLIENTS);
+	snprintf(want, sizeof want, "too many clients (%d)", ALL_SLOTS);
 	assert_string_equal(str(reply, "error"), want);
 	cJSON_Delete(reply);
 	assert_null(client_recv(cl[n]));	/* then closed */
