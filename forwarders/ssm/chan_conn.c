@@ -150,6 +150,26 @@ chan_start_done(struct ssm_chan *c, const struct aws_response *resp)
 
 static void	chan_retry_later(struct ssm_chan *);
 
+/*
+ * ResumeSession says the session is over. Why the data channel was lost
+ * in the first place (a refused upgrade, a close 1008) is what the user
+ * needs to know: say both.
+ */
+static void
+chan_resume_ended(struct ssm_chan *c, const char *error, const char *code)
+{
+	char	*reason;
+
+	if (c->last_error == NULL) {
+		ssm_chan_fail(c, error, code, 0);
+		return;
+	}
+	xasprintf(&reason, "%s, after losing the data channel: %s", error,
+	    c->last_error);
+	ssm_chan_fail(c, reason, code, 0);
+	free(reason);
+}
+
 static void
 chan_resume_done(struct ssm_chan *c, const struct aws_response *resp)
 {
@@ -159,7 +179,7 @@ chan_resume_done(struct ssm_chan *c, const struct aws_response *resp)
 	if (!resp->ok) {
 		if (resp->code != NULL &&
 		    strcmp(resp->code, "DoesNotExistException") == 0) {
-			ssm_chan_fail(c, resp->error, resp->code, 0);
+			chan_resume_ended(c, resp->error, resp->code);
 			return;
 		}
 		free(c->last_error);
@@ -172,7 +192,7 @@ chan_resume_done(struct ssm_chan *c, const struct aws_response *resp)
 	    &cause) != 0) {
 		xasprintf(&reason, "ResumeSession: %s", cause);
 		if (strcmp(cause, "session ended") == 0)
-			ssm_chan_fail(c, reason, NULL, 0);
+			chan_resume_ended(c, reason, NULL);
 		else {
 			free(c->last_error);
 			c->last_error = xstrdup(reason);
@@ -414,6 +434,7 @@ chan_ws_open_cb(struct ws *ws, void *arg)
 		goto out;
 	}
 	c->ws_up_at = c->last_rx = now;
+	c->ws_heard = 0;
 	chan_send_open_frame(c);
 	if (!c->ever_open) {
 		c->ever_open = 1;
@@ -427,8 +448,8 @@ chan_ws_open_cb(struct ws *ws, void *arg)
 		    c->new_url ? ", new url" : "");
 		log_info("chan %s: resumed %s", c->name, detail);
 		c->resumes++;
+		c->outage_started = c->resume_started;
 		c->resume_started = 0;
-		c->attempt = 0;
 		c->new_url = 0;
 		if (ssm_chan_event(c, SSM_CHAN_EV_RESUMED, detail) != 0)
 			goto out;
@@ -546,8 +567,18 @@ ssm_chan_lost(struct ssm_chan *c, const char *why)
 	case SSM_CHAN_HANDSHAKING:
 	case SSM_CHAN_OPEN:
 		log_info("chan %s: %s; resuming", c->name, why);
-		c->resume_started = clock_now_ms();
-		c->attempt = 0;
+		/*
+		 * A WebSocket that said nothing and did not last was refused
+		 * after its upgrade (close 1008): the same outage, so the
+		 * back-off and the budget go on rather than start over.
+		 */
+		if (c->outage_started != 0 && !c->ws_heard &&
+		    clock_now_ms() - c->ws_up_at < SSM_CHAN_PROVEN)
+			c->resume_started = c->outage_started;
+		else {
+			c->resume_started = clock_now_ms();
+			c->attempt = 0;
+		}
 		ssm_chan_set_state(c, SSM_CHAN_RESUMING);
 		break;
 	case SSM_CHAN_RESUMING:

@@ -519,6 +519,7 @@ ssm_chan_input(struct ssm_chan *c, const uint8_t *buf, size_t len)
 		return;
 	}
 	c->last_rx = clock_now_ms();
+	c->ws_heard = 1;
 	if ((skipped = c->hold_skip != 0))
 		c->hold_skip--;
 	chan_input_msg(c, &m);

@@ -73,7 +73,8 @@ INTEGRATION_TESTS += \
 	tests/integration/t_ssm_bulk.sh tests/integration/t_ssm_many.sh \
 	tests/integration/t_ssm_errors.sh tests/integration/t_ssm_remote_host.sh \
 	tests/integration/t_ssm_faults.sh tests/integration/t_ssm_oneshot.sh \
-	tests/integration/t_ssm_pacing.sh tests/integration/t_ssm_denylist.sh
+	tests/integration/t_ssm_pacing.sh tests/integration/t_ssm_denylist.sh \
+	tests/integration/t_ssm_service2026.sh
 # The offline demo's emulated instance (contrib/demo.sh, demo.conf).
 EXTRA_DIST += contrib/demo-world.json
 

@@ -33,6 +33,12 @@
 #define SSM_CHAN_BACKOFF0	100	/* first delay in [100, 200) */
 #define SSM_CHAN_BACKOFF_MAX	5000
 #define SSM_CHAN_FIRST_RETRIES	2	/* same URL and token, no Resume */
+/*
+ * A reopened WebSocket that closes before it delivered a message or within
+ * this long (a refused token or client version: close 1008 right after the
+ * upgrade) has not ended the outage: the back-off and the budget go on.
+ */
+#define SSM_CHAN_PROVEN		5000
 #define SSM_CHAN_DRAIN		2000	/* terminate: drain, flag ack */
 #define SSM_CHAN_API_WAIT	5000	/* terminate: the API's answer */
 /* Resend nothing while this much is still queued in the WebSocket. */
@@ -335,6 +341,7 @@ struct ssm_chan {
 	int			 ever_open;
 	uint64_t		 ws_up_at;
 	uint64_t		 last_rx;
+	int			 ws_heard;	/* a message since it opened */
 	struct aws_creds_wait	*creds_wait;
 	struct ssm_chan_call	*start_call;
 	struct ssm_chan_call	*resume_call;
@@ -342,6 +349,7 @@ struct ssm_chan {
 	unsigned		 first_failures;
 	unsigned		 attempt;
 	uint64_t		 resume_started;
+	uint64_t		 outage_started;	/* of the last resume */
 	uint64_t		 retry_at;
 	int			 retry_resume;
 	int			 new_url;

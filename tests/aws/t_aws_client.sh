@@ -30,9 +30,9 @@ who() {
 	"$AWSC" "$@" whoami 2>"$T/err" || fail "whoami $*: $(cat "$T/err")"
 }
 
-# Environment keys.
-expect_eq "env" "$(who)" \
-    "123456789012 arn:aws:iam::123456789012:user/alice environment"
+# Environment keys: awsemu's default user.
+ALICE=arn:aws:iam::123456789012:user/alice@example.com
+expect_eq "env" "$(who)" "123456789012 $ALICE environment"
 ok "environment"
 
 # The shared credentials file, named explicitly: environment skipped.
@@ -43,7 +43,7 @@ aws_secret_access_key = $EMU_SECRET
 EOF2
 chmod 600 "$AWS_SHARED_CREDENTIALS_FILE"
 expect_eq "file" "$(AWS_ACCESS_KEY_ID=AKIDNOTKNOWN who -p emu)" \
-    "123456789012 arn:aws:iam::123456789012:user/alice shared-credentials-file"
+    "123456789012 $ALICE shared-credentials-file"
 ok "shared credentials file"
 
 # Assume role from the file's keys; web identity (unsigned).

@@ -34,9 +34,12 @@
 #include <cjson/cJSON.h>
 
 #include "aws.h"
+#include "aws_creds.h"
+#include "aws_sigv4.h"
 #include "aws_ssm.h"
 #include "dcclient.h"
 #include "log.h"
+#include "ssm_chan_int.h"
 #include "ssm_smux.h"
 #include "tls.h"
 #include "util.h"
@@ -93,7 +96,7 @@ dcc_new(const char *sid, const char *token, const char *url,
 	c->target = xstrdup(target);
 	util_uuid_v4(id);
 	util_uuid_format(id, c->client_id);
-	c->client_version = "1.2.677.0";
+	c->client_version = DCC_CLIENT_VERSION;
 	c->auto_ack = 1;
 	c->auto_resend = 1;
 	TAILQ_INIT(&c->log);
@@ -125,6 +128,9 @@ dcc_clone(struct dcc *c)
 
 	memcpy(n->client_id, c->client_id, sizeof n->client_id);
 	n->client_version = c->client_version;
+	n->sign = c->sign;
+	n->sign_creds = c->sign_creds;
+	n->sign_region = c->sign_region;
 	return (n);
 }
 
@@ -604,6 +610,8 @@ dcc_ws_error_cb(struct ws *ws, enum ws_error err, const char *cause,
 		fprintf(stderr, "dcclient: ws: %s\n", cause);
 	c->wstate = DCC_WS_CLOSED;
 	c->close_code = 0;
+	if (err == WS_ERR_HTTP)
+		c->http_status = ws_get_http_status(ws);
 	strlcpy(c->close_reason, cause, sizeof c->close_reason);
 }
 
@@ -626,16 +634,62 @@ dcc_ws_closed(void *arg)
 	return (((struct dcc *)arg)->wstate == DCC_WS_CLOSED);
 }
 
+/*
+ * Sign the upgrade of c->url as c->sign says, with c->sign_creds or the
+ * API calls' credentials now, for c->sign_region or the API calls'
+ * region: the headers to add are in res. DCC_SIGN_PLUS
+ * signs the URL with every raw '+' written %2B, a client that reads the
+ * query as API calls do and not as a form: the service computes %20.
+ */
+static void
+dcc_sign(struct dcc *c, struct aws_sigv4_result *res)
+{
+	struct aws_creds	 own;
+	const struct aws_creds	*creds = c->sign_creds;
+	struct evbuffer		*b;
+	char			*url, *cause = NULL;
+	const char		*p, *q = strchr(c->url, '?');
+
+	memset(res, 0, sizeof *res);
+	if (c->sign == DCC_SIGN_NONE)
+		return;
+	if (creds == NULL) {
+		dcc_env_creds(&own);
+		creds = &own;
+	}
+	b = evbuffer_new();
+	for (p = c->url; c->sign == DCC_SIGN_PLUS && *p != '\0'; p++) {
+		if (*p == '+' && q != NULL && p > q)
+			evbuffer_add(b, "%2B", 3);
+		else
+			evbuffer_add(b, p, 1);
+	}
+	evbuffer_add(b, "", 1);
+	url = c->sign == DCC_SIGN_PLUS ? (char *)evbuffer_pullup(b, -1) :
+	    c->url;
+	if (ssm_chan_sign_upgrade(url, c->sign_region != NULL ?
+	    c->sign_region : dcc_env_region(), creds,
+	    (time_t)(clock_wall_ms() / 1000), res, &cause) != 0)
+		dcc_fail("signing the upgrade: %s", cause);
+	evbuffer_free(b);
+	if (creds == &own)
+		aws_creds_clear(&own);
+}
+
 /* Open a WebSocket to the StreamUrl; 0 once open. */
 static int
 dcc_ws_open(struct dcc *c)
 {
 	struct ws_options	 opts;
+	struct aws_sigv4_result	 res;
 	char			*cause = NULL;
 
 	if (c->ws != NULL)
 		ws_free(c->ws);
 	memset(&opts, 0, sizeof opts);
+	dcc_sign(c, &res);
+	opts.headers = (const struct ws_header *)res.add;
+	opts.nheaders = res.nadd;
 	opts.flags = WS_ALLOW_PLAIN | WS_NO_PING;
 	if (c->ping_ms != 0) {
 		/* Pings to count pongs; no dead-peer verdict of our own. */
@@ -647,8 +701,10 @@ dcc_ws_open(struct dcc *c)
 	c->wstate = DCC_WS_OPENING;
 	c->close_code = 0;
 	c->close_reason[0] = '\0';
+	c->http_status = 0;
 	c->ws = ws_client_new(dcc_env.base, c->url, &opts, &dcc_ws_cb, c,
 	    &cause);
+	aws_sigv4_result_free(&res);
 	if (c->ws == NULL)
 		dcc_fail("ws: %s", cause);
 	c->connects++;

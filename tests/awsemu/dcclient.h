@@ -25,6 +25,7 @@
 #include "ssm_handshake.h"
 #include "ssm_msg.h"
 
+struct aws_creds;
 struct aws_ctx;
 struct bufferevent;
 struct event_base;
@@ -39,6 +40,12 @@ struct ws;
 #endif
 
 #define DCC_WAIT	10000	/* ms: the default deadline of a wait */
+/*
+ * The ClientVersion the client reports (OpenDataChannel and the
+ * HandshakeResponse): the service's minimum since late 2025, the first
+ * release that signs the upgrade (ssm-data-channel.md 3.2, 5.7).
+ */
+#define DCC_CLIENT_VERSION	"1.2.764.0"
 #define DCC_MAX_STREAMS	64
 
 /* ------------------------------------------------------------- targets */
@@ -137,8 +144,14 @@ struct dcc {
 	struct ws		*ws;
 	int			 wstate;	/* DCC_WS_* */
 	uint16_t		 close_code;
-	char			 close_reason[128];
+	char			 close_reason[512];	/* or the error */
+	int			 http_status;	/* a refused upgrade's */
 	u_int			 connects;
+
+	/* How the upgrade is signed (ssm-data-channel.md 3.2). */
+	int			 sign;		/* DCC_SIGN_* */
+	const struct aws_creds	*sign_creds;	/* NULL: dcc_env's */
+	const char		*sign_region;	/* NULL: dcc_env's */
 
 	/* Policies. */
 	int			 auto_ack;	/* ack the agent's stream data */
@@ -183,6 +196,10 @@ struct dcc {
 	struct event		*resend;
 };
 
+#define DCC_SIGN		0	/* as the official client does */
+#define DCC_SIGN_NONE		1	/* not at all (plugin <= 1.2.677.0) */
+#define DCC_SIGN_PLUS		2	/* a raw '+' signed as %2B: wrong */
+
 #define DCC_WS_NONE	0
 #define DCC_WS_OPENING	1
 #define DCC_WS_OPEN	2
@@ -212,6 +229,9 @@ void	dcc_ok(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 void	dcc_env_init(const char *endpoint, const char *admin);
 void	dcc_env_free(void);
+/* The credentials of the API calls, now (as a copy: aws_creds_clear). */
+void	dcc_env_creds(struct aws_creds *);
+const char *dcc_env_region(void);
 /* Run the loop until cond(arg) or ms pass; return cond's last answer. */
 int	dcc_wait(int (*cond)(void *), void *arg, u_int ms);
 void	dcc_sleep(u_int ms);
@@ -235,6 +255,7 @@ double	dcc_agent_num(const char *sid, const char *key);
 const char *dcc_agent_str(const char *sid, const char *key);
 const char *dcc_session_state(const char *sid);
 double	dcc_state_num(const char *path1, const char *path2);
+double	dcc_state_at(const char *dotted_path);
 double	dcc_pacing_ceiling(void);
 
 /* The API. params: "key=value,key=value". */
@@ -255,8 +276,10 @@ void	dcc_recover(struct dcc *);
 void	dcc_terminate_api(struct dcc *);
 void	dcc_free(struct dcc *);
 
-/* The WebSocket: connect and send OpenDataChannel (token NULL: the
- * session's). Return 0 once open and sent, -1 if it closed or failed. */
+/* The WebSocket: connect (signed as c->sign says) to c->url, the newest
+ * StreamUrl, and send OpenDataChannel (token NULL: the session's).
+ * Return 0 once open and sent, -1 if it closed or failed (a refused
+ * upgrade: c->http_status and the body in c->close_reason). */
 int	dcc_connect(struct dcc *, const char *token);
 /* Connect and send first (type WS_TEXT or WS_BINARY) as the first frame. */
 int	dcc_connect_raw(struct dcc *, int text, const void *first, size_t);

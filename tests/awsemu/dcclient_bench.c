@@ -119,7 +119,7 @@ dcc_bench(int argc, char **argv)
 	b.c->quiet = 1;
 	if (dcc_connect(b.c, NULL) != 0)
 		dcc_fail("connect: %s", b.c->close_reason);
-	dcc_handshake(b.c, "1.2.677.0");
+	dcc_handshake(b.c, DCC_CLIENT_VERSION);
 	if (b.mux) {
 		dcc_mux_start(b.c);
 		b.sid = dcc_mux_open(b.c);

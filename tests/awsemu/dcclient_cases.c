@@ -18,7 +18,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "aws_creds.h"
 #include "dcclient.h"
+#include "emu.h"
 #include "ssm_smux.h"
 #include "ssm_version.h"
 #include "util.h"
@@ -47,19 +49,28 @@ reset_knobs(void)
 	    "\"pause_ms\": 1000, \"refuse\": 0, \"dial_delay_ms\": 0, "
 	    "\"not_ready\": 0, \"idle_timeout_ms\": 0, \"max_session_ms\": 0, "
 	    "\"keepalive_ms\": 10000, \"keepalive_timeout_ms\": 30000, "
-	    "\"resume\": \"ok\"}");
+	    "\"resume\": \"new_url\", \"upgrade_auth\": \"required\", "
+	    "\"min_client_version\": \"" EMU_MIN_CLIENT_VERSION "\"}");
 }
+
+/* A key of another account: a signer who may not use alice's sessions. */
+#define OTHER_AKID	"AKIAEMUOTHERACCT0001"
+#define OTHER_SECRET	"other/account+secret/00000000000000000000"
+#define OTHER_ACCOUNT	"210987654321"
 
 /*
  * One instance with agent version v: port 80 is the echo target, 81 a
  * port nothing listens on; remote hosts db.internal:5432 (echo) and the
  * metadata address; meta.internal resolves to it. A custom document
- * without "type".
+ * without "type". Besides the default key, one of another account.
  */
 static void
 world(const char *v)
 {
-	dcc_world("{\"instances\": [{\"id\": \"%s\", \"agent_version\": "
+	dcc_world("{\"keys\": [{\"access_key_id\": \"" OTHER_AKID "\", "
+	    "\"secret_access_key\": \"" OTHER_SECRET "\", \"user\": "
+	    "\"mallory\", \"account\": \"" OTHER_ACCOUNT "\"}], "
+	    "\"instances\": [{\"id\": \"%s\", \"agent_version\": "
 	    "\"%s\", \"ports\": {\"80\": \"127.0.0.1:%d\", \"81\": "
 	    "\"127.0.0.1:%d\"}, \"remote_hosts\": {\"db.internal:5432\": "
 	    "\"127.0.0.1:%d\", \"169.254.169.254:80\": \"127.0.0.1:%d\", "
@@ -96,8 +107,9 @@ open_session(const char *doc, const char *params, const char *cv)
 static struct dcc *
 open_mux(void)
 {
-	struct dcc	*c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+	struct dcc	*c;
 
+	c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 	dcc_mux_start(c);
 	return (c);
 }
@@ -112,7 +124,7 @@ open_mux_on(const char *target, int expect_bad, u_int ping_ms)
 	c->expect_bad = expect_bad;
 	c->ping_ms = ping_ms;
 	DCC_CHECK(dcc_connect(c, NULL) == 0, "connect to %s", target);
-	dcc_handshake(c, "1.2.677.0");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
 	dcc_mux_start(c);
 	return (c);
 }
@@ -261,7 +273,7 @@ case_handshake(int argc, char **argv)
 	copies = c->seen[0].copies;
 	dcc_sleep(700);
 	DCC_CHECK(c->seen[0].copies == copies, "resent after its ack");
-	seq = dcc_answer(c, "1.2.677.0");
+	seq = dcc_answer(c, DCC_CLIENT_VERSION);
 	DCC_CHECK(seq == 0, "our response is seq %lld", (long long)seq);
 	DCC_CHECK(dcc_wait_acked(c, 0, 1, DCC_WAIT), "response not acked");
 	DCC_CHECK(dcc_wait_hc(c, DCC_WAIT), "no HandshakeComplete");
@@ -272,8 +284,8 @@ case_handshake(int argc, char **argv)
 	    "HandshakeComplete %lld \"%s\"", (long long)c->hc.time_to_complete_ns,
 	    c->hc.customer_message);
 	DCC_CHECK(strcmp(dcc_agent_str(c->sid, "client_version"),
-	    "1.2.677.0") == 0 && strcmp(dcc_agent_str(c->sid,
-	    "open_client_version"), "1.2.677.0") == 0 &&
+	    DCC_CLIENT_VERSION) == 0 && strcmp(dcc_agent_str(c->sid,
+	    "open_client_version"), DCC_CLIENT_VERSION) == 0 &&
 	    strcmp(dcc_agent_str(c->sid, "client_id"), c->client_id) == 0,
 	    "state: client version or id not recorded");
 	DCC_CHECK(strcmp(dcc_agent_str(c->sid, "mode"),
@@ -332,7 +344,7 @@ case_token(int argc, char **argv)
 	dcc_ok("stale token after ResumeSession: 1008");
 
 	DCC_CHECK(dcc_connect(c, NULL) == 0, "connect with the new token");
-	dcc_handshake(c, "1.2.677.0");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
 	c2 = dcc_clone(c);
 	DCC_CHECK(dcc_connect(c2, NULL) == 0, "second connection");
 	dcc_wait_closed(c, DCC_WAIT);
@@ -519,7 +531,7 @@ case_mux(int argc, char **argv)
 	    (long long)st->fin_seq);
 	end_by_flag(c);
 
-	c = open_session(PF_DOC, "portNumber=81", "1.2.677.0");
+	c = open_session(PF_DOC, "portNumber=81", DCC_CLIENT_VERSION);
 	dcc_mux_start(c);
 	sid[0] = dcc_mux_open(c);
 	DCC_CHECK(dcc_mux_wait_fin(c, sid[0], DCC_WAIT), "no FIN");
@@ -561,7 +573,7 @@ case_basic(int argc, char **argv)
 	world(v);
 	dcc_knobs("{\"dial_delay_ms\": 300}");
 	base = echo->accepts;
-	c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+	c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 	DCC_CHECK(strcmp(dcc_agent_str(c->sid, "mode"), "basic") == 0,
 	    "mode %s", dcc_agent_str(c->sid, "mode"));
 	seq = dcc_send(c, SSM_PAYLOAD_OUTPUT, "early", 5);
@@ -598,7 +610,7 @@ case_basic_refused(int argc, char **argv)
 	char		*want;
 
 	world(BASIC_AGENT);
-	c = open_session(PF_DOC, "portNumber=81", "1.2.677.0");
+	c = open_session(PF_DOC, "portNumber=81", DCC_CLIENT_VERSION);
 	xasprintf(&want, "Unable to connect to specified port: dial tcp "
 	    "127.0.0.1:81: connect: connection refused");
 	expect_closed(c, want, 0, DCC_WAIT);
@@ -608,7 +620,7 @@ case_basic_refused(int argc, char **argv)
 	dcc_ok("%s", c->cc.output);
 	dcc_free(c);
 
-	c = open_session(PF_DOC, "portNumber=22", "1.2.677.0");
+	c = open_session(PF_DOC, "portNumber=22", DCC_CLIENT_VERSION);
 	expect_closed(c, "Unable to connect to specified port: dial tcp "
 	    "127.0.0.1:22: connect: connection refused", 0, DCC_WAIT);
 	dcc_ok("unmapped port: %s", c->cc.output);
@@ -622,7 +634,8 @@ case_stream(int argc, char **argv)
 	struct dcc	*c;
 
 	world(MUX_AGENT);
-	c = open_session("AWS-StartSSHSession", "portNumber=80", "1.2.677.0");
+	c = open_session("AWS-StartSSHSession", "portNumber=80",
+	    DCC_CLIENT_VERSION);
 	DCC_CHECK(strcmp(dcc_agent_str(c->sid, "mode"), "stream") == 0,
 	    "mode %s", dcc_agent_str(c->sid, "mode"));
 	basic_echo(c, "ping", echo->accepts);
@@ -631,7 +644,7 @@ case_stream(int argc, char **argv)
 	dcc_ok("stream mode: echo, the target's close ends the session");
 	dcc_free(c);
 
-	c = open_session("Custom-Port", NULL, "1.2.677.0");
+	c = open_session("Custom-Port", NULL, DCC_CLIENT_VERSION);
 	expect_closed(c, "Port number is empty", 0, DCC_WAIT);
 	dcc_ok("custom document without portNumber: %s", c->cc.output);
 	dcc_free(c);
@@ -649,7 +662,7 @@ case_predata(int argc, char **argv)
 	early = dcc_send(c, SSM_PAYLOAD_OUTPUT, "early", 5);
 	DCC_CHECK(dcc_wait_acked(c, early, 1, DCC_WAIT), "early data not "
 	    "acked");
-	dcc_handshake(c, "1.2.677.0");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
 	basic_echo(c, "late", echo->accepts);
 	dcc_sleep(200);
 	DCC_CHECK(evbuffer_get_length(c->stream) == 4, "the early data went "
@@ -668,7 +681,7 @@ case_old_terminate(int argc, char **argv)
 	u_int		 base = echo->accepts;
 
 	world("2.3.700.0");
-	c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+	c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 	basic_echo(c, "old", base + 1);
 	seq = dcc_send_flag(c, SSM_FLAG_TERMINATE_SESSION);
 	DCC_CHECK(dcc_wait_acked(c, seq, 1, DCC_WAIT), "flag not acked");
@@ -694,6 +707,9 @@ case_keepalive(int argc, char **argv)
 	on = strcmp(argv[2], "on") == 0;
 	world(argv[0]);
 	dcc_knobs("{\"keepalive_ms\": 100, \"keepalive_timeout_ms\": 400}");
+	/* An old client on purpose: the service's minimum off. */
+	if (ssm_version_gt(EMU_MIN_CLIENT_VERSION, argv[1]))
+		dcc_knobs("{\"min_client_version\": \"\"}");
 	c = open_session(PF_DOC, "portNumber=80", argv[1]);
 	DCC_CHECK(strcmp(dcc_agent_str(c->sid, "mode"), "mux") == 0, "mode");
 	dcc_mux_start(c);
@@ -793,17 +809,17 @@ case_ends(int argc, char **argv)
 
 	dcc_knobs("{\"max_session_ms\": 0}");
 	c = open_session(RH_DOC, "host=169.254.169.254,portNumber=80",
-	    "1.2.677.0");
+	    DCC_CLIENT_VERSION);
 	expect_closed(c, "Forwarding to IP address 169.254.169.254 is "
 	    "forbidden.", 0, DCC_WAIT);
 	dcc_free(c);
 	c = open_session(RH_DOC, "host=meta.internal,portNumber=80",
-	    "1.2.677.0");
+	    DCC_CLIENT_VERSION);
 	expect_closed(c, "Forwarding to IP address meta.internal is "
 	    "forbidden.", 0, DCC_WAIT);
 	dcc_free(c);
 	c = open_session(RH_DOC, "host=db.internal,portNumber=5432",
-	    "1.2.677.0");
+	    DCC_CLIENT_VERSION);
 	dcc_mux_start(c);
 	mux_echo(c, dcc_mux_open(c), 5000, DCC_WAIT);
 	end_by_flag(c);
@@ -853,7 +869,7 @@ case_handshake_variants(int argc, char **argv)
 		dcc_knobs("{\"handshake\": \"%s\"}", v[i].knob);
 		c = dcc_start(INST, PF_DOC, "portNumber=80");
 		DCC_CHECK(dcc_connect(c, NULL) == 0, "connect");
-		dcc_answer(c, "1.2.677.0");
+		dcc_answer(c, DCC_CLIENT_VERSION);
 		expect_closed(c, v[i].text, 1, DCC_WAIT);
 		DCC_CHECK(!c->got_hc, "HandshakeComplete after a failure");
 		dcc_ok("%s: %s", v[i].knob, c->cc.output);
@@ -861,8 +877,8 @@ case_handshake_variants(int argc, char **argv)
 	}
 	dcc_knobs("{\"handshake\": \"no_complete\"}");
 	c = connect_session();
-	DCC_CHECK(dcc_wait_acked(c, dcc_answer(c, "1.2.677.0"), 1, DCC_WAIT),
-	    "response not acked");
+	DCC_CHECK(dcc_wait_acked(c, dcc_answer(c, DCC_CLIENT_VERSION), 1,
+	    DCC_WAIT), "response not acked");
 	dcc_sleep(500);
 	DCC_CHECK(!c->got_hc && !c->got_cc, "no_complete completed or ended");
 	dcc_ok("no_complete: the response is acked, nothing follows");
@@ -947,7 +963,7 @@ case_pause(int argc, char **argv)
 	dcc_sleep(150);
 	DCC_CHECK(c->pauses == 1 && c->starts == 0 && !c->got_hreq,
 	    "pauses %u starts %u", c->pauses, c->starts);
-	dcc_handshake(c, "1.2.677.0");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
 	DCC_CHECK(c->starts == 1, "no start_publication");
 	dcc_ok("pause_publication, then start_publication, then handshake");
 	dcc_free(c);
@@ -1106,7 +1122,7 @@ case_idle(int argc, char **argv)
 		reset_knobs();
 		if (k < 2)
 			dcc_knobs("{\"window\": 1000, \"resend\": \"front\"}");
-		c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+		c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 		c->quiet = 1;
 		if (k < 2)
 			c->auto_ack = 0;
@@ -1193,7 +1209,7 @@ case_inbox_drop(int argc, char **argv)
 		    "\"127.0.0.1:%d\"}}]}", INST, BASIC_AGENT, sink->port);
 		reset_knobs();
 		dcc_knobs("{\"resend\": \"all\"}");
-		c = open_session(PF_DOC, "portNumber=80", "1.2.677.0");
+		c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 		c->quiet = 1;
 		/* Resends only from dcc_recover: none before the open frame. */
 		c->auto_resend = 0;
@@ -1371,6 +1387,362 @@ case_life(int argc, char **argv)
 	end_by_flag(c);
 }
 
+/* ------------------------------------------------- the service of 2026 */
+
+/* The default identity's IAM user: the SessionId's prefix. */
+#define CALLER		"alice@example.com"
+
+static double
+upgrade_refusals(const char *why)
+{
+	char	path[96];
+
+	snprintf(path, sizeof path, "data_channel.upgrades.refused_by.%s",
+	    why);
+	return (dcc_state_at(path));
+}
+
+/* The upgrade is refused: HTTP 403, text in the body, counted as why. */
+static void
+expect_upgrade_refused(struct dcc *c, const char *why, const char *text)
+{
+	double	before = upgrade_refusals(why);
+
+	DCC_CHECK(dcc_connect(c, NULL) != 0, "%s: upgrade accepted", why);
+	DCC_CHECK(c->http_status == 403 && strstr(c->close_reason, text) !=
+	    NULL, "%s: HTTP %d (%s), want 403 and \"%s\"", why,
+	    c->http_status, c->close_reason, text);
+	DCC_CHECK(upgrade_refusals(why) == before + 1, "%s: %g refusals "
+	    "counted, want %g", why, upgrade_refusals(why), before + 1);
+	DCC_CHECK(c->nlog == 0 && c->rx_msgs == 0, "%s: got messages", why);
+}
+
+/* The upgrade is accepted and counted as kind (signed, unchecked...). */
+static void
+expect_upgrade_ok(struct dcc *c, const char *kind)
+{
+	char	path[64];
+	double	before;
+
+	snprintf(path, sizeof path, "data_channel.upgrades.%s", kind);
+	before = dcc_state_at(path);
+	DCC_CHECK(dcc_connect(c, NULL) == 0, "%s upgrade refused: HTTP %d "
+	    "(%s)", kind, c->http_status, c->close_reason);
+	DCC_CHECK(dcc_state_at(path) == before + 1, "%s: not counted", kind);
+}
+
+/*
+ * upgrade: the WebSocket upgrade must be SigV4-signed as the official
+ * client signs it (ssm-data-channel.md 3.2): unsigned, signed with the
+ * query read as API calls read it ('+' as %2B), for another region, with
+ * a wrong secret, an unknown key or by another account: 403 before the
+ * WebSocket opens, each counted. Signed right, or presigned: accepted. A
+ * SessionId with '@' works through the path, the signature and
+ * /_emu/state. Knobs upgrade_auth optional and off bring back the older
+ * service.
+ */
+static void
+case_upgrade(int argc, char **argv)
+{
+	struct aws_creds	 own, bad;
+	struct dcc		*c, *c2;
+	const char		*id;
+	char			*path;
+
+	world(MUX_AGENT);
+	c = dcc_start(INST, PF_DOC, "portNumber=80");
+	id = c->sid + strlen(CALLER "-");
+	DCC_CHECK(strncmp(c->sid, CALLER "-", strlen(CALLER "-")) == 0 &&
+	    strlen(id) == 17 && strspn(id, "0123456789abcdef") == 17,
+	    "SessionId %s is not " CALLER "-<17 hex>", c->sid);
+	xasprintf(&path, "/v1/data-channel/%s?", c->sid);
+	DCC_CHECK(strstr(c->url, path) != NULL, "StreamUrl without the "
+	    "SessionId as it is");
+	free(path);
+	DCC_CHECK(strchr(strchr(c->url, '?'), '+') != NULL, "no '+' in the "
+	    "StreamUrl's query");
+	dcc_ok("SessionId %s, in the StreamUrl's path as it is", c->sid);
+
+	c->sign = DCC_SIGN_NONE;
+	expect_upgrade_refused(c, "unsigned", "upgrade is not signed");
+	c->sign = DCC_SIGN_PLUS;
+	expect_upgrade_refused(c, "signature", "SignatureDoesNotMatch");
+	c->sign = DCC_SIGN;
+	c->sign_region = "eu-west-1";
+	expect_upgrade_refused(c, "signature", "scoped to a valid region");
+	c->sign_region = NULL;
+	dcc_env_creds(&own);
+	memset(&bad, 0, sizeof bad);
+	bad.access_key_id = own.access_key_id;
+	bad.secret_access_key = (char *)"not/the+secret";
+	c->sign_creds = &bad;
+	expect_upgrade_refused(c, "signature", "SignatureDoesNotMatch");
+	bad.access_key_id = (char *)"AKIAEMUNOSUCHKEY0001";
+	expect_upgrade_refused(c, "signature", "security token included in "
+	    "the request is invalid");
+	bad.access_key_id = (char *)OTHER_AKID;
+	bad.secret_access_key = (char *)OTHER_SECRET;
+	expect_upgrade_refused(c, "identity", "arn:aws:iam::" OTHER_ACCOUNT
+	    ":user/mallory is not authorized to perform: "
+	    "ssmmessages:OpenDataChannel");
+	dcc_ok("unsigned, '+' signed as %%2B, another region, wrong secret, "
+	    "unknown key, another account: 403 before the WebSocket, "
+	    "counted");
+
+	c->sign_creds = NULL;
+	expect_upgrade_ok(c, "signed");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
+	dcc_mux_start(c);
+	mux_echo(c, dcc_mux_open(c), 5000, DCC_WAIT);
+	DCC_CHECK(strcmp(dcc_session_state(c->sid), "active") == 0 &&
+	    dcc_agent_num(c->sid, "attaches") == 1, "state of %s", c->sid);
+	dcc_ok("signed as the official client: accepted; %s in /_emu/state",
+	    c->sid);
+
+	c2 = dcc_clone(c);
+	c2->sign = DCC_SIGN_NONE;
+	free(c2->url);
+	xasprintf(&c2->url, "%s&X-Amz-Date=20261130T123456Z&"
+	    "X-Amz-Signature=0123", c->url);
+	expect_upgrade_ok(c2, "presigned");
+	dcc_wait_closed(c, DCC_WAIT);
+	dcc_ok("presigned URL (X-Amz-* in the query): taken unsigned");
+	end_by_api(c2);
+	dcc_free(c);
+
+	dcc_knobs("{\"upgrade_auth\": \"optional\"}");
+	c = dcc_start(INST, PF_DOC, "portNumber=80");
+	c->sign = DCC_SIGN_PLUS;
+	expect_upgrade_refused(c, "signature", "SignatureDoesNotMatch");
+	c->sign = DCC_SIGN_NONE;
+	expect_upgrade_ok(c, "unchecked");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
+	dcc_ok("upgrade_auth optional: a bad signature refused, none taken");
+	end_by_api(c);
+	dcc_knobs("{\"upgrade_auth\": \"off\"}");
+	c = dcc_start(INST, PF_DOC, "portNumber=80");
+	c->sign = DCC_SIGN_PLUS;
+	expect_upgrade_ok(c, "unchecked");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
+	dcc_ok("upgrade_auth off: not looked at (before plugin 1.2.764.0)");
+	end_by_api(c);
+	aws_creds_clear(&own);
+}
+
+/* The query of a StreamUrl but its cell-number. */
+static int
+same_but_cell(const char *a, const char *b)
+{
+	const char	*ca = strstr(a, "&cell-number="), *cb;
+
+	cb = strstr(b, "&cell-number=");
+	return (ca != NULL && cb != NULL && ca - a == cb - b &&
+	    strncmp(a, b, ca - a) == 0 && strcmp(ca, cb) != 0);
+}
+
+/*
+ * cells: every ResumeSession hands out a new cell-number (resume
+ * new_url); an upgrade to an older StreamUrl is refused with 403, the
+ * older token on the newest URL with 1008, and the newest URL with the
+ * newest token resumes the session, nothing lost. resume ok keeps the
+ * URL (the older service).
+ */
+static void
+case_cells(int argc, char **argv)
+{
+	struct dcc	*c, *stale;
+	char		*old_url, *mid_url, *old_token;
+	uint32_t	 sid;
+	u_int		 i;
+
+	world(MUX_AGENT);
+	c = open_mux();
+	sid = dcc_mux_open(c);
+	mux_echo(c, sid, 5000, DCC_WAIT);
+	old_url = xstrdup(c->url);
+	old_token = xstrdup(c->token);
+	dcc_drop(c);
+	dcc_mux_write(c, sid, "while away", 10);
+	dcc_resume(c);
+	DCC_CHECK(same_but_cell(old_url, c->url), "ResumeSession's StreamUrl "
+	    "is not the old one with a new cell-number");
+	mid_url = xstrdup(c->url);
+	dcc_resume(c);
+	DCC_CHECK(same_but_cell(mid_url, c->url), "the second ResumeSession "
+	    "kept the cell-number");
+	stale = dcc_clone(c);
+	for (i = 0; i < 2; i++) {
+		free(stale->url);
+		stale->url = xstrdup(i == 0 ? old_url : mid_url);
+		expect_upgrade_refused(stale, "old_cell", "cell-number is not "
+		    "the session's current one");
+	}
+	dcc_ok("a new cell-number per ResumeSession; the older StreamUrls: "
+	    "403");
+
+	free(stale->url);
+	stale->url = xstrdup(c->url);
+	freezero_str(stale->token);
+	stale->token = old_token;
+	DCC_CHECK(dcc_connect(stale, NULL) == 0, "upgrade to the newest URL");
+	DCC_CHECK(dcc_wait_closed(stale, DCC_WAIT) == 1008 &&
+	    strcmp(stale->close_reason, "invalid token") == 0 &&
+	    stale->nlog == 0, "an older token: closed %u \"%s\"",
+	    stale->close_code, stale->close_reason);
+	dcc_free(stale);
+	dcc_ok("the newest StreamUrl with an older token: 1008 \"invalid "
+	    "token\"");
+
+	DCC_CHECK(dcc_connect(c, NULL) == 0, "resume: %s", c->close_reason);
+	dcc_resend_all(c);
+	DCC_CHECK(dcc_mux_wait(c, sid, 5010, DCC_WAIT), "data written while "
+	    "away lost");
+	mux_echo(c, sid, 5000, DCC_WAIT);
+	dcc_ok("the newest StreamUrl and token: resumed, nothing lost");
+
+	dcc_knobs("{\"resume\": \"ok\"}");
+	free(mid_url);
+	mid_url = xstrdup(c->url);
+	dcc_drop(c);
+	dcc_resume(c);
+	DCC_CHECK(strcmp(mid_url, c->url) == 0, "resume ok: a new StreamUrl");
+	DCC_CHECK(dcc_connect(c, NULL) == 0, "resume ok: %s",
+	    c->close_reason);
+	dcc_resend_all(c);
+	mux_echo(c, sid, 5000, DCC_WAIT);
+	dcc_ok("resume ok: the same StreamUrl, still good");
+	end_by_flag(c);
+	free(old_url);
+	free(mid_url);
+}
+
+/*
+ * client_version: OpenDataChannel's ClientVersion, compared by numeric
+ * parts, must be at least min_client_version (1.2.764.0); below, missing
+ * or not a version: close 1008 naming the minimum, nothing sent. The
+ * knob moves the minimum or, "", turns the check off.
+ */
+static void
+case_client_version(int argc, char **argv)
+{
+	static const struct {
+		const char	*min;		/* NULL: the default */
+		const char	*version;	/* NULL: no ClientVersion */
+		int		 ok;
+	} t[] = {
+		{ NULL, "1.2.677.0", 0 },
+		{ NULL, "1.2.763.999", 0 },
+		{ NULL, NULL, 0 },
+		{ NULL, "v1.2.764.0", 0 },
+		{ NULL, "1.2.764.0", 1 },
+		{ NULL, "1.2.764", 1 },		/* padded with zeros */
+		{ NULL, "1.2.1000.0", 1 },	/* numbers, not bytes */
+		{ NULL, "1.10.0.0", 1 },
+		{ "1.2.800.0", "1.2.764.0", 0 },
+		{ "", "1.2.677.0", 1 },
+		{ "", NULL, 1 },
+	};
+	struct dcc	*c;
+	const char	*min;
+	double		 before;
+	size_t		 i;
+
+	world(MUX_AGENT);
+	for (i = 0; i < nitems(t); i++) {
+		min = t[i].min != NULL ? t[i].min : EMU_MIN_CLIENT_VERSION;
+		dcc_knobs("{\"min_client_version\": \"%s\"}", min);
+		c = dcc_start(INST, PF_DOC, "portNumber=80");
+		c->client_version = t[i].version;
+		before = dcc_state_at("data_channel.refused_client_version");
+		DCC_CHECK(dcc_connect(c, NULL) == 0, "upgrade: %s",
+		    c->close_reason);
+		if (t[i].ok) {
+			dcc_handshake(c, DCC_CLIENT_VERSION);
+			end_by_api(c);
+			continue;
+		}
+		DCC_CHECK(dcc_wait_closed(c, DCC_WAIT) == 1008 &&
+		    strstr(c->close_reason, min) != NULL && (t[i].version ==
+		    NULL || strstr(c->close_reason, t[i].version) != NULL),
+		    "ClientVersion %s, minimum %s: closed %u \"%s\"",
+		    t[i].version != NULL ? t[i].version : "(none)", min,
+		    c->close_code, c->close_reason);
+		DCC_CHECK(c->nlog == 0 && c->rx_msgs == 0, "ClientVersion %s: "
+		    "got messages", t[i].version);
+		DCC_CHECK(dcc_state_at("data_channel.refused_client_version") ==
+		    before + 1, "refusal not counted");
+		dcc_ok("ClientVersion %s, minimum %s: 1008 \"%s\"",
+		    t[i].version != NULL ? t[i].version : "(none)", min,
+		    c->close_reason);
+		dcc_terminate_api(c);
+		dcc_free(c);
+	}
+	dcc_ok("at or above the minimum, by numeric parts, or minimum \"\": "
+	    "accepted");
+}
+
+struct refused_wait {
+	struct dcc	*c;
+	u_int		 tries;
+};
+
+/* Connect again (no resume) until an upgrade is refused. */
+static int
+upgrade_refused(void *arg)
+{
+	struct refused_wait	*w = arg;
+
+	if (w->tries++ > 0)
+		dcc_sleep(200);
+	if (dcc_connect(w->c, NULL) != 0)
+		return (1);
+	dcc_drop(w->c);
+	return (0);
+}
+
+/*
+ * temp_creds ROLE_SESSION: run with short-lived role credentials in the
+ * environment (AWS_SESSION_TOKEN; t_agent_upgrade.sh makes them). The
+ * SessionId is the role session's, the upgrade signs the token
+ * (x-amz-security-token) and is accepted; once the credentials expire,
+ * the same upgrade is refused with 403 ExpiredTokenException.
+ */
+static void
+case_temp_creds(int argc, char **argv)
+{
+	struct aws_creds	 own;
+	struct refused_wait	 w;
+	struct dcc		*c;
+	size_t			 len;
+
+	if (argc != 1)
+		dcc_fail("temp_creds ROLE_SESSION");
+	len = strlen(argv[0]);
+	dcc_env_creds(&own);
+	DCC_CHECK(own.session_token != NULL, "no session token in the "
+	    "environment");
+	aws_creds_clear(&own);
+	world(MUX_AGENT);
+	c = dcc_start(INST, PF_DOC, "portNumber=80");
+	DCC_CHECK(strncmp(c->sid, argv[0], len) == 0 && c->sid[len] == '-',
+	    "SessionId %s is not %s-...", c->sid, argv[0]);
+	expect_upgrade_ok(c, "signed");
+	dcc_handshake(c, DCC_CLIENT_VERSION);
+	dcc_ok("temporary credentials: the token signed, the upgrade "
+	    "accepted (%s)", c->sid);
+	dcc_drop(c);
+	w.c = c;
+	w.tries = 0;
+	DCC_CHECK(dcc_wait(upgrade_refused, &w, 60000), "still accepted "
+	    "after 60 s");
+	DCC_CHECK(c->http_status == 403 && strstr(c->close_reason,
+	    "ExpiredTokenException") != NULL, "expired: HTTP %d (%s)",
+	    c->http_status, c->close_reason);
+	dcc_ok("once they expire: 403 ExpiredTokenException (after %u "
+	    "upgrades)", w.tries);
+	dcc_free(c);
+}
+
 /* ----------------------------------------------------------------- table */
 
 static const struct {
@@ -1398,6 +1770,10 @@ static const struct {
 	{ "idle", case_idle },
 	{ "inbox_drop", case_inbox_drop },
 	{ "life", case_life },
+	{ "upgrade", case_upgrade },
+	{ "cells", case_cells },
+	{ "client_version", case_client_version },
+	{ "temp_creds", case_temp_creds },
 	{ "bench", dcc_bench },
 };
 

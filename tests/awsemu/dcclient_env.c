@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "aws.h"
+#include "aws_creds.h"
 #include "aws_ssm.h"
 #include "dcclient.h"
 #include "log.h"
@@ -312,6 +313,21 @@ dcc_state_num(const char *path1, const char *path2)
 		v = cJSON_GetObjectItem(v, path2);
 	if (!cJSON_IsNumber(v))
 		dcc_fail("state: no number %s.%s", path1, path2 ? path2 : "");
+	return (v->valuedouble);
+}
+
+/* The number at a dotted path of GET /_emu/state ("a.b.c"). */
+double
+dcc_state_at(const char *path)
+{
+	const cJSON	*v = dcc_state_fetch();
+	char		*copy = xstrdup(path), *p = copy, *name;
+
+	while (v != NULL && (name = strsep(&p, ".")) != NULL)
+		v = cJSON_GetObjectItem(v, name);
+	free(copy);
+	if (!cJSON_IsNumber(v))
+		dcc_fail("state: no number at %s", path);
 	return (v->valuedouble);
 }
 
@@ -617,6 +633,53 @@ dcc_terminate_api(struct dcc *c)
 }
 
 /* ------------------------------------------------------------ the env */
+
+struct dcc_creds_call {
+	int			 done;
+	char			*error;
+	struct aws_creds	*out;
+};
+
+static void
+dcc_creds_cb(const struct aws_creds *creds, const char *error, void *arg)
+{
+	struct dcc_creds_call	*w = arg;
+
+	w->done = 1;
+	if (creds != NULL)
+		aws_creds_copy(w->out, creds);
+	else
+		w->error = xstrdup(error != NULL ? error : "none");
+}
+
+static int
+dcc_creds_done(void *arg)
+{
+	return (((struct dcc_creds_call *)arg)->done);
+}
+
+void
+dcc_env_creds(struct aws_creds *out)
+{
+	struct dcc_creds_call	w;
+
+	memset(&w, 0, sizeof w);
+	memset(out, 0, sizeof *out);
+	w.out = out;
+	if (aws_ctx_creds(dcc_env.ctx) == NULL ||
+	    aws_creds_get(aws_ctx_creds(dcc_env.ctx), 0, dcc_creds_cb,
+	    &w) == NULL)
+		dcc_fail("credentials: no provider");
+	if (!dcc_wait(dcc_creds_done, &w, DCC_WAIT) || w.error != NULL)
+		dcc_fail("credentials: %s", w.error != NULL ? w.error :
+		    "no answer");
+}
+
+const char *
+dcc_env_region(void)
+{
+	return (aws_ctx_region(dcc_env.ctx));
+}
 
 void
 dcc_env_init(const char *endpoint, const char *admin)

@@ -235,10 +235,21 @@ struct emu_cred *emu_auth_issue(enum emu_cred_kind, const char *account,
 u_int	emu_auth_issued_count(void);
 char	*emu_auth_time_iso8601(int64_t);
 char	*emu_auth_token(void);
+
+/* What emu_auth_check() found out about a request's signature. */
+struct emu_auth {
+	struct emu_cred		*caller;	/* NULL unless valid */
+	enum aws_sigv4_fault	 fault;		/* AWS_SIGV4_OK when valid */
+	const char		*code;		/* the AWS error code, if not */
+	char			*cause;		/* the AWS message, if not */
+	char			*region;	/* credential scope, or NULL */
+	char			*service;	/* the same */
+	int			 presigned;	/* auth in the query */
+};
 int	emu_auth_check(const char *method, const char *uri,
 	    const struct aws_header *, size_t, const void *body, size_t len,
-	    const char *scheme, struct emu_cred **, enum aws_sigv4_fault *,
-	    char **cause);
+	    const char *scheme, int flags, struct emu_auth *);
+void	emu_auth_clear(struct emu_auth *);
 
 /* ---------------------------------------------------------------- knobs */
 
@@ -317,11 +328,22 @@ enum emu_drop_mode {
 };
 
 enum emu_resume_mode {
-	EMU_RESUME_OK,		/* fresh token, same StreamUrl */
+	EMU_RESUME_OK,		/* fresh token, same StreamUrl (before 2026) */
 	EMU_RESUME_NEW_URL,	/* fresh token and a new cell-number */
 	EMU_RESUME_NO_TOKEN,	/* 200 with no TokenValue */
 	EMU_RESUME_NOT_FOUND,	/* DoesNotExistException */
 };
+
+/* What the data channel's WebSocket upgrade must carry (emu_dc.c). */
+enum emu_upgrade_auth {
+	EMU_UPGRADE_REQUIRED,	/* a valid SigV4 signature (2026) */
+	EMU_UPGRADE_OPTIONAL,	/* checked if present; unsigned accepted */
+	EMU_UPGRADE_OFF,	/* not looked at (before plugin 1.2.764.0) */
+};
+
+/* The service's minimum supported client since late 2025. */
+#define EMU_MIN_CLIENT_VERSION	"1.2.764.0"
+#define EMU_VERSION_MAX		32	/* bytes of a version knob, NUL too */
 
 /*
  * Every knob lives here; emu_knobs.c has one table naming each, its type
@@ -345,6 +367,9 @@ struct emu_knobs {
 	size_t			 ndelay;
 
 	/* The data channel: the gateway and the agent (emu_dc.c ...). */
+	enum emu_upgrade_auth	 upgrade_auth;
+	/* OpenDataChannel's ClientVersion at least this; "": any. */
+	char			 min_client_version[EMU_VERSION_MAX];
 	int			 pacing;	/* 1: like the agent */
 	int			 pace_us;	/* one message per pace_us */
 	int			 chunk;		/* payload bytes per message */
@@ -426,8 +451,10 @@ struct emu_session {
 	cJSON			*parameters;	/* object: name -> [string] */
 	char			*reason;
 	char			*access_key_id;	/* who started it */
+	char			*account;	/* the starter's account */
+	char			*region;	/* StartSession's signing region */
 	char			*token;		/* current TokenValue */
-	char			*stream_url;
+	char			*stream_url;	/* current StreamUrl */
 	enum emu_session_state	 state;
 	int64_t			 created;	/* wall seconds */
 	u_int			 resumes;
@@ -458,9 +485,11 @@ struct emu_session_hooks {
 
 /* emu_session.c */
 void	emu_session_set_hooks(const struct emu_session_hooks *);
-struct emu_session *emu_session_new(const char *caller, const char *target,
-	    const char *document, const cJSON *parameters, const char *reason,
-	    const char *akid);
+/* A session for caller (its name is the SessionId's prefix) signing in
+ * region (NULL: the world's). */
+struct emu_session *emu_session_new(const struct emu_cred *caller,
+	    const char *region, const char *target, const char *document,
+	    const cJSON *parameters, const char *reason);
 int	emu_session_start(struct emu_session *, const struct emu_target *,
 	    const char **code, char **cause);
 struct emu_session *emu_session_find(const char *id);
@@ -509,6 +538,7 @@ struct emu_req {
 	cJSON			*json;		/* JSON body, if parsed */
 	cJSON			*params;	/* query or form parameters */
 	struct emu_cred		*caller;	/* NULL if unsigned */
+	char			*region;	/* its signing region, or NULL */
 	char			 request_id[37];
 	int			 status;
 	const char		*code;		/* error code sent, or NULL */

@@ -218,33 +218,50 @@ emu_auth_lookup_cb(const char *akid, void *arg)
 /*
  * Check a request's SigV4 authentication with the shared verifier: the
  * key must be one we know, with its own session token, not expired, and
- * the signature right. Return 0 with *out set to the caller, or -1 with
- * *fault saying why and *cause the message for the client (caller
- * frees). Never logs anything secret.
+ * the signature right. flags go to aws_sigv4_check() (SIGV4_FORM_QUERY
+ * for a data-channel upgrade). Return 0 with a->caller set, or -1 with
+ * a->fault saying why and a->cause the message for the client; the
+ * credential scope's region and service are in a either way once the
+ * auth parameters parse. emu_auth_clear() frees. Never logs anything
+ * secret.
  */
 int
 emu_auth_check(const char *method, const char *uri,
     const struct aws_header *h, size_t nh, const void *body, size_t len,
-    const char *scheme, struct emu_cred **out, enum aws_sigv4_fault *fault,
-    char **cause)
+    const char *scheme, int flags, struct emu_auth *a)
 {
 	struct aws_sigv4_verdict	v;
 	time_t				now;
 	int				rv = -1;
 
-	*out = NULL;
-	*cause = NULL;
+	memset(a, 0, sizeof *a);
 	now = (time_t)(clock_wall_ms() / 1000);
 	if (aws_sigv4_check(method, uri, h, nh, body, len, scheme,
-	    emu_auth_lookup_cb, NULL, now, 0, &v) == 0 &&
-	    (*out = emu_auth_find(v.access_key_id)) != NULL)
+	    emu_auth_lookup_cb, NULL, now, flags, &v) == 0 &&
+	    (a->caller = emu_auth_find(v.access_key_id)) != NULL)
 		rv = 0;
 	else {
-		*fault = v.fault != AWS_SIGV4_OK ? v.fault :
+		a->fault = v.fault != AWS_SIGV4_OK ? v.fault :
 		    AWS_SIGV4_UNKNOWN_KEY;
-		*cause = xstrdup(v.message != NULL ? v.message : "The security "
-		    "token included in the request is invalid.");
+		a->code = v.code != NULL ? v.code :
+		    "UnrecognizedClientException";
+		a->cause = xstrdup(v.message != NULL ? v.message : "The "
+		    "security token included in the request is invalid.");
 	}
+	a->presigned = v.presigned;
+	if (v.region != NULL)
+		a->region = xstrdup(v.region);
+	if (v.service != NULL)
+		a->service = xstrdup(v.service);
 	aws_sigv4_verdict_free(&v);
 	return (rv);
+}
+
+void
+emu_auth_clear(struct emu_auth *a)
+{
+	free(a->cause);
+	free(a->region);
+	free(a->service);
+	memset(a, 0, sizeof *a);
 }

@@ -1,10 +1,13 @@
 /*
  * The message gateway's side of the data channel (ssm-data-channel.md 3,
- * 8): the WebSocket at /v1/data-channel/<SessionId>, the OpenDataChannel
- * frame that must come first (text, MessageSchemaVersion "1.0", the
- * session's current token; else close 1008 "invalid token" and nothing
- * is sent), attaching the connection to the session's agent (a resumed
- * connection takes over from the old one, which is dropped; the agent
+ * 8): the WebSocket at /v1/data-channel/<SessionId>, its upgrade (SigV4
+ * signed by a caller of the session's account, to the session's current
+ * cell; else HTTP 403, as upgrade_auth and resume say), the
+ * OpenDataChannel frame that must come first (text, MessageSchemaVersion
+ * "1.0", the session's current token; else close 1008 "invalid token";
+ * a ClientVersion below min_client_version is closed 1008 too, and
+ * nothing is sent), attaching the connection to the session's agent (a
+ * resumed connection takes over from the old one, which is dropped; the agent
  * keeps its sequence state and does not repeat the handshake), and the
  * relay between the two, where the fault knobs act: drops after N
  * messages, rotation, a silent peer, publication pauses, and the rules
@@ -34,6 +37,8 @@
 #include "emu.h"
 #include "emu_agent.h"
 #include "log.h"
+#include "ssm_chan_int.h"
+#include "ssm_version.h"
 #include "util.h"
 #include "ws.h"
 #include "xmalloc.h"
@@ -68,10 +73,37 @@ struct emu_dc {
 	TAILQ_ENTRY(emu_dc)	 entry;
 };
 
+/* Why an upgrade was refused with 403 (GET /_emu/state counts each). */
+enum emu_dc_refusal {
+	EMU_DC_UNSIGNED,	/* no signature, upgrade_auth required */
+	EMU_DC_SIGNATURE,	/* the verifier's verdict, or the scope */
+	EMU_DC_IDENTITY,	/* a signer of another account */
+	EMU_DC_OLD_CELL,	/* not the session's current StreamUrl */
+	EMU_DC_NREFUSALS
+};
+
+static const char *const emu_dc_refusal_names[EMU_DC_NREFUSALS] = {
+	"unsigned", "signature", "identity", "old_cell"
+};
+
+/* How an upgrade that was let through was authenticated. */
+enum emu_dc_admission {
+	EMU_DC_SIGNED,		/* a signature, verified */
+	EMU_DC_PRESIGNED,	/* a presigned URL, taken as it is */
+	EMU_DC_UNCHECKED,	/* upgrade_auth optional (unsigned) or off */
+	EMU_DC_NADMISSIONS
+};
+
+static const char *const emu_dc_admission_names[EMU_DC_NADMISSIONS] = {
+	"signed", "presigned", "unchecked"
+};
+
 static TAILQ_HEAD(, emu_dc)	emu_dcs = TAILQ_HEAD_INITIALIZER(emu_dcs);
 static u_int			emu_dc_next_id;
 static u_int			emu_dc_nopen, emu_dc_total, emu_dc_refused;
-static u_int			emu_dc_dropped;
+static u_int			emu_dc_dropped, emu_dc_refused_version;
+static u_int			emu_dc_upgrade_ok[EMU_DC_NADMISSIONS];
+static u_int			emu_dc_upgrade_refused[EMU_DC_NREFUSALS];
 
 static void	emu_dc_free(struct emu_dc *);
 
@@ -355,6 +387,37 @@ emu_dc_timer(struct emu_dc *dc, int ms, event_callback_fn fn)
 	return (ev);
 }
 
+/*
+ * The minimum client version (min_client_version), compared as the
+ * service compares versions: numeric parts, the shorter padded with
+ * zeros. Return 0 if v (NULL: the member was missing) passes, else -1
+ * with the close reason, which names the minimum, in reason.
+ */
+static int
+emu_dc_client_version(const char *v, char *reason, size_t size)
+{
+	const char	*min = emu.knobs.min_client_version;
+	char		 shown[33];
+	size_t		 i;
+	int		 cmp, rv;
+
+	if (*min == '\0' || (v != NULL && (rv = ssm_version_cmp(v, min,
+	    &cmp)) == 0 && cmp >= 0))
+		return (0);
+	if (v == NULL) {
+		snprintf(reason, size, "no ClientVersion: the minimum "
+		    "supported is %s", min);
+		return (-1);
+	}
+	for (i = 0; v[i] != '\0' && i < sizeof shown - 1; i++)
+		shown[i] = v[i] < 0x20 || v[i] > 0x7e ? '?' : v[i];
+	shown[i] = '\0';
+	snprintf(reason, size, "ClientVersion %s is %s the minimum "
+	    "supported %s", shown, rv == 0 ? "below" : "not a version like",
+	    min);
+	return (-1);
+}
+
 /* Check the OpenDataChannel frame; attach or refuse with 1008. */
 static void
 emu_dc_open(struct emu_dc *dc, enum ws_type type, const uint8_t *data,
@@ -363,7 +426,7 @@ emu_dc_open(struct emu_dc *dc, enum ws_type type, const uint8_t *data,
 	struct ssm_open_data_channel	 odc;
 	struct emu_session		*s = NULL;
 	struct emu_agent		*a = NULL;
-	char				*cause = NULL;
+	char				*cause = NULL, reason[124];
 	uint64_t			 seed;
 
 	memset(&odc, 0, sizeof odc);
@@ -385,6 +448,17 @@ emu_dc_open(struct emu_dc *dc, enum ws_type type, const uint8_t *data,
 		emu_dc_refused++;
 		dc->state = EMU_DC_CLOSING;
 		ws_close(dc->ws, 1008, "invalid token");
+		return;
+	}
+	if (emu_dc_client_version(odc.client_version, reason,
+	    sizeof reason) != 0) {
+		log_info("dc %u: session %s: refused: %s", dc->id, s->id,
+		    reason);
+		ssm_handshake_open_clear(&odc);
+		emu_dc_refused++;
+		emu_dc_refused_version++;
+		dc->state = EMU_DC_CLOSING;
+		ws_close(dc->ws, 1008, reason);
 		return;
 	}
 	evtimer_del(dc->timer);
@@ -470,12 +544,126 @@ emu_dc_drained_cb(struct ws *ws, void *arg)
 	}
 }
 
-/* The upgrade request: the data-channel path, role publish_subscribe. */
+/* The raw value of key in the query of url (a URL or path?query). */
+static const char *
+emu_dc_query_raw(const char *url, const char *key, size_t *len)
+{
+	const char	*p = strchr(url, '?');
+	size_t		 klen = strlen(key);
+
+	for (p = p != NULL ? p + 1 : NULL; p != NULL && *p != '\0';
+	    p += strcspn(p, "&"), p += *p == '&') {
+		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			*len = strcspn(p + klen + 1, "&");
+			return (p + klen + 1);
+		}
+	}
+	return (NULL);
+}
+
+/*
+ * The upgrade went to the session's current StreamUrl: the same
+ * cell-number byte for byte (a client must send the URL verbatim). After
+ * a ResumeSession that handed out a new cell (resume new_url), the older
+ * URLs are refused (ssm-data-channel.md 2.6).
+ */
+static int
+emu_dc_cell_current(const struct emu_session *s, const char *target)
+{
+	const char	*want, *got;
+	size_t		 wlen, glen;
+
+	if ((want = emu_dc_query_raw(s->stream_url, "cell-number",
+	    &wlen)) == NULL)
+		return (1);
+	got = emu_dc_query_raw(target, "cell-number", &glen);
+	return (got != NULL && glen == wlen && memcmp(got, want, wlen) == 0);
+}
+
+/*
+ * The upgrade's SigV4 signature (ssm-data-channel.md 3.2), as
+ * upgrade_auth says. A signature is checked by awsemu's auth path (the
+ * key known, its token, not expired, then the signature) with the query
+ * read as a form, the way the official client signs; its scope must be
+ * ssmmessages in the region StartSession was signed for, and the signer
+ * must belong to the account that started the session (the emulator's
+ * stand-in for ssmmessages:OpenDataChannel on the session: any caller of
+ * that account, so credentials refreshed mid-session still resume). A
+ * presigned URL (X-Amz-* in the query) is taken as it is: the client
+ * does not sign then, and the emulator issues none to check it against.
+ * Return 0 with *how, or -1 with the 403 body in *why (caller frees)
+ * and *kind.
+ */
+static int
+emu_dc_upgrade_auth(const struct ws_http_msg *req,
+    const struct emu_session *s, enum emu_dc_admission *how,
+    enum emu_dc_refusal *kind, char **why)
+{
+	struct aws_header	 h[WS_HTTP_MAX_HEADERS];
+	struct emu_auth		 a;
+	const char		*auth = ws_http_get(req, "Authorization");
+	size_t			 i;
+	int			 rv = -1;
+
+	if (auth == NULL && ssm_chan_url_presigned(req->target)) {
+		*how = EMU_DC_PRESIGNED;
+		return (0);
+	}
+	if (emu.knobs.upgrade_auth == EMU_UPGRADE_OFF || (auth == NULL &&
+	    emu.knobs.upgrade_auth == EMU_UPGRADE_OPTIONAL)) {
+		*how = EMU_DC_UNCHECKED;
+		return (0);
+	}
+	if (auth == NULL) {
+		*kind = EMU_DC_UNSIGNED;
+		*why = xstrdup("MissingAuthenticationToken: upgrade is not "
+		    "signed (SigV4, service ssmmessages, as Session Manager "
+		    "plugin 1.2.764.0 and later sign it)");
+		return (-1);
+	}
+	for (i = 0; i < req->nheaders && i < nitems(h); i++) {
+		h[i].name = req->headers[i].name;
+		h[i].value = req->headers[i].value;
+	}
+	*kind = EMU_DC_SIGNATURE;
+	if (emu_auth_check("GET", req->target, h, i, "", 0, NULL,
+	    SIGV4_FORM_QUERY, &a) != 0)
+		xasprintf(why, "%s: %s", a.code, a.cause);
+	else if (strcmp(a.service, "ssmmessages") != 0)
+		xasprintf(why, "SignatureDoesNotMatch: Credential should be "
+		    "scoped to correct service: 'ssmmessages'.");
+	else if (s != NULL && strcmp(a.region, s->region) != 0)
+		xasprintf(why, "SignatureDoesNotMatch: Credential should be "
+		    "scoped to a valid region, not '%.32s'.", a.region);
+	else if (s != NULL && strcmp(a.caller->creds.account_id,
+	    s->account) != 0) {
+		*kind = EMU_DC_IDENTITY;
+		xasprintf(why, "AccessDeniedException: User: %s is not "
+		    "authorized to perform: ssmmessages:OpenDataChannel on "
+		    "resource: arn:aws:ssm:%s:%s:session/%s", a.caller->arn,
+		    s->region, s->account, s->id);
+	} else {
+		*how = EMU_DC_SIGNED;
+		rv = 0;
+	}
+	emu_auth_clear(&a);
+	return (rv);
+}
+
+/*
+ * The upgrade request: the data-channel path, role publish_subscribe, its
+ * signature, the session's current cell. A session the emulator does not
+ * know (or no longer) is upgraded all the same and refused by its token.
+ */
 static void
 emu_dc_request_cb(struct ws *ws, const struct ws_http_msg *req, void *arg)
 {
-	struct emu_dc	*dc = arg;
-	const char	*path = req->target, *q;
+	struct emu_dc		*dc = arg;
+	struct emu_session	*s;
+	enum emu_dc_admission	 how;
+	enum emu_dc_refusal	 kind;
+	const char		*path = req->target, *q;
+	char			*why = NULL;
 
 	if (strncmp(path, EMU_DC_PATH, sizeof EMU_DC_PATH - 1) != 0) {
 		ws_server_reject(ws, 404, "not a data channel");
@@ -490,6 +678,23 @@ emu_dc_request_cb(struct ws *ws, const struct ws_http_msg *req, void *arg)
 		return;
 	}
 	dc->session_id = xstrndup(path, q - path);
+	s = emu_session_find(dc->session_id);
+	if (emu_dc_upgrade_auth(req, s, &how, &kind, &why) == 0 &&
+	    s != NULL && !emu_dc_cell_current(s, req->target)) {
+		kind = EMU_DC_OLD_CELL;
+		why = xstrdup("StreamUrl expired: its cell-number is not the "
+		    "session's current one (ResumeSession handed out a new "
+		    "StreamUrl; use the newest)");
+	}
+	if (why != NULL) {
+		emu_dc_upgrade_refused[kind]++;
+		log_info("dc %u: session %s: upgrade refused: %s", dc->id,
+		    dc->session_id, why);
+		ws_server_reject(ws, 403, why);
+		free(why);
+		return;
+	}
+	emu_dc_upgrade_ok[how]++;
 	if (ws_server_accept(ws, NULL, 0) != 0)
 		return;
 	dc->state = EMU_DC_OPENING;
@@ -572,6 +777,26 @@ emu_dc_to_json(const struct emu_dc *dc, cJSON *obj)
 	    (double)ws_get_queued(dc->ws));
 }
 
+/* Upgrades accepted by kind and refused (403) by reason. */
+static cJSON *
+emu_dc_upgrades_json(void)
+{
+	cJSON	*obj = cJSON_CreateObject(), *r;
+	u_int	 i, n = 0;
+
+	for (i = 0; i < EMU_DC_NADMISSIONS; i++)
+		cJSON_AddNumberToObject(obj, emu_dc_admission_names[i],
+		    emu_dc_upgrade_ok[i]);
+	r = cJSON_AddObjectToObject(obj, "refused_by");
+	for (i = 0; i < EMU_DC_NREFUSALS; i++) {
+		cJSON_AddNumberToObject(r, emu_dc_refusal_names[i],
+		    emu_dc_upgrade_refused[i]);
+		n += emu_dc_upgrade_refused[i];
+	}
+	cJSON_AddNumberToObject(obj, "refused", n);
+	return (obj);
+}
+
 cJSON *
 emu_dc_state_json(void)
 {
@@ -587,7 +812,10 @@ emu_dc_state_json(void)
 	cJSON_AddNumberToObject(obj, "connections", emu_dc_nopen);
 	cJSON_AddNumberToObject(obj, "connections_total", emu_dc_total);
 	cJSON_AddNumberToObject(obj, "refused", emu_dc_refused);
+	cJSON_AddNumberToObject(obj, "refused_client_version",
+	    emu_dc_refused_version);
 	cJSON_AddNumberToObject(obj, "dropped", emu_dc_dropped);
+	cJSON_AddItemToObject(obj, "upgrades", emu_dc_upgrades_json());
 	return (obj);
 }
 

@@ -93,6 +93,7 @@ emu_req_free(struct emu_req *r)
 	if (r->delay_ev != NULL)
 		event_free(r->delay_ev);
 	free(r->uri);
+	free(r->region);
 	free(r->body);
 	cJSON_Delete(r->json);
 	cJSON_Delete(r->params);
@@ -409,9 +410,8 @@ emu_http_auth(struct emu_req *r)
 	struct evkeyval		*kv;
 	struct aws_header	*h = NULL;
 	size_t			 nh = 0;
-	enum aws_sigv4_fault	 fault = AWS_SIGV4_OK;
-	char			*cause = NULL;
-	int			 rv;
+	struct emu_auth		 a;
+	enum aws_sigv4_fault	 fault;
 
 	TAILQ_FOREACH(kv, in, next) {
 		if (nh == AWS_SIGV4_MAX_HEADERS)
@@ -421,20 +421,26 @@ emu_http_auth(struct emu_req *r)
 		h[nh].value = kv->value;
 		nh++;
 	}
-	rv = emu_auth_check(r->method, r->uri, h, nh, r->body, r->body_len,
-	    r->listener->tls ? "https" : "http", &r->caller, &fault, &cause);
-	free(h);
-	if (rv == 0)
+	if (emu_auth_check(r->method, r->uri, h, nh, r->body, r->body_len,
+	    r->listener->tls ? "https" : "http", 0, &a) == 0) {
+		free(h);
+		r->caller = a.caller;
+		r->region = a.region;
+		a.region = NULL;
+		emu_auth_clear(&a);
 		return (0);
+	}
+	free(h);
+	fault = a.fault;
 	if ((size_t)fault >= nitems(emu_http_auth_errors))
 		fault = AWS_SIGV4_OK;
 	if (r->op->proto == EMU_PROTO_QUERY)
 		emu_reply_error(r, emu_http_auth_errors[fault].query,
-		    emu_http_auth_errors[fault].query_status, "%s", cause);
+		    emu_http_auth_errors[fault].query_status, "%s", a.cause);
 	else
 		emu_reply_error(r, emu_http_auth_errors[fault].json,
-		    emu_http_auth_errors[fault].json_status, "%s", cause);
-	free(cause);
+		    emu_http_auth_errors[fault].json_status, "%s", a.cause);
+	emu_auth_clear(&a);
 	return (-1);
 }
 static void

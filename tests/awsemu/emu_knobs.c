@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "emu.h"
+#include "ssm_version.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -26,15 +27,17 @@ enum emu_knob_type {
 	EMU_KNOB_INT,
 	EMU_KNOB_BOOL,
 	EMU_KNOB_ENUM,
+	EMU_KNOB_STRING,
 	EMU_KNOB_LIST,
 };
 
 struct emu_knob {
 	const char		*name;
 	enum emu_knob_type	 type;
-	size_t			 off;		/* int field in emu_knobs */
+	size_t			 off;		/* int or char[max] field */
 	int			 min, max;
 	const char *const	*values;	/* enum names, by value */
+	int			(*check)(const char *);	/* string: 1 if ok */
 	int			(*set)(struct emu_knobs *, const cJSON *,
 				    char **);
 	cJSON			*(*get)(const struct emu_knobs *);
@@ -55,6 +58,10 @@ static const char *const emu_malformed_names[] = {
 	"all", NULL
 };
 static const char *const emu_drop_names[] = { "reset", "bye", NULL };
+static const char *const emu_upgrade_auth_names[] = { "required",
+	"optional", "off", NULL };
+
+static int	 emu_knobs_version_ok(const char *);
 
 static int	 emu_knobs_set_faults(struct emu_knobs *, const cJSON *,
 		     char **);
@@ -72,15 +79,19 @@ static cJSON	*emu_knobs_get_delay(const struct emu_knobs *);
 
 #define KNOB_INT(n, f, lo, hi, h) \
 	{ n, EMU_KNOB_INT, offsetof(struct emu_knobs, f), lo, hi, NULL, \
-	    NULL, NULL, h }
+	    NULL, NULL, NULL, h }
 #define KNOB_BOOL(n, f, h) \
 	{ n, EMU_KNOB_BOOL, offsetof(struct emu_knobs, f), 0, 1, NULL, \
-	    NULL, NULL, h }
+	    NULL, NULL, NULL, h }
 #define KNOB_ENUM(n, f, v, h) \
 	{ n, EMU_KNOB_ENUM, offsetof(struct emu_knobs, f), 0, 0, v, \
-	    NULL, NULL, h }
+	    NULL, NULL, NULL, h }
+/* A string up to the size of its char array, checked by c. */
+#define KNOB_STRING(n, f, c, h) \
+	{ n, EMU_KNOB_STRING, offsetof(struct emu_knobs, f), 0, \
+	    sizeof ((struct emu_knobs *)0)->f, NULL, c, NULL, NULL, h }
 #define KNOB_LIST(n, s, g, h) \
-	{ n, EMU_KNOB_LIST, 0, 0, 0, NULL, s, g, h }
+	{ n, EMU_KNOB_LIST, 0, 0, 0, NULL, NULL, s, g, h }
 
 static const struct emu_knob emu_knob_table[] = {
 	KNOB_INT("delay_ms", delay_ms, 0, 600000,
@@ -93,8 +104,9 @@ static const struct emu_knob emu_knob_table[] = {
 	KNOB_BOOL("imds_v1", imds_v1,
 	    "IMDSv1; false answers metadata GETs without a token with 401"),
 	KNOB_ENUM("resume", resume, emu_resume_names,
-	    "ResumeSession of a live session: ok, new_url, no_token, "
-	    "not_found"),
+	    "ResumeSession of a live session: new_url (a new cell-number; "
+	    "upgrades to the older StreamUrl are refused), ok (the same "
+	    "StreamUrl), no_token, not_found"),
 	KNOB_ENUM("resume_ended", resume_ended, emu_resume_names,
 	    "ResumeSession of a terminated session: no_token or not_found"),
 	KNOB_LIST("throttle", emu_knobs_set_throttle, emu_knobs_get_throttle,
@@ -108,6 +120,13 @@ static const struct emu_knob emu_knob_table[] = {
 	    "[{op, ms}]: delay the responses of one operation"),
 
 	/* The data channel: gateway and agent (emu_dc.c, emu_agent*.c). */
+	KNOB_ENUM("upgrade_auth", upgrade_auth, emu_upgrade_auth_names,
+	    "the WebSocket upgrade's SigV4 signature: required (403 without "
+	    "one), optional (checked if present), off"),
+	KNOB_STRING("min_client_version", min_client_version,
+	    emu_knobs_version_ok,
+	    "OpenDataChannel's ClientVersion must be at least this (else "
+	    "close 1008); \"\": any, or none"),
 	KNOB_BOOL("pacing", pacing,
 	    "agent output paced like the real agent: one message of at most "
 	    "chunk bytes per pace_us; false: as fast as the WebSocket drains"),
@@ -168,7 +187,7 @@ static const struct emu_knob emu_knob_table[] = {
 	    "smux NOP interval where the agent keeps alive (10000)"),
 	KNOB_INT("keepalive_timeout_ms", keepalive_timeout_ms, 1, 600000,
 	    "smux keep-alive check interval (30000)"),
-	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL }
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };
 
 void
@@ -177,7 +196,10 @@ emu_knobs_init(struct emu_knobs *k)
 	memset(k, 0, sizeof *k);
 	k->imds_v2 = 1;
 	k->imds_v1 = 1;
-	k->resume = EMU_RESUME_OK;
+	k->resume = EMU_RESUME_NEW_URL;
+	k->upgrade_auth = EMU_UPGRADE_REQUIRED;
+	strlcpy(k->min_client_version, EMU_MIN_CLIENT_VERSION,
+	    sizeof k->min_client_version);
 	k->resume_ended = EMU_RESUME_NOT_FOUND;
 	k->pacing = 1;
 	k->pace_us = 1000;
@@ -603,6 +625,15 @@ emu_knobs_get_delay(const struct emu_knobs *k)
 	return (a);
 }
 
+/* A version knob: "" or numeric parts (ssm_version_cmp()'s rule). */
+static int
+emu_knobs_version_ok(const char *v)
+{
+	int	cmp;
+
+	return (*v == '\0' || ssm_version_cmp(v, v, &cmp) == 0);
+}
+
 static const struct emu_knob *
 emu_knobs_find(const char *name)
 {
@@ -644,6 +675,13 @@ emu_knobs_set_one(struct emu_knobs *k, const struct emu_knob *kn,
 			}
 		}
 		break;
+	case EMU_KNOB_STRING:
+		if (!cJSON_IsString(v) ||
+		    strlen(v->valuestring) >= (size_t)kn->max ||
+		    !kn->check(v->valuestring))
+			break;
+		strlcpy((char *)k + kn->off, v->valuestring, kn->max);
+		return (0);
 	case EMU_KNOB_LIST:
 		return (kn->set(k, v, cause));
 	}
@@ -753,19 +791,26 @@ emu_knobs_to_json(const struct emu_knobs *k)
 {
 	const struct emu_knob	*kn;
 	cJSON			*obj = cJSON_CreateObject();
+	const char		*field;
 	int			 v;
 
 	for (kn = emu_knob_table; kn->name != NULL; kn++) {
-		v = *(const int *)((const char *)k + kn->off);
+		field = (const char *)k + kn->off;
 		switch (kn->type) {
 		case EMU_KNOB_INT:
+			memcpy(&v, field, sizeof v);
 			cJSON_AddNumberToObject(obj, kn->name, v);
 			break;
 		case EMU_KNOB_BOOL:
+			memcpy(&v, field, sizeof v);
 			cJSON_AddBoolToObject(obj, kn->name, v);
 			break;
 		case EMU_KNOB_ENUM:
+			memcpy(&v, field, sizeof v);
 			cJSON_AddStringToObject(obj, kn->name, kn->values[v]);
+			break;
+		case EMU_KNOB_STRING:
+			cJSON_AddStringToObject(obj, kn->name, field);
 			break;
 		case EMU_KNOB_LIST:
 			cJSON_AddItemToObject(obj, kn->name, kn->get(k));

@@ -26,6 +26,13 @@
 
 #define EMU_DEFAULT_AKID	"AKIAEMUDEFAULT000001"
 #define EMU_DEFAULT_SECRET	"emu/default+secret/0000000000000000000000"
+/*
+ * The IAM user name of the default key and of keys without one. It is
+ * the SessionId's prefix, and the service's ids for such callers carry
+ * an '@' (ssm-data-channel.md 2.5): so do ours, to keep every client
+ * honest about ids in URLs and paths.
+ */
+#define EMU_DEFAULT_USER	"alice@example.com"
 #define EMU_MAX_FILE		(4 * 1024 * 1024)
 
 /* Where we are in the file, for messages. */
@@ -529,7 +536,7 @@ emu_reg_key(struct emu_reg_ctx *ctx, struct emu_registry *reg,
 	    emu_reg_string(ctx, obj, "account", 0, 12, &k->account) != 0)
 		return (-1);
 	if (k->user == NULL)
-		k->user = xstrdup("alice");
+		k->user = xstrdup(EMU_DEFAULT_USER);
 	if (k->account == NULL)
 		k->account = xstrdup(reg->account);
 	return (0);
@@ -787,7 +794,7 @@ emu_reg_new(void)
 	reg->keys = xcalloc(1, sizeof *reg->keys);
 	reg->keys[0].access_key_id = xstrdup(EMU_DEFAULT_AKID);
 	reg->keys[0].secret_access_key = xstrdup(EMU_DEFAULT_SECRET);
-	reg->keys[0].user = xstrdup("alice");
+	reg->keys[0].user = xstrdup(EMU_DEFAULT_USER);
 	reg->nkeys = 1;
 	return (reg);
 }

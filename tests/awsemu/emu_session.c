@@ -61,6 +61,8 @@ emu_session_free(struct emu_session *s)
 	cJSON_Delete(s->parameters);
 	free(s->reason);
 	free(s->access_key_id);
+	free(s->account);
+	free(s->region);
 	freezero_str(s->token);
 	free(s->stream_url);
 	free(s);
@@ -108,8 +110,9 @@ emu_session_url(const char *id)
  * full of live sessions.
  */
 struct emu_session *
-emu_session_new(const char *caller, const char *target, const char *document,
-    const cJSON *parameters, const char *reason, const char *akid)
+emu_session_new(const struct emu_cred *caller, const char *region,
+    const char *target, const char *document, const cJSON *parameters,
+    const char *reason)
 {
 	struct emu_session	*s;
 	uint8_t			 rnd[9];
@@ -123,14 +126,17 @@ emu_session_new(const char *caller, const char *target, const char *document,
 		util_hex(rnd, sizeof rnd, hex);
 		free(s->id);
 		/* 17 hex digits, like the ids AWS hands out. */
-		xasprintf(&s->id, "%.78s-%.17s", caller, hex);
+		xasprintf(&s->id, "%.78s-%.17s", caller->caller_name, hex);
 	} while (emu_session_find(s->id) != NULL);
 	s->target = xstrdup(target);
 	s->document = xstrdup(document);
 	s->parameters = parameters != NULL ?
 	    cJSON_Duplicate(parameters, 1) : cJSON_CreateObject();
 	s->reason = reason != NULL ? xstrdup(reason) : NULL;
-	s->access_key_id = xstrdup(akid);
+	s->access_key_id = xstrdup(caller->creds.access_key_id);
+	s->account = xstrdup(caller->creds.account_id != NULL ?
+	    caller->creds.account_id : emu.registry->account);
+	s->region = xstrdup(region != NULL ? region : emu.registry->region);
 	s->token = emu_auth_token();
 	s->stream_url = emu_session_url(s->id);
 	s->state = EMU_SESSION_ACTIVE;

@@ -280,9 +280,8 @@ emu_ssm_start_session(struct emu_req *r)
 		return;
 	if ((t = emu_ssm_target(r, target)) == NULL)
 		return;
-	s = emu_session_new(r->caller->caller_name, target, doc, params,
-	    emu_json_string(r->json, "Reason"),
-	    r->caller->creds.access_key_id);
+	s = emu_session_new(r->caller, r->region, target, doc, params,
+	    emu_json_string(r->json, "Reason"));
 	if (s == NULL) {
 		emu_reply_error(r, "InternalServerError", 500, "the emulator's "
 		    "session table is full");

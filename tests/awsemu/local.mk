@@ -43,15 +43,22 @@ INTEGRATION_TESTS += \
 	%reldir%/t_agent_keepalive.sh \
 	%reldir%/t_agent_faults.sh \
 	%reldir%/t_agent_idle.sh \
-	%reldir%/t_agent_life.sh
+	%reldir%/t_agent_life.sh \
+	%reldir%/t_agent_upgrade.sh
 EXTRA_DIST += %reldir%/README.md %reldir%/lib.sh %reldir%/mkca.sh \
 	%reldir%/garbage.py %reldir%/bench_agent.sh \
 	%reldir%/js/package.json %reldir%/js/package-lock.json \
 	%reldir%/js/sdk_check.mjs
 
-UNIT_TESTS += tests/awsemu/test_emu_registry
+UNIT_TESTS += tests/awsemu/test_emu_registry tests/awsemu/test_emu_upgrade
 tests_awsemu_test_emu_registry_SOURCES = %reldir%/test_emu_registry.c
 tests_awsemu_test_emu_registry_LDADD = $(EMU_LIBS) $(CMOCKA_LIBS)
+# The upgrade vectors through the check awsemu makes of every upgrade.
+tests_awsemu_test_emu_upgrade_SOURCES = %reldir%/test_emu_upgrade.c \
+	tests/unit/testdata.c tests/unit/testdata.h
+tests_awsemu_test_emu_upgrade_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/tests/unit
+tests_awsemu_test_emu_upgrade_LDADD = $(TEST_LIBS)
 
 FUZZERS += tests/awsemu/fuzz_emu_registry
 tests_awsemu_fuzz_emu_registry_SOURCES = %reldir%/fuzz_emu_registry.c

@@ -72,7 +72,8 @@ ok "ssm get-connection-status"
 # STS GetCallerIdentity.
 arn=$($AWS sts get-caller-identity $E --query Arn --output text) ||
     fail "get-caller-identity"
-expect_eq "caller" "$arn" "arn:aws:iam::123456789012:user/alice"
+expect_eq "caller" "$arn" \
+    "arn:aws:iam::123456789012:user/alice@example.com"
 ok "sts get-caller-identity"
 
 # KMS GenerateDataKey of 64 bytes, and Decrypt gives the same bytes back.
@@ -114,7 +115,11 @@ print(json.dumps(r))
 EOF
 sid=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["SessionId"])' \
     "$T/session.json")
-case $sid in alice-?????????????????) ;; *) fail "session id $sid" ;; esac
+# The service's shape for the calling user: <user name>-<17 hex>.
+case $sid in
+alice@example.com-?????????????????) ;;
+*) fail "session id $sid" ;;
+esac
 r=$($AWS ssm resume-session $E --session-id "$sid") || fail "resume"
 echo "$r" | "$PY" -c '
 import json, sys

@@ -395,6 +395,7 @@ main(int argc, char **argv)
 	p.tls = tls;
 	p.allow_plain_ws = plain;
 	p.allow_loopback = 1;
+	p.sign_upgrade = 1;	/* as gatewayd does: awsemu requires it */
 	deadline = evtimer_new(base, pump_deadline_cb, NULL);
 	tv.tv_sec = seconds;
 	tv.tv_usec = 0;

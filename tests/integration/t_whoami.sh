@@ -38,7 +38,7 @@ gwctl whoami --json >"$T/who.json" || fail "whoami failed"
 [ "$(jq -r '.identities | length' "$T/who.json")" = 1 ] ||
     fail "whoami: one identity expected: $(cat "$T/who.json")"
 [ "$(jq -r '.identities[0].arn' "$T/who.json")" = \
-    "arn:aws:iam::123456789012:user/alice" ] ||
+    "arn:aws:iam::123456789012:user/alice@example.com" ] ||
     fail "default chain: $(cat "$T/who.json")"
 [ "$(jq -r '.identities[0].source' "$T/who.json")" = environment ] ||
     fail "default chain source: $(cat "$T/who.json")"

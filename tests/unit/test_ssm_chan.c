@@ -2148,6 +2148,64 @@ test_ssm_chan_resume_refused_upgrade(void **state)
 	assert_int_equal(ssm_chan_get_state(chan), SSM_CHAN_OPEN);
 }
 
+/*
+ * A WebSocket that the service closes right after the upgrade (1008 for a
+ * ClientVersion below its minimum, a stale token) has not ended the
+ * outage: each ResumeSession waits longer than the last, and the session
+ * ends when the budget is spent, naming why the channel was lost.
+ */
+static void
+test_ssm_chan_resume_refused_after_upgrade(void **state)
+{
+	struct ssm_chan_params	 p;
+	struct fake_call	*call;
+	uint64_t		 last, delay, floor = 100;
+	int			 resumes = 0, i;
+
+	default_params(&p);
+	p.resume_budget = 20000;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	ws_failed("gone");
+	last = clock_now_ms();
+	for (i = 0; i < 5000 && u.closed == 0; i++) {
+		advance(10);
+		if ((call = find_call("ResumeSession")) == NULL)
+			continue;
+		delay = call->at - last;
+		if (delay < floor)
+			fail_msg("resume %d after %llu ms, not %llu or more",
+			    resumes, (unsigned long long)delay,
+			    (unsigned long long)floor);
+		floor = floor * 2 > 2500 ? 2500 : floor * 2;
+		resumes++;
+		answer("ResumeSession", "{\"SessionId\":\"" SESSION_ID "\","
+		    "\"TokenValue\":\"t\"}", NULL);
+		ws_opened();
+		last_ws()->cb.close((struct ws *)last_ws(), 1008,
+		    "ClientVersion 1.2.677.0 is below the minimum", 1,
+		    last_ws()->arg);
+		pump();
+		last = clock_now_ms();
+	}
+	assert_int_equal(u.closed, 1);
+	assert_true(resumes >= 4 && resumes <= 12);
+	assert_non_null(strstr(u.reason, "no data channel within 20s"));
+	assert_non_null(strstr(u.reason, "1008"));
+}
+
+/* ResumeSession ends the session: the reason says why it was lost. */
+static void
+test_ssm_chan_resume_ended_says_why(void **state)
+{
+	open_default();
+	ws_failed("HTTP 403 Forbidden: upgrade is not signed");
+	advance(200);
+	answer("ResumeSession", NULL, "DoesNotExistException");
+	assert_int_equal(u.closed, 1);
+	assert_non_null(strstr(u.reason, "DoesNotExistException"));
+	assert_non_null(strstr(u.reason, "upgrade is not signed"));
+}
+
 /* Retries back off from [100,200) ms to 5 s, within the budget (§8.4). */
 static void
 test_ssm_chan_resume_backoff_budget(void **state)
@@ -2573,6 +2631,8 @@ main(void)
 		T(test_ssm_chan_resume_resends_all),
 		T(test_ssm_chan_resume_answers),
 		T(test_ssm_chan_resume_refused_upgrade),
+		T(test_ssm_chan_resume_refused_after_upgrade),
+		T(test_ssm_chan_resume_ended_says_why),
 		T(test_ssm_chan_resume_backoff_budget),
 		T(test_ssm_chan_first_connect_retries),
 		T(test_ssm_chan_ack_timeout_dead_peer),

@@ -44,7 +44,7 @@ async function refused(promise, name, status) {
 }
 
 function checkSession(r, sid) {
-	assert.match(r.SessionId, /^alice-[0-9a-f]{17}$/);
+	assert.match(r.SessionId, /^alice@example\.com-[0-9a-f]{17}$/);
 	if (sid !== undefined)
 		assert.equal(r.SessionId, sid);
 	assert.ok(r.TokenValue.length > 300, "short token");
@@ -74,20 +74,22 @@ const s = await ssm.send(start);
 checkSession(s);
 console.log("ok: StartSession " + s.SessionId);
 
+// By default a new cell-number every time, as the service of 2026 does.
 const r1 = await ssm.send(new ResumeSessionCommand({ SessionId: s.SessionId }));
 checkSession(r1, s.SessionId);
 assert.notEqual(r1.TokenValue, s.TokenValue);
-assert.equal(r1.StreamUrl, s.StreamUrl);
-await knobs({ resume: "new_url" });
+assert.notEqual(r1.StreamUrl, s.StreamUrl);
+await knobs({ resume: "ok" });
 const r2 = await ssm.send(new ResumeSessionCommand({ SessionId: s.SessionId }));
 checkSession(r2, s.SessionId);
-assert.notEqual(r2.StreamUrl, s.StreamUrl);
+assert.notEqual(r2.TokenValue, r1.TokenValue);
+assert.equal(r2.StreamUrl, r1.StreamUrl);
 await knobs({ resume: "no_token" });
 const r3 = await ssm.send(new ResumeSessionCommand({ SessionId: s.SessionId }));
 assert.equal(r3.SessionId, s.SessionId);
 assert.equal(r3.TokenValue, undefined);
-await knobs({ resume: "ok" });
-console.log("ok: ResumeSession (token, new url, no token)");
+await knobs({ resume: "new_url" });
+console.log("ok: ResumeSession (token and new url, same url, no token)");
 
 const t = await ssm.send(new TerminateSessionCommand({ SessionId: s.SessionId }));
 assert.equal(t.SessionId, s.SessionId);
