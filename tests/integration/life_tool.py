@@ -28,7 +28,9 @@
       of 64 bytes on one more connection. Every download must match the
       stream byte for byte. Prints one JSON object: per download its
       rate, the aggregate rate while all ran, the round trips' median and
-      maximum (ms).
+      maximum (ms); whether every download moved while all ran
+      (all_moved), and whether the round trips were done before the
+      first download was (rtt_during).
 """
 
 import hashlib
@@ -168,6 +170,7 @@ def stripe(port, n, size, seed, rounds, waitcmd):
     while any(not d.samples for d in dls) and time.monotonic() < deadline:
         time.sleep(0.05)
     rtts = round_trips(port, rounds)
+    rtt_end = time.monotonic()
     for d in dls:
         d.join(300)
     errors = [d.error for d in dls if d.error]
@@ -183,6 +186,9 @@ def stripe(port, n, size, seed, rounds, waitcmd):
         "aggregate": round(total / (end - start)) if end > start else 0,
         "rtt_median_ms": round(statistics.median(rtts), 2),
         "rtt_max_ms": round(max(rtts), 2),
+        "all_moved": end > start and all(d.at(end) > d.at(start)
+                                         for d in dls),
+        "rtt_during": rtt_end < end,
         "waits": waits,
     }))
 

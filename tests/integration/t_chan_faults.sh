@@ -10,7 +10,7 @@ chan_world
 chan_pump '{"pacing": false, "resend": "all", "seed": 7, "faults": [
     {"dir": "both", "what": "all", "loss": 0.03, "dup": 0.03,
      "reorder": 0.03, "delay": 0.03, "delay_ms": 30},
-    {"dir": "out", "what": "data", "corrupt": 0.02}]}' -m 50 -s 240
+    {"dir": "out", "what": "data", "corrupt": 0.02}]}' -m 50 -s 900
 for k in in_lost out_lost in_duplicated out_duplicated in_reordered \
     out_reordered in_delayed out_delayed out_corrupted; do
 	n=$(chan_agent_sum "$k")

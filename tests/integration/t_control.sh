@@ -8,7 +8,8 @@ echo_forward web
 gwctl events --json >"$T/events.out" 2>&1 &
 EV=$!
 lib_track "$EV"
-sleep 0.2
+wait_for 10 "the events follower" grep -q "control client [0-9]*: events$" \
+    "$GW_LOG"
 "$LOADCLIENT" -c "127.0.0.1:$PORT" -m echo -n 1000 >/dev/null ||
     fail "echo through web"
 wait_for 10 "the close event" grep -q '"event":"close"' "$T/events.out"

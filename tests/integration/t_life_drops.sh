@@ -4,7 +4,8 @@
 # and 20 MiB echoed both ways meanwhile. Each drop is a ResumeSession and
 # a new WebSocket on the same session; the client's connections never
 # notice: every byte in order (SHA-256 equal), no reset, no early EOF,
-# one session from start to end.
+# one session from start to end. The deadlines are generous: with 4 KiB
+# loopback buffers the download alone takes over 3 minutes.
 . "$top_srcdir/tests/integration/life_lib.sh"
 
 MIB=$((1024 * 1024))
@@ -26,10 +27,10 @@ start_gatewayd
 life_wait_open bulk 1
 life_wait_open echo 1
 
-"$LOADCLIENT" -c "127.0.0.1:$2" -m echo -C 4 -n $((5 * MIB)) -W -t 240 \
+"$LOADCLIENT" -c "127.0.0.1:$2" -m echo -C 4 -n $((5 * MIB)) -W -t 1200 \
     >"$T/echo.out" 2>"$T/echo.err" &
 echo_pid=$!
-"$LOADCLIENT" -c "127.0.0.1:$1" -m recv -s 7 -t 240 >"$T/recv.out" \
+"$LOADCLIENT" -c "127.0.0.1:$1" -m recv -s 7 -t 1200 >"$T/recv.out" \
     2>"$T/recv.err" || fail "the download broke: $(cat "$T/recv.err")"
 wait "$echo_pid" || fail "the echo broke: $(cat "$T/echo.err")"
 cat "$T/recv.out" "$T/echo.out"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # A SIGHUP that changes one forward while 200 MiB run through another: the
 # transfer completes intact on its untouched forward, the changed forward
-# now reaches its new target.
+# now reaches its new target. The client stops half-way, bytes in flight,
+# until the reload is checked (-G): a fast machine would finish first.
 . "$top_srcdir/tests/integration/lib.sh"
 
 N=$((200 * 1024 * 1024))
@@ -14,12 +15,11 @@ add_forward steady "127.0.0.1:$A" 127.0.0.1 "$one_PORT"
 add_forward moving "127.0.0.1:$B" 127.0.0.1 "$one_PORT"
 start_gatewayd
 
-"$LOADCLIENT" -c "127.0.0.1:$A" -m echo -n "$N" -t 600 >"$T/big.out" 2>&1 &
+"$LOADCLIENT" -c "127.0.0.1:$A" -m echo -n "$N" -t 600 -R "$T/half" \
+    -G "$T/go" >"$T/big.out" 2>&1 &
 BIG=$!
 lib_track "$BIG"
-wait_for 30 "the transfer to start" sh -c \
-    "[ \"\$($GATEWAYCTL -s $GW_CONTROL status --json | \
-    jq '.forwards[0].bytes_in')\" -gt 1048576 ]"
+wait_for 120 "the transfer's first half" test -s "$T/half"
 
 write_conf
 add_forward steady "127.0.0.1:$A" 127.0.0.1 "$one_PORT"
@@ -33,6 +33,7 @@ kill -0 "$BIG" || fail "the transfer ended before the reload was done"
     fail "moving: $(cat "$T/small.out")"
 wait_for 10 "the new target to see the conn" grep -q "echo conn 1: 1000 " \
     "$T/two.out"
+touch "$T/go"
 
 wait "$BIG" || fail "transfer: $(cat "$T/big.out")"
 sent=$(sha_of "$T/big.out" out)

@@ -29,7 +29,7 @@ EOF2
 
 start_server echo echo
 PORT=$(free_ports 1)
-write_conf "credential_process_timeout = 2s"
+write_conf "credential_process_timeout = 10s"
 add_forward web "127.0.0.1:$PORT" 127.0.0.1 "$echo_PORT"
 start_gatewayd
 

@@ -4,19 +4,25 @@
  *
  * loadclient -c ADDR -m MODE [-Wx] [-C CONNS] [-n BYTES] [-s SEED]
  *     [-b BIND] [-r RATE] [-d SECONDS] [-t TIMEOUT] [-R READYFILE]
+ *     [-G GOFILE] [-w WINDOW]
  *
  *   echo     each conn sends BYTES of stream SEED+i while reading the echo,
  *            then shuts its write side; the echo must equal what was sent
  *            and end with EOF (against loadserver -m echo); with -W it
  *            shuts only once the whole echo is back, for tunnels that
- *            cannot half-close (Session Manager)
+ *            cannot half-close (Session Manager); with -w at most WINDOW
+ *            bytes sent are not yet echoed back; with -G each conn stops
+ *            half-way (sends and reads nothing more, bytes in flight),
+ *            writes READYFILE when all have, and goes on once GOFILE
+ *            exists
  *   send     send BYTES, shut the write side, and check the reply
  *            "BYTES SHA256" of loadserver -m sink: the EOF went through
  *            and the reply came back on the half-closed conn
  *   recv     read the stream SEED (loadserver -m source) until EOF or -d
  *            seconds, -r bytes a second at most; every byte must match
  *   hold     each conn echoes BYTES (default 16), writes READYFILE when
- *            all have, holds for -d seconds, echoes again and closes; a
+ *            all have, holds for -d seconds (with -G until GOFILE
+ *            exists), echoes again and closes; a
  *            conn the far side closes is a failure, or with -x the
  *            expected outcome (a drain timeout) and finishing is one
  *   refused  connect, send a byte, and expect to be closed with nothing
@@ -72,6 +78,7 @@ struct cli_conn {
 	uint64_t		 target;	/* bytes to send this round */
 	int			 shut;	/* our write side is shut */
 	int			 failed;
+	int			 halted;	/* echo -G: half-way, waiting */
 	struct event		*slow;	/* recv -r: paced reads */
 };
 
@@ -81,9 +88,9 @@ static struct tool_addr		 addr, bind_addr;
 static int			 have_bind, expect_close, wait_echo;
 static uint64_t			 first_ms, last_ms;
 static unsigned			 nconns = 1, ndone, nfailed, nready;
-static uint64_t			 nbytes, seed = 1, rate;
+static uint64_t			 nbytes, seed = 1, rate, window;
 static unsigned			 duration, timeout = 120;
-static const char		*readyfile;
+static const char		*readyfile, *gofile;
 static struct cli_conn		*conns;
 
 static void	cli_read_cb(struct bufferevent *, void *);
@@ -128,6 +135,8 @@ cli_fail(struct cli_conn *cc, const char *fmt, ...)
 }
 
 /* Queue more of our stream, up to the round's target. */
+static void	cli_halt(struct cli_conn *);
+
 static void
 cli_refill(struct cli_conn *cc)
 {
@@ -135,14 +144,24 @@ cli_refill(struct cli_conn *cc)
 	uint8_t		 buf[CLI_CHUNK];
 	size_t		 n;
 
-	while (cc->sent < cc->target && evbuffer_get_length(out) < CLI_HIGH) {
+	if (cc->halted)
+		return;
+	while (cc->sent < cc->target && evbuffer_get_length(out) < CLI_HIGH &&
+	    (window == 0 || cc->sent - cc->received < window)) {
 		n = sizeof buf;
 		if (cc->target - cc->sent < n)
 			n = cc->target - cc->sent;
+		if (window != 0 && window - (cc->sent - cc->received) < n)
+			n = window - (cc->sent - cc->received);
 		tool_stream_fill(&cc->out_stream, buf, n);
 		tool_hash_update(&cc->out_hash, buf, n);
 		evbuffer_add(out, buf, n);
 		cc->sent += n;
+	}
+	if (mode == CLI_ECHO && cc->sent == cc->target &&
+	    cc->target < nbytes) {
+		cli_halt(cc);
+		return;
 	}
 	if (cc->sent == cc->target && !cc->shut &&
 	    evbuffer_get_length(out) == 0 &&
@@ -193,12 +212,58 @@ cli_ready(void)
 		tool_write_file(readyfile, text);
 }
 
-/* hold: send the second round. */
+/* -G: wait (polling every 100 ms) until GOFILE exists; 1 once it does. */
+static int
+cli_wait_go(event_callback_fn cb)
+{
+	struct timeval	tv = { 0, 100000 };
+
+	if (gofile == NULL || access(gofile, F_OK) == 0)
+		return (1);
+	event_base_once(base, -1, EV_TIMEOUT, cb, NULL, &tv);
+	return (0);
+}
+
+/* echo -G: every conn halted half-way; go on once GOFILE exists. */
+static void
+cli_go_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct cli_conn	*cc;
+	unsigned	 i;
+
+	if (!cli_wait_go(cli_go_cb))
+		return;
+	for (i = 0; i < nconns; i++) {
+		cc = &conns[i];
+		if (!cc->halted)
+			continue;
+		cc->halted = 0;
+		cc->target = nbytes;
+		bufferevent_enable(cc->bev, EV_READ);
+		cli_refill(cc);
+	}
+}
+
+/* echo -G: this conn has sent its first half; stop reading as well. */
+static void
+cli_halt(struct cli_conn *cc)
+{
+	cc->halted = 1;
+	bufferevent_disable(cc->bev, EV_READ);
+	if (++nready == nconns) {
+		cli_ready();
+		cli_go_cb(-1, 0, NULL);
+	}
+}
+
+/* hold: send the second round (with -G, once GOFILE exists). */
 static void
 cli_again_cb(evutil_socket_t fd, short events, void *arg)
 {
 	unsigned	i;
 
+	if (!cli_wait_go(cli_again_cb))
+		return;
 	for (i = 0; i < nconns; i++) {
 		if (conns[i].phase != CLI_HOLDING)
 			continue;
@@ -269,8 +334,9 @@ cli_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (mode == CLI_HOLD && cc->received == cc->target)
 		cli_round_done(cc);
-	if (mode == CLI_ECHO && wait_echo && cc->received == cc->target)
-		cli_refill(cc);	/* the whole echo is back: shut now */
+	if (mode == CLI_ECHO && ((wait_echo && cc->received == cc->target) ||
+	    window != 0))
+		cli_refill(cc);	/* the whole echo is back, or room in -w */
 }
 
 /* recv -r: read a tenth of the rate every 100 ms, by hand. */
@@ -381,8 +447,6 @@ cli_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 cli_start(struct cli_conn *cc)
 {
-	int	rcvbuf = 4096;
-
 	cc->fd = socket(addr.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (cc->fd == -1)
@@ -391,14 +455,15 @@ cli_start(struct cli_conn *cc)
 	    bind_addr.len) == -1)
 		tool_fatal("bind: %s", strerror(errno));
 	if (mode == CLI_RECV && rate != 0)
-		setsockopt(cc->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		    sizeof rcvbuf);
+		tool_sockbuf(cc->fd, 4096);	/* the rate is what moves */
 	tool_stream_init(&cc->out_stream, seed + cc->i);
 	tool_stream_init(&cc->in_stream, mode == CLI_RECV ? seed :
 	    seed + cc->i);
 	tool_hash_init(&cc->out_hash);
 	tool_hash_init(&cc->in_hash);
 	cc->target = (mode == CLI_RECV || mode == CLI_REFUSED) ? 0 : nbytes;
+	if (mode == CLI_ECHO && gofile != NULL)
+		cc->target = nbytes / 2;	/* then halt: cli_halt */
 	cc->bev = bufferevent_socket_new(base, cc->fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(cc->bev, cli_read_cb, cli_write_cb, cli_event_cb,
 	    cc);
@@ -499,7 +564,7 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	tool_raise_nofile();
-	while ((ch = getopt(argc, argv, "b:c:C:d:m:n:r:R:s:t:Wx")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:C:d:G:m:n:r:R:s:t:w:Wx")) != -1) {
 		switch (ch) {
 		case 'b':
 			if (tool_parse_addr(optarg, &bind_addr) == -1)
@@ -514,6 +579,9 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			duration = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'G':
+			gofile = optarg;
 			break;
 		case 'm':
 			mode = cli_parse_mode(optarg);
@@ -533,6 +601,9 @@ main(int argc, char **argv)
 		case 't':
 			timeout = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'w':
+			window = strtoull(optarg, NULL, 10);
+			break;
 		case 'W':
 			wait_echo = 1;
 			break;
@@ -543,7 +614,8 @@ main(int argc, char **argv)
 			tool_fatal("usage: loadclient -c addr -m "
 			    "echo|send|recv|hold|refused [-C conns] [-n bytes] "
 			    "[-s seed] [-b bind] [-r rate] [-d secs] "
-			    "[-t timeout] [-R readyfile] [-W] [-x]");
+			    "[-t timeout] [-R readyfile] [-G gofile] [-w window] "
+			    "[-W] [-x]");
 		}
 	}
 	if (target == NULL || tool_parse_addr(target, &addr) == -1)

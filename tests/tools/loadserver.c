@@ -2,7 +2,7 @@
  * loadserver: the far side for integration tests, many connections at
  * once on one libevent loop.
  *
- * loadserver -l ADDR -m echo|sink|source [-n BYTES] [-s SEED]
+ * loadserver -l ADDR -m echo|sink|source [-n BYTES] [-s SEED] [-B BYTES]
  *     [-P PORTFILE] [-S STATSFILE]
  *
  *   echo    send back what arrives; after the client's EOF, finish the
@@ -13,7 +13,10 @@
  *
  * Each closed connection prints one line: "MODE conn N: BYTES SHA256"
  * (what it received, or for source what it sent). -P writes the bound TCP
- * port once listening; -S rewrites totals every 200 ms. Runs until SIGTERM.
+ * port once listening; -S rewrites totals every 200 ms. -B fixes the send
+ * and receive buffers of each connection's socket (SO_SNDBUF, SO_RCVBUF),
+ * so that what the kernel holds does not depend on the machine. Runs until
+ * SIGTERM.
  */
 
 #include "autoconf.h"
@@ -56,6 +59,7 @@ static struct event_base	*base;
 static enum tool_mode		 mode;
 static uint64_t			 nbytes;
 static uint64_t			 seed = 1;
+static int			 sockbuf;	/* -B: 0 leaves the kernel's */
 static uint64_t			 next_id;
 static uint64_t			 total_in, total_out, nconns;
 static const char		*statsfile;
@@ -201,6 +205,8 @@ srv_accept_cb(evutil_socket_t lfd, short events, void *arg)
 			tool_fatal("loadserver: more than 65536 live conns");
 		srv_conns[sc->id % 65536] = sc;
 		nconns++;
+		if (sockbuf != 0)
+			tool_sockbuf(fd, sockbuf);
 		tool_hash_init(&sc->hash);
 		tool_stream_init(&sc->stream, seed);
 		sc->bev = bufferevent_socket_new(base, fd,
@@ -247,8 +253,11 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	tool_raise_nofile();
 	mode = TOOL_ECHO;
-	while ((ch = getopt(argc, argv, "l:m:n:s:P:S:")) != -1) {
+	while ((ch = getopt(argc, argv, "B:l:m:n:s:P:S:")) != -1) {
 		switch (ch) {
+		case 'B':
+			sockbuf = atoi(optarg);
+			break;
 		case 'l':
 			listen_at = optarg;
 			break;
@@ -270,7 +279,7 @@ main(int argc, char **argv)
 		default:
 			tool_fatal("usage: loadserver -l addr -m "
 			    "echo|sink|source [-n bytes] [-s seed] "
-			    "[-P portfile] [-S statsfile]");
+			    "[-B bytes] [-P portfile] [-S statsfile]");
 		}
 	}
 	if (listen_at == NULL || tool_parse_addr(listen_at, &addr) == -1)

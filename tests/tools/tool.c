@@ -96,6 +96,14 @@ tool_listen(const struct tool_addr *a)
 	return (fd);
 }
 
+void
+tool_sockbuf(int fd, int bytes)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) == -1)
+		tool_fatal("setsockopt: %s", strerror(errno));
+}
+
 unsigned
 tool_local_port(int fd)
 {

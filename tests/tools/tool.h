@@ -41,6 +41,11 @@ enum tool_mode tool_parse_mode(const char *prog, const char *);
 int	 tool_listen(const struct tool_addr *);
 /* The port a listening TCP socket got. */
 unsigned tool_local_port(int fd);
+/*
+ * SO_RCVBUF and SO_SNDBUF of fd to bytes each: what the kernel holds for
+ * it stops depending on the machine's autotuning (tcp_rmem, tcp_wmem).
+ */
+void	 tool_sockbuf(int fd, int bytes);
 
 void	 tool_stream_init(struct tool_stream *, uint64_t seed);
 void	 tool_stream_fill(struct tool_stream *, void *, size_t);

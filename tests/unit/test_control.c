@@ -193,17 +193,26 @@ one_conn(void *arg)
 	return (fw->nconns == 1);
 }
 
+static int
+conn_read(void *arg)
+{
+	struct conn	*c = TAILQ_FIRST(&fw->conns);
+
+	return (c != NULL && c->bytes_in == *(uint64_t *)arg);
+}
+
 static void
 test_control_status_shows_forwards_and_conns(void **state)
 {
 	struct client	*cl = client_new();
 	cJSON		*reply, *f, *c;
+	uint64_t	 five = 5;
 	int		 fd;
 
 	fd = testloop_connect(fwaddr, NULL);
 	assert_true(testloop_run_until(one_conn, NULL, 5000));
 	assert_int_equal(testloop_write(fd, "12345", 5, 5000), 0);
-	testloop_run_for(20);
+	assert_true(testloop_run_until(conn_read, &five, 5000));
 	reply = client_ask(cl, "{\"cmd\":\"status\"}\n");
 	assert_true(is_ok(reply));
 	assert_int_equal(num(reply, "pid"), getpid());

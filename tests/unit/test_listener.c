@@ -209,6 +209,12 @@ has_conns(void *arg)
 	return (fw->nconns == *(unsigned *)arg);
 }
 
+static int
+path_gone(void *arg)
+{
+	return (access(arg, F_OK) == -1);
+}
+
 static void
 test_listener_refuses_outsider_address(void **state)
 {
@@ -308,8 +314,7 @@ test_listener_unix_mode_and_stale_socket(void **state)
 	free(cause);
 	/* Closing removes it. */
 	gateway_remove(fw);
-	testloop_run_for(20);
-	assert_int_equal(stat(path, &sb), -1);
+	assert_true(testloop_run_until(path_gone, path, 5000));
 }
 
 static void
@@ -379,6 +384,12 @@ accepted_one(void *arg)
 	return (fw->total_conns == 1);
 }
 
+static int
+logged(void *arg)
+{
+	return (testloop_log_has(arg));
+}
+
 static void
 test_listener_pauses_on_emfile(void **state)
 {
@@ -397,10 +408,9 @@ test_listener_pauses_on_emfile(void **state)
 	low = old;
 	low.rlim_cur = top;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
-	testloop_run_for(100);
+	assert_true(testloop_run_until(logged, "accept: Too many open files; "
+	    "pausing for 1s", 5000));
 	assert_int_equal(fw->total_conns, 0);
-	assert_true(testloop_log_has("accept: Too many open files; pausing "
-	    "for 1s"));
 	/* Paused: not polling a socket that stays readable. */
 	assert_true(listener_is_paused(fw->listener));
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);

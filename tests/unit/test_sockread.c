@@ -74,6 +74,8 @@ peer_open(struct peer *p, size_t max, size_t high)
 	memset(p, 0, sizeof *p);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_int_equal(evutil_make_socket_nonblocking(sv[1]), 0);
+	/* The tests' blocking 64 KiB writes fit, whatever wmem_default. */
+	testloop_sockbuf(sv[0], TESTLOOP_SOCKBUF);
 	p->fd = sv[0];
 	p->bev = bufferevent_socket_new(gw_base, sv[1], BEV_OPT_CLOSE_ON_FREE);
 	assert_non_null(p->bev);
@@ -105,6 +107,18 @@ static int
 peer_has_event(void *arg)
 {
 	return (((struct peer *)arg)->events != 0);
+}
+
+/* The input holds the high mark (32 KiB), after more reads than *reads. */
+static int	 mark_reads;
+
+static int
+peer_at_mark(void *arg)
+{
+	struct peer	*p = arg;
+
+	return (p->reads > mark_reads &&
+	    evbuffer_get_length(bufferevent_get_input(p->bev)) == 32 * 1024);
 }
 
 /*
@@ -149,7 +163,10 @@ test_sockread_high_mark_stops_and_half_restarts(void **state)
 	p.keep = 1;
 	memset(buf, 'x', sizeof buf);
 	assert_int_equal(write(p.fd, buf, sizeof buf), (ssize_t)sizeof buf);
-	testloop_run_for(200);
+	mark_reads = 0;
+	assert_true(testloop_run_until(peer_at_mark, &p, 5000));
+	/* And stays there. */
+	testloop_run_for(100);
 	in = bufferevent_get_input(p.bev);
 	assert_int_equal(evbuffer_get_length(in), 32 * 1024);
 	reads = p.reads;
@@ -162,7 +179,8 @@ test_sockread_high_mark_stops_and_half_restarts(void **state)
 
 	/* Down to half: reading again, up to the mark. */
 	evbuffer_drain(in, 15 * 1024);
-	testloop_run_for(200);
+	mark_reads = reads;
+	assert_true(testloop_run_until(peer_at_mark, &p, 5000));
 	assert_true(p.reads > reads);
 	assert_int_equal(evbuffer_get_length(in), 32 * 1024);
 

@@ -102,13 +102,18 @@ far_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 far_accept_cb(evutil_socket_t lfd, short events, void *arg)
 {
-	int	fd, rcvbuf = 64 * 1024;
+	int	fd, gw;
 
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK)) == -1)
 		return;
-	/* A far side that does not read: fix what its kernel takes. */
-	if (!far.reading)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	/*
+	 * What the kernel holds between gatewayd and the far side, fixed
+	 * before a byte moves, at both ends: whatever the machine's
+	 * autotuning, a side that stops reading stops the other.
+	 */
+	testloop_sockbuf(fd, TESTLOOP_SOCKBUF);
+	assert_true((gw = testloop_peer_fd(fd)) != -1);
+	testloop_sockbuf(gw, TESTLOOP_SOCKBUF);
 	far.bev = bufferevent_socket_new(gw_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(far.bev, far_read_cb, far_write_cb, far_event_cb,
 	    NULL);
@@ -147,18 +152,13 @@ far_start(enum far_mode mode)
 }
 
 /* A tcp forward to target:port, on a free local port. */
-static int	listen_unix;	/* forward_to listens on a unix socket */
-
 static void
 forward_to(const char *target, unsigned port, unsigned timeout_ms)
 {
 	char	*cause = NULL;
 
-	if (listen_unix)
-		snprintf(addr, sizeof addr, "unix:%s/t.sock", testloop_dir());
-	else
-		snprintf(addr, sizeof addr, "127.0.0.1:%u",
-		    testloop_free_port(AF_INET));
+	snprintf(addr, sizeof addr, "127.0.0.1:%u",
+	    testloop_free_port(AF_INET));
 	fc = testloop_fwd_config("t", addr, target, port);
 	fc->connect_timeout = timeout_ms;
 	fw = gateway_add(fc, &cause);
@@ -234,6 +234,19 @@ static int
 output_full(void *arg)
 {
 	return (conn_is_output_full(the_conn()));
+}
+
+/*
+ * A client whose connection is up, with what the kernel holds between it
+ * and gatewayd fixed at both ends (see far_accept_cb).
+ */
+static void
+client_up(void)
+{
+	cfd = testloop_connect(addr, NULL);
+	testloop_sockbuf(cfd, TESTLOOP_SOCKBUF);
+	assert_true(testloop_run_until(conn_is_up, NULL, 5000));
+	testloop_sockbuf(bufferevent_getfd(the_conn()->bev), TESTLOOP_SOCKBUF);
 }
 
 static void
@@ -373,15 +386,18 @@ test_tcp_slow_client_stops_the_far_side(void **state)
 	far_start(FAR_PUSH);
 	far.push_left = BIG;
 	forward_to("127.0.0.1", far.port, 5000);
-	cfd = testloop_connect(addr, NULL);
-	assert_true(testloop_run_until(conn_is_up, NULL, 5000));
+	client_up();
 	/* The client reads nothing: gatewayd's output fills, then stops. */
 	assert_true(testloop_run_until(output_full, NULL, 10000));
 	testloop_run_for(200);
 	/* Past the mark by one read of the far side at most. */
 	assert_true(conn_output_len(the_conn()) <= CONN_HIGH_WATERMARK +
 	    256 * 1024);
-	/* What gatewayd did not take stayed with the far side. */
+	/*
+	 * What gatewayd did not take stayed with the far side: the kernel
+	 * holds a few TESTLOOP_SOCKBUF between each pair of ends, gatewayd
+	 * its watermark, far.bev a MiB; BIG is more than all of that.
+	 */
 	assert_true(far.push_left + evbuffer_get_length(
 	    bufferevent_get_output(far.bev)) > 0);
 	assert_int_equal(testloop_read(cfd, back, BIG, 20000), BIG);
@@ -389,47 +405,44 @@ test_tcp_slow_client_stops_the_far_side(void **state)
 	free(back);
 }
 
-/* Push into the client socket until it stays full. */
-static size_t
-push_until_full(int fd, size_t max)
-{
-	size_t	sent = 0;
-	ssize_t	n;
-	int	stuck = 0;
+/*
+ * The client pushes the pattern as fast as its socket takes it, while the
+ * loop runs, until all of it is sent or gatewayd pauses the conn.
+ */
+static size_t	sent;
 
-	while (sent < max && stuck < 20) {
-		n = send(fd, pat + sent, max - sent > 65536 ? 65536 :
-		    max - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n > 0) {
-			sent += n;
-			stuck = 0;
-			continue;
+static int
+pushed_until_paused(void *arg)
+{
+	ssize_t	n;
+
+	while (sent < BIG && !the_conn()->paused) {
+		n = send(cfd, pat + sent, BIG - sent > 65536 ? 65536 :
+		    BIG - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1) {
+			assert_int_equal(errno, EAGAIN);
+			return (0);
 		}
-		assert_true(n == -1 && errno == EAGAIN);
-		stuck++;
-		testloop_run_for(10);
+		sent += n;
 	}
-	return (sent);
+	return (1);
 }
 
 static void
 test_tcp_slow_far_side_pauses_the_client(void **state)
 {
-	size_t	sent, want = BIG;
+	size_t	want = BIG;
 
 	far_start(FAR_COLLECT);
 	far.reading = 0;
-	/*
-	 * What the kernel holds between the client and the far side must be
-	 * less than BIG: a unix socket's buffer is fixed, a loopback TCP
-	 * one grows (to 32 MiB here) as fast as gatewayd reads it.
-	 */
-	listen_unix = 1;
 	forward_to("127.0.0.1", far.port, 5000);
-	listen_unix = 0;
-	cfd = testloop_connect(addr, NULL);
-	assert_true(testloop_run_until(conn_is_up, NULL, 5000));
-	sent = push_until_full(cfd, BIG);
+	client_up();
+	/*
+	 * The kernel holds a few TESTLOOP_SOCKBUF between each pair of ends
+	 * (fixed), gatewayd its watermark: far less than BIG.
+	 */
+	sent = 0;
+	assert_true(testloop_run_until(pushed_until_paused, NULL, 20000));
 	assert_true(sent < BIG);
 	assert_true(the_conn()->paused);
 	/* The far side reads at last: everything arrives, in order. */

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -291,6 +292,64 @@ testloop_connect(const char *to, const char *from)
 	    errno != EINPROGRESS)
 		fail_msg("connect %s: %s", to, strerror(errno));
 	return (fd);
+}
+
+void
+testloop_sockbuf(int fd, int bytes)
+{
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes,
+	    sizeof bytes), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes,
+	    sizeof bytes), 0);
+}
+
+/* The addresses of a connected TCP socket: 0, or -1 if it is not one. */
+static int
+testloop_ends(int fd, struct sockaddr_storage *me,
+    struct sockaddr_storage *him)
+{
+	socklen_t	len;
+	int		type;
+
+	len = sizeof type;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+	    type != SOCK_STREAM)
+		return (-1);
+	memset(me, 0, sizeof *me);
+	memset(him, 0, sizeof *him);
+	len = sizeof *me;
+	if (getsockname(fd, (struct sockaddr *)me, &len) == -1)
+		return (-1);
+	len = sizeof *him;
+	if (getpeername(fd, (struct sockaddr *)him, &len) == -1)
+		return (-1);
+	if (me->ss_family != AF_INET && me->ss_family != AF_INET6)
+		return (-1);
+	return (0);
+}
+
+int
+testloop_peer_fd(int fd)
+{
+	struct sockaddr_storage	 me, him, cme, chim;
+	struct dirent		*de;
+	DIR			*dir;
+	int			 cand, found = -1;
+
+	if (testloop_ends(fd, &me, &him) == -1)
+		return (-1);
+	assert_non_null(dir = opendir("/proc/self/fd"));
+	while (found == -1 && (de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.' || (cand = atoi(de->d_name)) == fd ||
+		    cand == dirfd(dir))
+			continue;
+		if (testloop_ends(cand, &cme, &chim) == 0 &&
+		    memcmp(&cme, &him, sizeof him) == 0 &&
+		    memcmp(&chim, &me, sizeof me) == 0)
+			found = cand;
+	}
+	closedir(dir);
+	return (found);
 }
 
 struct testloop_io {

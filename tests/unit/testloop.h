@@ -45,6 +45,22 @@ void	 testloop_fwd_config_free(struct fwd_config *);
  */
 int	 testloop_connect(const char *to, const char *from);
 
+/*
+ * What the kernel holds for a socket, fixed: autotuning grows a loopback
+ * TCP socket's buffers as far as tcp_rmem and tcp_wmem allow (4 KiB on one
+ * machine, 32 MiB on another), so a test that counts on a socket filling
+ * up sets both of them, on its own sockets and on the daemon's.
+ */
+#define TESTLOOP_SOCKBUF	(64 * 1024)
+
+/* SO_RCVBUF and SO_SNDBUF of fd to bytes each (the kernel doubles it). */
+void	 testloop_sockbuf(int fd, int bytes);
+/*
+ * The other end of the loopback TCP connection fd, when this process holds
+ * it (a socket of the daemon under test), else -1.
+ */
+int	 testloop_peer_fd(int fd);
+
 /* Write all of buf to fd, running the loop while the socket is full. */
 int	 testloop_write(int fd, const void *buf, size_t len, unsigned ms);
 /*
