@@ -13,7 +13,7 @@ echo_forward web
 
 # 80 idle clients, more than the socket takes: status still answers, and
 # every idle client is gone within the deadline.
-"$PY" "$CLIENTS" idle "$GW_CONTROL" 80 10 >"$T/idle.out" 2>&1 &
+"$PY" "$CLIENTS" idle "$GW_CONTROL" 80 20 >"$T/idle.out" 2>&1 &
 IDLE=$!
 lib_track "$IDLE"
 wait_for 10 "80 idle clients" grep -q "^connected 80" "$T/idle.out"
