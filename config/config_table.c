@@ -244,7 +244,9 @@ const struct config_key config_table[] = {
 	  "uid:, gid: (unix:); may repeat" },
 	{ "max_conns", FWD(max_conns), .type = CONFIG_UINT,
 	  .min = 0, .max = 65535, .def = "1024",
-	  .help = "live connections at most; 0 for no limit" },
+	  .help = "live connections at most; 0 for no limit (one whose "
+	  "client has sent EOF and that only waits for the far side's "
+	  "end gives its slot to a new client)" },
 	{ "connect_timeout", FWD(connect_timeout), .type = CONFIG_DURATION,
 	  .min = 100, .max = 600 * 1000, .def = "10s",
 	  .help = "how long opening the far side may take" },
@@ -295,10 +297,14 @@ const struct config_key config_table[] = {
 	  "open" },
 	{ "stall_timeout", FWD(stall_timeout), .type = CONFIG_DURATION,
 	  .forwarder = "ssm", .min = 1000, .max = 24 * 3600 * 1000,
-	  .def = "2m",
+	  .def = "10s",
 	  .help = "ssm: reset a connection whose client reads nothing "
-	  "for this long while data waits for it (it holds up the "
-	  "session)" },
+	  "for this long while the 4 MiB its session may hold for clients "
+	  "is full; smux cannot stop one stream, so every other "
+	  "connection of the session waits meanwhile (new ones go to "
+	  "another session within max_sessions): shorter lets them "
+	  "resume sooner, longer spares a client that pauses; a client "
+	  "that pauses without filling it is never reset" },
 	{ "sign_websocket", FWD(sign_websocket), .type = CONFIG_BOOL,
 	  .forwarder = "ssm", .def = "yes",
 	  .help = "ssm: SigV4-sign the data channel's WebSocket upgrade, "

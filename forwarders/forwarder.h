@@ -37,7 +37,8 @@ struct forwarder {
 	/*
 	 * Begin the far side for a new conn (state CONN_OPENING, local reads
 	 * off). Call conn_ready() once bytes may flow, or conn_close() with
-	 * a reason. Per-conn state goes in c->fwd_data.
+	 * CONN_END_REFUSED and a reason. Per-conn state goes in
+	 * c->fwd_data.
 	 */
 	void	(*open)(struct conn *c);
 
@@ -59,7 +60,12 @@ struct forwarder {
 	 */
 	void	(*drain)(struct conn *c);
 
-	/* Release the far side and c->fwd_data. Never calls conn_close(). */
+	/*
+	 * Release the far side and c->fwd_data. Never calls conn_close().
+	 * c->end says why the conn ended: a far side that can be reset
+	 * should be on an abnormal end (conn_end_is_clean), as the client
+	 * is.
+	 */
 	void	(*close)(struct conn *c);
 
 	/*

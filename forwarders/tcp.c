@@ -102,7 +102,7 @@ fwd_tcp_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	util_fmt_duration(tc->c->fw->conf->connect_timeout != 0 ?
 	    tc->c->fw->conf->connect_timeout : FWD_TCP_CONNECT_TIMEOUT, dur,
 	    sizeof dur);
-	conn_close(tc->c, "connect to %s timed out after %s",
+	conn_close(tc->c, CONN_END_REFUSED, "connect to %s timed out after %s",
 	    tc->c->target_str, dur);
 }
 
@@ -149,8 +149,8 @@ fwd_tcp_try_next(struct fwd_tcp_conn *tc)
 		fd = fwd_tcp_connect(tc, ai);
 	}
 	if (fd == -1) {
-		conn_close(c, "connect to %s: %s", c->target_str,
-		    strerror(tc->error));
+		conn_close(c, CONN_END_REFUSED, "connect to %s: %s",
+		    c->target_str, strerror(tc->error));
 		return;
 	}
 	tc->bev = bufferevent_socket_new(gw_base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -178,8 +178,8 @@ fwd_tcp_resolved_cb(int result, struct evutil_addrinfo *res, void *arg)
 		return;		/* fwd_tcp_close is freeing tc */
 	tc->req = NULL;
 	if (result != 0) {
-		conn_close(tc->c, "resolve %s: %s", tc->c->fw->conf->target,
-		    evutil_gai_strerror(result));
+		conn_close(tc->c, CONN_END_REFUSED, "resolve %s: %s",
+		    tc->c->fw->conf->target, evutil_gai_strerror(result));
 		return;
 	}
 	tc->addrs = tc->next = res;
@@ -249,7 +249,7 @@ fwd_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
-		conn_close(c, "remote %s error: %s",
+		conn_close(c, CONN_END_RESET, "remote %s error: %s",
 		    (what & BEV_EVENT_WRITING) ? "write" : "read",
 		    evutil_socket_error_to_string(error));
 		return;
@@ -300,7 +300,8 @@ fwd_tcp_shutdown(struct fwd_tcp_conn *tc)
 	tc->eof_pending = 0;
 	if (shutdown(bufferevent_getfd(tc->bev), SHUT_WR) == -1 &&
 	    errno != ENOTCONN)
-		conn_close(tc->c, "remote shutdown: %s", strerror(errno));
+		conn_close(tc->c, CONN_END_RESET, "remote shutdown: %s",
+		    strerror(errno));
 }
 
 /* The far side's output fell to the low watermark (or emptied). */
@@ -329,13 +330,22 @@ fwd_tcp_eof(struct conn *c)
 		tc->eof_pending = 1;
 }
 
+/*
+ * Release the far side. An abnormal end (the client's reset, a forward
+ * stopped) resets the target too, as conn.c resets the client: a target
+ * must not take a cut upload for a whole one either.
+ */
 static void
 fwd_tcp_close(struct conn *c)
 {
 	struct fwd_tcp_conn	*tc = c->fwd_data;
+	struct linger		 lg = { 1, 0 };
 
 	if (tc == NULL)
 		return;
+	if (tc->connected && !conn_end_is_clean(c->end))
+		(void)setsockopt(bufferevent_getfd(tc->bev), SOL_SOCKET,
+		    SO_LINGER, &lg, sizeof lg);
 	if (tc->req != NULL)
 		evdns_getaddrinfo_cancel(tc->req);
 	if (tc->addrs != NULL)

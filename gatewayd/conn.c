@@ -6,8 +6,11 @@
  * client socket and the forwarder, applies back-pressure by watermarks in
  * both directions, runs the half-close (each side's EOF is passed on once
  * what came before it has been delivered) and writes the one log line per
- * closed connection. A conn is freed from a zero-timeout event after its
- * last reference goes, never inside a callback that may still be running.
+ * closed connection. Every end goes through conn_close() with its reason
+ * (enum conn_end): whether the client gets a FIN or a reset is a property
+ * of the reason, never a caller's choice. A conn is freed from a
+ * zero-timeout event after its last reference goes, never inside a
+ * callback that may still be running.
  */
 
 #include "autoconf.h"
@@ -50,6 +53,34 @@ static uint64_t	conn_next_id;
 static const char *conn_state_names[] = {
 	"opening", "open", "draining", "dead"
 };
+
+/* Each end's name (for events) and whether it is clean (a FIN). */
+static const struct {
+	const char	*name;
+	int		 clean;
+} conn_ends[] = {
+	[CONN_END_DONE] =		{ "done", 1 },
+	[CONN_END_CLIENT] =		{ "client", 1 },
+	[CONN_END_EVICTED] =		{ "evicted", 0 },
+	[CONN_END_CLIENT_ERROR] =	{ "client_error", 0 },
+	[CONN_END_REFUSED] =		{ "refused", 0 },
+	[CONN_END_RESET] =		{ "reset", 0 },
+	[CONN_END_LOST] =		{ "lost", 0 },
+	[CONN_END_STALLED] =		{ "stalled", 0 },
+	[CONN_END_STOPPED] =		{ "stopped", 0 },
+};
+
+int
+conn_end_is_clean(enum conn_end end)
+{
+	return (conn_ends[end].clean);
+}
+
+const char *
+conn_end_name(enum conn_end end)
+{
+	return (conn_ends[end].name);
+}
 
 static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
@@ -146,6 +177,8 @@ conn_publish(struct conn *c, const char *what)
 		cJSON_AddNumberToObject(ev, "duration_ms",
 		    (double)(clock_now_ms() - c->started_ms));
 		cJSON_AddStringToObject(ev, "reason", c->reason);
+		cJSON_AddStringToObject(ev, "end", conn_end_name(c->end));
+		cJSON_AddBoolToObject(ev, "reset", !conn_end_is_clean(c->end));
 	}
 	control_event(ev);
 }
@@ -225,12 +258,26 @@ conn_start_draining(struct conn *c, const char *who)
 	xasprintf(&c->reason, "%s closed", who);
 }
 
-/* Close c once both directions have finished. */
+/* Close c once both directions have finished: the far side's clean end. */
 static void
 conn_check_done(struct conn *c)
 {
 	if (c->local_eof == CONN_EOF_DONE && c->remote_eof == CONN_EOF_DONE)
-		conn_close(c, "%s", c->reason);
+		conn_close(c, CONN_END_DONE, "%s", c->reason);
+}
+
+/* c lingers, or no longer does (conn_is_lingering). */
+static void
+conn_set_lingering(struct conn *c, int on)
+{
+	if (c->lingering == on)
+		return;
+	c->lingering = on;
+	if (on) {
+		c->eof_ms = clock_now_ms();
+		c->fw->nlingering++;
+	} else
+		c->fw->nlingering--;
 }
 
 /* The client will send nothing more and all it sent has been passed on. */
@@ -239,8 +286,11 @@ conn_deliver_eof(struct conn *c)
 {
 	c->local_eof = CONN_EOF_DONE;
 	c->fwd->eof(c);
-	if (c->state != CONN_DEAD)
-		conn_check_done(c);
+	if (c->state == CONN_DEAD)
+		return;
+	if (c->remote_eof == 0)
+		conn_set_lingering(c, 1);
+	conn_check_done(c);
 }
 
 /* Offer the client's buffered bytes to the forwarder, then any EOF. */
@@ -278,7 +328,8 @@ conn_shutdown_client(struct conn *c)
 {
 	if (shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1 &&
 	    errno != ENOTCONN) {
-		conn_close(c, "client shutdown: %s", strerror(errno));
+		conn_close(c, CONN_END_CLIENT_ERROR, "client shutdown: %s",
+		    strerror(errno));
 		return;
 	}
 	c->remote_eof = CONN_EOF_DONE;
@@ -329,7 +380,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (c->state == CONN_DEAD)
 		return;
 	if (what & BEV_EVENT_ERROR) {
-		conn_close(c, "client %s error: %s",
+		conn_close(c, CONN_END_CLIENT_ERROR, "client %s error: %s",
 		    (what & BEV_EVENT_WRITING) ? "write" : "read",
 		    evutil_socket_error_to_string(error));
 		return;
@@ -406,6 +457,7 @@ conn_eof(struct conn *c)
 	if (c->state == CONN_DEAD || c->remote_eof != 0)
 		return;
 	c->remote_eof = CONN_EOF_SEEN;
+	conn_set_lingering(c, 0);
 	conn_start_draining(c, "remote");
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		conn_shutdown_client(c);
@@ -448,6 +500,38 @@ conn_is_open(struct conn *c)
 	return (c->state == CONN_OPEN || c->state == CONN_DRAINING);
 }
 
+int
+conn_is_lingering(struct conn *c)
+{
+	return (c->lingering);
+}
+
+/*
+ * A new client needs a slot: the conn that has waited longest after its
+ * client's EOF gives up its wait. Its client has said it is done; at
+ * most a late reply is cut, which it learns by a reset (the wait was cut
+ * short of its bound). A scan, and only while some conn lingers:
+ * max_conns is at most 65535.
+ */
+int
+conn_make_room(struct forward *fw)
+{
+	struct conn	*c, *oldest = NULL;
+
+	if (fw->nlingering == 0)
+		return (0);
+	TAILQ_FOREACH(c, &fw->conns, entry) {
+		if (c->lingering && (oldest == NULL ||
+		    c->eof_ms < oldest->eof_ms))
+			oldest = c;
+	}
+	if (oldest == NULL)
+		return (0);
+	conn_close(oldest, CONN_END_EVICTED, "client closed; its wait for "
+	    "the far side's end gave its slot to a new client (max_conns)");
+	return (1);
+}
+
 /* Write the one line every closed connection gets. */
 static void
 conn_log_close(struct conn *c)
@@ -462,13 +546,25 @@ conn_log_close(struct conn *c)
 	    conn_target(c, target, sizeof target), in, out, dur, c->reason);
 }
 
+/* Make the close of fd send a reset (RST) rather than a FIN. */
+static void
+conn_set_reset(int fd)
+{
+	struct linger	lg = { 1, 0 };
+
+	if (fd != -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+}
+
 /*
- * Close c now, with a reason: unlink it, stop its events, let the forwarder
- * release the far side, log it and close the client socket. The struct
- * itself goes after the last reference. A second call does nothing.
+ * Close c now, with why (which decides between the client's FIN and a
+ * reset, gatewayd.h) and a reason: unlink it, stop its events, let the
+ * forwarder release the far side (it reads c->end), log it and close the
+ * client socket. The struct itself goes after the last reference. A
+ * second call does nothing.
  */
 void
-conn_close(struct conn *c, const char *fmt, ...)
+conn_close(struct conn *c, enum conn_end end, const char *fmt, ...)
 {
 	struct forward	*fw = c->fw;
 	va_list		 ap;
@@ -481,6 +577,8 @@ conn_close(struct conn *c, const char *fmt, ...)
 	va_end(ap);
 	free(c->reason);
 	c->reason = reason;
+	c->end = end;
+	conn_set_lingering(c, 0);
 	/* The far side could not be opened: that is the forward's news. */
 	if (c->state == CONN_OPENING) {
 		free(fw->last_error);
@@ -501,6 +599,11 @@ conn_close(struct conn *c, const char *fmt, ...)
 	conn_log_close(c);
 	conn_publish(c, "close");
 
+	if (!conn_end_is_clean(end)) {
+		log_debug("conn %" PRIu64 ": resetting the client (%s)", c->id,
+		    conn_end_name(end));
+		conn_set_reset(bufferevent_getfd(c->bev));
+	}
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	conn_unref(c);

@@ -282,7 +282,7 @@ forward_close_conns(struct forward *fw, const char *reason)
 	struct conn	*c, *c1;
 
 	TAILQ_FOREACH_SAFE(c, &fw->conns, entry, c1)
-		conn_close(c, "%s", reason);
+		conn_close(c, CONN_END_STOPPED, "%s", reason);
 }
 
 /* Stop serving fw: closed by down, or retired by reload. */

@@ -55,6 +55,38 @@ enum conn_state {
 	CONN_DEAD,	/* conn_close() ran; unlinked, events off, freed later */
 };
 
+/*
+ * Why a conn ended (conn_close), and so how its client learns of it. A
+ * clean end closes the client's socket with a FIN, read as EOF: the far
+ * side's own end passed on whole after every byte before it, or the
+ * client's own end (its EOF where the far side cannot carry a half-close,
+ * and the bounded wait for the far side after it, half_close_timeout).
+ * Every other end is abnormal and resets the client (SO_LINGER {1, 0},
+ * then close), so that no client, nc or HTTP/1.0 or any protocol that
+ * ends at EOF, takes a stream the tunnel broke for a whole one; the tcp
+ * forwarder resets its target the same way. A reset discards at once what was
+ * still queued for the client, gatewayd's and the kernel's: the bytes of
+ * a broken stream are of no use to a client that cannot tell where they
+ * stop, and flushing them first would only keep a dead tunnel's conn
+ * alive on a timer. A unix socket has no reset: there the client sees
+ * EOF whatever the reason.
+ */
+enum conn_end {
+	CONN_END_DONE,		/* both sides finished: clean */
+	CONN_END_CLIENT,	/* the client ended it where the far side
+				   cannot half-close, or the wait after its
+				   EOF ran out (half_close_timeout): clean */
+	CONN_END_EVICTED,	/* the wait after the client's EOF was cut
+				   short for a new client (max_conns) */
+	CONN_END_CLIENT_ERROR,	/* the client's socket failed */
+	CONN_END_REFUSED,	/* the far side could not be opened */
+	CONN_END_RESET,		/* the far side reset or failed */
+	CONN_END_LOST,		/* the tunnel (a session) was lost */
+	CONN_END_STALLED,	/* the client took nothing for too long */
+	CONN_END_STOPPED,	/* the forward or gatewayd stopped */
+};
+#define CONN_END_LAST	CONN_END_STOPPED
+
 struct conn {
 	uint64_t		 id;		/* "conn 42" in logs */
 	enum conn_state		 state;
@@ -79,7 +111,10 @@ struct conn {
 	int			 remote_eof;	/* far side finished (conn_eof) */
 	int			 paused;	/* conn_pause() in force */
 	int			 output_full;	/* over the high watermark */
-	char			*reason;	/* why it closed */
+	int			 lingering;	/* conn_is_lingering() */
+	uint64_t		 eof_ms;	/* the client's EOF passed on */
+	enum conn_end		 end;		/* why it closed */
+	char			*reason;	/* why, for logs */
 
 	TAILQ_ENTRY(conn)	 entry;		/* in fw->conns */
 };
@@ -104,6 +139,7 @@ struct forward {
 
 	struct conns		 conns;
 	unsigned		 nconns;	/* live */
+	unsigned		 nlingering;	/* conn_is_lingering() */
 	uint64_t		 total_conns;
 	uint64_t		 bytes_in;	/* of closed and live conns */
 	uint64_t		 bytes_out;
@@ -144,9 +180,23 @@ size_t	 conn_output_len(struct conn *);
 void	 conn_eof(struct conn *);
 void	 conn_pause(struct conn *);
 void	 conn_resume(struct conn *);
-void	 conn_close(struct conn *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+/* Close c now: why it ended (the client's FIN or reset) and a reason. */
+void	 conn_close(struct conn *, enum conn_end, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* 1 if an end for that reason reaches the client as EOF, 0 as a reset. */
+int	 conn_end_is_clean(enum conn_end);
+const char *conn_end_name(enum conn_end);
 int	 conn_is_open(struct conn *);
+/*
+ * max_conns counts what the user can see. A conn whose client's EOF was
+ * passed on and whose far side has not ended yet (a mux stream waiting
+ * for the target's FIN, half_close_timeout) is lingering: it holds its
+ * slot only until a new client needs it. conn_make_room ends the one of
+ * fw that has lingered longest (CONN_END_EVICTED) and returns 1, or
+ * returns 0 if none lingers.
+ */
+int	 conn_is_lingering(struct conn *);
+int	 conn_make_room(struct forward *);
 void	 conn_ref(struct conn *);
 void	 conn_unref(struct conn *);
 

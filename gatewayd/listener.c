@@ -1,7 +1,11 @@
 /*
  * Listening sockets. Bind (IPv4, IPv6 only-v6, unix sockets with their mode
  * and owner), accept without blocking, turn away clients the allow list or
- * max_conns refuses (one log line each), and hand the rest to conn_new().
+ * max_conns refuses (one log line each, through the log's rate limiter:
+ * a burst of refusals is summed up, not logged line by line), and hand
+ * the rest to conn_new(). max_conns counts the conns a user can see: one
+ * that only waits after its client's EOF gives its slot to a new client
+ * (conn_make_room).
  *
  * When accept fails for lack of descriptors or memory, the listener stops
  * for a second rather than spinning on a socket that stays readable.
@@ -442,7 +446,9 @@ listener_check_client(struct listener *l, int fd, struct sockaddr *sa,
 		if (!listener_allow_addr(&fc->allow, sa, salen))
 			return ("address not in allow list");
 	}
-	if (fc->max_conns != 0 && l->fw->nconns >= fc->max_conns)
+	/* A conn that only waits after its client's EOF gives way. */
+	if (fc->max_conns != 0 && l->fw->nconns >= fc->max_conns &&
+	    !conn_make_room(l->fw))
 		return ("max_conns reached");
 	return (NULL);
 }

@@ -232,6 +232,7 @@ chan_copy_params(struct ssm_chan *c, const struct ssm_chan_params *p)
 } while (0)
 	CHAN_DEFAULT(max_unacked, SSM_CHAN_MAX_UNACKED);
 	CHAN_DEFAULT(max_out_of_order, SSM_CHAN_MAX_OUT_OF_ORDER);
+	CHAN_DEFAULT(max_out_of_order_bytes, SSM_CHAN_MAX_OUT_OF_ORDER_BYTES);
 	CHAN_DEFAULT(resend_per_tick, SSM_CHAN_RESEND_PER_TICK);
 	CHAN_DEFAULT(handshake_timeout, SSM_CHAN_HANDSHAKE_TIMEOUT);
 	CHAN_DEFAULT(give_up, SSM_CHAN_GIVE_UP);
@@ -491,7 +492,8 @@ ssm_chan_start(const struct ssm_chan_params *params,
 	util_uuid_v4(c->client_id);
 	ssm_chan_outq_init(&c->out, 2 * (size_t)c->p.max_unacked +
 	    2 * SSM_CHAN_RESERVE);
-	ssm_chan_inq_init(&c->in, c->p.max_out_of_order);
+	ssm_chan_inq_init(&c->in, c->p.max_out_of_order,
+	    c->p.max_out_of_order_bytes);
 	ssm_chan_rtt_init(&c->rtt);
 	ssm_chan_ids_init(&c->ids);
 	c->flag_seq = -1;

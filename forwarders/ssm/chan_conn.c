@@ -361,6 +361,7 @@ ssm_chan_ws_drop(struct ssm_chan *c, int graceful)
 	if (c->ws == NULL)
 		return;
 	ssm_chan_hold_end(c);	/* a close needs its answer read */
+	ssm_chan_refuse_end(c);
 	c->hold_streak = 0;
 	c->hold_skip = 0;
 	c->nacks_held = 0;	/* unsent: the agent resends */

@@ -5,6 +5,11 @@
  * in order (the handshake, Output for the user, flags), publication
  * control and channel_closed. Delivery and the expected counter never
  * depend on whether an ack could be written.
+ *
+ * What is received is bounded in bytes: the consumer's refusal stops the
+ * reading of the WebSocket (below), the store ahead of expected holds at
+ * most max_out_of_order_bytes, and what it cannot hold is not
+ * acknowledged (§6.3: the agent resends it).
  */
 
 #include <sys/types.h>
@@ -122,6 +127,7 @@ static void
 chan_hold_start(struct ssm_chan *c)
 {
 	if (c->hold_streak < SSM_CHAN_HOLD_STREAK || c->hold_skip != 0 ||
+	    c->refused ||
 	    c->hold_last - c->hold_since < SSM_CHAN_HOLD_SPAN ||
 	    c->hold_until != 0 || c->ops->ws_pause == NULL ||
 	    c->state != SSM_CHAN_OPEN || !c->ws_up)
@@ -130,6 +136,38 @@ chan_hold_start(struct ssm_chan *c)
 	c->hold_until = clock_now_ms() + SSM_CHAN_HOLD;
 	c->holds++;
 	c->ops->ws_pause(c->ws);
+}
+
+/*
+ * The consumer refused the message at expected (its clients are full):
+ * stop reading the WebSocket until ssm_chan_ready() delivers it, as the
+ * official client does by blocking its message handler (ssm-port-mux.md
+ * 8). Not acknowledging alone does not slow the agent: it has no window,
+ * it sends on at its pace and resends only its oldest unacked message a
+ * tick (§6.4), so what we could neither store nor acknowledge meanwhile
+ * would come back one message per 100 ms once the consumer takes data
+ * again. Unread, the bytes wait in the kernel's and the service's
+ * buffers, and through them the agent's sender waits too (awsemu's
+ * stops at 256 KiB queued). Acks of our own messages wait as well: the
+ * refusal lasts until a client reads or stall_timeout resets it.
+ */
+static void
+chan_refuse_pause(struct ssm_chan *c)
+{
+	c->refused = 1;
+	if (c->ops->ws_pause != NULL && c->ws != NULL && c->ws_up)
+		c->ops->ws_pause(c->ws);
+}
+
+void
+ssm_chan_refuse_end(struct ssm_chan *c)
+{
+	if (!c->refused)
+		return;
+	c->refused = 0;
+	c->last_rx = clock_now_ms();	/* we were not listening */
+	if (c->hold_until == 0 && c->ws != NULL && c->ops->ws_resume != NULL)
+		c->ops->ws_resume(c->ws);
 }
 
 /* An in-order Output of len bytes was delivered. */
@@ -169,7 +207,8 @@ ssm_chan_hold_end(struct ssm_chan *c)
 	/* More came than a paced flow sends: not one to hold. */
 	if (c->hold_skip > SSM_CHAN_HOLD_MOST)
 		c->hold_streak = 0;
-	c->ops->ws_resume(c->ws);
+	if (!c->refused)	/* else ssm_chan_refuse_end reads again */
+		c->ops->ws_resume(c->ws);
 }
 
 /* An acknowledge: the outgoing entry it names is done (§6.2, §6.4). */
@@ -395,6 +434,8 @@ ssm_chan_deliver(struct ssm_chan *c)
 			e->acked = acked = 1;
 		}
 		rv = chan_process(c, e->payload_type, e->payload, e->len);
+		if (rv == CHAN_NOT_READY)
+			chan_refuse_pause(c);
 		if (rv != CHAN_TAKEN)
 			return;
 		if (!acked)
@@ -402,6 +443,7 @@ ssm_chan_deliver(struct ssm_chan *c)
 		ssm_chan_inq_drop(&c->in, seq);
 		c->in.expected++;
 	}
+	ssm_chan_refuse_end(c);
 }
 
 /* A stream message (§6.3, gatewayd's column). */
@@ -433,6 +475,7 @@ chan_input_stream(struct ssm_chan *c, const struct ssm_msg *m)
 	if (rv == CHAN_NOT_READY) {
 		/* Keep it for ssm_chan_ready(); unacked, the agent resends. */
 		ssm_chan_inq_put(&c->in, m, hs);
+		chan_refuse_pause(c);
 		return;
 	}
 	if (!hs)

@@ -225,10 +225,11 @@ ssm_chan_outq_oldest(struct ssm_chan_outq *q)
  */
 
 void
-ssm_chan_inq_init(struct ssm_chan_inq *q, size_t max)
+ssm_chan_inq_init(struct ssm_chan_inq *q, size_t max, size_t max_bytes)
 {
 	memset(q, 0, sizeof *q);
 	q->max = max;
+	q->max_bytes = max_bytes;
 	q->size = chan_pow2(max + 1);
 	q->pool.max = 256;
 }
@@ -261,7 +262,8 @@ ssm_chan_inq_put(struct ssm_chan_inq *q, const struct ssm_msg *m, int acked)
 	if (e->used)
 		return (0);
 	/* The one at expected is always kept: it is what blocks the rest. */
-	if (m->seq != q->expected && q->count >= q->max)
+	if (m->seq != q->expected && (q->count >= q->max ||
+	    m->payload_len > q->max_bytes - q->bytes))
 		return (-1);
 	e->payload = ssm_chan_pool_get(&q->pool, m->payload_len);
 	if (m->payload_len != 0)
@@ -272,6 +274,7 @@ ssm_chan_inq_put(struct ssm_chan_inq *q, const struct ssm_msg *m, int acked)
 	e->used = 1;
 	e->acked = acked;
 	q->count++;
+	q->bytes += e->len;
 	return (1);
 }
 
@@ -295,6 +298,7 @@ ssm_chan_inq_drop(struct ssm_chan_inq *q, int64_t seq)
 	if ((e = ssm_chan_inq_get(q, seq)) == NULL)
 		return;
 	ssm_chan_pool_put(&q->pool, e->payload, e->len);
+	q->bytes -= e->len;
 	memset(e, 0, sizeof *e);
 	q->count--;
 	if (q->count == 0)

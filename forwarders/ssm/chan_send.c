@@ -182,7 +182,8 @@ chan_check_acks(struct ssm_chan *c, uint64_t now)
 		free(reason);
 		return (-1);
 	}
-	if (!c->ws_up || c->paused)
+	/* Not reading (a refusal, chan_recv.c) is not the peer's silence. */
+	if (!c->ws_up || c->paused || c->refused)
 		return (0);
 	since = e->first_sent;
 	if (since < c->ws_up_at)

@@ -20,7 +20,7 @@
 #include "xmalloc.h"
 
 static const char *ssm_pool_start_names[] = {
-	"none", "waiting", "replace", "warm", "saturated", "spread"
+	"none", "waiting", "replace", "warm", "saturated", "spread", "stalled"
 };
 
 const char *
@@ -45,6 +45,8 @@ ssm_pool_is_saturated(const struct ssm_pool_load *l, uint64_t ceiling)
 {
 	if (l->streams == 0)
 		return (0);	/* its rate is the last tick's, of gone streams */
+	if (l->stalled)
+		return (1);	/* every stream waits: take no more */
 	if (ceiling < SSM_POOL_CEILING_FLOOR)
 		ceiling = SSM_POOL_CEILING_FLOOR;
 	if (l->backlog >= SSM_POOL_BACKLOG_TICKS)
@@ -182,6 +184,7 @@ ssm_pool_want_start(const struct ssm_pool_policy *p,
 	size_t				 i, starting = 0, active = 0;
 	size_t				 taking = 0, saturated = 0, spares = 0;
 	size_t				 draining = 0, drain_streams = 0;
+	size_t				 stalled = 0;
 	unsigned			 max = p->max_sessions;
 	enum ssm_pool_start		 want = SSM_POOL_START_NONE;
 
@@ -203,6 +206,8 @@ ssm_pool_want_start(const struct ssm_pool_policy *p,
 			}
 			if (l->mux && ssm_pool_is_saturated(l, v->ceiling))
 				saturated++;
+			if (l->mux && l->stalled)
+				stalled++;
 			break;
 		case SSM_POOL_DRAINING:
 			draining++;
@@ -230,7 +235,8 @@ ssm_pool_want_start(const struct ssm_pool_policy *p,
 	    active + starting < max && v->may_start)
 		want = SSM_POOL_START_SPREAD;	/* one start per waiting conn */
 	else if (active != 0 && saturated == active && active < max)
-		want = SSM_POOL_START_SATURATED;
+		want = stalled != 0 ? SSM_POOL_START_STALLED :
+		    SSM_POOL_START_SATURATED;
 	if (want == SSM_POOL_START_NONE)
 		return (want);
 

@@ -11,5 +11,7 @@ INTEGRATION_TESTS += tests/integration/t_life_drops.sh \
 	tests/integration/t_life_rotate.sh tests/integration/t_life_stripe.sh \
 	tests/integration/t_life_admission.sh \
 	tests/integration/t_life_halfclose.sh tests/integration/t_life_spread.sh \
-	tests/integration/t_life_banner.sh
-EXTRA_DIST += tests/integration/life_lib.sh tests/integration/life_tool.py
+	tests/integration/t_life_banner.sh tests/integration/t_life_abort.sh \
+	tests/integration/t_life_maxconns.sh tests/integration/t_life_stall.sh
+EXTRA_DIST += tests/integration/life_lib.sh tests/integration/life_tool.py \
+	tests/integration/end_tool.py

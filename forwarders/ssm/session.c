@@ -68,6 +68,8 @@ struct ssm_stream {
 	uint64_t			 since;	/* waiting since, or since the
 						   hold last moved */
 	uint64_t			 eof_at; /* the client's EOF */
+	uint64_t			 seen_out; /* c->bytes_out at the
+						   last tick */
 	RB_ENTRY(ssm_stream)		 entry;	/* in s->streams */
 	TAILQ_ENTRY(ssm_stream)		 wentry; /* in pool->waiting */
 };
@@ -319,8 +321,8 @@ ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
 
 	if (s->mode == SSM_CHAN_MODE_MUX &&
 	    (sid = smux_open(s->smux)) == 0) {
-		conn_close(c, "session %s cannot open another stream",
-		    s->name);
+		conn_close(c, CONN_END_REFUSED, "session %s cannot open "
+		    "another stream", s->name);
 		return;
 	}
 	st->sid = sid;
@@ -359,15 +361,16 @@ ssm_stream_unlink(struct ssm_stream *st)
 	st->s = NULL;
 }
 
-/* Close every conn of s with reason. */
+/* Close every conn of s: why (a reset for each) and reason. */
 static void
-ssm_session_close_streams(struct ssm_session *s, const char *reason)
+ssm_session_close_streams(struct ssm_session *s, enum conn_end why,
+    const char *reason)
 {
 	struct ssm_stream	*st;
 
 	while ((st = RB_MIN(ssm_session_streams, &s->streams)) != NULL) {
 		ssm_stream_unlink(st);
-		conn_close(st->c, "%s", reason);
+		conn_close(st->c, why, "%s", reason);
 	}
 }
 
@@ -416,7 +419,7 @@ ssm_stream_remote_fin(struct ssm_stream *st)
 		s->refusals--;
 		s->refused++;
 		ssm_session_set_error(s, SSM_SESSION_REFUSED);
-		conn_close(st->c, "%s", SSM_SESSION_REFUSED);
+		conn_close(st->c, CONN_END_REFUSED, "%s", SSM_SESSION_REFUSED);
 		return;
 	}
 	if (evbuffer_get_length(st->hold) == 0)
@@ -634,7 +637,7 @@ ssm_session_data_cb(struct ssm_chan *chan, const uint8_t *buf, size_t len,
 	if (smux_input(s->smux, buf, len, &cause) == -1) {
 		xasprintf(&reason, "smux: %s", cause);
 		ssm_session_set_error(s, reason);
-		ssm_session_close_streams(s, reason);
+		ssm_session_close_streams(s, CONN_END_LOST, reason);
 		ssm_session_terminate(s, reason);
 		free(reason);
 		free(cause);
@@ -744,7 +747,11 @@ ssm_session_new(struct ssm_session_pool *pool, enum ssm_pool_start why)
 		log_info("session %s: every session of %s runs near its "
 		    "ceiling; opening another", s->name, pool->fw->name);
 		ssm_session_publish(s, "session_striping", NULL, NULL);
-	} else
+	} else if (why == SSM_POOL_START_STALLED)
+		log_info("session %s: a client that does not read holds up "
+		    "every session of %s; opening another", s->name,
+		    pool->fw->name);
+	else
 		log_debug("session %s: new (%s)", s->name,
 		    ssm_pool_start_name(why));
 	if (r == NULL) {
@@ -866,7 +873,8 @@ ssm_session_fail_waiting(struct ssm_session_pool *pool, const char *reason)
 	if (pool->hint != SSM_HINT_BASIC && starting != 0)
 		return;
 	while (pool->nwaiting > starting)
-		conn_close(TAILQ_FIRST(&pool->waiting)->c, "%s", reason);
+		conn_close(TAILQ_FIRST(&pool->waiting)->c, CONN_END_REFUSED,
+		    "%s", reason);
 }
 
 /* s is over (reason): close its conns, forget it, start what is needed. */
@@ -888,7 +896,7 @@ ssm_session_end(struct ssm_session *s, const char *reason)
 	ssm_session_set_state(s, SSM_SESSION_DEAD);
 	ssm_session_publish(s, "session_ended", "reason", reason);
 	TAILQ_REMOVE(&pool->sessions, s, entry);
-	ssm_session_close_streams(s, reason);
+	ssm_session_close_streams(s, CONN_END_LOST, reason);
 	if (!was_open)
 		ssm_session_fail_waiting(pool, reason);
 	/* Starts not asked for by a waiting conn back off after failures. */
@@ -952,6 +960,9 @@ ssm_session_loads(struct ssm_session_pool *pool)
 		l->streams = s->nstreams;
 		l->rate = s->rate;
 		l->backlog = s->backlog;
+		/* Refusing the agent for clients that do not read. */
+		l->stalled = s->mode == SSM_CHAN_MODE_MUX && s->refusing &&
+		    s->nstreams != 0;
 		l->idle_since = s->nstreams == 0 ? s->idle_since : 0;
 		pool->lsess[n++] = s;
 	}
@@ -1176,13 +1187,14 @@ ssm_session_pool_free(struct ssm_session_pool *pool)
 	if (pool == NULL)
 		return;
 	while ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
-		conn_close(st->c, "forward stopped");
+		conn_close(st->c, CONN_END_STOPPED, "forward stopped");
 	while ((st = TAILQ_FIRST(&pool->spread)) != NULL)
-		conn_close(st->c, "forward stopped");
+		conn_close(st->c, CONN_END_STOPPED, "forward stopped");
 	while ((s = TAILQ_FIRST(&pool->sessions)) != NULL) {
 		TAILQ_REMOVE(&pool->sessions, s, entry);
 		s->state = SSM_SESSION_DEAD;
-		ssm_session_close_streams(s, "forward stopped");
+		ssm_session_close_streams(s, CONN_END_STOPPED,
+		    "forward stopped");
 		ssm_session_free(s);
 	}
 	event_free(pool->tick);
@@ -1211,31 +1223,58 @@ ssm_session_tick_waiting(struct ssm_session_pool *pool, uint64_t now)
 	util_fmt_duration(pool->p.wait_timeout, dur, sizeof dur);
 	TAILQ_FOREACH_SAFE(st, &pool->waiting, wentry, st1) {
 		if (now - st->since >= pool->p.wait_timeout)
-			conn_close(st->c, "no session after %s (%s)", dur,
-			    doing);
+			conn_close(st->c, CONN_END_REFUSED, "no session after "
+			    "%s (%s)", dur, doing);
 	}
 }
 
-/* Reset the streams of s whose clients have not read for too long. */
+/*
+ * Reset the streams that hold s up. smux v1 has no per-stream window
+ * (ssm-port-mux.md 8): once s holds session_high bytes that clients have
+ * not taken, the agent's data is refused for every stream of s, not only
+ * for the client that does not read. So while s refuses, a stream whose
+ * client has taken nothing for stall_timeout is reset, the one holding
+ * the most first, until s takes data again (the others resume within
+ * stall_timeout and a tick). A client that stops reading without holding
+ * the session up is left alone, as TCP would leave it: what it holds
+ * counts toward session_high.
+ */
 static void
 ssm_session_tick_stalled(struct ssm_session *s, uint64_t now)
 {
-	struct ssm_stream	*st, *st1;
+	struct ssm_stream	*st, *worst;
 	char			 dur[32], held[32];
 
+	/* A client that took bytes since the last tick is reading. */
+	RB_FOREACH(st, ssm_session_streams, &s->streams) {
+		if (st->c->bytes_out != st->seen_out) {
+			st->seen_out = st->c->bytes_out;
+			st->since = now;
+		}
+	}
 	util_fmt_duration(s->pool->p.stall_timeout, dur, sizeof dur);
-	RB_FOREACH_SAFE(st, ssm_session_streams, &s->streams, st1) {
-		if (evbuffer_get_length(st->hold) == 0 ||
-		    now - st->since < s->pool->p.stall_timeout)
-			continue;
-		util_fmt_bytes(evbuffer_get_length(st->hold), held,
+	while (s->refusing && s->state == SSM_SESSION_OPEN &&
+	    s->held > s->pool->p.session_high / 2) {
+		worst = NULL;
+		RB_FOREACH(st, ssm_session_streams, &s->streams) {
+			if (evbuffer_get_length(st->hold) == 0 ||
+			    now - st->since < s->pool->p.stall_timeout)
+				continue;
+			if (worst == NULL || evbuffer_get_length(st->hold) >
+			    evbuffer_get_length(worst->hold))
+				worst = st;
+		}
+		if (worst == NULL)
+			break;
+		util_fmt_bytes(evbuffer_get_length(worst->hold), held,
 		    sizeof held);
 		log_warnx("session %s: conn %" PRIu64 " read nothing for %s "
-		    "with %s waiting; resetting its stream", s->name,
-		    st->c->id, dur, held);
-		st->flags |= SSM_STREAM_RESET;
-		conn_close(st->c, "client read nothing for %s; stream reset",
-		    dur);
+		    "with %s waiting, holding up the session; resetting its "
+		    "stream", s->name, worst->c->id, dur, held);
+		worst->flags |= SSM_STREAM_RESET;
+		conn_close(worst->c, CONN_END_STALLED, "client read nothing "
+		    "for %s while it held up the session (stall_timeout); "
+		    "stream reset", dur);
 	}
 }
 
@@ -1359,17 +1398,27 @@ ssm_session_send(struct conn *c, struct evbuffer *in)
 	size_t			 len = evbuffer_get_length(in);
 
 	if (s == NULL || s->state != SSM_SESSION_OPEN || s->finish) {
-		conn_close(c, "session %s is ending", s != NULL ? s->name :
-		    "?");
+		conn_close(c, CONN_END_LOST, "session %s is ending",
+		    s != NULL ? s->name : "?");
 		return;
 	}
+	/*
+	 * The target ended the stream both ways (no half-close, ssm-port-
+	 * mux.md 7.4): what the client sends now has nowhere to go. Once the
+	 * target's last bytes and its EOF have reached the client, that is
+	 * the conn's clean end; until then they still flow.
+	 */
 	if (st->flags & SSM_STREAM_REMOTE_FIN) {
-		conn_close(c, "remote closed");
+		evbuffer_drain(in, len);
+		if (evbuffer_get_length(st->hold) == 0 &&
+		    conn_output_len(c) == 0)
+			conn_close(c, CONN_END_DONE, "remote closed");
 		return;
 	}
 	if (s->mode == SSM_CHAN_MODE_MUX) {
 		if (smux_write_buffer(s->smux, st->sid, in, len) == -1) {
-			conn_close(c, "stream %" PRIu32 " is closed", st->sid);
+			conn_close(c, CONN_END_RESET, "stream %" PRIu32
+			    " is closed", st->sid);
 			return;
 		}
 	} else
@@ -1396,11 +1445,10 @@ ssm_session_eof(struct conn *c)
 {
 	struct ssm_stream	*st = c->fwd_data;
 
-	/* After the agent's FIN the conn was draining: that is its end. */
-	if (st != NULL && (st->flags & SSM_STREAM_REMOTE_FIN)) {
-		conn_close(c, "remote closed");
+	/* After the agent's FIN: the conn ends, cleanly, once the target's
+	 * last bytes and EOF have reached the client (conn.c). */
+	if (st != NULL && (st->flags & SSM_STREAM_REMOTE_FIN))
 		return;
-	}
 	if (st != NULL && st->s != NULL && st->pool->p.half_close != 0 &&
 	    st->s->mode == SSM_CHAN_MODE_MUX) {
 		st->flags |= SSM_STREAM_LOCAL_EOF;
@@ -1410,7 +1458,7 @@ ssm_session_eof(struct conn *c)
 		    st->sid);
 		return;
 	}
-	conn_close(c, "client closed");
+	conn_close(c, CONN_END_CLIENT, "client closed");
 }
 
 /* Close the half-closed conns of s whose target did not end in time. */
@@ -1424,9 +1472,9 @@ ssm_session_tick_half_closed(struct ssm_session *s, uint64_t now)
 	RB_FOREACH_SAFE(st, ssm_session_streams, &s->streams, st1) {
 		if ((st->flags & SSM_STREAM_LOCAL_EOF) &&
 		    now - st->eof_at >= s->pool->p.half_close)
-			conn_close(st->c, "the target did not end the stream "
-			    "within %s of the client's EOF (half_close_timeout)",
-			    dur);
+			conn_close(st->c, CONN_END_CLIENT, "the target did not "
+			    "end the stream within %s of the client's EOF "
+			    "(half_close_timeout)", dur);
 	}
 }
 
@@ -1529,6 +1577,7 @@ ssm_session_status(struct ssm_session *s)
 	cJSON_AddNumberToObject(o, "bytes_to_agent", (double)s->to_agent);
 	cJSON_AddNumberToObject(o, "bytes_from_agent", (double)s->from_agent);
 	cJSON_AddNumberToObject(o, "held", (double)s->held);
+	cJSON_AddBoolToObject(o, "refusing", s->refusing);
 	cJSON_AddNumberToObject(o, "refused", (double)s->refused);
 	cJSON_AddNumberToObject(o, "rate", (double)s->rate);
 	cJSON_AddBoolToObject(o, "draining", s->draining);
@@ -1580,14 +1629,14 @@ ssm_session_pool_stop(struct ssm_session_pool *pool, const char *reason)
 
 	pool->p.warm = 0;
 	while ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
-		conn_close(st->c, "%s", reason);
+		conn_close(st->c, CONN_END_STOPPED, "%s", reason);
 	TAILQ_FOREACH_SAFE(s, &pool->sessions, entry, s1) {
 		if (s->state == SSM_SESSION_RESOLVING) {
 			s->by_us = 1;
 			ssm_session_end(s, reason);
 			continue;
 		}
-		ssm_session_close_streams(s, reason);
+		ssm_session_close_streams(s, CONN_END_STOPPED, reason);
 		ssm_session_terminate(s, reason);
 	}
 	return (ssm_session_pool_count(pool));

@@ -95,6 +95,8 @@ struct ssm_chan_params {
 	/* Zero means the default given in brackets. */
 	unsigned		 max_unacked;	/* messages in flight [1000] */
 	unsigned		 max_out_of_order; /* stored ahead [10000] */
+	size_t			 max_out_of_order_bytes; /* their payloads,
+						   bytes [10000 KiB] */
 	unsigned		 resend_per_tick; /* [64] */
 	unsigned		 handshake_timeout; /* ms from open [30000] */
 	unsigned		 give_up;	/* ms unacked [300000] */

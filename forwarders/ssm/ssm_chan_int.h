@@ -81,6 +81,20 @@
 /* Defaults of struct ssm_chan_params. */
 #define SSM_CHAN_MAX_UNACKED		1000
 #define SSM_CHAN_MAX_OUT_OF_ORDER	10000
+/*
+ * What the messages stored ahead may weigh. Whatever we store we
+ * acknowledge, and the agent does not send it again, so the store is
+ * memory the agent's pace no longer bounds: 10000 agent messages of
+ * 1 KiB are 10 MiB, but of 128 KiB 1.2 GiB. In bytes, as much as 10000
+ * of the agent's own 1 KiB messages: a loss ahead of expected lets the
+ * agent run that far (what we store we ack, so its own unacked count
+ * stays low), and a message we neither store nor ack comes back only
+ * when it is the agent's oldest, one a tick (§6.4): a smaller store
+ * turns 1% loss into minutes of stall. Beyond it a message is neither
+ * stored nor acknowledged (§6.3).
+ */
+#define SSM_CHAN_MAX_OUT_OF_ORDER_BYTES	\
+	(SSM_CHAN_MAX_OUT_OF_ORDER * SSM_MSG_CHUNK)
 #define SSM_CHAN_RESEND_PER_TICK	64
 #define SSM_CHAN_HANDSHAKE_TIMEOUT	30000
 #define SSM_CHAN_GIVE_UP		300000
@@ -204,8 +218,8 @@ struct ssm_chan_out *ssm_chan_outq_oldest(struct ssm_chan_outq *);
 /*
  * The incoming store (§6.3): messages ahead of expected, and the one at
  * expected that the consumer refused. A ring indexed by sequence number
- * holds [expected, expected + size); at most max are stored, plus the
- * refused one.
+ * holds [expected, expected + size); at most max are stored, of at most
+ * max_bytes of payload, plus the refused one.
  */
 struct ssm_chan_in {
 	uint8_t		*payload;
@@ -221,16 +235,20 @@ struct ssm_chan_inq {
 	size_t			 size;
 	size_t			 max;
 	size_t			 count;
+	size_t			 max_bytes;
+	size_t			 bytes;	/* the payloads stored */
 	int64_t			 expected;
 	struct ssm_chan_pool	 pool;
 };
 
-void	 ssm_chan_inq_init(struct ssm_chan_inq *, size_t max);
+void	 ssm_chan_inq_init(struct ssm_chan_inq *, size_t max,
+	    size_t max_bytes);
 void	 ssm_chan_inq_clear(struct ssm_chan_inq *);
 /*
  * Store a copy of msg's payload as its sequence number. Return 1 if
- * stored, 0 if already there, -1 if there is no room (too far ahead or
- * the store is full): then it must not be acknowledged.
+ * stored, 0 if already there, -1 if there is no room (too far ahead, or
+ * the store is full by count or bytes): then it must not be
+ * acknowledged.
  */
 int	 ssm_chan_inq_put(struct ssm_chan_inq *, const struct ssm_msg *,
 	    int acked);
@@ -371,6 +389,9 @@ struct ssm_chan {
 	int			 writable_pending;
 	int			 ready_pending;
 
+	/* The consumer refused: the WebSocket is not read (chan_recv.c). */
+	int			 refused;
+
 	/* Receive batching. */
 	uint64_t		 hold_until;	/* ms; 0: reading */
 	uint64_t		 hold_last;	/* the last full Output */
@@ -467,6 +488,8 @@ void	 ssm_chan_pause(struct ssm_chan *);
 void	 ssm_chan_unpause(struct ssm_chan *);
 /* Read again after a hold (when due, or before the WebSocket goes). */
 void	 ssm_chan_hold_end(struct ssm_chan *);
+/* Read the WebSocket again after a refusal (a new or closing one). */
+void	 ssm_chan_refuse_end(struct ssm_chan *);
 /* Send the acks held while reading what came during a hold. */
 void	 ssm_chan_flush_acks(struct ssm_chan *);
 

@@ -10,8 +10,13 @@
  *  - saturation: a session with streams moving at SSM_POOL_SATURATED_PCT
  *    of the highest rate any session of the forward has shown (its
  *    ceiling, at least SSM_POOL_CEILING_FLOOR), or whose output was left
- *    waiting for the window SSM_POOL_BACKLOG_TICKS ticks in a row; one
- *    without streams never (its last rate was of streams now gone);
+ *    waiting for the window SSM_POOL_BACKLOG_TICKS ticks in a row, or
+ *    that is stalled (it refuses the agent's data for clients that do
+ *    not read: smux v1 cannot stop one stream, so all of its streams
+ *    wait, ssm-port-mux.md 8); one without streams never (its last rate
+ *    was of streams now gone). New conns thus go to a session that is
+ *    not held up, and another opens when every one is (within
+ *    max_sessions);
  *  - admission: at most one start in flight per forward; another mux
  *    session when all are saturated, up to max_sessions; never more than
  *    max_per_target sessions on one instance, gateway-wide;
@@ -64,6 +69,7 @@ struct ssm_pool_load {
 	size_t			 streams;
 	uint64_t		 rate;		/* bytes/s, busier direction */
 	unsigned		 backlog;	/* ticks in a row */
+	int			 stalled;	/* refuses the agent */
 	uint64_t		 idle_since;	/* ms; 0 while it has streams */
 };
 
@@ -99,6 +105,7 @@ enum ssm_pool_start {
 	SSM_POOL_START_WARM,		/* warm: keep one open */
 	SSM_POOL_START_SATURATED,	/* striping */
 	SSM_POOL_START_SPREAD,		/* conns arrived together */
+	SSM_POOL_START_STALLED,		/* every session is held up */
 };
 
 enum ssm_pool_end {

@@ -21,8 +21,11 @@
  * full stops being fed, its bytes are held, and once the session holds
  * more than session_high undelivered bytes the data channel is told "not
  * ready", so the agent slows down by resending (ssm-port-mux.md 8).
- * Nothing acknowledged is ever dropped; a client that reads nothing for
- * stall_timeout while bytes wait for it is reset, with a logged reason.
+ * Nothing acknowledged is ever dropped. smux v1 cannot stop one stream,
+ * so while a session refuses, all its streams wait: a client that reads
+ * nothing for stall_timeout while its session refuses is reset (the one
+ * holding most first), with a logged reason, and new conns go to a
+ * session that is not held up (ssm_pool.h).
  *
  * Ownership: the pool belongs to the forward (fw->fwd_data, made by the
  * forwarder's start, freed by its stop); a conn's attachment lives in
@@ -47,7 +50,14 @@ struct ssm_session_pool;
 
 /* Defaults of the tunables (params fields left 0). */
 #define SSM_SESSION_WAIT_TIMEOUT	30000		/* ms */
-#define SSM_SESSION_STALL_TIMEOUT	120000		/* ms */
+/*
+ * A client that takes nothing while its session refuses the agent (it
+ * holds session_high) is reset after this: every other stream of the
+ * session waits that long (smux v1 has no per-stream window). Seconds,
+ * so that they resume before their own clients time out; long enough
+ * for a client's pause (a GC, a full disk flushing).
+ */
+#define SSM_SESSION_STALL_TIMEOUT	10000		/* ms */
 #define SSM_SESSION_KEEPALIVE		10000		/* ms between NOPs */
 #define SSM_SESSION_STREAM_HIGH		(256 * 1024)	/* queued per stream */
 #define SSM_SESSION_HIGH		(4 * 1024 * 1024) /* held, session */
@@ -140,7 +150,9 @@ void		 ssm_session_tick(struct ssm_session_pool *);
 /*
  * Add the pool to fw's status object: "sessions" (one object each: name,
  * state, instance, session id, agent version, mode, age, streams, bytes,
- * refused streams, resends, resumes, rate, draining, last error and
+ * held (for clients that are full) and refusing (the agent's data, held
+ * up by them), refused streams, resends, resumes, rate, draining, last
+ * error and
  * the channel's own status), "waiting", "sessions_started",
  * "sessions_failed", "replacements", "released", "max_sessions" and
  * "ceiling" (the highest rate a session showed, bytes/s).

@@ -3,7 +3,7 @@
 # service of 2026: signed upgrades required, a new cell-number on every
 # ResumeSession with the old one refused, only the newest token, SessionIds
 # with the caller's '@', ClientVersion 1.2.764.0 at least) and the
-# WebSocket dropped every few hundred messages, both ways: 20 MiB down and
+# WebSocket closed every thousand messages: 20 MiB down and
 # 5 MiB up exact, and 8 mixed connections at once; through a config file
 # and through gatewayd -L.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -15,12 +15,13 @@ start_server echo echo
 ssm_instance i-0123456789abcdef0 3.3.987.0 Online '{"Name": "web"}' \
     "{\"80\": \"127.0.0.1:$echo_PORT\", \"81\": \"127.0.0.1:$src_PORT\"}"
 # The agent as it is: paced at 1 KiB a millisecond and resending only its
-# oldest unacknowledged message; every 1000 messages the WebSocket is reset
-# (drop_after), the messages in flight both ways lost with it. (Faster
-# pacing on a loaded machine outruns the client, fills gatewayd's store of
-# messages ahead, and what it cannot keep then comes back at the agent's
-# ten resends a second: a test of that is not this one.)
-ssm_emu_start --knob drop_after=1000 --knob drop_mode=reset
+# oldest unacknowledged message. Every 1000 messages the service closes
+# the WebSocket (drop_after, 1000 "Bye", as it does hourly): gatewayd
+# resumes with a new cell each time. (A TCP reset loses what was in
+# flight, and a front-only agent resends that at ten messages a second:
+# t_life_drops covers resets; a reset every second would measure only
+# that.)
+ssm_emu_start --knob drop_after=1000 --knob drop_mode=bye
 emu_admin GET /knobs >"$T/knobs.json" || fail "no knobs"
 [ "$(jq -r '.upgrade_auth + " " + .resume + " " + .min_client_version' \
     "$T/knobs.json")" = "required new_url 1.2.764.0" ] ||

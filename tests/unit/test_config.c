@@ -1087,7 +1087,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "target_pick = error\n"
 	    "client_version = 1.2.764.0\n"
 	    "handshake_timeout = 30s\n"
-	    "stall_timeout = 2m\n"
+	    "stall_timeout = 10s\n"
 	    "sign_websocket = yes\n"
 	    "max_session_duration = 0s\n"
 	    "session_max_age = 0s\n"

@@ -1,7 +1,8 @@
 /*
  * Unit tests for conn.c on loopback sockets, with a scripted forwarder in
  * place of a real one: states, half-close both ways, pause and resume,
- * output watermarks, counting, closing.
+ * output watermarks, counting, closing (a FIN for the clean end, a reset
+ * for every other), lingering conns giving up their max_conns slot.
  */
 
 #include "autoconf.h"
@@ -9,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -441,8 +443,8 @@ test_conn_close_once_free_later(void **state)
 	env_connect(e, 1);
 	c = fake.c;
 	conn_ref(c);
-	conn_close(c, "first %d", 1);
-	conn_close(c, "second");
+	conn_close(c, CONN_END_DONE, "first %d", 1);
+	conn_close(c, CONN_END_RESET, "second");
 	assert_int_equal(fake.closes, 1);
 	assert_int_equal(c->state, CONN_DEAD);
 	assert_int_equal(e->fw->nconns, 0);
@@ -472,6 +474,112 @@ test_conn_client_reset_closes(void **state)
 	assert_true(testloop_log_has("client read error: "));
 }
 
+/* How the client's read side ended: 0 EOF, an errno, -2 not yet. */
+struct end {
+	int	fd;
+	int	how;
+};
+
+static int
+client_ended(void *arg)
+{
+	struct end	*e = arg;
+	char		 buf[4096];
+	ssize_t		 n;
+
+	while ((n = recv(e->fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+		;
+	if (n == 0)
+		e->how = 0;
+	else if (errno != EAGAIN && errno != ENOTCONN)
+		e->how = errno;
+	return (e->how != -2);
+}
+
+static int
+client_end(int fd)
+{
+	struct end	e = { fd, -2 };
+
+	testloop_run_until(client_ended, &e, 5000);
+	return (e.how);
+}
+
+/*
+ * Every end but the clean ones (the far side's, the client's own) resets
+ * the client, whatever it was sent before: a tunnel that failed must
+ * never look like one that finished.
+ */
+static void
+test_conn_abnormal_ends_reset_the_client(void **state)
+{
+	struct env	*e = env;
+	enum conn_end	 end;
+
+	for (end = CONN_END_DONE; end <= CONN_END_LAST; end++) {
+		env_connect(e, 1);
+		conn_write_data(fake.c, "partial", 7);
+		testloop_run_for(20);
+		conn_close(fake.c, end, "end %s", conn_end_name(end));
+		assert_int_equal(client_end(e->fd),
+		    conn_end_is_clean(end) ? 0 : ECONNRESET);
+		close(e->fd);
+		e->fd = -1;
+	}
+	assert_true(conn_end_is_clean(CONN_END_DONE));
+	assert_true(conn_end_is_clean(CONN_END_CLIENT));
+	assert_false(conn_end_is_clean(CONN_END_EVICTED));
+	assert_false(conn_end_is_clean(CONN_END_LOST));
+	assert_int_equal(fake.closes, CONN_END_LAST + 1);
+}
+
+static int
+lingering(void *arg)
+{
+	return (conn_is_lingering(arg));
+}
+
+/*
+ * A conn whose client's EOF was passed on, waiting for the far side's
+ * end, lingers: conn_make_room ends the one that has lingered longest
+ * (for a new client's max_conns slot), and none that is live.
+ */
+static void
+test_conn_make_room_ends_the_oldest_lingering(void **state)
+{
+	struct env	*e = env;
+	struct conn	*live, *first;
+	int		 fd1, fd2;
+
+	env_connect(e, 1);
+	live = fake.c;
+	fd1 = e->fd;
+	assert_int_equal(conn_make_room(e->fw), 0);	/* nobody lingers */
+	fake.c = NULL;
+	env_connect(e, 1);
+	first = fake.c;
+	fd2 = e->fd;
+	shutdown(fd2, SHUT_WR);
+	assert_true(testloop_run_until(lingering, first, 5000));
+	assert_false(conn_is_lingering(live));
+	assert_int_equal(e->fw->nlingering, 1);
+	assert_int_equal(conn_make_room(e->fw), 1);
+	assert_int_equal(e->fw->nconns, 1);
+	assert_int_equal(e->fw->nlingering, 0);
+	assert_int_equal(TAILQ_FIRST(&e->fw->conns), live);
+	assert_true(testloop_log_has("gave its slot to a new client "
+	    "(max_conns)\n"));
+	assert_int_equal(conn_make_room(e->fw), 0);
+	/* The far side's end stops a conn lingering. */
+	e->fd = fd1;
+	shutdown(fd1, SHUT_WR);
+	assert_true(testloop_run_until(lingering, live, 5000));
+	conn_eof(live);
+	assert_false(conn_is_lingering(live));
+	assert_int_equal(e->fw->nlingering, 0);
+	close(fd2);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -487,6 +595,8 @@ main(void)
 		T(test_conn_output_watermark_calls_drain),
 		T(test_conn_close_once_free_later),
 		T(test_conn_client_reset_closes),
+		T(test_conn_abnormal_ends_reset_the_client),
+		T(test_conn_make_room_ends_the_oldest_lingering),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -1122,6 +1122,57 @@ test_ssm_chan_out_of_order_bound(void **state)
 	assert_int_equal(st.expected, 9);
 }
 
+/*
+ * The store is bounded in bytes too, and what it cannot keep it does not
+ * acknowledge. A consumer refusing seq 2 while the agent sends 128 KiB
+ * messages ahead (a client that never reads), 1 MiB allowed: with the
+ * refused one they make 1 MiB at the 7th, the 8th and later are neither
+ * stored nor acked,
+ * so the agent resends them
+ * rather than taking them for delivered; that used to be 10000 messages,
+ * 1.2 GiB, all acknowledged (issue 10).
+ */
+static void
+test_ssm_chan_out_of_order_bytes(void **state)
+{
+	struct ssm_chan_params	 p;
+	struct ssm_chan_stats	 st;
+	int64_t			 acks[32];
+	uint8_t			*big;
+	size_t			 len = 128 * 1024;
+	int			 mark, i;
+
+	big = calloc(1, len);
+	assert_non_null(big);
+	default_params(&p);
+	p.max_out_of_order_bytes = 1024 * 1024;
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	u.refuse = 1;
+	mark = fk.nsent;
+	agent_msg(SSM_MSG_OUTPUT_STREAM_DATA, 2, SSM_PAYLOAD_OUTPUT, big, len,
+	    0);
+	for (i = 3; i < 3 + 16; i++)
+		agent_msg(SSM_MSG_OUTPUT_STREAM_DATA, i, SSM_PAYLOAD_OUTPUT,
+		    big, len, 0);
+	assert_int_equal(sent_acks(mark, acks, 32), 7);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(acks[i], 3 + i);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.stored, 8);	/* 2, refused, and 3..9 */
+	assert_int_equal(st.dropped, 9);
+	/* Once the consumer takes 2..9, what comes ahead is stored again. */
+	u.refuse = 0;
+	ssm_chan_ready(chan);
+	pump();
+	assert_int_equal(evbuffer_get_length(u.data), 8 * len);
+	mark = fk.nsent;
+	agent_msg(SSM_MSG_OUTPUT_STREAM_DATA, 12, SSM_PAYLOAD_OUTPUT, big, len,
+	    0);
+	assert_int_equal(sent_acks(mark, acks, 32), 1);
+	assert_int_equal(acks[0], 12);
+	free(big);
+}
+
 /* Not ready: no ack, no progress; ssm_chan_ready delivers it (§6.3). */
 static void
 test_ssm_chan_consumer_not_ready(void **state)
@@ -1140,6 +1191,8 @@ test_ssm_chan_consumer_not_ready(void **state)
 	ssm_chan_get_stats(chan, &st);
 	assert_int_equal(st.expected, 2);
 	assert_int_equal(evbuffer_get_length(u.data), 0);
+	/* Refused: the WebSocket is not read until the consumer is ready. */
+	assert_true(last_ws()->paused);
 
 	/* Ready: nothing happens inside the call, all of it from the loop. */
 	u.refuse = 0;
@@ -1148,7 +1201,9 @@ test_ssm_chan_consumer_not_ready(void **state)
 	ssm_chan_ready(chan);
 	u.in_api = 0;
 	assert_int_equal(u.ndata, 0);
+	assert_true(last_ws()->paused);
 	pump();
+	assert_false(last_ws()->paused);
 	assert_int_equal(u.ndata, 2);
 	assert_memory_equal(evbuffer_pullup(u.data, -1), "twothree", 8);
 	/* Only 2 is acked now: 3 was acked when it was stored. */
@@ -2475,7 +2530,7 @@ test_ssm_chan_rings(void **state)
 	assert_int_equal(q.head, 116);
 	ssm_chan_outq_clear(&q);
 
-	ssm_chan_inq_init(&in, 3);
+	ssm_chan_inq_init(&in, 3, 1024 * 1024);
 	memset(&m, 0, sizeof m);
 	m.payload = (const uint8_t *)"abc";
 	m.payload_len = 3;
@@ -2609,6 +2664,7 @@ main(void)
 		T(test_ssm_chan_receive_in_order_ahead_duplicate),
 		T(test_ssm_chan_receive_bad_digest),
 		T(test_ssm_chan_out_of_order_bound),
+		T(test_ssm_chan_out_of_order_bytes),
 		T(test_ssm_chan_consumer_not_ready),
 		T(test_ssm_chan_consumer_not_ready_resend),
 		T(test_ssm_chan_delivery_without_ack),

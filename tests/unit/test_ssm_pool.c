@@ -505,6 +505,44 @@ test_ssm_pool_ceiling_follows_sessions(void **state)
 	}
 }
 
+/*
+ * A session held up by a client that does not read (stalled: smux v1
+ * makes every stream wait) takes a new conn only when nothing else can,
+ * and when every session is held up another opens, within max_sessions.
+ */
+static void
+test_ssm_pool_stalled_session_is_avoided(void **state)
+{
+	struct ssm_pool_load	 l[2] = {
+		MUX(OPEN, 1, 0), MUX(OPEN, 3, 0)
+	};
+	struct ssm_pool_policy	 p = { 0 };
+	struct ssm_pool_view	 v = { 0 };
+	const char		*why_not;
+
+	assert_int_equal(ssm_pool_choose(l, 2, MB, 0), 0);
+	l[0].stalled = 1;
+	assert_true(ssm_pool_is_saturated(&l[0], MB));
+	assert_int_equal(ssm_pool_choose(l, 2, MB, 0), 1);
+	/* The only one left: it still takes the conn (bounded wait). */
+	assert_int_equal(ssm_pool_choose(l, 1, MB, 0), 0);
+
+	v.target_sessions = -1;
+	v.ceiling = MB;
+	v.may_start = 1;
+	v.loads = l;
+	v.n = 1;
+	p.max_sessions = 2;
+	assert_int_equal(ssm_pool_want_start(&p, &v, &why_not),
+	    SSM_POOL_START_STALLED);
+	p.max_sessions = 1;
+	assert_int_equal(ssm_pool_want_start(&p, &v, &why_not),
+	    SSM_POOL_START_NONE);
+	/* Without streams it holds nobody up. */
+	l[0].streams = 0;
+	assert_false(ssm_pool_is_saturated(&l[0], MB));
+}
+
 int
 main(void)
 {
@@ -517,6 +555,7 @@ main(void)
 		cmocka_unit_test(test_ssm_pool_make_before_break_timing),
 		cmocka_unit_test(test_ssm_pool_release_after_delay),
 		cmocka_unit_test(test_ssm_pool_ceiling_follows_sessions),
+		cmocka_unit_test(test_ssm_pool_stalled_session_is_avoided),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

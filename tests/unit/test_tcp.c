@@ -1,8 +1,9 @@
 /*
  * Unit tests for the tcp forwarder on loopback: bytes both ways, connect
  * failures with their reasons, name resolution trying each address,
- * back-pressure in both directions, half-close both ways, config checks.
- * The far side is a small server on the same loop.
+ * back-pressure in both directions, half-close both ways, how each end
+ * reaches the other side (a clean end as EOF, a failure as a reset),
+ * config checks. The far side is a small server on the same loop.
  */
 
 #include "autoconf.h"
@@ -218,6 +219,38 @@ far_has_eof(void *arg)
 	return (far.eof);
 }
 
+/* How the client's read side ended: 0 EOF, an errno, -2 not yet. */
+struct end {
+	int	fd;
+	int	how;
+};
+
+static int
+client_ended(void *arg)
+{
+	struct end	*e = arg;
+	char		 buf[4096];
+	ssize_t		 n;
+
+	while ((n = recv(e->fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+		;
+	if (n == 0)
+		e->how = 0;
+	else if (errno != EAGAIN && errno != ENOTCONN)
+		e->how = errno;
+	return (e->how != -2);
+}
+
+/* Read and discard until the client's end; return how it ended. */
+static int
+client_end(int fd, unsigned ms)
+{
+	struct end	e = { fd, -2 };
+
+	testloop_run_until(client_ended, &e, ms);
+	return (e.how);
+}
+
 static struct conn *
 the_conn(void)
 {
@@ -277,7 +310,8 @@ test_tcp_connect_refused_closes_with_reason(void **state)
 
 	forward_to("127.0.0.1", port, 5000);
 	cfd = testloop_connect(addr, NULL);
-	assert_int_equal(testloop_wait_eof(cfd, 5000), 0);
+	/* Nothing was ever forwarded: still a reset, never a clean end. */
+	assert_int_equal(client_end(cfd, 5000), ECONNRESET);
 	assert_true(testloop_run_until(no_conns, NULL, 5000));
 	snprintf(want, sizeof want, "-> 127.0.0.1:%u): 0 B in, 0 B out, ",
 	    port);
@@ -307,7 +341,7 @@ test_tcp_connect_timeout_closes_with_reason(void **state)
 	testloop_run_for(50);
 	forward_to("127.0.0.1", far.port, 300);
 	cfd = testloop_connect(addr, NULL);
-	assert_int_equal(testloop_wait_eof(cfd, 5000), 0);
+	assert_int_equal(client_end(cfd, 5000), ECONNRESET);
 	assert_true(testloop_log_has("timed out after 0.3s\n"));
 	for (i = 0; i < 4; i++)
 		close(fill[i]);
@@ -369,7 +403,7 @@ test_tcp_unknown_name_closes_with_reason(void **state)
 
 	forward_to("no-such-host.invalid", 80, 5000);
 	cfd = testloop_connect(addr, NULL);
-	assert_int_equal(testloop_wait_eof(cfd, 5000), 0);
+	assert_int_equal(client_end(cfd, 5000), ECONNRESET);
 	assert_true(testloop_run_until(no_conns, NULL, 5000));
 	assert_true(testloop_log_has("-> no-such-host.invalid:80): 0 B in, "
 	    "0 B out, "));
@@ -502,22 +536,76 @@ test_tcp_half_close_far_side_first(void **state)
 	assert_true(testloop_log_has(": remote closed\n"));
 }
 
+/*
+ * The target resets mid-download: the client must see the reset too, not
+ * an EOF that a protocol ending at EOF would take for the whole stream.
+ */
 static void
-test_tcp_far_side_reset_closes(void **state)
+test_tcp_far_side_reset_resets_the_client(void **state)
 {
 	struct linger	lg = { 1, 0 };
+	char		buf[5];
 
 	far_start(FAR_COLLECT);
 	forward_to("127.0.0.1", far.port, 5000);
 	cfd = testloop_connect(addr, NULL);
 	assert_true(testloop_run_until(conn_is_up, NULL, 5000));
+	bufferevent_write(far.bev, "hello", 5);
+	assert_int_equal(testloop_read(cfd, buf, 5, 5000), 5);
 	setsockopt(bufferevent_getfd(far.bev), SOL_SOCKET, SO_LINGER, &lg,
 	    sizeof lg);
 	bufferevent_free(far.bev);
 	far.bev = NULL;
-	assert_true(testloop_wait_eof(cfd, 5000) != -2);
+	assert_int_equal(client_end(cfd, 5000), ECONNRESET);
 	assert_true(testloop_run_until(no_conns, NULL, 5000));
 	assert_true(testloop_log_has("remote read error: "));
+}
+
+/* The far side's own clean end (its FIN) is the client's EOF. */
+static void
+test_tcp_far_side_fin_is_a_clean_end(void **state)
+{
+	char	buf[5];
+
+	far_start(FAR_COLLECT);
+	forward_to("127.0.0.1", far.port, 5000);
+	cfd = testloop_connect(addr, NULL);
+	assert_true(testloop_run_until(conn_is_up, NULL, 5000));
+	bufferevent_write(far.bev, "hello", 5);
+	assert_int_equal(testloop_read(cfd, buf, 5, 5000), 5);
+	shutdown(bufferevent_getfd(far.bev), SHUT_WR);
+	assert_int_equal(client_end(cfd, 5000), 0);
+	close(cfd);
+	cfd = -1;
+	assert_true(testloop_run_until(no_conns, NULL, 5000));
+	assert_true(testloop_log_has(": remote closed\n"));
+}
+
+static int
+far_has_error(void *arg)
+{
+	return (far.error);
+}
+
+/* The client resets mid-upload: so is the target, which must not take
+ * the truncated upload for a whole one. */
+static void
+test_tcp_client_reset_resets_the_far_side(void **state)
+{
+	struct linger	lg = { 1, 0 };
+	size_t		want = 5;
+
+	far_start(FAR_COLLECT);
+	forward_to("127.0.0.1", far.port, 5000);
+	cfd = testloop_connect(addr, NULL);
+	assert_int_equal(testloop_write(cfd, "hello", 5, 5000), 0);
+	assert_true(testloop_run_until(far_has, &want, 5000));
+	setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(cfd);
+	cfd = -1;
+	assert_true(testloop_run_until(no_conns, NULL, 5000));
+	assert_true(testloop_run_until(far_has_error, NULL, 5000));
+	assert_false(far.eof);
 }
 
 static void
@@ -577,7 +665,9 @@ main(void)
 		T(test_tcp_slow_far_side_pauses_the_client),
 		T(test_tcp_half_close_client_first),
 		T(test_tcp_half_close_far_side_first),
-		T(test_tcp_far_side_reset_closes),
+		T(test_tcp_far_side_reset_resets_the_client),
+		T(test_tcp_far_side_fin_is_a_clean_end),
+		T(test_tcp_client_reset_resets_the_far_side),
 		T(test_tcp_check_table),
 	};
 
