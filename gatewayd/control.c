@@ -5,6 +5,13 @@
  * Every buffer is bounded: a request line by CONTROL_MAX_LINE, queued
  * replies by CONTROL_MAX_OUTPUT (reading pauses), and an events follower
  * that falls that far behind is dropped. Bad requests get an error reply.
+ *
+ * Slots are bounded too, and cannot be held by doing nothing: a client
+ * that is neither awaiting an answer nor following events is closed
+ * after CONTROL_IDLE_MS without a complete request. The daemon's uid and
+ * root have CONTROL_OWNER_CLIENTS slots beyond CONTROL_MAX_CLIENTS, and
+ * when even those are taken, the client idle the longest makes room for
+ * them: an operator always gets in. Anyone refused is told why.
  */
 
 #include "autoconf.h"
@@ -13,6 +20,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,13 +44,14 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define CONTROL_MAX_CLIENTS	64
 /* Connections listed per forward in status. */
 #define CONTROL_MAX_CONNS	1000
 
 struct control_client {
 	uint64_t			 id;
 	struct bufferevent		*bev;
+	struct event			*idle_ev;	/* its deadline */
+	uint64_t			 idle_since;	/* ms */
 	int				 refs;
 	int				 busy;	/* awaits a reply */
 	int				 subscribed;	/* to events */
@@ -77,6 +86,7 @@ static uint64_t			 control_started_ms;
 
 static void	control_builtins(void);
 static void	control_client_free(struct control_client *);
+static void	control_idle(struct control_client *, int);
 static void	control_process(struct control_client *);
 
 void
@@ -150,6 +160,7 @@ control_reply(struct control_req *req, cJSON *reply)
 		cJSON_AddItemToObject(reply, "id", req->id);
 	free(req);
 	cl->busy = 0;
+	control_idle(cl, 1);
 	control_send(cl, reply);
 	/* Lines that waited behind this request: from the loop, not here. */
 	if (!cl->dead)
@@ -218,6 +229,7 @@ control_handle(struct control_client *cl, const char *line, size_t len)
 	req->cl = cl;
 	cl->refs++;
 	cl->busy = 1;
+	control_idle(cl, 0);
 	json = cJSON_ParseWithLength(line, len);
 	if (json != NULL && (id = cJSON_GetObjectItem(json, "id")) != NULL)
 		req->id = cJSON_Duplicate(id, 1);
@@ -298,17 +310,18 @@ control_read_cb(struct bufferevent *bev, void *arg)
 	control_process(arg);
 }
 
-/* Output drained: go on with waiting requests, or finish a closing one. */
+/*
+ * Output drained: go on with waiting requests, then finish a closing
+ * client (control_process does both: lines that waited for room come
+ * before the close). A client that has read all its answers has the whole
+ * deadline for its next request.
+ */
 static void
 control_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct control_client	*cl = arg;
 
-	if (cl->eof && !cl->busy &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
-		control_client_free(cl);
-		return;
-	}
+	control_idle(cl, 1);
 	control_process(cl);
 }
 
@@ -335,16 +348,100 @@ control_client_free(struct control_client *cl)
 	log_debug("control client %" PRIu64 ": closed", cl->id);
 	TAILQ_REMOVE(&control_clients, cl, entry);
 	control_nclients--;
+	event_free(cl->idle_ev);
+	cl->idle_ev = NULL;
 	bufferevent_free(cl->bev);
 	cl->bev = NULL;
 	control_client_unref(cl);
 }
 
 static void
+control_idle_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct control_client	*cl = arg;
+
+	log_debug("control client %" PRIu64 ": closed: no request within "
+	    "%ds", cl->id, CONTROL_IDLE_MS / 1000);
+	control_client_free(cl);
+}
+
+/*
+ * Start cl's idle deadline anew (on), or stop it. Only a client that waits
+ * for nothing from us has one: none while its request is being answered,
+ * none once it follows events.
+ */
+static void
+control_idle(struct control_client *cl, int on)
+{
+	struct timeval	tv = { CONTROL_IDLE_MS / 1000,
+	    (CONTROL_IDLE_MS % 1000) * 1000 };
+
+	if (cl->dead)
+		return;
+	if (!on || cl->busy || cl->subscribed) {
+		evtimer_del(cl->idle_ev);
+		return;
+	}
+	cl->idle_since = clock_now_ms();
+	evtimer_add(cl->idle_ev, &tv);
+}
+
+/* Close the client idle the longest to make room; 0 if none is idle. */
+static int
+control_evict_idle(void)
+{
+	struct control_client	*cl, *oldest = NULL;
+
+	TAILQ_FOREACH(cl, &control_clients, entry) {
+		if (!evtimer_pending(cl->idle_ev, NULL))
+			continue;
+		if (oldest == NULL || cl->idle_since < oldest->idle_since)
+			oldest = cl;
+	}
+	if (oldest == NULL)
+		return (0);
+	log_debug("control client %" PRIu64 ": closed: idle, room for the "
+	    "owner", oldest->id);
+	control_client_free(oldest);
+	return (1);
+}
+
+/* The uid at the other end of fd, or (uid_t)-1 if unknown. */
+static uid_t
+control_peer_uid(int fd)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof cred;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return ((uid_t)-1);
+	return (cred.uid);
+}
+
+/*
+ * Tell fd why it is not served, in a reply line a client can show, and
+ * close it. The socket is new and empty: the line fits.
+ */
+static void
+control_refuse(int fd, uid_t uid)
+{
+	char	line[128];
+	int	n;
+
+	log_warnx("control: refused a client (uid %d): %u already connected",
+	    (int)uid, control_nclients);
+	n = snprintf(line, sizeof line, "{\"ok\":false,\"refused\":true,"
+	    "\"error\":\"too many clients (%u)\"}\n", control_nclients);
+	(void)send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+}
+
+static void
 control_accept_cb(evutil_socket_t lfd, short events, void *arg)
 {
 	struct control_client	*cl;
-	int			 fd;
+	uid_t			 uid;
+	int			 fd, owner;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
@@ -353,17 +450,19 @@ control_accept_cb(evutil_socket_t lfd, short events, void *arg)
 			log_warn("control: accept");
 		return;
 	}
-	if (control_nclients >= CONTROL_MAX_CLIENTS) {
-		log_warnx("control: refused a client: %d already connected",
-		    CONTROL_MAX_CLIENTS);
-		close(fd);
+	uid = control_peer_uid(fd);
+	owner = uid == geteuid() || uid == 0;
+	if (control_nclients >= CONTROL_MAX_CLIENTS + (owner ?
+	    CONTROL_OWNER_CLIENTS : 0) && (!owner || !control_evict_idle())) {
+		control_refuse(fd, uid);
 		return;
 	}
 	cl = xcalloc(1, sizeof *cl);
 	cl->id = ++control_next_id;
 	cl->refs = 1;
 	cl->bev = bufferevent_socket_new(gw_base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (cl->bev == NULL)
+	cl->idle_ev = evtimer_new(gw_base, control_idle_cb, cl);
+	if (cl->bev == NULL || cl->idle_ev == NULL)
 		fatalx("control: cannot make a bufferevent");
 	bufferevent_setcb(cl->bev, control_read_cb, control_write_cb,
 	    control_event_cb, cl);
@@ -371,7 +470,9 @@ control_accept_cb(evutil_socket_t lfd, short events, void *arg)
 	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&control_clients, cl, entry);
 	control_nclients++;
-	log_debug("control client %" PRIu64 ": connected", cl->id);
+	control_idle(cl, 1);
+	log_debug("control client %" PRIu64 ": connected (uid %d%s)", cl->id,
+	    (int)uid, owner ? ", the owner" : "");
 }
 
 /* Make dir if missing; refuse one that others could write to. */

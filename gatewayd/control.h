@@ -6,6 +6,11 @@
  * receives one line per event (connection opened, closed or refused, and
  * whatever other modules publish with control_event()).
  *
+ * A client that sends no complete request for CONTROL_IDLE_MS, while it
+ * awaits no answer and follows no events, is closed. One that finds every
+ * slot taken receives {"ok": false, "refused": true, "error": "too many
+ * clients (N)"} and is closed.
+ *
  * Built in: status, up, down, events, help. Other modules add commands
  * with control_register() (gatewayd.c adds reload; the AWS client adds
  * whoami). A handler may reply at once or later.
@@ -17,6 +22,16 @@
 
 struct cJSON;
 struct control_req;
+
+/*
+ * Clients at once. The daemon's own uid and root may have
+ * CONTROL_OWNER_CLIENTS more, and when those are taken too, the client
+ * idle the longest is closed to make room for them.
+ */
+#define CONTROL_MAX_CLIENTS	64
+#define CONTROL_OWNER_CLIENTS	8
+/* How long a client may stay without a complete request. */
+#define CONTROL_IDLE_MS		5000
 
 /* Longest request line, newline excluded. */
 #define CONTROL_MAX_LINE	65536

@@ -1,12 +1,15 @@
 /*
  * gatewayctl: talk to gatewayd's control socket.
  *
- * gatewayctl [-hV] [-s socket] status [--json | --names] | reload | up NAME |
- *     down NAME | events [--json] | whoami [--profile P] [--json]
+ * gatewayctl [-hV] [-s socket] [-t seconds] status [--json | --names] |
+ *     reload | up NAME | down NAME | events [--json] |
+ *     whoami [--profile P] [--json]
  *
  * One JSON request, one JSON reply; events then prints one line per event
- * until gatewayd closes the socket or the user stops it. Blocking I/O is
- * fine here, with a timeout on every reply.
+ * until gatewayd closes the socket or the user stops it. Every wait but
+ * that one has a deadline: connecting, sending and the answer each get
+ * -t seconds (whoami's answer longer), and each failure says which step
+ * it was and which socket.
  */
 
 #include "autoconf.h"
@@ -36,15 +39,19 @@
 
 int		 main(int, char **);
 
-#define CTL_TIMEOUT_MS	30000
+/* Connecting, sending, and most answers (status, up, down, reload). */
+#define CTL_TIMEOUT_MS	10000
 /* whoami may wait for a credential_process (60 s by default) and STS. */
 #define CTL_WHOAMI_TIMEOUT_MS	150000
+/* A socket whose queue is full: try again this often. */
+#define CTL_RETRY_MS	50
 
 struct ctl_conn {
-	int	 fd;
-	char	*buf;
-	size_t	 len;
-	size_t	 size;
+	int		 fd;
+	const char	*path;
+	char		*buf;
+	size_t		 len;
+	size_t		 size;
 };
 
 /* The help: to stdout and exit 0 when asked for, else stderr and 2. */
@@ -52,9 +59,11 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-"usage: gatewayctl [-hV] [-s socket] command\n"
+"usage: gatewayctl [-hV] [-s socket] [-t seconds] command\n"
 "  -h, --help        print this help and exit\n"
 "  -s socket         the control socket\n"
+"  -t seconds        bound connecting and waiting for the answer\n"
+"                    (default 10, whoami 150)\n"
 "  -V, --version     print the version and exit\n"
 "commands:\n"
 "  status [--json]   every forward: state, connections, bytes, last error\n"
@@ -100,44 +109,108 @@ ctl_socket_path(const char *given)
 	return (control_user_path());
 }
 
-static void
-ctl_connect(struct ctl_conn *cc, const char *path)
+/* Milliseconds left until deadline (clock_now_ms() time), at least 0. */
+static int
+ctl_left(uint64_t deadline)
 {
-	struct sockaddr_un	sun;
+	uint64_t	now = clock_now_ms();
 
+	return (now >= deadline ? 0 : (int)(deadline - now));
+}
+
+/*
+ * Connect within timeout_ms. A listener whose queue is full (gatewayd not
+ * accepting) is tried again until the deadline.
+ */
+static void
+ctl_connect(struct ctl_conn *cc, const char *path, int timeout_ms)
+{
+	struct sockaddr_un	 sun;
+	struct pollfd		 pfd;
+	uint64_t		 deadline = clock_now_ms() + timeout_ms;
+	socklen_t		 len;
+	int			 error, n;
+
+	cc->path = path;
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
 	    sizeof sun.sun_path)
 		ctl_fatal("%s: path too long", path);
-	if ((cc->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		ctl_fatal("socket: %s", strerror(errno));
-	if (connect(cc->fd, (struct sockaddr *)&sun, sizeof sun) == -1)
-		ctl_fatal("%s: %s (is gatewayd running?)", path,
-		    strerror(errno));
+	for (;;) {
+		cc->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (cc->fd == -1)
+			ctl_fatal("socket: %s", strerror(errno));
+		if (connect(cc->fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+			return;
+		if (errno == EINPROGRESS)
+			break;
+		if (errno != EAGAIN && errno != EINTR)
+			ctl_fatal("cannot connect to gatewayd at %s: %s (is "
+			    "gatewayd running?)", path, strerror(errno));
+		close(cc->fd);
+		if (ctl_left(deadline) == 0)
+			ctl_fatal("gatewayd at %s did not accept the "
+			    "connection within %ds", path, timeout_ms / 1000);
+		poll(NULL, 0, CTL_RETRY_MS);
+	}
+	pfd.fd = cc->fd;
+	pfd.events = POLLOUT;
+	while ((n = poll(&pfd, 1, ctl_left(deadline))) == -1 && errno == EINTR)
+		;
+	if (n == -1)
+		ctl_fatal("poll: %s", strerror(errno));
+	if (n == 0)
+		ctl_fatal("gatewayd at %s did not accept the connection "
+		    "within %ds", path, timeout_ms / 1000);
+	len = sizeof error;
+	if (getsockopt(cc->fd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
+		error = errno;
+	if (error != 0)
+		ctl_fatal("cannot connect to gatewayd at %s: %s", path,
+		    strerror(error));
 }
 
-static void
-ctl_send(struct ctl_conn *cc, cJSON *req)
+/*
+ * Send req within timeout_ms. Return 0, or -1 if gatewayd hung up first
+ * (it may have said why: read on).
+ */
+static int
+ctl_send(struct ctl_conn *cc, cJSON *req, int timeout_ms)
 {
-	char	*text;
-	size_t	 off = 0, len;
-	ssize_t	 n;
+	struct pollfd	 pfd = { cc->fd, POLLOUT, 0 };
+	uint64_t	 deadline = clock_now_ms() + timeout_ms;
+	char		*text;
+	size_t		 off = 0, len;
+	ssize_t		 n;
+	int		 rv = 0;
 
 	if ((text = cJSON_PrintUnformatted(req)) == NULL)
 		ctl_fatal("cannot print the request");
 	len = strlen(text);
 	text[len++] = '\n';		/* replaces the NUL; len counts it */
 	while (off < len) {
-		n = write(cc->fd, text + off, len - off);
+		n = send(cc->fd, text + off, len - off, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && errno == EAGAIN) {
+			if (poll(&pfd, 1, ctl_left(deadline)) == 0)
+				ctl_fatal("gatewayd at %s took no request "
+				    "within %ds", cc->path, timeout_ms / 1000);
+			continue;
+		}
+		if (n == -1 && (errno == EPIPE || errno == ECONNRESET)) {
+			rv = -1;
+			break;
+		}
 		if (n == -1)
-			ctl_fatal("write: %s", strerror(errno));
+			ctl_fatal("write to %s: %s", cc->path, strerror(errno));
 		off += n;
 	}
 	free(text);
 	cJSON_Delete(req);
+	return (rv);
 }
 
 /*
@@ -148,6 +221,7 @@ static cJSON *
 ctl_recv(struct ctl_conn *cc, int timeout_ms)
 {
 	struct pollfd	 pfd = { cc->fd, POLLIN, 0 };
+	uint64_t	 deadline = clock_now_ms() + timeout_ms;
 	cJSON		*json;
 	char		*nl;
 	size_t		 used;
@@ -169,17 +243,20 @@ ctl_recv(struct ctl_conn *cc, int timeout_ms)
 			cc->size = cc->size * 2 + 65536;
 			cc->buf = xrealloc(cc->buf, cc->size);
 		}
-		n = poll(&pfd, 1, timeout_ms);
+		n = poll(&pfd, 1, timeout_ms < 0 ? -1 : ctl_left(deadline));
 		if (n == 0)
-			ctl_fatal("no reply from gatewayd in %ds",
-			    timeout_ms / 1000);
+			ctl_fatal("no answer from gatewayd at %s within %ds",
+			    cc->path, timeout_ms / 1000);
 		if (n == -1 && errno == EINTR)
 			continue;
 		n = read(cc->fd, cc->buf + cc->len, cc->size - cc->len);
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		if (n == -1 && errno == ECONNRESET)
+			return (NULL);
 		if (n == -1)
-			ctl_fatal("read: %s", strerror(errno));
+			ctl_fatal("read from %s: %s", cc->path,
+			    strerror(errno));
 		if (n == 0)
 			return (NULL);
 		cc->len += n;
@@ -438,8 +515,8 @@ ctl_failed(const cJSON *reply)
 int
 main(int argc, char **argv)
 {
-	struct ctl_conn	 cc = { -1, NULL, 0, 0 };
-	const char	*sock = NULL, *cmd;
+	struct ctl_conn	 cc = { -1, NULL, NULL, 0, 0 };
+	const char	*sock = NULL, *cmd, *errstr;
 	const cJSON	*fw;
 	cJSON		*req, *reply;
 	char		*path, *text;
@@ -448,10 +525,10 @@ main(int argc, char **argv)
 		{ "version",	no_argument,	NULL,	'V' },
 		{ NULL,		0,		NULL,	0 }
 	};
-	int		 ch, i, json = 0, names = 0, rc;
+	int		 ch, i, json = 0, names = 0, rc, timeout = 0, sent;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((ch = getopt_long(argc, argv, "+hs:V", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hs:t:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(0);
@@ -461,6 +538,12 @@ main(int argc, char **argv)
 		case 'V':
 			printf("gatewayctl %s\n", GATEWAYD_VERSION);
 			return (0);
+		case 't':
+			timeout = strtonum(optarg, 1, 3600, &errstr) * 1000;
+			if (errstr != NULL)
+				ctl_fatal("-t %s: %s (1 to 3600 seconds)",
+				    optarg, errstr);
+			break;
 		default:
 			usage(2);
 		}
@@ -497,12 +580,22 @@ main(int argc, char **argv)
 		usage(2);
 
 	path = ctl_socket_path(sock);
-	ctl_connect(&cc, path);
-	free(path);
-	ctl_send(&cc, req);
-	if ((reply = ctl_recv(&cc, strcmp(cmd, "whoami") == 0 ?
-	    CTL_WHOAMI_TIMEOUT_MS : CTL_TIMEOUT_MS)) == NULL)
-		ctl_fatal("gatewayd closed the connection");
+	ctl_connect(&cc, path, timeout != 0 ? timeout : CTL_TIMEOUT_MS);
+	sent = ctl_send(&cc, req, timeout != 0 ? timeout : CTL_TIMEOUT_MS);
+	/* Even if it hung up on us, gatewayd may have said why. */
+	if (timeout == 0)
+		timeout = strcmp(cmd, "whoami") == 0 ? CTL_WHOAMI_TIMEOUT_MS :
+		    CTL_TIMEOUT_MS;
+	reply = ctl_recv(&cc, timeout);
+	if (reply == NULL && sent == -1)
+		ctl_fatal("gatewayd at %s hung up before the request was "
+		    "sent", path);
+	if (reply == NULL)
+		ctl_fatal("gatewayd at %s closed the connection without an "
+		    "answer", path);
+	if (cJSON_IsTrue(cJSON_GetObjectItem(reply, "refused")))
+		ctl_fatal("gatewayd at %s refused the connection: %s", path,
+		    ctl_str(reply, "error"));
 	if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok")))
 		rc = ctl_failed(reply);
 	else if (strcmp(cmd, "events") == 0)
@@ -527,6 +620,7 @@ main(int argc, char **argv)
 		rc = 0;
 	cJSON_Delete(reply);
 	free(cc.buf);
+	free(path);
 	close(cc.fd);
 	return (rc);
 }

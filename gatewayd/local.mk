@@ -14,3 +14,10 @@ gatewayd_gatewayd_LDADD = $(GW_LIBS)
 bin_PROGRAMS += gatewayd/gatewayctl
 gatewayd_gatewayctl_SOURCES = %reldir%/gatewayctl.c
 gatewayd_gatewayctl_LDADD = $(GW_LIBS)
+
+# The control protocol: request lines from a client, through control.c.
+FUZZERS += tests/fuzz/fuzz_control
+tests_fuzz_fuzz_control_SOURCES = tests/fuzz/fuzz_control.c
+tests_fuzz_fuzz_control_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_control_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+EXTRA_DIST += tests/fuzz/corpus/control

@@ -51,8 +51,9 @@ INTEGRATION_TESTS += \
 	tests/integration/t_status.sh \
 	tests/integration/t_drain.sh \
 	tests/integration/t_control.sh \
+	tests/integration/t_control_flood.sh \
 	tests/integration/t_refused.sh \
 	tests/integration/t_contrib.sh \
 	tests/integration/t_whoami.sh \
 	tests/integration/t_ca_bundle.sh
-EXTRA_DIST += tests/integration/lib.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/ctl_clients.py

@@ -302,27 +302,42 @@ ssm_chan_fail(struct ssm_chan *c, const char *reason, const char *code,
 	ssm_chan_closed(c, reason, code);
 }
 
+/*
+ * Send the TerminateSession flag and wait for its ack. The ring keeps
+ * SSM_CHAN_RESERVE slots that only the chan fills, so there is room; if
+ * there were not, return -1: the API call alone ends the session.
+ */
+static int
+chan_close_flag(struct ssm_chan *c, uint64_t now)
+{
+	uint8_t	payload[4];
+
+	if (ssm_chan_outq_space(&c->out) == 0) {
+		log_warnx("chan %s: no room for the TerminateSession flag",
+		    c->name);
+		return (-1);
+	}
+	ssm_msg_flag_payload(SSM_FLAG_TERMINATE_SESSION, payload);
+	c->flag_seq = ssm_chan_push(c, SSM_PAYLOAD_FLAG, payload,
+	    sizeof payload);
+	ssm_chan_flush(c);
+	c->close = SSM_CHAN_CLOSE_FLAG;
+	c->close_deadline = now + SSM_CHAN_DRAIN;
+	return (0);
+}
+
 /* One step of §7.4's procedure, as far as it can go now. */
 static void
 chan_close_step(struct ssm_chan *c, uint64_t now)
 {
-	uint8_t	payload[4];
-
 	switch (c->close) {
 	case SSM_CHAN_CLOSE_DRAIN:
 		if (c->ws_up && c->out.ndata != 0 && now < c->close_deadline)
 			return;
 		c->close = SSM_CHAN_CLOSE_API;
-		if (c->ws_up && c->hs_done && c->terminate_flag) {
-			ssm_msg_flag_payload(SSM_FLAG_TERMINATE_SESSION,
-			    payload);
-			c->flag_seq = ssm_chan_push(c, SSM_PAYLOAD_FLAG,
-			    payload, sizeof payload);
-			ssm_chan_flush(c);
-			c->close = SSM_CHAN_CLOSE_FLAG;
-			c->close_deadline = now + SSM_CHAN_DRAIN;
+		if (c->ws_up && c->hs_done && c->terminate_flag &&
+		    chan_close_flag(c, now) == 0)
 			return;
-		}
 		/* FALLTHROUGH */
 	case SSM_CHAN_CLOSE_FLAG:
 		if (c->close == SSM_CHAN_CLOSE_FLAG && !c->flag_done &&

@@ -112,7 +112,10 @@ ssm_chan_outq_init(struct ssm_chan_outq *q, size_t max_size)
 	q->pool.max = q->max;
 }
 
-/* The ring is full: twice the slots, entries moved to their new place. */
+/*
+ * The ring is full: twice the slots, entries moved to their new place.
+ * Never past max: callers check ssm_chan_outq_space() before a push.
+ */
 static void
 chan_outq_grow(struct ssm_chan_outq *q)
 {
@@ -124,7 +127,8 @@ chan_outq_grow(struct ssm_chan_outq *q)
 	if (size > q->max)
 		size = q->max;
 	if (size <= q->size)
-		fatalx("%s: the outgoing ring is full", __func__);
+		fatalx("%s: push into a full outgoing ring (%zu messages)",
+		    __func__, q->max);
 	v = xcalloc(size, sizeof *v);
 	for (seq = q->head; seq < q->next; seq++)
 		v[seq & (size - 1)] = q->v[seq & (q->size - 1)];

@@ -144,7 +144,9 @@ ssm_chan_send_flag(struct ssm_chan *c, uint32_t flag)
 {
 	uint8_t	payload[4];
 
-	if (c->state != SSM_CHAN_OPEN || ssm_chan_outq_space(&c->out) == 0)
+	/* The last slots are the close path's (SSM_CHAN_RESERVE). */
+	if (c->state != SSM_CHAN_OPEN ||
+	    ssm_chan_outq_space(&c->out) <= SSM_CHAN_RESERVE)
 		return (-1);
 	ssm_msg_flag_payload(flag, payload);
 	ssm_chan_push(c, SSM_PAYLOAD_FLAG, payload, sizeof payload);

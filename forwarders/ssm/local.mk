@@ -110,3 +110,10 @@ tests_fuzz_fuzz_chan_SOURCES = tests/fuzz/fuzz_chan.c
 tests_fuzz_fuzz_chan_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_chan_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 EXTRA_DIST += tests/fuzz/mkcorpus_chan.py tests/fuzz/corpus/chan
+
+# The URLs from outside: StreamUrl (split, host, presigned, signed), proxy.
+FUZZERS += tests/fuzz/fuzz_url
+tests_fuzz_fuzz_url_SOURCES = tests/fuzz/fuzz_url.c
+tests_fuzz_fuzz_url_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_url_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+EXTRA_DIST += tests/fuzz/corpus/url

@@ -165,7 +165,9 @@ size_t		 ssm_chan_room(struct ssm_chan *);
 /* Send Output bytes from buf, at most 1024 per message, as many as room
  * allows; they are drained from buf. Return how many were taken. */
 size_t		 ssm_chan_send(struct ssm_chan *, struct evbuffer *buf);
-/* Send a Flag (DisconnectToPort, TerminateSession). 0 or -1 if not open. */
+/* Send a Flag (DisconnectToPort, TerminateSession). 0, or -1 if not open
+ * or if the outgoing ring is down to the slots the chan keeps for itself
+ * (until acks free some). */
 int		 ssm_chan_send_flag(struct ssm_chan *, uint32_t flag);
 /* The consumer that refused data (data callback -1) is ready again. */
 void		 ssm_chan_ready(struct ssm_chan *);

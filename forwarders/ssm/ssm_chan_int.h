@@ -43,7 +43,11 @@
 #define SSM_CHAN_API_WAIT	5000	/* terminate: the API's answer */
 /* Resend nothing while this much is still queued in the WebSocket. */
 #define SSM_CHAN_RESEND_QUEUED	(256 * 1024)
-/* Ring slots kept for flags and handshake messages beyond the window. */
+/*
+ * Ring slots only the chan itself fills: the HandshakeResponse and the
+ * TerminateSession flag of the close path. Output data and the consumer's
+ * flags (ssm_chan_send_flag) stop this many slots short of a full ring.
+ */
 #define SSM_CHAN_RESERVE	8
 /* Spare message buffers a chan keeps once nothing is in flight. */
 #define SSM_CHAN_POOL_IDLE	64
@@ -194,7 +198,11 @@ void	 ssm_chan_outq_init(struct ssm_chan_outq *, size_t max_size);
 void	 ssm_chan_outq_clear(struct ssm_chan_outq *);
 /* Free slots: how many more messages push can take. */
 size_t	 ssm_chan_outq_space(const struct ssm_chan_outq *);
-/* Hold msg (from the pool) as sequence number next; return it. */
+/*
+ * Hold msg (from the pool) as sequence number next; return it. The ring
+ * never holds more than max messages: the caller checks space first, and
+ * a push into a full ring is a bug (fatal).
+ */
 int64_t	 ssm_chan_outq_push(struct ssm_chan_outq *, uint8_t *msg,
 	    size_t len, int data);
 struct ssm_chan_out *ssm_chan_outq_get(struct ssm_chan_outq *, int64_t seq);
@@ -442,7 +450,8 @@ uint64_t ssm_chan_next_deadline(struct ssm_chan *);
 /* Send a whole message; on failure the loss is handled from the loop. */
 int	 ssm_chan_ws_send(struct ssm_chan *, enum ws_type, const void *,
 	    size_t);
-/* Queue a stream message of payload_type and send it if we may. */
+/* Queue a stream message of payload_type and send it if we may. The
+ * caller has checked that the ring has space (ssm_chan_outq_push). */
 int64_t	 ssm_chan_push(struct ssm_chan *, uint32_t payload_type,
 	    const uint8_t *payload, size_t len);
 void	 ssm_chan_flush(struct ssm_chan *);

@@ -83,4 +83,20 @@ const char *aws_creds_region(const struct aws_profiles *, const char *profile,
  */
 int64_t	 aws_creds_refresh_at(int64_t fetched, int64_t expiration);
 
+/* The JSON credential documents read from outside gatewayd. */
+enum aws_creds_doc {
+	AWS_CREDS_DOC_PROCESS,		/* credential_process output */
+	AWS_CREDS_DOC_CONTAINER,	/* the container endpoint's answer */
+	AWS_CREDS_DOC_IMDS,		/* instance metadata's */
+};
+
+/*
+ * Read a document of that kind into out, with provider as its source, and
+ * return 0 (aws_creds_clear frees it); or return -1 and set *cause
+ * ("container credentials: ..."; caller frees).
+ */
+int	 aws_creds_parse_doc(enum aws_creds_doc, const char *body,
+	    size_t len, const char *provider, struct aws_creds *out,
+	    char **cause);
+
 #endif /* AWS_CREDS_H */

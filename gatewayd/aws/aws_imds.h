@@ -49,5 +49,11 @@ void	 aws_imds_cancel(struct aws_imds_req *);
  */
 struct aws_imds_req *aws_imds_region(struct aws_http *,
 	    const struct aws_imds_config *, aws_imds_cb, void *arg);
+/*
+ * The region in an answer of instance metadata: the identity document's
+ * "region" (az 0), or the availability zone less its last letter (az 1).
+ * Caller frees; NULL if there is none. Not checked as a region name.
+ */
+char	*aws_imds_region_parse(const char *body, size_t len, int az);
 
 #endif /* AWS_IMDS_H */

@@ -241,6 +241,18 @@ struct aws_creds_shape {
 	int		 code;		/* IMDS: Code must be Success */
 };
 
+static const struct aws_creds_shape aws_creds_shapes[] = {
+	[AWS_CREDS_DOC_PROCESS] = {
+		"credential_process", "SessionToken", 0, 0, 1, 0
+	},
+	[AWS_CREDS_DOC_CONTAINER] = {
+		"container credentials", "Token", 1, 1, 0, 0
+	},
+	[AWS_CREDS_DOC_IMDS] = {
+		"instance metadata credentials", "Token", 1, 1, 0, 1
+	},
+};
+
 static const char *
 aws_creds_json_str(const cJSON *obj, const char *name)
 {
@@ -250,14 +262,16 @@ aws_creds_json_str(const cJSON *obj, const char *name)
 	    v->valuestring : NULL);
 }
 
-static int
-aws_creds_parse_json(const struct aws_creds_shape *shape, const char *body,
-    size_t len, const char *provider, struct aws_creds *out, char **cause)
+int
+aws_creds_parse_doc(enum aws_creds_doc doc, const char *body, size_t len,
+    const char *provider, struct aws_creds *out, char **cause)
 {
-	cJSON		*j;
-	const cJSON	*ver;
-	const char	*akid, *secret, *token, *exp, *acct, *code;
-	int		 rv = -1;
+	const struct aws_creds_shape	*shape = &aws_creds_shapes[doc];
+	cJSON				*j;
+	const cJSON			*ver;
+	const char			*akid, *secret, *token, *exp, *acct;
+	const char			*code;
+	int				 rv = -1;
 
 	memset(out, 0, sizeof *out);
 	if ((j = cJSON_ParseWithLength(body, len)) == NULL ||
@@ -389,15 +403,13 @@ aws_creds_fetch_later(struct aws_creds_fetch *f, unsigned ms)
 
 /* Finish the fetch with a JSON credentials document, or its fault. */
 static void
-aws_creds_fetch_json(struct aws_creds_fetch *f,
-    const struct aws_creds_shape *shape, const char *body, size_t len,
-    const char *provider, const char *prefix)
+aws_creds_fetch_json(struct aws_creds_fetch *f, enum aws_creds_doc doc,
+    const char *body, size_t len, const char *provider, const char *prefix)
 {
 	struct aws_creds	 c;
 	char			*cause = NULL;
 
-	if (aws_creds_parse_json(shape, body, len, provider, &c,
-	    &cause) != 0) {
+	if (aws_creds_parse_doc(doc, body, len, provider, &c, &cause) != 0) {
 		aws_creds_fetch_fail(f, "%s%s", prefix, cause);
 		free(cause);
 		return;
@@ -525,9 +537,6 @@ static void
 aws_creds_process_cb(const char *out, size_t len, const char *error,
     void *arg)
 {
-	static const struct aws_creds_shape shape = {
-		"credential_process", "SessionToken", 0, 0, 1, 0
-	};
 	struct aws_creds_fetch	*f = arg;
 	char			*prefix;
 
@@ -538,7 +547,8 @@ aws_creds_process_cb(const char *out, size_t len, const char *error,
 		return;
 	}
 	xasprintf(&prefix, "profile %s: ", f->src->profile);
-	aws_creds_fetch_json(f, &shape, out, len, "process", prefix);
+	aws_creds_fetch_json(f, AWS_CREDS_DOC_PROCESS, out, len, "process",
+	    prefix);
 	free(prefix);
 }
 
@@ -567,9 +577,6 @@ aws_creds_container_retry_cb(evutil_socket_t fd, short what, void *arg)
 static void
 aws_creds_container_cb(const struct aws_http_response *hr, void *arg)
 {
-	static const struct aws_creds_shape shape = {
-		"container credentials", "Token", 1, 1, 0, 0
-	};
 	struct aws_creds_fetch	*f = arg;
 	struct aws_error	 err;
 	struct timeval		 tv = { AWS_CONTAINER_SLEEP / 1000,
@@ -598,8 +605,8 @@ aws_creds_container_cb(const struct aws_http_response *hr, void *arg)
 		aws_error_clear(&err);
 		return;
 	}
-	aws_creds_fetch_json(f, &shape, hr->body, hr->body_len, "container",
-	    "");
+	aws_creds_fetch_json(f, AWS_CREDS_DOC_CONTAINER, hr->body,
+	    hr->body_len, "container", "");
 }
 
 static void
@@ -656,9 +663,6 @@ static void
 aws_creds_imds_creds_cb(const char *body, size_t len, const char *error,
     void *arg)
 {
-	static const struct aws_creds_shape shape = {
-		"instance metadata credentials", "Token", 1, 1, 0, 1
-	};
 	struct aws_creds_fetch	*f = arg;
 
 	f->imds = NULL;
@@ -666,7 +670,8 @@ aws_creds_imds_creds_cb(const char *body, size_t len, const char *error,
 		aws_creds_fetch_fail(f, "%s", error);
 		return;
 	}
-	aws_creds_fetch_json(f, &shape, body, len, "instance-metadata", "");
+	aws_creds_fetch_json(f, AWS_CREDS_DOC_IMDS, body, len,
+	    "instance-metadata", "");
 }
 
 static void

@@ -249,25 +249,34 @@ aws_imds_get(struct aws_http *http, const struct aws_imds_config *cfg,
 	return (r);
 }
 
+char *
+aws_imds_region_parse(const char *body, size_t len, int az)
+{
+	cJSON		*doc;
+	const cJSON	*region;
+	char		*found = NULL;
+
+	if (az)		/* eu-west-1a */
+		return (len > 1 ? xstrndup(body, len - 1) : NULL);
+	doc = cJSON_ParseWithLength(body, len);
+	region = cJSON_GetObjectItemCaseSensitive(doc, "region");
+	if (cJSON_IsString(region) && *region->valuestring != '\0')
+		found = xstrdup(region->valuestring);
+	cJSON_Delete(doc);
+	return (found);
+}
+
 /* The region lookup: identity document, then the availability zone. */
 static void
 aws_imds_region_cb(const char *body, size_t len, const char *error,
     void *arg)
 {
 	struct aws_imds_req	*r = arg;
-	cJSON			*doc;
-	const cJSON		*region;
 	char			*found = NULL;
 
 	r->inner = NULL;
-	if (body != NULL && r->region_step == 0) {
-		doc = cJSON_ParseWithLength(body, len);
-		region = cJSON_GetObjectItemCaseSensitive(doc, "region");
-		if (cJSON_IsString(region) && *region->valuestring != '\0')
-			found = xstrdup(region->valuestring);
-		cJSON_Delete(doc);
-	} else if (body != NULL && len > 1)
-		found = xstrndup(body, len - 1);	/* eu-west-1a */
+	if (body != NULL)
+		found = aws_imds_region_parse(body, len, r->region_step != 0);
 	if (found != NULL) {
 		r->cb(found, strlen(found), NULL, r->arg);
 		free(found);

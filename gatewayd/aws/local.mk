@@ -81,7 +81,14 @@ tests_fuzz_fuzz_ssm_json_SOURCES = tests/fuzz/fuzz_ssm_json.c
 tests_fuzz_fuzz_ssm_json_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_ssm_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 
+# The credential documents: process, container, IMDS and SSO JSON, times.
+FUZZERS += tests/fuzz/fuzz_creds
+tests_fuzz_fuzz_creds_SOURCES = tests/fuzz/fuzz_creds.c
+tests_fuzz_fuzz_creds_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_creds_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+
 EXTRA_DIST += tests/fuzz/corpus/aws_error tests/fuzz/corpus/profile \
+	tests/fuzz/corpus/creds \
 	tests/fuzz/corpus/ssm_json \
 	tests/fuzz/corpus/sts_xml \
 	tests/aws/profile-config tests/aws/profile-credentials

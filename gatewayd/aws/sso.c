@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,12 +130,30 @@ aws_sso_str(const cJSON *obj, const char *name)
 	    v->valuestring : NULL);
 }
 
+cJSON *
+aws_sso_parse_cache(const char *buf, size_t len, char **token,
+    int64_t *expires)
+{
+	cJSON		*cache;
+	const char	*tok, *exp;
+
+	cache = cJSON_ParseWithLength(buf, len);
+	if (!cJSON_IsObject(cache) ||
+	    (tok = aws_sso_str(cache, "accessToken")) == NULL ||
+	    (exp = aws_sso_str(cache, "expiresAt")) == NULL ||
+	    aws_time_parse(exp, expires) != 0) {
+		cJSON_Delete(cache);
+		return (NULL);
+	}
+	*token = xstrdup(tok);
+	return (cache);
+}
+
 /* Read and check the cache file. Return 0, or -1 with f->error set. */
 static int
 aws_sso_read_cache(struct aws_sso_fetch *f)
 {
 	char		*buf;
-	const char	*tok, *exp;
 	ssize_t		 n;
 	int		 fd;
 
@@ -146,17 +165,14 @@ aws_sso_read_cache(struct aws_sso_fetch *f)
 	n = read(fd, buf, AWS_SSO_MAX_CACHE + 1);
 	close(fd);
 	if (n >= 0 && n <= AWS_SSO_MAX_CACHE)
-		f->cache = cJSON_ParseWithLength(buf, (size_t)n);
+		f->cache = aws_sso_parse_cache(buf, (size_t)n, &f->token,
+		    &f->token_exp);
 	explicit_bzero(buf, AWS_SSO_MAX_CACHE + 1);
 	free(buf);
-	if (!cJSON_IsObject(f->cache) ||
-	    (tok = aws_sso_str(f->cache, "accessToken")) == NULL ||
-	    (exp = aws_sso_str(f->cache, "expiresAt")) == NULL ||
-	    aws_time_parse(exp, &f->token_exp) != 0) {
+	if (f->cache == NULL) {
 		aws_sso_login(f, "the cached SSO token is unreadable");
 		return (-1);
 	}
-	f->token = xstrdup(tok);
 	return (0);
 }
 
@@ -218,27 +234,47 @@ aws_sso_set(cJSON *obj, const char *name, const char *value)
 	cJSON_AddStringToObject(obj, name, value);
 }
 
+int
+aws_sso_parse_token(const char *body, size_t len, char **token,
+    char **refresh, int64_t *expires_in)
+{
+	cJSON		*json;
+	const cJSON	*expires;
+	const char	*tok, *ref;
+	int		 rv = -1;
+
+	*token = *refresh = NULL;
+	json = cJSON_ParseWithLength(body, len);
+	tok = aws_sso_str(json, "accessToken");
+	expires = cJSON_GetObjectItemCaseSensitive(json, "expiresIn");
+	/* Bounded before the conversion: a double past int64_t is UB. */
+	if (tok != NULL && cJSON_IsNumber(expires) &&
+	    expires->valuedouble >= 1 &&
+	    expires->valuedouble <= AWS_SSO_MAX_EXPIRES_IN) {
+		*token = xstrdup(tok);
+		if ((ref = aws_sso_str(json, "refreshToken")) != NULL)
+			*refresh = xstrdup(ref);
+		*expires_in = (int64_t)expires->valuedouble;
+		rv = 0;
+	}
+	cJSON_Delete(json);	/* holds tokens; cJSON cannot wipe them */
+	return (rv);
+}
+
 static void
 aws_sso_token_done(const struct aws_response *resp, void *arg)
 {
 	struct aws_sso_fetch	*f = arg;
-	cJSON			*json;
-	const cJSON		*expires;
-	const char		*tok, *refresh;
-	char			 when[32];
+	char			*tok, *refresh, when[32];
+	int64_t			 expires_in;
 	int64_t			 now = (int64_t)(clock_wall_ms() / 1000);
 
 	f->call = NULL;
-	json = resp->ok ? cJSON_ParseWithLength(resp->body, resp->body_len) :
-	    NULL;
-	tok = aws_sso_str(json, "accessToken");
-	expires = cJSON_GetObjectItemCaseSensitive(json, "expiresIn");
-	if (tok == NULL || !cJSON_IsNumber(expires) ||
-	    expires->valuedouble <= 0) {
+	if (!resp->ok || aws_sso_parse_token(resp->body, resp->body_len, &tok,
+	    &refresh, &expires_in) != 0) {
 		log_warnx("profile %s: SSO token refresh failed: %s",
 		    f->cfg.profile, resp->ok ? "CreateToken: malformed answer" :
 		    resp->error);
-		cJSON_Delete(json);
 		if (f->token_exp > now + AWS_CREDS_MIN_LIFE) {
 			aws_sso_get_role(f);	/* the old one still works */
 			return;
@@ -249,14 +285,14 @@ aws_sso_token_done(const struct aws_response *resp, void *arg)
 		return;
 	}
 	freezero_str(f->token);
-	f->token = xstrdup(tok);
-	f->token_exp = now + (int64_t)expires->valuedouble;
+	f->token = tok;
+	f->token_exp = now + expires_in;
 	aws_time_format(f->token_exp, when, sizeof when);
 	aws_sso_set(f->cache, "accessToken", tok);
 	aws_sso_set(f->cache, "expiresAt", when);
-	if ((refresh = aws_sso_str(json, "refreshToken")) != NULL)
+	if (refresh != NULL)
 		aws_sso_set(f->cache, "refreshToken", refresh);
-	cJSON_Delete(json);
+	freezero_str(refresh);
 	aws_sso_write_cache(f);
 	aws_sso_get_role(f);
 }
@@ -292,14 +328,41 @@ aws_sso_refresh(struct aws_sso_fetch *f)
 	freezero_str(text);
 }
 
+int
+aws_sso_parse_role(const char *body, size_t len, struct aws_creds *out)
+{
+	cJSON		*json;
+	const cJSON	*rc, *exp;
+	const char	*akid, *secret, *token;
+	int		 rv = -1;
+
+	memset(out, 0, sizeof *out);
+	json = cJSON_ParseWithLength(body, len);
+	rc = cJSON_GetObjectItemCaseSensitive(json, "roleCredentials");
+	akid = aws_sso_str(rc, "accessKeyId");
+	secret = aws_sso_str(rc, "secretAccessKey");
+	token = aws_sso_str(rc, "sessionToken");
+	exp = cJSON_GetObjectItemCaseSensitive(rc, "expiration");
+	/* Milliseconds, up to 9999-12-31: bounded before the conversion. */
+	if (akid != NULL && secret != NULL && token != NULL &&
+	    cJSON_IsNumber(exp) && isfinite(exp->valuedouble) &&
+	    exp->valuedouble >= 0 && exp->valuedouble < 253402300800000.0) {
+		out->access_key_id = xstrdup(akid);
+		out->secret_access_key = xstrdup(secret);
+		out->session_token = xstrdup(token);
+		out->expiration = (int64_t)(exp->valuedouble / 1000);
+		out->provider = xstrdup("sso");
+		rv = 0;
+	}
+	cJSON_Delete(json);	/* holds secrets; cJSON cannot wipe them */
+	return (rv);
+}
+
 static void
 aws_sso_role_done(const struct aws_response *resp, void *arg)
 {
 	struct aws_sso_fetch	*f = arg;
 	struct aws_creds	 c;
-	cJSON			*json;
-	const cJSON		*rc, *exp;
-	const char		*akid, *secret, *token;
 
 	f->call = NULL;
 	if (!resp->ok) {
@@ -311,29 +374,15 @@ aws_sso_role_done(const struct aws_response *resp, void *arg)
 		aws_sso_finish(f, NULL, f->error);
 		return;
 	}
-	json = cJSON_ParseWithLength(resp->body, resp->body_len);
-	rc = cJSON_GetObjectItemCaseSensitive(json, "roleCredentials");
-	akid = aws_sso_str(rc, "accessKeyId");
-	secret = aws_sso_str(rc, "secretAccessKey");
-	token = aws_sso_str(rc, "sessionToken");
-	exp = cJSON_GetObjectItemCaseSensitive(rc, "expiration");
-	if (akid == NULL || secret == NULL || token == NULL ||
-	    !cJSON_IsNumber(exp)) {
-		cJSON_Delete(json);
+	if (aws_sso_parse_role(resp->body, resp->body_len, &c) != 0) {
 		xasprintf(&f->error, "profile %s: GetRoleCredentials: "
 		    "malformed answer", f->cfg.profile);
 		aws_sso_finish(f, NULL, f->error);
 		return;
 	}
-	memset(&c, 0, sizeof c);
-	c.access_key_id = (char *)akid;
-	c.secret_access_key = (char *)secret;
-	c.session_token = (char *)token;
-	c.expiration = (int64_t)(exp->valuedouble / 1000);	/* ms */
-	c.account_id = f->cfg.account_id;
-	c.provider = (char *)"sso";
+	c.account_id = xstrdup(f->cfg.account_id);
 	f->cb(&c, NULL, f->arg);
-	cJSON_Delete(json);
+	aws_creds_clear(&c);
 	aws_sso_free(f);
 }
 

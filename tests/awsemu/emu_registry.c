@@ -699,7 +699,9 @@ emu_reg_object(struct emu_reg_ctx *ctx, struct emu_registry *reg,
 		    emu_reg_string(ctx, obj, "authorization", 0, 8192,
 		    &reg->container_auth) != 0)
 			return (-1);
-		if (reg->container_path[0] != '/')
+		/* Without a path, emu_reg_finish gives one. */
+		if (reg->container_path != NULL &&
+		    reg->container_path[0] != '/')
 			return (emu_reg_fail(ctx, "path", "%s",
 			    "must start with /"));
 		emu_reg_pop(ctx, len);

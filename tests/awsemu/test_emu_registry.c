@@ -148,6 +148,27 @@ test_emu_registry_bad_worlds_name_file_and_field(void **state)
 	}
 }
 
+/* Every key of "container" is optional: the path has a default. */
+static void
+test_emu_registry_container_keys_are_optional(void **state)
+{
+	static const char *const worlds[] = { "{\"container\":{}}",
+	    "{\"container\":{\"authorization\":\"t\"}}" };
+	struct emu_registry	*reg;
+	char			*cause = NULL;
+	size_t			 i;
+
+	for (i = 0; i < nitems(worlds); i++) {
+		reg = emu_registry_parse(worlds[i], strlen(worlds[i]),
+		    "world.json", &cause);
+		if (reg == NULL)
+			fail_msg("%s: %s", worlds[i], cause);
+		assert_string_equal(reg->container_path,
+		    "/v2/credentials/emu");
+		emu_registry_free(reg);
+	}
+}
+
 static void
 test_emu_registry_load_names_missing_file(void **state)
 {
@@ -205,6 +226,8 @@ main(void)
 		cmocka_unit_test(test_emu_registry_parses_a_full_world),
 		cmocka_unit_test(
 		    test_emu_registry_bad_worlds_name_file_and_field),
+		cmocka_unit_test(
+		    test_emu_registry_container_keys_are_optional),
 		cmocka_unit_test(test_emu_registry_load_names_missing_file),
 		cmocka_unit_test(test_emu_registry_load_reads_a_file),
 		cmocka_unit_test(

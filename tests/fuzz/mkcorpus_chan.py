@@ -127,3 +127,7 @@ put(opened + text(b'{"hello":1}') + control("agent_session_state")
     + control("whatever_else"))
 put(answer(7))
 put(TERMINATE + answer(0) + answer(0))
+# Flags until the ring is full, then terminate: the TerminateSession flag
+# of the close path must still find room (issue 10, finding 5).
+put(opened + flag(1) * 40 + TERMINATE + clock(1) + clock(60) + answer(0)
+    + clock(200))

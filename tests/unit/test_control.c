@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <setjmp.h>
@@ -74,16 +75,43 @@ teardown(void **state)
 	return (0);
 }
 
+/*
+ * A client socket connected to the control socket. A full listen queue
+ * (the daemon has not accepted the last ones yet) is tried again while
+ * the loop runs.
+ */
+static int
+control_connect(void)
+{
+	struct sockaddr_un	sun;
+	int			fd, i;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, sock, sizeof sun.sun_path);
+	for (i = 0; i < 500; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+		assert_true(fd != -1);
+		if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+			return (fd);
+		if (errno != EAGAIN)
+			fail_msg("connect %s: %s", sock, strerror(errno));
+		close(fd);
+		testloop_run_for(10);
+	}
+	fail_msg("connect %s: the queue stayed full for 5 s", sock);
+	return (-1);
+}
+
 static struct client *
 client_new(void)
 {
 	struct client	*cl;
-	char		 to[160];
 
 	cl = xcalloc(1, sizeof *cl);
 	cl->in = evbuffer_new();
-	snprintf(to, sizeof to, "unix:%s", sock);
-	cl->fd = testloop_connect(to, NULL);
+	cl->fd = control_connect();
 	return (cl);
 }
 
@@ -434,6 +462,149 @@ test_control_down_and_up(void **state)
 	client_free(cl);
 }
 
+/*
+ * More idle clients than the socket takes, all of this uid: the owner
+ * still gets an answer (issue 10, finding 4).
+ */
+#define ALL_SLOTS	(CONTROL_MAX_CLIENTS + CONTROL_OWNER_CLIENTS)
+
+static void
+test_control_idle_clients_leave_room_for_the_owner(void **state)
+{
+	int		 fds[ALL_SLOTS + 16];
+	struct client	*cl;
+	cJSON		*reply;
+	size_t		 i;
+
+	for (i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		fds[i] = control_connect();
+	cl = client_new();
+	reply = client_ask(cl, "{\"cmd\":\"status\"}\n");
+	assert_non_null(reply);
+	assert_true(is_ok(reply));
+	cJSON_Delete(reply);
+	assert_true(testloop_log_has(": closed: idle, room for the owner\n"));
+	client_free(cl);
+	for (i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		close(fds[i]);
+}
+
+/* With every slot taken by followers, a newcomer is told why it is shut. */
+static void
+test_control_full_socket_says_so(void **state)
+{
+	struct client	*cl[ALL_SLOTS + 1];
+	cJSON		*reply = NULL;
+	char		 want[64];
+	size_t		 n;
+
+	for (n = 0; n < sizeof cl / sizeof cl[0]; n++) {
+		cl[n] = client_new();
+		reply = client_ask(cl[n], "{\"cmd\":\"events\"}\n");
+		if (reply == NULL)
+			fail_msg("client %zu: closed without a word", n);
+		if (!is_ok(reply))
+			break;
+		cJSON_Delete(reply);
+		reply = NULL;
+	}
+	assert_int_equal(n, ALL_SLOTS);
+	assert_non_null(reply);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(reply, "refused")));
+	snprintf(want, sizeof want, "too many clients (%d)", ALL_SLOTS);
+	assert_string_equal(str(reply, "error"), want);
+	cJSON_Delete(reply);
+	assert_null(client_recv(cl[n]));	/* then closed */
+	for (; n + 1 > 0; n--)
+		client_free(cl[n]);
+}
+
+/*
+ * A client that sends more requests than the output bound holds answers
+ * to, then ends its side, still gets every answer (fuzz_control).
+ */
+static void
+test_control_pipelined_past_output_bound(void **state)
+{
+	struct client	*cl = client_new();
+	cJSON		*reply;
+	char		*reqs;
+	size_t		 n, want;
+
+	/* Each answer is {"ok":false,"error":"..."}: 30000 are 1.5 MB. */
+	want = 30000;
+	reqs = xmalloc(want);
+	memset(reqs, '\n', want);
+	assert_int_equal(testloop_write(cl->fd, reqs, want, 5000), 0);
+	assert_int_equal(shutdown(cl->fd, SHUT_WR), 0);
+	for (n = 0; (reply = client_recv(cl)) != NULL; n++) {
+		assert_false(is_ok(reply));
+		cJSON_Delete(reply);
+	}
+	assert_int_equal(n, want);
+	assert_true(cl->eof);
+	free(reqs);
+	client_free(cl);
+}
+
+static struct control_req	*held;
+
+/* A command that answers when the test says. */
+static void
+cmd_hold(struct control_req *req, const cJSON *json)
+{
+	held = req;
+}
+
+/*
+ * Clients that sent no complete request for CONTROL_IDLE_MS are closed;
+ * followers, clients awaiting an answer and clients reading are not.
+ */
+static void
+test_control_idle_clients_are_closed(void **state)
+{
+	struct client	*silent, *partial, *done, *follower, *waiting;
+	cJSON		*reply;
+
+	control_register("hold", cmd_hold);
+	silent = client_new();
+	partial = client_new();
+	client_send(partial, "{\"cmd\":");
+	done = client_new();
+	reply = client_ask(done, "{\"cmd\":\"status\"}\n");
+	assert_true(is_ok(reply));
+	cJSON_Delete(reply);
+	follower = client_new();
+	reply = client_ask(follower, "{\"cmd\":\"events\"}\n");
+	assert_true(is_ok(reply));
+	cJSON_Delete(reply);
+	waiting = client_new();
+	client_send(waiting, "{\"cmd\":\"hold\"}\n");
+
+	/* Deadlines with room for a loaded machine: EOF ends each wait. */
+	assert_int_equal(testloop_wait_eof(silent->fd, CONTROL_IDLE_MS + 5000),
+	    0);
+	assert_int_equal(testloop_wait_eof(partial->fd, 5000), 0);
+	assert_int_equal(testloop_wait_eof(done->fd, 5000), 0);
+	assert_true(testloop_log_has(": closed: no request within 5s\n"));
+	/* The follower and the client awaiting its answer are still here. */
+	reply = client_ask(follower, "{\"cmd\":\"help\"}\n");
+	assert_true(is_ok(reply));
+	cJSON_Delete(reply);
+	assert_non_null(held);
+	control_reply(held, cJSON_CreateObject());
+	held = NULL;
+	reply = client_recv(waiting);
+	assert_non_null(reply);
+	assert_true(is_ok(reply));
+	cJSON_Delete(reply);
+	client_free(silent);
+	client_free(partial);
+	client_free(done);
+	client_free(follower);
+	client_free(waiting);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -448,6 +619,10 @@ main(void)
 		T(test_control_events_follow_conns),
 		T(test_control_slow_follower_is_dropped),
 		T(test_control_down_and_up),
+		T(test_control_idle_clients_leave_room_for_the_owner),
+		T(test_control_full_socket_says_so),
+		T(test_control_idle_clients_are_closed),
+		T(test_control_pipelined_past_output_bound),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -1843,6 +1843,47 @@ test_ssm_chan_terminate_old_agent(void **state)
 	assert_int_equal(count_calls("TerminateSession"), 1);
 }
 
+/*
+ * Flags the consumer sends cannot take the ring's last slots: ending the
+ * session still has room for its TerminateSession flag (issue 10, 5).
+ */
+static void
+test_ssm_chan_flags_leave_room_to_close(void **state)
+{
+	struct ssm_chan_params	p;
+	struct ssm_msg		m;
+	uint32_t		flag;
+	char			*cause = NULL;
+	int			i, n, mark;
+
+	default_params(&p);
+	p.max_unacked = 8;			/* a ring of 32 */
+	open_with(&p, AGENT_NEW, PROPS_LPF);
+	for (n = 0; n < 100; n++) {
+		if (ssm_chan_send_flag(chan, SSM_FLAG_DISCONNECT_TO_PORT) != 0)
+			break;
+	}
+	mark = fk.nsent;
+	ssm_chan_terminate(chan, "full");
+	pump();
+	assert_int_equal(sent_stream(mark, SSM_PAYLOAD_FLAG, NULL, 0), 1);
+	for (i = mark; i < fk.nsent; i++) {
+		sent_decode(i, &m);
+		if (m.type == SSM_MSG_INPUT_STREAM_DATA)
+			break;
+	}
+	assert_int_equal(ssm_msg_flag_parse(m.payload, m.payload_len, &flag,
+	    &cause), 0);
+	assert_int_equal(flag, SSM_FLAG_TERMINATE_SESSION);
+	advance_by(2100, 100);
+	assert_int_equal(count_calls("TerminateSession"), 1);
+	answer("TerminateSession", "{\"SessionId\":\"" SESSION_ID "\"}", NULL);
+	assert_int_equal(u.closed, 1);
+	assert_string_equal(u.reason, "full");
+	/* The flags stopped short of the reserve. */
+	assert_true(n > 0 && n <= 32 - SSM_CHAN_RESERVE);
+}
+
 /* Terminate before the session exists, and free at any point. */
 static void
 test_ssm_chan_terminate_early_and_free(void **state)
@@ -2732,6 +2773,7 @@ main(void)
 		T(test_ssm_chan_channel_closed),
 		T(test_ssm_chan_terminate_new_agent),
 		T(test_ssm_chan_terminate_old_agent),
+		T(test_ssm_chan_flags_leave_room_to_close),
 		T(test_ssm_chan_terminate_early_and_free),
 		T(test_ssm_chan_stream_url_checks),
 		T(test_ssm_chan_resume_resends_all),
