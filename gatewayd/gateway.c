@@ -149,7 +149,7 @@ gateway_check(const struct gw_config *conf, struct config_errors *errs)
 }
 
 /* Append a warning to warns. */
-static void
+static void __attribute__((format(printf, 2, 3)))
 gateway_warn(struct config_errors *warns, const char *fmt, ...)
 {
 	va_list	ap;
@@ -699,8 +699,7 @@ gateway_shutdown(void (*done)(void))
 	}
 	log_info("shutdown: waiting for %u connections", gateway_live_conns());
 	gateway_drain_ev = evtimer_new(gw_base, gateway_drain_cb, NULL);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	tv = util_ms_tv(ms);
 	evtimer_add(gateway_drain_ev, &tv);
 }
 
