@@ -207,8 +207,7 @@ fwd_tcp_open(struct conn *c)
 	xasprintf(&c->target_str, "%s:%u", fc->target, fc->remote_port);
 	if ((tc->timer = evtimer_new(gw_base, fwd_tcp_timeout_cb, tc)) == NULL)
 		fatalx("conn %" PRIu64 ": cannot make a timer", c->id);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	tv = util_ms_tv(ms);
 	evtimer_add(tc->timer, &tv);
 
 	log_debug("conn %" PRIu64 ": connecting to %s", c->id,

@@ -373,8 +373,7 @@ control_idle_cb(evutil_socket_t fd, short events, void *arg)
 static void
 control_idle(struct control_client *cl, int on)
 {
-	struct timeval	tv = { CONTROL_IDLE_MS / 1000,
-	    (CONTROL_IDLE_MS % 1000) * 1000 };
+	struct timeval	tv = util_ms_tv(CONTROL_IDLE_MS);
 
 	if (cl->dead)
 		return;

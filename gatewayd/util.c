@@ -25,6 +25,16 @@ static int	 clock_fake;
 static uint64_t	 clock_fake_mono;
 static uint64_t	 clock_fake_wall;
 
+struct timeval
+util_ms_tv(uint64_t ms)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return (tv);
+}
+
 uint64_t
 clock_now_ms(void)
 {

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 #include <time.h>
 
 /*
@@ -19,6 +20,8 @@ uint64_t clock_wall_ms(void);		/* Unix epoch, milliseconds */
 /* Tests: pin both clocks (wall = mono + offset); 0 restores real time. */
 void	 clock_set_fake(uint64_t mono_ms, uint64_t wall_ms);
 void	 clock_advance_fake(uint64_t ms);
+/* A span of ms milliseconds as the timeval libevent's timers take. */
+struct timeval util_ms_tv(uint64_t ms);
 
 #define UUID_LEN	16
 #define UUID_STR_LEN	37		/* 36 characters and a NUL */

@@ -138,8 +138,7 @@ ws_timer_start(struct ws *ws, uint32_t ms)
 {
 	struct timeval	tv;
 
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	tv = util_ms_tv(ms);
 	evtimer_add(ws->timer, &tv);
 }
 

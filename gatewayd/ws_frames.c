@@ -67,8 +67,7 @@ ws_frames_ping_cb(evutil_socket_t fd, short what, void *arg)
 	if (!ws->pong_armed && !ws->paused) {
 		ws->ping_rx_frames = ws->rx_frames;
 		ws->pong_armed = 1;
-		tv.tv_sec = ws->opts.pong_timeout_ms / 1000;
-		tv.tv_usec = (ws->opts.pong_timeout_ms % 1000) * 1000;
+		tv = util_ms_tv(ws->opts.pong_timeout_ms);
 		evtimer_add(ws->pong, &tv);
 	}
 }
@@ -317,8 +316,7 @@ ws_frames_open(struct ws *ws)
 	ws_set_state(ws, WS_OPEN);
 	bufferevent_setwatermark(ws->bev, EV_WRITE, ws->opts.low_watermark, 0);
 	if (!(ws->opts.flags & WS_NO_PING)) {
-		tv.tv_sec = ws->opts.ping_interval_ms / 1000;
-		tv.tv_usec = (ws->opts.ping_interval_ms % 1000) * 1000;
+		tv = util_ms_tv(ws->opts.ping_interval_ms);
 		event_add(ws->ping, &tv);
 	}
 }

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "ssm_chan_int.h"
 #include "ssm_version.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /*
@@ -192,8 +193,7 @@ ssm_chan_rearm(struct ssm_chan *c)
 	}
 	now = clock_now_ms();
 	next = next > now ? next - now : 0;
-	tv.tv_sec = next / 1000;
-	tv.tv_usec = (next % 1000) * 1000;
+	tv = util_ms_tv(next);
 	evtimer_add(c->timer, &tv);
 }
 

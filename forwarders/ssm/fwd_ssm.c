@@ -469,8 +469,7 @@ fwd_ssm_linger_cb(evutil_socket_t fd, short events, void *arg)
 static void
 fwd_ssm_free(struct fwd_ssm *fs)
 {
-	struct timeval	tv = { FWD_SSM_LINGER / 1000,
-			    (FWD_SSM_LINGER % 1000) * 1000 };
+	struct timeval	tv = util_ms_tv(FWD_SSM_LINGER);
 	size_t		n = 0, i;
 
 	if (fs->pool != NULL)

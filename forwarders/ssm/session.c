@@ -514,8 +514,7 @@ ssm_session_renew_timer(struct ssm_session *s)
 	struct timeval	tv;
 
 	ms = s->renew_at > now ? s->renew_at - now : 0;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	tv = util_ms_tv(ms);
 	if (s->renew_ev == NULL &&
 	    (s->renew_ev = evtimer_new(gw_base, ssm_session_renew_cb, s)) ==
 	    NULL)
@@ -1171,8 +1170,7 @@ ssm_session_pool_new(struct forward *fw,
 	    pool);
 	if (pool->tick == NULL)
 		fatalx("forward %s: cannot make a timer", fw->name);
-	tv.tv_sec = SSM_SESSION_TICK / 1000;
-	tv.tv_usec = (SSM_SESSION_TICK % 1000) * 1000;
+	tv = util_ms_tv(SSM_SESSION_TICK);
 	evtimer_add(pool->tick, &tv);
 	ssm_session_start_needed(pool);
 	return (pool);

@@ -577,8 +577,7 @@ aws_call_arm(struct aws_call *call, uint64_t ms)
 {
 	struct timeval	tv;
 
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	tv = util_ms_tv(ms);
 	evtimer_add(call->timer, &tv);
 }
 

@@ -392,7 +392,7 @@ aws_creds_fetch_later_cb(evutil_socket_t fd, short what, void *arg)
 static void
 aws_creds_fetch_later(struct aws_creds_fetch *f, unsigned ms)
 {
-	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct timeval	tv = util_ms_tv(ms);
 
 	if (f->ev != NULL)
 		event_free(f->ev);
@@ -579,8 +579,7 @@ aws_creds_container_cb(const struct aws_http_response *hr, void *arg)
 {
 	struct aws_creds_fetch	*f = arg;
 	struct aws_error	 err;
-	struct timeval		 tv = { AWS_CONTAINER_SLEEP / 1000,
-	    (AWS_CONTAINER_SLEEP % 1000) * 1000 };
+	struct timeval		 tv = util_ms_tv(AWS_CONTAINER_SLEEP);
 
 	f->hreq = NULL;
 	if (hr->error != AWS_HTTP_OK || hr->status >= 500) {

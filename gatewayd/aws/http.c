@@ -22,6 +22,7 @@
 
 #include "aws_http.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct aws_http {
@@ -237,8 +238,7 @@ aws_http_timer_fn(CURLM *multi, long timeout_ms, void *userp)
 		evtimer_del(http->timer);
 		return (0);
 	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	tv = util_ms_tv(timeout_ms);
 	evtimer_add(http->timer, &tv);
 	return (0);
 }

@@ -22,6 +22,7 @@
 
 #include "aws_process.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define AWS_PROCESS_POLL_MS	10
@@ -316,8 +317,7 @@ aws_process_run(struct event_base *base, const char *command,
 	    aws_process_err_cb, p);
 	event_add(p->out_ev, NULL);
 	event_add(p->err_ev, NULL);
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	tv = util_ms_tv(timeout_ms);
 	evtimer_add(p->timer, &tv);
 	return (p);
 }

@@ -144,6 +144,23 @@ test_util_random_range_bounds(void **state)
 
 /* The target's own loopback in every spelling the agent's check sees. */
 static void
+test_util_ms_tv(void **state)
+{
+	struct timeval	 tv;
+
+	(void)state;
+	tv = util_ms_tv(0);
+	assert_int_equal(tv.tv_sec, 0);
+	assert_int_equal(tv.tv_usec, 0);
+	tv = util_ms_tv(1999);
+	assert_int_equal(tv.tv_sec, 1);
+	assert_int_equal(tv.tv_usec, 999000);
+	tv = util_ms_tv(86400000ULL * 365);
+	assert_int_equal(tv.tv_sec, 86400 * 365);
+	assert_int_equal(tv.tv_usec, 0);
+}
+
+static void
 test_util_host_is_loopback(void **state)
 {
 	static const struct {
@@ -182,6 +199,7 @@ main(void)
 		cmocka_unit_test(test_util_clock_fake),
 		cmocka_unit_test(test_util_random_range_bounds),
 		cmocka_unit_test(test_util_host_is_loopback),
+		cmocka_unit_test(test_util_ms_tv),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
