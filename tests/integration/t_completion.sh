@@ -32,8 +32,11 @@ expect() {
 expect "status reload up down events whoami" \
     "$BASHC/gatewayctl" _gatewayctl gatewayctl ""
 expect "status" "$BASHC/gatewayctl" _gatewayctl gatewayctl st
-expect "-h --help -s -V --version" "$BASHC/gatewayctl" _gatewayctl \
+expect "-h --help -s -t -V --version" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl -
+expect "" "$BASHC/gatewayctl" _gatewayctl gatewayctl -t ""
+expect "status reload up down events whoami" \
+    "$BASHC/gatewayctl" _gatewayctl gatewayctl -t 5 ""
 expect "--json --names" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl status --
 expect "--profile --json" "$BASHC/gatewayctl" _gatewayctl \
