@@ -133,8 +133,9 @@ static const struct emu_knob emu_knob_table[] = {
 	KNOB_INT("pace_us", pace_us, 1, 1000000,
 	    "pacing interval in microseconds (ceiling: chunk bytes per "
 	    "interval per session)"),
-	KNOB_INT("chunk", chunk, 1, 65536,
-	    "largest Output payload the agent sends (the agent's 1024)"),
+	KNOB_INT("chunk", chunk, 1, 524288,
+	    "largest Output payload the agent sends (the agent's 1024; "
+	    "gatewayd takes messages of up to 1 MiB)"),
 	KNOB_INT("window", window, 0, 100000,
 	    "unacknowledged agent messages at which it stops reading its "
 	    "targets; 0: no limit (the agent's way)"),

@@ -1,17 +1,18 @@
 #!/bin/sh
-# A client that never reads (issue 10, finding 3). Its target offers
-# 200 MB, unpaced, in the largest messages the agent sends (chunk, 64 KiB:
-# awsemu's most). gatewayd must keep only what its byte bounds allow (the
-# session's undelivered mark, the out-of-order store in bytes) and
-# acknowledge nothing it does not keep, so its peak RSS stays under
-# 64 MiB; it used to store 10000 messages ahead of the refused one and
-# acknowledge them (877 MB with 128 KiB messages). smux v1 cannot stop
-# one stream (ssm-port-mux.md 8): a second client on the same session
-# waits behind the first, so the stalled stream is reset once it has held
-# up the session for stall_timeout (its default is seconds, not minutes),
-# and the second client's download then runs. Under ASan every allocation
-# carries a redzone and freed memory waits in a 16 MiB quarantine (lib.sh
-# sets it): the bound doubles and the quarantine is added.
+# A client that never reads (issue 10, finding 3). Its target offers 200
+# MB, unpaced, in 128 KiB agent messages (chunk: the real agent sends 1
+# KiB, but a peer may send up to the WebSocket's 1 MiB). gatewayd must
+# keep only what its byte bounds allow (the session's undelivered mark,
+# the out-of-order store in bytes) and acknowledge nothing it does not
+# keep, so its peak RSS stays under 64 MiB; it used to store 10000
+# messages ahead of the refused one and acknowledge them (877 MB with 128
+# KiB messages). smux v1 cannot stop one stream (ssm-port-mux.md 8): a
+# second client on the same session waits behind the first, so the stalled
+# stream is reset once it has held up the session for stall_timeout (its
+# default is seconds, not minutes), and the second client's download then
+# runs. Under ASan every allocation carries a redzone and freed memory
+# waits in a 16 MiB quarantine (lib.sh sets it): the bound doubles and the
+# quarantine is added.
 . "$top_srcdir/tests/integration/life_lib.sh"
 
 END_TOOL=$top_srcdir/tests/integration/end_tool.py
@@ -20,7 +21,7 @@ emu_start
 start_server src source -n "$SIZE" -s 5
 emu_admin POST /world "{\"instances\": [$(life_instance "$INST_A" \
     "$src_PORT")]}" >/dev/null
-emu_admin POST /knobs '{"pacing": false, "chunk": 65536}' >/dev/null
+emu_admin POST /knobs '{"pacing": false, "chunk": 131072}' >/dev/null
 PORT=$(free_ports 1)
 life_conf
 ssm_forward st "$PORT" "$INST_A" "$src_PORT" warm=yes
