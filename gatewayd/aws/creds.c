@@ -380,12 +380,6 @@ aws_creds_provider_source(struct aws_creds_provider *p)
 	return (p->src->name);
 }
 
-const char *
-aws_creds_provider_tried(struct aws_creds_provider *p)
-{
-	return (p->tried);
-}
-
 static int
 aws_creds_same(const char *a, const char *b)
 {
