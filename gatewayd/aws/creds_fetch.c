@@ -206,14 +206,19 @@ static void
 aws_creds_fetch_process(struct aws_creds_fetch *f)
 {
 	const struct aws_options	*o = aws_client_options(f->client);
-	char				*name;
+	char				*name, *cause = NULL;
 
 	xasprintf(&name, "profile %s: credential_process", f->src->profile);
 	f->proc = aws_process_run(aws_client_base(f->client),
 	    f->src->command, o->credential_process_timeout != 0 ?
 	    o->credential_process_timeout : AWS_PROCESS_TIMEOUT, name,
-	    aws_creds_process_cb, f);
+	    aws_creds_process_cb, f, &cause);
 	free(name);
+	/* Out of descriptors, say: this fetch fails, the daemon goes on. */
+	if (f->proc == NULL) {
+		aws_creds_process_cb(NULL, 0, cause, f);
+		free(cause);
+	}
 }
 
 struct aws_creds_fetch *
