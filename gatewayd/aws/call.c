@@ -337,20 +337,17 @@ aws_call_url(struct aws_call *call)
 	return (url);
 }
 
-static void	aws_call_http_cb(const struct aws_http_response *, void *);
-
-static void
-aws_call_send(struct aws_call *call)
+/*
+ * The headers of an attempt before signing: the protocol's, then every
+ * one of the call's own. The caller frees the array, not the strings.
+ */
+static struct aws_header *
+aws_call_headers(struct aws_call *call, size_t *n)
 {
-	struct aws_sigv4_request	 sr;
-	struct aws_sigv4_result		 res;
-	struct aws_http_request		 hr;
-	struct aws_header		 h[16];
-	size_t				 nh = 0, i;
-	const struct aws_creds		*creds;
-	char				*url, *cause = NULL;
-	int64_t				 now_ms;
+	struct aws_header	*h;
+	size_t			 nh = 0, i;
 
+	h = xreallocarray(NULL, 2 + call->nheaders, sizeof *h);
 	if (call->proto == AWS_PROTO_JSON) {
 		h[nh].name = "Content-Type";
 		h[nh++].value = "application/x-amz-json-1.1";
@@ -364,9 +361,27 @@ aws_call_send(struct aws_call *call)
 		h[nh].name = "Content-Type";
 		h[nh++].value = "application/json";
 	}
-	for (i = 0; i < call->nheaders && nh < 8; i++)
+	for (i = 0; i < call->nheaders; i++)
 		h[nh++] = call->headers[i];
+	*n = nh;
+	return (h);
+}
 
+static void	aws_call_http_cb(const struct aws_http_response *, void *);
+
+static void
+aws_call_send(struct aws_call *call)
+{
+	struct aws_sigv4_request	 sr;
+	struct aws_sigv4_result		 res;
+	struct aws_http_request		 hr;
+	struct aws_header		*h;
+	size_t				 nh, i;
+	const struct aws_creds		*creds;
+	char				*url, *cause = NULL;
+	int64_t				 now_ms;
+
+	h = aws_call_headers(call, &nh);
 	memset(&res, 0, sizeof res);
 	url = aws_call_url(call);
 	if (!(call->flags & AWS_CALL_UNSIGNED)) {
@@ -383,12 +398,14 @@ aws_call_send(struct aws_call *call)
 		now_ms = (int64_t)clock_wall_ms() + call->client->skew_ms;
 		sr.when = (time_t)(now_ms / 1000);
 		if (aws_sigv4_sign(&sr, creds, &res, &cause) != 0) {
+			free(h);
 			free(url);
 			aws_call_finish(call, "cannot sign: %s", cause);
 			free(cause);
 			return;
 		}
-		for (i = 0; i < res.nadd && nh < sizeof h / sizeof h[0]; i++)
+		h = xreallocarray(h, nh + res.nadd, sizeof *h);
+		for (i = 0; i < res.nadd; i++)
 			h[nh++] = res.add[i];
 	}
 	memset(&hr, 0, sizeof hr);
@@ -407,6 +424,7 @@ aws_call_send(struct aws_call *call)
 	call->hreq = aws_http_start(call->client->http, &hr, aws_call_http_cb,
 	    call);
 	aws_sigv4_result_free(&res);
+	free(h);
 	free(url);
 }
 
