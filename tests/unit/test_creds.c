@@ -1,5 +1,5 @@
 /*
- * Unit tests for chain.c and creds.c: which source the chain picks for
+ * Unit tests for chain.c and creds*.c: which source the chain picks for
  * every provider and precedence rule (fixture files written per case),
  * the configuration errors, and each provider fetching from in-process
  * fakes on 127.0.0.1 (STS, SSO, SSO OIDC, container, IMDS, processes),
