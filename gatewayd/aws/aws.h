@@ -123,7 +123,8 @@ struct aws_request {
 	const char		*path;		/* REST: "/federation/credentials?..." */
 	const char		*body;		/* copied */
 	size_t			 body_len;
-	const struct aws_header	*headers;	/* extra, copied; never logged */
+	const struct aws_header	*headers;	/* extra, copied, all sent and
+						   signed; never logged */
 	size_t			 nheaders;
 	int			 flags;
 	const struct aws_creds	*creds;		/* sign with these (copied);

@@ -1,8 +1,9 @@
 /*
  * aws_chain.h: which credential source a profile uses (aws-conventions.md
  * 2.1 to 2.9), decided from the environment and the shared files alone.
- * Pure: no I/O beyond getenv(); fetching is creds.c's job. Configuration
- * errors come back here, before anything is fetched.
+ * Pure: no I/O beyond getenv(); fetching is creds_fetch.c's and
+ * creds_remote.c's job. Configuration errors come back here, before
+ * anything is fetched.
  */
 #ifndef AWS_CHAIN_H
 #define AWS_CHAIN_H

@@ -50,8 +50,6 @@ struct aws_creds_provider *aws_creds_provider_get(struct aws_client *,
 	    char **cause);
 /* Which source the chain chose: "environment", "assume-role", ... */
 const char *aws_creds_provider_source(struct aws_creds_provider *);
-/* What was tried before it, for "unable to locate" messages. */
-const char *aws_creds_provider_tried(struct aws_creds_provider *);
 
 /*
  * Get credentials: cached if still good, else after a fetch. force asks

@@ -25,9 +25,16 @@ struct aws_process;
 typedef void (*aws_process_cb)(const char *out, size_t len,
 	    const char *error, void *arg);
 
-/* name prefixes its stderr lines in the log ("profile dev: process"). */
+/*
+ * Start command; name prefixes its stderr lines in the log ("profile dev:
+ * process"). Return it, or NULL and *cause (caller frees; "cannot make a
+ * pipe: Too many open files") when it cannot be started here, and the
+ * callback is never called. A shell that cannot be spawned is reported
+ * through the callback.
+ */
 struct aws_process *aws_process_run(struct event_base *, const char *command,
-	    unsigned timeout_ms, const char *name, aws_process_cb, void *arg);
+	    unsigned timeout_ms, const char *name, aws_process_cb, void *arg,
+	    char **cause);
 /* Kill the child (reaped later, quietly) and forget the callback. */
 void	 aws_process_cancel(struct aws_process *);
 

@@ -76,8 +76,10 @@ aws_process_free(struct aws_process *p)
 {
 	aws_process_close_fd(&p->out_ev, &p->out_fd);
 	aws_process_close_fd(&p->err_ev, &p->err_fd);
-	event_free(p->timer);
-	event_free(p->poll);
+	if (p->timer != NULL)
+		event_free(p->timer);
+	if (p->poll != NULL)
+		event_free(p->poll);
 	if (p->out != NULL) {
 		explicit_bzero(p->out, p->out_len);
 		free(p->out);
@@ -243,8 +245,8 @@ aws_process_check(struct aws_process *p)
 }
 
 static int
-aws_process_spawn(struct aws_process *p, const char *command, int out[2],
-    int err[2])
+aws_process_spawn(struct aws_process *p, const char *command, int out_w,
+    int err_w)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
@@ -258,8 +260,8 @@ aws_process_spawn(struct aws_process *p, const char *command, int out[2],
 	argv[3] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+	posix_spawn_file_actions_adddup2(&fa, out_w, 1);
+	posix_spawn_file_actions_adddup2(&fa, err_w, 2);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigemptyset(&dfl);
@@ -279,42 +281,79 @@ aws_process_spawn(struct aws_process *p, const char *command, int out[2],
 	return (rv);
 }
 
+/*
+ * Make p's pipes (read ends kept in p, write ends in *out_w and *err_w for
+ * the child) and its events: 0, or -1 and *cause, with no write end left
+ * open (aws_process_free closes the rest).
+ */
+static int
+aws_process_prepare(struct aws_process *p, int *out_w, int *err_w,
+    char **cause)
+{
+	int	out[2], err[2];
+
+	p->timer = evtimer_new(p->base, aws_process_timeout_cb, p);
+	p->poll = evtimer_new(p->base, aws_process_poll_cb, p);
+	if (p->timer == NULL || p->poll == NULL) {
+		xasprintf(cause, "cannot make a timer");
+		return (-1);
+	}
+	if (pipe2(out, O_CLOEXEC) == -1) {
+		xasprintf(cause, "cannot make a pipe: %s", strerror(errno));
+		return (-1);
+	}
+	p->out_fd = out[0];
+	*out_w = out[1];
+	if (pipe2(err, O_CLOEXEC) == -1) {
+		xasprintf(cause, "cannot make a pipe: %s", strerror(errno));
+		close(*out_w);
+		return (-1);
+	}
+	p->err_fd = err[0];
+	*err_w = err[1];
+	p->out_ev = event_new(p->base, p->out_fd, EV_READ | EV_PERSIST,
+	    aws_process_out_cb, p);
+	p->err_ev = event_new(p->base, p->err_fd, EV_READ | EV_PERSIST,
+	    aws_process_err_cb, p);
+	if (p->out_ev == NULL || p->err_ev == NULL) {
+		xasprintf(cause, "cannot watch its output");
+		close(*out_w);
+		close(*err_w);
+		return (-1);
+	}
+	evutil_make_socket_nonblocking(p->out_fd);
+	evutil_make_socket_nonblocking(p->err_fd);
+	return (0);
+}
+
 struct aws_process *
 aws_process_run(struct event_base *base, const char *command,
-    unsigned timeout_ms, const char *name, aws_process_cb cb, void *arg)
+    unsigned timeout_ms, const char *name, aws_process_cb cb, void *arg,
+    char **cause)
 {
 	struct aws_process	*p;
 	struct timeval		 tv;
-	int			 out[2], err[2], rv;
+	int			 out_w, err_w, rv;
 
-	if (pipe2(out, O_CLOEXEC) == -1)
-		fatal("pipe2");
-	if (pipe2(err, O_CLOEXEC) == -1)
-		fatal("pipe2");
 	p = xcalloc(1, sizeof *p);
 	p->base = base;
 	p->name = xstrdup(name);
 	p->cb = cb;
 	p->arg = arg;
 	p->timeout_ms = timeout_ms;
-	p->out_fd = out[0];
-	p->err_fd = err[0];
-	p->timer = evtimer_new(base, aws_process_timeout_cb, p);
-	p->poll = evtimer_new(base, aws_process_poll_cb, p);
-	rv = aws_process_spawn(p, command, out, err);
-	close(out[1]);
-	close(err[1]);
+	p->out_fd = p->err_fd = -1;
+	if (aws_process_prepare(p, &out_w, &err_w, cause) != 0) {
+		aws_process_free(p);
+		return (NULL);
+	}
+	rv = aws_process_spawn(p, command, out_w, err_w);
+	close(out_w);
+	close(err_w);
 	if (rv != 0) {
 		/* The pipes are at EOF already: report from the loop. */
 		p->pid = -1;
 		xasprintf(&p->error, "cannot run /bin/sh: %s", strerror(rv));
 	}
-	evutil_make_socket_nonblocking(p->out_fd);
-	evutil_make_socket_nonblocking(p->err_fd);
-	p->out_ev = event_new(base, p->out_fd, EV_READ | EV_PERSIST,
-	    aws_process_out_cb, p);
-	p->err_ev = event_new(base, p->err_fd, EV_READ | EV_PERSIST,
-	    aws_process_err_cb, p);
 	event_add(p->out_ev, NULL);
 	event_add(p->err_ev, NULL);
 	tv = util_ms_tv(timeout_ms);

@@ -2,8 +2,8 @@
  * The shared config and credentials files: a strict INI reader with
  * botocore's semantics (no inline comments, continuation lines, one level
  * of sub-sections), the file locations, profile selection and the merged
- * view of one profile. Credentials are resolved elsewhere (creds.c); this
- * module only answers "what does the file say".
+ * view of one profile. Credentials are resolved elsewhere (chain.c,
+ * creds.c); this module only answers "what does the file say".
  */
 
 #include <sys/types.h>

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -361,6 +362,33 @@ test_write_file(const char *dir, const char *name, const char *text)
 	fclose(f);
 	chmod(path, 0600);
 	return (path);
+}
+
+static struct rlimit	test_fds_saved;
+
+void
+test_fds_exhaust(void)
+{
+	struct rlimit	low;
+	int		fd;
+
+	/* The lowest free descriptor becomes the limit: none is left. */
+	if ((fd = dup(0)) == -1)
+		abort();
+	close(fd);
+	if (getrlimit(RLIMIT_NOFILE, &test_fds_saved) == -1)
+		abort();
+	low = test_fds_saved;
+	low.rlim_cur = fd;
+	if (setrlimit(RLIMIT_NOFILE, &low) == -1)
+		abort();
+}
+
+void
+test_fds_restore(void)
+{
+	if (setrlimit(RLIMIT_NOFILE, &test_fds_saved) == -1)
+		abort();
 }
 
 static int

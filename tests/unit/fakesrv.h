@@ -85,5 +85,11 @@ void	 test_aws_env_cleanup(void);
 /* Write a file under dir (mode 0600); return its path (static). */
 const char *test_write_file(const char *dir, const char *name,
 	    const char *text);
+/*
+ * Lower this process's descriptor limit until test_fds_restore(), so that
+ * the next pipe(), socket() or open() fails with EMFILE.
+ */
+void	 test_fds_exhaust(void);
+void	 test_fds_restore(void);
 
 #endif /* FAKESRV_H */

@@ -1,9 +1,9 @@
 /*
- * Unit tests for aws.c, the request layer, against a fake service on
- * 127.0.0.1 that checks every signature: retries (attempt counts, the
- * quota, timeouts), StartSession's non-idempotent rule, ExpiredToken,
- * clock skew, the one-line errors, cancellation and the API budget
- * under many concurrent calls.
+ * Unit tests for the request layer (client.c, ctx.c, call.c), against a
+ * fake service on 127.0.0.1 that checks every signature: retries (attempt
+ * counts, the quota, timeouts), StartSession's non-idempotent rule,
+ * ExpiredToken, clock skew, the one-line errors, cancellation and the API
+ * budget under many concurrent calls.
  */
 
 #include <setjmp.h>
@@ -26,6 +26,7 @@
 
 #define AKID	"AKIDTESTAWSLAYER"
 #define SECRET	"test-secret-for-the-request-layer"
+#define NTEST_HEADERS	12	/* X-Test-0 ... X-Test-11: more than 8 */
 
 /* What the fake service does with request number i (the last repeats). */
 struct step {
@@ -45,6 +46,7 @@ struct env {
 	size_t			 first;		/* index of the script's start */
 	int			 throttle_once;	/* a third of bodies, once */
 	unsigned		 bad_sigs;
+	unsigned		 test_headers;	/* X-Test-N: vN seen, last */
 };
 
 struct result {
@@ -60,6 +62,25 @@ static const struct step throttle = { .status = 400, .body =
     "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}" };
 static const struct step ok = { .status = 200, .body = "{}" };
 
+/* The X-Test-N headers of req that came with their value vN. */
+static unsigned
+count_test_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
+	const char		*v;
+	char			 name[32], want[32];
+	unsigned		 i, n = 0;
+
+	for (i = 0; i < NTEST_HEADERS; i++) {
+		snprintf(name, sizeof name, "X-Test-%u", i);
+		snprintf(want, sizeof want, "v%u", i);
+		if ((v = evhttp_find_header(h, name)) != NULL &&
+		    strcmp(v, want) == 0)
+			n++;
+	}
+	return (n);
+}
+
 static void
 serve(struct fakesrv *srv, struct evhttp_request *req,
     const struct fakesrv_seen *seen, void *arg)
@@ -70,6 +91,7 @@ serve(struct fakesrv *srv, struct evhttp_request *req,
 
 	if (fakesrv_verify(req, seen, AKID, SECRET) != NULL)
 		e->bad_sigs++;
+	e->test_headers = count_test_headers(req);
 	if (e->throttle_once) {
 		size_t	j, before = 0;
 
@@ -231,7 +253,7 @@ test_aws_non_json_answer_says_what_came(void **state)
 		    "StartSession: HTTP 200, Content-Type text/html; "
 		    "charset=utf-8: the answer is not JSON, it begins "
 		    "\"<!DOCTYPE html> <html> <head><title>Proxy sign-in "
-		    "??t??</titl...\" (not AWS: a proxy or a wrong "
+		    "??t?\?</titl...\" (not AWS: a proxy or a wrong "
 		    "endpoint?)" },
 		{ { .status = 200, .body = "OK",
 		    .header = "Content-Type: text/plain" },
@@ -275,6 +297,70 @@ test_aws_non_json_answer_says_what_came(void **state)
 		assert_true(res.ok);
 		result_clear(&res);
 	}
+}
+
+/* Start a GetConnectionStatus carrying headers h[0..n-1]; run it out. */
+static void
+call_with_headers(struct env *e, const struct aws_header *h, size_t n,
+    struct result *res)
+{
+	struct aws_request	req;
+
+	memset(&req, 0, sizeof req);
+	req.service = "ssm";
+	req.operation = "GetConnectionStatus";
+	req.proto = AWS_PROTO_JSON;
+	req.target = "AmazonSSM.GetConnectionStatus";
+	req.body = "{}";
+	req.body_len = 2;
+	req.headers = h;
+	req.nheaders = n;
+	memset(res, 0, sizeof *res);
+	e->steps = &ok;
+	e->nsteps = 1;
+	e->first = fakesrv_count(e->srv);
+	aws_call_start(e->ctx, &req, result_cb, res);
+	assert_int_equal(run_until(e->base, is_done, res, 20000), 0);
+}
+
+/*
+ * A call's headers are all sent and signed, however many it has; more
+ * than the signer takes fail the call before anything is sent.
+ */
+static void
+test_aws_sends_every_header(void **state)
+{
+	struct env		*e = *state;
+	struct aws_header	 h[300];
+	char			 names[NTEST_HEADERS][32];
+	char			 values[NTEST_HEADERS][32];
+	struct result		 res;
+	size_t			 i;
+
+	for (i = 0; i < NTEST_HEADERS; i++) {
+		snprintf(names[i], sizeof names[i], "X-Test-%zu", i);
+		snprintf(values[i], sizeof values[i], "v%zu", i);
+		h[i].name = names[i];
+		h[i].value = values[i];
+	}
+	call_with_headers(e, h, NTEST_HEADERS, &res);
+	assert_true(res.ok);
+	assert_int_equal(fakesrv_count(e->srv), 1);
+	assert_int_equal(e->test_headers, NTEST_HEADERS);
+	assert_int_equal(e->bad_sigs, 0);
+	assert_non_null(strstr(fakesrv_get(e->srv, 0)->auth, "x-test-11;"));
+	result_clear(&res);
+
+	for (i = NTEST_HEADERS; i < 300; i++) {
+		h[i].name = "X-Many";
+		h[i].value = "m";
+	}
+	call_with_headers(e, h, 300, &res);
+	assert_false(res.ok);
+	assert_non_null(strstr(res.error, "GetConnectionStatus: cannot sign: "));
+	assert_non_null(strstr(res.error, "is more than 256"));
+	assert_int_equal(fakesrv_count(e->srv), 1);	/* nothing more sent */
+	result_clear(&res);
 }
 
 static void
@@ -595,6 +681,7 @@ main(void)
 		T(test_aws_retries_throttling_then_succeeds),
 		T(test_aws_gives_up_after_max_attempts),
 		T(test_aws_final_errors_are_one_line),
+		T(test_aws_sends_every_header),
 		T(test_aws_non_json_answer_says_what_came),
 		T(test_aws_start_session_not_repeated_after_send),
 		T(test_aws_connect_refused_is_retried),

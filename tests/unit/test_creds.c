@@ -1,5 +1,5 @@
 /*
- * Unit tests for chain.c and creds.c: which source the chain picks for
+ * Unit tests for chain.c and creds*.c: which source the chain picks for
  * every provider and precedence rule (fixture files written per case),
  * the configuration errors, and each provider fetching from in-process
  * fakes on 127.0.0.1 (STS, SSO, SSO OIDC, container, IMDS, processes),
@@ -852,6 +852,47 @@ test_creds_process_outcomes(void **state)
 	}
 }
 
+static void
+test_creds_process_no_pipe_fails_that_fetch(void **state)
+{
+	struct fake			*f = *state;
+	struct aws_creds_provider	*p, *keys;
+	struct aws_ctx			*ctx;
+	struct got			 g, k;
+	char				*cause = NULL;
+
+	write_aws_files("[profile proc]\ncredential_process = printf "
+	    "'{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", "
+	    "\"SecretAccessKey\": \"ps\"}'\n"
+	    "[profile keys]\naws_access_key_id = AKIDKEYS\n"
+	    "aws_secret_access_key = k\n", NULL);
+	p = provider(f, "proc", 5000);
+	ctx = aws_ctx_new(f->client, "keys", NULL, NULL, &cause);
+	assert_non_null(ctx);
+	keys = aws_ctx_creds(ctx);
+	/* No descriptor left for the pipes: that fetch alone fails. */
+	memset(&g, 0, sizeof g);
+	memset(&k, 0, sizeof k);
+	test_fds_exhaust();
+	aws_creds_get(p, 0, got_cb, &g);
+	aws_creds_get(keys, 0, got_cb, &k);
+	test_fds_restore();
+	assert_int_equal(g.done, 0);
+	assert_int_equal(run_until(f->base, got_done, &g, 15000), 0);
+	assert_string_equal(g.error, "profile proc: credential_process cannot "
+	    "make a pipe: Too many open files");
+	assert_int_equal(run_until(f->base, got_done, &k, 15000), 0);
+	assert_null(k.error);
+	assert_string_equal(k.c.access_key_id, "AKIDKEYS");
+	got_clear(&g);
+	got_clear(&k);
+	/* The next try runs the command. */
+	get(f, p, 0, &g);
+	assert_null(g.error);
+	assert_string_equal(g.c.access_key_id, "AKIDPROC");
+	got_clear(&g);
+}
+
 struct ticker {
 	unsigned	ticks;
 };
@@ -1103,6 +1144,7 @@ main(void)
 		F(test_creds_web_identity_rereads_token),
 		F(test_creds_sso_token_cache_and_refresh),
 		F(test_creds_process_outcomes),
+		F(test_creds_process_no_pipe_fails_that_fetch),
 		F(test_creds_process_hang_does_not_stall_calls),
 		F(test_creds_container_fetch),
 		F(test_creds_imds_v2_and_v1_fallback),

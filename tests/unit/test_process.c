@@ -1,6 +1,7 @@
 /*
  * Unit tests for process.c: output, exit status with stderr, a hang that
- * the timeout ends while the loop keeps running, bounded output.
+ * the timeout ends while the loop keeps running, bounded output, no
+ * descriptor left for the pipes.
  */
 
 #include <setjmp.h>
@@ -72,7 +73,7 @@ test_process_outcomes(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		memset(&o, 0, sizeof o);
 		aws_process_run(base, cases[i].command, 10000, "test",
-		    outcome_cb, &o);
+		    outcome_cb, &o, NULL);
 		assert_int_equal(o.done, 0);
 		assert_int_equal(run_until(base, outcome_done, &o, 15000), 0);
 		if (cases[i].out != NULL) {
@@ -111,7 +112,7 @@ test_process_hang_times_out_without_stalling(void **state)
 	/* a timer keeps ticking while the child hangs */
 	t.ev = event_new(base, -1, EV_PERSIST, tick_cb, &t);
 	event_add(t.ev, &tv);
-	aws_process_run(base, "sleep 30", 700, "test", outcome_cb, &o);
+	aws_process_run(base, "sleep 30", 700, "test", outcome_cb, &o, NULL);
 	assert_int_equal(run_until(base, outcome_done, &o, 10000), 0);
 	assert_non_null(o.error);
 	assert_string_equal(o.error, "timed out after 1s");
@@ -122,13 +123,43 @@ test_process_hang_times_out_without_stalling(void **state)
 }
 
 static void
+test_process_no_pipe_fails_that_run(void **state)
+{
+	struct event_base	*base = event_base_new();
+	struct outcome		 o = { 0 };
+	struct aws_process	*p;
+	char			*cause = NULL;
+
+	/* No descriptor left: this run fails at once, with the reason. */
+	test_fds_exhaust();
+	p = aws_process_run(base, "echo out", 10000, "test", outcome_cb, &o,
+	    &cause);
+	test_fds_restore();
+	assert_null(p);
+	assert_string_equal(cause, "cannot make a pipe: Too many open files");
+	free(cause);
+	run_for(base, 100);
+	assert_int_equal(o.done, 0);
+	/* The process goes on, and so does the next run. */
+	cause = NULL;
+	p = aws_process_run(base, "echo out", 10000, "test", outcome_cb, &o,
+	    &cause);
+	assert_non_null(p);
+	assert_int_equal(run_until(base, outcome_done, &o, 15000), 0);
+	assert_string_equal(o.out, "out\n");
+	outcome_clear(&o);
+	event_base_free(base);
+}
+
+static void
 test_process_cancel_is_quiet(void **state)
 {
 	struct event_base	*base = event_base_new();
 	struct outcome		 o = { 0 };
 	struct aws_process	*p;
 
-	p = aws_process_run(base, "sleep 30", 10000, "test", outcome_cb, &o);
+	p = aws_process_run(base, "sleep 30", 10000, "test", outcome_cb, &o,
+	    NULL);
 	run_for(base, 100);
 	aws_process_cancel(p);
 	run_for(base, 300);
@@ -142,6 +173,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_process_outcomes),
 		cmocka_unit_test(test_process_hang_times_out_without_stalling),
+		cmocka_unit_test(test_process_no_pipe_fails_that_run),
 		cmocka_unit_test(test_process_cancel_is_quiet),
 	};
 
