@@ -56,4 +56,4 @@ INTEGRATION_TESTS += \
 	tests/integration/t_contrib.sh \
 	tests/integration/t_whoami.sh \
 	tests/integration/t_ca_bundle.sh
-EXTRA_DIST += tests/integration/lib.sh tests/integration/ctl_clients.py
+EXTRA_DIST += tests/lib.sh tests/integration/ctl_clients.py
