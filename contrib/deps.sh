@@ -8,22 +8,22 @@ set -eu
 
 BUILD="build-essential autoconf automake pkg-config
 	libevent-dev libssl-dev libcurl4-openssl-dev libcjson-dev
-	libinih-dev libbsd-dev libxml2-dev libwslay-dev libcmocka-dev
-	python3"
+	libinih-dev libbsd-dev libxml2-dev libwslay-dev python3"
 # The offline demo also makes a test CA and fetches a page.
 DEMO="$BUILD openssl ca-certificates curl"
-# clang and its runtimes for the sanitizer build; jq reads gatewayctl
-# status --json in the integration tests; setpriv (util-linux) runs a
-# client as another user; python3-botocore cross-checks SigV4; awscli,
-# openssl, curl, nodejs and npm drive awsemu and the ssm-session
+# cmocka runs the unit tests (gatewayd builds without it; make check
+# then fails); clang and its runtimes for the sanitizer build; jq reads
+# gatewayctl status --json in the integration tests; setpriv (util-linux)
+# runs a client as another user; python3-botocore cross-checks SigV4;
+# awscli, openssl, curl, nodejs and npm drive awsemu and the ssm-session
 # cross-checks. mandoc lints the man pages, systemd's systemd-analyze
 # scores the unit, zsh parses its completions; dpkg-dev, debhelper and
 # lintian build and check the Debian package (contrib/deb-build.sh) and
 # debootstrap installs it into a throwaway root
 # (contrib/debootstrap-check.sh).
-TEST="$BUILD clang libclang-rt-14-dev jq util-linux python3-botocore
-	awscli openssl ca-certificates curl gnuplot-nox linux-perf
-	mandoc systemd zsh dpkg-dev debhelper lintian debootstrap"
+TEST="$BUILD libcmocka-dev clang libclang-rt-14-dev jq util-linux
+	python3-botocore awscli openssl ca-certificates curl gnuplot-nox
+	linux-perf mandoc systemd zsh dpkg-dev debhelper lintian debootstrap"
 # A node that is already there (such as a node 20 build that bundles npm,
 # and conflicts with Debian's npm) is kept.
 command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"

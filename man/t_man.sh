@@ -4,7 +4,7 @@
 # gatewayd(8) and gatewayctl(8) have every option and command their
 # usage lists; and mandoc -T lint finds nothing in any of the three (the
 # test is skipped only when mandoc is not installed; deps.sh installs it).
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 CONF5=$top_builddir/man/gatewayd.conf.5
 [ -s "$CONF5" ] || fail "no $CONF5 (make builds it)"

@@ -16,8 +16,10 @@ tests_tools_freeport_SOURCES = tests/tools/freeport.c \
 tests_tools_freeport_LDADD = $(TOOLS_LIBS)
 
 # Unit tests of the core: loopback sockets, a loop run until a condition
-# holds or a deadline passes (tests/unit/testloop.c).
+# holds or a deadline passes (tests/unit/testloop.c, on cmocka).
+if HAVE_CMOCKA
 check_LIBRARIES += tests/unit/libtestloop.a
+endif
 tests_unit_libtestloop_a_SOURCES = tests/unit/testloop.c tests/unit/testloop.h
 CORE_TEST_LIBS = tests/unit/libtestloop.a $(TEST_LIBS)
 
@@ -56,4 +58,4 @@ INTEGRATION_TESTS += \
 	tests/integration/t_contrib.sh \
 	tests/integration/t_whoami.sh \
 	tests/integration/t_ca_bundle.sh
-EXTRA_DIST += tests/integration/lib.sh tests/integration/ctl_clients.py
+EXTRA_DIST += tests/lib.sh tests/integration/ctl_clients.py

@@ -67,8 +67,7 @@ UNIT_TESTS += tests/unit/test_ssm_session
 tests_unit_test_ssm_session_SOURCES = tests/unit/test_ssm_session.c \
 	tests/unit/fake_chan.c tests/unit/fake_chan.h
 tests_unit_test_ssm_session_LDADD = $(CORE_TEST_LIBS)
-# End to end against awsemu's agent (t_ssm_*.sh, ssm_lib.sh).
-EXTRA_DIST += tests/integration/ssm_lib.sh
+# End to end against awsemu's agent (t_ssm_*.sh).
 INTEGRATION_TESTS += \
 	tests/integration/t_ssm_bulk.sh tests/integration/t_ssm_many.sh \
 	tests/integration/t_ssm_errors.sh tests/integration/t_ssm_remote_host.sh \

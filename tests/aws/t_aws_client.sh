@@ -4,7 +4,7 @@
 # identity, SSO with a token refresh, credential_process, container,
 # IMDS), errors as one line, and fifty StartSessions at once under an
 # emulator throttle, all succeeding within the client's API budget.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 AWSC=$top_builddir/tests/tools/awsc
 cat >"$T/world.json" <<'EOF2'
@@ -22,10 +22,6 @@ cat >"$T/world.json" <<'EOF2'
 }
 EOF2
 emu_start --world "$T/world.json"
-export AWS_ENDPOINT_URL=$EMU_URL
-no_keys() {
-	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-}
 who() {
 	"$AWSC" "$@" whoami 2>"$T/err" || fail "whoami $*: $(cat "$T/err")"
 }

@@ -7,7 +7,7 @@
 # Pacing off: MIB (100) each way at once through one stream, mux and basic
 # mode. Pacing on (the defaults): 8 MiB down one stream, with its rate as a
 # share of the ceiling GET /_emu/state reports.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 mib=${1:-100}
 emu_start

@@ -45,7 +45,7 @@ INTEGRATION_TESTS += \
 	%reldir%/t_agent_idle.sh \
 	%reldir%/t_agent_life.sh \
 	%reldir%/t_agent_upgrade.sh
-EXTRA_DIST += %reldir%/README.md %reldir%/lib.sh %reldir%/mkca.sh \
+EXTRA_DIST += %reldir%/README.md %reldir%/mkca.sh \
 	%reldir%/garbage.py %reldir%/bench_agent.sh \
 	%reldir%/js/package.json %reldir%/js/package-lock.json \
 	%reldir%/js/sdk_check.mjs

@@ -5,7 +5,7 @@
 # closes, a refused first dial ending the session with the dial error,
 # stream mode ending with the target, an empty port number, and agent
 # 2.3.700.0 ignoring the TerminateSession flag.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 emu_start
 dcc basic 3.0.196.0

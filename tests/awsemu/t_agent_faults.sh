@@ -5,7 +5,7 @@
 # WebSocket dropped after N messages, rotated, or gone silent, and every
 # way a session ends (idle, maximum duration, deny list, handshake
 # timeout, admin end, target offline) with its channel_closed text.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 emu_start
 dcc faults front

@@ -6,7 +6,7 @@
 # HandshakeComplete as seq 1, the TerminateSession flag, the handshake
 # variants that a client must refuse, and data sent before
 # HandshakeComplete (acknowledged and discarded).
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 emu_start
 dcc handshake 3.3.987.0

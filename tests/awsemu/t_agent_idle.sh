@@ -3,7 +3,7 @@
 # or a client that reads nothing) waits on acks and room without polling:
 # its wake-ups in GET /_emu/state stay at the resend ticks while blocked,
 # and the data flows again once acknowledged or read.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 emu_start
 dcc idle

@@ -5,7 +5,7 @@
 # says 1.2.331.0 (an old client on purpose: the case turns awsemu's
 # min_client_version off for it). Where on, NOPs arrive and silence ends
 # the session.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 emu_start
 dcc keepalive 3.0.222.0 1.2.764.0 on

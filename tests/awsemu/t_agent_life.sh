@@ -7,7 +7,7 @@
 # DescribeInstanceInformation), and credentials that expire (creds_ttl)
 # for ResumeSession. The maximum session duration and the idle timeout
 # are checked by "dcc ends" in t_agent_faults.sh.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 emu_start
 E="--endpoint-url $EMU_URL --output text"

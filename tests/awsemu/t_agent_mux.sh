@@ -5,7 +5,7 @@
 # in SYN order, ConnectToPortError before the refused stream's FIN,
 # resuming after a reset and a close 1000 "Bye" without a new handshake,
 # malformed frames, publication pauses and a consumer that is not ready.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 emu_start
 dcc acks

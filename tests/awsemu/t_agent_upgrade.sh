@@ -8,7 +8,7 @@
 # closed 1008. SessionIds carry the caller's '@'; temporary credentials
 # sign their token and are refused once expired. Each default has a knob
 # that brings back the older service, and each knob is checked here too.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 emu_start
 expect_eq "defaults" "$(emu_admin GET /knobs | "$PY" -c '
@@ -37,9 +37,9 @@ emu_admin POST /knobs '{"creds_ttl": 0}' >/dev/null
 expect_eq "upgrades refused" \
     "$(emu_state 's["data_channel"]["upgrades"]["refused"]')" \
     "$(emu_state 'sum(s["data_channel"]["upgrades"]["refused_by"].values())')"
-grep -q "upgrade refused: MissingAuthenticationToken" "$T/emu.log" ||
+grep -q "upgrade refused: MissingAuthenticationToken" "$EMU_LOG" ||
     fail "no refusal in the log"
-if grep -q "Signature=\|X-Amz-Security-Token:\|Credential=" "$T/emu.log"; then
+if grep -q "Signature=\|X-Amz-Security-Token:\|Credential=" "$EMU_LOG"; then
 	fail "the log holds a signature or credentials"
 fi
 ok "refusals logged without signatures or credentials"

@@ -3,7 +3,7 @@
 # from awsemu over HTTPS with the test CA: SSM, STS, KMS; botocore starts
 # a session that the CLI then resumes and terminates; wrong secrets and
 # unknown keys are refused the way AWS refuses them.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 cat >"$T/world.json" <<'EOF'
 {

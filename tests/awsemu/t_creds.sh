@@ -5,7 +5,7 @@
 # identity token, unsigned) and signs with what it got; the credentials
 # expire when the knob says; botocore reads SSO role credentials and
 # refreshes the SSO token.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 cat >"$T/world.json" <<'EOF'
 {
@@ -21,9 +21,6 @@ cat >"$T/world.json" <<'EOF'
 EOF
 emu_start --world "$T/world.json"
 E="--endpoint-url $EMU_URL --output text"
-no_keys() {
-	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-}
 op() {
 	emu_state "s[\"ops\"].get(\"$1\", {}).get(\"$2\", 0)"
 }

@@ -2,7 +2,7 @@
 # The npm @aws-sdk/client-ssm (pinned in js/package-lock.json, installed
 # with npm ci into the build directory) calls StartSession, ResumeSession
 # and TerminateSession against awsemu over HTTPS; see js/sdk_check.mjs.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 js=$top_builddir/tests/awsemu/js
 mkdir -p "$js"

@@ -2,7 +2,7 @@
 # The throttle and failure knobs make Debian's AWS CLI retry (standard
 # mode) and then succeed or fail as configured; the emulator's counters
 # show every attempt.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 emu_start
 E="--endpoint-url $EMU_URL --output text"

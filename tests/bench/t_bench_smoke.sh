@@ -2,19 +2,7 @@
 # The benchmark harness, seconds long (make bench-smoke): every scenario
 # produced its figures or says plainly why it could not run, the report,
 # CSV files and plots were written. Structure only: never a speed.
-set -eu
-
-: "${top_srcdir:?run from make check}"
-: "${top_builddir:?run from make check}"
-T=$(mktemp -d /tmp/gwbench-smoke.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-trap 'exit 1' INT TERM HUP
-PY=/usr/bin/python3
-
-fail() {
-	echo "FAIL: t_bench_smoke: $*" >&2
-	exit 1
-}
+. "$top_srcdir/tests/lib.sh"
 
 "$PY" "$top_srcdir/tests/bench/bench.py" --smoke --top-srcdir "$top_srcdir" \
     --top-builddir "$top_builddir" --out "$T/out" >"$T/bench.out" 2>&1 ||

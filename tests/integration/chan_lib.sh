@@ -6,8 +6,7 @@
 # $CHAN_PORT.
 # chan_pump KNOBS ARGS...: set awsemu's knobs (JSON), run chan_pump with
 # ARGS; its last line is printed; fail unless it exits 0.
-# chan_agent_sum KEY: KEY summed over the agents of every session.
-. "$top_srcdir/tests/awsemu/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 CHAN_INSTANCE=i-0123456789abcdef0
 CHAN_PUMP=$top_builddir/tests/integration/chan_pump
@@ -30,9 +29,4 @@ chan_pump() {
 		fail "chan_pump $*: $(tail -n 1 "$T/pump.out")"
 	fi
 	tail -n 1 "$T/pump.out"
-}
-
-chan_agent_sum() {
-	emu_state "sum(x['agent'].get('$1', 0) for x in s['sessions']['list']
-	    if x.get('agent'))"
 }

@@ -6,16 +6,13 @@
 # life_sanitized: true in a sanitizer build (slower: tests may scale).
 # life_instance ID PORT [TAGS_JSON]: the JSON of one instance whose port
 #   PORT (remote_port in the forwards) maps to 127.0.0.1:$PORT.
-# life_conf [GATEWAY KEYS]: $GW_CONF's [gateway] for awsemu.
-# ssm_forward NAME LISTEN_PORT TARGET REMOTE_PORT [KEY=VALUE...]
-# emu_state EXPR: a Python expression on GET /_emu/state as s.
-# fwd_get NAME JQ: a value from forward NAME's status (jq, on the object).
-# life_open_sessions NAME: its open sessions.
+# life_conf [GATEWAY KEYS]: ssm_conf at log level info; the forwards
+#   (conf_forward ssm ...) find awsemu through emu_start's environment.
+# life_open_sessions NAME: forward NAME's open sessions.
 # life_server SIZE SEED: start life_tool's download server (SIZE bytes of
 #   the stream SEED to each conn); its port in $SRV.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
-PY=/usr/bin/python3
 LIFE_TOOL=$top_srcdir/tests/integration/life_tool.py
 INST_A=i-0123456789abcdef0
 INST_B=i-0fedcba9876543210
@@ -27,24 +24,7 @@ life_instance() {
 }
 
 life_conf() {
-	write_conf "allow_plain_websocket = yes" "log_level = info" "$@"
-}
-
-ssm_forward() {
-	_name=$1 _port=$2
-	shift 2
-	conf_forward ssm "$_name" "127.0.0.1:$_port" "$@"
-}
-
-emu_state() {
-	curl -sf "$EMU_ADMIN/state" | "$PY" -c \
-	    'import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))' \
-	    "$1" || fail "GET /_emu/state"
-}
-
-fwd_get() {
-	gwctl status --json |
-	    jq -r --arg n "$1" ".forwards[] | select(.name == \$n) | $2"
+	ssm_conf "log_level = info" "$@"
 }
 
 life_open_sessions() {
@@ -58,12 +38,6 @@ life_wait_open() {
 
 life_has_open() {
 	[ "$(life_open_sessions "$1")" = "$2" ]
-}
-
-# life_sum_agents KEY: KEY summed over every session's agent in awsemu.
-life_sum_agents() {
-	emu_state "sum(x['agent'].get('$1', 0) for x in
-	    s['sessions']['list'] if x.get('agent'))"
 }
 
 life_server() {

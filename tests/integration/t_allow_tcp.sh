@@ -1,7 +1,7 @@
 #!/bin/sh
 # An allow list on a TCP forward: a client from 127.0.0.2 is refused with
 # one log line; one from 127.0.0.1 gets through.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 echo_forward guarded "allow=127.0.0.1/32"
 

@@ -2,7 +2,7 @@
 # An allow list on a unix socket forward, checked with the peer's
 # credentials: our own user and group get through; a user the list does
 # not name is refused with one log line.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 start_server echo echo
 SOCK=$T/fw.sock

@@ -1,7 +1,7 @@
 #!/bin/sh
 # 100 MiB each way through a tcp forward: what comes back is what was sent
 # (SHA-256), and the far side received every byte of it.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 N=$((100 * 1024 * 1024))
 echo_forward bulk

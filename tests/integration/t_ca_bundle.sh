@@ -2,7 +2,7 @@
 # A CA bundle that is not there (AWS_CA_BUNDLE, or ca_bundle in
 # [gateway]): gatewayd does not start, and says why once, naming the file
 # and the system's reason, not OpenSSL's three lines twice over.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 export AWS_ACCESS_KEY_ID=AKIAEMUDEFAULT000001
 export AWS_SECRET_ACCESS_KEY=emu/default+secret/0000000000000000000000

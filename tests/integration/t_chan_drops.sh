@@ -15,12 +15,12 @@ chan_pump '{"pacing": false, "resend": "all", "drop_after": 2000,
 expect_eq "drops made" "$(emu_state "s['data_channel']['dropped']")" 20
 expect_eq "ResumeSession calls" \
     "$(emu_state "s['ops']['ssm:ResumeSession']['ok']")" \
-    "$(chan_agent_sum drops)"
+    "$(emu_agent_sum drops)"
 chan_pump '{"drop_after": 500, "drop_count": 5, "drop_mode": "bye"}' \
     -m 5 -s 600 -r 5
 expect_eq "drops made" "$(emu_state "s['data_channel']['dropped']")" 25
 expect_eq "ResumeSession calls" \
     "$(emu_state "s['ops']['ssm:ResumeSession']['ok']")" \
-    "$(chan_agent_sum drops)"
+    "$(emu_agent_sum drops)"
 emu_alive
 emu_stop

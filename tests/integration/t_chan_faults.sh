@@ -13,13 +13,13 @@ chan_pump '{"pacing": false, "resend": "all", "seed": 7, "faults": [
     {"dir": "out", "what": "data", "corrupt": 0.02}]}' -m 50 -s 900
 for k in in_lost out_lost in_duplicated out_duplicated in_reordered \
     out_reordered in_delayed out_delayed out_corrupted; do
-	n=$(chan_agent_sum "$k")
+	n=$(emu_agent_sum "$k")
 	[ "$n" != 0 ] || fail "awsemu counted no $k"
 done
 grep -q "payload digest mismatch" "$T/pump.err" ||
     fail "chan_pump logged no corrupted message"
-ok "50 MiB each way exact through loss ($(chan_agent_sum in_lost) in," \
-    "$(chan_agent_sum out_lost) out), dup, reorder, delay and" \
-    "$(chan_agent_sum out_corrupted) corrupted digests"
+ok "50 MiB each way exact through loss ($(emu_agent_sum in_lost) in," \
+    "$(emu_agent_sum out_lost) out), dup, reorder, delay and" \
+    "$(emu_agent_sum out_corrupted) corrupted digests"
 emu_alive
 emu_stop

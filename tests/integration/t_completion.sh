@@ -2,7 +2,7 @@
 # The shell completions load and complete: gatewayctl's commands, flags
 # and (from a running gatewayd) forward names in bash; gatewayd's options;
 # the zsh files parse (zsh -n) when zsh is there.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 BASHC=$top_srcdir/contrib/completion/bash
 ZSHC=$top_srcdir/contrib/completion/zsh

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The configs people copy stay valid: contrib/demo.conf and the README's
 # example pass gatewayd -n; a broken one fails with file:line and a count.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 "$GATEWAYD" -n -f "$top_srcdir/contrib/demo.conf" >"$T/demo.out" ||
     fail "contrib/demo.conf: $(cat "$T/demo.out")"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # gatewayctl against a running gatewayd: events follow connections, down
 # stops a forward and up restarts it, errors exit non-zero with a message.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 echo_forward web
 

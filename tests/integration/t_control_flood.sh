@@ -4,9 +4,8 @@
 # that; followers keep their slots; a full socket says so; and gatewayctl
 # gives up on a silent or stuck gatewayd in time, naming the socket and
 # the step that failed.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
-PY=/usr/bin/python3
 CLIENTS=$top_srcdir/tests/integration/ctl_clients.py
 
 echo_forward web

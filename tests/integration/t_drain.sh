@@ -1,7 +1,7 @@
 #!/bin/sh
 # SIGTERM drains: accepting stops, live connections may finish within the
 # drain timeout, and what outlives it is closed with a logged reason.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 start_server echo echo
 PORT=$(free_ports 1)

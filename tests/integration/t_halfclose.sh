@@ -2,7 +2,7 @@
 # Half-close: the client sends 1 MiB and shuts its write side; the far
 # side sees EOF (the sink replies only then) and the reply still reaches
 # the client. Then the other way: the far side finishes first.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 start_server sink sink
 start_server source source -n 65536

@@ -29,8 +29,8 @@ emu_admin POST /world "{\"instances\": [{\"id\": \"$INST_A\",
 set -- $(free_ports 2)
 FBIG=$1 FSMALL=$2
 life_conf "drain_timeout = 1s"
-ssm_forward big "$FBIG" "$INST_A" "$BIGP"
-ssm_forward small "$FSMALL" "$INST_A" "$SMALLP"
+conf_forward ssm big "127.0.0.1:$FBIG" "$INST_A" "$BIGP"
+conf_forward ssm small "127.0.0.1:$FSMALL" "$INST_A" "$SMALLP"
 start_gatewayd
 
 # end_expect WHAT WANT OUT: the reader's line in OUT starts with WANT.

@@ -20,7 +20,7 @@ life_conf "api_rate = $RATE" "api_burst = $BURST"
 i=0
 for p in $(free_ports $N); do
 	i=$((i + 1))
-	ssm_forward "f$i" "$p" "$INST_A" "$echo_PORT" warm=yes
+	conf_forward ssm "f$i" "127.0.0.1:$p" "$INST_A" "$echo_PORT" warm=yes
 done
 emu_admin POST /state/reset >/dev/null
 t0=$(date +%s%N)

@@ -19,8 +19,8 @@ emu_admin POST /world "{\"instances\": [$(life_instance "$INST_A" \
 
 PORT=$(free_ports 1)
 life_conf
-ssm_forward banner "$PORT" "$INST_A" "$SRV" warm=yes max_sessions=2 \
-    half_close_timeout=0
+conf_forward ssm banner "127.0.0.1:$PORT" "$INST_A" "$SRV" warm=yes \
+    max_sessions=2 half_close_timeout=0
 start_gatewayd
 life_wait_open banner 1
 

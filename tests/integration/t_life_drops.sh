@@ -21,8 +21,8 @@ emu_admin POST /knobs '{"pacing": false, "resend": "all", "drop_after": 6000,
 
 set -- $(free_ports 2)
 life_conf
-ssm_forward bulk "$1" "$INST_A" "$src_PORT" warm=yes
-ssm_forward echo "$2" "$INST_A" "$echo_PORT" warm=yes
+conf_forward ssm bulk "127.0.0.1:$1" "$INST_A" "$src_PORT" warm=yes
+conf_forward ssm echo "127.0.0.1:$2" "$INST_A" "$echo_PORT" warm=yes
 start_gatewayd
 life_wait_open bulk 1
 life_wait_open echo 1
@@ -37,7 +37,7 @@ cat "$T/recv.out" "$T/echo.out"
 grep -q "received $((200 * MIB))," "$T/recv.out" ||
     fail "not 200 MiB: $(cat "$T/recv.out")"
 
-drops=$(life_sum_agents drops)
+drops=$(emu_agent_sum drops)
 [ "$drops" -ge 20 ] || fail "awsemu dropped $drops WebSockets, want 20"
 resumes=$(emu_state "s['ops']['ssm:ResumeSession']['ok']")
 [ "$resumes" -ge 20 ] || fail "$resumes ResumeSession calls, want 20"

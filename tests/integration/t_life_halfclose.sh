@@ -20,9 +20,10 @@ emu_admin POST /world "{\"instances\": [{\"id\": \"$INST_A\",
     \"$echo_PORT\": \"127.0.0.1:$echo_PORT\"}}]}" >/dev/null
 set -- $(free_ports 3)
 life_conf
-ssm_forward held "$1" "$INST_A" "$SRV" warm=yes
-ssm_forward cut "$2" "$INST_A" "$SRV" warm=yes half_close_timeout=0
-ssm_forward echo "$3" "$INST_A" "$echo_PORT" warm=yes \
+conf_forward ssm held "127.0.0.1:$1" "$INST_A" "$SRV" warm=yes
+conf_forward ssm cut "127.0.0.1:$2" "$INST_A" "$SRV" warm=yes \
+    half_close_timeout=0
+conf_forward ssm echo "127.0.0.1:$3" "$INST_A" "$echo_PORT" warm=yes \
     half_close_timeout=2s
 start_gatewayd
 life_wait_open held 1

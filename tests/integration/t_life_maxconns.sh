@@ -16,8 +16,8 @@ emu_admin POST /world "{\"instances\": [$(life_instance "$INST_A" \
     "$echo_PORT")]}" >/dev/null
 PORT=$(free_ports 1)
 life_conf
-ssm_forward mc "$PORT" "$INST_A" "$echo_PORT" warm=yes max_conns=4 \
-    half_close_timeout=60s
+conf_forward ssm mc "127.0.0.1:$PORT" "$INST_A" "$echo_PORT" warm=yes \
+    max_conns=4 half_close_timeout=60s
 start_gatewayd
 life_wait_open mc 1
 

@@ -19,7 +19,7 @@ PORT=$(free_ports 1)
 life_conf
 # The echo target ends a stream only at the client's EOF: no half-close
 # wait (it would keep each stream 2 s on a draining session).
-ssm_forward mbb "$PORT" "$INST_A" "$echo_PORT" warm=yes \
+conf_forward ssm mbb "127.0.0.1:$PORT" "$INST_A" "$echo_PORT" warm=yes \
     max_session_duration=6s half_close_timeout=0
 start_gatewayd
 life_wait_open mbb 1

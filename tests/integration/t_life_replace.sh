@@ -14,7 +14,7 @@ emu_admin POST /world "{\"instances\": [$(life_instance "$INST_A" \
     "$echo_PORT")]}" >/dev/null
 PORT=$(free_ports 1)
 life_conf
-ssm_forward rep "$PORT" tag:Name=bastion "$echo_PORT" warm=yes
+conf_forward ssm rep "127.0.0.1:$PORT" tag:Name=bastion "$echo_PORT" warm=yes
 start_gatewayd
 life_wait_open rep 1
 [ "$(fwd_get rep '.sessions[0].instance')" = "$INST_A" ] ||

@@ -29,7 +29,7 @@ emu_admin POST /knobs '{"pacing": false, "resend": "all",
     "rotate_ms": 500}' >/dev/null
 PORT=$(free_ports 1)
 life_conf
-ssm_forward rot "$PORT" "$INST_A" "$src_PORT" warm=yes
+conf_forward ssm rot "127.0.0.1:$PORT" "$INST_A" "$src_PORT" warm=yes
 start_gatewayd
 life_wait_open rot 1
 
@@ -46,7 +46,7 @@ grep -q "50 conns, 50 ok, 0 failed" "$T/recv.out" || fail "not 50 ok"
 # A rotation comes 500 ms after the WebSocket attached: every one that
 # awsemu made was resumed (the last may still be under way). At least ten
 # show that the test rotated, on however slow a machine.
-rotations=$(grep -c "rotated after" "$T/awsemu.log" || true)
+rotations=$(grep -c "rotated after" "$EMU_LOG" || true)
 resumes=$(fwd_get rot '.sessions[0].resumes')
 [ "$rotations" -ge 10 ] ||
     fail "awsemu rotated the WebSocket $rotations times in ${SECS}s"

@@ -59,10 +59,10 @@ has_placement() {
 set -- $(free_ports 3)
 P1=$1 P2=$2 P3=$3
 life_conf
-ssm_forward spread "$P1" "$INST_A" "$SRV" warm=yes max_sessions=4 \
-    half_close_timeout=0
-ssm_forward single "$P2" "$INST_B" "$SRV" warm=yes max_sessions=1 \
-    half_close_timeout=0
+conf_forward ssm spread "127.0.0.1:$P1" "$INST_A" "$SRV" warm=yes \
+    max_sessions=4 half_close_timeout=0
+conf_forward ssm single "127.0.0.1:$P2" "$INST_B" "$SRV" warm=yes \
+    max_sessions=1 half_close_timeout=0
 start_gatewayd
 life_wait_open spread 1
 life_wait_open single 1
@@ -86,8 +86,8 @@ stop_gatewayd
 
 # The per-target cap bounds spreading: 2 sessions of 2 streams.
 life_conf "max_sessions_per_target = 2"
-ssm_forward capped "$P3" "$INST_C" "$SRV" warm=yes max_sessions=4 \
-    half_close_timeout=0
+conf_forward ssm capped "127.0.0.1:$P3" "$INST_C" "$SRV" warm=yes \
+    max_sessions=4 half_close_timeout=0
 start_gatewayd
 life_wait_open capped 1
 conns "$P3" 4 capped

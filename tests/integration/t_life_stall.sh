@@ -24,7 +24,7 @@ emu_admin POST /world "{\"instances\": [$(life_instance "$INST_A" \
 emu_admin POST /knobs '{"pacing": false, "chunk": 131072}' >/dev/null
 PORT=$(free_ports 1)
 life_conf
-ssm_forward st "$PORT" "$INST_A" "$src_PORT" warm=yes
+conf_forward ssm st "127.0.0.1:$PORT" "$INST_A" "$src_PORT" warm=yes
 start_gatewayd
 life_wait_open st 1
 
@@ -46,7 +46,7 @@ wait_for 30 "the session to refuse the agent for the stalled client" sh -c \
 cat "$T/recv.out"
 got=$(sed -n 's/.* received \([0-9]*\),.*/\1/p' "$T/recv.out")
 hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$GW_PID/status")
-sent=$(life_sum_agents bytes_out)
+sent=$(emu_agent_sum bytes_out)
 echo "peak RSS $hwm KiB; the agent sent $sent bytes"
 limit_kb=65536
 if life_sanitized; then

@@ -30,7 +30,8 @@ ceiling=$(emu_state "s['data_channel']['pacing']['ceiling_bytes_per_sec']")
 
 PORT=$(free_ports 1)
 life_conf
-ssm_forward stripe "$PORT" "$INST_A" "$SRV" warm=yes max_sessions=4
+conf_forward ssm stripe "127.0.0.1:$PORT" "$INST_A" "$SRV" warm=yes \
+    max_sessions=4
 start_gatewayd
 life_wait_open stripe 1
 

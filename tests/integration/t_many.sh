@@ -1,6 +1,6 @@
 #!/bin/sh
 # 500 concurrent connections, each echoing 1 MiB, every byte compared.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 echo_forward many
 

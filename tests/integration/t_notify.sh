@@ -4,7 +4,7 @@
 # WATCHDOG_USEC (only for its own WATCHDOG_PID), RELOADING=1 with
 # MONOTONIC_USEC then READY=1 around a reload (a refused one too), and
 # STOPPING=1 at SIGTERM. notifysock plays systemd's end of the socket.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 NOTIFYSOCK=$top_builddir/tests/tools/notifysock
 OUT=$T/notify.out

@@ -1,7 +1,7 @@
 #!/bin/sh
 # gatewayd -L without a config file, like ssh -L: the forward works, the
 # per-user control socket answers gatewayctl, SIGTERM ends it cleanly.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 start_server echo echo
 PORT=$(free_ports 1)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # A target that refuses: the client is closed at once, the reason is in
 # the log line and in gatewayctl status as the forward's last error.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 set -- $(free_ports 2)
 write_conf

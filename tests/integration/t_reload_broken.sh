@@ -1,7 +1,7 @@
 #!/bin/sh
 # A broken config on SIGHUP (and on gatewayctl reload): every error is
 # logged with file:line, and the old config keeps running.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 echo_forward web
 "$LOADCLIENT" -c "127.0.0.1:$PORT" -m echo -n 1000 >/dev/null ||

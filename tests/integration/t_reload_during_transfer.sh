@@ -3,7 +3,7 @@
 # transfer completes intact on its untouched forward, the changed forward
 # now reaches its new target. The client stops half-way, bytes in flight,
 # until the reload is checked (-G): a fast machine would finish first.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 N=$((200 * 1024 * 1024))
 start_server one echo

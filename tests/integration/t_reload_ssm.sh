@@ -11,8 +11,7 @@
 # byte must come back, and every StartSession awsemu saw must carry the
 # forward's Target, Document and Parameters. The sanitizer build of make
 # check runs this too: a use of the freed config is a failure there.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/ssm_lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 I1=i-0aaaaaaaaaaaaaaa1
 I2=i-0aaaaaaaaaaaaaaa2

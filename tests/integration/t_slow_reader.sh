@@ -5,7 +5,7 @@
 # sockets' buffers (the source's -B, the reader's); gatewayd's two grow at
 # most to tcp_rmem's and tcp_wmem's maxima, which this machine says, and
 # the source offers four times all of that (100 MiB at least).
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 rmax=$(awk '{ print $3 }' /proc/sys/net/ipv4/tcp_rmem)
 wmax=$(awk '{ print $3 }' /proc/sys/net/ipv4/tcp_wmem)

@@ -4,8 +4,7 @@
 # basic mode (agent 3.0.161, before mux: one session for the connection).
 # GW_SSM_BULK_MIB changes the size (by hand; make check uses 100). With
 # 4 KiB loopback buffers each mode takes minutes: the deadline is generous.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/ssm_lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 MIB=${GW_SSM_BULK_MIB:-100}
 start_server echo echo

@@ -4,8 +4,7 @@
 # own loopback goes through AWS-StartPortForwardingSession (no host) and
 # works; a remote_host on the deny list is refused by the agent, and its
 # text, with a hint, reaches the log and gatewayctl status.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/ssm_lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 start_server db echo
 ssm_instance i-0ddddddddddddddd1 3.3.5068.0 Online '{}' \

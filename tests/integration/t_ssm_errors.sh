@@ -5,8 +5,7 @@
 # (StartSession: TargetNotConnected), a tag matches no Online instance.
 # Each reason is in the log, in the conn's close line and in gatewayctl
 # status's last error; the forward keeps serving afterwards.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/ssm_lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 start_server echo echo
 set -- $(free_ports 6)

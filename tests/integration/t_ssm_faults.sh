@@ -14,8 +14,7 @@
 # that handler, and the echo server waited for the agent: a deadlock of
 # the agent's, not gatewayd's, that ended in gatewayd's 5 minute give-up.)
 # GW_SSM_FAULTS_MIB changes the size (by hand; make check uses 50).
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/ssm_lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 MIB=${GW_SSM_FAULTS_MIB:-50}
 start_server echo echo

@@ -4,8 +4,7 @@
 # StartSession), every echo is exact, and gatewayctl status shows the
 # session with the streams it carried. With 4 KiB loopback buffers the
 # echo takes minutes: the deadline is generous.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/ssm_lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 start_server echo echo
 ssm_instance i-0123456789abcdef0 3.3.987.0 Online '{"Name": "web"}' \

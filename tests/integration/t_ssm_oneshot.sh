@@ -4,8 +4,7 @@
 # endpoint comes from AWS_ENDPOINT_URL (awsemu on loopback, which may hand
 # out loopback StreamUrls); the bytes come back exact and gatewayctl, on
 # the per-user socket, shows both sessions.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/ssm_lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 start_server echo echo
 start_server db echo

@@ -9,8 +9,7 @@
 # test's, since a loaded machine slows the emulator and the client as
 # well. Time awsemu's own pacer lost to its loop (pacing.late_us) is
 # printed with it.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/ssm_lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 MIB=${GW_SSM_PACING_MIB:-16}
 bytes=$((MIB * 1048576))

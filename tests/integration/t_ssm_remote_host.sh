@@ -4,8 +4,7 @@
 # the conn with both listed; target_pick = first picks one and the bytes
 # reach db.internal:5432 (AWS-StartPortForwardingSessionToRemoteHost)
 # through it, exactly.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/ssm_lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 start_server db echo
 hosts="{\"db.internal:5432\": \"127.0.0.1:$db_PORT\"}"

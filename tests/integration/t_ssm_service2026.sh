@@ -6,8 +6,7 @@
 # WebSocket closed every thousand messages: 20 MiB down and
 # 5 MiB up exact, and 8 mixed connections at once; through a config file
 # and through gatewayd -L.
-. "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/ssm_lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 DOWN=$((20 * 1048576)) UP=$((5 * 1048576))
 start_server src source -n "$DOWN"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # gatewayctl status (table and --json) reflects live connections.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 echo_forward db
 

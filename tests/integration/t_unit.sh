@@ -5,7 +5,7 @@
 # system call filter, and finds its AWS files in /etc/gatewayd/aws; and
 # contrib/gatewayd.conf, the package's /etc/gatewayd/gatewayd.conf,
 # passes gatewayd -n.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 UNIT=$top_srcdir/contrib/gatewayd.service
 

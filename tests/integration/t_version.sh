@@ -3,7 +3,7 @@
 # 0, nothing on stderr; the version is configure's, with git describe's in
 # a checkout (gatewayd/version.sh), and gatewayctl status --json says the
 # same. A bad option: the usage on stderr, and a failure.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 pkgver=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' \
     "$top_builddir/autoconf.h")

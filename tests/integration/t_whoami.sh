@@ -5,7 +5,7 @@
 # A credential_process that hangs gives a clear error after the timeout,
 # and while it hangs the daemon keeps serving: a tcp forward echoes and
 # gatewayctl status answers.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/lib.sh"
 
 emu_start
 cat >"$AWS_SHARED_CREDENTIALS_FILE" <<EOF2

@@ -3,12 +3,7 @@
 # ssm-session, pinned in tests/js/package.json and package-lock.json,
 # decodes the messages tests/js/ssm_msg_samples prints. Fails (never
 # skips) when node, npm or the package is missing, and says so.
-set -u
-
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
+. "$top_srcdir/tests/lib.sh"
 
 src="$top_srcdir/tests/js"
 work="$top_builddir/tests/js"
@@ -40,8 +35,7 @@ else
 	modules="$work/node_modules"
 fi
 
-samples="${TMPDIR:-/tmp}/ssm_samples.$$"
-trap 'rm -f "$samples"' EXIT
+samples=$T/ssm_samples
 "$top_builddir/tests/js/ssm_msg_samples" >"$samples" ||
     fail "ssm_msg_samples failed"
 NODE_PATH="$modules" node "$src/check-ssm-session.js" "$samples" ||

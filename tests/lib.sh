@@ -1,14 +1,18 @@
-# lib.sh: what the integration tests share. Source it first:
+# lib.sh: what the test scripts share. Source it first:
 #
-#	. "$top_srcdir/tests/integration/lib.sh"
+#	. "$top_srcdir/tests/lib.sh"
 #
 # It gives a scratch directory ($T, short enough for unix socket paths),
 # helpers that start processes in the background and wait for them to be
 # ready with a deadline, free ports, gatewayd and gatewayctl wrappers,
-# and a trap that stops everything started and removes $T on exit. Every
-# wait has a deadline; a test fails with a message and the logs.
+# awsemu and its admin endpoint, ssm forwards pointed at awsemu, and a
+# trap that stops everything started and removes $T on exit. Every wait
+# has a deadline; a test fails with a message and the logs.
 #
 # make check sets top_srcdir, top_builddir and SHARED_DIR. KEEP=1 keeps $T.
+# A family of scripts may add its own helpers in a file of its own
+# (tests/integration/life_lib.sh, chan_lib.sh) that sources this one;
+# nothing is defined in two places.
 
 set -eu
 
@@ -20,6 +24,8 @@ GATEWAYCTL=$top_builddir/gatewayd/gatewayctl
 LOADSERVER=$top_builddir/tests/tools/loadserver
 LOADCLIENT=$top_builddir/tests/tools/loadclient
 FREEPORT=$top_builddir/tests/tools/freeport
+PY=${EMU_PYTHON:-/usr/bin/python3}
+AWS=${AWS_CLI:-/usr/bin/aws}
 
 T=$(mktemp -d /tmp/gwt.XXXXXX)
 chmod 755 "$T"
@@ -85,9 +91,32 @@ ok() {
 	echo "ok: $*"
 }
 
-# Remember a background process to stop at exit.
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+# expect_error CODE COMMAND...: the command fails and says CODE.
+expect_error() {
+	code=$1
+	shift
+	if "$@" >"$T/out" 2>"$T/err"; then
+		fail "$*: succeeded, want $code"
+	fi
+	grep -q "($code)" "$T/err" || fail "$*: want $code, got: $(cat "$T/err")"
+}
+
+# Remember a background process to stop at exit; forget one stopped.
 lib_track() {
 	LIB_PIDS="$LIB_PIDS $1"
+}
+
+lib_untrack() {
+	lu_left=
+	for lu_pid in $LIB_PIDS; do
+		[ "$lu_pid" = "$1" ] || lu_left="$lu_left $lu_pid"
+	done
+	LIB_PIDS=$lu_left
 }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: run COMMAND every 0.1s until it
@@ -123,6 +152,8 @@ start_server() {
 	eval "${name}_PORT=\$(cat \"\$T/\$name.port\")"
 	eval "${name}_PID=$pid"
 }
+
+# ---- gatewayd ----
 
 # write_conf [GATEWAY KEYS]: start $GW_CONF with a [gateway] section
 # using $GW_CONTROL; then add forwards with add_forward.
@@ -196,6 +227,7 @@ stop_gatewayd() {
 	wait "$GW_PID"
 	rc=$?
 	set -e
+	lib_untrack "$GW_PID"
 	[ "$rc" -eq 0 ] || fail "gatewayd exited with status $rc"
 	grep -q "shutdown: done" "$GW_LOG" || fail "gatewayd did not say done"
 }
@@ -226,6 +258,12 @@ status_get() {
 	gwctl status --json | jq -r "$1"
 }
 
+# fwd_get NAME JQ: a value from forward NAME's status (jq, on the object).
+fwd_get() {
+	gwctl status --json |
+	    jq -r --arg n "$1" ".forwards[] | select(.name == \$n) | $2"
+}
+
 # rss_kb PID: resident set size in KiB.
 rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
@@ -241,8 +279,14 @@ sha_of() {
 # emu_start [awsemu options]: a throwaway CA, awsemu on loopback over HTTPS
 # (stopped at exit), and an AWS environment that points at nothing else:
 # the default test key, the test CA, no IMDS, no shared files, no proxy.
-# Sets EMU_URL (https API), EMU_ADMIN (http admin endpoint), EMU_PORTS.
+# Sets EMU_HTTP, EMU_HTTPS (ports), EMU_URL (https API), EMU_ADMIN (http
+# admin endpoint) and EMU_PID; EMU_PORTS is awsemu's port file, EMU_LOG
+# its log.
 EMU=$top_builddir/tests/awsemu/awsemu
+EMU_PORTS=$T/emu-ports.json
+EMU_LOG=$T/awsemu.log
+EMU_PID=
+# The default key of every world (emu_registry.c).
 EMU_AKID=AKIAEMUDEFAULT000001
 EMU_SECRET=emu/default+secret/0000000000000000000000
 
@@ -250,14 +294,30 @@ emu_start() {
 	[ -x "$EMU" ] || fail "no awsemu at $EMU"
 	[ -d "$T/ca" ] || sh "$top_srcdir/tests/awsemu/mkca.sh" "$T/ca" \
 	    >"$T/mkca.log" 2>&1 || fail "mkca.sh failed"
-	EMU_PORTS=$T/emu-ports.json
 	rm -f "$EMU_PORTS"
 	"$EMU" --tls-cert "$T/ca/server.pem" --tls-key "$T/ca/server.key" \
-	    --port-file "$EMU_PORTS" "$@" >>"$T/awsemu.log" 2>&1 &
-	lib_track $!
-	wait_for 20 "awsemu's port file" test -s "$EMU_PORTS"
-	EMU_URL=https://127.0.0.1:$(jq -r .https "$EMU_PORTS")
-	EMU_ADMIN=http://127.0.0.1:$(jq -r .http "$EMU_PORTS")/_emu
+	    --port-file "$EMU_PORTS" "$@" >>"$EMU_LOG" 2>&1 &
+	EMU_PID=$!
+	lib_track "$EMU_PID"
+	wait_for 20 "awsemu's port file" lib_emu_started
+	[ -s "$EMU_PORTS" ] || fail "awsemu exited at start"
+	EMU_HTTP=$(emu_port http)
+	EMU_HTTPS=$(emu_port https)
+	EMU_URL=https://127.0.0.1:$EMU_HTTPS
+	EMU_ADMIN=http://127.0.0.1:$EMU_HTTP/_emu
+	lib_emu_env
+}
+
+# True once awsemu wrote its port file (atomically), or is gone.
+lib_emu_started() {
+	[ -s "$EMU_PORTS" ] || ! kill -0 "$EMU_PID" 2>/dev/null
+}
+
+# The AWS environment of every client under test, ours (gatewayd, which
+# also takes the endpoint from AWS_ENDPOINT_URL) and the AWS CLI's and
+# botocore's (no pager, standard retries; three attempts is gatewayd's
+# own default).
+lib_emu_env() {
 	export AWS_ACCESS_KEY_ID=$EMU_AKID AWS_SECRET_ACCESS_KEY=$EMU_SECRET
 	unset AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_PROFILE \
 	    AWS_DEFAULT_PROFILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \
@@ -268,13 +328,127 @@ emu_start() {
 	export AWS_CONFIG_FILE=$T/aws-config
 	export AWS_SHARED_CREDENTIALS_FILE=$T/aws-credentials
 	export AWS_ENDPOINT_URL=$EMU_URL
+	export AWS_PAGER= AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=3
 	export HOME=$T/home
 	mkdir -p "$HOME"
 }
 
-# emu_admin METHOD PATH [JSON]: call awsemu's admin endpoint; print the
-# answer; fail unless it is 200.
+# no_keys: no key in the environment, for a credential source to fill.
+no_keys() {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+}
+
+# emu_port NAME: one port from awsemu's port file (http, https, ws, wss).
+emu_port() {
+	jq -r ".$1" "$EMU_PORTS"
+}
+
+# emu_admin METHOD PATH [BODY]: call awsemu's admin endpoint and print
+# its answer; status 1 unless that is 200. The answer is printed either
+# way: a test reads why a knob was refused.
 emu_admin() {
-	curl -sf -X "$1" ${3:+--data-binary "$3"} "$EMU_ADMIN$2" ||
-	    fail "awsemu admin $1 $2 failed"
+	curl -s --max-time 30 --fail-with-body -X "$1" \
+	    ${3:+--data-binary "$3"} "$EMU_ADMIN$2" && return 0
+	echo "awsemu admin $1 $2 failed" >&2
+	return 1
+}
+
+# emu_state EXPR: a Python expression on GET /_emu/state as s.
+emu_state() {
+	emu_admin GET /state | "$PY" -c \
+	    'import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))' \
+	    "$1" || fail "GET /_emu/state: $1"
+}
+
+# emu_agent_sum KEY: KEY summed over every session's agent in awsemu.
+emu_agent_sum() {
+	emu_state "sum(x['agent'].get('$1', 0) for x in
+	    s['sessions']['list'] if x.get('agent'))"
+}
+
+# emu_alive: the emulator is still running and answering.
+emu_alive() {
+	kill -0 "$EMU_PID" 2>/dev/null || fail "awsemu died"
+	expect_eq "health" "$(emu_admin GET /health)" "ok"
+}
+
+# emu_stop: SIGTERM, and the emulator must exit cleanly (in the sanitizer
+# build that includes no leaks and no errors on the way out).
+emu_stop() {
+	kill "$EMU_PID" 2>/dev/null || fail "awsemu already gone"
+	rc=0
+	wait "$EMU_PID" || rc=$?
+	lib_untrack "$EMU_PID"
+	EMU_PID=
+	[ $rc -eq 0 ] || fail "awsemu exited with status $rc"
+}
+
+# dcc CASE [ARGS]: run one scenario of the strict data-channel client
+# (tests/awsemu/dcclient.c) against the running emulator; its ok lines
+# are printed.
+dcc() {
+	"$top_builddir/tests/awsemu/dcclient" -e "$EMU_URL" -a "$EMU_ADMIN" \
+	    "$@" >"$T/dcc.out" 2>&1 || { cat "$T/dcc.out"; fail "dcclient $*"; }
+	cat "$T/dcc.out"
+}
+
+# emu_short_creds TTL: credentials from AssumeRole that live TTL seconds
+# (the creds_ttl knob, left set): sets akid, secret and token.
+emu_short_creds() {
+	emu_admin POST /knobs "{\"creds_ttl\": $1}" >/dev/null
+	$AWS sts assume-role --endpoint-url "$EMU_URL" --output text \
+	    --role-arn arn:aws:iam::123456789012:role/ops \
+	    --role-session-name short \
+	    --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \
+	    >"$T/role" || fail "assume-role"
+	read -r akid secret token <"$T/role"
+}
+
+# ---- ssm forwards to awsemu ----
+#
+#	ssm_instance ID AGENT_VERSION PING TAGS PORTS [REMOTE_HOSTS]
+#	    add one instance to the world (TAGS, PORTS, REMOTE_HOSTS: JSON
+#	    objects, e.g. '{"Name": "web"}' '{"80": "127.0.0.1:8080"}')
+#	ssm_emu_start [awsemu options]: write the world, start awsemu
+#	ssm_conf [GATEWAY KEYS]: a config for awsemu (plain or loopback
+#	    WebSockets allowed); then forwards with add_ssm_forward, or with
+#	    conf_forward ssm for one that finds awsemu through the
+#	    environment emu_start set
+#	add_ssm_forward NAME LISTEN TARGET PORT [KEY=VALUE...]: an ssm
+#	    forward with awsemu's region and endpoint_url written into it
+#	ssm_wait_status JQ: wait until gatewayctl status --json | jq -e JQ
+#
+# Session Manager cannot half-close (ssm-port-mux.md 7.4): echo clients use
+# loadclient -W, which shuts only once the whole echo is back.
+SSM_WORLD=$T/world.json
+SSM_INSTANCES=
+
+ssm_instance() {
+	si_entry=$(printf '{"id": "%s", "agent_version": "%s", "ping": "%s",
+	    "tags": %s, "ports": %s, "remote_hosts": %s}' \
+	    "$1" "$2" "$3" "$4" "$5" "${6:-{\}}")
+	SSM_INSTANCES=${SSM_INSTANCES:+$SSM_INSTANCES,}$si_entry
+}
+
+ssm_emu_start() {
+	printf '{"region": "us-east-1", "instances": [%s]}\n' \
+	    "$SSM_INSTANCES" >"$SSM_WORLD"
+	jq . "$SSM_WORLD" >/dev/null || fail "the world file is not JSON"
+	emu_start --world "$SSM_WORLD" "$@"
+}
+
+ssm_conf() {
+	write_conf "allow_plain_websocket = yes" "$@"
+}
+
+add_ssm_forward() {
+	_name=$1 _listen=$2 _target=$3 _port=$4
+	shift 4
+	conf_forward ssm "$_name" "$_listen" "$_target" "$_port" \
+	    "region=us-east-1" "endpoint_url=$EMU_URL" "$@"
+}
+
+ssm_wait_status() {
+	wait_for 30 "status: $1" sh -c \
+	    "'$GATEWAYCTL' -s '$GW_CONTROL' status --json | jq -e '$1'"
 }
