@@ -495,27 +495,6 @@ ssm_session_pool_status(struct ssm_session_pool *pool, cJSON *obj)
 }
 
 size_t
-ssm_session_pool_stop(struct ssm_session_pool *pool, const char *reason)
-{
-	struct ssm_session	*s, *s1;
-	struct ssm_stream	*st;
-
-	pool->p.warm = 0;
-	while ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
-		conn_close(st->c, CONN_END_STOPPED, "%s", reason);
-	TAILQ_FOREACH_SAFE(s, &pool->sessions, entry, s1) {
-		if (s->state == SSM_SESSION_RESOLVING) {
-			s->by_us = 1;
-			ssm_session_end(s, reason);
-			continue;
-		}
-		ssm_session_close_streams(s, CONN_END_STOPPED, reason);
-		ssm_session_terminate(s, reason);
-	}
-	return (ssm_session_pool_count(pool));
-}
-
-size_t
 ssm_session_pool_count(struct ssm_session_pool *pool)
 {
 	struct ssm_session	*s;

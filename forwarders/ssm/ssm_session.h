@@ -163,15 +163,6 @@ void		 ssm_session_tick(struct ssm_session_pool *);
 void		 ssm_session_pool_status(struct ssm_session_pool *,
 		    struct cJSON *obj);
 
-/*
- * End every session for a stop: TerminateSession through each channel
- * (the closed callbacks follow from the loop; their conns are closed with
- * reason). Return the number still ending; the caller runs the loop until
- * it is 0 or its deadline passes, then frees the pool.
- */
-size_t		 ssm_session_pool_stop(struct ssm_session_pool *,
-		    const char *reason);
-
 /* The number of sessions in the pool, and of conns waiting (tests). */
 size_t		 ssm_session_pool_count(struct ssm_session_pool *);
 size_t		 ssm_session_pool_waiting(struct ssm_session_pool *);

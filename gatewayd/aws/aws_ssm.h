@@ -1,8 +1,8 @@
 /*
  * aws_ssm.h: the Systems Manager calls gatewayd makes
- * (ssm-data-channel.md 2): StartSession, ResumeSession, TerminateSession,
- * DescribeInstanceInformation (with paging) and GetConnectionStatus. The
- * JSON bodies are a pure codec (aws_ssm_encode_* / aws_ssm_decode_*); the
+ * (ssm-data-channel.md 2): StartSession, ResumeSession, TerminateSession
+ * and DescribeInstanceInformation (with paging); GetConnectionStatus's
+ * answer is only decoded. The JSON bodies are a pure codec (aws_ssm_encode_* / aws_ssm_decode_*); the
  * calls go through the request layer (aws.h).
  */
 #ifndef AWS_SSM_H
@@ -89,8 +89,6 @@ typedef void (*aws_ssm_done_cb)(const char *error, const char *code,
 	    void *arg);
 typedef void (*aws_ssm_describe_cb)(const struct aws_ssm_instances *,
 	    const char *error, const char *code, void *arg);
-typedef void (*aws_ssm_status_cb)(int connected, const char *error,
-	    const char *code, void *arg);
 
 /* StartSession is never repeated once sent (aws-conventions.md 7.4). */
 struct aws_call	*aws_ssm_start_session(struct aws_ctx *,
@@ -99,8 +97,6 @@ struct aws_call	*aws_ssm_resume_session(struct aws_ctx *, const char *id,
 		    aws_ssm_session_cb, void *);
 struct aws_call	*aws_ssm_terminate_session(struct aws_ctx *, const char *id,
 		    aws_ssm_done_cb, void *);
-struct aws_call	*aws_ssm_get_connection_status(struct aws_ctx *,
-		    const char *target, aws_ssm_status_cb, void *);
 
 /* Every page (at most AWS_SSM_MAX_PAGES), then one callback. */
 struct aws_ssm_describe;

@@ -239,7 +239,6 @@ struct aws_ssm_op {
 	int			 resume;
 	aws_ssm_session_cb	 session_cb;
 	aws_ssm_done_cb		 done_cb;
-	aws_ssm_status_cb	 status_cb;
 	void			*arg;
 };
 
@@ -248,10 +247,8 @@ aws_ssm_fail(const struct aws_ssm_op *o, const char *error, const char *code)
 {
 	if (o->session_cb != NULL)
 		o->session_cb(NULL, error, code, o->arg);
-	else if (o->done_cb != NULL)
-		o->done_cb(error, code, o->arg);
 	else
-		o->status_cb(0, error, code, o->arg);
+		o->done_cb(error, code, o->arg);
 }
 
 static void
@@ -260,7 +257,7 @@ aws_ssm_op_done(const struct aws_response *resp, void *arg)
 	struct aws_ssm_op	*o = arg;
 	struct aws_ssm_session	 s;
 	char			*cause = NULL, *error;
-	int			 connected, rv = 0;
+	int			 rv = 0;
 
 	if (!resp->ok) {
 		aws_ssm_fail(o, resp->error, resp->transport ? NULL :
@@ -272,11 +269,7 @@ aws_ssm_op_done(const struct aws_response *resp, void *arg)
 	    o->resume, &s, &cause)) == 0) {
 		o->session_cb(&s, NULL, NULL, o->arg);
 		aws_ssm_session_clear(&s);
-	} else if (o->status_cb != NULL &&
-	    (rv = aws_ssm_decode_connection_status(resp->body, resp->body_len,
-	    &connected, &cause)) == 0)
-		o->status_cb(connected, NULL, NULL, o->arg);
-	else if (o->done_cb != NULL)
+	} else if (o->done_cb != NULL)
 		o->done_cb(NULL, NULL, o->arg);
 	if (rv != 0) {
 		xasprintf(&error, "%s: %s", o->op, cause);
@@ -329,20 +322,6 @@ aws_ssm_terminate_session(struct aws_ctx *ctx, const char *id,
 	o->done_cb = cb;
 	o->arg = arg;
 	return (aws_ssm_op(ctx, o, aws_ssm_encode_session_id(id), 0));
-}
-
-struct aws_call *
-aws_ssm_get_connection_status(struct aws_ctx *ctx, const char *target,
-    aws_ssm_status_cb cb, void *arg)
-{
-	struct aws_ssm_op	*o = xcalloc(1, sizeof *o);
-	cJSON			*j = cJSON_CreateObject();
-
-	o->op = "GetConnectionStatus";
-	o->status_cb = cb;
-	o->arg = arg;
-	cJSON_AddStringToObject(j, "Target", target);
-	return (aws_ssm_op(ctx, o, aws_ssm_print(j), 0));
 }
 
 /* DescribeInstanceInformation, page after page. */
