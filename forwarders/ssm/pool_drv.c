@@ -74,11 +74,8 @@ ssm_session_fail_waiting(struct ssm_session_pool *pool, const char *reason)
 		    s->state != SSM_SESSION_OPEN ||
 		    s->mode != SSM_CHAN_MODE_MUX)
 			continue;
-		while ((st = TAILQ_FIRST(&pool->waiting)) != NULL) {
-			TAILQ_REMOVE(&pool->waiting, st, wentry);
-			pool->nwaiting--;
+		while ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
 			ssm_stream_attach(s, st);
-		}
 		return;
 	}
 	/* A mux (or unknown) start serves every waiting conn. */
@@ -180,8 +177,6 @@ ssm_session_place_spread(struct ssm_session_pool *pool, int all)
 	TAILQ_FOREACH_SAFE(st, &pool->spread, wentry, st1) {
 		if (!all && now - st->since < SSM_POOL_SPREAD_WAIT)
 			continue;
-		TAILQ_REMOVE(&pool->spread, st, wentry);
-		pool->nspread--;
 		n = ssm_session_loads(pool);
 		if ((k = ssm_pool_choose(pool->loads, n, pool->ceiling,
 		    0)) != -1) {
@@ -192,10 +187,7 @@ ssm_session_place_spread(struct ssm_session_pool *pool, int all)
 			ssm_stream_attach(s, st);
 			continue;
 		}
-		st->flags &= ~SSM_STREAM_SPREAD;
-		st->flags |= SSM_STREAM_WAITING;
-		TAILQ_INSERT_TAIL(&pool->waiting, st, wentry);
-		pool->nwaiting++;
+		ssm_stream_enqueue(st, SSM_STREAM_WAITING);
 	}
 }
 
@@ -439,10 +431,8 @@ ssm_session_attach(struct ssm_session_pool *pool, struct conn *c)
 	if (pool->hint == SSM_HINT_MUX) {
 		ssm_session_view(pool, &v);
 		if (ssm_pool_spread(&pool->p.policy, &v)) {
-			st->flags |= SSM_STREAM_SPREAD;
 			st->since = clock_now_ms();
-			TAILQ_INSERT_TAIL(&pool->spread, st, wentry);
-			pool->nspread++;
+			ssm_stream_enqueue(st, SSM_STREAM_SPREAD);
 			log_debug("forward %s: conn %" PRIu64 " waits for a "
 			    "session to spread to", pool->fw->name, c->id);
 			ssm_session_start_needed(pool);
@@ -463,10 +453,8 @@ ssm_session_attach(struct ssm_session_pool *pool, struct conn *c)
 			ssm_session_start_needed(pool);	/* a new spare */
 		return;
 	}
-	st->flags |= SSM_STREAM_WAITING;
 	st->since = clock_now_ms();
-	TAILQ_INSERT_TAIL(&pool->waiting, st, wentry);
-	pool->nwaiting++;
+	ssm_stream_enqueue(st, SSM_STREAM_WAITING);
 	log_debug("forward %s: conn %" PRIu64 " waits for a session",
 	    pool->fw->name, c->id);
 	ssm_session_start_needed(pool);

@@ -310,26 +310,18 @@ ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
 	if (s->mode == SSM_CHAN_MODE_MUX) {
 		pool->hint = SSM_HINT_MUX;
 		s->smux = smux_new(SMUX_CLIENT, ssm_session_smux_cb, s);
-		while ((st = TAILQ_FIRST(&pool->waiting)) != NULL) {
-			TAILQ_REMOVE(&pool->waiting, st, wentry);
-			pool->nwaiting--;
+		while ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
 			ssm_stream_attach(s, st);
-		}
 		ssm_session_view(pool, &v);
 		share = ssm_pool_spread_share(&pool->p.policy, &v);
 		while (share-- > 0 &&
-		    (st = TAILQ_FIRST(&pool->spread)) != NULL) {
-			TAILQ_REMOVE(&pool->spread, st, wentry);
-			pool->nspread--;
+		    (st = TAILQ_FIRST(&pool->spread)) != NULL)
 			ssm_stream_attach(s, st);
-		}
 	} else {
 		pool->hint = SSM_HINT_BASIC;
-		if ((st = TAILQ_FIRST(&pool->waiting)) != NULL) {
-			TAILQ_REMOVE(&pool->waiting, st, wentry);
-			pool->nwaiting--;
+		if ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
 			ssm_stream_attach(s, st);
-		} else if (!pool->p.warm || ssm_session_spares(pool) > 1)
+		else if (!pool->p.warm || ssm_session_spares(pool) > 1)
 			ssm_session_terminate(s, "no connection waits for it");
 		/* Else it is the spare that warm keeps for the next conn. */
 	}

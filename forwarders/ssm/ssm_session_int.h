@@ -161,6 +161,13 @@ struct cJSON	*ssm_session_status(struct ssm_session *);
 /* stream.c: one conn's attachment. */
 size_t		 ssm_stream_pending(struct ssm_stream *);
 void		 ssm_stream_set_target(struct ssm_stream *, const char *);
+/*
+ * Put st at the tail of the pool's queue that flag (SSM_STREAM_WAITING or
+ * SSM_STREAM_SPREAD) names, off any other; take it off the one it is on.
+ * Its flags say which, and the pool's counts follow.
+ */
+void		 ssm_stream_enqueue(struct ssm_stream *, int flag);
+void		 ssm_stream_dequeue(struct ssm_stream *);
 void		 ssm_stream_attach(struct ssm_session *, struct ssm_stream *);
 void		 ssm_stream_unlink(struct ssm_stream *);
 void		 ssm_stream_deliver(struct ssm_stream *, const uint8_t *,

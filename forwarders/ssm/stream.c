@@ -64,13 +64,59 @@ ssm_stream_set_target(struct ssm_stream *st, const char *target)
 		    fc->remote_port);
 }
 
-/* Put st on s: a new smux stream, or the one conn of a basic session. */
+/* The pool's queue that flag (SSM_STREAM_WAITING or _SPREAD) names. */
+static struct ssm_waiting *
+ssm_stream_queue(struct ssm_session_pool *pool, int flag, size_t **n)
+{
+	if (flag == SSM_STREAM_SPREAD) {
+		*n = &pool->nspread;
+		return (&pool->spread);
+	}
+	*n = &pool->nwaiting;
+	return (&pool->waiting);
+}
+
+void
+ssm_stream_enqueue(struct ssm_stream *st, int flag)
+{
+	struct ssm_waiting	*q;
+	size_t			*n;
+
+	ssm_stream_dequeue(st);
+	q = ssm_stream_queue(st->pool, flag, &n);
+	TAILQ_INSERT_TAIL(q, st, wentry);
+	(*n)++;
+	st->flags |= flag;
+}
+
+void
+ssm_stream_dequeue(struct ssm_stream *st)
+{
+	struct ssm_waiting	*q;
+	size_t			*n;
+	int			 flag;
+
+	flag = st->flags & (SSM_STREAM_WAITING | SSM_STREAM_SPREAD);
+	if (flag == 0)
+		return;
+	q = ssm_stream_queue(st->pool, flag, &n);
+	TAILQ_REMOVE(q, st, wentry);
+	(*n)--;
+	st->flags &= ~flag;
+}
+
+/*
+ * Put st on s: a new smux stream, or the one conn of a basic session. It
+ * leaves the queue it waited on first, so that a refusal here (which
+ * closes its conn) finds it on none.
+ */
 void
 ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
 {
 	struct conn	*c = st->c;
 	uint32_t	 sid = 0;
 
+	ssm_stream_dequeue(st);
 	if (s->mode == SSM_CHAN_MODE_MUX &&
 	    (sid = smux_open(s->smux)) == 0) {
 		conn_close(c, CONN_END_REFUSED, "session %s cannot open "
@@ -79,7 +125,6 @@ ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
 	}
 	st->sid = sid;
 	st->s = s;
-	st->flags &= ~(SSM_STREAM_WAITING | SSM_STREAM_SPREAD);
 	RB_INSERT(ssm_session_streams, &s->streams, st);
 	s->nstreams++;
 	s->total_streams++;
@@ -322,13 +367,8 @@ ssm_session_detach(struct conn *c)
 	if (st == NULL)
 		return;
 	c->fwd_data = NULL;
-	if (st->flags & SSM_STREAM_WAITING) {
-		TAILQ_REMOVE(&st->pool->waiting, st, wentry);
-		st->pool->nwaiting--;
-	} else if (st->flags & SSM_STREAM_SPREAD) {
-		TAILQ_REMOVE(&st->pool->spread, st, wentry);
-		st->pool->nspread--;
-	} else if ((s = st->s) != NULL) {
+	ssm_stream_dequeue(st);
+	if ((s = st->s) != NULL) {
 		ssm_stream_unlink(st);
 		if (s->mode == SSM_CHAN_MODE_MUX) {
 			if (st->flags & SSM_STREAM_RESET)
