@@ -70,8 +70,7 @@ ssm_session_fail_waiting(struct ssm_session_pool *pool, const char *reason)
 	}
 	/* A replaced mux session still open takes them rather. */
 	TAILQ_FOREACH(s, &pool->sessions, entry) {
-		if (starting != 0 || !s->draining ||
-		    s->state != SSM_SESSION_OPEN ||
+		if (starting != 0 || s->state != SSM_SESSION_DRAINING ||
 		    s->mode != SSM_CHAN_MODE_MUX)
 			continue;
 		while ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
@@ -97,9 +96,9 @@ ssm_session_pool_state(struct ssm_session *s)
 	case SSM_SESSION_STARTING:
 		return (SSM_POOL_STARTING);
 	case SSM_SESSION_OPEN:
-		if (s->finish)
-			return (SSM_POOL_CLOSING);
-		return (s->draining ? SSM_POOL_DRAINING : SSM_POOL_OPEN);
+		return (SSM_POOL_OPEN);
+	case SSM_SESSION_DRAINING:
+		return (SSM_POOL_DRAINING);
 	default:
 		return (SSM_POOL_CLOSING);
 	}
@@ -340,13 +339,8 @@ ssm_session_pool_free(struct ssm_session_pool *pool)
 		conn_close(st->c, CONN_END_STOPPED, "forward stopped");
 	while ((st = TAILQ_FIRST(&pool->spread)) != NULL)
 		conn_close(st->c, CONN_END_STOPPED, "forward stopped");
-	while ((s = TAILQ_FIRST(&pool->sessions)) != NULL) {
-		TAILQ_REMOVE(&pool->sessions, s, entry);
-		s->state = SSM_SESSION_DEAD;
-		ssm_session_close_streams(s, CONN_END_STOPPED,
-		    "forward stopped");
-		ssm_session_free(s);
-	}
+	while ((s = TAILQ_FIRST(&pool->sessions)) != NULL)
+		ssm_session_drop(s, "forward stopped");
 	event_free(pool->tick);
 	evbuffer_free(pool->scratch);
 	free(pool->loads);
@@ -386,13 +380,13 @@ ssm_session_tick(struct ssm_session_pool *pool)
 	ssm_session_tick_waiting(pool, now);
 	ssm_session_place_spread(pool, 0);
 	TAILQ_FOREACH_SAFE(s, &pool->sessions, entry, s1) {
-		if (s->state != SSM_SESSION_OPEN)
+		if (!ssm_session_is_open(s))
 			continue;
 		ssm_session_tick_stalled(s, now);
 		if (pool->p.half_close != 0)
 			ssm_session_tick_half_closed(s, now);
 		ssm_session_measure(s, now);
-		if (!s->draining && !s->finish && s->renew_at != 0 &&
+		if (s->state == SSM_SESSION_OPEN && s->renew_at != 0 &&
 		    now >= s->renew_at)
 			ssm_session_renew(s, now);
 		/* A tick early rather than late: at least every 10 s. */

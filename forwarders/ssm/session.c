@@ -40,7 +40,8 @@
 #include "xmalloc.h"
 
 static const char *ssm_session_state_names[] = {
-	"resolving", "starting", "open", "closing", "dead"
+	"resolving", "starting", "open", "draining", "finishing", "closing",
+	"dead"
 };
 
 static const char *ssm_session_mode_names[] = { "basic", "mux", "stream" };
@@ -76,11 +77,18 @@ ssm_session_is_starting(struct ssm_session *s)
 	    s->state == SSM_SESSION_STARTING);
 }
 
+/* The handshake is done and nobody ended s: its bytes flow. */
+int
+ssm_session_is_open(struct ssm_session *s)
+{
+	return (s->state >= SSM_SESSION_OPEN && s->state < SSM_SESSION_CLOSING);
+}
+
 /* An open session that takes new conns: mux, or basic without a conn. */
 int
 ssm_session_takes(struct ssm_session *s)
 {
-	if (s->state != SSM_SESSION_OPEN || s->finish)
+	if (!ssm_session_is_open(s) || s->state == SSM_SESSION_FINISHING)
 		return (0);
 	return (s->mode == SSM_CHAN_MODE_MUX || s->nstreams == 0);
 }
@@ -100,7 +108,7 @@ ssm_session_publish(struct ssm_session *s, const char *what,
 		cJSON_AddStringToObject(ev, "instance", s->target);
 	if (s->session_id != NULL)
 		cJSON_AddStringToObject(ev, "session_id", s->session_id);
-	if (s->state == SSM_SESSION_OPEN) {
+	if (ssm_session_is_open(s)) {
 		cJSON_AddStringToObject(ev, "mode",
 		    ssm_session_mode_names[s->mode]);
 		cJSON_AddStringToObject(ev, "agent_version",
@@ -141,7 +149,7 @@ ssm_session_doing(struct ssm_session *s)
 	}
 }
 /* Close every conn of s: why (a reset for each) and reason. */
-void
+static void
 ssm_session_close_streams(struct ssm_session *s, enum conn_end why,
     const char *reason)
 {
@@ -158,7 +166,7 @@ void
 ssm_session_check_held(struct ssm_session *s)
 {
 	if (s->refusing && s->held <= s->pool->p.session_high / 2 &&
-	    s->state == SSM_SESSION_OPEN) {
+	    ssm_session_is_open(s)) {
 		s->refusing = 0;
 		ssm_chan_ready(s->chan);
 	}
@@ -208,7 +216,7 @@ ssm_session_pump(struct ssm_session *s)
 	size_t			 room, n;
 	struct evbuffer		*from;
 
-	if (s->state != SSM_SESSION_OPEN)
+	if (!ssm_session_is_open(s))
 		return;
 	from = s->mode == SSM_CHAN_MODE_MUX ? s->wire : s->out;
 	while ((room = ssm_chan_room(s->chan)) != 0) {
@@ -232,7 +240,8 @@ ssm_session_pump(struct ssm_session *s)
 			conn_resume(st->c);
 		}
 	}
-	if (s->finish && evbuffer_get_length(s->out) == 0)
+	if (s->state == SSM_SESSION_FINISHING &&
+	    evbuffer_get_length(s->out) == 0)
 		ssm_session_terminate(s, "its connection closed");
 }
 static void	ssm_session_renew_cb(evutil_socket_t, short, void *);
@@ -260,7 +269,7 @@ ssm_session_renew_cb(evutil_socket_t fd, short events, void *arg)
 	struct ssm_session_pool	*pool = s->pool;
 	uint64_t		 now = clock_now_ms();
 
-	if (s->state != SSM_SESSION_OPEN || s->draining || s->finish)
+	if (s->state != SSM_SESSION_OPEN)
 		return;
 	if (now < s->renew_at) {	/* a fake clock, or an early wake */
 		ssm_session_renew_timer(s);
@@ -339,7 +348,7 @@ ssm_session_data_cb(struct ssm_chan *chan, const uint8_t *buf, size_t len,
 	struct ssm_stream	*st;
 	char			*cause, *reason;
 
-	if (s->state != SSM_SESSION_OPEN)
+	if (!ssm_session_is_open(s))
 		return (0);	/* we are ending it: nobody to give them to */
 	if (s->held >= s->pool->p.session_high) {
 		if (!s->refusing)
@@ -439,7 +448,6 @@ ssm_session_start_chan(struct ssm_session *s)
 	cp.name = s->name;
 	cp.target = s->target;
 	ssm_pool_target_hold(s->target);
-	s->holds_target = 1;
 	free(s->pool->last_instance);
 	s->pool->last_instance = xstrdup(s->target);
 	log_info("session %s: starting (%s, %s)", s->name, s->target,
@@ -514,12 +522,12 @@ ssm_session_get_name(struct ssm_session *s)
 	return (s->name);
 }
 
-void
+static void
 ssm_session_free(struct ssm_session *s)
 {
 	if (s->resolving != NULL && s->pool->p.resolver->cancel != NULL)
 		s->pool->p.resolver->cancel(s->resolving);
-	if (s->holds_target)
+	if (s->target != NULL)
 		ssm_pool_target_release(s->target);
 	if (s->renew_ev != NULL)
 		event_free(s->renew_ev);
@@ -543,10 +551,17 @@ ssm_session_terminate(struct ssm_session *s, const char *reason)
 	if (s->state >= SSM_SESSION_CLOSING)
 		return;
 	log_debug("session %s: ending: %s", s->name, reason);
-	s->by_us = 1;
 	ssm_session_set_state(s, SSM_SESSION_CLOSING);
 	if (s->chan != NULL)
 		ssm_chan_terminate(s->chan, reason);
+}
+
+/* Basic: the conn of s is gone; s ends once what it sent is out. */
+void
+ssm_session_finish(struct ssm_session *s)
+{
+	if (ssm_session_is_open(s))
+		ssm_session_set_state(s, SSM_SESSION_FINISHING);
 }
 /* s is over (reason): close its conns, forget it, start what is needed. */
 void
@@ -554,10 +569,11 @@ ssm_session_end(struct ssm_session *s, const char *reason)
 {
 	struct ssm_session_pool	*pool = s->pool;
 	int			 was_open = s->opened != 0;
+	int			 by_us = s->state == SSM_SESSION_CLOSING;
 
 	if (s->state == SSM_SESSION_DEAD)
 		return;
-	if (s->by_us)
+	if (by_us)
 		log_info("session %s: ended: %s", s->name, reason);
 	else {
 		if (!was_open)
@@ -571,7 +587,7 @@ ssm_session_end(struct ssm_session *s, const char *reason)
 	if (!was_open)
 		ssm_session_fail_waiting(pool, reason);
 	/* Starts not asked for by a waiting conn back off after failures. */
-	if (!s->by_us && (pool->p.warm || !was_open)) {
+	if (!by_us && (pool->p.warm || !was_open)) {
 		if (!was_open)
 			pool->warm_delay = pool->warm_delay == 0 ? 1000 :
 			    pool->warm_delay * 2;
@@ -584,13 +600,27 @@ ssm_session_end(struct ssm_session *s, const char *reason)
 	ssm_session_free(s);
 	ssm_session_start_needed(pool);
 }
+
+/*
+ * Drop s with its pool, at once: close its conns with reason and free it
+ * (freeing its channel still ends the session with AWS).
+ */
+void
+ssm_session_drop(struct ssm_session *s, const char *reason)
+{
+	TAILQ_REMOVE(&s->pool->sessions, s, entry);
+	ssm_session_set_state(s, SSM_SESSION_DEAD);
+	ssm_session_close_streams(s, CONN_END_STOPPED, reason);
+	ssm_session_free(s);
+}
 /* s is due for renewal: a replacement takes new conns, s drains. */
 void
 ssm_session_renew(struct ssm_session *s, uint64_t now)
 {
 	char	age[32];
 
-	s->draining = 1;
+	s->replaced = now;
+	ssm_session_set_state(s, SSM_SESSION_DRAINING);
 	s->pool->replacements++;
 	util_fmt_duration(now - s->started, age, sizeof age);
 	log_info("session %s: replacing it before its end (age %s, %zu "
@@ -634,12 +664,16 @@ ssm_session_lift(cJSON *o, const cJSON *from, const char *key)
 cJSON *
 ssm_session_status(struct ssm_session *s)
 {
-	cJSON		*o, *ch;
-	uint64_t	 now = clock_now_ms();
+	cJSON			*o, *ch;
+	uint64_t		 now = clock_now_ms();
+	enum ssm_session_state	 state = s->state;
 
+	/* Open to gatewayctl until we end it; "draining" says the rest. */
+	if (ssm_session_is_open(s))
+		state = SSM_SESSION_OPEN;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", s->name);
-	cJSON_AddStringToObject(o, "state", ssm_session_state_names[s->state]);
+	cJSON_AddStringToObject(o, "state", ssm_session_state_names[state]);
 	if (s->target != NULL)
 		cJSON_AddStringToObject(o, "instance", s->target);
 	if (s->session_id != NULL)
@@ -658,8 +692,8 @@ ssm_session_status(struct ssm_session *s)
 	cJSON_AddBoolToObject(o, "refusing", s->refusing);
 	cJSON_AddNumberToObject(o, "refused", (double)s->refused);
 	cJSON_AddNumberToObject(o, "rate", (double)s->rate);
-	cJSON_AddBoolToObject(o, "draining", s->draining);
-	if (s->renew_at != 0 && !s->draining)
+	cJSON_AddBoolToObject(o, "draining", s->replaced != 0);
+	if (s->renew_at != 0 && s->replaced == 0)
 		cJSON_AddNumberToObject(o, "renew_in_ms", s->renew_at > now ?
 		    (double)(s->renew_at - now) : 0);
 	if (s->last_error != NULL)

@@ -68,10 +68,17 @@ struct ssm_session_pool;
 /* Warm sessions that fail start again after 1 s, doubling to this. */
 #define SSM_SESSION_WARM_BACKOFF_MAX	60000		/* ms */
 
+/*
+ * A session's states only move forward; it may skip some. From OPEN to
+ * CLOSING its bytes flow; only OPEN takes new conns (and DRAINING when
+ * nothing else can).
+ */
 enum ssm_session_state {
 	SSM_SESSION_RESOLVING,	/* finding the instance (tag: targets) */
 	SSM_SESSION_STARTING,	/* StartSession, WebSocket, handshake */
 	SSM_SESSION_OPEN,	/* the handshake is done: streams flow */
+	SSM_SESSION_DRAINING,	/* replaced: keeps its streams */
+	SSM_SESSION_FINISHING,	/* basic: its conn is gone; sending the rest */
 	SSM_SESSION_CLOSING,	/* we ended it; waiting for the channel */
 	SSM_SESSION_DEAD,	/* over; freed at once */
 };

@@ -60,17 +60,20 @@ struct ssm_session {
 	enum ssm_session_state		 state;
 	struct ssm_chan			*chan;
 	void				*resolving;	/* resolver handle */
-	char				*target;	/* the instance */
+	char				*target;	/* the instance: set as
+							   it starts, and held
+							   in the per-target
+							   count from then */
+	/* What the handshake said. */
 	char				*session_id;
 	char				*agent_version;
 	enum ssm_chan_mode		 mode;
-	int				 keepalive;
-	int				 by_us;		/* we ended it */
-	int				 refusing;	/* data said -1 */
-	int				 finish;	/* basic: ending */
-	int				 draining;	/* replaced: takes no
-							   new conns */
-	int				 holds_target;	/* counted per target */
+	int				 keepalive;	/* send smux NOPs */
+	/*
+	 * Back-pressure, on and off at any state from OPEN: the agent's
+	 * data waits (data said -1) until the clients take what is held.
+	 */
+	int				 refusing;
 
 	struct smux			*smux;		/* mux */
 	struct evbuffer			*wire;		/* mux: frames not
@@ -84,6 +87,7 @@ struct ssm_session {
 
 	uint64_t			 started;
 	uint64_t			 opened;
+	uint64_t			 replaced;	/* 0: never */
 	uint64_t			 last_nop;
 	uint64_t			 to_agent;
 	uint64_t			 from_agent;
@@ -142,16 +146,16 @@ RB_PROTOTYPE(ssm_session_streams, ssm_stream, entry, ssm_stream_cmp);
 /* session.c: one session and its data channel. */
 struct evbuffer	*ssm_session_evbuffer(void);
 int		 ssm_session_is_starting(struct ssm_session *);
+int		 ssm_session_is_open(struct ssm_session *);
 int		 ssm_session_takes(struct ssm_session *);
 void		 ssm_session_set_error(struct ssm_session *, const char *);
 const char	*ssm_session_doing(struct ssm_session *);
-void		 ssm_session_close_streams(struct ssm_session *,
-		    enum conn_end, const char *);
 void		 ssm_session_check_held(struct ssm_session *);
 void		 ssm_session_pump(struct ssm_session *);
 void		 ssm_session_new(struct ssm_session_pool *,
 		    enum ssm_pool_start);
-void		 ssm_session_free(struct ssm_session *);
+void		 ssm_session_finish(struct ssm_session *);
+void		 ssm_session_drop(struct ssm_session *, const char *);
 void		 ssm_session_terminate(struct ssm_session *, const char *);
 void		 ssm_session_end(struct ssm_session *, const char *);
 void		 ssm_session_renew(struct ssm_session *, uint64_t);

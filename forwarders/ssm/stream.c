@@ -222,7 +222,7 @@ ssm_session_tick_stalled(struct ssm_session *s, uint64_t now)
 		}
 	}
 	util_fmt_duration(s->pool->p.stall_timeout, dur, sizeof dur);
-	while (s->refusing && s->state == SSM_SESSION_OPEN &&
+	while (s->refusing && ssm_session_is_open(s) &&
 	    s->held > s->pool->p.session_high / 2) {
 		worst = NULL;
 		RB_FOREACH(st, ssm_session_streams, &s->streams) {
@@ -253,7 +253,8 @@ ssm_session_send(struct conn *c, struct evbuffer *in)
 	struct ssm_session	*s = st->s;
 	size_t			 len = evbuffer_get_length(in);
 
-	if (s == NULL || s->state != SSM_SESSION_OPEN || s->finish) {
+	if (s == NULL || !ssm_session_is_open(s) ||
+	    s->state == SSM_SESSION_FINISHING) {
 		conn_close(c, CONN_END_LOST, "session %s is ending",
 		    s != NULL ? s->name : "?");
 		return;
@@ -379,11 +380,11 @@ ssm_session_detach(struct conn *c)
 			if (st->flags & SSM_STREAM_RESET)
 				evbuffer_drain(s->out,
 				    evbuffer_get_length(s->out));
-			s->finish = 1;
+			ssm_session_finish(s);
 		}
 		ssm_session_pump(s);
 		ssm_session_check_held(s);
-		if (s->draining && s->nstreams == 0)
+		if (s->replaced != 0 && s->nstreams == 0)
 			ssm_session_reap(st->pool);
 	}
 	evbuffer_free(st->hold);
