@@ -424,50 +424,6 @@ ssm_chan_ack_seq(const uint8_t *payload, size_t len, int64_t *seq,
 }
 
 /*
- * Ids: xoshiro256** seeded from the system's random source.
- */
-
-static uint64_t
-chan_rotl(uint64_t x, int k)
-{
-	return ((x << k) | (x >> (64 - k)));
-}
-
-static uint64_t
-chan_ids_u64(struct ssm_chan_ids *g)
-{
-	uint64_t	*s = g->s, t = s[1] << 17;
-	uint64_t	 r = chan_rotl(s[1] * 5, 7) * 9;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = chan_rotl(s[3], 45);
-	return (r);
-}
-
-void
-ssm_chan_ids_init(struct ssm_chan_ids *g)
-{
-	do
-		util_random(g->s, sizeof g->s);
-	while ((g->s[0] | g->s[1] | g->s[2] | g->s[3]) == 0);
-}
-
-void
-ssm_chan_ids_next(struct ssm_chan_ids *g, uint8_t id[UUID_LEN])
-{
-	uint64_t	a = chan_ids_u64(g), b = chan_ids_u64(g);
-
-	memcpy(id, &a, 8);
-	memcpy(id + 8, &b, 8);
-	id[6] = (id[6] & 0x0f) | 0x40;	/* version 4 */
-	id[8] = (id[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
-}
-
-/*
  * Reconnecting.
  */
 

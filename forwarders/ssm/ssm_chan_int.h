@@ -270,14 +270,6 @@ size_t	 ssm_chan_ack_build(int64_t seq, const uint8_t id[UUID_LEN],
 int	 ssm_chan_ack_seq(const uint8_t *payload, size_t len, int64_t *seq,
 	    char **cause);
 
-/* Message ids: a fast generator seeded once (ids are never checked). */
-struct ssm_chan_ids {
-	uint64_t	s[4];
-};
-
-void	 ssm_chan_ids_init(struct ssm_chan_ids *);
-void	 ssm_chan_ids_next(struct ssm_chan_ids *, uint8_t id[UUID_LEN]);
-
 /* The next reconnect delay (ms) after attempt n (0, 1, ...). */
 uint64_t ssm_chan_backoff(unsigned n);
 /*
@@ -383,7 +375,6 @@ struct ssm_chan {
 	struct ssm_chan_outq	 out;
 	struct ssm_chan_inq	 in;
 	struct ssm_chan_rtt	 rtt;
-	struct ssm_chan_ids	 ids;
 	uint64_t		 tick_at;
 	uint64_t		 pace_next;	/* microseconds */
 	int			 paused;
