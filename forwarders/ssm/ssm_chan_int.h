@@ -259,9 +259,8 @@ void	 ssm_chan_inq_drop(struct ssm_chan_inq *, int64_t seq);
  * Acks. ssm_chan_ack_build writes a whole acknowledge message for the
  * output_stream_data message (seq, id) into out (SSM_CHAN_ACK_MAX bytes),
  * byte for byte as ssm_msg_ack_encode would, without allocating; returns
- * its length. ssm_chan_ack_seq reads the acknowledged sequence number,
- * quickly when the payload has the form every known sender writes, else
- * through ssm_msg_ack_parse; 0 or -1 and *cause.
+ * its length. ssm_chan_ack_seq reads the acknowledged sequence number
+ * through ssm_msg_ack_parse, the fuzzed codec; 0 or -1 and *cause.
  */
 #define SSM_CHAN_ACK_MAX	(SSM_MSG_HEADER_LEN + 256) /* 194 at most */
 size_t	 ssm_chan_ack_build(int64_t seq, const uint8_t id[UUID_LEN],

@@ -2499,7 +2499,7 @@ test_ssm_chan_ack_format(void **state)
 	}
 }
 
-/* Reading acks: the fast form and everything else through cJSON. */
+/* Reading acks: the canonical form and everything else cJSON takes. */
 static void
 test_ssm_chan_ack_parse(void **state)
 {
