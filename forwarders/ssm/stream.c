@@ -293,9 +293,10 @@ ssm_session_send(struct conn *c, struct evbuffer *in)
  * The client shut its side. Neither smux nor basic mode can carry a
  * half-close (ssm-port-mux.md 7.4): FIN ends the stream both ways. In mux
  * mode, with half_close set, the FIN waits for the target's own end (the
- * agent's FIN) or half_close ms (2 s by default), so that the reply to a request the client
- * sent before shutting its side ("printf req | nc -N") still arrives;
- * else the conn ends here. What the client sent goes out first either way.
+ * agent's FIN) or half_close ms (2 s by default), so that the reply to a
+ * request the client sent before shutting its side ("printf req | nc -N")
+ * still arrives; else the conn ends here. What the client sent goes out
+ * first either way.
  */
 void
 ssm_session_eof(struct conn *c)
