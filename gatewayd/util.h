@@ -30,7 +30,10 @@ struct timeval util_ms_tv(uint64_t ms);
 void	 util_random(void *buf, size_t len);
 /* Uniform random integer in [lo, hi); hi > lo. */
 uint64_t util_random_range(uint64_t lo, uint64_t hi);
-/* A fresh random (version 4) UUID, binary and as lower-case text. */
+/*
+ * A fresh random (version 4) UUID, binary and as lower-case text. Fast
+ * and unique, not unpredictable: for ids, never for secrets.
+ */
 void	 util_uuid_v4(uint8_t uuid[UUID_LEN]);
 void	 util_uuid_format(const uint8_t uuid[UUID_LEN],
 	    char out[UUID_STR_LEN]);

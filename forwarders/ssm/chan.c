@@ -500,7 +500,6 @@ ssm_chan_start(const struct ssm_chan_params *params,
 	ssm_chan_inq_init(&c->in, c->p.max_out_of_order,
 	    c->p.max_out_of_order_bytes);
 	ssm_chan_rtt_init(&c->rtt);
-	ssm_chan_ids_init(&c->ids);
 	c->flag_seq = -1;
 	c->state = SSM_CHAN_STARTING;
 

@@ -44,7 +44,7 @@ chan_write_ack(struct ssm_chan *c, int64_t seq, const uint8_t id[UUID_LEN])
 	uint8_t	buf[SSM_CHAN_ACK_MAX], ack_id[UUID_LEN];
 	size_t	len;
 
-	ssm_chan_ids_next(&c->ids, ack_id);
+	util_uuid_v4(ack_id);
 	len = ssm_chan_ack_build(seq, id, ack_id, clock_wall_ms(), buf);
 	if (ssm_chan_ws_send(c, WS_BINARY, buf, len) == 0)
 		c->acks_out++;

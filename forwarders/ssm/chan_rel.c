@@ -8,7 +8,6 @@
 
 #include <sys/types.h>
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,104 +366,16 @@ ssm_chan_ack_build(int64_t seq, const uint8_t id[UUID_LEN],
 	return (p - out);
 }
 
-/* Match the literal s at *pp; advance past it. */
-static int
-chan_match(const uint8_t **pp, const uint8_t *end, const char *s, size_t len)
-{
-	if ((size_t)(end - *pp) < len || memcmp(*pp, s, len) != 0)
-		return (0);
-	*pp += len;
-	return (1);
-}
-
-/* The canonical form: our own and the Go peers' (§6.2). */
-static int
-chan_ack_seq_fast(const uint8_t *p, size_t len, int64_t *seq)
-{
-	const uint8_t	*end = p + len, *digits;
-	int64_t		 v = 0;
-
-	if (!chan_match(&p, end, chan_ack_type, sizeof chan_ack_type - 1))
-		return (-1);
-	while (p < end && (islower(*p) || *p == '_'))
-		p++;
-	if (!chan_match(&p, end, chan_ack_id, sizeof chan_ack_id - 1))
-		return (-1);
-	if (end - p < 36)
-		return (-1);
-	for (digits = p + 36; p < digits; p++) {
-		if (!isxdigit(*p) && *p != '-')
-			return (-1);
-	}
-	if (!chan_match(&p, end, chan_ack_seq, sizeof chan_ack_seq - 1))
-		return (-1);
-	for (digits = p; p < end && isdigit(*p) && p - digits < 18; p++)
-		v = v * 10 + (*p - '0');
-	if (p == digits || (*digits == '0' && p - digits > 1))
-		return (-1);
-	if (!chan_match(&p, end, chan_ack_end, sizeof chan_ack_end - 1) ||
-	    p != end)
-		return (-1);
-	*seq = v;
-	return (0);
-}
-
 int
 ssm_chan_ack_seq(const uint8_t *payload, size_t len, int64_t *seq,
     char **cause)
 {
 	struct ssm_ack	ack;
 
-	if (chan_ack_seq_fast(payload, len, seq) == 0)
-		return (0);
 	if (ssm_msg_ack_parse(payload, len, &ack, cause) != 0)
 		return (-1);
 	*seq = ack.seq;
 	return (0);
-}
-
-/*
- * Ids: xoshiro256** seeded from the system's random source.
- */
-
-static uint64_t
-chan_rotl(uint64_t x, int k)
-{
-	return ((x << k) | (x >> (64 - k)));
-}
-
-static uint64_t
-chan_ids_u64(struct ssm_chan_ids *g)
-{
-	uint64_t	*s = g->s, t = s[1] << 17;
-	uint64_t	 r = chan_rotl(s[1] * 5, 7) * 9;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = chan_rotl(s[3], 45);
-	return (r);
-}
-
-void
-ssm_chan_ids_init(struct ssm_chan_ids *g)
-{
-	do
-		util_random(g->s, sizeof g->s);
-	while ((g->s[0] | g->s[1] | g->s[2] | g->s[3]) == 0);
-}
-
-void
-ssm_chan_ids_next(struct ssm_chan_ids *g, uint8_t id[UUID_LEN])
-{
-	uint64_t	a = chan_ids_u64(g), b = chan_ids_u64(g);
-
-	memcpy(id, &a, 8);
-	memcpy(id + 8, &b, 8);
-	id[6] = (id[6] & 0x0f) | 0x40;	/* version 4 */
-	id[8] = (id[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
 }
 
 /*

@@ -64,7 +64,7 @@ chan_seal(struct ssm_chan *c, uint32_t payload_type, uint8_t *buf,
 	uint8_t		 id[UUID_LEN], digest[SHA256_LEN];
 
 	util_sha256(buf + SSM_MSG_HEADER_LEN, len, digest);
-	ssm_chan_ids_next(&c->ids, id);
+	util_uuid_v4(id);
 	ssm_msg_init(&m, SSM_MSG_INPUT_STREAM_DATA, c->out.next, payload_type,
 	    id, clock_wall_ms());
 	ssm_msg_encode_header(&m, digest, len, buf);

@@ -259,9 +259,8 @@ void	 ssm_chan_inq_drop(struct ssm_chan_inq *, int64_t seq);
  * Acks. ssm_chan_ack_build writes a whole acknowledge message for the
  * output_stream_data message (seq, id) into out (SSM_CHAN_ACK_MAX bytes),
  * byte for byte as ssm_msg_ack_encode would, without allocating; returns
- * its length. ssm_chan_ack_seq reads the acknowledged sequence number,
- * quickly when the payload has the form every known sender writes, else
- * through ssm_msg_ack_parse; 0 or -1 and *cause.
+ * its length. ssm_chan_ack_seq reads the acknowledged sequence number
+ * through ssm_msg_ack_parse, the fuzzed codec; 0 or -1 and *cause.
  */
 #define SSM_CHAN_ACK_MAX	(SSM_MSG_HEADER_LEN + 256) /* 194 at most */
 size_t	 ssm_chan_ack_build(int64_t seq, const uint8_t id[UUID_LEN],
@@ -269,14 +268,6 @@ size_t	 ssm_chan_ack_build(int64_t seq, const uint8_t id[UUID_LEN],
 	    uint8_t out[SSM_CHAN_ACK_MAX]);
 int	 ssm_chan_ack_seq(const uint8_t *payload, size_t len, int64_t *seq,
 	    char **cause);
-
-/* Message ids: a fast generator seeded once (ids are never checked). */
-struct ssm_chan_ids {
-	uint64_t	s[4];
-};
-
-void	 ssm_chan_ids_init(struct ssm_chan_ids *);
-void	 ssm_chan_ids_next(struct ssm_chan_ids *, uint8_t id[UUID_LEN]);
 
 /* The next reconnect delay (ms) after attempt n (0, 1, ...). */
 uint64_t ssm_chan_backoff(unsigned n);
@@ -383,7 +374,6 @@ struct ssm_chan {
 	struct ssm_chan_outq	 out;
 	struct ssm_chan_inq	 in;
 	struct ssm_chan_rtt	 rtt;
-	struct ssm_chan_ids	 ids;
 	uint64_t		 tick_at;
 	uint64_t		 pace_next;	/* microseconds */
 	int			 paused;

@@ -68,10 +68,17 @@ struct ssm_session_pool;
 /* Warm sessions that fail start again after 1 s, doubling to this. */
 #define SSM_SESSION_WARM_BACKOFF_MAX	60000		/* ms */
 
+/*
+ * A session's states only move forward; it may skip some. From OPEN to
+ * CLOSING its bytes flow; only OPEN takes new conns (and DRAINING when
+ * nothing else can).
+ */
 enum ssm_session_state {
 	SSM_SESSION_RESOLVING,	/* finding the instance (tag: targets) */
 	SSM_SESSION_STARTING,	/* StartSession, WebSocket, handshake */
 	SSM_SESSION_OPEN,	/* the handshake is done: streams flow */
+	SSM_SESSION_DRAINING,	/* replaced: keeps its streams */
+	SSM_SESSION_FINISHING,	/* basic: its conn is gone; sending the rest */
 	SSM_SESSION_CLOSING,	/* we ended it; waiting for the channel */
 	SSM_SESSION_DEAD,	/* over; freed at once */
 };
@@ -162,15 +169,6 @@ void		 ssm_session_tick(struct ssm_session_pool *);
  */
 void		 ssm_session_pool_status(struct ssm_session_pool *,
 		    struct cJSON *obj);
-
-/*
- * End every session for a stop: TerminateSession through each channel
- * (the closed callbacks follow from the loop; their conns are closed with
- * reason). Return the number still ending; the caller runs the loop until
- * it is 0 or its deadline passes, then frees the pool.
- */
-size_t		 ssm_session_pool_stop(struct ssm_session_pool *,
-		    const char *reason);
 
 /* The number of sessions in the pool, and of conns waiting (tests). */
 size_t		 ssm_session_pool_count(struct ssm_session_pool *);

@@ -1,9 +1,10 @@
 /*
- * aws_ssm.h: the Systems Manager calls gatewayd makes
- * (ssm-data-channel.md 2): StartSession, ResumeSession, TerminateSession,
- * DescribeInstanceInformation (with paging) and GetConnectionStatus. The
- * JSON bodies are a pure codec (aws_ssm_encode_* / aws_ssm_decode_*); the
- * calls go through the request layer (aws.h).
+ * aws_ssm.h: Systems Manager (ssm-data-channel.md 2). The JSON bodies of
+ * StartSession, ResumeSession and TerminateSession (the data channel,
+ * chan_conn.c, makes those calls through its seam) and the answer of
+ * GetConnectionStatus are a pure codec (aws_ssm_encode_* /
+ * aws_ssm_decode_*); DescribeInstanceInformation (with paging) is a call
+ * through the request layer (aws.h).
  */
 #ifndef AWS_SSM_H
 #define AWS_SSM_H
@@ -79,28 +80,12 @@ void	 aws_ssm_session_clear(struct aws_ssm_session *);
 void	 aws_ssm_instances_clear(struct aws_ssm_instances *);
 
 /*
- * Callbacks get the result, or NULL and error ("StartSession:
- * TargetNotConnected: ...") with code (NULL for transport and malformed
- * answers).
+ * The callback gets the instances, or NULL and error
+ * ("DescribeInstanceInformation: InvalidFilterKey: ...") with code (NULL
+ * for transport and malformed answers).
  */
-typedef void (*aws_ssm_session_cb)(const struct aws_ssm_session *,
-	    const char *error, const char *code, void *arg);
-typedef void (*aws_ssm_done_cb)(const char *error, const char *code,
-	    void *arg);
 typedef void (*aws_ssm_describe_cb)(const struct aws_ssm_instances *,
 	    const char *error, const char *code, void *arg);
-typedef void (*aws_ssm_status_cb)(int connected, const char *error,
-	    const char *code, void *arg);
-
-/* StartSession is never repeated once sent (aws-conventions.md 7.4). */
-struct aws_call	*aws_ssm_start_session(struct aws_ctx *,
-		    const struct aws_ssm_start *, aws_ssm_session_cb, void *);
-struct aws_call	*aws_ssm_resume_session(struct aws_ctx *, const char *id,
-		    aws_ssm_session_cb, void *);
-struct aws_call	*aws_ssm_terminate_session(struct aws_ctx *, const char *id,
-		    aws_ssm_done_cb, void *);
-struct aws_call	*aws_ssm_get_connection_status(struct aws_ctx *,
-		    const char *target, aws_ssm_status_cb, void *);
 
 /* Every page (at most AWS_SSM_MAX_PAGES), then one callback. */
 struct aws_ssm_describe;

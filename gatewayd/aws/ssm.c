@@ -1,7 +1,8 @@
 /*
  * Systems Manager: the JSON 1.1 bodies of the session calls and of
- * DescribeInstanceInformation (a pure codec over cJSON), and the calls
- * themselves through the request layer.
+ * DescribeInstanceInformation (a pure codec over cJSON), and
+ * DescribeInstanceInformation's pages through the request layer. The
+ * session calls are the data channel's (chan_conn.c).
  */
 
 #include <stdio.h>
@@ -231,118 +232,6 @@ aws_ssm_decode_connection_status(const char *body, size_t len,
 	*connected = (strcmp(status, "connected") == 0);
 	free(status);
 	return (0);
-}
-
-/* The state of one session call, owned by the aws_call. */
-struct aws_ssm_op {
-	const char		*op;
-	int			 resume;
-	aws_ssm_session_cb	 session_cb;
-	aws_ssm_done_cb		 done_cb;
-	aws_ssm_status_cb	 status_cb;
-	void			*arg;
-};
-
-static void
-aws_ssm_fail(const struct aws_ssm_op *o, const char *error, const char *code)
-{
-	if (o->session_cb != NULL)
-		o->session_cb(NULL, error, code, o->arg);
-	else if (o->done_cb != NULL)
-		o->done_cb(error, code, o->arg);
-	else
-		o->status_cb(0, error, code, o->arg);
-}
-
-static void
-aws_ssm_op_done(const struct aws_response *resp, void *arg)
-{
-	struct aws_ssm_op	*o = arg;
-	struct aws_ssm_session	 s;
-	char			*cause = NULL, *error;
-	int			 connected, rv = 0;
-
-	if (!resp->ok) {
-		aws_ssm_fail(o, resp->error, resp->transport ? NULL :
-		    resp->code);
-		return;
-	}
-	if (o->session_cb != NULL &&
-	    (rv = aws_ssm_decode_session(resp->body, resp->body_len,
-	    o->resume, &s, &cause)) == 0) {
-		o->session_cb(&s, NULL, NULL, o->arg);
-		aws_ssm_session_clear(&s);
-	} else if (o->status_cb != NULL &&
-	    (rv = aws_ssm_decode_connection_status(resp->body, resp->body_len,
-	    &connected, &cause)) == 0)
-		o->status_cb(connected, NULL, NULL, o->arg);
-	else if (o->done_cb != NULL)
-		o->done_cb(NULL, NULL, o->arg);
-	if (rv != 0) {
-		xasprintf(&error, "%s: %s", o->op, cause);
-		aws_ssm_fail(o, error, NULL);
-		free(error);
-		free(cause);
-	}
-}
-
-static struct aws_call *
-aws_ssm_op(struct aws_ctx *ctx, struct aws_ssm_op *o, char *body, int flags)
-{
-	return (aws_call_json(ctx, "ssm", "AmazonSSM", o->op, body, flags, o,
-	    aws_ssm_op_done, o));
-}
-
-struct aws_call *
-aws_ssm_start_session(struct aws_ctx *ctx, const struct aws_ssm_start *s,
-    aws_ssm_session_cb cb, void *arg)
-{
-	struct aws_ssm_op	*o = xcalloc(1, sizeof *o);
-
-	o->op = "StartSession";
-	o->session_cb = cb;
-	o->arg = arg;
-	return (aws_ssm_op(ctx, o, aws_ssm_encode_start_session(s),
-	    AWS_CALL_NOT_IDEMPOTENT));
-}
-
-struct aws_call *
-aws_ssm_resume_session(struct aws_ctx *ctx, const char *id,
-    aws_ssm_session_cb cb, void *arg)
-{
-	struct aws_ssm_op	*o = xcalloc(1, sizeof *o);
-
-	o->op = "ResumeSession";
-	o->resume = 1;
-	o->session_cb = cb;
-	o->arg = arg;
-	return (aws_ssm_op(ctx, o, aws_ssm_encode_session_id(id), 0));
-}
-
-struct aws_call *
-aws_ssm_terminate_session(struct aws_ctx *ctx, const char *id,
-    aws_ssm_done_cb cb, void *arg)
-{
-	struct aws_ssm_op	*o = xcalloc(1, sizeof *o);
-
-	o->op = "TerminateSession";
-	o->done_cb = cb;
-	o->arg = arg;
-	return (aws_ssm_op(ctx, o, aws_ssm_encode_session_id(id), 0));
-}
-
-struct aws_call *
-aws_ssm_get_connection_status(struct aws_ctx *ctx, const char *target,
-    aws_ssm_status_cb cb, void *arg)
-{
-	struct aws_ssm_op	*o = xcalloc(1, sizeof *o);
-	cJSON			*j = cJSON_CreateObject();
-
-	o->op = "GetConnectionStatus";
-	o->status_cb = cb;
-	o->arg = arg;
-	cJSON_AddStringToObject(j, "Target", target);
-	return (aws_ssm_op(ctx, o, aws_ssm_print(j), 0));
 }
 
 /* DescribeInstanceInformation, page after page. */

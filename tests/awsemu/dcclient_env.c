@@ -36,6 +36,9 @@
 struct dcc_env	dcc_env;
 
 struct dcc_call {
+	const char		*op;
+	int			 session;	/* the answer is one */
+	int			 resume;
 	int			 done;
 	char			*error;
 	struct aws_ssm_session	 s;
@@ -490,31 +493,35 @@ dcc_dead_port(void)
 
 /* ------------------------------------------------------------------ API */
 
+/* A session call's answer, read with gatewayd's codec, as chan.c does. */
 static void
-dcc_session_cb(const struct aws_ssm_session *s, const char *error,
-    const char *code, void *arg)
+dcc_ssm_cb(const struct aws_response *resp, void *arg)
 {
 	struct dcc_call	*c = arg;
+	char		*cause = NULL;
 
 	c->done = 1;
-	if (s == NULL) {
-		c->error = xstrdup(error != NULL ? error : "failed");
+	if (!resp->ok) {
+		c->error = xstrdup(resp->error != NULL ? resp->error :
+		    "failed");
 		return;
 	}
-	c->s.session_id = xstrdup(s->session_id);
-	c->s.token_value = xstrdup(s->token_value);
-	c->s.stream_url = s->stream_url != NULL ? xstrdup(s->stream_url) :
-	    NULL;
+	if (c->session && aws_ssm_decode_session(resp->body, resp->body_len,
+	    c->resume, &c->s, &cause) != 0) {
+		xasprintf(&c->error, "%s: %s", c->op, cause);
+		free(cause);
+	}
 }
 
+/* Send op (body, flags) through gatewayd's AWS client; answer in call. */
 static void
-dcc_done_cb(const char *error, const char *code, void *arg)
+dcc_ssm_call(struct dcc_call *call, const char *op, char *body, int flags)
 {
-	struct dcc_call	*c = arg;
-
-	c->done = 1;
-	if (error != NULL)
-		c->error = xstrdup(error);
+	call->op = op;
+	call->session = strcmp(op, "TerminateSession") != 0;
+	call->resume = strcmp(op, "ResumeSession") == 0;
+	aws_call_json(dcc_env.ctx, "ssm", "AmazonSSM", op, body, flags, NULL,
+	    dcc_ssm_cb, call);
 }
 
 static int
@@ -553,7 +560,8 @@ dcc_start_call(const char *target, const char *doc, const char *params,
 	st.document = doc;
 	st.params = p;
 	st.nparams = n;
-	aws_ssm_start_session(dcc_env.ctx, &st, dcc_session_cb, call);
+	dcc_ssm_call(call, "StartSession", aws_ssm_encode_start_session(&st),
+	    AWS_CALL_NOT_IDEMPOTENT);
 	if (!dcc_wait(dcc_call_done, call, DCC_WAIT))
 		dcc_fail("StartSession: no answer");
 	free(copy);
@@ -589,7 +597,8 @@ dcc_resume_error(struct dcc *c)
 	struct dcc_call	call;
 
 	memset(&call, 0, sizeof call);
-	aws_ssm_resume_session(dcc_env.ctx, c->sid, dcc_session_cb, &call);
+	dcc_ssm_call(&call, "ResumeSession", aws_ssm_encode_session_id(c->sid),
+	    0);
 	if (!dcc_wait(dcc_call_done, &call, DCC_WAIT))
 		dcc_fail("ResumeSession: no answer");
 	if (call.error == NULL)
@@ -606,7 +615,8 @@ dcc_resume(struct dcc *c)
 	struct dcc_call	call;
 
 	memset(&call, 0, sizeof call);
-	aws_ssm_resume_session(dcc_env.ctx, c->sid, dcc_session_cb, &call);
+	dcc_ssm_call(&call, "ResumeSession", aws_ssm_encode_session_id(c->sid),
+	    0);
 	if (!dcc_wait(dcc_call_done, &call, DCC_WAIT) || call.error != NULL)
 		dcc_fail("ResumeSession: %s", call.error != NULL ? call.error :
 		    "no answer");
@@ -626,7 +636,8 @@ dcc_terminate_api(struct dcc *c)
 	struct dcc_call	call;
 
 	memset(&call, 0, sizeof call);
-	aws_ssm_terminate_session(dcc_env.ctx, c->sid, dcc_done_cb, &call);
+	dcc_ssm_call(&call, "TerminateSession",
+	    aws_ssm_encode_session_id(c->sid), 0);
 	if (!dcc_wait(dcc_call_done, &call, DCC_WAIT) || call.error != NULL)
 		dcc_fail("TerminateSession: %s", call.error != NULL ?
 		    call.error : "no answer");

@@ -66,15 +66,25 @@ awsc_describe_cb(const struct aws_ssm_instances *l, const char *error,
 	awsc_done();
 }
 
+/* A StartSession answer, read with gatewayd's codec, as chan.c does. */
 static void
-awsc_start_cb(const struct aws_ssm_session *s, const char *error,
-    const char *code, void *arg)
+awsc_start_cb(const struct aws_response *resp, void *arg)
 {
-	if (s == NULL) {
-		fprintf(stderr, "%s\n", error);
+	struct aws_ssm_session	 s;
+	char			*cause = NULL;
+
+	if (!resp->ok) {
+		fprintf(stderr, "%s\n", resp->error);
 		awsc_failed++;
-	} else
+	} else if (aws_ssm_decode_session(resp->body, resp->body_len, 0, &s,
+	    &cause) != 0) {
+		fprintf(stderr, "StartSession: %s\n", cause);
+		free(cause);
+		awsc_failed++;
+	} else {
+		aws_ssm_session_clear(&s);
 		awsc_ok++;
+	}
 	awsc_done();
 }
 
@@ -167,7 +177,10 @@ main(int argc, char **argv)
 		    "AWS-StartPortForwardingSession";
 		awsc_pending = n;
 		for (i = 0; i < n; i++)
-			aws_ssm_start_session(ctx, &s, awsc_start_cb, NULL);
+			aws_call_json(ctx, "ssm", "AmazonSSM", "StartSession",
+			    aws_ssm_encode_start_session(&s),
+			    AWS_CALL_NOT_IDEMPOTENT, NULL, awsc_start_cb,
+			    NULL);
 	} else
 		awsc_usage();
 	event_base_dispatch(awsc_base);

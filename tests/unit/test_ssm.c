@@ -1,7 +1,7 @@
 /*
- * Unit tests for ssm.c and kms.c: the JSON bodies both ways, and the
- * calls against a fake SSM that pages DescribeInstanceInformation and
- * says when a session can no longer be resumed.
+ * Unit tests for ssm.c and kms.c: the JSON bodies both ways, and
+ * DescribeInstanceInformation against a fake SSM that pages it. The
+ * session calls are the data channel's, tested in test_ssm_chan.c.
  */
 
 #include <setjmp.h>
@@ -144,7 +144,7 @@ test_ssm_decode_answers(void **state)
 	free(cause);
 }
 
-/* The fake SSM: three pages of instances, sessions that end. */
+/* The fake SSM: three pages of instances. */
 static void
 serve(struct fakesrv *srv, struct evhttp_request *req,
     const struct fakesrv_seen *seen, void *arg)
@@ -166,17 +166,7 @@ serve(struct fakesrv *srv, struct evhttp_request *req,
 		else
 			fakesrv_reply(req, 400, "{\"__type\":\"InvalidFilterKey\","
 			    "\"message\":\"bad\"}", NULL);
-	} else if (strcmp(t, "AmazonSSM.StartSession") == 0)
-		fakesrv_reply(req, 200, "{\"SessionId\":\"u-1\",\"TokenValue\":"
-		    "\"tok\",\"StreamUrl\":\"wss://ssmmessages.eu-west-1."
-		    "amazonaws.com/v1/data-channel/u-1?role=publish_subscribe\"}",
-		    NULL);
-	else if (strcmp(t, "AmazonSSM.ResumeSession") == 0)
-		fakesrv_reply(req, 200, "{\"SessionId\":\"u-1\"}", NULL);
-	else if (strcmp(t, "AmazonSSM.TerminateSession") == 0)
-		fakesrv_reply(req, 400, "{\"__type\":\"DoesNotExistException\","
-		    "\"Message\":\"Session u-9 does not exist\"}", NULL);
-	else
+	} else
 		fakesrv_reply(req, 400, "{\"__type\":\"UnknownOperation\"}",
 		    NULL);
 }
@@ -213,19 +203,6 @@ out_clear(struct out *o)
 }
 
 static void
-session_cb(const struct aws_ssm_session *s, const char *error,
-    const char *code, void *arg)
-{
-	out_set(arg, s != NULL ? s->session_id : NULL, error, code);
-}
-
-static void
-done_cb(const char *error, const char *code, void *arg)
-{
-	out_set(arg, NULL, error, code);
-}
-
-static void
 describe_cb(const struct aws_ssm_instances *l, const char *error,
     const char *code, void *arg)
 {
@@ -250,8 +227,6 @@ test_ssm_calls(void **state)
 	char			*cause = NULL;
 	const char		*role[] = { "bastion" };
 	struct aws_ssm_filter	 f = { "tag:Role", role, 1 };
-	struct aws_ssm_start	 s = { "i-1", "AWS-StartPortForwardingSession",
-	    NULL, 0, NULL };
 
 	test_aws_env_reset();
 	setenv("AWS_ACCESS_KEY_ID", "AKIDSSM", 1);
@@ -274,24 +249,6 @@ test_ssm_calls(void **state)
 	assert_string_equal(o.error, "DescribeInstanceInformation: "
 	    "InvalidFilterKey: bad");
 	assert_string_equal(o.code, "InvalidFilterKey");
-	out_clear(&o);
-
-	aws_ssm_start_session(ctx, &s, session_cb, &o);
-	assert_int_equal(run_until(base, out_done, &o, 10000), 0);
-	assert_string_equal(o.what, "u-1");
-	out_clear(&o);
-
-	aws_ssm_resume_session(ctx, "u-1", session_cb, &o);
-	assert_int_equal(run_until(base, out_done, &o, 10000), 0);
-	assert_null(o.what);
-	assert_string_equal(o.error, "ResumeSession: session ended");
-	out_clear(&o);
-
-	aws_ssm_terminate_session(ctx, "u-9", done_cb, &o);
-	assert_int_equal(run_until(base, out_done, &o, 10000), 0);
-	assert_string_equal(o.code, "DoesNotExistException");
-	assert_string_equal(o.error, "TerminateSession: DoesNotExistException: "
-	    "Session u-9 does not exist");
 	out_clear(&o);
 
 	aws_client_free(client);

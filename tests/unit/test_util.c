@@ -16,10 +16,18 @@ test_util_uuid_roundtrip(void **state)
 {
 	uint8_t	u[UUID_LEN], v[UUID_LEN];
 	char	text[UUID_STR_LEN];
+	int	i;
 
 	util_uuid_v4(u);
 	assert_int_equal(u[6] >> 4, 4);
 	assert_int_equal(u[8] & 0xc0, 0x80);
+	/* Every message id of the data channel comes from here. */
+	for (i = 0; i < 1000; i++) {
+		util_uuid_v4(v);
+		assert_memory_not_equal(u, v, UUID_LEN);
+		assert_int_equal(v[6] >> 4, 4);
+		assert_int_equal(v[8] >> 6, 2);
+	}
 	util_uuid_format(u, text);
 	assert_int_equal(strlen(text), 36);
 	assert_int_equal(util_uuid_parse(text, v), 0);
