@@ -4,7 +4,7 @@
  * A forwarder is one const struct of function pointers, like a tmux command
  * entry. The core (listener.c, conn.c, gateway.c) calls it; it talks back
  * only through conn_ready(), conn_write(), conn_eof(), conn_pause(),
- * conn_resume() and conn_close() (gatewayd.h). fwd_tcp (tcp.c) is the small
+ * conn_resume() and conn_close() (conn.h). fwd_tcp (tcp.c) is the small
  * reference; read it before writing another.
  */
 #ifndef FORWARDER_H
