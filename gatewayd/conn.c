@@ -54,6 +54,12 @@ static const char *conn_state_names[] = {
 	"opening", "open", "draining", "dead"
 };
 
+const char *
+conn_state_name(enum conn_state s)
+{
+	return (conn_state_names[s]);
+}
+
 /* Each end's name (for events) and whether it is clean (a FIN). */
 static const struct {
 	const char	*name;

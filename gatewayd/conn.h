@@ -112,6 +112,8 @@ TAILQ_HEAD(conns, conn);
 struct conn *conn_new(struct forward *, int fd, const struct sockaddr *,
 	    socklen_t);
 void	 conn_set_state(struct conn *, enum conn_state);
+/* "opening", "open", "draining", "dead": for logs and gatewayctl status. */
+const char *conn_state_name(enum conn_state);
 /* Called by forwarders. */
 void	 conn_ready(struct conn *);
 void	 conn_write(struct conn *, struct evbuffer *);	/* moves all of it */

@@ -689,12 +689,6 @@ control_stop(void)
 	control_ev_text = NULL;
 }
 
-const char *
-control_path(void)
-{
-	return (control_sock_path);
-}
-
 char *
 control_user_path(void)
 {
@@ -713,16 +707,14 @@ control_user_path(void)
 static cJSON *
 control_status_conn(struct conn *c)
 {
-	static const char	*names[] = { "opening", "open", "draining",
-				    "dead" };
-	cJSON			*o;
+	cJSON	*o;
 
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)c->id);
 	cJSON_AddStringToObject(o, "peer", c->peer_str);
 	if (c->target_str != NULL)
 		cJSON_AddStringToObject(o, "target", c->target_str);
-	cJSON_AddStringToObject(o, "state", names[c->state]);
+	cJSON_AddStringToObject(o, "state", conn_state_name(c->state));
 	cJSON_AddNumberToObject(o, "bytes_in", (double)c->bytes_in);
 	cJSON_AddNumberToObject(o, "bytes_out", (double)c->bytes_out);
 	cJSON_AddNumberToObject(o, "age_ms",

@@ -47,8 +47,6 @@ struct control_req;
 int	 control_start(const char *path, mode_t mode, char **cause);
 /* Close the socket and every client. */
 void	 control_stop(void);
-/* The path listened on, or NULL. */
-const char *control_path(void);
 
 /*
  * The control socket of a gatewayd run without a config file (-L) and the
