@@ -59,9 +59,11 @@ clean-local-ssm-js:
 # Sessions and the ssm forwarder: the pool of sessions behind a forward
 # (mux streams, basic sessions, back-pressure) and the forwarder itself
 # (targets, tag resolution, StartSession parameters). test_ssm_session
-# runs session.c against a fake data channel linked instead of chan.o.
+# runs the pool, session and stream against a fake data channel linked
+# instead of chan.o.
 libgatewayd_a_SOURCES += \
-	%reldir%/session.c %reldir%/ssm_session.h \
+	%reldir%/pool_drv.c %reldir%/session.c %reldir%/stream.c \
+	%reldir%/ssm_session.h %reldir%/ssm_session_int.h \
 	%reldir%/fwd_ssm.c
 UNIT_TESTS += tests/unit/test_ssm_session
 tests_unit_test_ssm_session_SOURCES = tests/unit/test_ssm_session.c \
