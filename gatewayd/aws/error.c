@@ -1,7 +1,7 @@
 /*
  * AWS error responses: the code normalisation and message rules of
  * aws-conventions.md 5.3 and ssm-data-channel.md 2.2, and the tables of
- * codes that the retry layer acts on. No I/O: the request layer (aws.c)
+ * codes that the retry layer acts on. No I/O: the request layer (call.c)
  * hands in what came back and decides what to do.
  */
 

@@ -5,7 +5,7 @@
  * callbacks run from the loop, never from inside a curl callback.
  *
  * What this module leaves to others: signing, retries and error parsing
- * (aws.c). It only moves bytes and reports what came back.
+ * (call.c). It only moves bytes and reports what came back.
  */
 
 #include <sys/types.h>

@@ -1,7 +1,7 @@
 /*
  * EC2 instance metadata: a token (IMDSv2) then the GET, with the v1
  * fallback rules, one short timeout, never a proxy. Used for IMDS
- * credentials (creds.c) and the region of last resort (aws.c).
+ * credentials (creds.c) and the region of last resort (ctx.c).
  */
 
 #include <stdio.h>

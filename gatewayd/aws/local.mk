@@ -7,7 +7,8 @@ libgatewayd_a_SOURCES += \
 	%reldir%/aws_sts.h %reldir%/sts_xml.c \
 	%reldir%/aws_retry.h %reldir%/retry.c \
 	%reldir%/aws_process.h %reldir%/process.c \
-	%reldir%/aws.h %reldir%/aws.c \
+	%reldir%/aws.h %reldir%/aws_int.h %reldir%/client.c %reldir%/ctx.c \
+	%reldir%/call.c \
 	%reldir%/aws_chain.h %reldir%/chain.c \
 	%reldir%/aws_creds.h %reldir%/creds.c \
 	%reldir%/aws_imds.h %reldir%/imds.c \

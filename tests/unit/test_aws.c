@@ -1,9 +1,9 @@
 /*
- * Unit tests for aws.c, the request layer, against a fake service on
- * 127.0.0.1 that checks every signature: retries (attempt counts, the
- * quota, timeouts), StartSession's non-idempotent rule, ExpiredToken,
- * clock skew, the one-line errors, cancellation and the API budget
- * under many concurrent calls.
+ * Unit tests for the request layer (client.c, ctx.c, call.c), against a
+ * fake service on 127.0.0.1 that checks every signature: retries (attempt
+ * counts, the quota, timeouts), StartSession's non-idempotent rule,
+ * ExpiredToken, clock skew, the one-line errors, cancellation and the API
+ * budget under many concurrent calls.
  */
 
 #include <setjmp.h>

@@ -14,10 +14,10 @@
 #include <sys/queue.h>
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -28,50 +28,12 @@
 #include "aws_endpoints.h"
 #include "aws_error.h"
 #include "aws_http.h"
-#include "aws_imds.h"
-#include "aws_profile.h"
+#include "aws_int.h"
 #include "aws_retry.h"
 #include "aws_sts.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
-
-struct aws_quota_entry {
-	char				*url;
-	struct aws_retry_quota		 q;
-	TAILQ_ENTRY(aws_quota_entry)	 entry;
-};
-
-struct aws_client {
-	struct event_base		*base;
-	struct aws_options		 opts;
-	char				*ca_bundle;
-	char				*config_file;
-	char				*credentials_file;
-	struct aws_http			*http;
-	struct aws_budget		*budget;
-	struct aws_profiles		*profiles;
-	struct aws_creds_cache		*creds;
-	int64_t				 skew_ms;
-	unsigned			 ncalls;
-	TAILQ_HEAD(, aws_quota_entry)	 quotas;
-	TAILQ_HEAD(, aws_call)		 calls;
-	TAILQ_HEAD(, aws_ctx)		 ctxs;
-};
-
-struct aws_ctx {
-	struct aws_client		*client;
-	char				*profile;
-	int				 is_explicit;
-	char				*region;
-	char				*endpoint_url;
-	unsigned			 max_attempts;
-	struct aws_creds_provider	*creds;
-	struct aws_imds_config		 imds;
-	struct aws_imds_req		*region_req;	/* IMDS, in flight */
-	char				*region_error;
-	TAILQ_ENTRY(aws_ctx)		 entry;
-};
 
 enum aws_call_state {
 	AWS_CALL_REGION,	/* waiting for the ctx's region */
@@ -131,440 +93,6 @@ struct aws_call {
 static void	aws_call_step(struct aws_call *);
 static void	aws_call_finish(struct aws_call *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-
-/* A setting: the environment variable, else the profile key. */
-static const char *
-aws_setting(struct aws_ctx *ctx, const char *env, const char *key)
-{
-	const char	*v;
-
-	if (env != NULL && (v = getenv(env)) != NULL && *v != '\0')
-		return (v);
-	return (aws_profile_get(ctx->client->profiles, ctx->profile, key));
-}
-
-static int
-aws_setting_bool(struct aws_ctx *ctx, const char *env, const char *key)
-{
-	return (aws_profile_bool(aws_setting(ctx, env, key)) == 1);
-}
-
-static char *
-aws_client_opt(const char *given, const char *env)
-{
-	const char	*v = given;
-
-	if ((v == NULL || *v == '\0') && env != NULL)
-		v = getenv(env);
-	return ((v != NULL && *v != '\0') ? xstrdup(v) : NULL);
-}
-
-struct aws_client *
-aws_client_new(struct event_base *base, const struct aws_options *opts,
-    char **cause)
-{
-	struct aws_client	*c;
-	const char		*profile;
-	int			 is_explicit;
-
-	c = xcalloc(1, sizeof *c);
-	c->base = base;
-	if (opts != NULL)
-		c->opts = *opts;
-	c->config_file = aws_client_opt(c->opts.config_file, NULL);
-	c->credentials_file = aws_client_opt(c->opts.credentials_file, NULL);
-	c->opts.config_file = c->opts.credentials_file = c->opts.ca_bundle =
-	    NULL;
-	TAILQ_INIT(&c->quotas);
-	TAILQ_INIT(&c->calls);
-	TAILQ_INIT(&c->ctxs);
-	c->profiles = aws_profile_load(c->config_file, c->credentials_file,
-	    cause);
-	if (c->profiles == NULL) {
-		free(c->config_file);
-		free(c->credentials_file);
-		free(c);
-		return (NULL);
-	}
-	/* One trust store for all HTTPS: the default profile's choice. */
-	c->ca_bundle = aws_client_opt(opts != NULL ? opts->ca_bundle : NULL,
-	    "AWS_CA_BUNDLE");
-	if (c->ca_bundle == NULL) {
-		profile = aws_profile_select(NULL, &is_explicit);
-		c->ca_bundle = aws_client_opt(aws_profile_get(c->profiles,
-		    profile, "ca_bundle"), NULL);
-	}
-	c->http = aws_http_new(base, c->ca_bundle);
-	c->budget = aws_budget_new(base, c->opts.api_rate, c->opts.api_burst);
-	c->creds = aws_creds_cache_new();
-	return (c);
-}
-
-void
-aws_client_free(struct aws_client *c)
-{
-	struct aws_quota_entry	*qe;
-
-	if (c == NULL)
-		return;
-	while (!TAILQ_EMPTY(&c->calls))
-		aws_call_cancel(TAILQ_FIRST(&c->calls));
-	/* Providers own contexts of their own: free them first. */
-	aws_creds_cache_free(c->creds);
-	while (!TAILQ_EMPTY(&c->ctxs))
-		aws_ctx_free(TAILQ_FIRST(&c->ctxs));
-	while ((qe = TAILQ_FIRST(&c->quotas)) != NULL) {
-		TAILQ_REMOVE(&c->quotas, qe, entry);
-		free(qe->url);
-		free(qe);
-	}
-	aws_budget_free(c->budget);
-	aws_http_free(c->http);
-	aws_profile_free(c->profiles);
-	free(c->ca_bundle);
-	free(c->config_file);
-	free(c->credentials_file);
-	free(c);
-}
-
-int
-aws_client_reload(struct aws_client *c, char **cause)
-{
-	struct aws_profiles	*p;
-
-	p = aws_profile_load(c->config_file, c->credentials_file, cause);
-	if (p == NULL)
-		return (-1);
-	/* Providers point at the old files: contexts must be made again. */
-	aws_profile_free(c->profiles);
-	c->profiles = p;
-	aws_http_read_proxy_env(c->http);
-	return (0);
-}
-
-struct event_base *
-aws_client_base(struct aws_client *c)
-{
-	return (c->base);
-}
-
-struct aws_http *
-aws_client_http(struct aws_client *c)
-{
-	return (c->http);
-}
-
-struct aws_profiles *
-aws_client_profiles(struct aws_client *c)
-{
-	return (c->profiles);
-}
-
-const struct aws_options *
-aws_client_options(struct aws_client *c)
-{
-	return (&c->opts);
-}
-
-const char *
-aws_client_ca_bundle(struct aws_client *c)
-{
-	return (c->ca_bundle);
-}
-
-int64_t
-aws_client_skew(struct aws_client *c)
-{
-	return (c->skew_ms);
-}
-
-unsigned
-aws_client_calls(struct aws_client *c)
-{
-	return (c->ncalls);
-}
-
-/* The creds cache lives in the client but belongs to creds.c. */
-struct aws_creds_cache *aws_client_creds_cache(struct aws_client *);
-struct aws_creds_cache *
-aws_client_creds_cache(struct aws_client *c)
-{
-	return (c->creds);
-}
-
-static struct aws_retry_quota *
-aws_client_quota_find(struct aws_client *c, const char *url)
-{
-	struct aws_quota_entry	*qe;
-
-	TAILQ_FOREACH(qe, &c->quotas, entry) {
-		if (strcmp(qe->url, url) == 0)
-			return (&qe->q);
-	}
-	qe = xcalloc(1, sizeof *qe);
-	qe->url = xstrdup(url);
-	aws_retry_quota_init(&qe->q);
-	TAILQ_INSERT_TAIL(&c->quotas, qe, entry);
-	return (&qe->q);
-}
-
-unsigned
-aws_client_quota(struct aws_client *c, const char *url)
-{
-	return (aws_client_quota_find(c, url)->level);
-}
-
-static unsigned
-aws_ctx_max_attempts(struct aws_ctx *ctx)
-{
-	const char	*v;
-	char		*end;
-	unsigned long	 n;
-
-	if (ctx->client->opts.max_attempts != 0)
-		n = ctx->client->opts.max_attempts;
-	else if ((v = aws_setting(ctx, "AWS_MAX_ATTEMPTS", "max_attempts")) !=
-	    NULL) {
-		n = strtoul(v, &end, 10);
-		if (*end != '\0' || n == 0) {
-			log_warnx("profile %s: max_attempts \"%s\" is not a "
-			    "positive number; using %d", ctx->profile, v,
-			    AWS_RETRY_ATTEMPTS);
-			n = AWS_RETRY_ATTEMPTS;
-		}
-	} else
-		n = AWS_RETRY_ATTEMPTS;
-	if (n > AWS_RETRY_MAX_ATTEMPTS)
-		n = AWS_RETRY_MAX_ATTEMPTS;
-	return ((unsigned)n);
-}
-
-static struct aws_ctx *
-aws_ctx_make(struct aws_client *c, const char *profile, int is_explicit,
-    const char *region, const char *endpoint_url)
-{
-	struct aws_ctx	*ctx;
-	const char	*source;
-
-	ctx = xcalloc(1, sizeof *ctx);
-	ctx->client = c;
-	ctx->profile = xstrdup(profile);
-	ctx->is_explicit = is_explicit;
-	region = aws_creds_region(c->profiles, profile, region, &source);
-	if (region != NULL)
-		ctx->region = xstrdup(region);
-	if (endpoint_url != NULL && *endpoint_url != '\0')
-		ctx->endpoint_url = xstrdup(endpoint_url);
-	ctx->max_attempts = aws_ctx_max_attempts(ctx);
-	aws_imds_config_load(&ctx->imds, c->profiles, profile);
-	TAILQ_INSERT_TAIL(&c->ctxs, ctx, entry);
-	return (ctx);
-}
-
-struct aws_ctx *
-aws_ctx_new(struct aws_client *c, const char *profile, const char *region,
-    const char *endpoint_url, char **cause)
-{
-	struct aws_ctx	*ctx;
-	const char	*name;
-	int		 is_explicit;
-
-	name = aws_profile_select(profile, &is_explicit);
-	if (is_explicit && !aws_profile_exists(c->profiles, name)) {
-		xasprintf(cause, "profile %s not found in %s or %s", name,
-		    c->profiles->config_path, c->profiles->credentials_path);
-		return (NULL);
-	}
-	if (region != NULL && *region != '\0' &&
-	    !aws_endpoint_region_is_valid(region)) {
-		xasprintf(cause, "region \"%s\" is not valid", region);
-		return (NULL);
-	}
-	ctx = aws_ctx_make(c, name, is_explicit, region, endpoint_url);
-	if (ctx->region == NULL && ctx->imds.disabled) {
-		xasprintf(cause, "no region: set region in gatewayd.conf, "
-		    "AWS_REGION or profile %s", name);
-		aws_ctx_free(ctx);
-		return (NULL);
-	}
-	if (ctx->region != NULL && !aws_endpoint_region_is_valid(ctx->region)) {
-		xasprintf(cause, "region \"%s\" is not valid", ctx->region);
-		aws_ctx_free(ctx);
-		return (NULL);
-	}
-	ctx->creds = aws_creds_provider_get(c, name, is_explicit, ctx->region,
-	    cause);
-	if (ctx->creds == NULL) {
-		aws_ctx_free(ctx);
-		return (NULL);
-	}
-	return (ctx);
-}
-
-struct aws_ctx *
-aws_ctx_new_bare(struct aws_client *c, const char *profile,
-    const char *region)
-{
-	return (aws_ctx_make(c, profile, 1, region, NULL));
-}
-
-void
-aws_ctx_free(struct aws_ctx *ctx)
-{
-	struct aws_client	*c;
-	struct aws_call		*call, *next;
-
-	if (ctx == NULL)
-		return;
-	c = ctx->client;
-	for (call = TAILQ_FIRST(&c->calls); call != NULL; call = next) {
-		next = TAILQ_NEXT(call, entry);
-		if (call->ctx == ctx)
-			aws_call_cancel(call);
-	}
-	TAILQ_REMOVE(&c->ctxs, ctx, entry);
-	aws_imds_cancel(ctx->region_req);
-	aws_imds_config_clear(&ctx->imds);
-	free(ctx->profile);
-	free(ctx->region);
-	free(ctx->endpoint_url);
-	free(ctx->region_error);
-	free(ctx);
-}
-
-const char *
-aws_ctx_region(struct aws_ctx *ctx)
-{
-	return (ctx->region);
-}
-
-const char *
-aws_ctx_profile(struct aws_ctx *ctx)
-{
-	return (ctx->profile);
-}
-
-struct aws_client *
-aws_ctx_client(struct aws_ctx *ctx)
-{
-	return (ctx->client);
-}
-
-struct aws_creds_provider *
-aws_ctx_creds(struct aws_ctx *ctx)
-{
-	return (ctx->creds);
-}
-
-/* Wake the calls of ctx that wait for its region. */
-static void
-aws_ctx_region_cb(const char *body, size_t len, const char *error, void *arg)
-{
-	struct aws_ctx	*ctx = arg;
-	struct aws_call	*call, *next;
-
-	ctx->region_req = NULL;
-	if (body != NULL && aws_endpoint_region_is_valid(body)) {
-		ctx->region = xstrdup(body);
-		log_info("profile %s: region %s from instance metadata",
-		    ctx->profile, ctx->region);
-	} else {
-		free(ctx->region_error);
-		xasprintf(&ctx->region_error, "no region: not in gatewayd.conf, "
-		    "AWS_REGION, AWS_DEFAULT_REGION or profile %s, and "
-		    "instance metadata: %s", ctx->profile, error != NULL ?
-		    error : "no valid region");
-	}
-	for (call = TAILQ_FIRST(&ctx->client->calls); call != NULL;
-	    call = next) {
-		next = TAILQ_NEXT(call, entry);
-		if (call->ctx == ctx && call->state == AWS_CALL_REGION)
-			aws_call_step(call);
-	}
-}
-
-/* The endpoint key of a service in [services] sections: sso_oidc. */
-static void
-aws_service_key(const char *service, char *out, size_t len)
-{
-	size_t	i;
-
-	for (i = 0; service[i] != '\0' && i + 1 < len; i++)
-		out[i] = (service[i] == '-' || service[i] == ' ') ? '_' :
-		    tolower((unsigned char)service[i]);
-	out[i] = '\0';
-}
-
-static int
-aws_ctx_endpoint(struct aws_ctx *ctx, const char *service, const char *region,
-    struct aws_endpoint *ep, char **cause)
-{
-	struct aws_endpoint_params	 p;
-	const char			*services, *v;
-	char				 env[64], key[64];
-
-	memset(&p, 0, sizeof p);
-	p.service = service;
-	p.region = region;
-	p.use_fips = aws_setting_bool(ctx, "AWS_USE_FIPS_ENDPOINT",
-	    "use_fips_endpoint");
-	p.use_dualstack = aws_setting_bool(ctx, "AWS_USE_DUALSTACK_ENDPOINT",
-	    "use_dualstack_endpoint");
-	v = aws_setting(ctx, "AWS_STS_REGIONAL_ENDPOINTS",
-	    "sts_regional_endpoints");
-	p.sts_global = (v != NULL && strcasecmp(v, "legacy") == 0);
-	if (ctx->endpoint_url != NULL && (strcmp(service, "ssm") == 0 ||
-	    strcmp(service, "kms") == 0 || strcmp(service, "ec2") == 0))
-		p.explicit_url = ctx->endpoint_url;
-	aws_endpoint_env_name(service, env, sizeof env);
-	if ((v = getenv(env)) != NULL && *v != '\0')
-		p.env_service_url = v;
-	if ((v = getenv("AWS_ENDPOINT_URL")) != NULL && *v != '\0')
-		p.env_url = v;
-	services = aws_profile_get(ctx->client->profiles, ctx->profile,
-	    "services");
-	if (services != NULL) {
-		aws_service_key(service, key, sizeof key);
-		p.services_url = aws_profile_services_get(ctx->client->profiles,
-		    services, key, "endpoint_url");
-	}
-	p.profile_url = aws_profile_get(ctx->client->profiles, ctx->profile,
-	    "endpoint_url");
-	p.ignore_configured = aws_setting_bool(ctx,
-	    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-	    "ignore_configured_endpoint_urls");
-	return (aws_endpoint_resolve(&p, ep, cause));
-}
-
-char *
-aws_ctx_endpoint_host(struct aws_ctx *ctx, const char *service)
-{
-	struct aws_endpoint	 ep;
-	const char		*host, *end;
-	char			*cause, *out = NULL;
-
-	/* Only the host matters: any valid region resolves an override. */
-	if (aws_ctx_endpoint(ctx, service, ctx->region != NULL ? ctx->region :
-	    "us-east-1", &ep, &cause) != 0) {
-		free(cause);
-		return (NULL);
-	}
-	if (strcmp(ep.source, "rules") != 0 &&
-	    (host = strstr(ep.url, "://")) != NULL) {
-		host += 3;
-		if (host[strcspn(host, "@/?#")] == '@')	/* user@ */
-			host += strcspn(host, "@") + 1;
-		if (*host == '[') {
-			host++;
-			end = host + strcspn(host, "]");
-		} else
-			end = host + strcspn(host, ":/?#");
-		if (end > host)
-			out = xstrndup(host, end - host);
-	}
-	aws_endpoint_free(&ep);
-	return (out);
-}
 
 static void
 aws_call_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -694,6 +222,32 @@ aws_call_cancel(struct aws_call *call)
 {
 	if (call != NULL)
 		aws_call_free(call);
+}
+
+void
+aws_call_cancel_ctx(struct aws_ctx *ctx)
+{
+	struct aws_call	*call, *next;
+
+	for (call = TAILQ_FIRST(&ctx->client->calls); call != NULL;
+	    call = next) {
+		next = TAILQ_NEXT(call, entry);
+		if (call->ctx == ctx)
+			aws_call_cancel(call);
+	}
+}
+
+void
+aws_call_region_ready(struct aws_ctx *ctx)
+{
+	struct aws_call	*call, *next;
+
+	for (call = TAILQ_FIRST(&ctx->client->calls); call != NULL;
+	    call = next) {
+		next = TAILQ_NEXT(call, entry);
+		if (call->ctx == ctx && call->state == AWS_CALL_REGION)
+			aws_call_step(call);
+	}
 }
 
 /* Report the outcome (from the loop) and free the call. */
@@ -872,11 +426,8 @@ aws_call_step(struct aws_call *call)
 			return;
 		}
 		if (region == NULL) {
-			if (ctx->region_req == NULL)
-				ctx->region_req = aws_imds_region(
-				    ctx->client->http, &ctx->imds,
-				    aws_ctx_region_cb, ctx);
-			return;		/* aws_ctx_region_cb steps us */
+			aws_ctx_region_fetch(ctx);
+			return;		/* aws_call_region_ready steps us */
 		}
 		if (aws_ctx_endpoint(ctx, call->service, region, &call->ep,
 		    &cause) != 0) {
