@@ -40,6 +40,8 @@ enum bus_type {
 	BUS_CONN_REFUSED,	/* turned away before any conn was made */
 	BUS_CONN_CLOSED,	/* conn_close() ran: reason and counters */
 	/* bus_session */
+	BUS_SESSION_STRIPING,	/* made because every session runs near
+				   its ceiling (then starting as any) */
 	BUS_SESSION_STARTING,	/* StartSession on its way */
 	BUS_SESSION_OPENED,	/* the handshake is done: conns may ride */
 	BUS_SESSION_RESUMING,	/* the WebSocket broke: reconnecting */
@@ -57,7 +59,8 @@ enum bus_type {
 #define BUS_MASK(type)	(1U << (type))
 #define BUS_CONN	(BUS_MASK(BUS_CONN_OPENED) | \
 	BUS_MASK(BUS_CONN_REFUSED) | BUS_MASK(BUS_CONN_CLOSED))
-#define BUS_SESSION	(BUS_MASK(BUS_SESSION_STARTING) | \
+#define BUS_SESSION	(BUS_MASK(BUS_SESSION_STRIPING) | \
+	BUS_MASK(BUS_SESSION_STARTING) | \
 	BUS_MASK(BUS_SESSION_OPENED) | BUS_MASK(BUS_SESSION_RESUMING) | \
 	BUS_MASK(BUS_SESSION_RESUMED) | BUS_MASK(BUS_SESSION_REPLACING) | \
 	BUS_MASK(BUS_SESSION_ENDED))

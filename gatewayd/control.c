@@ -54,6 +54,7 @@ static const char *control_event_names[] = {
 	[BUS_CONN_OPENED] = "open",
 	[BUS_CONN_REFUSED] = "refuse",
 	[BUS_CONN_CLOSED] = "close",
+	[BUS_SESSION_STRIPING] = "session_striping",
 	[BUS_SESSION_STARTING] = "session_starting",
 	[BUS_SESSION_OPENED] = "session_open",
 	[BUS_SESSION_RESUMING] = "session_resuming",
@@ -293,40 +294,6 @@ control_event_text(const struct bus_event *ev)
 	cJSON_Delete(o);
 	control_ev_seq = ev->seq;
 	return (control_ev_text);
-}
-
-/*
- * Publish ev, made by a module that does not use the bus yet, to every
- * events follower; drop those too slow to keep up. Takes ev.
- */
-void
-control_event(cJSON *ev)
-{
-	struct control_client	*cl, *cl1;
-	char			*text;
-	size_t			 len;
-
-	if (!cJSON_HasObjectItem(ev, "time"))
-		cJSON_AddNumberToObject(ev, "time", (double)clock_wall_ms());
-	text = NULL;
-	TAILQ_FOREACH_SAFE(cl, &control_clients, entry, cl1) {
-		if (cl->sub == NULL)
-			continue;
-		if (text == NULL && (text = cJSON_PrintUnformatted(ev)) == NULL)
-			fatalx("control: cannot print JSON");
-		len = evbuffer_get_length(bufferevent_get_output(cl->bev));
-		if (len > CONTROL_MAX_OUTPUT) {
-			log_warnx("control client %" PRIu64 ": dropped: more "
-			    "than %d bytes of events unread", cl->id,
-			    CONTROL_MAX_OUTPUT);
-			control_client_free(cl);
-			continue;
-		}
-		evbuffer_add_printf(bufferevent_get_output(cl->bev), "%s\n",
-		    text);
-	}
-	free(text);
-	cJSON_Delete(ev);
 }
 
 /* An event for cl, an events follower; drop it if too slow to keep up. */

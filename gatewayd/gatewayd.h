@@ -15,7 +15,6 @@
 #include "forward.h"
 #include "forwarder.h"
 
-struct cJSON;
 struct gw_config;
 
 /*
@@ -40,7 +39,5 @@ void	 gateway_shutdown(void (*done)(void));
 struct forward *gateway_find(const char *name);
 int	 gateway_forward_up(struct forward *, char **cause);
 void	 gateway_forward_down(struct forward *);
-/* control.c: publish an event to gatewayctl events followers; takes ev. */
-void	 control_event(struct cJSON *ev);
 
 #endif /* GATEWAYD_H */
