@@ -49,9 +49,13 @@ enum bus_type {
 	BUS_SESSION_REPLACING,	/* too old: a new one takes the new conns */
 	BUS_SESSION_ENDED,	/* over, with why */
 	/* bus_api */
-	BUS_API_MADE,		/* a call got its answer: success or error */
-	BUS_API_THROTTLED,	/* an attempt was throttled; it is retried */
-	BUS_API_FAILED,		/* a call ended without a success */
+	BUS_API_MADE,		/* a call is over and succeeded */
+	BUS_API_THROTTLED,	/* an attempt was throttled (429 or a
+				   throttling code); retried if the attempts
+				   and the retry quota allow */
+	BUS_API_FAILED,		/* a call is over without success: an error
+				   answer, or none (credentials, budget,
+				   network); a cancelled call has no end */
 };
 #define BUS_TYPE_LAST	BUS_API_FAILED
 
@@ -97,13 +101,13 @@ struct bus_session {
 	uint64_t	 age_ms;	/* since the session was made */
 };
 
-/* One AWS API call. */
+/* One AWS API call: each ends in one MADE or FAILED. */
 struct bus_api {
 	const char	*service;	/* "ssm", "sts" */
 	const char	*operation;	/* "StartSession" */
-	const char	*region;	/* NULL if none applies */
+	const char	*region;	/* NULL if not known yet */
 	int		 status;	/* HTTP status; 0 if no answer */
-	unsigned	 attempt;	/* 1 for the first */
+	unsigned	 attempt;	/* attempts so far: 1 for the first */
 	const char	*error;		/* throttled, failed: why */
 	uint64_t	 duration_ms;	/* since the call was made */
 };
