@@ -56,8 +56,8 @@ enum config_type {
 #define CONFIG_INHERIT	0x2	/* unset: [gateway]'s key of the same name */
 #define CONFIG_UNIX	0x4	/* only for unix: listeners */
 #define CONFIG_REPEAT	0x8	/* may be given again; the values add up */
-#define CONFIG_FWD_OWN	0x10	/* its forwarder gives the default and checks
-				   values (config.h: forwarder_key_*) */
+/* Its forwarder gives the default and checks values (forwarder_key_*). */
+#define CONFIG_FWD_OWN	0x10
 
 /* One row of the table: a key, its type and where its value lives. */
 struct config_key {

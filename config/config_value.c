@@ -523,7 +523,8 @@ config_value_set_enum(const struct config_key *key, void *base,
 			*FIELD(key, base, int) = key->values[i];
 		else {
 			free(*FIELD(key, base, char *));
-			*FIELD(key, base, char *) = xstrdup(config_key_choice(key, i));
+			*FIELD(key, base, char *) =
+			    xstrdup(config_key_choice(key, i));
 		}
 		return (0);
 	}
