@@ -131,7 +131,7 @@ struct bus_sub;
  */
 struct bus_sub *bus_subscribe(uint32_t mask,
 	    void (*cb)(const struct bus_event *, void *), void *arg);
-/* End a subscription; NULL does nothing. */
+/* End a subscription, once; NULL does nothing. The handle is gone after. */
 void	 bus_unsubscribe(struct bus_sub *);
 
 /*
