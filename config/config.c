@@ -567,8 +567,8 @@ config_obj_finish_forwarder(struct config_obj *o)
 		if (key->section != o->section || o->lines[i] != 0 ||
 		    !config_key_applies(key, fc))
 			continue;
-		if (key->def != NULL)
-			config_obj_default(o, key, key->def);
+		if (config_key_default(key) != NULL)
+			config_obj_default(o, key, config_key_default(key));
 		else if (key->def_fn != NULL)
 			config_obj_default(o, key, key->def_fn(o->base));
 	}
@@ -597,8 +597,8 @@ config_obj_finish(struct config_parse *p, struct config_obj *o,
 			if (text != NULL)
 				config_obj_default(o, key, text);
 			free(text);
-		} else if (key->def != NULL)
-			config_obj_default(o, key, key->def);
+		} else if (config_key_default(key) != NULL)
+			config_obj_default(o, key, config_key_default(key));
 	}
 	for (i = 0; i < config_ntable; i++) {
 		key = &config_table[i];

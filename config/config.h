@@ -206,4 +206,21 @@ int	 config_fwd_equal(const struct fwd_config *, const struct fwd_config *);
  */
 void	 config_print_example(FILE *);
 
+/*
+ * What config asks the forwarders. Config knows none of them and includes
+ * none of their headers: the forwarder registry (forwarders/forwarder.c)
+ * answers for every forwarder of the build.
+ *
+ * forwarder_name: the i-th forwarder's name, or NULL past the last (the
+ * choices of the forwarder key).
+ * forwarder_key_default, forwarder_key_check: for a key only forwarder
+ * reads and checks itself (client_version for ssm), its default as a
+ * user writes it (or NULL), and whether value is good for it: 0, or -1
+ * and *cause (caller frees).
+ */
+const char *forwarder_name(size_t i);
+const char *forwarder_key_default(const char *forwarder, const char *key);
+int	 forwarder_key_check(const char *forwarder, const char *key,
+	    const char *value, char **cause);
+
 #endif /* CONFIG_H */

@@ -56,6 +56,8 @@ enum config_type {
 #define CONFIG_INHERIT	0x2	/* unset: [gateway]'s key of the same name */
 #define CONFIG_UNIX	0x4	/* only for unix: listeners */
 #define CONFIG_REPEAT	0x8	/* may be given again; the values add up */
+/* Its forwarder gives the default and checks values (forwarder_key_*). */
+#define CONFIG_FWD_OWN	0x10
 
 /* One row of the table: a key, its type and where its value lives. */
 struct config_key {
@@ -67,6 +69,8 @@ struct config_key {
 	uint64_t		 min;		/* UINT, DURATION (ms), SIZE */
 	uint64_t		 max;
 	const char *const	*choices;	/* ENUM names, then NULL */
+	/* Or the i-th name, NULL past the last; use config_key_choice. */
+	const char		*(*choice_fn)(size_t i);
 	const int		*values;	/* ENUM values, or NULL */
 	const char		*def;		/* default, as a user writes */
 	/* Or a default worked out from the other keys of the section. */
@@ -92,6 +96,13 @@ const char	*config_table_section_name(enum config_section);
 /* 1 if fc's forwarder reads key (every forward key but ssm-only ones). */
 int		 config_key_applies(const struct config_key *,
 		    const struct fwd_config *);
+/* The i-th choice of an ENUM key, NULL past the last. */
+const char	*config_key_choice(const struct config_key *, size_t i);
+/* A key's default as a user writes it, or NULL (def_fn aside). */
+const char	*config_key_default(const struct config_key *);
+/* The rules a STRING value must also follow: 0, or -1 and *cause. */
+int		 config_key_check(const struct config_key *, const char *,
+		    char **cause);
 
 /* config_value.c: a value of any type, at key->offset from base. */
 void	 config_value_init(const struct config_key *, void *base);

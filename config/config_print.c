@@ -144,9 +144,9 @@ config_print_help(FILE *f, const struct config_key *key)
 		xasprintf(&tmp, "%s; a duration, %s-%s", text, lo, hi);
 		break;
 	case CONFIG_ENUM:
-		for (i = 0; key->choices[i] != NULL; i++) {
+		for (i = 0; config_key_choice(key, i) != NULL; i++) {
 			xasprintf(&tmp, "%s%s %s", text, i == 0 ? "; one of" :
-			    ",", key->choices[i]);
+			    ",", config_key_choice(key, i));
 			free(text);
 			text = tmp;
 		}
@@ -159,8 +159,9 @@ config_print_help(FILE *f, const struct config_key *key)
 	free(text);
 	if (key->flags & CONFIG_REQUIRED)
 		xasprintf(&text, "%s (required)", tmp);
-	else if (key->def != NULL)
-		xasprintf(&text, "%s (default %s)", tmp, key->def);
+	else if (config_key_default(key) != NULL)
+		xasprintf(&text, "%s (default %s)", tmp,
+		    config_key_default(key));
 	else
 		text = xstrdup(tmp);
 	free(tmp);
@@ -184,8 +185,9 @@ config_print_example_section(FILE *f, enum config_section section)
 		if (key->flags & CONFIG_REQUIRED)
 			config_print_line(f, "", key->name, key->example);
 		else
-			config_print_line(f, "#", key->name, key->def != NULL ?
-			    key->def : key->example);
+			config_print_line(f, "#", key->name,
+			    config_key_default(key) != NULL ?
+			    config_key_default(key) : key->example);
 	}
 }
 

@@ -13,7 +13,6 @@
 #include <syslog.h>
 
 #include "config_int.h"
-#include "ssm_version.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -43,8 +42,6 @@ static const int config_log_facility_values[] = {
 
 static const char *const config_log_formats[] = { "text", "json", NULL };
 static const int config_log_format_values[] = { 0, 1 };
-
-static const char *const config_forwarders[] = { "tcp", "ssm", NULL };
 
 static const char *const config_target_picks[] = {
 	"error", "first", "random", "newest", NULL
@@ -95,32 +92,6 @@ config_check_document(const char *s, char **cause)
 	return (0);
 }
 
-/*
- * A ClientVersion the agent reads as numbers (ssm-port-mux.md 2.4): four
- * numeric parts, and at least 1.1.70, below which agents run basic mode
- * while gatewayd, deciding from the agent's version, would run mux.
- */
-static int
-config_check_client_version(const char *s, char **cause)
-{
-	const char	*p;
-	int		 cmp, dots = 0;
-
-	for (p = s; *p != '\0'; p++)
-		dots += *p == '.';
-	if (dots != 3 || ssm_version_cmp(s, s, &cmp) != 0) {
-		xasprintf(cause, "\"%s\" is not four numbers with dots "
-		    "(%s)", s, SSM_VERSION_CLIENT_DEFAULT);
-		return (-1);
-	}
-	if (ssm_version_agent_cmp(s, SSM_VERSION_CLIENT_MUX) < 0) {
-		xasprintf(cause, "%s is below %s: agents would not run mux "
-		    "mode", s, SSM_VERSION_CLIENT_MUX);
-		return (-1);
-	}
-	return (0);
-}
-
 int
 config_key_applies(const struct config_key *key, const struct fwd_config *fc)
 {
@@ -128,6 +99,34 @@ config_key_applies(const struct config_key *key, const struct fwd_config *fc)
 		return (1);
 	return (fc->forwarder != NULL &&
 	    strcmp(fc->forwarder, key->forwarder) == 0);
+}
+
+const char *
+config_key_choice(const struct config_key *key, size_t i)
+{
+	if (key->choice_fn != NULL)
+		return (key->choice_fn(i));
+	return (key->choices[i]);
+}
+
+const char *
+config_key_default(const struct config_key *key)
+{
+	if (key->flags & CONFIG_FWD_OWN)
+		return (forwarder_key_default(key->forwarder, key->name));
+	return (key->def);
+}
+
+int
+config_key_check(const struct config_key *key, const char *text,
+    char **cause)
+{
+	if (key->flags & CONFIG_FWD_OWN)
+		return (forwarder_key_check(key->forwarder, key->name, text,
+		    cause));
+	if (key->check != NULL)
+		return (key->check(text, cause));
+	return (0);
 }
 
 /* The forwarder a forward gets when it names none: ssm for AWS targets. */
@@ -224,7 +223,7 @@ const struct config_key config_table[] = {
 	  .flags = CONFIG_UNIX, .example = "root",
 	  .help = "unix: listeners: group of the socket, a name or number" },
 	{ "forwarder", FWD(forwarder), .type = CONFIG_ENUM,
-	  .choices = config_forwarders, .def_fn = config_default_forwarder,
+	  .choice_fn = forwarder_name, .def_fn = config_default_forwarder,
 	  .example = "ssm",
 	  .help = "how to reach the target; default ssm for i-, mi-, tag:, "
 	  "ecs: targets, else tcp" },
@@ -286,8 +285,7 @@ const struct config_key config_table[] = {
 	  "instances: error, the lowest id, a random one, or the one "
 	  "heard from last" },
 	{ "client_version", FWD(client_version), .type = CONFIG_STRING,
-	  .forwarder = "ssm", .def = SSM_VERSION_CLIENT_DEFAULT,
-	  .check = config_check_client_version,
+	  .forwarder = "ssm", .flags = CONFIG_FWD_OWN,
 	  .help = "ssm: the ClientVersion sent to the agent, which "
 	  "chooses mux mode and keep-alive by it" },
 	{ "handshake_timeout", FWD(handshake_timeout),

@@ -516,20 +516,21 @@ config_value_set_enum(const struct config_key *key, void *base,
 	char	*list = NULL, *tmp;
 	size_t	 i;
 
-	for (i = 0; key->choices[i] != NULL; i++) {
-		if (strcmp(text, key->choices[i]) != 0)
+	for (i = 0; config_key_choice(key, i) != NULL; i++) {
+		if (strcmp(text, config_key_choice(key, i)) != 0)
 			continue;
 		if (key->values != NULL)
 			*FIELD(key, base, int) = key->values[i];
 		else {
 			free(*FIELD(key, base, char *));
-			*FIELD(key, base, char *) = xstrdup(key->choices[i]);
+			*FIELD(key, base, char *) =
+			    xstrdup(config_key_choice(key, i));
 		}
 		return (0);
 	}
-	for (i = 0; key->choices[i] != NULL; i++) {
+	for (i = 0; config_key_choice(key, i) != NULL; i++) {
 		xasprintf(&tmp, "%s%s%s", list == NULL ? "" : list,
-		    list == NULL ? "" : ", ", key->choices[i]);
+		    list == NULL ? "" : ", ", config_key_choice(key, i));
 		free(list);
 		list = tmp;
 	}
@@ -572,7 +573,7 @@ config_value_set(const struct config_key *key, void *base, const char *text,
 			    CONFIG_MAX_VALUE);
 			return (-1);
 		}
-		if (key->check != NULL && key->check(text, cause) != 0)
+		if (config_key_check(key, text, cause) != 0)
 			return (-1);
 		free(*FIELD(key, base, char *));
 		*FIELD(key, base, char *) = xstrdup(text);
@@ -635,9 +636,9 @@ config_value_format_enum(const struct config_key *key, const void *base)
 		s = *CFIELD(key, base, char *);
 		return (s == NULL ? NULL : xstrdup(s));
 	}
-	for (i = 0; key->choices[i] != NULL; i++) {
+	for (i = 0; config_key_choice(key, i) != NULL; i++) {
 		if (key->values[i] == *CFIELD(key, base, int))
-			return (xstrdup(key->choices[i]));
+			return (xstrdup(config_key_choice(key, i)));
 	}
 	return (NULL);
 }

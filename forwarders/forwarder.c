@@ -1,13 +1,16 @@
 /*
  * The forwarder registry: every kind of tunnel this build knows, looked up
- * by the name a [forward] section gives. The config module accepts a fixed
- * list of names; gateway.c asks here whether this build can serve one.
+ * by the name a [forward] section gives. The config module takes the names
+ * from here and asks here about the keys a forwarder checks itself;
+ * gateway.c asks here whether this build can serve a forward.
  */
 
 #include "autoconf.h"
 
+#include <stddef.h>
 #include <string.h>
 
+#include "config.h"
 #include "forwarder.h"
 
 static const struct forwarder *forwarder_table[] = {
@@ -32,19 +35,48 @@ forwarder_find(const char *name)
 	return (NULL);
 }
 
-/* The names of every forwarder, comma-separated, for error messages. */
 const char *
-forwarder_names(void)
+forwarder_name(size_t i)
 {
-	static char	names[256];
-	size_t		i;
+	if (i >= FORWARDER_COUNT)
+		return (NULL);
+	return (forwarder_table[i]->name);
+}
 
-	if (names[0] != '\0')
-		return (names);
-	for (i = 0; i < FORWARDER_COUNT; i++) {
-		if (i != 0)
-			strlcat(names, ", ", sizeof names);
-		strlcat(names, forwarder_table[i]->name, sizeof names);
+/* The row of forwarder's own key, or NULL. */
+static const struct forwarder_key *
+forwarder_key_find(const char *forwarder, const char *key)
+{
+	const struct forwarder		*fwd = forwarder_find(forwarder);
+	const struct forwarder_key	*k;
+
+	if (fwd == NULL || fwd->keys == NULL)
+		return (NULL);
+	for (k = fwd->keys; k->name != NULL; k++) {
+		if (strcmp(k->name, key) == 0)
+			return (k);
 	}
-	return (names);
+	return (NULL);
+}
+
+const char *
+forwarder_key_default(const char *forwarder, const char *key)
+{
+	const struct forwarder_key	*k;
+
+	if ((k = forwarder_key_find(forwarder, key)) == NULL)
+		return (NULL);
+	return (k->def);
+}
+
+int
+forwarder_key_check(const char *forwarder, const char *key,
+    const char *value, char **cause)
+{
+	const struct forwarder_key	*k;
+
+	if ((k = forwarder_key_find(forwarder, key)) == NULL ||
+	    k->check == NULL)
+		return (0);
+	return (k->check(value, cause));
 }

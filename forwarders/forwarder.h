@@ -4,7 +4,7 @@
  * A forwarder is one const struct of function pointers, like a tmux command
  * entry. The core (listener.c, conn.c, gateway.c) calls it; it talks back
  * only through conn_ready(), conn_write(), conn_eof(), conn_pause(),
- * conn_resume() and conn_close() (gatewayd.h). fwd_tcp (tcp.c) is the small
+ * conn_resume() and conn_close() (conn.h). fwd_tcp (tcp.c) is the small
  * reference; read it before writing another.
  */
 #ifndef FORWARDER_H
@@ -16,8 +16,22 @@ struct evbuffer;
 struct forward;
 struct fwd_config;
 
+/*
+ * A key of the forwarder's own that config cannot judge (config.h:
+ * forwarder_key_*): its default as a user writes it, and a check of a
+ * value, 0 or -1 with *cause (caller frees); check may be NULL.
+ */
+struct forwarder_key {
+	const char	*name;
+	const char	*def;
+	int		(*check)(const char *value, char **cause);
+};
+
 struct forwarder {
 	const char	*name;
+
+	/* Its own keys (above), then a row with a NULL name; may be NULL. */
+	const struct forwarder_key *keys;
 
 	/*
 	 * Config time: return 0 if fc can be served, else -1 and set *cause
@@ -86,9 +100,10 @@ struct forwarder {
 extern const struct forwarder fwd_tcp;
 extern const struct forwarder fwd_ssm;
 
-/* Look a forwarder up by name; NULL if there is none. */
+/*
+ * Look a forwarder up by name; NULL if there is none. (config.h declares
+ * what config asks of the registry: forwarder_name, forwarder_key_*.)
+ */
 const struct forwarder *forwarder_find(const char *name);
-/* "tcp, ssm, ..." for error messages; static storage. */
-const char	*forwarder_names(void);
 
 #endif /* FORWARDER_H */

@@ -32,7 +32,9 @@
 #include <event2/util.h>
 
 #include "config.h"
-#include "gatewayd.h"
+#include "conn.h"
+#include "forward.h"
+#include "forwarder.h"
 #include "log.h"
 #include "sockread.h"
 #include "util.h"

@@ -28,12 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "bus.h"
 #include "config.h"
 #include "gatewayd.h"
 #include "log.h"
@@ -53,6 +53,12 @@ static uint64_t	conn_next_id;
 static const char *conn_state_names[] = {
 	"opening", "open", "draining", "dead"
 };
+
+const char *
+conn_state_name(enum conn_state s)
+{
+	return (conn_state_names[s]);
+}
 
 /* Each end's name (for events) and whether it is clean (a FIN). */
 static const struct {
@@ -157,30 +163,28 @@ conn_target(struct conn *c, char *buf, size_t len)
 	return (buf);
 }
 
-/* Tell gatewayctl events followers that c opened or closed. */
+/* Say on the bus that c opened or closed. */
 static void
-conn_publish(struct conn *c, const char *what)
+conn_publish(struct conn *c, enum bus_type type)
 {
-	cJSON	*ev;
-	char	 target[300];
+	struct bus_event	 ev;
+	char			 target[300];
 
-	ev = cJSON_CreateObject();
-	cJSON_AddStringToObject(ev, "event", what);
-	cJSON_AddNumberToObject(ev, "conn", (double)c->id);
-	cJSON_AddStringToObject(ev, "forward", c->fw->name);
-	cJSON_AddStringToObject(ev, "peer", c->peer_str);
-	cJSON_AddStringToObject(ev, "target",
-	    conn_target(c, target, sizeof target));
-	if (c->state == CONN_DEAD) {
-		cJSON_AddNumberToObject(ev, "bytes_in", (double)c->bytes_in);
-		cJSON_AddNumberToObject(ev, "bytes_out", (double)c->bytes_out);
-		cJSON_AddNumberToObject(ev, "duration_ms",
-		    (double)(clock_now_ms() - c->started_ms));
-		cJSON_AddStringToObject(ev, "reason", c->reason);
-		cJSON_AddStringToObject(ev, "end", conn_end_name(c->end));
-		cJSON_AddBoolToObject(ev, "reset", !conn_end_is_clean(c->end));
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.conn.id = c->id;
+	ev.conn.forward = c->fw->name;
+	ev.conn.peer = c->peer_str;
+	ev.conn.target = conn_target(c, target, sizeof target);
+	if (type == BUS_CONN_CLOSED) {
+		ev.conn.reason = c->reason;
+		ev.conn.end = conn_end_name(c->end);
+		ev.conn.reset = !conn_end_is_clean(c->end);
+		ev.conn.bytes_in = c->bytes_in;
+		ev.conn.bytes_out = c->bytes_out;
+		ev.conn.duration_ms = clock_now_ms() - c->started_ms;
 	}
-	control_event(ev);
+	bus_publish(&ev);
 }
 
 /*
@@ -226,7 +230,7 @@ conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
 	fw->total_conns++;
 	log_debug("conn %" PRIu64 " (%s %s): accepted", c->id, fw->name,
 	    c->peer_str);
-	conn_publish(c, "open");
+	conn_publish(c, BUS_CONN_OPENED);
 
 	c->fwd->open(c);
 	return (c);
@@ -597,7 +601,7 @@ conn_close(struct conn *c, enum conn_end end, const char *fmt, ...)
 
 	c->fwd->close(c);
 	conn_log_close(c);
-	conn_publish(c, "close");
+	conn_publish(c, BUS_CONN_CLOSED);
 
 	if (!conn_end_is_clean(end)) {
 		log_debug("conn %" PRIu64 ": resetting the client (%s)", c->id,

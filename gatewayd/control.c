@@ -35,6 +35,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "bus.h"
 #include "config.h"
 #include "control.h"
 #include "gateway.h"
@@ -47,6 +48,21 @@
 /* Connections listed per forward in status. */
 #define CONTROL_MAX_CONNS	1000
 
+/* What events followers get, and each one's name in their lines. */
+#define CONTROL_EVENTS	(BUS_CONN | BUS_SESSION)
+static const char *control_event_names[] = {
+	[BUS_CONN_OPENED] = "open",
+	[BUS_CONN_REFUSED] = "refuse",
+	[BUS_CONN_CLOSED] = "close",
+	[BUS_SESSION_STRIPING] = "session_striping",
+	[BUS_SESSION_STARTING] = "session_starting",
+	[BUS_SESSION_OPENED] = "session_open",
+	[BUS_SESSION_RESUMING] = "session_resuming",
+	[BUS_SESSION_RESUMED] = "session_resumed",
+	[BUS_SESSION_REPLACING] = "session_replacing",
+	[BUS_SESSION_ENDED] = "session_ended",
+};
+
 struct control_client {
 	uint64_t			 id;
 	struct bufferevent		*bev;
@@ -54,7 +70,7 @@ struct control_client {
 	uint64_t			 idle_since;	/* ms */
 	int				 refs;
 	int				 busy;	/* awaits a reply */
-	int				 subscribed;	/* to events */
+	struct bus_sub			*sub;	/* follows events */
 	int				 eof;	/* sent all it will */
 	int				 dead;
 	TAILQ_ENTRY(control_client)	 entry;
@@ -83,6 +99,8 @@ static struct control_cmd	*control_cmds;
 static size_t			 control_ncmds;
 static int			 control_have_builtins;
 static uint64_t			 control_started_ms;
+static char			*control_ev_text;	/* the last event's line */
+static uint64_t			 control_ev_seq;	/* and its seq */
 
 static void	control_builtins(void);
 static void	control_client_free(struct control_client *);
@@ -186,35 +204,113 @@ control_reply_error(struct control_req *req, const char *fmt, ...)
 	control_reply(req, reply);
 }
 
-/* Publish ev to every events follower; drop those too slow to keep up. */
-void
-control_event(cJSON *ev)
+/* Add a string member unless it is NULL. */
+static void
+control_add_string(cJSON *o, const char *name, const char *value)
 {
-	struct control_client	*cl, *cl1;
-	char			*text;
-	size_t			 len;
+	if (value != NULL)
+		cJSON_AddStringToObject(o, name, value);
+}
 
-	if (!cJSON_HasObjectItem(ev, "time"))
-		cJSON_AddNumberToObject(ev, "time", (double)clock_wall_ms());
-	text = NULL;
-	TAILQ_FOREACH_SAFE(cl, &control_clients, entry, cl1) {
-		if (!cl->subscribed)
-			continue;
-		if (text == NULL && (text = cJSON_PrintUnformatted(ev)) == NULL)
-			fatalx("control: cannot print JSON");
-		len = evbuffer_get_length(bufferevent_get_output(cl->bev));
-		if (len > CONTROL_MAX_OUTPUT) {
-			log_warnx("control client %" PRIu64 ": dropped: more "
-			    "than %d bytes of events unread", cl->id,
-			    CONTROL_MAX_OUTPUT);
-			control_client_free(cl);
-			continue;
-		}
-		evbuffer_add_printf(bufferevent_get_output(cl->bev), "%s\n",
-		    text);
+/* A conn opened, closed or was refused, as followers see it. */
+static void
+control_event_conn(cJSON *o, const struct bus_event *ev)
+{
+	const struct bus_conn	*c = &ev->conn;
+
+	if (ev->type != BUS_CONN_REFUSED)
+		cJSON_AddNumberToObject(o, "conn", (double)c->id);
+	cJSON_AddStringToObject(o, "forward", c->forward);
+	cJSON_AddStringToObject(o, "peer", c->peer);
+	if (ev->type == BUS_CONN_REFUSED) {
+		control_add_string(o, "reason", c->reason);
+		return;
 	}
-	free(text);
-	cJSON_Delete(ev);
+	control_add_string(o, "target", c->target);
+	if (ev->type != BUS_CONN_CLOSED)
+		return;
+	cJSON_AddNumberToObject(o, "bytes_in", (double)c->bytes_in);
+	cJSON_AddNumberToObject(o, "bytes_out", (double)c->bytes_out);
+	cJSON_AddNumberToObject(o, "duration_ms", (double)c->duration_ms);
+	control_add_string(o, "reason", c->reason);
+	control_add_string(o, "end", c->end);
+	cJSON_AddBoolToObject(o, "reset", c->reset);
+}
+
+/* A session's step, as followers see it. */
+static void
+control_event_session(cJSON *o, const struct bus_event *ev)
+{
+	const struct bus_session	*s = &ev->session;
+	char				 age[32];
+
+	cJSON_AddStringToObject(o, "forward", s->forward);
+	cJSON_AddStringToObject(o, "session", s->name);
+	control_add_string(o, "instance", s->instance);
+	control_add_string(o, "session_id", s->session_id);
+	if (s->mode != NULL) {
+		cJSON_AddStringToObject(o, "mode", s->mode);
+		cJSON_AddStringToObject(o, "agent_version",
+		    s->agent_version != NULL ? s->agent_version : "");
+	}
+	switch (ev->type) {
+	case BUS_SESSION_RESUMING:
+	case BUS_SESSION_RESUMED:
+		control_add_string(o, "detail", s->detail);
+		break;
+	case BUS_SESSION_REPLACING:
+		util_fmt_duration(s->age_ms, age, sizeof age);
+		cJSON_AddStringToObject(o, "age", age);
+		break;
+	case BUS_SESSION_ENDED:
+		control_add_string(o, "reason", s->reason);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The line followers get for ev, made once however many follow: the
+ * callbacks for one event run one after the other (bus.h).
+ */
+static const char *
+control_event_text(const struct bus_event *ev)
+{
+	cJSON	*o;
+
+	if (control_ev_text != NULL && control_ev_seq == ev->seq)
+		return (control_ev_text);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "event", control_event_names[ev->type]);
+	if (BUS_MASK(ev->type) & BUS_CONN)
+		control_event_conn(o, ev);
+	else
+		control_event_session(o, ev);
+	cJSON_AddNumberToObject(o, "time", (double)ev->time_ms);
+	free(control_ev_text);
+	if ((control_ev_text = cJSON_PrintUnformatted(o)) == NULL)
+		fatalx("control: cannot print JSON");
+	cJSON_Delete(o);
+	control_ev_seq = ev->seq;
+	return (control_ev_text);
+}
+
+/* An event for cl, an events follower; drop it if too slow to keep up. */
+static void
+control_bus_cb(const struct bus_event *ev, void *arg)
+{
+	struct control_client	*cl = arg;
+	struct evbuffer		*out = bufferevent_get_output(cl->bev);
+	const char		*text = control_event_text(ev);
+
+	if (evbuffer_get_length(out) > CONTROL_MAX_OUTPUT) {
+		log_warnx("control client %" PRIu64 ": dropped: more than %d "
+		    "bytes of events unread", cl->id, CONTROL_MAX_OUTPUT);
+		control_client_free(cl);
+		return;
+	}
+	evbuffer_add_printf(out, "%s\n", text);
 }
 
 /* Parse and dispatch one request line. */
@@ -348,6 +444,8 @@ control_client_free(struct control_client *cl)
 	log_debug("control client %" PRIu64 ": closed", cl->id);
 	TAILQ_REMOVE(&control_clients, cl, entry);
 	control_nclients--;
+	bus_unsubscribe(cl->sub);
+	cl->sub = NULL;
 	event_free(cl->idle_ev);
 	cl->idle_ev = NULL;
 	bufferevent_free(cl->bev);
@@ -377,7 +475,7 @@ control_idle(struct control_client *cl, int on)
 
 	if (cl->dead)
 		return;
-	if (!on || cl->busy || cl->subscribed) {
+	if (!on || cl->busy || cl->sub != NULL) {
 		evtimer_del(cl->idle_ev);
 		return;
 	}
@@ -554,12 +652,8 @@ control_stop(void)
 	}
 	free(control_sock_path);
 	control_sock_path = NULL;
-}
-
-const char *
-control_path(void)
-{
-	return (control_sock_path);
+	free(control_ev_text);
+	control_ev_text = NULL;
 }
 
 char *
@@ -580,16 +674,14 @@ control_user_path(void)
 static cJSON *
 control_status_conn(struct conn *c)
 {
-	static const char	*names[] = { "opening", "open", "draining",
-				    "dead" };
-	cJSON			*o;
+	cJSON	*o;
 
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)c->id);
 	cJSON_AddStringToObject(o, "peer", c->peer_str);
 	if (c->target_str != NULL)
 		cJSON_AddStringToObject(o, "target", c->target_str);
-	cJSON_AddStringToObject(o, "state", names[c->state]);
+	cJSON_AddStringToObject(o, "state", conn_state_name(c->state));
 	cJSON_AddNumberToObject(o, "bytes_in", (double)c->bytes_in);
 	cJSON_AddNumberToObject(o, "bytes_out", (double)c->bytes_out);
 	cJSON_AddNumberToObject(o, "age_ms",
@@ -711,7 +803,9 @@ control_cmd_down(struct control_req *req, const cJSON *json)
 static void
 control_cmd_events(struct control_req *req, const cJSON *json)
 {
-	req->cl->subscribed = 1;
+	if (req->cl->sub == NULL)
+		req->cl->sub = bus_subscribe(CONTROL_EVENTS, control_bus_cb,
+		    req->cl);
 	control_reply(req, cJSON_CreateObject());
 }
 

@@ -3,8 +3,8 @@
  * line each way: a request {"cmd": "status", ...} gets exactly one reply
  * {"ok": true, ...} or {"ok": false, "error": "..."}, in order; a request's
  * "id", when given, is echoed in its reply. After "events", the client also
- * receives one line per event (connection opened, closed or refused, and
- * whatever other modules publish with control_event()).
+ * receives one line per event it follows on the bus (bus.h): connections
+ * opened, closed or refused, and the steps of SSM sessions.
  *
  * A client that sends no complete request for CONTROL_IDLE_MS, while it
  * awaits no answer and follows no events, is closed. One that finds every
@@ -47,8 +47,6 @@ struct control_req;
 int	 control_start(const char *path, mode_t mode, char **cause);
 /* Close the socket and every client. */
 void	 control_stop(void);
-/* The path listened on, or NULL. */
-const char *control_path(void);
 
 /*
  * The control socket of a gatewayd run without a config file (-L) and the

@@ -30,9 +30,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "bus.h"
 #include "config.h"
 #include "gatewayd.h"
 #include "listener.h"
@@ -453,21 +453,21 @@ listener_check_client(struct listener *l, int fd, struct sockaddr *sa,
 	return (NULL);
 }
 
-/* Turn a client away with one log line (and an event for followers). */
+/* Turn a client away with one log line and an event. */
 static void
 listener_refuse(struct listener *l, int fd, const char *peer,
     const char *why)
 {
-	struct cJSON	*ev;
+	struct bus_event	ev;
 
 	close(fd);
 	log_warnx("forward %s: refused %s: %s", l->fw->name, peer, why);
-	ev = cJSON_CreateObject();
-	cJSON_AddStringToObject(ev, "event", "refuse");
-	cJSON_AddStringToObject(ev, "forward", l->fw->name);
-	cJSON_AddStringToObject(ev, "peer", peer);
-	cJSON_AddStringToObject(ev, "reason", why);
-	control_event(ev);
+	memset(&ev, 0, sizeof ev);
+	ev.type = BUS_CONN_REFUSED;
+	ev.conn.forward = l->fw->name;
+	ev.conn.peer = peer;
+	ev.conn.reason = why;
+	bus_publish(&ev);
 }
 
 /* Stop accepting for a while: the process is out of descriptors. */

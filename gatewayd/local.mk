@@ -1,6 +1,9 @@
-# daemon core: listener, conn, gateway, control, gatewayd, gatewayctl
+# daemon core: listener, conn, gateway, control, gatewayd, gatewayctl, and
+# the AWS client the daemon shares between its forwards (with whoami)
 libgatewayd_a_SOURCES += \
-	%reldir%/conn.c \
+	%reldir%/aws_daemon.c %reldir%/aws_daemon.h \
+	%reldir%/conn.c %reldir%/conn.h \
+	%reldir%/forward.h \
 	%reldir%/control.c %reldir%/control.h \
 	%reldir%/gateway.c %reldir%/gateway.h \
 	%reldir%/listener.c %reldir%/listener.h \

@@ -66,12 +66,6 @@ log_set_level(enum log_level level)
 	log_level = level;
 }
 
-enum log_level
-log_get_level(void)
-{
-	return (log_level);
-}
-
 void
 log_set_target(enum log_target target, int facility)
 {

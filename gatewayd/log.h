@@ -25,7 +25,6 @@ enum log_target {
 /* Start logging as ident (the program name) at the given level. */
 void	log_init(const char *ident, enum log_level level);
 void	log_set_level(enum log_level);
-enum log_level log_get_level(void);
 void	log_set_target(enum log_target, int facility);
 /* Write stderr lines as JSON objects ({"time","level","msg"}) when set. */
 void	log_set_json(int);

@@ -76,9 +76,9 @@ man_value_kind(FILE *f, const struct config_key *key)
 	switch (key->type) {
 	case CONFIG_ENUM:
 		fputs(" Cm", f);
-		for (i = 0; key->choices[i] != NULL; i++) {
+		for (i = 0; config_key_choice(key, i) != NULL; i++) {
 			fprintf(f, "%s ", i == 0 ? "" : " |");
-			man_quoted(f, key->choices[i]);
+			man_quoted(f, config_key_choice(key, i));
 		}
 		return;
 	case CONFIG_BOOL:
@@ -170,7 +170,8 @@ man_range(FILE *f, const struct config_key *key)
 static void
 man_key(FILE *f, const struct config_key *key)
 {
-	char	*line;
+	const char	*def = config_key_default(key);
+	char		*line;
 
 	fputs(".It Ic ", f);
 	man_quoted(f, key->name);
@@ -190,9 +191,9 @@ man_key(FILE *f, const struct config_key *key)
 		fputs("May be given more than once: the values add up.\n", f);
 	if (key->flags & CONFIG_REQUIRED)
 		fputs("Required.\n", f);
-	else if (key->def != NULL) {
+	else if (def != NULL) {
 		fputs("Default:\n.Ql ", f);
-		man_quoted(f, key->def);
+		man_quoted(f, def);
 		fputs(" .\n", f);
 	} else if (key->flags & CONFIG_INHERIT) {
 		fputs("Default: the\n.Ic ", f);
@@ -203,8 +204,8 @@ man_key(FILE *f, const struct config_key *key)
 		    "above.\n", f);
 	else
 		fputs("Default: unset.\n", f);
-	if (key->example != NULL && (key->def == NULL ||
-	    strcmp(key->example, key->def) != 0)) {
+	if (key->example != NULL && (def == NULL ||
+	    strcmp(key->example, def) != 0)) {
 		if ((line = malloc(strlen(key->name) + strlen(key->example) +
 		    4)) == NULL)
 			abort();

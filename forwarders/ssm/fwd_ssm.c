@@ -30,10 +30,13 @@
 #include "aws_daemon.h"
 #include "aws_ssm.h"
 #include "config.h"
-#include "gatewayd.h"
+#include "conn.h"
+#include "forward.h"
+#include "forwarder.h"
 #include "log.h"
 #include "ssm_chan.h"
 #include "ssm_session.h"
+#include "ssm_version.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -620,8 +623,42 @@ fwd_ssm_status(struct forward *fw, struct cJSON *obj)
 		ssm_session_pool_status(fs->pool, obj);
 }
 
+/*
+ * A ClientVersion the agent reads as numbers (ssm-port-mux.md 2.4): four
+ * numeric parts, and at least 1.1.70, below which agents run basic mode
+ * while gatewayd, deciding from the agent's version, would run mux.
+ */
+static int
+fwd_ssm_check_client_version(const char *s, char **cause)
+{
+	const char	*p;
+	int		 cmp, dots = 0;
+
+	for (p = s; *p != '\0'; p++)
+		dots += *p == '.';
+	if (dots != 3 || ssm_version_cmp(s, s, &cmp) != 0) {
+		xasprintf(cause, "\"%s\" is not four numbers with dots "
+		    "(%s)", s, SSM_VERSION_CLIENT_DEFAULT);
+		return (-1);
+	}
+	if (ssm_version_agent_cmp(s, SSM_VERSION_CLIENT_MUX) < 0) {
+		xasprintf(cause, "%s is below %s: agents would not run mux "
+		    "mode", s, SSM_VERSION_CLIENT_MUX);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The keys config leaves to us (config.h: forwarder_key_*). */
+static const struct forwarder_key fwd_ssm_keys[] = {
+	{ "client_version", SSM_VERSION_CLIENT_DEFAULT,
+	    fwd_ssm_check_client_version },
+	{ NULL, NULL, NULL }
+};
+
 const struct forwarder fwd_ssm = {
 	.name = "ssm",
+	.keys = fwd_ssm_keys,
 	.check = fwd_ssm_check,
 	.start = fwd_ssm_start,
 	.stop = fwd_ssm_stop,

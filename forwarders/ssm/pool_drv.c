@@ -31,7 +31,8 @@
 #include <event2/event.h>
 
 #include "config.h"
-#include "gatewayd.h"
+#include "conn.h"
+#include "forward.h"
 #include "log.h"
 #include "ssm_chan.h"
 #include "ssm_pool.h"

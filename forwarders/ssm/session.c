@@ -28,8 +28,10 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "bus.h"
 #include "config.h"
-#include "gatewayd.h"
+#include "conn.h"
+#include "forward.h"
 #include "log.h"
 #include "ssm_chan.h"
 #include "ssm_pool.h"
@@ -93,30 +95,33 @@ ssm_session_takes(struct ssm_session *s)
 	return (s->mode == SSM_CHAN_MODE_MUX || s->nstreams == 0);
 }
 
-/* Tell gatewayctl events followers about s; key names detail. */
+/*
+ * Say on the bus what became of s at now: detail is what happened
+ * (resuming, resumed) or why it ended.
+ */
 static void
-ssm_session_publish(struct ssm_session *s, const char *what,
-    const char *key, const char *detail)
+ssm_session_publish(struct ssm_session *s, enum bus_type type,
+    const char *detail, uint64_t now)
 {
-	cJSON	*ev;
+	struct bus_event	ev;
 
-	ev = cJSON_CreateObject();
-	cJSON_AddStringToObject(ev, "event", what);
-	cJSON_AddStringToObject(ev, "forward", s->pool->fw->name);
-	cJSON_AddStringToObject(ev, "session", s->name);
-	if (s->target != NULL)
-		cJSON_AddStringToObject(ev, "instance", s->target);
-	if (s->session_id != NULL)
-		cJSON_AddStringToObject(ev, "session_id", s->session_id);
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.session.forward = s->pool->fw->name;
+	ev.session.name = s->name;
+	ev.session.instance = s->target;
+	ev.session.session_id = s->session_id;
 	if (ssm_session_is_open(s)) {
-		cJSON_AddStringToObject(ev, "mode",
-		    ssm_session_mode_names[s->mode]);
-		cJSON_AddStringToObject(ev, "agent_version",
-		    s->agent_version != NULL ? s->agent_version : "");
+		ev.session.mode = ssm_session_mode_names[s->mode];
+		ev.session.agent_version = s->agent_version != NULL ?
+		    s->agent_version : "";
 	}
-	if (detail != NULL)
-		cJSON_AddStringToObject(ev, key, detail);
-	control_event(ev);
+	if (type == BUS_SESSION_ENDED)
+		ev.session.reason = detail;
+	else
+		ev.session.detail = detail;
+	ev.session.age_ms = now - s->started;
+	bus_publish(&ev);
 }
 
 /* Set s->last_error (and the forward's, which logs it). */
@@ -313,7 +318,7 @@ ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
 	    s->session_id != NULL ? s->session_id : "?");
 	if (info->customer_message != NULL && *info->customer_message != '\0')
 		log_info("session %s: %s", s->name, info->customer_message);
-	ssm_session_publish(s, "session_open", NULL, NULL);
+	ssm_session_publish(s, BUS_SESSION_OPENED, NULL, clock_now_ms());
 	pool->warm_delay = 0;
 
 	if (s->mode == SSM_CHAN_MODE_MUX) {
@@ -389,18 +394,19 @@ ssm_session_event_cb(struct ssm_chan *chan, enum ssm_chan_event ev,
     const char *detail, void *arg)
 {
 	struct ssm_session	*s = arg;
-	const char		*what = NULL;
 
 	if (detail == NULL)
 		detail = "";
 	switch (ev) {
 	case SSM_CHAN_EV_RESUMING:
 		log_info("session %s: reconnecting: %s", s->name, detail);
-		what = "session_resuming";
+		ssm_session_publish(s, BUS_SESSION_RESUMING, detail,
+		    clock_now_ms());
 		break;
 	case SSM_CHAN_EV_RESUMED:
 		log_info("session %s: reconnected %s", s->name, detail);
-		what = "session_resumed";
+		ssm_session_publish(s, BUS_SESSION_RESUMED, detail,
+		    clock_now_ms());
 		break;
 	case SSM_CHAN_EV_PAUSED:
 	case SSM_CHAN_EV_UNPAUSED:
@@ -418,8 +424,6 @@ ssm_session_event_cb(struct ssm_chan *chan, enum ssm_chan_event ev,
 			    s->name, detail);
 		break;
 	}
-	if (what != NULL)
-		ssm_session_publish(s, what, "detail", detail);
 }
 
 /* The channel is over: close what rode on it. */
@@ -452,7 +456,8 @@ ssm_session_start_chan(struct ssm_session *s)
 	s->pool->last_instance = xstrdup(s->target);
 	log_info("session %s: starting (%s, %s)", s->name, s->target,
 	    cp.document);
-	ssm_session_publish(s, "session_starting", NULL, NULL);
+	ssm_session_publish(s, BUS_SESSION_STARTING, NULL,
+	    clock_now_ms());
 	s->chan = ssm_chan_start(&cp, &ssm_session_chan_cb, s);
 }
 
@@ -476,7 +481,8 @@ ssm_session_new(struct ssm_session_pool *pool, enum ssm_pool_start why)
 	if (why == SSM_POOL_START_SATURATED) {
 		log_info("session %s: every session of %s runs near its "
 		    "ceiling; opening another", s->name, pool->fw->name);
-		ssm_session_publish(s, "session_striping", NULL, NULL);
+		ssm_session_publish(s, BUS_SESSION_STRIPING, NULL,
+		    clock_now_ms());
 	} else if (why == SSM_POOL_START_STALLED)
 		log_info("session %s: a client that does not read holds up "
 		    "every session of %s; opening another", s->name,
@@ -581,7 +587,7 @@ ssm_session_end(struct ssm_session *s, const char *reason)
 		ssm_session_set_error(s, reason);
 	}
 	ssm_session_set_state(s, SSM_SESSION_DEAD);
-	ssm_session_publish(s, "session_ended", "reason", reason);
+	ssm_session_publish(s, BUS_SESSION_ENDED, reason, clock_now_ms());
 	TAILQ_REMOVE(&pool->sessions, s, entry);
 	ssm_session_close_streams(s, CONN_END_LOST, reason);
 	if (!was_open)
@@ -625,7 +631,7 @@ ssm_session_renew(struct ssm_session *s, uint64_t now)
 	util_fmt_duration(now - s->started, age, sizeof age);
 	log_info("session %s: replacing it before its end (age %s, %zu "
 	    "streams left to drain)", s->name, age, s->nstreams);
-	ssm_session_publish(s, "session_replacing", "age", age);
+	ssm_session_publish(s, BUS_SESSION_REPLACING, NULL, now);
 }
 /* Measure the rate and backlog of s for the policy. */
 void

@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gatewayd.h"
+#include "conn.h"
+#include "forward.h"
 #include "ssm_chan.h"
 #include "ssm_pool.h"
 #include "ssm_session.h"

@@ -31,6 +31,7 @@
 #include "aws_int.h"
 #include "aws_retry.h"
 #include "aws_sts.h"
+#include "bus.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -72,6 +73,7 @@ struct aws_call {
 	struct aws_retry_quota		*quota;
 	unsigned			 attempts;
 	unsigned			 max_attempts;
+	uint64_t			 started_ms;	/* for the bus */
 	unsigned			 last_cost;
 	int				 force_refresh;
 	int				 refreshed;	/* ExpiredToken retry used */
@@ -150,6 +152,7 @@ aws_call_start(struct aws_ctx *ctx, const struct aws_request *r,
 		call->region = xstrdup(r->region);
 	call->owned = r->owned;
 	call->max_attempts = ctx->max_attempts;
+	call->started_ms = clock_now_ms();
 	call->timer = evtimer_new(c->base, aws_call_timer_cb, call);
 	call->state = AWS_CALL_REGION;
 	TAILQ_INSERT_TAIL(&c->calls, call, entry);
@@ -250,6 +253,25 @@ aws_call_region_ready(struct aws_ctx *ctx)
 	}
 }
 
+/* Say on the bus how an attempt (status: its answer's) or the call went. */
+static void
+aws_call_publish(struct aws_call *call, enum bus_type type, int status)
+{
+	struct bus_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.api.service = call->service;
+	ev.api.operation = call->operation;
+	ev.api.region = call->region != NULL ? call->region :
+	    call->ctx->region;
+	ev.api.status = status;
+	ev.api.attempt = call->attempts;
+	ev.api.error = call->error;
+	ev.api.duration_ms = clock_now_ms() - call->started_ms;
+	bus_publish(&ev);
+}
+
 /* Report the outcome (from the loop) and free the call. */
 static void
 aws_call_done(struct aws_call *call, const struct aws_http_response *hr)
@@ -276,6 +298,8 @@ aws_call_done(struct aws_call *call, const struct aws_http_response *hr)
 			    resp.request_id);
 	}
 	call->state = AWS_CALL_DONE;
+	aws_call_publish(call, resp.ok ? BUS_API_MADE : BUS_API_FAILED,
+	    resp.status);
 	call->cb(&resp, call->arg);
 	aws_call_free(call);
 }
@@ -601,6 +625,8 @@ aws_call_retry(struct aws_call *call, const struct aws_http_response *hr)
 	}
 	cls = aws_retry_classify(aws_call_transport(hr->error), hr->status,
 	    code);
+	if (cls == AWS_RETRY_THROTTLE)
+		aws_call_publish(call, BUS_API_THROTTLED, hr->status);
 	if (cls == AWS_RETRY_NONE || call->attempts >= call->max_attempts ||
 	    !aws_call_may_repeat(call, hr, cls))
 		return (0);

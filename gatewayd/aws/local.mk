@@ -100,6 +100,3 @@ check_PROGRAMS += tests/tools/awsc
 tests_tools_awsc_SOURCES = tests/tools/awsc.c
 tests_tools_awsc_LDADD = $(GW_LIBS)
 INTEGRATION_TESTS += tests/aws/t_aws_client.sh
-
-# What the daemon shares between its forwards, and the whoami command.
-libgatewayd_a_SOURCES += %reldir%/daemon.c %reldir%/aws_daemon.h

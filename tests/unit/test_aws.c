@@ -21,6 +21,7 @@
 
 #include "aws.h"
 #include "aws_creds.h"
+#include "bus.h"
 #include "fakesrv.h"
 #include "util.h"
 
@@ -673,6 +674,59 @@ test_aws_ca_bundle_from_environment_and_profile(void **state)
 	fakesrv_free(tls);
 }
 
+/* What the bus said about calls. */
+struct bus_seen {
+	enum bus_type	 type[8];
+	unsigned	 attempt[8];
+	int		 status[8];
+	size_t		 n;
+};
+
+static void
+bus_seen_cb(const struct bus_event *ev, void *arg)
+{
+	struct bus_seen	*seen = arg;
+
+	assert_true(seen->n < 8);
+	assert_string_equal(ev->api.service, "ssm");
+	assert_string_equal(ev->api.operation, "DescribeInstanceInformation");
+	assert_string_equal(ev->api.region, "eu-west-1");
+	seen->type[seen->n] = ev->type;
+	seen->attempt[seen->n] = ev->api.attempt;
+	seen->status[seen->n] = ev->api.status;
+	seen->n++;
+}
+
+/* Each throttled attempt and the end of each call are published. */
+static void
+test_aws_calls_are_on_the_bus(void **state)
+{
+	struct env		*e = *state;
+	struct result		 res;
+	struct bus_seen		 seen;
+	struct bus_sub		*sub;
+	const struct step	 steps[] = { throttle, ok };
+
+	memset(&seen, 0, sizeof seen);
+	sub = bus_subscribe(BUS_API, bus_seen_cb, &seen);
+	call(e, "DescribeInstanceInformation", steps, 2, &res);
+	result_clear(&res);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.type[0], BUS_API_THROTTLED);
+	assert_int_equal(seen.attempt[0], 1);
+	assert_int_equal(seen.status[0], 400);
+	assert_int_equal(seen.type[1], BUS_API_MADE);
+	assert_int_equal(seen.attempt[1], 2);
+	assert_int_equal(seen.status[1], 200);
+	call(e, "DescribeInstanceInformation", &throttle, 1, &res);
+	result_clear(&res);
+	assert_int_equal(seen.n, 2 + 3 + 1);
+	assert_int_equal(seen.type[4], BUS_API_THROTTLED);
+	assert_int_equal(seen.type[5], BUS_API_FAILED);
+	assert_int_equal(seen.attempt[5], 3);
+	bus_unsubscribe(sub);
+}
+
 int
 main(void)
 {
@@ -691,6 +745,7 @@ main(void)
 		T(test_aws_cancel_never_calls_back),
 		T(test_aws_budget_bounds_concurrent_calls),
 		T(test_aws_ca_bundle_from_environment_and_profile),
+		T(test_aws_calls_are_on_the_bus),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -992,10 +992,11 @@ test_config_table_defaults_parse(void **state)
 		    (void *)&fc;
 		assert_non_null(key->help);
 		/* The example file shows a value for every key. */
-		assert_true(key->def != NULL || key->example != NULL);
-		if (key->def != NULL)
-			assert_int_equal(config_value_set(key, base, key->def,
-			    &cause), 0);
+		assert_true(config_key_default(key) != NULL ||
+		    key->example != NULL);
+		if (config_key_default(key) != NULL)
+			assert_int_equal(config_value_set(key, base,
+			    config_key_default(key), &cause), 0);
 		config_value_free(key, base);
 		if (key->example != NULL)
 			assert_int_equal(config_value_set(key, base,

@@ -27,6 +27,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "bus.h"
 #include "config.h"
 #include "control.h"
 #include "gateway.h"
@@ -403,10 +404,11 @@ test_control_events_follow_conns(void **state)
 static void
 test_control_slow_follower_is_dropped(void **state)
 {
-	struct client	*cl = client_new();
-	cJSON		*reply, *ev;
-	char		*pad;
-	int		 i;
+	struct client		*cl = client_new();
+	struct bus_event	 bev;
+	cJSON			*reply, *ev;
+	char			*pad;
+	int			 i;
 
 	reply = client_ask(cl, "{\"cmd\":\"events\"}\n");
 	cJSON_Delete(reply);
@@ -415,10 +417,12 @@ test_control_slow_follower_is_dropped(void **state)
 	pad[4096] = '\0';
 	/* 16 MB of events to a client that reads none of them. */
 	for (i = 0; i < 4096; i++) {
-		ev = cJSON_CreateObject();
-		cJSON_AddStringToObject(ev, "event", "test");
-		cJSON_AddStringToObject(ev, "pad", pad);
-		control_event(ev);
+		memset(&bev, 0, sizeof bev);
+		bev.type = BUS_CONN_REFUSED;
+		bev.conn.forward = "test";
+		bev.conn.peer = "127.0.0.1";
+		bev.conn.reason = pad;
+		bus_publish(&bev);
 	}
 	assert_true(testloop_log_has(": dropped: more than 1048576 bytes of "
 	    "events unread\n"));

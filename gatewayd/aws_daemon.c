@@ -4,6 +4,9 @@
  * profile, region and endpoint, the TLS context and proxy for Session
  * Manager WebSockets, and the control socket's whoami command, which shows
  * the identity and credential expiry of every profile in use.
+ *
+ * This is the daemon's glue around the AWS library (gatewayd/aws/), which
+ * knows neither the config in force nor the control socket.
  */
 
 #include <sys/types.h>
