@@ -720,19 +720,6 @@ ws_free(struct ws *ws)
 	ws_destroy(ws);
 }
 
-void
-ws_set_cb(struct ws *ws, const struct ws_cb *cb, void *arg)
-{
-	ws->cb = *cb;
-	ws->arg = arg;
-}
-
-uint64_t
-ws_get_id(struct ws *ws)
-{
-	return (ws->id);
-}
-
 int
 ws_is_open(struct ws *ws)
 {

@@ -210,8 +210,6 @@ void		 ws_abort(struct ws *);
 /* Free the WebSocket: at once, or, inside one of its callbacks, as soon as
  * that returns. No callback is called after this. NULL is fine. */
 void		 ws_free(struct ws *);
-/* Change the callbacks and their argument. */
-void		 ws_set_cb(struct ws *, const struct ws_cb *, void *arg);
 
 struct ws_stats {
 	uint64_t	msgs_in;
@@ -223,7 +221,6 @@ struct ws_stats {
 	uint64_t	pings_received;
 };
 
-uint64_t	 ws_get_id(struct ws *);		/* "ws 12" in logs */
 int		 ws_is_open(struct ws *);
 /* The status of the upgrade answer (client), or 0 if none came. */
 int		 ws_get_http_status(struct ws *);
