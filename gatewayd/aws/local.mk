@@ -13,8 +13,7 @@ libgatewayd_a_SOURCES += \
 	%reldir%/aws_imds.h %reldir%/imds.c \
 	%reldir%/aws_sso.h %reldir%/sso.c \
 	%reldir%/sts.c \
-	%reldir%/aws_ssm.h %reldir%/ssm.c \
-	%reldir%/aws_kms.h %reldir%/kms.c
+	%reldir%/aws_ssm.h %reldir%/ssm.c
 
 UNIT_TESTS += tests/unit/test_aws_errors
 tests_unit_test_aws_errors_SOURCES = tests/unit/test_aws_errors.c
