@@ -301,13 +301,8 @@ ws_frames_open(struct ws *ws)
 		ws_wslay_frame_start, ws_wslay_frame_chunk, NULL, ws_wslay_msg
 	};
 	struct timeval			tv;
-	int				r;
 
-	if (ws->server)
-		r = wslay_event_context_server_init(&ws->wslay, &cbs, ws);
-	else
-		r = wslay_event_context_client_init(&ws->wslay, &cbs, ws);
-	if (r != 0)
+	if (ws->ops->wslay_init(&ws->wslay, &cbs, ws) != 0)
 		fatalx("ws %llu: out of memory", (unsigned long long)ws->id);
 	/* We join fragments ourselves, with our bound. */
 	wslay_event_config_set_no_buffering(ws->wslay, 1);
@@ -371,12 +366,12 @@ ws_frames_begin(struct ws *ws, enum ws_type type, size_t len, uint8_t *key,
 		return (NULL);
 	ws->stats.msgs_out++;
 	ws->stats.bytes_out += len;
-	if (!ws->server)
+	if (ws->ops->mask)
 		ws_mask_key(ws, key, 4);
 	p = ws_out_reserve(ws, bufferevent_get_output(ws->bev),
 	    WS_FRAME_MAX_HEAD + len, v);
 	*hl = ws_frame_head(p, type == WS_TEXT ? WSLAY_TEXT_FRAME :
-	    WSLAY_BINARY_FRAME, len, ws->server ? NULL : key);
+	    WSLAY_BINARY_FRAME, len, ws->ops->mask ? key : NULL);
 	return (p + *hl);
 }
 

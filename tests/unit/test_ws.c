@@ -37,10 +37,13 @@
 #include "log.h"
 #include "testca.h"
 #include "tls.h"
+#include "tls_server.h"
 #include "util.h"
 #include "ws.h"
+#include "ws_fault.h"
 #include "ws_frame.h"
 #include "ws_http.h"
+#include "ws_server.h"
 #include "xmalloc.h"
 
 #define DEADLINE_MS	30000		/* generous: sanitizers are slow */
