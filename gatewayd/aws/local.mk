@@ -26,7 +26,7 @@ tests_unit_test_profile_LDADD = $(TEST_LIBS)
 # In-process fake servers the AWS client's tests share.
 check_LIBRARIES += tests/unit/libfakesrv.a
 tests_unit_libfakesrv_a_SOURCES = tests/unit/fakesrv.c tests/unit/fakesrv.h
-FAKESRV_LIBS = tests/unit/libfakesrv.a $(TEST_LIBS)
+FAKESRV_LIBS = tests/unit/libfakesrv.a tests/lib/libgwtest.a $(TEST_LIBS)
 
 UNIT_TESTS += tests/unit/test_http
 tests_unit_test_http_SOURCES = tests/unit/test_http.c

@@ -58,7 +58,7 @@ tests_awsemu_test_emu_upgrade_SOURCES = %reldir%/test_emu_upgrade.c \
 	tests/unit/testdata.c tests/unit/testdata.h
 tests_awsemu_test_emu_upgrade_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/tests/unit
-tests_awsemu_test_emu_upgrade_LDADD = $(TEST_LIBS)
+tests_awsemu_test_emu_upgrade_LDADD = tests/lib/libgwtest.a $(TEST_LIBS)
 
 FUZZERS += tests/awsemu/fuzz_emu_registry
 tests_awsemu_fuzz_emu_registry_SOURCES = %reldir%/fuzz_emu_registry.c
