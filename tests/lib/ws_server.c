@@ -199,7 +199,7 @@ ws_server_accept(struct ws *ws, const struct ws_header *extra, size_t n)
 	    NULL);
 	free(h);
 	ws_http_msg_clear(&ws->req);
-	ws_frames_open(ws);
+	ws_io_open(ws);
 	if (!ws->paused)
 		bufferevent_enable(ws->bev, EV_READ);
 	ws_kick(ws);	/* frames may have come right behind the request */

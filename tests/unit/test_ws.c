@@ -1,9 +1,9 @@
 /*
- * Unit tests for the WebSocket client and server (ws.c, ws_client.c,
- * ws_server.c) over real loopback sockets: our client against our server,
- * plain and TLS with a CA made at run time; scripted servers for what our
- * own never sends (fragments, bad answers, protocol errors); a tiny
- * CONNECT proxy; listeners that never answer. Tests wait on conditions
+ * Unit tests for the WebSocket client and server (gatewayd/ws/,
+ * tests/lib/ws_server.c) over real loopback sockets: our client against
+ * our server, plain and TLS with a CA made at run time; scripted servers
+ * for what our own never sends (fragments, bad answers, protocol
+ * errors); a tiny CONNECT proxy; listeners that never answer. Tests wait on conditions
  * with generous deadlines; nothing here measures time.
  */
 

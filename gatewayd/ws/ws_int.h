@@ -1,9 +1,9 @@
 /*
- * ws_int.h: what ws.c (framing, keep-alive, close, free) shares with the
- * side that gets a WebSocket to its upgrade: ws_client.c (connect and
- * upgrade) in the daemon, and tests/lib/ws_server.c (accept and answer)
- * for the emulator and the tests. Not for other use: ws.h is the
- * contract.
+ * ws_int.h: what ws.c (the object: states, timers, close, free) and io.c
+ * (frames, keep-alive) share with the side that gets a WebSocket to its
+ * upgrade: client.c (connect and upgrade) in the daemon, and
+ * tests/lib/ws_server.c (accept and answer) for the emulator and the
+ * tests. Not for other use: ws.h is the contract.
  */
 #ifndef WS_INT_H
 #define WS_INT_H
@@ -164,18 +164,18 @@ int		 ws_read_head(struct ws *, struct ws_http_msg *,
 		    char **), char **);
 void		 ws_end_close(struct ws *);
 void		 ws_kick(struct ws *);
-
-/* ws_frames.c */
-void		 ws_frames_open(struct ws *);
-void		 ws_frames_read(struct ws *);
-void		 ws_frames_flush(struct ws *);
-void		 ws_frames_note_queued(struct ws *);
-void		 ws_frames_ping_cb(evutil_socket_t, short, void *);
-void		 ws_frames_pong_cb(evutil_socket_t, short, void *);
-uint8_t		*ws_frames_begin(struct ws *, enum ws_type, size_t,
-		    uint8_t *, struct evbuffer_iovec *, size_t *);
-void		 ws_frames_end(struct ws *, struct evbuffer_iovec *,
-		    size_t);
 const char	*ws_step_name(enum ws_state);
+
+/* io.c */
+void		 ws_io_open(struct ws *);
+void		 ws_io_read(struct ws *);
+void		 ws_io_flush(struct ws *);
+void		 ws_io_note_queued(struct ws *);
+void		 ws_io_ping_cb(evutil_socket_t, short, void *);
+void		 ws_io_pong_cb(evutil_socket_t, short, void *);
+uint8_t		*ws_io_begin(struct ws *, enum ws_type, size_t,
+		    uint8_t *, struct evbuffer_iovec *, size_t *);
+void		 ws_io_end(struct ws *, struct evbuffer_iovec *,
+		    size_t);
 
 #endif /* WS_INT_H */

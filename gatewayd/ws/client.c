@@ -551,14 +551,14 @@ ws_client_read(struct ws *ws)
 		free(cause);
 		return;
 	}
-	ws_frames_open(ws);
+	ws_io_open(ws);
 	if (ws->cb.open != NULL)
 		ws->cb.open(ws, ws->arg);
 	/* Frames may have come in with the 101. */
 	if (!ws->freeing && (ws->state == WS_OPEN ||
 	    ws->state == WS_CLOSING) &&
 	    evbuffer_get_length(bufferevent_get_input(ws->bev)) > 0)
-		ws_frames_read(ws);
+		ws_io_read(ws);
 }
 
 /* Release what only the connect path holds. */

@@ -2,9 +2,9 @@
  * The WebSocket object both sides share: its states and timers, the
  * bufferevent callbacks, the API (send, close, pause), the one report
  * that ends every WebSocket, and freeing that is safe from inside
- * callbacks. A side's ws_ops gets it to open: ws_client.c a client to its
- * 101, tests/lib/ws_server.c a server to its answer; ws_frames.c moves
- * the frames once it is open; ws_http.c and ws_frame.c are the codecs.
+ * callbacks. A side's ws_ops gets it to open: client.c a client to its
+ * 101, tests/lib/ws_server.c a server to its answer; io.c moves the
+ * frames once it is open; http.c and frame.c are the codecs.
  */
 
 #include <sys/types.h>
@@ -330,7 +330,7 @@ ws_dispatch_read(struct ws *ws)
 		break;
 	case WS_OPEN:
 	case WS_CLOSING:
-		ws_frames_read(ws);
+		ws_io_read(ws);
 		break;
 	case WS_ENDING:
 		evbuffer_drain(bufferevent_get_input(ws->bev),
@@ -423,7 +423,7 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 	case WS_REQUEST:
 	case WS_OPEN:
 		if (ws->state == WS_OPEN)
-			ws_frames_read(ws);	/* a close frame, maybe */
+			ws_io_read(ws);	/* a close frame, maybe */
 		if (ws->state == WS_ENDING)
 			ws_report(ws);
 		else if (ws->close_received) {
@@ -437,7 +437,7 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 			    "" : ": ", (what & BEV_EVENT_EOF) ? "" : why);
 		break;
 	case WS_CLOSING:
-		ws_frames_read(ws);
+		ws_io_read(ws);
 		if (ws->state == WS_CLOSING)
 			ws_set_close(ws, ws->close_received ? ws->peer_code :
 			    WSLAY_CODE_ABNORMAL_CLOSURE, ws->close_received);
@@ -520,9 +520,9 @@ ws_new(struct event_base *base, const struct ws_ops *ops,
 #undef WS_DEFAULT
 	if ((ws->msgbuf = evbuffer_new()) == NULL ||
 	    (ws->timer = evtimer_new(base, ws_timer_cb, ws)) == NULL ||
-	    (ws->ping = event_new(base, -1, EV_PERSIST, ws_frames_ping_cb,
+	    (ws->ping = event_new(base, -1, EV_PERSIST, ws_io_ping_cb,
 	    ws)) == NULL ||
-	    (ws->pong = evtimer_new(base, ws_frames_pong_cb, ws)) == NULL ||
+	    (ws->pong = evtimer_new(base, ws_io_pong_cb, ws)) == NULL ||
 	    (ws->kick = evtimer_new(base, ws_kick_cb, ws)) == NULL)
 		fatalx("ws: out of memory");
 	return (ws);
@@ -536,13 +536,13 @@ ws_send(struct ws *ws, enum ws_type type, const void *data, size_t len)
 	uint8_t			 key[4], *p;
 	size_t			 hl;
 
-	if ((p = ws_frames_begin(ws, type, len, key, &v, &hl)) == NULL)
+	if ((p = ws_io_begin(ws, type, len, key, &v, &hl)) == NULL)
 		return (-1);
 	if (ws->ops->mask)
 		ws_frame_mask(p, data, len, key, 0);
 	else
 		memcpy(p, data, len);
-	ws_frames_end(ws, &v, hl + len);
+	ws_io_end(ws, &v, hl + len);
 	return (0);
 }
 
@@ -567,7 +567,7 @@ ws_send_buffer(struct ws *ws, enum ws_type type, struct evbuffer *buf)
 	int			 nv, i;
 
 	len = evbuffer_get_length(buf);
-	if ((p = ws_frames_begin(ws, type, len, key, &v, &hl)) == NULL)
+	if ((p = ws_io_begin(ws, type, len, key, &v, &hl)) == NULL)
 		return (-1);
 	/* Copy (and mask) straight from buf's chains into the output. */
 	for (off = 0; off < len; off += n) {
@@ -583,7 +583,7 @@ ws_send_buffer(struct ws *ws, enum ws_type type, struct evbuffer *buf)
 		}
 		evbuffer_drain(buf, n);
 	}
-	ws_frames_end(ws, &v, hl + len);
+	ws_io_end(ws, &v, hl + len);
 	return (0);
 }
 
@@ -643,7 +643,7 @@ ws_close(struct ws *ws, uint16_t code, const char *reason)
 	event_del(ws->ping);
 	evtimer_del(ws->pong);
 	ws_timer_start(ws, ws->opts.close_timeout_ms);
-	ws_frames_flush(ws);
+	ws_io_flush(ws);
 }
 
 void
