@@ -15,8 +15,7 @@ libgatewayd_a_SOURCES += \
 	%reldir%/aws_imds.h %reldir%/imds.c \
 	%reldir%/aws_sso.h %reldir%/sso.c \
 	%reldir%/sts.c \
-	%reldir%/aws_ssm.h %reldir%/ssm.c \
-	%reldir%/aws_kms.h %reldir%/kms.c
+	%reldir%/aws_ssm.h %reldir%/ssm.c
 
 UNIT_TESTS += tests/unit/test_aws_errors
 tests_unit_test_aws_errors_SOURCES = tests/unit/test_aws_errors.c
@@ -29,7 +28,7 @@ tests_unit_test_profile_LDADD = $(TEST_LIBS)
 # In-process fake servers the AWS client's tests share.
 check_LIBRARIES += tests/unit/libfakesrv.a
 tests_unit_libfakesrv_a_SOURCES = tests/unit/fakesrv.c tests/unit/fakesrv.h
-FAKESRV_LIBS = tests/unit/libfakesrv.a $(TEST_LIBS)
+FAKESRV_LIBS = tests/unit/libfakesrv.a tests/lib/libgwtest.a $(TEST_LIBS)
 
 UNIT_TESTS += tests/unit/test_http
 tests_unit_test_http_SOURCES = tests/unit/test_http.c

@@ -5,7 +5,7 @@
  * query parameters SigV4 wants and signs with the blocks of
  * sigv4_canon.c. No clock, no I/O and no state: the caller passes the time
  * and the credentials and sends what comes back. Verification of received
- * requests, for the emulator, is in sigv4_verify.c.
+ * requests, for the emulator and the tests, is in tests/lib/sigv4_verify.c.
  */
 
 #include <sys/types.h>

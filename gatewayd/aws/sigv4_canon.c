@@ -4,8 +4,8 @@
  * more, or S3's as-is), the canonical query (decoded, re-encoded, sorted),
  * the canonical headers (lower-cased, trimmed, squeezed, repeated names
  * joined), the string to sign, the HMAC chain and the X-Amz-Date form.
- * Pure functions on strings; the signer (sigv4.c) and the verifier
- * (sigv4_verify.c) share them so that they cannot disagree.
+ * Pure functions on strings; the signer (sigv4.c) and the tests' verifier
+ * (tests/lib/sigv4_verify.c) share them so that they cannot disagree.
  */
 
 #include <sys/types.h>

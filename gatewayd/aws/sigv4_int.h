@@ -1,6 +1,6 @@
 /*
- * sigv4_int.h: what sigv4_canon.c lends the signer and the verifier. Not
- * a contract: use aws_sigv4.h.
+ * sigv4_int.h: what sigv4_canon.c lends the signer and the tests'
+ * verifier (tests/lib/sigv4_verify.c). Not a contract: use aws_sigv4.h.
  */
 #ifndef SIGV4_INT_H
 #define SIGV4_INT_H

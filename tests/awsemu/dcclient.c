@@ -44,6 +44,7 @@
 #include "tls.h"
 #include "util.h"
 #include "ws.h"
+#include "ws_fault.h"
 #include "xmalloc.h"
 
 int	main(int, char **);

@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "aws_sigv4.h"
+#include "sigv4_verify.h"
 
 struct bufferevent;
 struct evbuffer;

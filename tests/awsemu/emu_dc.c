@@ -41,6 +41,8 @@
 #include "ssm_version.h"
 #include "util.h"
 #include "ws.h"
+#include "ws_fault.h"
+#include "ws_server.h"
 #include "xmalloc.h"
 
 #define EMU_DC_OPEN_MS		10000	/* for the OpenDataChannel frame */

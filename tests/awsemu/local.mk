@@ -23,7 +23,7 @@ tests_awsemu_libawsemu_a_SOURCES = \
 	%reldir%/emu_sts.c \
 	%reldir%/emu_vend.c \
 	%reldir%/emu_ws.c
-EMU_LIBS = tests/awsemu/libawsemu.a $(GW_LIBS)
+EMU_LIBS = tests/awsemu/libawsemu.a $(GWTEST_LIBS)
 
 noinst_PROGRAMS += tests/awsemu/awsemu
 tests_awsemu_awsemu_SOURCES = %reldir%/awsemu.c
@@ -58,7 +58,7 @@ tests_awsemu_test_emu_upgrade_SOURCES = %reldir%/test_emu_upgrade.c \
 	tests/unit/testdata.c tests/unit/testdata.h
 tests_awsemu_test_emu_upgrade_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/tests/unit
-tests_awsemu_test_emu_upgrade_LDADD = $(TEST_LIBS)
+tests_awsemu_test_emu_upgrade_LDADD = tests/lib/libgwtest.a $(TEST_LIBS)
 
 FUZZERS += tests/awsemu/fuzz_emu_registry
 tests_awsemu_fuzz_emu_registry_SOURCES = %reldir%/fuzz_emu_registry.c
@@ -77,4 +77,4 @@ check_PROGRAMS += tests/awsemu/dcclient
 tests_awsemu_dcclient_SOURCES = %reldir%/dcclient.c %reldir%/dcclient.h \
 	%reldir%/dcclient_env.c %reldir%/dcclient_cases.c \
 	%reldir%/dcclient_bench.c
-tests_awsemu_dcclient_LDADD = $(GW_LIBS)
+tests_awsemu_dcclient_LDADD = $(GWTEST_LIBS)

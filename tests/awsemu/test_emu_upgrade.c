@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "aws_sigv4.h"
+#include "sigv4_verify.h"
 #include "testdata.h"
 #include "ws_http.h"
 #include "xmalloc.h"

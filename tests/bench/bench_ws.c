@@ -34,8 +34,10 @@
 #include "log.h"
 #include "testca.h"
 #include "tls.h"
+#include "tls_server.h"
 #include "util.h"
 #include "ws.h"
+#include "ws_server.h"
 #include "xmalloc.h"
 
 #define BENCH_QUEUE	(1024 * 1024)

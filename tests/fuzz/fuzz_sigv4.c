@@ -18,6 +18,7 @@
 
 #include "aws_sigv4.h"
 #include "fuzz.h"
+#include "sigv4_verify.h"
 #include "xmalloc.h"
 
 #define FUZZ_MAX_HEADERS	300

@@ -1,8 +1,7 @@
-/* Fuzz the SSM and KMS answer decoders with arbitrary bodies. */
+/* Fuzz the SSM answer decoders with arbitrary bodies. */
 
 #include <stdlib.h>
 
-#include "aws_kms.h"
 #include "aws_ssm.h"
 #include "fuzz.h"
 
@@ -11,7 +10,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct aws_ssm_session	 s;
 	struct aws_ssm_instances l = { 0 };
-	struct aws_kms_data_key	 k;
 	const char		*b = (const char *)data;
 	char			*cause = NULL, *next = NULL;
 	int			 connected, resume;
@@ -30,10 +28,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	free(cause);
 	cause = NULL;
 	(void)aws_ssm_decode_connection_status(b, len, &connected, &cause);
-	free(cause);
-	cause = NULL;
-	if (aws_kms_decode_data_key(b, len, &k, &cause) == 0)
-		aws_kms_data_key_clear(&k);
 	free(cause);
 	return (0);
 }

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "ws.h"
 #include "ws_http.h"
+#include "ws_server.h"
 #include "xmalloc.h"
 
 #define FUZZ_WS_ROUNDS	64

@@ -46,6 +46,7 @@
 #include <cjson/cJSON.h>
 
 #include "aws_sigv4.h"
+#include "sigv4_verify.h"
 #include "util.h"
 #include "xmalloc.h"
 

@@ -35,6 +35,7 @@
 
 #include "aws_sigv4.h"
 #include "fakesrv.h"
+#include "sigv4_verify.h"
 #include "util.h"
 
 struct fakesrv_later {

@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "aws_sigv4.h"
+#include "sigv4_verify.h"
 #include "testdata.h"
 #include "util.h"
 #include "xmalloc.h"

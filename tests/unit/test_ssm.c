@@ -1,5 +1,5 @@
 /*
- * Unit tests for ssm.c and kms.c: the JSON bodies both ways, and
+ * Unit tests for ssm.c: the JSON bodies both ways, and
  * DescribeInstanceInformation against a fake SSM that pages it. The
  * session calls are the data channel's, tested in test_ssm_chan.c.
  */
@@ -17,7 +17,6 @@
 #include <event2/http.h>
 
 #include "aws.h"
-#include "aws_kms.h"
 #include "aws_ssm.h"
 #include "fakesrv.h"
 #include "util.h"
@@ -37,8 +36,6 @@ test_ssm_encode_bodies(void **state)
 	    "gatewayd db" };
 	const char		*tags[] = { "bastion", "jump" };
 	struct aws_ssm_filter	 f = { "tag:Role", tags, 2 };
-	const struct aws_kms_pair ctx[] = { { "aws:ssm:SessionId", "s-1" },
-	    { "aws:ssm:TargetId", "i-1" } };
 	char			*b;
 
 	b = aws_ssm_encode_start_session(&s);
@@ -63,11 +60,6 @@ test_ssm_encode_bodies(void **state)
 	free(b);
 	b = aws_ssm_encode_session_id("alice-0123");
 	assert_string_equal(b, "{\"SessionId\":\"alice-0123\"}");
-	free(b);
-	b = aws_kms_encode_generate_data_key("alias/k", ctx, 2, 0);
-	assert_string_equal(b, "{\"KeyId\":\"alias/k\",\"KeySpec\":\"AES_256\","
-	    "\"EncryptionContext\":{\"aws:ssm:SessionId\":\"s-1\","
-	    "\"aws:ssm:TargetId\":\"i-1\"}}");
 	free(b);
 }
 
@@ -94,7 +86,6 @@ test_ssm_decode_answers(void **state)
 	};
 	struct aws_ssm_session	 s;
 	struct aws_ssm_instances l = { 0 };
-	struct aws_kms_data_key	 k;
 	char			*cause, *next;
 	const char		*page = "{\"InstanceInformationList\":["
 	    "{\"InstanceId\":\"i-1\",\"PingStatus\":\"Online\",\"AgentVersion\":"
@@ -131,17 +122,6 @@ test_ssm_decode_answers(void **state)
 	    "{\"Target\":\"i-1\",\"Status\":\"notconnected\"}", 42, &connected,
 	    &cause), 0);
 	assert_int_equal(connected, 0);
-	assert_int_equal(aws_kms_decode_data_key("{\"KeyId\":\"arn:k\","
-	    "\"Plaintext\":\"AAECAw==\",\"CiphertextBlob\":\"BAU=\"}", 66, &k,
-	    &cause), 0);
-	assert_int_equal(k.plaintext_len, 4);
-	assert_int_equal(k.plaintext[3], 3);
-	assert_int_equal(k.ciphertext_len, 2);
-	assert_string_equal(k.key_id, "arn:k");
-	aws_kms_data_key_clear(&k);
-	assert_int_equal(aws_kms_decode_data_key("{\"Plaintext\":\"!!\"}", 18,
-	    &k, &cause), -1);
-	free(cause);
 }
 
 /* The fake SSM: three pages of instances. */

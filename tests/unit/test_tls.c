@@ -23,6 +23,7 @@
 #include "log.h"
 #include "testca.h"
 #include "tls.h"
+#include "tls_server.h"
 
 static char		 tmpdir[] = "/tmp/test_tls.XXXXXX";
 static struct testca	*ca, *ca_other;

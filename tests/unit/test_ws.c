@@ -1,9 +1,9 @@
 /*
- * Unit tests for the WebSocket client and server (ws.c, ws_client.c,
- * ws_server.c) over real loopback sockets: our client against our server,
- * plain and TLS with a CA made at run time; scripted servers for what our
- * own never sends (fragments, bad answers, protocol errors); a tiny
- * CONNECT proxy; listeners that never answer. Tests wait on conditions
+ * Unit tests for the WebSocket client and server (gatewayd/ws/,
+ * tests/lib/ws_server.c) over real loopback sockets: our client against
+ * our server, plain and TLS with a CA made at run time; scripted servers
+ * for what our own never sends (fragments, bad answers, protocol
+ * errors); a tiny CONNECT proxy; listeners that never answer. Tests wait on conditions
  * with generous deadlines; nothing here measures time.
  */
 
@@ -37,10 +37,13 @@
 #include "log.h"
 #include "testca.h"
 #include "tls.h"
+#include "tls_server.h"
 #include "util.h"
 #include "ws.h"
+#include "ws_fault.h"
 #include "ws_frame.h"
 #include "ws_http.h"
+#include "ws_server.h"
 #include "xmalloc.h"
 
 #define DEADLINE_MS	30000		/* generous: sanitizers are slow */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for ws_http.c: URL splitting (bytes kept verbatim), the
+ * Unit tests for ws/http.c: URL splitting (bytes kept verbatim), the
  * RFC 6455 accept key, head parsing and the checks on both sides of the
  * upgrade. Table-driven; no sockets.
  */

@@ -1,7 +1,9 @@
 /*
- * ws_int.h: what ws.c (framing, keep-alive, close, free), ws_client.c
- * (connect and upgrade) and ws_server.c (accept and answer) share. Not for
- * use outside those three files: ws.h is the contract.
+ * ws_int.h: what ws.c (the object: states, timers, close, free) and io.c
+ * (frames, keep-alive) share with the side that gets a WebSocket to its
+ * upgrade: client.c (connect and upgrade) in the daemon, and
+ * tests/lib/ws_server.c (accept and answer) for the emulator and the
+ * tests. Not for other use: ws.h is the contract.
  */
 #ifndef WS_INT_H
 #define WS_INT_H
@@ -36,10 +38,32 @@ enum ws_state {
 #define WS_MAX_ADDRS	8
 #define WS_MASK_POOL	256
 
+/*
+ * What one side does differently. ws.c calls these instead of asking
+ * which side it is, so that a program links only the side it makes: the
+ * daemon the client, the emulator both.
+ */
+struct ws_ops {
+	/* wslay's context for this side (its masking and checks). */
+	int	(*wslay_init)(wslay_event_context_ptr *,
+		    const struct wslay_event_callbacks *, void *);
+	int	 mask;		/* our data frames are masked (client) */
+	/* From the first kick, in WS_RESOLVING; NULL if never there. */
+	void	(*start)(struct ws *);
+	/* Input before the WebSocket is open (WS_PROXY, WS_UPGRADE). */
+	void	(*read)(struct ws *);
+	/* The TLS handshake finished. */
+	void	(*tls_done)(struct ws *);
+	/* Drop what only this side holds; the transport is going. */
+	void	(*cleanup)(struct ws *);
+};
+
+extern const struct ws_ops ws_client_ops;
+
 struct ws {
 	uint64_t		 id;
 	enum ws_state		 state;
-	int			 server;
+	const struct ws_ops	*ops;
 	struct event_base	*base;
 	struct ws_options	 opts;		/* defaults filled in */
 	struct ws_cb		 cb;
@@ -96,7 +120,7 @@ struct ws {
 	size_t			 direct_len;
 	uint8_t			 mask[WS_MASK_POOL];
 	size_t			 mask_off;
-	int			 mute;
+	int			 mute;		/* a test's ws_set_mute */
 	int			 paused;
 	int			 in_recv;
 	int			 above_low;
@@ -123,9 +147,10 @@ struct ws {
 };
 
 /* ws.c */
-struct ws	*ws_new(struct event_base *, int server,
+struct ws	*ws_new(struct event_base *, const struct ws_ops *,
 		    const struct ws_options *, const struct ws_cb *, void *);
 void		 ws_set_state(struct ws *, enum ws_state);
+void		 ws_drop_transport(struct ws *);
 void		 ws_enter(struct ws *);
 void		 ws_leave(struct ws *);
 void		 ws_timer_start(struct ws *, uint32_t ms);
@@ -139,29 +164,18 @@ int		 ws_read_head(struct ws *, struct ws_http_msg *,
 		    char **), char **);
 void		 ws_end_close(struct ws *);
 void		 ws_kick(struct ws *);
-
-/* ws_frames.c */
-void		 ws_frames_open(struct ws *);
-void		 ws_frames_read(struct ws *);
-void		 ws_frames_flush(struct ws *);
-void		 ws_frames_note_queued(struct ws *);
-void		 ws_frames_ping_cb(evutil_socket_t, short, void *);
-void		 ws_frames_pong_cb(evutil_socket_t, short, void *);
-uint8_t		*ws_frames_begin(struct ws *, enum ws_type, size_t,
-		    uint8_t *, struct evbuffer_iovec *, size_t *);
-void		 ws_frames_end(struct ws *, struct evbuffer_iovec *,
-		    size_t);
 const char	*ws_step_name(enum ws_state);
 
-/* ws_client.c: the steps bufferevent callbacks in ws.c lead to. */
-void		 ws_client_start(struct ws *);
-void		 ws_client_read(struct ws *);
-void		 ws_client_tls_done(struct ws *);
-void		 ws_client_cleanup(struct ws *);
-
-/* ws_server.c */
-void		 ws_server_read(struct ws *);
-void		 ws_server_tls_done(struct ws *);
-void		 ws_server_cleanup(struct ws *);
+/* io.c */
+void		 ws_io_open(struct ws *);
+void		 ws_io_read(struct ws *);
+void		 ws_io_flush(struct ws *);
+void		 ws_io_note_queued(struct ws *);
+void		 ws_io_ping_cb(evutil_socket_t, short, void *);
+void		 ws_io_pong_cb(evutil_socket_t, short, void *);
+uint8_t		*ws_io_begin(struct ws *, enum ws_type, size_t,
+		    uint8_t *, struct evbuffer_iovec *, size_t *);
+void		 ws_io_end(struct ws *, struct evbuffer_iovec *,
+		    size_t);
 
 #endif /* WS_INT_H */

@@ -75,7 +75,7 @@ ws_client_setup(struct event_base *base, const char *url,
 	if (*optsp == NULL)
 		*optsp = &none;
 	opts = *optsp;
-	ws = ws_new(base, 0, opts, cb, arg);
+	ws = ws_new(base, &ws_client_ops, opts, cb, arg);
 	if (ws_http_url_parse(url, 0, &ws->url, cause) != 0)
 		goto fail;
 	if (!ws->url.tls && !(ws->opts.flags & WS_ALLOW_PLAIN)) {
@@ -210,7 +210,7 @@ ws_client_dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 }
 
 /* Step one (from the kick event): resolve the host or the proxy. */
-void
+static void
 ws_client_start(struct ws *ws)
 {
 	struct evutil_addrinfo		 hints, *res;
@@ -403,7 +403,7 @@ ws_client_start_transport(struct ws *ws)
 	ws_attach(ws, bev);
 }
 
-void
+static void
 ws_client_tls_done(struct ws *ws)
 {
 	SSL	*ssl = bufferevent_openssl_get_ssl(ws->bev);
@@ -514,7 +514,7 @@ ws_client_note_status(struct ws *ws, const struct ws_http_msg *m)
 }
 
 /* Bytes arrived during the proxy or upgrade steps. */
-void
+static void
 ws_client_read(struct ws *ws)
 {
 	struct ws_http_msg	 m;
@@ -551,18 +551,18 @@ ws_client_read(struct ws *ws)
 		free(cause);
 		return;
 	}
-	ws_frames_open(ws);
+	ws_io_open(ws);
 	if (ws->cb.open != NULL)
 		ws->cb.open(ws, ws->arg);
 	/* Frames may have come in with the 101. */
 	if (!ws->freeing && (ws->state == WS_OPEN ||
 	    ws->state == WS_CLOSING) &&
 	    evbuffer_get_length(bufferevent_get_input(ws->bev)) > 0)
-		ws_frames_read(ws);
+		ws_io_read(ws);
 }
 
 /* Release what only the connect path holds. */
-void
+static void
 ws_client_cleanup(struct ws *ws)
 {
 	struct evdns_getaddrinfo_request	*req = ws->dnsreq;
@@ -579,3 +579,12 @@ ws_client_cleanup(struct ws *ws)
 	free(ws->connerr);
 	ws->connerr = NULL;
 }
+
+const struct ws_ops ws_client_ops = {
+	.wslay_init = wslay_event_context_client_init,
+	.mask = 1,
+	.start = ws_client_start,
+	.read = ws_client_read,
+	.tls_done = ws_client_tls_done,
+	.cleanup = ws_client_cleanup,
+};

@@ -2,8 +2,8 @@
  * The HTTP/1.1 part of a WebSocket: split URLs without touching the bytes
  * of the path and query, write the upgrade (and proxy CONNECT) request,
  * parse the head of the answer or of a request, and check what RFC 6455
- * asks of each. Pure functions: ws_client.c and ws_server.c own sockets,
- * buffers and timers.
+ * asks of each. Pure functions: client.c and the tests' ws_server.c own
+ * sockets, buffers and timers.
  */
 
 #include <ctype.h>

@@ -3,7 +3,8 @@
  * asked, read the upgrade request (bounded, under the upgrade timer),
  * refuse a malformed one by ourselves, and hand a good one to the caller,
  * who accepts it with a 101 or rejects it with a status and a body. Used
- * by the emulator; ws.c does the rest.
+ * by the emulator and the tests (the daemon is only ever a client);
+ * gatewayd's ws.c does the rest through ws_server_ops.
  */
 
 #include <sys/types.h>
@@ -24,9 +25,23 @@
 #include <event2/util.h>
 
 #include "log.h"
-#include "tls.h"
+#include "tls_server.h"
 #include "ws_int.h"
+#include "ws_server.h"
 #include "xmalloc.h"
+
+static void	ws_server_read(struct ws *);
+static void	ws_server_tls_done(struct ws *);
+static void	ws_server_cleanup(struct ws *);
+
+static const struct ws_ops ws_server_ops = {
+	.wslay_init = wslay_event_context_server_init,
+	.mask = 0,
+	.start = NULL,
+	.read = ws_server_read,
+	.tls_done = ws_server_tls_done,
+	.cleanup = ws_server_cleanup,
+};
 
 /* Name a server WebSocket after its peer's address. */
 static void
@@ -72,7 +87,7 @@ ws_server_new(struct event_base *base, int fd, struct tls_server *tls,
 	}
 	evutil_make_socket_nonblocking(fd);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	ws = ws_new(base, 1, opts, cb, arg);
+	ws = ws_new(base, &ws_server_ops, opts, cb, arg);
 	ws_server_name(ws, fd);
 	if (ssl == NULL) {
 		bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -98,7 +113,7 @@ ws_server_new_bev(struct event_base *base, struct bufferevent *bev,
 {
 	struct ws	*ws;
 
-	ws = ws_new(base, 1, opts, cb, arg);
+	ws = ws_new(base, &ws_server_ops, opts, cb, arg);
 	ws_server_name(ws, bufferevent_getfd(bev));
 	ws_set_state(ws, WS_UPGRADE);
 	ws_timer_start(ws, ws->opts.upgrade_timeout_ms);
@@ -106,7 +121,7 @@ ws_server_new_bev(struct event_base *base, struct bufferevent *bev,
 	return (ws);
 }
 
-void
+static void
 ws_server_tls_done(struct ws *ws)
 {
 	ws_set_state(ws, WS_UPGRADE);
@@ -130,7 +145,7 @@ ws_server_refuse(struct ws *ws, int status, const char *cause)
 }
 
 /* Bytes of the upgrade request arrived. */
-void
+static void
 ws_server_read(struct ws *ws)
 {
 	char	*cause;
@@ -184,7 +199,7 @@ ws_server_accept(struct ws *ws, const struct ws_header *extra, size_t n)
 	    NULL);
 	free(h);
 	ws_http_msg_clear(&ws->req);
-	ws_frames_open(ws);
+	ws_io_open(ws);
 	if (!ws->paused)
 		bufferevent_enable(ws->bev, EV_READ);
 	ws_kick(ws);	/* frames may have come right behind the request */
@@ -205,7 +220,7 @@ ws_server_reject(struct ws *ws, int status, const char *body)
 	return (0);
 }
 
-void
+static void
 ws_server_cleanup(struct ws *ws)
 {
 	ws_http_msg_clear(&ws->req);

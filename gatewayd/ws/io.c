@@ -1,9 +1,10 @@
 /*
- * The frames of an open WebSocket: wslay glue (bytes in from the
- * bufferevent, control frames out, our own joining of fragments into a
- * bounded buffer with single-frame messages passed on without a copy),
- * keep-alive pings and the dead-peer deadline, and the writing of data
- * frames into large output chains. ws.c owns the object and its API.
+ * The I/O of an open WebSocket, its frames in and out: wslay glue (bytes
+ * in from the bufferevent, control frames out, our own joining of
+ * fragments into a bounded buffer with single-frame messages passed on
+ * without a copy), keep-alive pings and the dead-peer deadline, and the
+ * writing of data frames into large output chains. ws.c owns the object
+ * and its API; frame.c writes one data frame's head and masks it.
  */
 
 #include <sys/types.h>
@@ -29,7 +30,7 @@
 
 /* Remember to call drained once the output has gone past the mark. */
 void
-ws_frames_note_queued(struct ws *ws)
+ws_io_note_queued(struct ws *ws)
 {
 	if (!ws->above_low && ws_get_queued(ws) > ws->opts.low_watermark)
 		ws->above_low = 1;
@@ -37,19 +38,19 @@ ws_frames_note_queued(struct ws *ws)
 
 /* Hand whatever wslay has queued to the bufferevent. */
 void
-ws_frames_flush(struct ws *ws)
+ws_io_flush(struct ws *ws)
 {
 	if (ws->wslay == NULL || ws->in_recv || ws->bev == NULL)
 		return;
 	if (wslay_event_send(ws->wslay) != 0)
 		fatalx("ws %llu: wslay send failed",
 		    (unsigned long long)ws->id);
-	ws_frames_note_queued(ws);
+	ws_io_note_queued(ws);
 }
 
 /* Send a ping with the keep-alive payload; arm the dead-peer deadline. */
 void
-ws_frames_ping_cb(evutil_socket_t fd, short what, void *arg)
+ws_io_ping_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ws		*ws = arg;
 	struct wslay_event_msg	 m;
@@ -63,7 +64,7 @@ ws_frames_ping_cb(evutil_socket_t fd, short what, void *arg)
 	if (wslay_event_queue_msg(ws->wslay, &m) != 0)
 		return;
 	ws->stats.pings_sent++;
-	ws_frames_flush(ws);
+	ws_io_flush(ws);
 	if (!ws->pong_armed && !ws->paused) {
 		ws->ping_rx_frames = ws->rx_frames;
 		ws->pong_armed = 1;
@@ -74,7 +75,7 @@ ws_frames_ping_cb(evutil_socket_t fd, short what, void *arg)
 
 /* The deadline after a ping: has anything at all come in since? */
 void
-ws_frames_pong_cb(evutil_socket_t fd, short what, void *arg)
+ws_io_pong_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ws	*ws = arg;
 
@@ -261,7 +262,7 @@ ws_wslay_msg(wslay_event_context_ptr ctx,
 
 /* Feed the input to wslay, then act on what it found. */
 void
-ws_frames_read(struct ws *ws)
+ws_io_read(struct ws *ws)
 {
 	int	r;
 
@@ -274,7 +275,7 @@ ws_frames_read(struct ws *ws)
 		return;
 	if (r == WSLAY_ERR_NOMEM)
 		fatalx("ws %llu: out of memory", (unsigned long long)ws->id);
-	ws_frames_flush(ws);
+	ws_io_flush(ws);
 	if (ws_get_queued(ws) > ws->opts.max_queue) {
 		/* Say, a flood of pings from a peer that reads no pongs. */
 		ws_fail(ws, WS_ERR_IO, "%s: peer is not reading: %zu bytes "
@@ -294,20 +295,15 @@ ws_frames_read(struct ws *ws)
 
 /* Start the framing: the upgrade is done. */
 void
-ws_frames_open(struct ws *ws)
+ws_io_open(struct ws *ws)
 {
 	struct wslay_event_callbacks	cbs = {
 		ws_wslay_recv, ws_wslay_send, ws_wslay_genmask,
 		ws_wslay_frame_start, ws_wslay_frame_chunk, NULL, ws_wslay_msg
 	};
 	struct timeval			tv;
-	int				r;
 
-	if (ws->server)
-		r = wslay_event_context_server_init(&ws->wslay, &cbs, ws);
-	else
-		r = wslay_event_context_client_init(&ws->wslay, &cbs, ws);
-	if (r != 0)
+	if (ws->ops->wslay_init(&ws->wslay, &cbs, ws) != 0)
 		fatalx("ws %llu: out of memory", (unsigned long long)ws->id);
 	/* We join fragments ourselves, with our bound. */
 	wslay_event_config_set_no_buffering(ws->wslay, 1);
@@ -361,7 +357,7 @@ ws_out_commit(struct ws *ws, struct evbuffer *out, struct evbuffer_iovec *v,
  * the payload goes, or NULL if nothing may be sent.
  */
 uint8_t *
-ws_frames_begin(struct ws *ws, enum ws_type type, size_t len, uint8_t *key,
+ws_io_begin(struct ws *ws, enum ws_type type, size_t len, uint8_t *key,
     struct evbuffer_iovec *v, size_t *hl)
 {
 	uint8_t	*p;
@@ -371,20 +367,20 @@ ws_frames_begin(struct ws *ws, enum ws_type type, size_t len, uint8_t *key,
 		return (NULL);
 	ws->stats.msgs_out++;
 	ws->stats.bytes_out += len;
-	if (!ws->server)
+	if (ws->ops->mask)
 		ws_mask_key(ws, key, 4);
 	p = ws_out_reserve(ws, bufferevent_get_output(ws->bev),
 	    WS_FRAME_MAX_HEAD + len, v);
 	*hl = ws_frame_head(p, type == WS_TEXT ? WSLAY_TEXT_FRAME :
-	    WSLAY_BINARY_FRAME, len, ws->server ? NULL : key);
+	    WSLAY_BINARY_FRAME, len, ws->ops->mask ? key : NULL);
 	return (p + *hl);
 }
 
 /* Finish a message of len payload bytes (or drop it if muted). */
 void
-ws_frames_end(struct ws *ws, struct evbuffer_iovec *v, size_t used)
+ws_io_end(struct ws *ws, struct evbuffer_iovec *v, size_t used)
 {
 	ws_out_commit(ws, bufferevent_get_output(ws->bev), v,
 	    ws->mute ? 0 : used);
-	ws_frames_note_queued(ws);
+	ws_io_note_queued(ws);
 }

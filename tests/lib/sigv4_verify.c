@@ -1,11 +1,12 @@
 /*
- * sigv4_verify.c: the server side of SigV4, for awsemu. Parses the
- * Authorization header or the presigned query of a received request,
- * finds the credentials through the caller's lookup, checks the token,
- * the expiry and the date, recomputes the signature from the signed
- * headers with the blocks of sigv4_canon.c and compares it in constant time.
- * Failures come back as the AWS error code and message that the service
- * in the credential scope would send.
+ * sigv4_verify.c: the server side of SigV4, for awsemu and the tests
+ * (the daemon only signs). Parses the Authorization header or the
+ * presigned query of a received request, finds the credentials through
+ * the caller's lookup, checks the token, the expiry and the date,
+ * recomputes the signature from the signed headers with the blocks of
+ * sigv4_canon.c and compares it in constant time. Failures come back as
+ * the AWS error code and message that the service in the credential
+ * scope would send.
  */
 
 #include <sys/types.h>
@@ -17,6 +18,7 @@
 
 #include "aws_sigv4.h"
 #include "sigv4_int.h"
+#include "sigv4_verify.h"
 #include "util.h"
 #include "xmalloc.h"
 

@@ -1,8 +1,9 @@
 /*
  * TLS contexts: one shared SSL_CTX per trust configuration for clients,
- * one per certificate for servers, and OpenSSL's reasons turned into
- * words. The handshakes themselves run in libevent's OpenSSL bufferevents
- * (ws.c); nothing here blocks or touches a socket.
+ * and OpenSSL's reasons turned into words. The handshakes themselves run
+ * in libevent's OpenSSL bufferevents (ws.c); nothing here blocks or
+ * touches a socket. Server contexts are the tests' (tests/lib/
+ * tls_server.c), made with the same settings (tls_int.h).
  */
 
 #include <sys/types.h>
@@ -20,6 +21,7 @@
 
 #include "log.h"
 #include "tls.h"
+#include "tls_int.h"
 #include "xmalloc.h"
 
 struct tls_client {
@@ -27,10 +29,6 @@ struct tls_client {
 	int		 flags;
 	char		*ca_bundle;	/* NULL: the system store */
 	struct stat	 ca_sb;		/* the bundle when loaded */
-};
-
-struct tls_server {
-	SSL_CTX		*ctx;
 };
 
 /* Append the reason for one OpenSSL error code to *s. */
@@ -75,7 +73,7 @@ tls_error_string(SSL *ssl, const unsigned long *errs, size_t nerrs)
 }
 
 /* Fill *cause with what and OpenSSL's reasons. */
-static void
+void
 tls_cause(char **cause, const char *what)
 {
 	char	*why;
@@ -87,7 +85,7 @@ tls_cause(char **cause, const char *what)
 }
 
 /* Settings every context shares: TLS 1.2 or newer, small idle buffers. */
-static SSL_CTX *
+SSL_CTX *
 tls_ctx_new(const SSL_METHOD *method, char **cause)
 {
 	SSL_CTX	*ctx;
@@ -254,56 +252,4 @@ tls_client_free(struct tls_client *tc)
 	SSL_CTX_free(tc->ctx);
 	free(tc->ca_bundle);
 	free(tc);
-}
-
-struct tls_server *
-tls_server_new(const char *cert_file, const char *key_file, char **cause)
-{
-	struct tls_server	*ts;
-	SSL_CTX			*ctx;
-	char			*what;
-
-	if ((ctx = tls_ctx_new(TLS_server_method(), cause)) == NULL)
-		return (NULL);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
-		xasprintf(&what, "certificate %s", cert_file);
-		goto fail;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
-		xasprintf(&what, "private key %s", key_file);
-		goto fail;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		xasprintf(&what, "private key %s does not match %s", key_file,
-		    cert_file);
-		goto fail;
-	}
-	ts = xcalloc(1, sizeof *ts);
-	ts->ctx = ctx;
-	return (ts);
-
-fail:
-	tls_cause(cause, what);
-	free(what);
-	SSL_CTX_free(ctx);
-	return (NULL);
-}
-
-SSL *
-tls_server_ssl_new(struct tls_server *ts, char **cause)
-{
-	SSL	*ssl;
-
-	if ((ssl = SSL_new(ts->ctx)) == NULL)
-		tls_cause(cause, "cannot make TLS connection");
-	return (ssl);
-}
-
-void
-tls_server_free(struct tls_server *ts)
-{
-	if (ts == NULL)
-		return;
-	SSL_CTX_free(ts->ctx);
-	free(ts);
 }

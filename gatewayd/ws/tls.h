@@ -1,11 +1,12 @@
 /*
- * tls.h: OpenSSL contexts for the WebSocket client and server.
+ * tls.h: OpenSSL contexts for the WebSocket client.
  *
  * A client context is shared by every connection that trusts the same CA
  * bundle: peers are always verified (system trust store, or the PEM file
  * named by AWS_CA_BUNDLE / ca_bundle, which replaces it), TLS 1.2 or newer,
- * SNI and host name checks per connection. A server context (awsemu) holds
- * one certificate chain and key. No I/O here: ws.c drives the handshakes.
+ * SNI and host name checks per connection. Server contexts are for the
+ * tests and the emulator (tests/lib/tls_server.h). No I/O here: ws.c
+ * drives the handshakes.
  */
 #ifndef TLS_H
 #define TLS_H
@@ -13,7 +14,6 @@
 #include <openssl/ssl.h>
 
 struct tls_client;
-struct tls_server;
 
 /*
  * TLS_CLIENT_INSECURE turns certificate and host name verification off.
@@ -53,16 +53,6 @@ int	 tls_client_is_insecure(const struct tls_client *);
 
 /* Release the context; connections already made keep working. */
 void	 tls_client_free(struct tls_client *);
-
-/*
- * A server context from a PEM certificate chain and its private key.
- * Return NULL and set *cause on failure.
- */
-struct tls_server *tls_server_new(const char *cert_file, const char *key_file,
-	    char **cause);
-/* A new accepted-connection object; the caller owns it. */
-SSL	*tls_server_ssl_new(struct tls_server *, char **cause);
-void	 tls_server_free(struct tls_server *);
 
 /*
  * Why a TLS operation on ssl failed, in words: the certificate

@@ -1,15 +1,14 @@
 /*
  * The WebSocket object both sides share: its states and timers, the
- * bufferevent callbacks, the API (send, close, pause, the fault knobs),
- * the one report that ends every WebSocket, and freeing that is safe from
- * inside callbacks. ws_client.c gets a client to its 101, ws_server.c a
- * server to its answer, ws_frames.c moves the frames once it is open;
- * ws_http.c and ws_frame.c are the codecs.
+ * bufferevent callbacks, the API (send, close, pause), the one report
+ * that ends every WebSocket, and freeing that is safe from inside
+ * callbacks. A side's ws_ops gets it to open: client.c a client to its
+ * 101, tests/lib/ws_server.c a server to its answer; io.c moves the
+ * frames once it is open; http.c and frame.c are the codecs.
  */
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -76,13 +75,10 @@ ws_set_state(struct ws *ws, enum ws_state state)
 }
 
 /* Release everything that carries bytes: socket, TLS, DNS, framing. */
-static void
+void
 ws_drop_transport(struct ws *ws)
 {
-	if (ws->server)
-		ws_server_cleanup(ws);
-	else
-		ws_client_cleanup(ws);
+	ws->ops->cleanup(ws);
 	if (ws->bev != NULL) {
 		bufferevent_free(ws->bev);
 		ws->bev = NULL;
@@ -265,8 +261,9 @@ ws_timer_cb(evutil_socket_t fd, short what, void *arg)
 		ws_report(ws);
 		break;
 	case WS_UPGRADE:
-		if (!ws->server && ws->http_status != 0) {
-			ws_client_read(ws);	/* a refusal, short body */
+		/* Only a client has an answer's status: a short refusal. */
+		if (ws->http_status != 0) {
+			ws->ops->read(ws);
 			break;
 		}
 		/* FALLTHROUGH */
@@ -329,14 +326,11 @@ ws_dispatch_read(struct ws *ws)
 	switch (ws->state) {
 	case WS_PROXY:
 	case WS_UPGRADE:
-		if (ws->server)
-			ws_server_read(ws);
-		else
-			ws_client_read(ws);
+		ws->ops->read(ws);
 		break;
 	case WS_OPEN:
 	case WS_CLOSING:
-		ws_frames_read(ws);
+		ws_io_read(ws);
 		break;
 	case WS_ENDING:
 		evbuffer_drain(bufferevent_get_input(ws->bev),
@@ -405,10 +399,8 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	ws_enter(ws);
 	if (what & BEV_EVENT_CONNECTED) {
-		if (ws->state == WS_TLS && ws->server)
-			ws_server_tls_done(ws);
-		else if (ws->state == WS_TLS)
-			ws_client_tls_done(ws);
+		if (ws->state == WS_TLS)
+			ws->ops->tls_done(ws);
 		ws_leave(ws);
 		return;
 	}
@@ -422,16 +414,16 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 		    ws->name, why);
 		break;
 	case WS_UPGRADE:
-		if (!ws->server && ws->http_status != 0) {
+		if (ws->http_status != 0) {	/* a client's refusal */
 			ws->peer_eof = 1;
-			ws_client_read(ws);
+			ws->ops->read(ws);
 			break;
 		}
 		/* FALLTHROUGH */
 	case WS_REQUEST:
 	case WS_OPEN:
 		if (ws->state == WS_OPEN)
-			ws_frames_read(ws);	/* a close frame, maybe */
+			ws_io_read(ws);	/* a close frame, maybe */
 		if (ws->state == WS_ENDING)
 			ws_report(ws);
 		else if (ws->close_received) {
@@ -445,7 +437,7 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 			    "" : ": ", (what & BEV_EVENT_EOF) ? "" : why);
 		break;
 	case WS_CLOSING:
-		ws_frames_read(ws);
+		ws_io_read(ws);
 		if (ws->state == WS_CLOSING)
 			ws_set_close(ws, ws->close_received ? ws->peer_code :
 			    WSLAY_CODE_ABNORMAL_CLOSURE, ws->close_received);
@@ -466,9 +458,10 @@ ws_kick_cb(evutil_socket_t fd, short what, void *arg)
 	struct ws	*ws = arg;
 
 	ws_enter(ws);
-	if (ws->state == WS_RESOLVING && !ws->server && !ws->started) {
+	if (ws->state == WS_RESOLVING && ws->ops->start != NULL &&
+	    !ws->started) {
 		ws->started = 1;
-		ws_client_start(ws);
+		ws->ops->start(ws);
 	} else if (ws->bev != NULL)
 		ws_dispatch_read(ws);
 	ws_leave(ws);
@@ -494,15 +487,15 @@ ws_attach(struct ws *ws, struct bufferevent *bev)
 }
 
 struct ws *
-ws_new(struct event_base *base, int server, const struct ws_options *opts,
-    const struct ws_cb *cb, void *arg)
+ws_new(struct event_base *base, const struct ws_ops *ops,
+    const struct ws_options *opts, const struct ws_cb *cb, void *arg)
 {
 	struct ws	*ws;
 
 	ws = xcalloc(1, sizeof *ws);
 	ws->id = ws_next_id++;
 	ws->base = base;
-	ws->server = server;
+	ws->ops = ops;
 	ws->fd = -1;
 	ws->cb = *cb;
 	ws->arg = arg;
@@ -527,9 +520,9 @@ ws_new(struct event_base *base, int server, const struct ws_options *opts,
 #undef WS_DEFAULT
 	if ((ws->msgbuf = evbuffer_new()) == NULL ||
 	    (ws->timer = evtimer_new(base, ws_timer_cb, ws)) == NULL ||
-	    (ws->ping = event_new(base, -1, EV_PERSIST, ws_frames_ping_cb,
+	    (ws->ping = event_new(base, -1, EV_PERSIST, ws_io_ping_cb,
 	    ws)) == NULL ||
-	    (ws->pong = evtimer_new(base, ws_frames_pong_cb, ws)) == NULL ||
+	    (ws->pong = evtimer_new(base, ws_io_pong_cb, ws)) == NULL ||
 	    (ws->kick = evtimer_new(base, ws_kick_cb, ws)) == NULL)
 		fatalx("ws: out of memory");
 	return (ws);
@@ -543,13 +536,13 @@ ws_send(struct ws *ws, enum ws_type type, const void *data, size_t len)
 	uint8_t			 key[4], *p;
 	size_t			 hl;
 
-	if ((p = ws_frames_begin(ws, type, len, key, &v, &hl)) == NULL)
+	if ((p = ws_io_begin(ws, type, len, key, &v, &hl)) == NULL)
 		return (-1);
-	if (ws->server)
-		memcpy(p, data, len);
-	else
+	if (ws->ops->mask)
 		ws_frame_mask(p, data, len, key, 0);
-	ws_frames_end(ws, &v, hl + len);
+	else
+		memcpy(p, data, len);
+	ws_io_end(ws, &v, hl + len);
 	return (0);
 }
 
@@ -574,23 +567,23 @@ ws_send_buffer(struct ws *ws, enum ws_type type, struct evbuffer *buf)
 	int			 nv, i;
 
 	len = evbuffer_get_length(buf);
-	if ((p = ws_frames_begin(ws, type, len, key, &v, &hl)) == NULL)
+	if ((p = ws_io_begin(ws, type, len, key, &v, &hl)) == NULL)
 		return (-1);
 	/* Copy (and mask) straight from buf's chains into the output. */
 	for (off = 0; off < len; off += n) {
 		nv = evbuffer_peek(buf, -1, NULL, in, 16);
 		for (i = 0, n = 0; i < nv && i < 16; i++) {
-			if (ws->server)
-				memcpy(p + off + n, in[i].iov_base,
-				    in[i].iov_len);
-			else
+			if (ws->ops->mask)
 				ws_frame_mask(p + off + n, in[i].iov_base,
 				    in[i].iov_len, key, off + n);
+			else
+				memcpy(p + off + n, in[i].iov_base,
+				    in[i].iov_len);
 			n += in[i].iov_len;
 		}
 		evbuffer_drain(buf, n);
 	}
-	ws_frames_end(ws, &v, hl + len);
+	ws_io_end(ws, &v, hl + len);
 	return (0);
 }
 
@@ -650,7 +643,7 @@ ws_close(struct ws *ws, uint16_t code, const char *reason)
 	event_del(ws->ping);
 	evtimer_del(ws->pong);
 	ws_timer_start(ws, ws->opts.close_timeout_ms);
-	ws_frames_flush(ws);
+	ws_io_flush(ws);
 }
 
 void
@@ -677,34 +670,6 @@ ws_resume(struct ws *ws)
 }
 
 void
-ws_set_mute(struct ws *ws, int on)
-{
-	ws->mute = on;
-}
-
-void
-ws_abort(struct ws *ws)
-{
-	struct linger	 lg = { 1, 0 };
-	SSL		*ssl;
-	int		 fd;
-
-	if (ws->freeing || ws->state == WS_DONE)
-		return;
-	if (ws->bev != NULL && (fd = bufferevent_getfd(ws->bev)) != -1) {
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-		if ((ssl = bufferevent_openssl_get_ssl(ws->bev)) != NULL)
-			SSL_set_quiet_shutdown(ssl, 1);
-	}
-	if (ws->fd != -1)
-		setsockopt(ws->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	ws_drop_transport(ws);
-	ws_set_state(ws, WS_DONE);
-	log_debug("ws %llu: %s: aborted", (unsigned long long)ws->id,
-	    ws->name);
-}
-
-void
 ws_free(struct ws *ws)
 {
 	if (ws == NULL || ws->freeing)
@@ -718,19 +683,6 @@ ws_free(struct ws *ws)
 		return;
 	}
 	ws_destroy(ws);
-}
-
-void
-ws_set_cb(struct ws *ws, const struct ws_cb *cb, void *arg)
-{
-	ws->cb = *cb;
-	ws->arg = arg;
-}
-
-uint64_t
-ws_get_id(struct ws *ws)
-{
-	return (ws->id);
 }
 
 int

@@ -20,7 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "testca.h"
-#include "tls.h"
+#include "tls_server.h"
 #include "xmalloc.h"
 
 #define TESTCA_MAX_FILES	64

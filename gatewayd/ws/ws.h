@@ -1,16 +1,17 @@
 /*
- * ws.h: WebSocket client and server (RFC 6455) on libevent bufferevents,
- * plain or TLS. The client connects to a ws:// or wss:// URL used byte
- * for byte (asynchronous DNS, optional HTTP CONNECT proxy, TLS, the
- * upgrade, each step under a timer); the server takes an accepted socket.
- * Both then carry binary and text messages with wslay doing the framing,
- * answer pings, send their own, detect a dead peer and close cleanly.
+ * ws.h: WebSocket client (RFC 6455) on libevent bufferevents, plain or
+ * TLS. The client connects to a ws:// or wss:// URL used byte for byte
+ * (asynchronous DNS, optional HTTP CONNECT proxy, TLS, the upgrade, each
+ * step under a timer). The server side, which takes an accepted socket,
+ * is the tests' (tests/lib/ws_server.h). Both then carry binary and text
+ * messages with wslay doing the framing, answer pings, send their own,
+ * detect a dead peer and close cleanly.
  *
  * Callbacks are never called from inside a ws_* call: only from the event
  * loop. Exactly one of close and error ends every WebSocket (unless
- * ws_free or ws_abort comes first); after it, nothing more is called, no
- * sends are accepted, and the socket is closed. ws_free may be called from
- * any callback, including those of the WebSocket being freed.
+ * ws_free, or a test's ws_abort, comes first); after it, nothing more is
+ * called, no sends are accepted, and the socket is closed. ws_free may be
+ * called from any callback, including those of the WebSocket being freed.
  */
 #ifndef WS_H
 #define WS_H
@@ -25,7 +26,6 @@ struct event_base;
 struct evbuffer;
 struct evdns_base;
 struct tls_client;
-struct tls_server;
 struct ws;
 
 enum ws_type {
@@ -76,9 +76,10 @@ struct ws_cb {
 	 */
 	void	(*drained)(struct ws *, void *arg);
 	/*
-	 * Server only: a well-formed upgrade request arrived. Answer it,
-	 * now or later, with ws_server_accept or ws_server_reject (the
-	 * upgrade timer runs until then). req is valid until the answer.
+	 * Server only (ws_server.h): a well-formed upgrade request arrived.
+	 * Answer it, now or later, with ws_server_accept or
+	 * ws_server_reject (the upgrade timer runs until then). req is
+	 * valid until the answer.
 	 */
 	void	(*request)(struct ws *, const struct ws_http_msg *req,
 		    void *arg);
@@ -143,28 +144,6 @@ struct ws	*ws_client_new_bev(struct event_base *, struct bufferevent *,
 		    const struct ws_cb *, void *arg, char **cause);
 
 /*
- * Serve an accepted socket: TLS with tls if not NULL, then read the
- * upgrade request and pass it to cb->request. fd is taken over.
- */
-struct ws	*ws_server_new(struct event_base *, int fd,
-		    struct tls_server *, const struct ws_options *,
-		    const struct ws_cb *, void *arg, char **cause);
-/* The same over a connected bufferevent, which is taken over. */
-struct ws	*ws_server_new_bev(struct event_base *, struct bufferevent *,
-		    const struct ws_options *, const struct ws_cb *,
-		    void *arg);
-/*
- * Answer the request: 101 with the given extra headers (the WebSocket is
- * open when this returns; there is no open callback on the server side),
- * or status with a plain text body, after which the error callback
- * reports WS_ERR_HTTP once the answer is written. Return 0, or -1 if
- * there is no request waiting or a header is bad.
- */
-int		 ws_server_accept(struct ws *, const struct ws_header *,
-		    size_t nheaders);
-int		 ws_server_reject(struct ws *, int status, const char *body);
-
-/*
  * Queue one message. The bytes are copied (ws_send_buffer moves them out
  * of buf, which it empties). Writes never block: watch ws_get_queued()
  * and the drained callback. Return 0, or -1 if the WebSocket is not open
@@ -197,21 +176,9 @@ void		 ws_close(struct ws *, uint16_t code, const char *reason);
 void		 ws_pause(struct ws *);
 void		 ws_resume(struct ws *);
 
-/*
- * Fault knobs for the emulator; they work on either side.
- * ws_set_mute: from now on send nothing at all (no pongs, no data, no
- * close frame) while still reading: a peer that has silently gone away.
- * ws_abort: drop the TCP connection at once with a reset (SO_LINGER 0),
- * no close frame, no callbacks; then ws_free it.
- */
-void		 ws_set_mute(struct ws *, int);
-void		 ws_abort(struct ws *);
-
 /* Free the WebSocket: at once, or, inside one of its callbacks, as soon as
  * that returns. No callback is called after this. NULL is fine. */
 void		 ws_free(struct ws *);
-/* Change the callbacks and their argument. */
-void		 ws_set_cb(struct ws *, const struct ws_cb *, void *arg);
 
 struct ws_stats {
 	uint64_t	msgs_in;
@@ -223,7 +190,6 @@ struct ws_stats {
 	uint64_t	pings_received;
 };
 
-uint64_t	 ws_get_id(struct ws *);		/* "ws 12" in logs */
 int		 ws_is_open(struct ws *);
 /* The status of the upgrade answer (client), or 0 if none came. */
 int		 ws_get_http_status(struct ws *);
