@@ -229,7 +229,7 @@ const struct config_key config_table[] = {
 	  .help = "how to reach the target; default ssm for i-, mi-, tag:, "
 	  "ecs: targets, else tcp" },
 	{ "target", FWD(target), .type = CONFIG_STRING,
-	  .flags = CONFIG_REQUIRED, .check = config_value_check_word,
+	  .flags = CONFIG_REQUIRED, .check = config_value_check_target,
 	  .example = "i-0123456789abcdef0",
 	  .help = "i-..., mi-..., tag:KEY=VALUE, ecs:... or a host (tcp)" },
 	{ "remote_port", FWD(remote_port), .type = CONFIG_PORT,
