@@ -192,6 +192,9 @@ void	 config_print(FILE *, const struct gw_config *);
  * L1, L2, ... Return NULL and *cause (every bad spec, "; " between them).
  */
 struct gw_config *config_from_specs(char **specs, int nspecs, char **cause);
+/* The same, with the region and profile of every forward (NULL: unset). */
+struct gw_config *config_from_options(char **specs, int nspecs,
+	    const char *region, const char *profile, char **cause);
 
 /*
  * 1 if the two forwards would behave identically (reload diff): every key's

@@ -34,6 +34,8 @@
 int		 main(int, char **);
 
 static const char	*gatewayd_file;	/* NULL in one-shot mode */
+static const char	*gatewayd_region;	/* --region, for -L */
+static const char	*gatewayd_profile;	/* --profile, for -L */
 static int		 gatewayd_debug;
 static char		*gatewayd_control;	/* the path in use */
 
@@ -43,13 +45,17 @@ usage(FILE *f)
 	char	*user = control_user_path();
 
 	fprintf(f,
-"usage: gatewayd [-dhnV] [-f file] [-L [bind:]port:target:remote_port] ...\n"
+"usage: gatewayd [-dhnV] [-f file]\n"
+"       gatewayd [-dn] [--profile name] [--region region]\n"
+"                -L [bind:]port:target:remote_port ...\n"
 "  -d             log debug messages\n"
 "  -f file        config file (default %s)\n"
 "  -h, --help     print this help and exit\n"
 "  -L spec        forward a local port without a config file (repeatable);\n"
 "                 the control socket is then %s\n"
 "  -n             check the config, print it with every default, and exit\n"
+"  --profile name AWS profile of the -L forwards\n"
+"  --region name  AWS region of the -L forwards\n"
 "  -V, --version  print the version and exit\n",
 	    CONFIG_DEFAULT_PATH, user);
 	free(user);
@@ -95,7 +101,8 @@ gatewayd_load(char **specs, int nspecs, struct config_errors *errs)
 	char			*cause;
 
 	if (nspecs != 0) {
-		if ((conf = config_from_specs(specs, nspecs, &cause)) == NULL) {
+		if ((conf = config_from_options(specs, nspecs,
+		    gatewayd_region, gatewayd_profile, &cause)) == NULL) {
 			errs->v = xreallocarray(errs->v, errs->n + 1,
 			    sizeof *errs->v);
 			errs->v[errs->n++] = cause;
@@ -391,10 +398,12 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help",	no_argument,	NULL,	'h' },
 		{ "version",	no_argument,	NULL,	'V' },
+		{ "profile",	required_argument, NULL, 'P' },
+		{ "region",	required_argument, NULL, 'R' },
 		{ NULL,		0,		NULL,	0 }
 	};
 	char			**specs;
-	int			 ch, nflag = 0, nspecs = 0;
+	int			 ch, fflag = 0, nflag = 0, nspecs = 0;
 
 	specs = xcalloc(argc, sizeof *specs);
 	gatewayd_file = CONFIG_DEFAULT_PATH;
@@ -406,6 +415,7 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			gatewayd_file = optarg;
+			fflag = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -416,6 +426,12 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			nflag = 1;
+			break;
+		case 'P':
+			gatewayd_profile = optarg;
+			break;
+		case 'R':
+			gatewayd_region = optarg;
 			break;
 		case 'V':
 			printf("gatewayd %s\n", GATEWAYD_VERSION);
@@ -429,6 +445,16 @@ main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		free(specs);
+		return (1);
+	}
+	/* Either a file's forwards or -L's: never one silently dropped. */
+	if ((fflag && nspecs != 0) || (nspecs == 0 &&
+	    (gatewayd_region != NULL || gatewayd_profile != NULL))) {
+		fprintf(stderr, "gatewayd: %s\n", nspecs != 0 ?
+		    "-f and -L do not mix: a config file's forwards, or -L's" :
+		    "--region and --profile are for -L; a config file sets "
+		    "them in [gateway] or [forward]");
 		free(specs);
 		return (1);
 	}
