@@ -153,6 +153,7 @@ struct gw_config {
 	char			*ca_bundle;	/* NULL: AWS_CA_BUNDLE, profile */
 	int			 allow_plain_ws; /* ws:// StreamUrls (tests) */
 	unsigned		 max_sessions_per_target;	/* 0: no cap */
+	int			 exit_on_fwd_failure;	/* at start */
 
 	struct fwd_configs	 forwards;
 	unsigned		 nforwards;

@@ -209,6 +209,10 @@ const struct config_key config_table[] = {
 	  .type = CONFIG_UINT, .min = 0, .max = 10000, .def = "0",
 	  .help = "Session Manager sessions open at once to one instance, "
 	  "over every forward; 0 for no cap" },
+	{ "exit_on_forward_failure", GW(exit_on_fwd_failure),
+	  .type = CONFIG_BOOL, .def = "no",
+	  .help = "exit at start if a forward cannot start, rather than "
+	  "serve the others and retry it" },
 
 	{ "listen", FWD(listen), .type = CONFIG_LISTEN,
 	  .flags = CONFIG_REQUIRED, .example = "127.0.0.1:15432",

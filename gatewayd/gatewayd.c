@@ -334,8 +334,9 @@ gatewayd_run(struct gw_config *conf)
 	struct event	*sig[4], *log_ev;
 	struct timeval	 second = { 1, 0 };
 	int		 signals[] = { SIGHUP, SIGTERM, SIGINT };
-	char		*cause;
+	char		*cause, failures[32] = "";
 	size_t		 i;
+	int		 failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	gatewayd_raise_nofile();
@@ -352,19 +353,27 @@ gatewayd_run(struct gw_config *conf)
 	control_register("reload", gatewayd_cmd_reload);
 	aws_daemon_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
-	if (gateway_start(conf, &cause) == -1) {
-		/* The forward has said why; once is enough. */
+	/* A failed forward has said why; once is enough. */
+	if ((failed = gateway_start(conf, &cause)) == -1) {
 		free(cause);
-		fatalx("gatewayd: not started: a forward failed");
+		control_stop();
+		fatalx("gatewayd: not started: a forward failed "
+		    "(exit_on_forward_failure)");
 	}
+	if (failed > 0)
+		free(cause);
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++) {
 		sig[i] = evsignal_new(gw_base, signals[i], gatewayd_signal_cb,
 		    NULL);
 		if (sig[i] == NULL || evsignal_add(sig[i], NULL) == -1)
 			fatalx("cannot handle signal %d", signals[i]);
 	}
-	log_info("gatewayd %s: started with %u forward%s%s%s", GATEWAYD_VERSION,
-	    conf->nforwards, conf->nforwards == 1 ? "" : "s",
+	if (failed > 0)
+		snprintf(failures, sizeof failures, " (%d failed, retrying)",
+		    failed);
+	log_info("gatewayd %s: started with %u forward%s%s%s%s",
+	    GATEWAYD_VERSION, conf->nforwards, conf->nforwards == 1 ? "" : "s",
+	    failures,
 	    gatewayd_control != NULL ? ", control " : "",
 	    gatewayd_control != NULL ? gatewayd_control : "");
 	gatewayd_notify_ready();
