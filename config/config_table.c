@@ -213,6 +213,11 @@ const struct config_key config_table[] = {
 	  .type = CONFIG_BOOL, .def = "no",
 	  .help = "exit at start if a forward cannot start, rather than "
 	  "serve the others and retry it" },
+	{ "user", GW(user), .type = CONFIG_USER, .example = "nobody",
+	  .help = "started as root: run as this user once the sockets are "
+	  "bound, keeping only CAP_NET_BIND_SERVICE" },
+	{ "group", GW(group), .type = CONFIG_GROUP, .example = "65534",
+	  .help = "with user: run as this group (default the user's)" },
 
 	{ "listen", FWD(listen), .type = CONFIG_LISTEN,
 	  .flags = CONFIG_REQUIRED, .example = "127.0.0.1:15432",

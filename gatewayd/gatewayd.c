@@ -28,6 +28,7 @@
 #include "gateway.h"
 #include "gatewayd.h"
 #include "log.h"
+#include "privdrop.h"
 #include "sdnotify.h"
 #include "xmalloc.h"
 
@@ -327,6 +328,42 @@ gatewayd_check(char **specs, int nspecs)
 	return (0);
 }
 
+/*
+ * Started as root with user = set: give root up, now that the sockets are
+ * bound. At reload user and group stay as they were at start.
+ */
+static void
+gatewayd_drop(const struct gw_config *conf)
+{
+	char	*cause, *dir, *slash;
+	int	 rv;
+
+	if (conf->user == (uid_t)-1)
+		return;
+	if ((rv = privdrop(conf->user, conf->group, &cause)) == -1) {
+		control_stop();
+		fatalx("cannot run as uid %u: %s", (unsigned)conf->user, cause);
+	}
+	if (rv == 0) {
+		if (geteuid() != conf->user)
+			log_info("user: not started as root, running as uid %u",
+			    (unsigned)geteuid());
+		return;
+	}
+	log_info("running as uid %u gid %u, keeping CAP_NET_BIND_SERVICE",
+	    (unsigned)getuid(), (unsigned)getgid());
+	if (gatewayd_control == NULL)
+		return;
+	dir = xstrdup(gatewayd_control);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(dir, W_OK) == -1)
+		log_warnx("control %s: its directory is not writable by uid "
+		    "%u, so the socket stays behind at exit", gatewayd_control,
+		    (unsigned)getuid());
+	free(dir);
+}
+
 /* Run the loop with conf until a signal ends it. */
 static int
 gatewayd_run(struct gw_config *conf)
@@ -350,6 +387,8 @@ gatewayd_run(struct gw_config *conf)
 	if ((gw_base = event_base_new()) == NULL)
 		fatalx("cannot make an event base");
 	sdnotify_start(gw_base);
+	if (geteuid() == 0)
+		control_set_dir_owner(conf->user);
 	control_register("reload", gatewayd_cmd_reload);
 	aws_daemon_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
@@ -376,6 +415,7 @@ gatewayd_run(struct gw_config *conf)
 	    failures,
 	    gatewayd_control != NULL ? ", control " : "",
 	    gatewayd_control != NULL ? gatewayd_control : "");
+	gatewayd_drop(conf);
 	gatewayd_notify_ready();
 	log_ev = event_new(gw_base, -1, EV_PERSIST, gatewayd_log_cb, NULL);
 	if (log_ev == NULL || event_add(log_ev, &second) == -1)
