@@ -154,6 +154,7 @@ struct gw_config {
 	int			 allow_plain_ws; /* ws:// StreamUrls (tests) */
 	unsigned		 max_sessions_per_target;	/* 0: no cap */
 	int			 exit_on_fwd_failure;	/* at start */
+	gid_t			 control_group;	/* -1: ours */
 	uid_t			 user;		/* -1: stay who we are */
 	gid_t			 group;		/* -1: user's group */
 

@@ -148,6 +148,10 @@ const struct config_key config_table[] = {
 	{ "control_mode", GW(control_mode), .type = CONFIG_MODE,
 	  .def = "0600",
 	  .help = "permissions of the control socket" },
+	{ "control_group", GW(control_group), .type = CONFIG_GROUP,
+	  .example = "adm",
+	  .help = "group of the control socket: with control_mode 0660, "
+	  "its members may use gatewayctl" },
 	{ "drain_timeout", GW(drain_timeout), .type = CONFIG_DURATION,
 	  .min = 0, .max = 3600 * 1000, .def = "30s",
 	  .help = "on stop, how long live connections may finish" },

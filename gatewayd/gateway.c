@@ -207,6 +207,11 @@ gateway_warnings(const struct gw_config *conf, struct config_errors *warns)
 		    "every local user control gatewayd (reload, take forwards "
 		    "down, read their status); use 0600, or 0660 and a group",
 		    file, (unsigned)conf->control_mode);
+	if (conf->control_group != (gid_t)-1 &&
+	    (conf->control_mode & S_IWGRP) == 0)
+		gateway_warn(warns, "%s: [gateway]: control_group is set but "
+		    "control_mode %04o gives its members no access; use 0660",
+		    file, (unsigned)conf->control_mode);
 	TAILQ_FOREACH(fc, &conf->forwards, entry) {
 		file = fc->file != NULL ? fc->file : "-L";
 		if (strcmp(fc->forwarder, "tcp") != 0 &&

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -156,6 +157,24 @@ gatewayd_set_log(const struct gw_config *conf)
 	log_set_target(conf->log_target, conf->log_facility);
 }
 
+/*
+ * The control socket's group and mode, at start and at every reload, so
+ * that an operators' group may use gatewayctl.
+ */
+static void
+gatewayd_control_perms(const struct gw_config *conf)
+{
+	if (gatewayd_control == NULL)
+		return;
+	if (conf->control_group != (gid_t)-1 &&
+	    chown(gatewayd_control, (uid_t)-1, conf->control_group) == -1)
+		log_warn("control %s: control_group %u", gatewayd_control,
+		    (unsigned)conf->control_group);
+	if (chmod(gatewayd_control, conf->control_mode != 0 ?
+	    conf->control_mode : 0600) == -1)
+		log_warn("control %s: control_mode", gatewayd_control);
+}
+
 /* Listen on the control socket conf names (or the user one for -L). */
 static void
 gatewayd_set_control(const struct gw_config *conf, int must)
@@ -169,6 +188,7 @@ gatewayd_set_control(const struct gw_config *conf, int must)
 	if (path != NULL && gatewayd_control != NULL &&
 	    strcmp(path, gatewayd_control) == 0) {
 		free(path);
+		gatewayd_control_perms(conf);
 		return;
 	}
 	control_stop();
@@ -186,6 +206,7 @@ gatewayd_set_control(const struct gw_config *conf, int must)
 		return;
 	}
 	gatewayd_control = path;
+	gatewayd_control_perms(conf);
 }
 
 /* Move the control socket after the reply to reload has gone out. */
