@@ -887,8 +887,31 @@ config_spec_add(struct config_parse *p, const char *spec, int n)
 	free(where);
 }
 
+/* Set [gateway] key name from a command line option opt (--region). */
+static void
+config_option_add(struct config_parse *p, const char *opt, const char *name,
+    const char *value)
+{
+	char	*where;
+
+	if (value == NULL)
+		return;
+	xasprintf(&where, "%s %s", opt, value);
+	p->file = where;
+	config_obj_set(p, &p->gw, name, value, 1);
+	p->file = "-L";
+	free(where);
+}
+
 struct gw_config *
 config_from_specs(char **specs, int nspecs, char **cause)
+{
+	return (config_from_options(specs, nspecs, NULL, NULL, cause));
+}
+
+struct gw_config *
+config_from_options(char **specs, int nspecs, const char *region,
+    const char *profile, char **cause)
 {
 	struct config_parse	 p;
 	struct config_errors	 errs = { NULL, 0 };
@@ -903,6 +926,8 @@ config_from_specs(char **specs, int nspecs, char **cause)
 	}
 	config_parse_init(&p, "-L");
 	p.specs = 1;
+	config_option_add(&p, "--region", "region", region);
+	config_option_add(&p, "--profile", "profile", profile);
 	for (i = 0; i < nspecs; i++)
 		config_spec_add(&p, specs[i], i + 1);
 	p.file = "-L";

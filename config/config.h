@@ -153,6 +153,10 @@ struct gw_config {
 	char			*ca_bundle;	/* NULL: AWS_CA_BUNDLE, profile */
 	int			 allow_plain_ws; /* ws:// StreamUrls (tests) */
 	unsigned		 max_sessions_per_target;	/* 0: no cap */
+	int			 exit_on_fwd_failure;	/* at start */
+	gid_t			 control_group;	/* -1: ours */
+	uid_t			 user;		/* -1: stay who we are */
+	gid_t			 group;		/* -1: user's group */
 
 	struct fwd_configs	 forwards;
 	unsigned		 nforwards;
@@ -192,6 +196,9 @@ void	 config_print(FILE *, const struct gw_config *);
  * L1, L2, ... Return NULL and *cause (every bad spec, "; " between them).
  */
 struct gw_config *config_from_specs(char **specs, int nspecs, char **cause);
+/* The same, with the region and profile of every forward (NULL: unset). */
+struct gw_config *config_from_options(char **specs, int nspecs,
+	    const char *region, const char *profile, char **cause);
 
 /*
  * 1 if the two forwards would behave identically (reload diff): every key's

@@ -147,7 +147,11 @@ int	 config_value_check_word(const char *, char **);
 int	 config_value_check_path(const char *, char **);
 int	 config_value_check_region(const char *, char **);
 int	 config_value_check_url(const char *, char **);
-/* 1 if target names an AWS target: i-..., mi-..., tag:..., ecs:.... */
+int	 config_value_check_target(const char *, char **);
+/*
+ * 1 if target is shaped like an AWS target (i-..., mi-..., tag:..., ecs:...),
+ * valid or not: the ssm forwarder's.
+ */
 int	 config_value_is_aws_target(const char *);
 
 /* config_addr.c: listen addresses and allow lists. */

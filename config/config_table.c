@@ -147,6 +147,10 @@ const struct config_key config_table[] = {
 	{ "control_mode", GW(control_mode), .type = CONFIG_MODE,
 	  .def = "0600",
 	  .help = "permissions of the control socket" },
+	{ "control_group", GW(control_group), .type = CONFIG_GROUP,
+	  .example = "adm",
+	  .help = "group of the control socket: with control_mode 0660, "
+	  "its members may use gatewayctl" },
 	{ "drain_timeout", GW(drain_timeout), .type = CONFIG_DURATION,
 	  .min = 0, .max = 3600 * 1000, .def = "30s",
 	  .help = "on stop, how long live connections may finish" },
@@ -208,6 +212,15 @@ const struct config_key config_table[] = {
 	  .type = CONFIG_UINT, .min = 0, .max = 10000, .def = "0",
 	  .help = "Session Manager sessions open at once to one instance, "
 	  "over every forward; 0 for no cap" },
+	{ "exit_on_forward_failure", GW(exit_on_fwd_failure),
+	  .type = CONFIG_BOOL, .def = "no",
+	  .help = "exit at start if a forward cannot start, rather than "
+	  "serve the others and retry it" },
+	{ "user", GW(user), .type = CONFIG_USER, .example = "nobody",
+	  .help = "started as root: run as this user once the sockets are "
+	  "bound, keeping only CAP_NET_BIND_SERVICE" },
+	{ "group", GW(group), .type = CONFIG_GROUP, .example = "65534",
+	  .help = "with user: run as this group (default the user's)" },
 
 	{ "listen", FWD(listen), .type = CONFIG_LISTEN,
 	  .flags = CONFIG_REQUIRED, .example = "127.0.0.1:15432",
@@ -228,7 +241,7 @@ const struct config_key config_table[] = {
 	  .help = "how to reach the target; default ssm for i-, mi-, tag:, "
 	  "ecs: targets, else tcp" },
 	{ "target", FWD(target), .type = CONFIG_STRING,
-	  .flags = CONFIG_REQUIRED, .check = config_value_check_word,
+	  .flags = CONFIG_REQUIRED, .check = config_value_check_target,
 	  .example = "i-0123456789abcdef0",
 	  .help = "i-..., mi-..., tag:KEY=VALUE, ecs:... or a host (tcp)" },
 	{ "remote_port", FWD(remote_port), .type = CONFIG_PORT,

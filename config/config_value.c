@@ -404,12 +404,42 @@ config_value_check_path(const char *s, char **cause)
 	return (config_value_check_word(s, cause));
 }
 
-/* A region the endpoint rules accept (a DNS label): eu-west-1. */
+/*
+ * A region of a partition: one the table names, or one that reads like a
+ * named one but for its digits (eu-west-4: newer than the table). A near
+ * miss of a named region (eu-wset-1) is a typo whose host would only fail
+ * to resolve at the first connection; so is a name no partition's
+ * pattern fits. Any other name that fits a pattern may be a new region.
+ */
 int
 config_value_check_region(const char *s, char **cause)
 {
+	const char		*names[128], *near;
+	char			*lower, *p;
+	size_t			 n;
+	enum aws_region_fit	 fit;
+
 	if (!aws_endpoint_region_is_valid(s)) {
 		xasprintf(cause, "\"%s\" is not a region name (eu-west-1)", s);
+		return (-1);
+	}
+	if ((fit = aws_endpoint_region_fit(s)) >= AWS_REGION_FAMILY)
+		return (0);
+	n = aws_endpoint_region_names(names, nitems(names) - 1);
+	names[n] = NULL;
+	lower = xstrdup(s);
+	for (p = lower; *p != '\0'; p++)
+		*p = tolower((unsigned char)*p);
+	near = config_value_suggest(lower, names);
+	free(lower);
+	if (near != NULL) {
+		xasprintf(cause, "\"%s\" is not a region (did you mean %s?)",
+		    s, near);
+		return (-1);
+	}
+	if (fit == AWS_REGION_NONE) {
+		xasprintf(cause, "\"%s\" is not a region of any partition "
+		    "(eu-west-1, cn-north-1, us-gov-west-1, ...)", s);
 		return (-1);
 	}
 	return (0);
@@ -442,9 +472,15 @@ config_value_check_url(const char *s, char **cause)
 	return (config_value_check_word(s, cause));
 }
 
-/* i- or mi- and 8 or 17 lower-case hex digits. */
+/*
+ * Shaped like an instance id, valid or not: i- or mi- and only letters
+ * and digits, all hex or some digits (i-0123, i-0123456789abcdefg,
+ * i-0123456789ABCDEF0). Such a target is the ssm forwarder's, which
+ * says what is wrong with it, rather than a host of that name for tcp; a
+ * host name such as i-proxy.internal or i-proxy stays one.
+ */
 static int
-config_value_is_instance(const char *s)
+config_value_is_instance_shaped(const char *s)
 {
 	size_t	n;
 
@@ -454,16 +490,33 @@ config_value_is_instance(const char *s)
 		s += 3;
 	else
 		return (0);
-	n = strspn(s, "0123456789abcdef");
-	return (s[n] == '\0' && (n == 8 || n == 17));
+	for (n = 0; isalnum((unsigned char)s[n]); n++)
+		;
+	if (n == 0 || s[n] != '\0')
+		return (0);
+	return (strspn(s, "0123456789abcdefABCDEF") == n ||
+	    strcspn(s, "0123456789") != n);
 }
 
 int
 config_value_is_aws_target(const char *s)
 {
 	if (strncmp(s, "tag:", 4) == 0 || strncmp(s, "ecs:", 4) == 0)
-		return (s[4] != '\0');
-	return (config_value_is_instance(s));
+		return (1);
+	return (config_value_is_instance_shaped(s));
+}
+
+/*
+ * A target: a word, but a tag's value may hold spaces (tag:Name=web
+ * server; quoted in the file or not, and in one -L argument).
+ */
+int
+config_value_check_target(const char *s, char **cause)
+{
+	if (strncmp(s, "tag:", 4) == 0 && strchr(s, '=') != NULL &&
+	    strchr(s, '\n') == NULL && strchr(s, '\t') == NULL)
+		return (0);
+	return (config_value_check_word(s, cause));
 }
 
 /* The field of key in base. */

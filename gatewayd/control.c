@@ -572,6 +572,14 @@ control_accept_cb(evutil_socket_t lfd, short events, void *arg)
 	    (int)uid, owner ? ", the owner" : "");
 }
 
+static uid_t	control_dir_owner = (uid_t)-1;
+
+void
+control_set_dir_owner(uid_t uid)
+{
+	control_dir_owner = uid;
+}
+
 /* Make dir if missing; refuse one that others could write to. */
 static int
 control_check_dir(const char *path, char **cause)
@@ -592,7 +600,8 @@ control_check_dir(const char *path, char **cause)
 		    dir);
 		goto out;
 	}
-	if ((sb.st_uid != geteuid() && sb.st_uid != 0) ||
+	if ((sb.st_uid != geteuid() && sb.st_uid != 0 &&
+	    sb.st_uid != control_dir_owner) ||
 	    ((sb.st_mode & 022) != 0 && (sb.st_mode & S_ISVTX) == 0)) {
 		xasprintf(cause, "control %s: %s may be written by others",
 		    path, dir);

@@ -47,6 +47,12 @@ struct control_req;
 int	 control_start(const char *path, mode_t mode, char **cause);
 /* Close the socket and every client. */
 void	 control_stop(void);
+/*
+ * The user gatewayd will run as after its start as root: a directory of
+ * that user's may hold the control socket (else only root's or our own),
+ * so that the socket can be removed at exit.
+ */
+void	 control_set_dir_owner(uid_t);
 
 /*
  * The control socket of a gatewayd run without a config file (-L) and the

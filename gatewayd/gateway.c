@@ -47,7 +47,12 @@ struct gateway_forward {
 	struct gateway_gen	*gen;
 	int			 started;	/* fwd->start ran */
 	int			 downed;	/* by gatewayctl down */
+	struct event		*retry_ev;	/* a failed forward's next try */
+	unsigned		 retry_ms;	/* 0, then 1s doubling to 1m */
 };
+
+#define GATEWAY_RETRY_MIN_MS	1000
+#define GATEWAY_RETRY_MAX_MS	60000
 
 /* Listeners of retiring forwards, waiting for a new owner. */
 struct gateway_pool {
@@ -202,6 +207,11 @@ gateway_warnings(const struct gw_config *conf, struct config_errors *warns)
 		    "every local user control gatewayd (reload, take forwards "
 		    "down, read their status); use 0600, or 0660 and a group",
 		    file, (unsigned)conf->control_mode);
+	if (conf->control_group != (gid_t)-1 &&
+	    (conf->control_mode & S_IWGRP) == 0)
+		gateway_warn(warns, "%s: [gateway]: control_group is set but "
+		    "control_mode %04o gives its members no access; use 0660",
+		    file, (unsigned)conf->control_mode);
 	TAILQ_FOREACH(fc, &conf->forwards, entry) {
 		file = fc->file != NULL ? fc->file : "-L";
 		if (strcmp(fc->forwarder, "tcp") != 0 &&
@@ -250,6 +260,8 @@ forward_free(struct forward *fw)
 	struct gateway_forward	*gf = gateway_forward_of(fw);
 
 	log_debug("forward %s: freed", fw->name);
+	if (gf->retry_ev != NULL)
+		event_free(gf->retry_ev);
 	if (gf->started && fw->fwd->stop != NULL)
 		fw->fwd->stop(fw);
 	listener_free(fw->listener);
@@ -318,9 +330,61 @@ gateway_live_conns(void)
 	return (n);
 }
 
+static int	forward_start(struct forward *, struct listener *, char **);
+
+/* A failed forward's time has come: try it again. */
+static void
+forward_retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct forward	*fw = arg;
+	char		*cause;
+
+	if (fw->state != FORWARD_FAILED || gateway_stopping)
+		return;
+	log_debug("forward %s: trying again", fw->name);
+	if (forward_start(fw, NULL, &cause) == -1)
+		free(cause);
+}
+
+/*
+ * Try fw again later, backing off: a port someone else holds or a file
+ * not there yet may come right without a reload, and no other forward
+ * should wait for it.
+ */
+static void
+forward_retry_later(struct forward *fw)
+{
+	struct gateway_forward	*gf = gateway_forward_of(fw);
+	struct timeval		 tv;
+
+	if (gw_base == NULL || gateway_stopping)
+		return;
+	if (gf->retry_ev == NULL)
+		gf->retry_ev = evtimer_new(gw_base, forward_retry_cb, fw);
+	if (gf->retry_ev == NULL)
+		fatalx("forward %s: cannot make a timer", fw->name);
+	if (gf->retry_ms == 0)
+		gf->retry_ms = GATEWAY_RETRY_MIN_MS;
+	else if ((gf->retry_ms *= 2) > GATEWAY_RETRY_MAX_MS)
+		gf->retry_ms = GATEWAY_RETRY_MAX_MS;
+	tv = util_ms_tv(gf->retry_ms);
+	evtimer_add(gf->retry_ev, &tv);
+}
+
+static void
+forward_retry_cancel(struct forward *fw)
+{
+	struct gateway_forward	*gf = gateway_forward_of(fw);
+
+	if (gf->retry_ev != NULL)
+		evtimer_del(gf->retry_ev);
+	gf->retry_ms = 0;
+}
+
 /*
  * Start fw accepting, on l if given (a listener handed over) else on a
- * fresh socket. On failure the forward is FAILED with its last error.
+ * fresh socket. On failure the forward is FAILED with its last error,
+ * logged when it is a new one, and tried again later.
  */
 static int
 forward_start(struct forward *fw, struct listener *l, char **cause)
@@ -337,6 +401,7 @@ forward_start(struct forward *fw, struct listener *l, char **cause)
 		goto fail;
 	gf->started = 1;
 	fw->state = FORWARD_UP;
+	forward_retry_cancel(fw);
 	free(fw->last_error);
 	fw->last_error = NULL;
 	log_info("forward %s: listening on %s (%s to %s:%u)", fw->name,
@@ -348,7 +413,9 @@ fail:
 	listener_free(fw->listener);
 	fw->listener = NULL;
 	fw->state = FORWARD_FAILED;
-	forward_set_error(fw, "%s", *cause);
+	if (fw->last_error == NULL || strcmp(fw->last_error, *cause) != 0)
+		forward_set_error(fw, "%s", *cause);
+	forward_retry_later(fw);
 	return (-1);
 }
 
@@ -371,6 +438,7 @@ forward_stop(struct forward *fw, enum forward_state state)
 	listener_free(fw->listener);
 	fw->listener = NULL;
 	fw->state = state;
+	forward_retry_cancel(fw);
 	if (state == FORWARD_RETIRED) {
 		log_info("forward %s: retired%s", fw->name, fw->nconns != 0 ?
 		    ", live connections continue" : "");
@@ -384,26 +452,35 @@ forward_stop(struct forward *fw, enum forward_state state)
 	gf->started = 0;
 }
 
-/* Start every forward of conf; at startup a failure is fatal. */
+/*
+ * Start every forward of conf. One that fails is marked so and retried
+ * while the others serve, as at reload; with exit_on_forward_failure the
+ * first failure ends the start.
+ */
 int
 gateway_start(struct gw_config *conf, char **cause)
 {
 	struct fwd_config	*fc;
 	struct forward		*fw;
 	char			*why;
+	int			 failed = 0;
 
 	gateway_current = gateway_gen_new(conf);
 	gateway_current->refs++;
 	gw_conf = conf;
 	TAILQ_FOREACH(fc, &conf->forwards, entry) {
 		fw = forward_new(fc, gateway_current);
-		if (forward_start(fw, NULL, &why) == -1) {
+		if (forward_start(fw, NULL, &why) == 0)
+			continue;
+		if (failed++ == 0)
 			xasprintf(cause, "forward %s: %s", fw->name, why);
-			free(why);
+		free(why);
+		if (conf->exit_on_fwd_failure) {
+			forward_retry_cancel(fw);
 			return (-1);
 		}
 	}
-	return (0);
+	return (failed);
 }
 
 /*
@@ -692,6 +769,7 @@ gateway_shutdown(void (*done)(void))
 	TAILQ_FOREACH(fw, &gw_forwards, entry) {
 		listener_free(fw->listener);
 		fw->listener = NULL;
+		forward_retry_cancel(fw);
 	}
 	if (!gateway_is_busy()) {
 		gateway_finish();

@@ -21,7 +21,9 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +121,41 @@ ctl_left(uint64_t deadline)
 }
 
 /*
+ * connect(2) said EACCES: gatewayd runs, but we may not use its socket,
+ * or may not search a directory on the way. Say which, with its mode and
+ * owner, rather than suggest gatewayd is not running.
+ */
+static void __attribute__((noreturn))
+ctl_denied(const char *path)
+{
+	struct stat	 sb;
+	struct passwd	*pw;
+	struct group	*gr;
+	char		*at, *slash, user[32], group[32];
+
+	at = xstrdup(path);
+	for (slash = strchr(at + 1, '/'); slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (access(at, X_OK) == -1 && errno == EACCES)
+			break;
+		*slash = '/';
+	}
+	if (stat(at, &sb) == -1)
+		ctl_fatal("permission denied on %s", at);
+	if ((pw = getpwuid(sb.st_uid)) != NULL)
+		snprintf(user, sizeof user, "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof user, "%u", (unsigned)sb.st_uid);
+	if ((gr = getgrgid(sb.st_gid)) != NULL)
+		snprintf(group, sizeof group, "%s", gr->gr_name);
+	else
+		snprintf(group, sizeof group, "%u", (unsigned)sb.st_gid);
+	ctl_fatal("permission denied on %s (mode %04o, owner %s:%s)", at,
+	    (unsigned)(sb.st_mode & 07777), user, group);
+}
+
+/*
  * Connect within timeout_ms. A listener whose queue is full (gatewayd not
  * accepting) is tried again until the deadline.
  */
@@ -146,6 +183,8 @@ ctl_connect(struct ctl_conn *cc, const char *path, int timeout_ms)
 			return;
 		if (errno == EINPROGRESS)
 			break;
+		if (errno == EACCES)
+			ctl_denied(path);
 		if (errno != EAGAIN && errno != EINTR)
 			ctl_fatal("cannot connect to gatewayd at %s: %s (is "
 			    "gatewayd running?)", path, strerror(errno));

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -28,12 +29,15 @@
 #include "gateway.h"
 #include "gatewayd.h"
 #include "log.h"
+#include "privdrop.h"
 #include "sdnotify.h"
 #include "xmalloc.h"
 
 int		 main(int, char **);
 
 static const char	*gatewayd_file;	/* NULL in one-shot mode */
+static const char	*gatewayd_region;	/* --region, for -L */
+static const char	*gatewayd_profile;	/* --profile, for -L */
 static int		 gatewayd_debug;
 static char		*gatewayd_control;	/* the path in use */
 
@@ -43,13 +47,17 @@ usage(FILE *f)
 	char	*user = control_user_path();
 
 	fprintf(f,
-"usage: gatewayd [-dhnV] [-f file] [-L [bind:]port:target:remote_port] ...\n"
+"usage: gatewayd [-dhnV] [-f file]\n"
+"       gatewayd [-dn] [--profile name] [--region region]\n"
+"                -L [bind:]port:target:remote_port ...\n"
 "  -d             log debug messages\n"
 "  -f file        config file (default %s)\n"
 "  -h, --help     print this help and exit\n"
 "  -L spec        forward a local port without a config file (repeatable);\n"
 "                 the control socket is then %s\n"
 "  -n             check the config, print it with every default, and exit\n"
+"  --profile name AWS profile of the -L forwards\n"
+"  --region name  AWS region of the -L forwards\n"
 "  -V, --version  print the version and exit\n",
 	    CONFIG_DEFAULT_PATH, user);
 	free(user);
@@ -95,7 +103,8 @@ gatewayd_load(char **specs, int nspecs, struct config_errors *errs)
 	char			*cause;
 
 	if (nspecs != 0) {
-		if ((conf = config_from_specs(specs, nspecs, &cause)) == NULL) {
+		if ((conf = config_from_options(specs, nspecs,
+		    gatewayd_region, gatewayd_profile, &cause)) == NULL) {
 			errs->v = xreallocarray(errs->v, errs->n + 1,
 			    sizeof *errs->v);
 			errs->v[errs->n++] = cause;
@@ -148,6 +157,24 @@ gatewayd_set_log(const struct gw_config *conf)
 	log_set_target(conf->log_target, conf->log_facility);
 }
 
+/*
+ * The control socket's group and mode, at start and at every reload, so
+ * that an operators' group may use gatewayctl.
+ */
+static void
+gatewayd_control_perms(const struct gw_config *conf)
+{
+	if (gatewayd_control == NULL)
+		return;
+	if (conf->control_group != (gid_t)-1 &&
+	    chown(gatewayd_control, (uid_t)-1, conf->control_group) == -1)
+		log_warn("control %s: control_group %u", gatewayd_control,
+		    (unsigned)conf->control_group);
+	if (chmod(gatewayd_control, conf->control_mode != 0 ?
+	    conf->control_mode : 0600) == -1)
+		log_warn("control %s: control_mode", gatewayd_control);
+}
+
 /* Listen on the control socket conf names (or the user one for -L). */
 static void
 gatewayd_set_control(const struct gw_config *conf, int must)
@@ -161,6 +188,7 @@ gatewayd_set_control(const struct gw_config *conf, int must)
 	if (path != NULL && gatewayd_control != NULL &&
 	    strcmp(path, gatewayd_control) == 0) {
 		free(path);
+		gatewayd_control_perms(conf);
 		return;
 	}
 	control_stop();
@@ -178,6 +206,7 @@ gatewayd_set_control(const struct gw_config *conf, int must)
 		return;
 	}
 	gatewayd_control = path;
+	gatewayd_control_perms(conf);
 }
 
 /* Move the control socket after the reply to reload has gone out. */
@@ -320,6 +349,42 @@ gatewayd_check(char **specs, int nspecs)
 	return (0);
 }
 
+/*
+ * Started as root with user = set: give root up, now that the sockets are
+ * bound. At reload user and group stay as they were at start.
+ */
+static void
+gatewayd_drop(const struct gw_config *conf)
+{
+	char	*cause, *dir, *slash;
+	int	 rv;
+
+	if (conf->user == (uid_t)-1)
+		return;
+	if ((rv = privdrop(conf->user, conf->group, &cause)) == -1) {
+		control_stop();
+		fatalx("cannot run as uid %u: %s", (unsigned)conf->user, cause);
+	}
+	if (rv == 0) {
+		if (geteuid() != conf->user)
+			log_info("user: not started as root, running as uid %u",
+			    (unsigned)geteuid());
+		return;
+	}
+	log_info("running as uid %u gid %u, keeping CAP_NET_BIND_SERVICE",
+	    (unsigned)getuid(), (unsigned)getgid());
+	if (gatewayd_control == NULL)
+		return;
+	dir = xstrdup(gatewayd_control);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(dir, W_OK) == -1)
+		log_warnx("control %s: its directory is not writable by uid "
+		    "%u, so the socket stays behind at exit", gatewayd_control,
+		    (unsigned)getuid());
+	free(dir);
+}
+
 /* Run the loop with conf until a signal ends it. */
 static int
 gatewayd_run(struct gw_config *conf)
@@ -327,8 +392,9 @@ gatewayd_run(struct gw_config *conf)
 	struct event	*sig[4], *log_ev;
 	struct timeval	 second = { 1, 0 };
 	int		 signals[] = { SIGHUP, SIGTERM, SIGINT };
-	char		*cause;
+	char		*cause, failures[32] = "";
 	size_t		 i;
+	int		 failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	gatewayd_raise_nofile();
@@ -342,24 +408,35 @@ gatewayd_run(struct gw_config *conf)
 	if ((gw_base = event_base_new()) == NULL)
 		fatalx("cannot make an event base");
 	sdnotify_start(gw_base);
+	if (geteuid() == 0)
+		control_set_dir_owner(conf->user);
 	control_register("reload", gatewayd_cmd_reload);
 	aws_daemon_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
-	if (gateway_start(conf, &cause) == -1) {
-		/* The forward has said why; once is enough. */
+	/* A failed forward has said why; once is enough. */
+	if ((failed = gateway_start(conf, &cause)) == -1) {
 		free(cause);
-		fatalx("gatewayd: not started: a forward failed");
+		control_stop();
+		fatalx("gatewayd: not started: a forward failed "
+		    "(exit_on_forward_failure)");
 	}
+	if (failed > 0)
+		free(cause);
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++) {
 		sig[i] = evsignal_new(gw_base, signals[i], gatewayd_signal_cb,
 		    NULL);
 		if (sig[i] == NULL || evsignal_add(sig[i], NULL) == -1)
 			fatalx("cannot handle signal %d", signals[i]);
 	}
-	log_info("gatewayd %s: started with %u forward%s%s%s", GATEWAYD_VERSION,
-	    conf->nforwards, conf->nforwards == 1 ? "" : "s",
+	if (failed > 0)
+		snprintf(failures, sizeof failures, " (%d failed, retrying)",
+		    failed);
+	log_info("gatewayd %s: started with %u forward%s%s%s%s",
+	    GATEWAYD_VERSION, conf->nforwards, conf->nforwards == 1 ? "" : "s",
+	    failures,
 	    gatewayd_control != NULL ? ", control " : "",
 	    gatewayd_control != NULL ? gatewayd_control : "");
+	gatewayd_drop(conf);
 	gatewayd_notify_ready();
 	log_ev = event_new(gw_base, -1, EV_PERSIST, gatewayd_log_cb, NULL);
 	if (log_ev == NULL || event_add(log_ev, &second) == -1)
@@ -391,10 +468,12 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help",	no_argument,	NULL,	'h' },
 		{ "version",	no_argument,	NULL,	'V' },
+		{ "profile",	required_argument, NULL, 'P' },
+		{ "region",	required_argument, NULL, 'R' },
 		{ NULL,		0,		NULL,	0 }
 	};
 	char			**specs;
-	int			 ch, nflag = 0, nspecs = 0;
+	int			 ch, fflag = 0, nflag = 0, nspecs = 0;
 
 	specs = xcalloc(argc, sizeof *specs);
 	gatewayd_file = CONFIG_DEFAULT_PATH;
@@ -406,6 +485,7 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			gatewayd_file = optarg;
+			fflag = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -416,6 +496,12 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			nflag = 1;
+			break;
+		case 'P':
+			gatewayd_profile = optarg;
+			break;
+		case 'R':
+			gatewayd_region = optarg;
 			break;
 		case 'V':
 			printf("gatewayd %s\n", GATEWAYD_VERSION);
@@ -429,6 +515,16 @@ main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		free(specs);
+		return (1);
+	}
+	/* Either a file's forwards or -L's: never one silently dropped. */
+	if ((fflag && nspecs != 0) || (nspecs == 0 &&
+	    (gatewayd_region != NULL || gatewayd_profile != NULL))) {
+		fprintf(stderr, "gatewayd: %s\n", nspecs != 0 ?
+		    "-f and -L do not mix: a config file's forwards, or -L's" :
+		    "--region and --profile are for -L; a config file sets "
+		    "them in [gateway] or [forward]");
 		free(specs);
 		return (1);
 	}

@@ -29,9 +29,10 @@ extern struct forwards	 gw_forwards;
 /* At exit, before gw_base goes: free the resolver (forward.h). */
 void	 gateway_free_dns(void);
 /*
- * Start every forward of the config; -1 at the first that fails, whose
- * error is logged already (forward_set_error) and also in *cause, for a
- * caller that does not log.
+ * Start every forward of the config: the number that failed (each marked
+ * so, its error logged, and retried with back-off), or -1 at the first
+ * with exit_on_forward_failure. *cause says the first failure, for a
+ * caller that does not log; free it when the result is not 0.
  */
 int	 gateway_start(struct gw_config *, char **cause);
 int	 gateway_reload(struct gw_config *);

@@ -11,7 +11,8 @@ libgatewayd_a_SOURCES += \
 
 sbin_PROGRAMS += gatewayd/gatewayd
 gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c \
-	%reldir%/sdnotify.c %reldir%/sdnotify.h
+	%reldir%/sdnotify.c %reldir%/sdnotify.h \
+	%reldir%/privdrop.c %reldir%/privdrop.h
 gatewayd_gatewayd_LDADD = $(GW_LIBS)
 
 bin_PROGRAMS += gatewayd/gatewayctl

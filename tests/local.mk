@@ -50,6 +50,10 @@ INTEGRATION_TESTS += \
 	tests/integration/t_allow_tcp.sh \
 	tests/integration/t_allow_unix.sh \
 	tests/integration/t_oneshot.sh \
+	tests/integration/t_oneshot_options.sh \
+	tests/integration/t_forward_failure.sh \
+	tests/integration/t_privdrop.sh \
+	tests/integration/t_control_group.sh \
 	tests/integration/t_status.sh \
 	tests/integration/t_drain.sh \
 	tests/integration/t_control.sh \

@@ -73,6 +73,18 @@ void	 aws_endpoint_services_key(const char *service, char *out,
 	    size_t len);
 /* 1 if region is a valid DNS label (botocore's rule). */
 int	 aws_endpoint_region_is_valid(const char *region);
+
+/* How a region name fits the partitions table, from worst to best. */
+enum aws_region_fit {
+	AWS_REGION_NONE,	/* no partition's pattern */
+	AWS_REGION_PATTERN,	/* a pattern (<prefix>-<word>-<digits>) only */
+	AWS_REGION_FAMILY,	/* and a named region's but for the digits:
+				   eu-west-4, a newer region */
+	AWS_REGION_KNOWN	/* named in the table */
+};
+enum aws_region_fit aws_endpoint_region_fit(const char *region);
+/* Put up to n region names the table holds in v; return how many. */
+size_t	 aws_endpoint_region_names(const char **v, size_t n);
 /*
  * 1 if the len bytes at domain are, ignoring case, the DNS suffix or the
  * dual-stack suffix of an AWS partition: amazonaws.com, api.aws,

@@ -184,6 +184,60 @@ aws_endpoint_region_is_valid(const char *region)
 	return (1);
 }
 
+/* The length of region without its trailing digits. */
+static size_t
+endpoint_stem_len(const char *region)
+{
+	size_t	len = strlen(region);
+
+	while (len > 0 && region[len - 1] >= '0' && region[len - 1] <= '9')
+		len--;
+	return (len);
+}
+
+enum aws_region_fit
+aws_endpoint_region_fit(const char *region)
+{
+	const struct endpoint_partition	*part;
+	const char			*name;
+	size_t				 i, j, stem;
+	int				 known;
+
+	part = endpoint_partition_find(region, &known);
+	if (known)
+		return (AWS_REGION_KNOWN);
+	for (j = 0; j < nitems(part->prefixes) && part->prefixes[j] != NULL;
+	    j++) {
+		if (endpoint_matches(region, part->prefixes[j]))
+			break;
+	}
+	if (j == nitems(part->prefixes) || part->prefixes[j] == NULL)
+		return (AWS_REGION_NONE);
+	stem = endpoint_stem_len(region);
+	for (i = 0; i < nitems(part->regions) &&
+	    (name = part->regions[i]) != NULL; i++) {
+		if (endpoint_stem_len(name) == stem &&
+		    strncmp(name, region, stem) == 0)
+			return (AWS_REGION_FAMILY);
+	}
+	return (AWS_REGION_PATTERN);
+}
+
+size_t
+aws_endpoint_region_names(const char **v, size_t n)
+{
+	const struct endpoint_partition	*part;
+	size_t				 i, j, k = 0;
+
+	for (i = 0; i < nitems(endpoint_partitions); i++) {
+		part = &endpoint_partitions[i];
+		for (j = 0; j < nitems(part->regions) &&
+		    part->regions[j] != NULL && k < n; j++)
+			v[k++] = part->regions[j];
+	}
+	return (k);
+}
+
 int
 aws_endpoint_is_dns_suffix(const char *domain, size_t len)
 {

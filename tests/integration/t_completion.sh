@@ -41,7 +41,7 @@ expect "--json --names" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl status --
 expect "--profile --json" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl whoami ""
-expect "-d -f -h --help -L -n -V --version" "$BASHC/gatewayd" _gatewayd \
+expect "-d -f -h --help -L -n --profile --region -V --version" "$BASHC/gatewayd" _gatewayd \
     gatewayd ""
 ok "bash: commands, flags, gatewayd's options"
 

@@ -1075,6 +1075,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "credential_process_timeout = 1m\n"
 	    "allow_plain_websocket = no\n"
 	    "max_sessions_per_target = 0\n"
+	    "exit_on_forward_failure = no\n"
 	    "\n"
 	    "[forward \"db\"]\n"
 	    "listen = 127.0.0.1:15432\n"

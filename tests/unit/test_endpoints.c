@@ -387,6 +387,48 @@ test_endpoints_region_is_valid_table(void **state)
 	assert_int_equal(aws_endpoint_region_is_valid(NULL), 0);
 }
 
+/*
+ * How a name fits the partitions: named, named but for its digits (a
+ * newer region), only a pattern, or none; config checks build on it.
+ */
+static void
+test_endpoints_region_fit_table(void **state)
+{
+	static const struct {
+		const char		*region;
+		enum aws_region_fit	 fit;
+	} t[] = {
+		{ "eu-west-1", AWS_REGION_KNOWN },
+		{ "aws-global", AWS_REGION_KNOWN },
+		{ "us-gov-west-1", AWS_REGION_KNOWN },
+		{ "eu-west-4", AWS_REGION_FAMILY },
+		{ "ap-southeast-12", AWS_REGION_FAMILY },
+		{ "us-isob-east-2", AWS_REGION_FAMILY },
+		{ "eu-wset-1", AWS_REGION_PATTERN },
+		{ "ap-newland-1", AWS_REGION_PATTERN },
+		{ "us-gov-wset-1", AWS_REGION_PATTERN },
+		{ "moon-base-1", AWS_REGION_NONE },
+		{ "EU-WEST-1", AWS_REGION_NONE },
+		{ "eu-west", AWS_REGION_NONE },
+		{ "useast1", AWS_REGION_NONE },
+	};
+	const char	*names[128];
+	size_t		 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (aws_endpoint_region_fit(t[i].region) != t[i].fit)
+			fail_msg("%s: fit %d, want %d", t[i].region,
+			    aws_endpoint_region_fit(t[i].region), t[i].fit);
+	}
+	n = aws_endpoint_region_names(names, 128);
+	assert_true(n > 40 && n < 128);
+	for (i = 0; i < n; i++)
+		assert_int_equal(aws_endpoint_region_fit(names[i]),
+		    AWS_REGION_KNOWN);
+	assert_int_equal(aws_endpoint_region_names(names, 3), 3);
+}
+
 int
 main(void)
 {
@@ -398,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_endpoints_ssmmessages_ws_override),
 		cmocka_unit_test(test_endpoints_setting_names),
 		cmocka_unit_test(test_endpoints_region_is_valid_table),
+		cmocka_unit_test(test_endpoints_region_fit_table),
 	};
 	struct CMUnitTest	*tests;
 	cJSON			*vectors, *cases, *c;
