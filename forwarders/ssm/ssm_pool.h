@@ -1,6 +1,6 @@
 /*
  * ssm_pool.h: the policy of a forward's pool of Session Manager sessions
- * (architecture.md "Sessions: the heart of it"). Pure decisions: the
+ * (docs/data-path.md, "The pool and the sessions"). Pure decisions: the
  * loads of the sessions, the clock and the forward's settings in, what to
  * do out. session.c gathers the loads and carries the decisions out.
  *
