@@ -138,6 +138,22 @@ free_ports() {
 	"$FREEPORT" "$1"
 }
 
+# closed_port: a loopback port that refuses every connection for the
+# rest of the test: a socket bound to it and never listening holds it,
+# so no listener started later (awsemu binds port 0) can take it.
+# Sets CLOSED_PORT.
+closed_port() {
+	"$PY" -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+sys.stdout.close()
+time.sleep(86400)' >"$T/closed.port" &
+	lib_track $!
+	wait_for 10 "a closed port" test -s "$T/closed.port"
+	CLOSED_PORT=$(cat "$T/closed.port")
+}
+
 # start_server NAME MODE [ARGS...]: loadserver on a free loopback port;
 # sets NAME_PORT and NAME_PID; its per-connection lines go to NAME.out.
 start_server() {

@@ -8,9 +8,9 @@
 . "$top_srcdir/tests/lib.sh"
 
 start_server echo echo
-set -- $(free_ports 6)
-CLOSED=$1 MUX=$2 BASIC=$3 OFF=$4 TAG=$5 OK=$6
 # Nothing listens on $CLOSED: the agent's dial is refused.
+closed_port
+CLOSED=$CLOSED_PORT
 ssm_instance i-0123456789abcdef0 3.3.987.0 Online '{"Name": "new"}' \
     "{\"80\": \"127.0.0.1:$CLOSED\", \"81\": \"127.0.0.1:$echo_PORT\"}"
 ssm_instance i-0fedcba9876543210 3.0.161.0 Online '{"Name": "old"}' \
@@ -18,6 +18,9 @@ ssm_instance i-0fedcba9876543210 3.0.161.0 Online '{"Name": "old"}' \
 ssm_instance i-00000000000000001 3.3.987.0 ConnectionLost \
     '{"Name": "gone"}' "{\"80\": \"127.0.0.1:$echo_PORT\"}"
 ssm_emu_start --knob pacing=false
+# Ports for gatewayd once awsemu has bound its own.
+set -- $(free_ports 5)
+MUX=$1 BASIC=$2 OFF=$3 TAG=$4 OK=$5
 ssm_conf
 add_ssm_forward mux "127.0.0.1:$MUX" i-0123456789abcdef0 80
 add_ssm_forward basic "127.0.0.1:$BASIC" i-0fedcba9876543210 80
