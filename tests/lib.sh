@@ -451,6 +451,7 @@ add_ssm_forward() {
 ssm_wait_status() {
 	wait_for 30 "status: $1" sh -c \
 	    "'$GATEWAYCTL' -s '$GW_CONTROL' status --json | jq -e '$1'"
+}
 
 # aws_offline_env: the default test key and an AWS environment with
 # nothing else in it (no IMDS, shared files or proxy), for tests whose
@@ -461,5 +462,4 @@ aws_offline_env() {
 	export AWS_CONFIG_FILE=$T/aws-config
 	export AWS_SHARED_CREDENTIALS_FILE=$T/aws-creds
 	unset AWS_PROFILE AWS_CA_BUNDLE HTTPS_PROXY https_proxy
-}
 }
