@@ -3,6 +3,10 @@ EXTRA_DIST += \
 	contrib/deps.sh contrib/demo.sh contrib/test.sh \
 	contrib/demo.conf contrib/demo-www/index.html \
 	contrib/gatewayd.service contrib/gatewayd.conf
+# The example file config/ makes from the key table (make update-example).
+EXTRA_DIST += contrib/gatewayd.conf.example
+# The offline demo's emulated instance (demo.sh, demo.conf).
+EXTRA_DIST += contrib/demo-world.json
 
 # The unit names /usr/sbin/gatewayd, as the Debian package installs it;
 # make install writes it with this build's sbindir.
@@ -20,22 +24,9 @@ install-gatewayd-unit:
 uninstall-gatewayd-unit:
 	rm -f '$(DESTDIR)$(systemdsystemunitdir)/gatewayd.service'
 
-# The unit's exposure score and settings; the packaged config checks.
-INTEGRATION_TESTS += tests/integration/t_unit.sh
-
-# -V and -h of both programs, and the version they report.
-INTEGRATION_TESTS += tests/integration/t_version.sh
-
-# The notify protocol (Type=notify, the watchdog): notifysock plays
-# systemd's end of the socket.
-check_PROGRAMS += tests/tools/notifysock
-tests_tools_notifysock_SOURCES = tests/tools/notifysock.c
-INTEGRATION_TESTS += tests/integration/t_notify.sh
-
 # Shell completion, each file named after its command; gatewayctl's
 # completes forward names with gatewayctl status --names.
 dist_bashcompletion_DATA = \
 	contrib/completion/bash/gatewayd contrib/completion/bash/gatewayctl
 dist_zshcompletion_DATA = \
 	contrib/completion/zsh/_gatewayd contrib/completion/zsh/_gatewayctl
-INTEGRATION_TESTS += tests/integration/t_completion.sh

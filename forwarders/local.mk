@@ -1,4 +1,5 @@
 # forwarder registry and the tcp forwarder
 libgatewayd_a_SOURCES += \
+	%reldir%/forwarder.h \
 	%reldir%/forwarder.c \
 	%reldir%/tcp.c

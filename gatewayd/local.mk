@@ -1,6 +1,43 @@
-# daemon core: listener, conn, gateway, control, gatewayd, gatewayctl, and
-# the AWS client the daemon shares between its forwards (with whoami)
+# gatewayd/: the base every module uses, the version, and the daemon core.
+
+# The base every module uses: logging, allocation, clock, small helpers
+# and the event bus.
 libgatewayd_a_SOURCES += \
+	%reldir%/bus.c %reldir%/bus.h \
+	%reldir%/log.c %reldir%/log.h \
+	%reldir%/util.c %reldir%/util.h \
+	%reldir%/xmalloc.c %reldir%/xmalloc.h
+
+# The version string: configure's (AC_INIT), and git describe's where the
+# source is a checkout. gatewayd/git_version.h is made in the build tree at
+# every make and replaced only when it changes; make dist writes the string
+# to .tarball-version, which a build from the tarball reads.
+libgatewayd_a_SOURCES += %reldir%/version.c
+nodist_libgatewayd_a_SOURCES = %reldir%/git_version.h
+BUILT_SOURCES += %reldir%/git_version.h
+CLEANFILES += %reldir%/git_version.h
+EXTRA_DIST += %reldir%/version.sh
+
+%reldir%/git_version.h: gatewayd-version-force
+	@$(MKDIR_P) $(@D)
+	@v=`$(SHELL) $(srcdir)/gatewayd/version.sh $(srcdir) '$(PACKAGE_VERSION)'` && \
+	printf '#define GATEWAYD_GIT_VERSION "%s"\n' "$$v" >$@.tmp && \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+.PHONY: gatewayd-version-force
+gatewayd-version-force:
+
+dist-hook: gatewayd-dist-version
+.PHONY: gatewayd-dist-version
+gatewayd-dist-version:
+	$(SHELL) $(srcdir)/gatewayd/version.sh $(srcdir) '$(PACKAGE_VERSION)' \
+	    >$(distdir)/.tarball-version
+
+# daemon core: listener, conn, gateway, control, gatewayd, gatewayctl, and
+# the AWS client the daemon shares between its forwards (with whoami).
+# gatewayd.h is the core's view of itself (forwarders never include it).
+libgatewayd_a_SOURCES += \
+	%reldir%/gatewayd.h \
 	%reldir%/aws_daemon.c %reldir%/aws_daemon.h \
 	%reldir%/conn.c %reldir%/conn.h \
 	%reldir%/forward.h \
@@ -18,10 +55,3 @@ gatewayd_gatewayd_LDADD = $(GW_LIBS)
 bin_PROGRAMS += gatewayd/gatewayctl
 gatewayd_gatewayctl_SOURCES = %reldir%/gatewayctl.c
 gatewayd_gatewayctl_LDADD = $(GW_LIBS)
-
-# The control protocol: request lines from a client, through control.c.
-FUZZERS += tests/fuzz/fuzz_control
-tests_fuzz_fuzz_control_SOURCES = tests/fuzz/fuzz_control.c
-tests_fuzz_fuzz_control_LDADD = $(FUZZ_LIBS)
-tests_fuzz_fuzz_control_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-EXTRA_DIST += tests/fuzz/corpus/control

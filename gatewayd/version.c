@@ -1,6 +1,6 @@
 /*
  * The version gatewayd and gatewayctl report. git_version.h is made at
- * every build (gatewayd/version.mk) and rewritten only when the string
+ * every build (gatewayd/local.mk) and rewritten only when the string
  * changes, so a new commit rebuilds this file alone.
  */
 

@@ -65,7 +65,7 @@ tests_awsemu_fuzz_emu_registry_SOURCES = %reldir%/fuzz_emu_registry.c
 tests_awsemu_fuzz_emu_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
 tests_awsemu_fuzz_emu_registry_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_awsemu_fuzz_emu_registry_LDADD = $(FUZZ_DRIVER) $(EMU_LIBS)
-EXTRA_DIST += tests/fuzz/corpus/emu_registry
+# Its corpus: tests/fuzz/corpus/emu_registry (tests/fuzz/local.mk).
 # What t_sdk_js.sh installed into a separate build tree (never the sources).
 clean-local: clean-local-awsemu-js
 clean-local-awsemu-js:

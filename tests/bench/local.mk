@@ -35,6 +35,14 @@ BENCH_RUN = $(BENCH_PY) $(abs_top_srcdir)/tests/bench/bench.py \
 INTEGRATION_TESTS += %reldir%/t_bench_smoke.sh
 EXTRA_DIST += %reldir%/bench.py
 
+# One WebSocket's throughput over loopback, and the data channel's (a
+# benchmark each, not a test).
+noinst_PROGRAMS += tests/bench/bench_ws tests/bench/bench_chan
+tests_bench_bench_ws_SOURCES = %reldir%/bench_ws.c
+tests_bench_bench_ws_LDADD = $(GWTEST_LIBS)
+tests_bench_bench_chan_SOURCES = %reldir%/bench_chan.c
+tests_bench_bench_chan_LDADD = $(GW_LIBS)
+
 bench: all $(BENCH_TOOLS)
 	$(BENCH_RUN) --out '$(abs_top_builddir)/tests/bench' $(BENCH_FLAGS)
 
