@@ -4,16 +4,19 @@
 # rotated every 500 ms. 50 connections read a stream each (at 40 KB/s, so
 # that back-pressure holds data in every layer across the rotations) on
 # one mux session: every byte matches, no connection is broken, the
-# session resumed at each rotation awsemu made (how many fit in 30 s is
-# the machine's: each waits for the resume before it), and gatewayd's
-# RSS after the first
-# fifth grows by no more than its data path's bounds allow: on a loaded
+# session resumed at each rotation awsemu made, and gatewayd's RSS after
+# the first fifth grows by no more than its data path's bounds allow: on a loaded
 # machine the slow readers let every bounded buffer fill to its mark
 # after the first sample (the data channel's out-of-order store, 10000
 # messages of up to 1 KiB + header; 50 client outputs at their 256 KiB
 # high mark; the session's 4 MiB undelivered mark), and glibc keeps what
 # was freed (M_TRIM_THRESHOLD is 64 MiB). A leak of more than about
 # 0.6 MiB per rotation fails it; 8 MiB covers the allocator's arenas.
+# How many rotations fit in 30 s is the machine's: each waits for the
+# resume before it, and gatewayd sees awsemu's close only once it has
+# read what the kernel holds ahead of it, which with 32 MiB loopback
+# buffers is seconds of data at 2 MB/s. So the streams run for at least
+# 30 s and until awsemu has rotated ten times (-G ends them cleanly).
 # Under ASan every allocation carries a redzone and its size-class
 # rounding, and freed memory waits in a 16 MiB quarantine (lib.sh sets
 # it): the bounds double and the quarantine is added; LeakSanitizer at
@@ -33,23 +36,25 @@ conf_forward ssm rot "127.0.0.1:$PORT" "$INST_A" "$src_PORT" warm=yes
 start_gatewayd
 life_wait_open rot 1
 
+rotations() { grep -c "rotated after" "$EMU_LOG" || true; }
+rotated_ten() { [ "$(rotations)" -ge 10 ]; }
 "$LOADCLIENT" -c "127.0.0.1:$PORT" -m recv -C 50 -s 3 -r 40000 \
-    -d "$SECS" -t $((SECS + 60)) >"$T/recv.out" 2>"$T/recv.err" &
+    -G "$T/go" -t 400 >"$T/recv.out" 2>"$T/recv.err" &
 pid=$!
 sleep $((SECS / 5))
 rss0=$(rss_kb "$GW_PID")
+sleep $((SECS - SECS / 5))
+wait_for 300 "awsemu's tenth rotation" rotated_ten
+touch "$T/go"
 wait "$pid" || fail "a connection broke: $(head -5 "$T/recv.err")"
 rss1=$(rss_kb "$GW_PID")
 cat "$T/recv.out"
 grep -q "50 conns, 50 ok, 0 failed" "$T/recv.out" || fail "not 50 ok"
 
 # A rotation comes 500 ms after the WebSocket attached: every one that
-# awsemu made was resumed (the last may still be under way). At least ten
-# show that the test rotated, on however slow a machine.
-rotations=$(grep -c "rotated after" "$EMU_LOG" || true)
+# awsemu made was resumed (the last may still be under way).
+rotations=$(rotations)
 resumes=$(fwd_get rot '.sessions[0].resumes')
-[ "$rotations" -ge 10 ] ||
-    fail "awsemu rotated the WebSocket $rotations times in ${SECS}s"
 [ "$resumes" -ge $((rotations - 1)) ] ||
     fail "$resumes resumes after $rotations rotations"
 [ "$(emu_state "s['ops']['ssm:StartSession']['ok']")" = 1 ] ||
@@ -63,7 +68,7 @@ fi
 [ "$rss1" -le $((rss0 + bounds_kb + slack_kb)) ] ||
     fail "RSS grew from $rss0 KiB to $rss1 KiB, more than the" \
 	"buffers' bounds ($bounds_kb KiB) + $((slack_kb / 1024)) MiB"
-ok "50 streams for ${SECS}s through $rotations rotations ($resumes" \
+ok "50 streams for ${SECS}s or more through $rotations rotations ($resumes" \
     "resumes); RSS $rss0 ->" \
     "$rss1 KiB"
 stop_gatewayd

@@ -18,8 +18,9 @@
  *   send     send BYTES, shut the write side, and check the reply
  *            "BYTES SHA256" of loadserver -m sink: the EOF went through
  *            and the reply came back on the half-closed conn
- *   recv     read the stream SEED (loadserver -m source) until EOF or -d
- *            seconds, -r bytes a second at most; every byte must match
+ *   recv     read the stream SEED (loadserver -m source) until EOF, -d
+ *            seconds or (with -G) until GOFILE exists, -r bytes a second
+ *            at most; every byte must match
  *   hold     each conn echoes BYTES (default 16), writes READYFILE when
  *            all have, holds for -d seconds (with -G until GOFILE
  *            exists), echoes again and closes; a
@@ -474,15 +475,31 @@ cli_start(struct cli_conn *cc)
 		cli_fail(cc, "connect failed");
 }
 
+/* recv: reading for a while was the point; stop cleanly. */
+static void
+cli_recv_stop(void)
+{
+	unsigned	i;
+
+	for (i = 0; i < nconns; i++)
+		cli_done(&conns[i]);
+}
+
+/* recv -G: stop once GOFILE exists. */
+static void
+cli_recv_go_cb(evutil_socket_t fd, short events, void *arg)
+{
+	if (ndone != nconns && cli_wait_go(cli_recv_go_cb))
+		cli_recv_stop();
+}
+
 static void
 cli_deadline_cb(evutil_socket_t fd, short events, void *arg)
 {
 	unsigned	i;
 
 	if (mode == CLI_RECV && duration != 0) {
-		/* Reading for a while was the point; stop cleanly. */
-		for (i = 0; i < nconns; i++)
-			cli_done(&conns[i]);
+		cli_recv_stop();
 		return;
 	}
 	for (i = 0; i < nconns; i++) {
@@ -636,6 +653,8 @@ main(int argc, char **argv)
 		conns[i].i = i;
 		cli_start(&conns[i]);
 	}
+	if (mode == CLI_RECV && gofile != NULL)
+		cli_recv_go_cb(-1, 0, NULL);
 	if (ndone != nconns)
 		event_base_dispatch(base);
 	cli_summary();
