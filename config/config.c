@@ -730,8 +730,10 @@ config_finish(struct config_parse *p)
 		config_fwd_check(p, &p->fwds[i]);
 	}
 	config_fwds_check_listen(p);
-	if (p->nfwds == 0 && !p->specs)
-		config_error(p, 0, NULL, NULL, "no [forward \"NAME\"] section");
+	/* gatewayctl connect alone may be the point (a jump box). */
+	if (p->nfwds == 0 && !p->specs && p->conf->connect_allow.n == 0)
+		config_error(p, 0, NULL, NULL, "no [forward \"NAME\"] section "
+		    "and no connect_allow");
 }
 
 static void
