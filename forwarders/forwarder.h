@@ -101,6 +101,15 @@ extern const struct forwarder fwd_tcp;
 extern const struct forwarder fwd_ssm;
 
 /*
+ * What the ssm forwarder knows of targets, for forwarders that start
+ * sessions to targets of their own (socks): 1 if s is an instance id;
+ * whether a session could start to target, 0 or -1 and *cause
+ * ("target: ...", caller frees).
+ */
+int	fwd_ssm_is_instance(const char *s);
+int	fwd_ssm_check_target(const char *target, char **cause);
+
+/*
  * Look a forwarder up by name; NULL if there is none. (config.h declares
  * what config asks of the registry: forwarder_name, forwarder_key_*.)
  */

@@ -3,4 +3,5 @@
 # destination.
 AM_CPPFLAGS += -I$(top_srcdir)/%reldir%
 libgatewayd_a_SOURCES += \
-	%reldir%/proto.c %reldir%/socks_proto.h
+	%reldir%/proto.c %reldir%/socks_proto.h \
+	%reldir%/route.c %reldir%/socks_route.h
