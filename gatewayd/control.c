@@ -709,7 +709,10 @@ control_status_forward(struct forward *fw)
 
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", fw->name);
-	cJSON_AddStringToObject(o, "listen", fc->listen.text);
+	if (fw->on_demand)
+		cJSON_AddTrueToObject(o, "on_demand");
+	else
+		cJSON_AddStringToObject(o, "listen", fc->listen.text);
 	cJSON_AddStringToObject(o, "forwarder", fw->fwd->name);
 	cJSON_AddStringToObject(o, "target", fc->target != NULL ?
 	    fc->target : "");

@@ -43,6 +43,7 @@ libgatewayd_a_SOURCES += \
 	%reldir%/forward.h \
 	%reldir%/control.c %reldir%/control.h \
 	%reldir%/gateway.c %reldir%/gateway.h \
+	%reldir%/ondemand.c %reldir%/ondemand.h \
 	%reldir%/listener.c %reldir%/listener.h \
 	%reldir%/sockread.c %reldir%/sockread.h
 

@@ -1076,6 +1076,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "allow_plain_websocket = no\n"
 	    "max_sessions_per_target = 0\n"
 	    "exit_on_forward_failure = no\n"
+	    "connect_idle = 10m\n"
 	    "\n"
 	    "[forward \"db\"]\n"
 	    "listen = 127.0.0.1:15432\n"
