@@ -4,4 +4,6 @@
 AM_CPPFLAGS += -I$(top_srcdir)/%reldir%
 libgatewayd_a_SOURCES += \
 	%reldir%/proto.c %reldir%/socks_proto.h \
-	%reldir%/route.c %reldir%/socks_route.h
+	%reldir%/route.c %reldir%/socks_route.h \
+	%reldir%/fwd_socks.c
+EXTRA_DIST += docs/socks.md

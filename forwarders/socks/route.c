@@ -366,6 +366,9 @@ socks_route_find(const struct socks_routes *rs, const struct socks_dest *d,
 	m->target = r->via;
 	strlcpy(m->host, r->kind == SOCKS_ROUTE_CIDR ? rd.text : rd.name,
 	    sizeof m->host);
+	/* Names are the same in any case: one key, one session, for all. */
+	for (i = 0; m->host[i] != '\0'; i++)
+		m->host[i] = tolower((unsigned char)m->host[i]);
 	m->remote_host = m->host;
 	return (SOCKS_ROUTE_MATCHED);
 }

@@ -67,7 +67,8 @@ void	socks_routes_free(struct socks_routes *);
 struct socks_match {
 	size_t		 index;		/* of the route, from 0 */
 	const char	*target;	/* id or the route's via */
-	const char	*remote_host;	/* NULL: the target itself */
+	const char	*remote_host;	/* NULL: the target itself; a name
+					   in lower case */
 	const char	*region;	/* the destination's suffix, or NULL */
 	unsigned	 port;
 	char		 id[24];	/* storage for the above */

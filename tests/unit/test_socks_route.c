@@ -182,7 +182,7 @@ test_socks_route_find(void **state)
 		{ "i-0123.internal", 0, SOCKS_ROUTE_MATCHED, 2,
 		  "tag:Name=bastion", "i-0123.internal", NULL },
 		{ "DB.Internal", 0, SOCKS_ROUTE_MATCHED, 2,
-		  "tag:Name=bastion", "DB.Internal", NULL },
+		  "tag:Name=bastion", "db.internal", NULL },
 		{ "a.b.c.internal", 0, SOCKS_ROUTE_MATCHED, 2,
 		  "tag:Name=bastion", "a.b.c.internal", NULL },
 		{ "internal", 0, SOCKS_ROUTE_UNMATCHED, 0, NULL, NULL, NULL },
