@@ -737,8 +737,10 @@ config_finish(struct config_parse *p)
 		config_fwd_check(p, &p->fwds[i]);
 	}
 	config_fwds_check_listen(p);
-	if (p->nfwds == 0 && !p->specs)
-		config_error(p, 0, NULL, NULL, "no [forward \"NAME\"] section");
+	/* gatewayctl connect alone may be the point (a jump box). */
+	if (p->nfwds == 0 && !p->specs && p->conf->connect_allow.n == 0)
+		config_error(p, 0, NULL, NULL, "no [forward \"NAME\"] section "
+		    "and no connect_allow");
 }
 
 static void
@@ -954,6 +956,11 @@ config_option_add(struct config_parse *p, const char *opt, const char *name,
 struct gw_config *
 config_from_specs(char **specs, int nspecs, char **cause)
 {
+	if (nspecs <= 0) {
+		xasprintf(cause, "no -L spec (%s)", "[bind:]port:target:"
+		    "remote_port");
+		return (NULL);
+	}
 	return (config_from_options(specs, nspecs, NULL, NULL, cause));
 }
 
@@ -966,11 +973,6 @@ config_from_options(char **specs, int nspecs, const char *region,
 	struct gw_config	*conf;
 	int			 i;
 
-	if (nspecs <= 0) {
-		xasprintf(cause, "no -L spec (%s)", "[bind:]port:target:"
-		    "remote_port");
-		return (NULL);
-	}
 	config_parse_init(&p, "-L");
 	p.specs = 1;
 	config_option_add(&p, "--region", "region", region);

@@ -259,7 +259,8 @@ conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
 }
 
 struct conn *
-conn_new_pair(struct forward *fw, int fd_in, int fd_out, const char *peer)
+conn_new_pair(struct forward *fw, int fd_in, int fd_out, const char *peer,
+    const struct conn_greeter *g, void *arg)
 {
 	struct conn	*c;
 
@@ -268,6 +269,7 @@ conn_new_pair(struct forward *fw, int fd_in, int fd_out, const char *peer)
 	c = conn_make(fw, fd_out, fd_in == fd_out ? -1 : fd_in);
 	c->peer.ss_family = AF_UNSPEC;
 	strlcpy(c->peer_str, peer, sizeof c->peer_str);
+	conn_set_greeter(c, g, arg);
 	conn_start(c);
 	return (c);
 }

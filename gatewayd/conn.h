@@ -149,11 +149,12 @@ struct conn *conn_new(struct forward *, int fd, const struct sockaddr *,
  * A conn whose client is two descriptors, read from fd_in and written to
  * fd_out (gatewayctl connect's and gatewayd -W's standard input and
  * output: pipes, sockets, a terminal), both made non-blocking and owned
- * by the conn from now on; peer names the client for logs. Like
- * conn_new, asks fw's forwarder to open the far side.
+ * by the conn from now on; peer names the client for logs; greeter (may
+ * be NULL) is set before anything happens. Like conn_new, asks fw's
+ * forwarder to open the far side: the conn may be closed on return.
  */
 struct conn *conn_new_pair(struct forward *, int fd_in, int fd_out,
-	    const char *peer);
+	    const char *peer, const struct conn_greeter *, void *);
 /*
  * For a forwarder's open(): read the client before there is a far side
  * (a SOCKS negotiation). Its bytes reach the forwarder's send as usual

@@ -202,12 +202,14 @@ gateway_warnings(const struct gw_config *conf, struct config_errors *warns)
 		    "yes: Session Manager data channels may run unencrypted "
 		    "(ws://), session token and data in clear; for tests "
 		    "against an emulator only", file);
+	/* Others may use connect alone there (control.c), by connect_allow. */
 	if (conf->control != NULL && *conf->control != '\0' &&
-	    (conf->control_mode & S_IWOTH))
+	    (conf->control_mode & S_IWOTH) && conf->connect_allow.n == 0)
 		gateway_warn(warns, "%s: [gateway]: control_mode %04o lets "
-		    "every local user control gatewayd (reload, take forwards "
-		    "down, read their status); use 0600, or 0660 and a group",
-		    file, (unsigned)conf->control_mode);
+		    "every local user reach the control socket, where only "
+		    "root, gatewayd's user and the socket's group may control "
+		    "it and connect_allow is not set; use 0600, or 0660 and a "
+		    "group", file, (unsigned)conf->control_mode);
 	if (conf->control_group != (gid_t)-1 &&
 	    (conf->control_mode & S_IWGRP) == 0)
 		gateway_warn(warns, "%s: [gateway]: control_group is set but "

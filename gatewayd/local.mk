@@ -40,6 +40,7 @@ libgatewayd_a_SOURCES += \
 	%reldir%/gatewayd.h \
 	%reldir%/aws_daemon.c %reldir%/aws_daemon.h \
 	%reldir%/conn.c %reldir%/conn.h \
+	%reldir%/connect.c %reldir%/connect.h \
 	%reldir%/forward.h \
 	%reldir%/control.c %reldir%/control.h \
 	%reldir%/gateway.c %reldir%/gateway.h \
@@ -49,6 +50,7 @@ libgatewayd_a_SOURCES += \
 
 sbin_PROGRAMS += gatewayd/gatewayd
 gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c \
+	%reldir%/stdio_conn.c %reldir%/stdio_conn.h \
 	%reldir%/sdnotify.c %reldir%/sdnotify.h \
 	%reldir%/privdrop.c %reldir%/privdrop.h
 gatewayd_gatewayd_LDADD = $(GW_LIBS)
