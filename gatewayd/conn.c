@@ -773,8 +773,7 @@ conn_close(struct conn *c, enum conn_end end, const char *fmt, ...)
 	if (told) {
 		/*
 		 * The reply is small and the socket fresh: one try. A socket
-		 * bufferevent keeps its output's start frozen (only it may
-		 * drain it), and a frozen buffer writes nothing.
+		 * bufferevent keeps its output's start frozen but to write.
 		 */
 		evbuffer_unfreeze(bufferevent_get_output(c->bev), 1);
 		(void)evbuffer_write(bufferevent_get_output(c->bev),
