@@ -45,6 +45,8 @@ socks_auth = password
 socks_users = $T/users
 EOF
 start_gatewayd
+log_has "forward socks: listening on 127.0.0.1:$SOCKS (socks)" ||
+    fail "no listening line for the socks forward"
 
 # get NAME PROXY URL: curl through PROXY; the page must name URL's path.
 get() {
