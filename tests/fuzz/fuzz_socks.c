@@ -8,7 +8,9 @@
  *
  * A piece is taken whole unless a message ends or fails in it; a result
  * is one the header promises, with the fields it promises; a failure
- * says why; nothing is taken after the request or a failure.
+ * says why; nothing is taken after the request or a failure. A request
+ * is then routed (socks_route.h) as the forwarder would: a match has a
+ * target, and a remote host for a route with via.
  */
 
 #include <stdint.h>
@@ -17,6 +19,41 @@
 
 #include "fuzz.h"
 #include "socks_proto.h"
+#include "socks_route.h"
+
+/* One route of each kind and form. */
+static char *fuzz_socks_lines[] = {
+	"i-0123*.eu-*",
+	"mi-*",
+	"*.internal via tag:Name=bastion",
+	"10.0.0.0/8 via i-0123456789abcdef0",
+	"fd00::/8 via i-0123456789abcdef0",
+	"i-* ",
+	"*.EXAMPLE.com via ecs:cluster_task_runtime",
+};
+
+/* Route a parsed request; what matched must say where it goes. */
+static void
+fuzz_socks_route(const struct socks_dest *d)
+{
+	static struct socks_routes	 rs;
+	static int			 ready;
+	struct socks_match		 m;
+	char				*cause;
+
+	if (!ready) {
+		if (socks_routes_parse(fuzz_socks_lines, sizeof
+		    fuzz_socks_lines / sizeof fuzz_socks_lines[0], &rs,
+		    &cause) != 0)
+			abort();
+		ready = 1;
+	}
+	if (socks_route_find(&rs, d, "eu-west-1", &m) != SOCKS_ROUTE_MATCHED)
+		return;
+	if (m.target == NULL || m.index >= rs.n || m.port != d->port ||
+	    (rs.v[m.index].via != NULL) != (m.remote_host != NULL))
+		abort();
+}
 
 /* A message the parser returned must be complete and consistent. */
 static void
@@ -34,6 +71,7 @@ fuzz_socks_check(const struct socks_parser *p, enum socks_result r)
 		socks_proto_dest_str(&p->dest, text, sizeof text);
 		if (strlen(text) >= sizeof text)
 			abort();
+		fuzz_socks_route(&p->dest);
 		break;
 	case SOCKS_AUTH:
 		if (p->user[0] == '\0' || p->password[0] == '\0')
