@@ -347,12 +347,17 @@ fwd_socks_refused(struct conn *c, void *arg)
 	uint8_t	reply[SOCKS_REPLY_LEN];
 	uint8_t	rep = SOCKS_REP_FAILURE;
 
-	/* The agent's ConnectToPortError: the target refused the dial. A
-	 * refusal without one is a target not reached (no session). */
-	if (c->end == CONN_END_REFUSED)
-		rep = c->reason != NULL && strstr(c->reason,
-		    "refused the connection") != NULL ? SOCKS_REP_REFUSED :
-		    SOCKS_REP_HOST_UNREACH;
+	/*
+	 * The agent refused the dial: ConnectToPortError on a mux session,
+	 * its text as a basic one ends. Any other refusal is a target not
+	 * reached (no session).
+	 */
+	if (c->reason != NULL && (strstr(c->reason, "refused the "
+	    "connection") != NULL || strstr(c->reason, "connection refused") !=
+	    NULL))
+		rep = SOCKS_REP_REFUSED;
+	else if (c->end == CONN_END_REFUSED)
+		rep = SOCKS_REP_HOST_UNREACH;
 	conn_write_data(c, reply, socks_proto_reply(reply, rep));
 }
 

@@ -3,9 +3,10 @@
 # instance by its id (curl --socks5-hostname), the same server as a remote
 # host through a bastion by a host pattern and by a CIDR (an address
 # request), with a username and password; an unmatched destination gets
-# "not allowed by ruleset" and a refused port "connection refused", each
-# with its log line. Two requests to one instance share its on-demand
-# forward and session.
+# "not allowed by ruleset", a refused port "connection refused" (mux and
+# basic sessions), an offline instance "host unreachable", each with its
+# log line. Three requests to one instance share its on-demand forward
+# and session.
 . "$top_srcdir/tests/lib.sh"
 
 TOOL=$top_srcdir/tests/integration/socks_tool.py
@@ -19,6 +20,11 @@ WEB=$(cat "$T/web.port")
 closed_port
 ssm_instance "$INST" 3.3.987.0 Online '{"Name": "web"}' \
     "{\"80\": \"127.0.0.1:$WEB\", \"81\": \"127.0.0.1:$CLOSED_PORT\"}"
+# An old agent (a basic session) and one that is offline.
+ssm_instance i-0bbbbbbbbbbbbbbb1 3.0.161.0 Online '{}' \
+    "{\"80\": \"127.0.0.1:$CLOSED_PORT\"}"
+ssm_instance i-0ccccccccccccccc1 3.3.987.0 ConnectionLost '{}' \
+    "{\"80\": \"127.0.0.1:$WEB\"}"
 ssm_instance "$BASTION" 3.3.987.0 Online '{"Name": "bastion"}' '{}' \
     "{\"db.internal:80\": \"127.0.0.1:$WEB\",
       \"10.9.0.5:80\": \"127.0.0.1:$WEB\"}"
@@ -34,6 +40,8 @@ cat >>"$GW_CONF" <<EOF
 forwarder = socks
 listen = 127.0.0.1:$SOCKS
 route = i-0123*
+route = i-0bbb*
+route = i-0ccc*
 route = *.internal via tag:Name=bastion
 route = 10.9.0.0/16 via tag:Name=bastion
 
@@ -92,6 +100,10 @@ refused other-instance "socks5h://127.0.0.1:$SOCKS" \
     "socks: i-0fedcba9876543210:80: no route"
 refused port "socks5h://127.0.0.1:$SOCKS" "http://$INST:81/" 5 \
     "target refused the connection (ConnectToPortError)"
+refused basic "socks5h://127.0.0.1:$SOCKS" http://i-0bbbbbbbbbbbbbbb1/ 5 \
+    "connect: connection refused"
+refused offline "socks5h://127.0.0.1:$SOCKS" http://i-0ccccccccccccccc1/ 4 \
+    "StartSession: TargetNotConnected"
 if curl -sS --max-time 60 -x "socks5h://alice:wrong@127.0.0.1:$PW" \
     http://db.internal/ >"$T/badpw.out" 2>"$T/badpw.err"; then
 	fail "a wrong password got through"
