@@ -435,16 +435,19 @@ fwd_socks_auth(struct conn *c, struct fwd_socks_conn *sc,
 }
 
 /*
- * The key of the on-demand forward for m: the region and profile are the
- * destination's or this forward's, left NULL where they are [gateway]'s
- * so that gatewayctl connect's conns to the same key share its forward.
+ * The key of the on-demand forward for m: the region, profile and
+ * endpoint are the destination's or this forward's, left NULL where they
+ * are [gateway]'s so that gatewayctl connect's conns to the same key
+ * share its forward.
  */
 static void
 fwd_socks_key(const struct fwd_socks *fs, const struct socks_match *m,
-    struct ondemand_key *k)
+    const char *endpoint, struct ondemand_key *k)
 {
 	const char	*gw_region = gw_conf != NULL ? gw_conf->region : NULL;
 	const char	*gw_profile = gw_conf != NULL ? gw_conf->profile : NULL;
+	const char	*gw_endpoint = gw_conf != NULL ?
+			    gw_conf->endpoint_url : NULL;
 
 	memset(k, 0, sizeof *k);
 	k->target = m->target;
@@ -457,6 +460,9 @@ fwd_socks_key(const struct fwd_socks *fs, const struct socks_match *m,
 	if (fs->profile != NULL &&
 	    (gw_profile == NULL || strcmp(fs->profile, gw_profile) != 0))
 		k->profile = fs->profile;
+	if (endpoint != NULL && (gw_endpoint == NULL ||
+	    strcmp(endpoint, gw_endpoint) != 0))
+		k->endpoint = endpoint;
 }
 
 /* A complete request: refuse it, or hand the conn to its target. */
@@ -496,7 +502,7 @@ fwd_socks_request(struct conn *c, struct fwd_socks_conn *sc,
 		    "0", dest);
 		return;
 	}
-	fwd_socks_key(fs, &m, &k);
+	fwd_socks_key(fs, &m, c->fw->conf->endpoint_url, &k);
 	if ((to = ondemand_forward(&k, &cause)) == NULL) {
 		fwd_socks_refuse_request(c, SOCKS_REP_FAILURE, "%s: route %zu "
 		    "(%s): %s", dest, m.index + 1, fs->routes.v[m.index].text,
