@@ -74,3 +74,8 @@ INTEGRATION_TESTS += tests/integration/t_notify.sh
 # Shell completion (contrib/completion), gatewayctl's completing forward
 # names with gatewayctl status --names.
 INTEGRATION_TESTS += tests/integration/t_completion.sh
+
+# SOCKS5 (forwarders/socks): curl through it to awsemu's instances, and
+# raw bytes that must be refused.
+INTEGRATION_TESTS += tests/integration/t_socks.sh tests/integration/t_socks_bad.sh
+EXTRA_DIST += tests/integration/socks_tool.py
