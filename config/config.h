@@ -180,6 +180,7 @@ struct gw_config {
 	struct allow_list	 connect_allow;	/* user:, group:, uid:, gid: */
 	char			*connect_targets; /* fnmatch patterns; NULL: any */
 	char			*connect_ports;	/* port numbers; NULL: any */
+	char			*connect_profiles; /* patterns; NULL: none */
 	unsigned		 connect_idle;	/* ms an unused one is kept */
 
 	struct fwd_configs	 forwards;

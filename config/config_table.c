@@ -241,6 +241,10 @@ const struct config_key config_table[] = {
 	{ "connect_ports", GW(connect_ports), .type = CONFIG_STRING,
 	  .check = config_value_check_ports, .example = "22 5432",
 	  .help = "ports gatewayctl connect may reach; unset, any" },
+	{ "connect_profiles", GW(connect_profiles), .type = CONFIG_STRING,
+	  .check = config_value_check_patterns, .example = "dev ops-*",
+	  .help = "profiles gatewayctl connect --profile may name "
+	  "(another profile may be another role); unset, none" },
 	{ "connect_idle", GW(connect_idle), .type = CONFIG_DURATION,
 	  .min = 1000, .max = 24 * 3600 * 1000, .def = "10m",
 	  .help = "how long a session gatewayctl connect or SOCKS started "

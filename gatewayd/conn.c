@@ -675,6 +675,14 @@ conn_make_room(struct forward *fw)
 	return (1);
 }
 
+int
+conn_has_room(struct forward *fw)
+{
+	unsigned	max = fw->conf->max_conns;
+
+	return (max == 0 || fw->nconns < max || conn_make_room(fw));
+}
+
 /* Write the one line every closed connection gets. */
 static void
 conn_log_close(struct conn *c)

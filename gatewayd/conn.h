@@ -202,6 +202,8 @@ int	 conn_is_open(struct conn *);
  */
 int	 conn_is_lingering(struct conn *);
 int	 conn_make_room(struct forward *);
+/* 1 if fw may take one more conn under max_conns (making room if need). */
+int	 conn_has_room(struct forward *);
 void	 conn_ref(struct conn *);
 void	 conn_unref(struct conn *);
 

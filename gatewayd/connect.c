@@ -111,16 +111,23 @@ connect_match(const char *patterns, const char *s)
 	return (found);
 }
 
-/* 1 if port is in connect_ports (unset: any). */
+/* 1 if port is in connect_ports (unset: any), by number (022 is 22). */
 static int
 connect_port_allowed(const char *ports, unsigned port)
 {
-	char	buf[16];
+	const char	*p;
+	char		*end;
 
 	if (ports == NULL)
 		return (1);
-	snprintf(buf, sizeof buf, "%u", port);
-	return (connect_match(ports, buf));
+	for (p = ports; *p != '\0'; p = end) {
+		p += strspn(p, " \t");
+		if (*p == '\0' || strtoul(p, &end, 10) == port)
+			return (*p != '\0');
+		if (end == p)
+			break;
+	}
+	return (0);
 }
 
 /* An AWS target as StartSession takes it; else a forward's name or junk. */
@@ -408,13 +415,6 @@ connect_forward(const cJSON *req, char **what, char **cause)
 			    gateway_state_name(fw->state));
 			return (NULL);
 		}
-		/* As its listener would (listener.c). */
-		if (fw->conf->max_conns != 0 &&
-		    fw->nconns >= fw->conf->max_conns && !conn_make_room(fw)) {
-			xasprintf(cause, "forward %s: max_conns reached",
-			    fw->name);
-			return (NULL);
-		}
 		xasprintf(what, "%s (%s:%u)", fw->name, fw->conf->target,
 		    fw->conf->remote_port);
 		return (fw);
@@ -425,6 +425,13 @@ connect_forward(const cJSON *req, char **what, char **cause)
 	}
 	if (!connect_port_allowed(gc->connect_ports, k.port)) {
 		xasprintf(cause, "port %u is not in connect_ports", k.port);
+		return (NULL);
+	}
+	/* Another profile may be another role: only those named. */
+	if (k.profile != NULL && (gc->connect_profiles == NULL ||
+	    !connect_match(gc->connect_profiles, k.profile))) {
+		xasprintf(cause, "profile %s is not in connect_profiles",
+		    k.profile);
 		return (NULL);
 	}
 	if ((fw = ondemand_forward(&k, cause)) == NULL)
@@ -464,10 +471,15 @@ connect_cmd(struct control_req *req, const cJSON *json)
 		    "(connect_allow)", user);
 		return;
 	}
-	if ((fw = connect_forward(json, &what, &cause)) == NULL) {
+	if ((fw = connect_forward(json, &what, &cause)) == NULL ||
+	    !conn_has_room(fw)) {
+		if (cause == NULL)
+			xasprintf(&cause, "forward %s: max_conns (%u) reached",
+			    fw->name, fw->conf->max_conns);
 		log_warnx("connect: %s refused: %s", user, cause);
 		control_reply_error(req, "connect: %s", cause);
 		free(cause);
+		free(what);
 		return;
 	}
 	if ((fd = control_req_take(req)) == -1) {

@@ -456,8 +456,7 @@ listener_check_client(struct listener *l, int fd, struct sockaddr *sa,
 			return ("address not in allow list");
 	}
 	/* A conn that only waits after its client's EOF gives way. */
-	if (fc->max_conns != 0 && l->fw->nconns >= fc->max_conns &&
-	    !conn_make_room(l->fw))
+	if (!conn_has_room(l->fw))
 		return ("max_conns reached");
 	return (NULL);
 }

@@ -510,6 +510,12 @@ fwd_socks_request(struct conn *c, struct fwd_socks_conn *sc,
 		free(cause);
 		return;
 	}
+	if (!conn_has_room(to)) {
+		fwd_socks_refuse_request(c, SOCKS_REP_FAILURE, "%s: forward %s: "
+		    "max_conns (%u) reached", dest, to->name,
+		    to->conf->max_conns);
+		return;
+	}
 	log_debug("conn %" PRIu64 ": socks %s by route %zu (%s) to %s", c->id,
 	    dest, m.index + 1, fs->routes.v[m.index].text, to->name);
 	fwd_socks_release(c);

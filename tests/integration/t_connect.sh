@@ -20,7 +20,7 @@ PORT=$(free_ports 1)
 ssm_conf "region = us-east-1" "endpoint_url = $EMU_URL" \
     "connect_allow = uid:$(id -u)" \
     "connect_targets = i-0123456789* echo tag:Name=web" \
-    "connect_ports = 80 $CLOSED_PORT" "connect_idle = 3s"
+    "connect_ports = 080 $CLOSED_PORT" "connect_idle = 3s"
 add_forward echo "127.0.0.1:$PORT" 127.0.0.1 "$echo_PORT"
 start_gatewayd
 
@@ -96,8 +96,11 @@ refused "outside connect_ports" "port 22 is not in connect_ports" "$INST" 22
 refused "a refused port" "refused" "$INST" "$CLOSED_PORT"
 refused "a forward with a port" "goes to 127.0.0.1:$echo_PORT as configured" \
     echo 81
+refused "a profile" "profile ops is not in connect_profiles" \
+    --profile ops "$INST" 80
 echo_through "after the refusals" "$INST" 80
-ok "unknown target, connect_targets, connect_ports, a refused port: exit 1"
+ok "unknown target, connect_targets, connect_ports (080 is 80)," \
+    "connect_profiles, a refused port: exit 1"
 
 # connect_idle: the unused on-demand forwards end with their sessions.
 wait_for 30 "on-demand forwards to end" sh -c \
