@@ -73,3 +73,8 @@ INTEGRATION_TESTS += tests/integration/t_notify.sh
 # Shell completion (contrib/completion), gatewayctl's completing forward
 # names with gatewayctl status --names.
 INTEGRATION_TESTS += tests/integration/t_completion.sh
+
+# OpenSSH through gatewayd (issue 12): a real sshd behind an emulated
+# instance, ssh and scp as the clients (ssh_lib.sh).
+INTEGRATION_TESTS += tests/integration/t_ssh_forward.sh
+EXTRA_DIST += tests/integration/ssh_lib.sh
