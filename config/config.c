@@ -63,6 +63,7 @@ struct config_parse {
 	size_t			 off;
 	unsigned		 line;		/* of the line last read */
 	int			 specs;		/* -L: no line, no section */
+	int			 runtime;	/* config_fwd_make: no listen */
 
 	struct gw_config	*conf;
 	struct config_obj	 gw;
@@ -588,6 +589,9 @@ config_obj_finish(struct config_parse *p, struct config_obj *o,
 		if (key->section != o->section || o->lines[i] != 0 ||
 		    key->forwarder != NULL)
 			continue;
+		if ((key->flags & CONFIG_REQUIRED) && p->runtime &&
+		    strcmp(key->name, "listen") == 0)
+			continue;
 		if (key->flags & CONFIG_REQUIRED)
 			config_error(p, o->line, o, key->name, "missing "
 			    "(required)");
@@ -692,6 +696,25 @@ config_fwds_check_listen(struct config_parse *p)
 	}
 }
 
+/* The rules across [gateway]'s keys. */
+static void
+config_gw_check(struct config_parse *p)
+{
+	struct config_obj	*o = &p->gw;
+	const struct allow_list	*al = &p->conf->connect_allow;
+	size_t			 i, ai = config_obj_index(o, "connect_allow");
+
+	for (i = 0; i < al->n && !o->bad[ai]; i++) {
+		if (al->rules[i].kind == ALLOW_CIDR) {
+			config_error(p, o->lines[ai], o, "connect_allow",
+			    "gatewayctl connect comes over the control "
+			    "socket: user:, group:, uid: or gid:, not "
+			    "addresses");
+			break;
+		}
+	}
+}
+
 /* After the last line: defaults, inheritance, the rules across keys. */
 static void
 config_finish(struct config_parse *p)
@@ -699,6 +722,7 @@ config_finish(struct config_parse *p)
 	size_t	i;
 
 	config_obj_finish(p, &p->gw, NULL);
+	config_gw_check(p);
 	for (i = 0; i < p->nfwds; i++) {
 		if (p->fwds[i].dup)
 			continue;
@@ -706,8 +730,10 @@ config_finish(struct config_parse *p)
 		config_fwd_check(p, &p->fwds[i]);
 	}
 	config_fwds_check_listen(p);
-	if (p->nfwds == 0 && !p->specs)
-		config_error(p, 0, NULL, NULL, "no [forward \"NAME\"] section");
+	/* gatewayctl connect alone may be the point (a jump box). */
+	if (p->nfwds == 0 && !p->specs && p->conf->connect_allow.n == 0)
+		config_error(p, 0, NULL, NULL, "no [forward \"NAME\"] section "
+		    "and no connect_allow");
 }
 
 static void
@@ -859,6 +885,23 @@ config_errors_clear(struct config_errors *errs)
 	errs->n = 0;
 }
 
+/* Every error in one line, "; " between them; errs is cleared. */
+static char *
+config_errors_join(struct config_errors *errs)
+{
+	char	*msg, *tmp;
+	size_t	 i;
+
+	msg = xstrdup(errs->v[0]);
+	for (i = 1; i < errs->n; i++) {
+		xasprintf(&tmp, "%s; %s", msg, errs->v[i]);
+		free(msg);
+		msg = tmp;
+	}
+	config_errors_clear(errs);
+	return (msg);
+}
+
 /* Add the forward of -L spec number n (from 1) to p. */
 static void
 config_spec_add(struct config_parse *p, const char *spec, int n)
@@ -916,7 +959,6 @@ config_from_options(char **specs, int nspecs, const char *region,
 	struct config_parse	 p;
 	struct config_errors	 errs = { NULL, 0 };
 	struct gw_config	*conf;
-	char			*msg, *tmp;
 	int			 i;
 
 	if (nspecs <= 0) {
@@ -934,15 +976,41 @@ config_from_options(char **specs, int nspecs, const char *region,
 	config_finish(&p);
 	if ((conf = config_parse_done(&p, &errs)) != NULL)
 		return (conf);
-	msg = xstrdup(errs.v[0]);
-	for (i = 1; (size_t)i < errs.n; i++) {
-		xasprintf(&tmp, "%s; %s", msg, errs.v[i]);
-		free(msg);
-		msg = tmp;
-	}
-	config_errors_clear(&errs);
-	*cause = msg;
+	*cause = config_errors_join(&errs);
 	return (NULL);
+}
+
+struct fwd_config *
+config_fwd_make(const struct gw_config *gw, const char *name,
+    const char *const *kv, char **cause)
+{
+	struct config_parse	 p;
+	struct config_obj	*o, parent;
+	struct config_errors	 errs = { NULL, 0 };
+	struct gw_config	*conf;
+	struct fwd_config	*fc;
+
+	config_parse_init(&p, name);
+	p.specs = 1;
+	p.runtime = 1;
+	o = config_fwd_add(&p, name, 0);
+	for (; kv[0] != NULL; kv += 2) {
+		if (kv[1] != NULL)
+			config_obj_set(&p, o, kv[0], kv[1], 1);
+	}
+	memset(&parent, 0, sizeof parent);
+	parent.section = CONFIG_GATEWAY;
+	parent.base = (void *)gw;
+	config_obj_finish(&p, o, &parent);
+	config_fwd_check(&p, o);
+	if ((conf = config_parse_done(&p, &errs)) == NULL) {
+		*cause = config_errors_join(&errs);
+		return (NULL);
+	}
+	fc = TAILQ_FIRST(&conf->forwards);
+	TAILQ_REMOVE(&conf->forwards, fc, entry);
+	config_free(conf);
+	return (fc);
 }
 
 /* Free every value of o's section at base. */

@@ -158,6 +158,12 @@ struct gw_config {
 	uid_t			 user;		/* -1: stay who we are */
 	gid_t			 group;		/* -1: user's group */
 
+	/* gatewayctl connect: off while connect_allow is empty. */
+	struct allow_list	 connect_allow;	/* user:, group:, uid:, gid: */
+	char			*connect_targets; /* fnmatch patterns; NULL: any */
+	char			*connect_ports;	/* port numbers; NULL: any */
+	unsigned		 connect_idle;	/* ms an unused one is kept */
+
 	struct fwd_configs	 forwards;
 	unsigned		 nforwards;
 };
@@ -199,6 +205,16 @@ struct gw_config *config_from_specs(char **specs, int nspecs, char **cause);
 /* The same, with the region and profile of every forward (NULL: unset). */
 struct gw_config *config_from_options(char **specs, int nspecs,
 	    const char *region, const char *profile, char **cause);
+
+/*
+ * A forward section made at run time (gatewayctl connect, SOCKS): name,
+ * then key and value pairs as a file would give them (kv ends with a
+ * NULL key), every other key inherited from gw or its default, as if it
+ * stood in gw's file; no listen. Return it (config_fwd_free), or NULL
+ * and *cause (every error, "; " between them).
+ */
+struct fwd_config *config_fwd_make(const struct gw_config *gw,
+	    const char *name, const char *const *kv, char **cause);
 
 /*
  * 1 if the two forwards would behave identically (reload diff): every key's

@@ -144,6 +144,8 @@ int	 config_value_check_text(const char *, size_t, unsigned *line,
 
 /* Checks for STRING keys (config_table.c uses them). */
 int	 config_value_check_word(const char *, char **);
+int	 config_value_check_patterns(const char *, char **);
+int	 config_value_check_ports(const char *, char **);
 int	 config_value_check_path(const char *, char **);
 int	 config_value_check_region(const char *, char **);
 int	 config_value_check_url(const char *, char **);

@@ -222,6 +222,23 @@ const struct config_key config_table[] = {
 	{ "group", GW(group), .type = CONFIG_GROUP, .example = "65534",
 	  .help = "with user: run as this group (default the user's)" },
 
+	{ "connect_allow", GW(connect_allow), .type = CONFIG_ALLOW,
+	  .flags = CONFIG_REPEAT, .example = "user:root, group:adm",
+	  .help = "who may use gatewayctl connect: user:, group:, uid:, "
+	  "gid:; unset, nobody; may repeat" },
+	{ "connect_targets", GW(connect_targets), .type = CONFIG_STRING,
+	  .check = config_value_check_patterns,
+	  .example = "i-* tag:Name=web-*",
+	  .help = "targets gatewayctl connect may reach: patterns (* ? "
+	  "[...]) or configured forwards' names; unset, any" },
+	{ "connect_ports", GW(connect_ports), .type = CONFIG_STRING,
+	  .check = config_value_check_ports, .example = "22 5432",
+	  .help = "ports gatewayctl connect may reach; unset, any" },
+	{ "connect_idle", GW(connect_idle), .type = CONFIG_DURATION,
+	  .min = 1000, .max = 24 * 3600 * 1000, .def = "10m",
+	  .help = "how long a session gatewayctl connect or SOCKS started "
+	  "is kept for later connections once none uses it" },
+
 	{ "listen", FWD(listen), .type = CONFIG_LISTEN,
 	  .flags = CONFIG_REQUIRED, .example = "127.0.0.1:15432",
 	  .help = "host:port, [v6addr]:port or unix:/path; host is numeric "

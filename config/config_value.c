@@ -13,6 +13,7 @@
 #include <sys/un.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -381,6 +382,48 @@ config_value_check_word(const char *s, char **cause)
 	for (p = s; *p != '\0'; p++) {
 		if (isspace((unsigned char)*p)) {
 			xasprintf(cause, "\"%s\" contains a space", s);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Space-separated fnmatch patterns, each at most 400 bytes (a target). */
+int
+config_value_check_patterns(const char *s, char **cause)
+{
+	size_t	n;
+
+	for (; *s != '\0'; s += n) {
+		s += strspn(s, " \t");
+		n = strcspn(s, " \t");
+		if (n > 400) {
+			xasprintf(cause, "pattern \"%.20s...\" is longer than "
+			    "a target may be (400)", s);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Space-separated port numbers, 1-65535. */
+int
+config_value_check_ports(const char *s, char **cause)
+{
+	unsigned long	 port;
+	char		*end;
+	size_t		 n;
+
+	for (; *s != '\0'; s += n) {
+		s += strspn(s, " \t");
+		if ((n = strcspn(s, " \t")) == 0)
+			break;
+		errno = 0;
+		port = strtoul(s, &end, 10);
+		if (!isdigit((unsigned char)*s) || end != s + n ||
+		    errno != 0 || port < 1 || port > 65535) {
+			xasprintf(cause, "\"%.*s\" is not a port (1-65535)",
+			    (int)(n > 20 ? 20 : n), s);
 			return (-1);
 		}
 	}

@@ -242,6 +242,8 @@ fwd_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		bufferevent_enable(tc->bev, EV_WRITE);
 		sockread_enable(tc->rd, 1);
 		conn_ready(c);
+		/* A TCP connect is the far side's own answer. */
+		conn_reached(c);
 		return;
 	}
 	if (!tc->connected) {

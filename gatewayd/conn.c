@@ -23,10 +23,12 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -187,13 +189,9 @@ conn_publish(struct conn *c, enum bus_type type)
 	bus_publish(&ev);
 }
 
-/*
- * Make a conn for a socket the listener accepted and ask the forwarder to
- * open the far side. The conn may already be closed when this returns.
- */
-struct conn *
-conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
-    socklen_t salen)
+/* A conn on fd (written, and read unless fd_in is given) for fw. */
+static struct conn *
+conn_make(struct forward *fw, int fd, int fd_in)
 {
 	struct conn	*c;
 
@@ -203,12 +201,8 @@ conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
 	c->refs = 1;
 	c->fw = fw;
 	c->fwd = fw->fwd;
+	c->fd_in = fd_in;
 	forward_ref(fw);
-	if (salen > sizeof c->peer)
-		salen = sizeof c->peer;
-	memcpy(&c->peer, sa, salen);
-	c->peerlen = salen;
-	conn_format_peer(c, fd);
 	c->started_ms = clock_now_ms();
 
 	c->bev = bufferevent_socket_new(gw_base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -220,10 +214,19 @@ conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
 	bufferevent_set_max_single_write(c->bev, CONN_IO_MAX);
 	/* We read the socket, in large pieces: see sockread.h. */
 	bufferevent_disable(c->bev, EV_READ);
-	c->rd = sockread_new(c->bev, CONN_IO_MAX, CONN_HIGH_WATERMARK);
+	c->rd = sockread_new_fd(c->bev, fd_in != -1 ? fd_in : fd,
+	    CONN_IO_MAX, CONN_HIGH_WATERMARK);
 	bufferevent_enable(c->bev, EV_WRITE);
 	evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input_cb, c);
 	evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_cb, c);
+	return (c);
+}
+
+/* Count c in and ask the forwarder to open the far side. */
+static void
+conn_start(struct conn *c)
+{
+	struct forward	*fw = c->fw;
 
 	TAILQ_INSERT_TAIL(&fw->conns, c, entry);
 	fw->nconns++;
@@ -233,6 +236,41 @@ conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
 	conn_publish(c, BUS_CONN_OPENED);
 
 	c->fwd->open(c);
+}
+
+/*
+ * Make a conn for a socket the listener accepted and ask the forwarder to
+ * open the far side. The conn may already be closed when this returns.
+ */
+struct conn *
+conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	struct conn	*c;
+
+	c = conn_make(fw, fd, -1);
+	if (salen > sizeof c->peer)
+		salen = sizeof c->peer;
+	memcpy(&c->peer, sa, salen);
+	c->peerlen = salen;
+	conn_format_peer(c, fd);
+	conn_start(c);
+	return (c);
+}
+
+struct conn *
+conn_new_pair(struct forward *fw, int fd_in, int fd_out, const char *peer,
+    const struct conn_greeter *g, void *arg)
+{
+	struct conn	*c;
+
+	evutil_make_socket_nonblocking(fd_in);
+	evutil_make_socket_nonblocking(fd_out);
+	c = conn_make(fw, fd_out, fd_in == fd_out ? -1 : fd_in);
+	c->peer.ss_family = AF_UNSPEC;
+	strlcpy(c->peer_str, peer, sizeof c->peer_str);
+	conn_set_greeter(c, g, arg);
+	conn_start(c);
 	return (c);
 }
 
@@ -319,19 +357,41 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 
-	if (c->state != CONN_OPEN && c->state != CONN_DRAINING)
+	if (c->state != CONN_OPEN && c->state != CONN_DRAINING &&
+	    !c->negotiating)
 		return;
 	if (c->paused)
 		return;
 	conn_offer(c);
 }
 
+/*
+ * Close fd's file but keep its number (open on /dev/null): the end of a
+ * pipe's write side, while the bufferevent still holds the number.
+ */
+static int
+conn_close_keep(int fd)
+{
+	int	null, rc;
+
+	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	rc = dup3(null, fd, O_CLOEXEC);
+	close(null);
+	return (rc == -1 ? -1 : 0);
+}
+
 /* Shut the client's read side (our write side) once its output is empty. */
 static void
 conn_shutdown_client(struct conn *c)
 {
-	if (shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1 &&
-	    errno != ENOTCONN) {
+	int	fd = bufferevent_getfd(c->bev), rc;
+
+	rc = shutdown(fd, SHUT_WR);
+	/* A pipe or terminal (a pair's output) ends when it is closed. */
+	if (rc == -1 && errno == ENOTSOCK)
+		rc = conn_close_keep(fd);
+	if (rc == -1 && errno != ENOTCONN) {
 		conn_close(c, CONN_END_CLIENT_ERROR, "client shutdown: %s",
 		    strerror(errno));
 		return;
@@ -393,15 +453,90 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_client_eof(c);
 }
 
+/* Nothing came back and nothing failed: the far side counts as reached. */
+static void
+conn_confirm_cb(evutil_socket_t fd, short events, void *arg)
+{
+	conn_reached(arg);
+}
+
 /* The far side is open: let bytes flow. */
 void
 conn_ready(struct conn *c)
 {
+	struct timeval	tv;
+
 	if (c->state != CONN_OPENING)
 		return;
 	conn_set_state(c, CONN_OPEN);
-	if (!c->paused)
-		sockread_enable(c->rd, 1);
+	if (c->greeter != NULL && !c->reached) {
+		if (c->confirm == NULL)
+			c->confirm = evtimer_new(gw_base, conn_confirm_cb, c);
+		if (c->confirm == NULL)
+			fatalx("conn %" PRIu64 ": cannot make a timer", c->id);
+		tv = util_ms_tv(CONN_CONFIRM_MS);
+		evtimer_add(c->confirm, &tv);
+	}
+	if (c->paused)
+		return;
+	sockread_enable(c->rd, 1);
+	/* Bytes read while negotiating, before a hand-over. */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) != 0)
+		bufferevent_trigger(c->bev, EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+void
+conn_negotiate(struct conn *c)
+{
+	if (c->state != CONN_OPENING)
+		return;
+	c->negotiating = 1;
+	sockread_enable(c->rd, 1);
+}
+
+void
+conn_hand_to(struct conn *c, struct forward *fw)
+{
+	struct forward	*old = c->fw;
+
+	if (c->state != CONN_OPENING)
+		fatalx("conn %" PRIu64 ": handed over while %s", c->id,
+		    conn_state_names[c->state]);
+	c->negotiating = 0;
+	sockread_enable(c->rd, 0);
+	log_debug("conn %" PRIu64 ": from %s to %s", c->id, old->name,
+	    fw->name);
+	TAILQ_REMOVE(&old->conns, c, entry);
+	old->nconns--;
+	forward_ref(fw);
+	c->fw = fw;
+	c->fwd = fw->fwd;
+	c->fwd_data = NULL;
+	TAILQ_INSERT_TAIL(&fw->conns, c, entry);
+	fw->nconns++;
+	fw->total_conns++;
+	forward_unref(old);
+	c->fwd->open(c);
+}
+
+void
+conn_set_greeter(struct conn *c, const struct conn_greeter *g, void *arg)
+{
+	c->greeter = g;
+	c->greeter_arg = arg;
+}
+
+void
+conn_reached(struct conn *c)
+{
+	if (c->reached || c->state == CONN_DEAD)
+		return;
+	c->reached = 1;
+	if (c->confirm != NULL)
+		evtimer_del(c->confirm);
+	if (c->greeter != NULL && c->greeter->reached != NULL)
+		c->greeter->reached(c, c->greeter_arg);
 }
 
 /* Note whether the client's output has passed the high watermark. */
@@ -423,6 +558,8 @@ conn_write(struct conn *c, struct evbuffer *buf)
 		evbuffer_drain(buf, evbuffer_get_length(buf));
 		return;
 	}
+	if (c->greeter != NULL && !c->reached)
+		conn_reached(c);
 	evbuffer_add_buffer(bufferevent_get_output(c->bev), buf);
 	conn_check_output(c);
 }
@@ -436,6 +573,8 @@ conn_write_data(struct conn *c, const void *data, size_t len)
 		    c->id, len);
 		return;
 	}
+	if (c->greeter != NULL && !c->reached && !c->negotiating)
+		conn_reached(c);
 	evbuffer_add(bufferevent_get_output(c->bev), data, len);
 	conn_check_output(c);
 }
@@ -561,6 +700,28 @@ conn_set_reset(int fd)
 }
 
 /*
+ * c ends: tell its greeter. Return 1 if it was told of a refusal, whose
+ * reply then goes out before a FIN, whatever the end.
+ */
+static int
+conn_tell_end(struct conn *c)
+{
+	const struct conn_greeter	*g = c->greeter;
+
+	if (g == NULL)
+		return (0);
+	if (c->reached == 1) {
+		if (g->closed != NULL)
+			g->closed(c, c->greeter_arg);
+		return (0);
+	}
+	c->reached = 2;		/* refused: not to be reached now */
+	if (g->refused != NULL)
+		g->refused(c, c->greeter_arg);
+	return (1);
+}
+
+/*
  * Close c now, with why (which decides between the client's FIN and a
  * reset, gatewayd.h) and a reason: unlink it, stop its events, let the
  * forwarder release the far side (it reads c->end), log it and close the
@@ -573,6 +734,7 @@ conn_close(struct conn *c, enum conn_end end, const char *fmt, ...)
 	struct forward	*fw = c->fw;
 	va_list		 ap;
 	char		*reason;
+	int		 told;
 
 	if (c->state == CONN_DEAD)
 		return;
@@ -583,6 +745,7 @@ conn_close(struct conn *c, enum conn_end end, const char *fmt, ...)
 	c->reason = reason;
 	c->end = end;
 	conn_set_lingering(c, 0);
+	told = conn_tell_end(c);
 	/* The far side could not be opened: that is the forward's news. */
 	if (c->state == CONN_OPENING) {
 		free(fw->last_error);
@@ -603,13 +766,25 @@ conn_close(struct conn *c, enum conn_end end, const char *fmt, ...)
 	conn_log_close(c);
 	conn_publish(c, BUS_CONN_CLOSED);
 
-	if (!conn_end_is_clean(end)) {
+	if (c->confirm != NULL) {
+		event_free(c->confirm);
+		c->confirm = NULL;
+	}
+	if (told) {
+		/* The reply is small and the socket fresh: one try. */
+		(void)evbuffer_write(bufferevent_get_output(c->bev),
+		    bufferevent_getfd(c->bev));
+	} else if (!conn_end_is_clean(end)) {
 		log_debug("conn %" PRIu64 ": resetting the client (%s)", c->id,
 		    conn_end_name(end));
 		conn_set_reset(bufferevent_getfd(c->bev));
 	}
 	bufferevent_free(c->bev);
 	c->bev = NULL;
+	if (c->fd_in != -1) {
+		close(c->fd_in);
+		c->fd_in = -1;
+	}
 	conn_unref(c);
 }
 

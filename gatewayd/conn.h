@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 struct bufferevent;
+struct conn;
+struct event;
 struct evbuffer;
 struct forward;
 struct forwarder;
@@ -31,6 +33,32 @@ struct sockread;
  */
 #define CONN_HIGH_WATERMARK	(256 * 1024)
 #define CONN_LOW_WATERMARK	(64 * 1024)
+
+/*
+ * How long after conn_ready() a conn with a greeter counts as reached
+ * when nothing came back and nothing failed (conn_set_greeter).
+ */
+#define CONN_CONFIRM_MS		500
+
+/*
+ * Who waits to hear whether the far side was reached: a SOCKS client's
+ * reply, gatewayctl connect's exit status. reached() fires once: on
+ * conn_reached() (a forwarder that knows, such as tcp's connect), just
+ * before the first bytes from the far side are queued for the client,
+ * or CONN_CONFIRM_MS after conn_ready() when nothing came back and
+ * nothing failed: a Session Manager agent confirms no dial, it only
+ * reports a refused one (ConnectToPortError, then FIN). refused() fires
+ * instead when the conn ends before that, c->end and c->reason saying
+ * why; what it writes with conn_write_data() is sent, and the client is
+ * then closed with a FIN whatever the end (the reply says what
+ * happened). closed() fires when a conn that was reached ends. Each may
+ * be NULL; none may close the conn.
+ */
+struct conn_greeter {
+	void	(*reached)(struct conn *, void *);
+	void	(*refused)(struct conn *, void *);
+	void	(*closed)(struct conn *, void *);
+};
 
 /*
  * One accepted client connection. Its state only moves forward; every
@@ -86,6 +114,12 @@ struct conn {
 
 	struct bufferevent	*bev;		/* the local client socket */
 	struct sockread		*rd;		/* reads it (sockread.h) */
+	int			 fd_in;		/* a pair's read side; -1: bev's */
+	int			 negotiating;	/* conn_negotiate() */
+	const struct conn_greeter *greeter;
+	void			*greeter_arg;
+	int			 reached;	/* the greeter heard so */
+	struct event		*confirm;	/* CONN_CONFIRM_MS */
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
 	char			 peer_str[128];	/* "127.0.0.1:51234", "unix:uid 1000" */
@@ -111,6 +145,34 @@ TAILQ_HEAD(conns, conn);
 /* Called by listener.c. */
 struct conn *conn_new(struct forward *, int fd, const struct sockaddr *,
 	    socklen_t);
+/*
+ * A conn whose client is two descriptors, read from fd_in and written to
+ * fd_out (gatewayctl connect's and gatewayd -W's standard input and
+ * output: pipes, sockets, a terminal), both made non-blocking and owned
+ * by the conn from now on; peer names the client for logs; greeter (may
+ * be NULL) is set before anything happens. Like conn_new, asks fw's
+ * forwarder to open the far side: the conn may be closed on return.
+ */
+struct conn *conn_new_pair(struct forward *, int fd_in, int fd_out,
+	    const char *peer, const struct conn_greeter *, void *);
+/*
+ * For a forwarder's open(): read the client before there is a far side
+ * (a SOCKS negotiation). Its bytes reach the forwarder's send as usual
+ * while the conn stays CONN_OPENING; replies go with conn_write_data().
+ */
+void	 conn_negotiate(struct conn *);
+/*
+ * Move c (CONN_OPENING; its forwarder has released c->fwd_data) to fw
+ * and ask fw's forwarder to open the far side: c leaves its forward's
+ * conns and counts for fw's (status, bytes), reads stop until
+ * conn_ready(), and what is left in its input then goes to fw's
+ * forwarder. c may be closed when this returns.
+ */
+void	 conn_hand_to(struct conn *, struct forward *);
+/* Set or clear (NULL) who hears whether the far side was reached. */
+void	 conn_set_greeter(struct conn *, const struct conn_greeter *,
+	    void *);
+void	 conn_reached(struct conn *);
 void	 conn_set_state(struct conn *, enum conn_state);
 /* "opening", "open", "draining", "dead": for logs and gatewayctl status. */
 const char *conn_state_name(enum conn_state);

@@ -23,6 +23,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -73,6 +74,8 @@ struct control_client {
 	struct bus_sub			*sub;	/* follows events */
 	int				 eof;	/* sent all it will */
 	int				 dead;
+	int				 admin;	/* every command (control.h) */
+	uid_t				 uid;
 	TAILQ_ENTRY(control_client)	 entry;
 };
 TAILQ_HEAD(control_clients, control_client);
@@ -343,6 +346,13 @@ control_handle(struct control_client *cl, const char *line, size_t len)
 		    c->valuestring);
 		goto out;
 	}
+	if (!cl->admin && strcmp(cmd->name, "connect") != 0 &&
+	    strcmp(cmd->name, "help") != 0) {
+		control_reply_error(req, "uid %d may only use connect (every "
+		    "command is for root, the daemon's user and the control "
+		    "socket's group)", (int)cl->uid);
+		goto out;
+	}
 	log_debug("control client %" PRIu64 ": %s", cl->id, cmd->name);
 	cmd->handler(req, json);
 out:
@@ -516,6 +526,61 @@ control_peer_uid(int fd)
 }
 
 /*
+ * Whether fd's peer is in the control socket's group (control_group, else
+ * ours): with control_mode 0660 those are who the socket is for. Others
+ * reach it only through a mode that lets anyone in (0666, for gatewayctl
+ * connect) and may use connect alone.
+ */
+static int
+control_peer_in_group(int fd)
+{
+	struct ucred	cred;
+	gid_t		groups[LISTENER_MAX_GROUPS], gid = getegid();
+	int		i, n;
+
+	if (gw_conf != NULL && gw_conf->control_group != (gid_t)-1)
+		gid = gw_conf->control_group;
+	if (listener_peer_cred(fd, &cred, groups, LISTENER_MAX_GROUPS,
+	    &n) == -1)
+		return (0);
+	if (cred.gid == gid)
+		return (1);
+	for (i = 0; i < n; i++) {
+		if (groups[i] == gid)
+			return (1);
+	}
+	return (0);
+}
+
+int
+control_req_cred(struct control_req *req, struct ucred *cred, gid_t *groups,
+    int max, int *ngroups)
+{
+	return (listener_peer_cred(bufferevent_getfd(req->cl->bev), cred,
+	    groups, max, ngroups));
+}
+
+int
+control_req_take(struct control_req *req)
+{
+	struct control_client	*cl = req->cl;
+	int			 fd;
+
+	if (evbuffer_get_length(bufferevent_get_input(cl->bev)) != 0)
+		return (-1);
+	fd = fcntl(bufferevent_getfd(cl->bev), F_DUPFD_CLOEXEC, 0);
+	if (fd == -1)
+		return (-1);
+	log_debug("control client %" PRIu64 ": taken over", cl->id);
+	cJSON_Delete(req->id);
+	free(req);
+	cl->busy = 0;
+	control_client_free(cl);
+	control_client_unref(cl);
+	return (fd);
+}
+
+/*
  * Tell fd why it is not served, in a reply line a client can show, and
  * close it. The socket is new and empty: the line fits.
  */
@@ -557,6 +622,8 @@ control_accept_cb(evutil_socket_t lfd, short events, void *arg)
 	cl = xcalloc(1, sizeof *cl);
 	cl->id = ++control_next_id;
 	cl->refs = 1;
+	cl->uid = uid;
+	cl->admin = owner || control_peer_in_group(fd);
 	cl->bev = bufferevent_socket_new(gw_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	cl->idle_ev = evtimer_new(gw_base, control_idle_cb, cl);
 	if (cl->bev == NULL || cl->idle_ev == NULL)
@@ -709,7 +776,10 @@ control_status_forward(struct forward *fw)
 
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", fw->name);
-	cJSON_AddStringToObject(o, "listen", fc->listen.text);
+	if (fw->on_demand)
+		cJSON_AddTrueToObject(o, "on_demand");
+	else
+		cJSON_AddStringToObject(o, "listen", fc->listen.text);
 	cJSON_AddStringToObject(o, "forwarder", fw->fwd->name);
 	cJSON_AddStringToObject(o, "target", fc->target != NULL ?
 	    fc->target : "");

@@ -78,6 +78,22 @@ void	 control_reply(struct control_req *, struct cJSON *reply);
 void	 control_reply_error(struct control_req *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * The credentials of req's client and its groups (listener.h:
+ * listener_peer_cred); -1 if it has none.
+ */
+struct ucred;
+int	 control_req_cred(struct control_req *, struct ucred *,
+	    gid_t *groups, int max, int *ngroups);
+/*
+ * Take req's client out of the control protocol (gatewayctl connect: the
+ * socket becomes one connection's): req and the client are done here,
+ * and what goes on the socket from now on is the caller's. Return a
+ * descriptor of it (the caller's to close), or -1 (errno) if the client
+ * sent more after the request (the caller then replies an error).
+ */
+int	 control_req_take(struct control_req *);
+
 /* The status object gatewayctl status shows (caller frees). */
 struct cJSON *control_status(void);
 

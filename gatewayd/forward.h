@@ -44,6 +44,8 @@ struct forward {
 	void			*fwd_data;	/* the forwarder's per-forward state */
 	enum forward_state	 state;
 	int			 refs;
+	int			 on_demand;	/* made at run time, no listener
+						   (ondemand.c) */
 
 	struct conns		 conns;
 	unsigned		 nconns;	/* live */

@@ -32,6 +32,7 @@
 #include "gatewayd.h"
 #include "listener.h"
 #include "log.h"
+#include "ondemand.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -201,12 +202,14 @@ gateway_warnings(const struct gw_config *conf, struct config_errors *warns)
 		    "yes: Session Manager data channels may run unencrypted "
 		    "(ws://), session token and data in clear; for tests "
 		    "against an emulator only", file);
+	/* Others may use connect alone there (control.c), by connect_allow. */
 	if (conf->control != NULL && *conf->control != '\0' &&
-	    (conf->control_mode & S_IWOTH))
+	    (conf->control_mode & S_IWOTH) && conf->connect_allow.n == 0)
 		gateway_warn(warns, "%s: [gateway]: control_mode %04o lets "
-		    "every local user control gatewayd (reload, take forwards "
-		    "down, read their status); use 0600, or 0660 and a group",
-		    file, (unsigned)conf->control_mode);
+		    "every local user reach the control socket, where only "
+		    "root, gatewayd's user and the socket's group may control "
+		    "it and connect_allow is not set; use 0600, or 0660 and a "
+		    "group", file, (unsigned)conf->control_mode);
 	if (conf->control_group != (gid_t)-1 &&
 	    (conf->control_mode & S_IWGRP) == 0)
 		gateway_warn(warns, "%s: [gateway]: control_group is set but "
@@ -267,6 +270,10 @@ forward_free(struct forward *fw)
 	listener_free(fw->listener);
 	TAILQ_REMOVE(&gw_forwards, fw, entry);
 	gateway_gen_unref(gf->gen);
+	if (fw->on_demand) {
+		ondemand_forget(fw);
+		config_fwd_free(fw->conf);
+	}
 	free(fw->last_error);
 	free(fw->name);
 	free(gf);
@@ -500,6 +507,33 @@ gateway_add(struct fwd_config *fc, char **cause)
 	return (fw);
 }
 
+struct forward *
+gateway_add_ondemand(struct fwd_config *fc, char **cause)
+{
+	struct gateway_forward	*gf;
+	struct forward		*fw;
+
+	if (gateway_stopping) {
+		config_fwd_free(fc);
+		*cause = xstrdup("shutting down");
+		return (NULL);
+	}
+	fw = forward_new(fc, NULL);
+	fw->on_demand = 1;
+	gf = gateway_forward_of(fw);
+	if (fw->fwd->start != NULL && fw->fwd->start(fw, cause) == -1) {
+		forward_stop(fw, FORWARD_RETIRED);
+		return (NULL);
+	}
+	gf->started = 1;
+	fw->state = FORWARD_UP;
+	log_info("forward %s: on demand (%s to %s:%u%s%s)", fw->name,
+	    fw->fwd->name, fc->target, fc->remote_port,
+	    fc->remote_host != NULL ? " via " : "",
+	    fc->remote_host != NULL ? fc->remote_host : "");
+	return (fw);
+}
+
 /* Retire fw: it stops accepting and goes once its connections have. */
 void
 gateway_remove(struct forward *fw)
@@ -593,7 +627,8 @@ gateway_diff_old(struct gw_config *conf, struct gateway_gen *gen,
 	struct fwd_config	*fc;
 
 	TAILQ_FOREACH_SAFE(fw, &gw_forwards, entry, fw1) {
-		if (fw->state == FORWARD_RETIRED)
+		/* On-demand forwards are no config's; they stay. */
+		if (fw->state == FORWARD_RETIRED || fw->on_demand)
 			continue;
 		fc = gateway_find_conf(conf, fw->name);
 		if (fc != NULL && config_fwd_equal(fw->conf, fc) &&
@@ -638,7 +673,7 @@ gateway_diff_new(struct gw_config *conf, struct gateway_gen *gen,
 	/* Then the rest; a forward taken down by hand stays down. */
 	TAILQ_FOREACH(fw, &gw_forwards, entry) {
 		if (fw->state == FORWARD_RETIRED || fw->listener != NULL ||
-		    gateway_forward_of(fw)->downed)
+		    gateway_forward_of(fw)->downed || fw->on_demand)
 			continue;
 		if (forward_start(fw, NULL, &cause) == -1)
 			free(cause);
@@ -694,9 +729,11 @@ gateway_forward_up(struct forward *fw, char **cause)
 {
 	if (fw->state == FORWARD_UP)
 		return (0);
-	if (fw->state == FORWARD_RETIRED || gateway_stopping) {
+	if (fw->state == FORWARD_RETIRED || gateway_stopping ||
+	    fw->on_demand) {
 		xasprintf(cause, "forward %s: %s", fw->name, gateway_stopping ?
-		    "shutting down" : "retired");
+		    "shutting down" : fw->on_demand ? "on demand: it is made "
+		    "by the next connection" : "retired");
 		return (-1);
 	}
 	gateway_forward_of(fw)->downed = 0;
@@ -710,6 +747,12 @@ gateway_forward_down(struct forward *fw)
 	if (fw->state == FORWARD_RETIRED || fw->state == FORWARD_DOWN)
 		return;
 	log_info("forward %s: down", fw->name);
+	if (fw->on_demand) {
+		/* Its sessions end; the next connection makes it anew. */
+		forward_close_conns(fw, "forward down");
+		forward_stop(fw, FORWARD_RETIRED);
+		return;
+	}
 	forward_stop(fw, FORWARD_DOWN);
 }
 

@@ -36,6 +36,13 @@ size_t	 gateway_warnings(const struct gw_config *,
  * the forward, or NULL and set *cause if it could not start.
  */
 struct forward *gateway_add(struct fwd_config *, char **cause);
+/*
+ * Add and start a forward with no listener for fc, which it owns from now
+ * on: conns reach it by hand (conn_hand_to, conn_new_pair). A reload
+ * keeps it; gateway_remove ends it. NULL and *cause if its forwarder
+ * cannot start.
+ */
+struct forward *gateway_add_ondemand(struct fwd_config *, char **cause);
 /* Retire a forward: stop accepting; it goes when its conns have. */
 void	 gateway_remove(struct forward *);
 

@@ -3,10 +3,12 @@
  *
  * gatewayctl [-hV] [-s socket] [-t seconds] status [--json | --names] |
  *     reload | up NAME | down NAME | events [--json] |
- *     whoami [--profile P] [--json]
+ *     whoami [--profile P] [--json] |
+ *     connect [--region R] [--profile P] [--remote-host H] TARGET [PORT]
  *
  * One JSON request, one JSON reply; events then prints one line per event
- * until gatewayd closes the socket or the user stops it. Every wait but
+ * until gatewayd closes the socket or the user stops it; connect hands
+ * gatewayd its standard input and output and waits for the end. Every wait but
  * that one has a deadline: connecting, sending and the answer each get
  * -t seconds (whoami's answer longer), and each failure says which step
  * it was and which socket.
@@ -20,6 +22,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <poll.h>
@@ -77,6 +80,11 @@ usage(int status)
 "  whoami [--profile P] [--json]\n"
 "                    the AWS identity and credential expiry of each\n"
 "                    profile in use (or of P)\n"
+"  connect [--region R] [--profile P] [--remote-host H] TARGET [PORT]\n"
+"                    standard input and output become a connection to\n"
+"                    PORT of TARGET (i-..., mi-..., tag:K=V, ecs:...,\n"
+"                    or a forward's name) through gatewayd: for ssh's\n"
+"                    ProxyCommand; exits 0 once the far side was reached\n"
 "The socket is -s, else $GATEWAYD_CONTROL, else %s if it exists,\n"
 "else the one-shot (-L) socket of this user.\n", CONFIG_DEFAULT_CONTROL);
 	exit(status);
@@ -252,6 +260,46 @@ ctl_send(struct ctl_conn *cc, cJSON *req, int timeout_ms)
 	return (rv);
 }
 
+/* A whole line already read, parsed; NULL if there is none yet. */
+static cJSON *
+ctl_line(struct ctl_conn *cc)
+{
+	cJSON	*json;
+	char	*nl;
+	size_t	 used;
+
+	if (cc->len == 0 || (nl = memchr(cc->buf, '\n', cc->len)) == NULL)
+		return (NULL);
+	used = nl - cc->buf + 1;
+	json = cJSON_ParseWithLength(cc->buf, used - 1);
+	memmove(cc->buf, cc->buf + used, cc->len - used);
+	cc->len -= used;
+	if (json == NULL)
+		ctl_fatal("gatewayd sent a line that is not JSON");
+	return (json);
+}
+
+/* Read what the socket has: 1, 0 at its end, -1 if nothing yet. */
+static int
+ctl_read_some(struct ctl_conn *cc)
+{
+	ssize_t	n;
+
+	if (cc->size - cc->len < 65536) {
+		cc->size = cc->size * 2 + 65536;
+		cc->buf = xrealloc(cc->buf, cc->size);
+	}
+	n = read(cc->fd, cc->buf + cc->len, cc->size - cc->len);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return (-1);
+	if (n == -1 && errno == ECONNRESET)
+		return (0);
+	if (n == -1)
+		ctl_fatal("read from %s: %s", cc->path, strerror(errno));
+	cc->len += n;
+	return (n != 0);
+}
+
 /*
  * Read one JSON line; NULL at end of file. timeout_ms -1 waits for ever
  * (events); otherwise a silent gatewayd is an error.
@@ -262,43 +310,19 @@ ctl_recv(struct ctl_conn *cc, int timeout_ms)
 	struct pollfd	 pfd = { cc->fd, POLLIN, 0 };
 	uint64_t	 deadline = clock_now_ms() + timeout_ms;
 	cJSON		*json;
-	char		*nl;
-	size_t		 used;
-	ssize_t		 n;
+	int		 n;
 
 	for (;;) {
-		if (cc->len != 0 &&
-		    (nl = memchr(cc->buf, '\n', cc->len)) != NULL) {
-			used = nl - cc->buf + 1;
-			json = cJSON_ParseWithLength(cc->buf, used - 1);
-			memmove(cc->buf, cc->buf + used, cc->len - used);
-			cc->len -= used;
-			if (json == NULL)
-				ctl_fatal("gatewayd sent a line that is not "
-				    "JSON");
+		if ((json = ctl_line(cc)) != NULL)
 			return (json);
-		}
-		if (cc->size - cc->len < 65536) {
-			cc->size = cc->size * 2 + 65536;
-			cc->buf = xrealloc(cc->buf, cc->size);
-		}
 		n = poll(&pfd, 1, timeout_ms < 0 ? -1 : ctl_left(deadline));
 		if (n == 0)
 			ctl_fatal("no answer from gatewayd at %s within %ds",
 			    cc->path, timeout_ms / 1000);
 		if (n == -1 && errno == EINTR)
 			continue;
-		n = read(cc->fd, cc->buf + cc->len, cc->size - cc->len);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1 && errno == ECONNRESET)
+		if (ctl_read_some(cc) == 0)
 			return (NULL);
-		if (n == -1)
-			ctl_fatal("read from %s: %s", cc->path,
-			    strerror(errno));
-		if (n == 0)
-			return (NULL);
-		cc->len += n;
 	}
 }
 
@@ -537,6 +561,231 @@ ctl_events(struct ctl_conn *cc, int json)
 	return (0);
 }
 
+/*
+ * connect: gatewayd moves the bytes of our standard input and output
+ * itself. Descriptors it cannot watch (a regular file, /dev/null) go
+ * through a socket pair we relay, CTL_RELAY bytes at a time each way.
+ */
+#define CTL_RELAY	65536
+
+struct ctl_pump {
+	int	 from, to;
+	char	 buf[CTL_RELAY];
+	size_t	 off, len;
+	int	 eof;		/* from is done */
+	int	 shut;		/* to was told */
+};
+
+/* Move what can move from p->from to p->to without blocking. */
+static void
+ctl_pump_run(struct ctl_pump *p, short revents_from, short revents_to)
+{
+	ssize_t	n;
+
+	if (p->len == 0 && !p->eof && (revents_from & (POLLIN | POLLHUP))) {
+		n = read(p->from, p->buf, sizeof p->buf);
+		if (n > 0) {
+			p->off = 0;
+			p->len = n;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			p->eof = 1;
+	}
+	if (p->len != 0 && (revents_to & (POLLOUT | POLLERR | POLLHUP))) {
+		n = write(p->to, p->buf + p->off, p->len);
+		if (n > 0) {
+			p->off += n;
+			p->len -= n;
+		} else if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			p->len = 0;
+			p->eof = 1;
+		}
+	}
+	if (p->eof && p->len == 0 && !p->shut) {
+		p->shut = 1;
+		if (shutdown(p->to, SHUT_WR) == -1 && p->to == STDOUT_FILENO)
+			close(p->to);
+	}
+}
+
+/*
+ * Wait for how it went, relaying meanwhile if there is a pair (sp >= 0).
+ * Return the exit status: 0 if the far side was reached.
+ */
+static int
+ctl_connect_wait(struct ctl_conn *cc, const char *what, int sp)
+{
+	static struct ctl_pump	 up, down;
+	struct pollfd		 pfd[5];
+	const char		*ev;
+	cJSON			*line;
+	int			 reached = 0, n, rc = -1, done = 0;
+
+	up.from = STDIN_FILENO;
+	up.to = sp;
+	down.from = sp;
+	down.to = STDOUT_FILENO;
+	for (;;) {
+		while (rc == -1 && (line = ctl_line(cc)) != NULL) {
+			ev = ctl_str(line, "event");
+			if (strcmp(ev, "reached") == 0)
+				reached = 1;
+			else if (strcmp(ev, "refused") == 0) {
+				fprintf(stderr, "gatewayctl: connect %s: %s\n",
+				    what, ctl_str(line, "error"));
+				rc = 1;
+			} else if (strcmp(ev, "closed") == 0) {
+				if (!cJSON_IsTrue(cJSON_GetObjectItem(line,
+				    "clean")))
+					fprintf(stderr, "gatewayctl: connect "
+					    "%s: %s\n", what,
+					    ctl_str(line, "reason"));
+				rc = reached ? 0 : 1;
+			}
+			cJSON_Delete(line);
+		}
+		/* What gatewayd wrote before the end is still to relay. */
+		if ((rc != -1 || done) && (sp == -1 ||
+		    (down.eof && down.len == 0)))
+			break;
+		memset(pfd, 0, sizeof pfd);
+		pfd[0].fd = rc == -1 && !done ? cc->fd : -1;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = pfd[2].fd = pfd[3].fd = pfd[4].fd = -1;
+		if (sp != -1) {
+			if (up.len == 0 && !up.eof)
+				pfd[1] = (struct pollfd){ up.from, POLLIN, 0 };
+			if (up.len != 0)
+				pfd[2] = (struct pollfd){ up.to, POLLOUT, 0 };
+			if (down.len == 0 && !down.eof)
+				pfd[3] = (struct pollfd){ down.from, POLLIN, 0 };
+			if (down.len != 0)
+				pfd[4] = (struct pollfd){ down.to, POLLOUT, 0 };
+		}
+		if ((n = poll(pfd, 5, -1)) == -1 && errno != EINTR)
+			ctl_fatal("poll: %s", strerror(errno));
+		if (n <= 0)
+			continue;
+		if (sp != -1) {
+			ctl_pump_run(&up, pfd[1].revents, pfd[2].revents);
+			ctl_pump_run(&down, pfd[3].revents, pfd[4].revents);
+		}
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    ctl_read_some(cc) == 0)
+			done = 1;
+	}
+	if (rc == -1) {
+		if (!reached)
+			fprintf(stderr, "gatewayctl: connect %s: gatewayd at %s "
+			    "closed the connection\n", what, cc->path);
+		rc = reached ? 0 : 1;
+	}
+	return (rc);
+}
+
+/*
+ * gatewayctl connect: ask, pass our standard input and output (or a
+ * socket pair we relay), and wait for the end.
+ */
+static int
+ctl_connect_cmd(struct ctl_conn *cc, const char *what, int timeout)
+{
+	cJSON		*reply;
+	int		 sp[2] = { -1, -1 }, in = STDIN_FILENO;
+	int		 out = STDOUT_FILENO, flags[2], fds[2], rc, null;
+
+	reply = ctl_recv(cc, timeout);
+	if (reply == NULL)
+		ctl_fatal("connect %s: gatewayd at %s closed the connection "
+		    "without an answer", what, cc->path);
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok"))) {
+		fprintf(stderr, "gatewayctl: connect %s: %s\n", what,
+		    ctl_str(reply, "error"));
+		cJSON_Delete(reply);
+		return (1);
+	}
+	cJSON_Delete(reply);
+	if (!util_fd_pollable(STDIN_FILENO) ||
+	    !util_fd_pollable(STDOUT_FILENO)) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    sp) == -1)
+			ctl_fatal("socketpair: %s", strerror(errno));
+		in = out = sp[1];
+		fcntl(sp[0], F_SETFL, fcntl(sp[0], F_GETFL) | O_NONBLOCK);
+	}
+	/* gatewayd makes them non-blocking: a terminal's is shared. */
+	flags[0] = fcntl(STDIN_FILENO, F_GETFL);
+	flags[1] = fcntl(STDOUT_FILENO, F_GETFL);
+	fds[0] = in;
+	fds[1] = out;
+	while (util_send_fds(cc->fd, fds, 2) == -1) {
+		if (errno != EAGAIN)
+			ctl_fatal("connect: cannot pass descriptors to %s: %s",
+			    cc->path, strerror(errno));
+		poll(NULL, 0, CTL_RETRY_MS);
+	}
+	if (sp[1] != -1)
+		close(sp[1]);
+	else if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
+		/*
+		 * Our copies of pipes would keep them open after gatewayd
+		 * closes its own: the other end would never see the end.
+		 */
+		if (!isatty(STDIN_FILENO))
+			dup2(null, STDIN_FILENO);
+		if (!isatty(STDOUT_FILENO))
+			dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	rc = ctl_connect_wait(cc, what, sp[0]);
+	if (isatty(STDIN_FILENO) && flags[0] != -1)
+		fcntl(STDIN_FILENO, F_SETFL, flags[0]);
+	if (isatty(STDOUT_FILENO) && flags[1] != -1)
+		fcntl(STDOUT_FILENO, F_SETFL, flags[1]);
+	return (rc);
+}
+
+/*
+ * connect's arguments into req: [--region R] [--profile P]
+ * [--remote-host H] TARGET [PORT]. Return "TARGET:PORT" for messages.
+ */
+static char *
+ctl_connect_args(cJSON *req, int argc, char **argv)
+{
+	const char	*errstr, *opt, *host = NULL;
+	char		*what;
+	long long	 port = 0;
+	int		 i;
+
+	for (i = 0; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		opt = argv[i] + 2;
+		if (i + 1 >= argc || (strcmp(opt, "region") != 0 &&
+		    strcmp(opt, "profile") != 0 &&
+		    strcmp(opt, "remote-host") != 0))
+			usage(2);
+		if (strcmp(opt, "remote-host") == 0) {
+			host = argv[i + 1];
+			opt = "remote_host";
+		}
+		cJSON_AddStringToObject(req, opt, argv[i + 1]);
+	}
+	if (argc - i < 1 || argc - i > 2)
+		usage(2);
+	cJSON_AddStringToObject(req, "target", argv[i]);
+	if (argc - i == 2) {
+		port = strtonum(argv[i + 1], 1, 65535, &errstr);
+		if (errstr != NULL)
+			ctl_fatal("connect: port %s: %s (1 to 65535)",
+			    argv[i + 1], errstr);
+		cJSON_AddNumberToObject(req, "port", (double)port);
+	}
+	if (port != 0)
+		xasprintf(&what, "%s%s%s:%lld", argv[i], host != NULL ?
+		    " via " : "", host != NULL ? host : "", port);
+	else
+		what = xstrdup(argv[i]);
+	return (what);
+}
+
 /* Report a failed reply and its list of errors, if any. */
 static int
 ctl_failed(const cJSON *reply)
@@ -558,7 +807,7 @@ main(int argc, char **argv)
 	const char	*sock = NULL, *cmd, *errstr;
 	const cJSON	*fw;
 	cJSON		*req, *reply;
-	char		*path, *text;
+	char		*path, *text, *what = NULL;
 	static const struct option longopts[] = {
 		{ "help",	no_argument,	NULL,	'h' },
 		{ "version",	no_argument,	NULL,	'V' },
@@ -613,6 +862,8 @@ main(int argc, char **argv)
 			else
 				usage(2);
 		}
+	} else if (strcmp(cmd, "connect") == 0) {
+		what = ctl_connect_args(req, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "reload") != 0 || argc != 1)
 		usage(2);
 	if (json && names)
@@ -625,6 +876,14 @@ main(int argc, char **argv)
 	if (timeout == 0)
 		timeout = strcmp(cmd, "whoami") == 0 ? CTL_WHOAMI_TIMEOUT_MS :
 		    CTL_TIMEOUT_MS;
+	if (what != NULL && sent == 0) {
+		rc = ctl_connect_cmd(&cc, what, timeout);
+		free(what);
+		free(cc.buf);
+		free(path);
+		close(cc.fd);
+		return (rc);
+	}
 	reply = ctl_recv(&cc, timeout);
 	if (reply == NULL && sent == -1)
 		ctl_fatal("gatewayd at %s hung up before the request was "

@@ -25,6 +25,7 @@
 
 #include "aws_daemon.h"
 #include "config.h"
+#include "connect.h"
 #include "control.h"
 #include "gateway.h"
 #include "gatewayd.h"
@@ -411,6 +412,7 @@ gatewayd_run(struct gw_config *conf)
 	if (geteuid() == 0)
 		control_set_dir_owner(conf->user);
 	control_register("reload", gatewayd_cmd_reload);
+	connect_init();
 	aws_daemon_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
 	/* A failed forward has said why; once is enough. */

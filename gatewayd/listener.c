@@ -44,7 +44,6 @@
 /* How long accepting pauses after EMFILE and friends. */
 #define LISTENER_PAUSE_MS	1000
 #define LISTENER_BACKLOG	511
-#define LISTENER_MAX_GROUPS	256
 
 struct listener {
 	struct forward		*fw;
@@ -411,6 +410,18 @@ listener_peer_groups(int fd, uid_t uid, gid_t gid, gid_t *groups, int max)
 	return (n);
 }
 
+int
+listener_peer_cred(int fd, struct ucred *cred, gid_t *groups, int max,
+    int *ngroups)
+{
+	socklen_t	len = sizeof *cred;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) == -1)
+		return (-1);
+	*ngroups = listener_peer_groups(fd, cred->uid, cred->gid, groups, max);
+	return (0);
+}
+
 /* Return NULL if the client may connect, else why not. */
 static const char *
 listener_check_client(struct listener *l, int fd, struct sockaddr *sa,
@@ -418,18 +429,16 @@ listener_check_client(struct listener *l, int fd, struct sockaddr *sa,
 {
 	const struct fwd_config	*fc = l->fw->conf;
 	struct ucred		 cred;
-	socklen_t		 len = sizeof cred;
 	gid_t			 groups[LISTENER_MAX_GROUPS];
 	int			 ngroups;
 	char			 host[INET6_ADDRSTRLEN];
 
 	if (sa->sa_family == AF_UNIX) {
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		if (listener_peer_cred(fd, &cred, groups, LISTENER_MAX_GROUPS,
+		    &ngroups) == -1)
 			return ("no peer credentials");
 		snprintf(peer, peerlen, "unix:uid %u gid %u pid %d",
 		    (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid);
-		ngroups = listener_peer_groups(fd, cred.uid, cred.gid, groups,
-		    LISTENER_MAX_GROUPS);
 		if (!listener_allow_cred(&fc->allow, cred.uid, cred.gid,
 		    groups, ngroups))
 			return ("user and groups not in allow list");

@@ -62,6 +62,14 @@ const char *listener_address(struct listener *);
  */
 int	 listener_allow_addr(const struct allow_list *,
 	    const struct sockaddr *, socklen_t);
+/*
+ * The credentials of fd's unix peer and its supplementary groups (at
+ * most max, in groups, how many in *ngroups); -1 if it has none.
+ */
+#define LISTENER_MAX_GROUPS	256
+struct ucred;
+int	 listener_peer_cred(int fd, struct ucred *, gid_t *groups, int max,
+	    int *ngroups);
 int	 listener_allow_cred(const struct allow_list *, uid_t, gid_t,
 	    const gid_t *groups, int ngroups);
 

@@ -40,9 +40,11 @@ libgatewayd_a_SOURCES += \
 	%reldir%/gatewayd.h \
 	%reldir%/aws_daemon.c %reldir%/aws_daemon.h \
 	%reldir%/conn.c %reldir%/conn.h \
+	%reldir%/connect.c %reldir%/connect.h \
 	%reldir%/forward.h \
 	%reldir%/control.c %reldir%/control.h \
 	%reldir%/gateway.c %reldir%/gateway.h \
+	%reldir%/ondemand.c %reldir%/ondemand.h \
 	%reldir%/listener.c %reldir%/listener.h \
 	%reldir%/sockread.c %reldir%/sockread.h
 

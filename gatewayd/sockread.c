@@ -151,6 +151,12 @@ sockread_cb(evutil_socket_t fd, short what, void *arg)
 struct sockread *
 sockread_new(struct bufferevent *bev, size_t max, size_t high)
 {
+	return (sockread_new_fd(bev, bufferevent_getfd(bev), max, high));
+}
+
+struct sockread *
+sockread_new_fd(struct bufferevent *bev, int fd, size_t max, size_t high)
+{
 	struct sockread	*sr;
 
 	sr = xcalloc(1, sizeof *sr);
@@ -158,8 +164,8 @@ sockread_new(struct bufferevent *bev, size_t max, size_t high)
 	sr->max = max;
 	sr->high = high;
 	sr->chunk = max < SOCKREAD_MIN ? max : SOCKREAD_MIN;
-	sr->ev = event_new(bufferevent_get_base(bev), bufferevent_getfd(bev),
-	    EV_READ | EV_PERSIST, sockread_cb, sr);
+	sr->ev = event_new(bufferevent_get_base(bev), fd, EV_READ | EV_PERSIST,
+	    sockread_cb, sr);
 	if (sr->ev == NULL)
 		fatalx("sockread: cannot make read event");
 	if (evbuffer_add_cb(bufferevent_get_input(bev), sockread_input_cb,

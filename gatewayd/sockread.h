@@ -27,6 +27,12 @@ struct sockread;
  */
 struct sockread	*sockread_new(struct bufferevent *bev, size_t max,
 		    size_t high);
+/*
+ * The same for a client of two descriptors (a pipe pair): read fd into
+ * bev's input while bev writes its own descriptor. fd stays the caller's.
+ */
+struct sockread	*sockread_new_fd(struct bufferevent *bev, int fd, size_t max,
+		    size_t high);
 void		 sockread_free(struct sockread *);
 /* Start (on != 0) or stop reading. Stopped after EOF or an error. */
 void		 sockread_enable(struct sockread *, int on);

@@ -5,14 +5,18 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -351,4 +355,102 @@ util_host_is_loopback(const char *host)
 	    (b[10] == 0 && b[11] == 0)))
 		return (b[12] == 127);
 	return (0);
+}
+
+int
+util_fd_pollable(int fd)
+{
+	struct stat	sb;
+
+	if (fstat(fd, &sb) == -1)
+		return (0);
+	return (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
+	    (S_ISCHR(sb.st_mode) && isatty(fd)));
+}
+
+/* The message of one byte and room for UTIL_MAX_FDS descriptors. */
+struct util_fdmsg {
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	char		 byte;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(UTIL_MAX_FDS * sizeof(int))];
+	}		 cbuf;
+};
+
+static void
+util_fdmsg_init(struct util_fdmsg *m, int n)
+{
+	memset(m, 0, sizeof *m);
+	m->byte = 'F';
+	m->iov.iov_base = &m->byte;
+	m->iov.iov_len = 1;
+	m->msg.msg_iov = &m->iov;
+	m->msg.msg_iovlen = 1;
+	m->msg.msg_control = m->cbuf.buf;
+	m->msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
+}
+
+ssize_t
+util_send_fds(int sock, const int *fds, int n)
+{
+	struct util_fdmsg	 m;
+	struct cmsghdr		*cmsg;
+	ssize_t			 rv;
+
+	if (n < 1 || n > UTIL_MAX_FDS) {
+		errno = EINVAL;
+		return (-1);
+	}
+	util_fdmsg_init(&m, n);
+	cmsg = CMSG_FIRSTHDR(&m.msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cmsg), fds, n * sizeof(int));
+	while ((rv = sendmsg(sock, &m.msg, MSG_NOSIGNAL)) == -1 &&
+	    errno == EINTR)
+		;
+	return (rv);
+}
+
+ssize_t
+util_recv_fds(int sock, int *fds, int *n)
+{
+	struct util_fdmsg	 m;
+	struct cmsghdr		*cmsg;
+	ssize_t			 rv;
+	int			 got = 0, i, k;
+
+	util_fdmsg_init(&m, UTIL_MAX_FDS);
+	while ((rv = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC)) == -1 &&
+	    errno == EINTR)
+		;
+	for (cmsg = CMSG_FIRSTHDR(&m.msg); rv > 0 && cmsg != NULL;
+	    cmsg = CMSG_NXTHDR(&m.msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+		    cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++) {
+			int	fd;
+
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
+			    sizeof fd);
+			if (got < *n)
+				fds[got++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (rv > 0 && (m.msg.msg_flags & MSG_CTRUNC)) {
+		for (i = 0; i < got; i++)
+			close(fds[i]);
+		got = 0;
+		errno = EMSGSIZE;
+		rv = -1;
+	}
+	*n = got;
+	return (rv);
 }

@@ -69,4 +69,17 @@ void	 util_fmt_duration(uint64_t ms, char *out, size_t outlen);
  */
 int	 util_host_is_loopback(const char *host);
 
+/* 1 if fd is a pipe, a socket or a terminal: what poll(2) can watch. */
+int	 util_fd_pollable(int fd);
+/*
+ * One byte carrying n descriptors over a unix socket (gatewayctl connect
+ * to gatewayd): send them, or receive up to *n (close-on-exec) and set *n
+ * to how many came. Return what sendmsg/recvmsg did: 1, 0 at the end,
+ * -1 and errno; a receive that had to drop descriptors (more than *n)
+ * closes those it got and fails with EMSGSIZE.
+ */
+#define UTIL_MAX_FDS	2
+ssize_t	 util_send_fds(int sock, const int *fds, int n);
+ssize_t	 util_recv_fds(int sock, int *fds, int *n);
+
 #endif /* UTIL_H */

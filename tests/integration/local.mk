@@ -16,6 +16,7 @@ INTEGRATION_TESTS += \
 	tests/integration/t_status.sh \
 	tests/integration/t_drain.sh \
 	tests/integration/t_control.sh \
+	tests/integration/t_connect.sh \
 	tests/integration/t_control_flood.sh \
 	tests/integration/t_refused.sh \
 	tests/integration/t_contrib.sh \

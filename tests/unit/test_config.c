@@ -883,8 +883,10 @@ test_config_load_rejects_files_that_are_not_configs(void **state)
 		const char	*error;
 	} cases[] = {
 		{ "", 0, "t.conf: file is empty" },
-		{ "; nothing\n", 10, "t.conf: no [forward \"NAME\"] section" },
-		{ "[gateway]\n", 10, "t.conf: no [forward \"NAME\"] section" },
+		{ "; nothing\n", 10, "t.conf: no [forward \"NAME\"] section "
+		    "and no connect_allow" },
+		{ "[gateway]\n", 10, "t.conf: no [forward \"NAME\"] section "
+		    "and no connect_allow" },
 		{ "[gateway]\n\0\n", 12, "t.conf:2: not a text file (NUL "
 		  "byte)" },
 		{ "\x7f" "ELF\x02\x01", 6, "t.conf:1: not a text file "
@@ -1076,6 +1078,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "allow_plain_websocket = no\n"
 	    "max_sessions_per_target = 0\n"
 	    "exit_on_forward_failure = no\n"
+	    "connect_idle = 10m\n"
 	    "\n"
 	    "[forward \"db\"]\n"
 	    "listen = 127.0.0.1:15432\n"

@@ -1,0 +1,110 @@
+#!/bin/sh
+# gatewayctl connect: standard input and output become a connection
+# through the running daemon, which is handed them (SCM_RIGHTS) and moves
+# the bytes itself; a regular file goes through gatewayctl's own relay.
+# To a configured forward by name (tcp: half-close both ways), and to an
+# instance on demand: the first connection starts a session, the next
+# ones with the same key ride it, and connect_idle ends it. The policy
+# ([gateway] connect_allow, connect_targets, connect_ports) refuses with
+# one line and exit 1, the daemon unharmed; so does a refused port.
+. "$top_srcdir/tests/lib.sh"
+
+INST=i-0123456789abcdef0
+start_server echo echo
+start_server web echo
+ssm_instance "$INST" 3.3.987.0 Online '{"Name": "web"}' \
+    "{\"80\": \"127.0.0.1:$web_PORT\"}"
+ssm_emu_start --knob pacing=false
+closed_port
+PORT=$(free_ports 1)
+ssm_conf "region = us-east-1" "endpoint_url = $EMU_URL" \
+    "connect_allow = uid:$(id -u)" \
+    "connect_targets = i-0123456789* echo tag:Name=web" \
+    "connect_ports = 80 $CLOSED_PORT" "connect_idle = 3s"
+add_forward echo "127.0.0.1:$PORT" 127.0.0.1 "$echo_PORT"
+start_gatewayd
+
+connect() {
+	gwctl connect "$@"
+}
+# echo_through WHAT ARGS: one line there and back, by pipes; exit 0.
+echo_through() {
+	what=$1
+	shift
+	"$PY" - "$GATEWAYCTL" -s "$GW_CONTROL" connect "$@" <<'PYEOF' \
+	    >"$T/echo.out" 2>&1 || fail "$what: $(cat "$T/echo.out")"
+import subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE,
+    stdout=subprocess.PIPE)
+p.stdin.write(b"ping\n")
+p.stdin.flush()
+line = p.stdout.readline()
+p.stdin.close()
+rest = p.stdout.read()
+rc = p.wait(timeout=60)
+if line != b"ping\n" or rest != b"" or rc != 0:
+    sys.exit("got %r then %r, exit %d" % (line, rest, rc))
+PYEOF
+}
+
+# A configured tcp forward by name: 4 MiB through pipes (the descriptors
+# are passed) and through a regular file (the relay), half-closed.
+head -c 4194304 /dev/urandom >"$T/data"
+want=$(sha256sum <"$T/data")
+cat "$T/data" | connect echo | cat >"$T/out.pipe" ||
+    fail "connect echo by pipes failed"
+expect_eq "by pipes" "$(sha256sum <"$T/out.pipe")" "$want"
+connect echo <"$T/data" >"$T/out.file" || fail "connect echo from a file"
+expect_eq "from a file" "$(sha256sum <"$T/out.file")" "$want"
+ok "4 MiB through forward echo by name, by pipes and from a file"
+
+# On demand: one session for three connections with one key.
+for i in 1 2 3; do
+	echo_through "on demand $i" "$INST" 80
+done
+starts=$(emu_state "s['ops']['ssm:StartSession']['ok']")
+expect_eq "StartSession calls" "$starts" 1
+gwctl status --json >"$T/status.json"
+jq -e '.forwards[] | select(.name == "~'"$INST"':80" and .on_demand and
+    .total == 3)' "$T/status.json" >/dev/null ||
+    fail "no on-demand forward with 3 conns: $(cat "$T/status.json")"
+echo_through "by tag" tag:Name=web 80
+ok "three connections to $INST:80 on one session; a tag too"
+
+# Refusals: one line on stderr, exit 1, the daemon unharmed.
+refused() {
+	what=$1 want=$2
+	shift 2
+	if connect "$@" </dev/null >"$T/r.out" 2>"$T/r.err"; then
+		fail "$what: exit 0"
+	fi
+	[ "$(wc -l <"$T/r.err")" -eq 1 ] && grep -q "$want" "$T/r.err" ||
+	    fail "$what: \"$(cat "$T/r.err")\", want \"$want\""
+	[ ! -s "$T/r.out" ] || fail "$what: wrote to stdout"
+}
+refused "unknown target" 'unknown target "nosuch"' nosuch 22
+refused "outside connect_targets" \
+    "target i-0aaaaaaaaaaaaaaaa is not in connect_targets" \
+    i-0aaaaaaaaaaaaaaaa 80
+refused "outside connect_ports" "port 22 is not in connect_ports" "$INST" 22
+refused "a refused port" "refused" "$INST" "$CLOSED_PORT"
+refused "a forward with a port" "goes to 127.0.0.1:$echo_PORT as configured" \
+    echo 81
+echo_through "after the refusals" "$INST" 80
+ok "unknown target, connect_targets, connect_ports, a refused port: exit 1"
+
+# connect_idle: the unused on-demand forwards end with their sessions.
+wait_for 30 "on-demand forwards to end" sh -c \
+    "! '$GATEWAYCTL' -s '$GW_CONTROL' status --json | jq -e \
+    '.forwards[] | select(.on_demand)'"
+log_has "(connect_idle), ended" || fail "no idle log line"
+ok "connect_idle ended the on-demand forwards"
+
+# Off without connect_allow.
+write_conf "region = us-east-1" "endpoint_url = $EMU_URL" \
+    "allow_plain_websocket = yes"
+add_forward echo "127.0.0.1:$PORT" 127.0.0.1 "$echo_PORT"
+reload_gatewayd
+refused "connect_allow unset" "connect: off" "$INST" 80
+ok "off without connect_allow"
+stop_gatewayd
