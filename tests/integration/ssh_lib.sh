@@ -186,12 +186,12 @@ ssh_exchange() {
 	head -c "$SSH_SIZE" /dev/urandom >"$T/srv/down.bin"
 	scp_c -q "$@" "$T/up.bin" "$se_host:$T/srv/up.bin" \
 	    >"$T/scp.out" 2>&1 || fail "$se_what: scp up: $(cat "$T/scp.out")"
-	expect_eq "$se_what: sha256 of the upload" "$(ssh_sha "$T/srv/up.bin")" \
-	    "$(ssh_sha "$T/up.bin")"
+	expect_eq "$se_what: sha256 of the upload" \
+	    "$(ssh_sha "$T/srv/up.bin")" "$(ssh_sha "$T/up.bin")"
 	scp_c -q "$@" "$se_host:$T/srv/down.bin" "$T/down.bin" \
 	    >"$T/scp.out" 2>&1 ||
 	    fail "$se_what: scp down: $(cat "$T/scp.out")"
-	expect_eq "$se_what: sha256 of the download" "$(ssh_sha "$T/down.bin")" \
-	    "$(ssh_sha "$T/srv/down.bin")"
+	expect_eq "$se_what: sha256 of the download" \
+	    "$(ssh_sha "$T/down.bin")" "$(ssh_sha "$T/srv/down.bin")"
 	rm -f "$T/up.bin" "$T/srv/up.bin" "$T/srv/down.bin" "$T/down.bin"
 }
