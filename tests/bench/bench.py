@@ -162,6 +162,8 @@ def _define_figures():
                    "start")):
         for q in ("p50", "p99"):
             figure(f"s8.{p}.{q}", 8, f"{pn} to first byte, {q}", "us")
+    figure("s8.ctl_start.p50", 8, "gatewayctl -h, start to exit (its "
+           "start-up alone), p50", "us")
     for p, pn in (("connect", "gatewayctl connect (pipes)"),
                   ("fixed", "fixed local port (TCP)")):
         for d, dn in (("down", "download"), ("up", "upload")):
@@ -1432,6 +1434,16 @@ class Bench:
                          f"{self.log_tail(proc)}")
         return us, proc
 
+    def exit_time(self, argv):
+        """Microseconds from starting argv to its exit (status 0)."""
+        t0 = time.perf_counter()
+        r = subprocess.run(argv, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=60)
+        us = (time.perf_counter() - t0) * 1e6
+        if r.returncode != 0:
+            raise Failed(f"{argv[0]}: exit {r.returncode}")
+        return us
+
     def ends_clean(self, proc, what):
         """The process exits 0 within 30 s (the far side has closed)."""
         try:
@@ -1567,6 +1579,10 @@ class Bench:
             if p50:
                 self.put(f"s8.{p}.p50", p50)
                 self.put(f"s8.{p}.p99", p99)
+        # What of connect's time is the process's own start-up.
+        self.put("s8.ctl_start.p50", nearest_rank(
+            [self.exit_time([self.bin["gatewayctl"], "-h"])
+             for _ in range(count)], 0.5))
         self.note(8, f"latency: {count} connections a run, one after the "
                   "other, after one unmeasured connection per path; they "
                   f"started {self.emu_starts(emu) - starts} sessions "
@@ -1961,7 +1977,9 @@ METHOD = {
        f"{CONNECT_BYTES // MIB} MiB each way between a `bench_server` "
        "source or sink and this script, through gatewayctl connect's "
        "pipes and through the fixed port's socket, with gatewayd's CPU "
-       "seconds per GiB, and gatewayctl's own.",
+       "seconds per GiB, and gatewayctl's own. `gatewayctl -h` timed from "
+       "start to exit is the part of connect's time that is the "
+       "process's own start-up (the dynamic loader and its libraries).",
 }
 
 
@@ -2000,10 +2018,15 @@ def compare(b, key):
     if key == "s7.smp.rss" and b.get("s5.ssm.session") is not None:
         return f"gatewayd: {fmt(b.get('s5.ssm.session'))} KiB per warm " \
             "idle session"
-    m = re.match(r"s8\.(fixed|W|smp)\.(p50|p99)$", key)
+    m = re.match(r"s8\.(connect|W|smp)\.(p50|p99)$", key)
+    if m and m.group(1) == "connect" and b.get(f"s8.fixed.{m.group(2)}"):
+        return f"+{v - b.get('s8.fixed.' + m.group(2)):.0f} us over the " \
+            "fixed port"
     if m and b.get(f"s8.connect.{m.group(2)}"):
         c = b.get(f"s8.connect.{m.group(2)}")
-        return f"gatewayctl connect {fmt(c)} ({v / c:.2g}x)"
+        return f"{v / c:.3g}x gatewayctl connect's"
+    if key == "s8.ctl_start.p50" and b.get("s8.connect.p50"):
+        return f"{100 * v / b.get('s8.connect.p50'):.0f}% of connect's p50"
     m = re.match(r"s8\.connect\.(down|up)(\.cpu)?$", key)
     if m and b.get(f"s8.fixed.{m.group(1)}{m.group(2) or ''}"):
         f = b.get(f"s8.fixed.{m.group(1)}{m.group(2) or ''}")
