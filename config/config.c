@@ -949,6 +949,11 @@ config_option_add(struct config_parse *p, const char *opt, const char *name,
 struct gw_config *
 config_from_specs(char **specs, int nspecs, char **cause)
 {
+	if (nspecs <= 0) {
+		xasprintf(cause, "no -L spec (%s)", "[bind:]port:target:"
+		    "remote_port");
+		return (NULL);
+	}
 	return (config_from_options(specs, nspecs, NULL, NULL, cause));
 }
 
@@ -961,11 +966,6 @@ config_from_options(char **specs, int nspecs, const char *region,
 	struct gw_config	*conf;
 	int			 i;
 
-	if (nspecs <= 0) {
-		xasprintf(cause, "no -L spec (%s)", "[bind:]port:target:"
-		    "remote_port");
-		return (NULL);
-	}
 	config_parse_init(&p, "-L");
 	p.specs = 1;
 	config_option_add(&p, "--region", "region", region);

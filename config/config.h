@@ -202,7 +202,10 @@ void	 config_print(FILE *, const struct gw_config *);
  * L1, L2, ... Return NULL and *cause (every bad spec, "; " between them).
  */
 struct gw_config *config_from_specs(char **specs, int nspecs, char **cause);
-/* The same, with the region and profile of every forward (NULL: unset). */
+/*
+ * The same, with the region and profile of every forward (NULL: unset);
+ * no spec at all gives the [gateway] section alone (gatewayd -W).
+ */
 struct gw_config *config_from_options(char **specs, int nspecs,
 	    const char *region, const char *profile, char **cause);
 
@@ -215,6 +218,14 @@ struct gw_config *config_from_options(char **specs, int nspecs,
  */
 struct fwd_config *config_fwd_make(const struct gw_config *gw,
 	    const char *name, const char *const *kv, char **cause);
+
+/*
+ * A -W destination, as -L's without its local port: TARGET:PORT,
+ * TARGET:HOST:PORT, tag:KEY=VALUE:PORT, ... Return 0 with *target,
+ * *host (NULL if none; caller frees both) and *port, or -1 and *cause.
+ */
+int	 config_parse_dest(const char *, char **target, char **host,
+	    unsigned *port, char **cause);
 
 /*
  * 1 if the two forwards would behave identically (reload diff): every key's

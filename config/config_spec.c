@@ -143,3 +143,32 @@ config_spec_free(struct config_spec *cs)
 	free(cs->remote_port);
 	memset(cs, 0, sizeof *cs);
 }
+
+int
+config_parse_dest(const char *dest, char **target, char **host,
+    unsigned *port, char **cause)
+{
+	struct config_spec	 cs;
+	const char		*errstr;
+	char			*spec;
+	int			 rv;
+
+	*target = *host = NULL;
+	xasprintf(&spec, "1:%s", dest);
+	rv = config_spec_parse(spec, &cs, cause);
+	free(spec);
+	if (rv != 0)
+		return (-1);
+	*port = strtonum(cs.remote_port, 1, 65535, &errstr);
+	if (errstr != NULL) {
+		xasprintf(cause, "port %s: %s (1-65535)", cs.remote_port,
+		    errstr);
+		config_spec_free(&cs);
+		return (-1);
+	}
+	*target = cs.target;
+	*host = cs.remote_host;
+	cs.target = cs.remote_host = NULL;
+	config_spec_free(&cs);
+	return (0);
+}

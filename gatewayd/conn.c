@@ -771,7 +771,11 @@ conn_close(struct conn *c, enum conn_end end, const char *fmt, ...)
 		c->confirm = NULL;
 	}
 	if (told) {
-		/* The reply is small and the socket fresh: one try. */
+		/*
+		 * The reply is small and the socket fresh: one try. A socket
+		 * bufferevent keeps its output's start frozen but to write.
+		 */
+		evbuffer_unfreeze(bufferevent_get_output(c->bev), 1);
 		(void)evbuffer_write(bufferevent_get_output(c->bev),
 		    bufferevent_getfd(c->bev));
 	} else if (!conn_end_is_clean(end)) {

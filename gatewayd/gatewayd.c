@@ -32,6 +32,7 @@
 #include "log.h"
 #include "privdrop.h"
 #include "sdnotify.h"
+#include "stdio_conn.h"
 #include "xmalloc.h"
 
 int		 main(int, char **);
@@ -39,6 +40,7 @@ int		 main(int, char **);
 static const char	*gatewayd_file;	/* NULL in one-shot mode */
 static const char	*gatewayd_region;	/* --region, for -L */
 static const char	*gatewayd_profile;	/* --profile, for -L */
+static const char	*gatewayd_dest;		/* -W */
 static int		 gatewayd_debug;
 static char		*gatewayd_control;	/* the path in use */
 
@@ -51,14 +53,18 @@ usage(FILE *f)
 "usage: gatewayd [-dhnV] [-f file]\n"
 "       gatewayd [-dn] [--profile name] [--region region]\n"
 "                -L [bind:]port:target:remote_port ...\n"
+"       gatewayd [-d] [--profile name] [--region region] -W target:port\n"
 "  -d             log debug messages\n"
 "  -f file        config file (default %s)\n"
 "  -h, --help     print this help and exit\n"
 "  -L spec        forward a local port without a config file (repeatable);\n"
 "                 the control socket is then %s\n"
 "  -n             check the config, print it with every default, and exit\n"
-"  --profile name AWS profile of the -L forwards\n"
-"  --region name  AWS region of the -L forwards\n"
+"  -W dest        standard input and output become one connection to\n"
+"                 dest (target:port, target:host:port), as ssh -W: for a\n"
+"                 ProxyCommand with no daemon; exits 0 once it was reached\n"
+"  --profile name AWS profile of the -L forwards or -W\n"
+"  --region name  AWS region of the -L forwards or -W\n"
 "  -V, --version  print the version and exit\n",
 	    CONFIG_DEFAULT_PATH, user);
 	free(user);
@@ -103,7 +109,7 @@ gatewayd_load(char **specs, int nspecs, struct config_errors *errs)
 	struct gw_config	*conf;
 	char			*cause;
 
-	if (nspecs != 0) {
+	if (nspecs != 0 || gatewayd_dest != NULL) {
 		if ((conf = config_from_options(specs, nspecs,
 		    gatewayd_region, gatewayd_profile, &cause)) == NULL) {
 			errs->v = xreallocarray(errs->v, errs->n + 1,
@@ -111,9 +117,13 @@ gatewayd_load(char **specs, int nspecs, struct config_errors *errs)
 			errs->v[errs->n++] = cause;
 			return (NULL);
 		}
-		/* No file names a control socket: use this user's. */
+		/*
+		 * No file names a control socket: -L uses this user's; -W
+		 * none (one ssh login each, and nothing to control).
+		 */
 		free(conf->control);
-		conf->control = control_user_path();
+		conf->control = gatewayd_dest != NULL ? NULL :
+		    control_user_path();
 	} else if ((conf = config_load(gatewayd_file, errs)) == NULL) {
 		if (errs->n == 0) {
 			errs->v = xreallocarray(errs->v, 1, sizeof *errs->v);
@@ -424,6 +434,14 @@ gatewayd_run(struct gw_config *conf)
 	}
 	if (failed > 0)
 		free(cause);
+	if (gatewayd_dest != NULL &&
+	    stdio_start(gatewayd_dest, gatewayd_done, &cause) == -1) {
+		log_warnx("-W %s: %s", gatewayd_dest, cause);
+		free(cause);
+		gateway_free();
+		event_base_free(gw_base);
+		return (1);
+	}
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++) {
 		sig[i] = evsignal_new(gw_base, signals[i], gatewayd_signal_cb,
 		    NULL);
@@ -459,6 +477,10 @@ gatewayd_run(struct gw_config *conf)
 	gateway_free_dns();
 	event_base_free(gw_base);
 	free(gatewayd_control);
+	if (gatewayd_dest != NULL) {
+		stdio_restore();
+		return (stdio_status());
+	}
 	return (0);
 }
 
@@ -479,7 +501,7 @@ main(int argc, char **argv)
 
 	specs = xcalloc(argc, sizeof *specs);
 	gatewayd_file = CONFIG_DEFAULT_PATH;
-	while ((ch = getopt_long(argc, argv, "df:hL:nV", longopts,
+	while ((ch = getopt_long(argc, argv, "df:hL:nVW:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -509,6 +531,9 @@ main(int argc, char **argv)
 			printf("gatewayd %s\n", GATEWAYD_VERSION);
 			free(specs);
 			return (0);
+		case 'W':
+			gatewayd_dest = optarg;
+			break;
 		default:
 			usage(stderr);
 			free(specs);
@@ -520,8 +545,14 @@ main(int argc, char **argv)
 		free(specs);
 		return (1);
 	}
+	if (gatewayd_dest != NULL && (fflag || nspecs != 0 || nflag)) {
+		fprintf(stderr, "gatewayd: -W is one connection on its own: "
+		    "no -f, -L or -n with it\n");
+		free(specs);
+		return (1);
+	}
 	/* Either a file's forwards or -L's: never one silently dropped. */
-	if ((fflag && nspecs != 0) || (nspecs == 0 &&
+	if ((fflag && nspecs != 0) || (nspecs == 0 && gatewayd_dest == NULL &&
 	    (gatewayd_region != NULL || gatewayd_profile != NULL))) {
 		fprintf(stderr, "gatewayd: %s\n", nspecs != 0 ?
 		    "-f and -L do not mix: a config file's forwards, or -L's" :
@@ -530,7 +561,7 @@ main(int argc, char **argv)
 		free(specs);
 		return (1);
 	}
-	if (nspecs != 0)
+	if (nspecs != 0 || gatewayd_dest != NULL)
 		gatewayd_file = NULL;
 	log_init("gatewayd", gatewayd_debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (nflag) {
@@ -547,6 +578,9 @@ main(int argc, char **argv)
 	}
 	free(specs);
 	gatewayd_set_log(conf);
+	/* -W's stderr is the ssh user's terminal: problems only. */
+	if (gatewayd_dest != NULL && !gatewayd_debug)
+		log_set_level(LOG_LEVEL_WARN);
 	gatewayd_warn(conf, 0);
 	return (gatewayd_run(conf));
 }

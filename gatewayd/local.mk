@@ -50,6 +50,7 @@ libgatewayd_a_SOURCES += \
 
 sbin_PROGRAMS += gatewayd/gatewayd
 gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c \
+	%reldir%/stdio_conn.c %reldir%/stdio_conn.h \
 	%reldir%/sdnotify.c %reldir%/sdnotify.h \
 	%reldir%/privdrop.c %reldir%/privdrop.h
 gatewayd_gatewayd_LDADD = $(GW_LIBS)

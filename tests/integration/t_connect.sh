@@ -31,7 +31,13 @@ connect() {
 echo_through() {
 	what=$1
 	shift
-	"$PY" - "$GATEWAYCTL" -s "$GW_CONTROL" connect "$@" <<'PYEOF' \
+	echo_cmd "$what" "$GATEWAYCTL" -s "$GW_CONTROL" connect "$@"
+}
+# echo_cmd WHAT COMMAND...: the same through any command.
+echo_cmd() {
+	what=$1
+	shift
+	"$PY" - "$@" <<'PYEOF' \
 	    >"$T/echo.out" 2>&1 || fail "$what: $(cat "$T/echo.out")"
 import subprocess, sys
 p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE,
@@ -108,3 +114,30 @@ reload_gatewayd
 refused "connect_allow unset" "connect: off" "$INST" 80
 ok "off without connect_allow"
 stop_gatewayd
+
+# gatewayd -W: the same with no daemon, one-shot, the credentials and
+# endpoint from the environment; a refused port says so and exits 1.
+before=$(emu_state "s['ops']['ssm:StartSession']['ok']")
+echo_cmd "-W" "$GATEWAYD" -W "$INST:80"
+echo_cmd "-W --region" "$GATEWAYD" --region us-east-1 -W "tag:Name=web:80"
+after=$(emu_state "s['ops']['ssm:StartSession']['ok']")
+expect_eq "StartSession calls for -W" "$((after - before))" 2
+# (by pipes both ways, as a ProxyCommand's)
+{
+	rc=0
+	: | "$GATEWAYD" -W "$INST:$CLOSED_PORT" 2>"$T/w.err" || rc=$?
+	echo "$rc" >"$T/w.rc"
+} | cat >"$T/w.out"
+expect_eq "-W to a refused port: exit" "$(cat "$T/w.rc")" 1
+grep -q "^.*-W $INST:$CLOSED_PORT: .*refused" "$T/w.err" ||
+    fail "-W to a refused port: $(cat "$T/w.err")"
+if "$GATEWAYD" -W "$INST" </dev/null 2>"$T/w.err"; then
+	fail "-W without a port: exit 0"
+fi
+grep -q "too few fields" "$T/w.err" || fail "-W $INST: $(cat "$T/w.err")"
+if "$GATEWAYD" -W "$INST:80" </dev/null 2>"$T/w.err"; then
+	fail "-W from /dev/null: exit 0"
+fi
+grep -q "must be pipes, sockets or a terminal" "$T/w.err" ||
+    fail "-W from /dev/null: $(cat "$T/w.err")"
+ok "gatewayd -W: two logins; a refused port, a bad spec, /dev/null"

@@ -2,7 +2,9 @@
  * Unit tests for conn.c on loopback sockets, with a scripted forwarder in
  * place of a real one: states, half-close both ways, pause and resume,
  * output watermarks, counting, closing (a FIN for the clean end, a reset
- * for every other), lingering conns giving up their max_conns slot.
+ * for every other), lingering conns giving up their max_conns slot; a
+ * pair of pipes as the client, the greeter's reached / refused / closed,
+ * negotiating and handing over.
  */
 
 #include "autoconf.h"
@@ -11,6 +13,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -580,6 +583,242 @@ test_conn_make_room_ends_the_oldest_lingering(void **state)
 	close(fd2);
 }
 
+/* What the greeter heard, and what it answers. */
+static struct {
+	int	reached, refused, closed;
+	enum conn_end end;
+} heard;
+
+static void
+greet_reached(struct conn *c, void *arg)
+{
+	heard.reached++;
+	conn_write_data(c, "OK:", 3);
+}
+
+static void
+greet_refused(struct conn *c, void *arg)
+{
+	heard.refused++;
+	heard.end = c->end;
+	conn_write_data(c, "NO", 2);
+}
+
+static void
+greet_closed(struct conn *c, void *arg)
+{
+	heard.closed++;
+}
+
+static const struct conn_greeter greeter = {
+	greet_reached, greet_refused, greet_closed
+};
+
+static int
+was_reached(void *arg)
+{
+	return (heard.reached != 0);
+}
+
+/* A pipe's reader: what came, and whether it ended. */
+struct pipe_in {
+	int	 fd;
+	char	 buf[64];
+	size_t	 len;
+	int	 eof;
+};
+
+static int
+pipe_ready(void *arg)
+{
+	struct pipe_in	*p = arg;
+	ssize_t		 n;
+
+	while ((n = read(p->fd, p->buf + p->len,
+	    sizeof p->buf - p->len)) > 0)
+		p->len += n;
+	if (n == 0)
+		p->eof = 1;
+	return (p->eof);
+}
+
+/*
+ * A pair (gatewayctl connect's stdin and stdout): read from one pipe,
+ * written to another; the far side's end closes the output pipe, which
+ * its reader sees as EOF.
+ */
+static void
+test_conn_pair_pipes_both_ways(void **state)
+{
+	struct env	*e = env;
+	struct pipe_in	 p;
+	int		 in[2], out[2];
+
+	fake.echo = fake.eof_echo = 1;
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe2(out, O_NONBLOCK), 0);
+	memset(&heard, 0, sizeof heard);
+	memset(&p, 0, sizeof p);
+	p.fd = out[0];
+	conn_new_pair(e->fw, in[0], out[1], "pipes", &greeter, NULL);
+	assert_non_null(fake.c);
+	assert_int_equal(write(in[1], "hello", 5), 5);
+	close(in[1]);
+	/*
+	 * The echo is the far side's first bytes: reached comes first;
+	 * the far side's end closes the output pipe.
+	 */
+	assert_true(testloop_run_until(pipe_ready, &p, 5000));
+	assert_int_equal(p.len, 8);
+	assert_memory_equal(p.buf, "OK:hello", 8);
+	assert_int_equal(heard.reached, 1);
+	assert_true(testloop_run_until(no_conns, e, 5000));
+	assert_int_equal(heard.closed, 1);
+	assert_int_equal(heard.refused, 0);
+	assert_true(testloop_log_has("(fake pipes -> far:9): 5 B in, 8 B "
+	    "out"));
+	close(out[0]);
+}
+
+/* Nothing comes back and nothing fails: reached after CONN_CONFIRM_MS. */
+static void
+test_conn_greeter_reached_when_nothing_fails(void **state)
+{
+	struct env	*e = env;
+	char		 buf[3];
+
+	memset(&heard, 0, sizeof heard);
+	env_connect(e, 0);
+	conn_set_greeter(fake.c, &greeter, NULL);
+	conn_ready(fake.c);
+	testloop_run_for(CONN_CONFIRM_MS / 5);
+	assert_int_equal(heard.reached, 0);
+	assert_true(testloop_run_until(was_reached, NULL, 5000));
+	assert_int_equal(testloop_read(e->fd, buf, 3, 5000), 3);
+	assert_memory_equal(buf, "OK:", 3);
+	conn_close(fake.c, CONN_END_DONE, "done");
+	assert_int_equal(heard.closed, 1);
+}
+
+/* A refusal's reply reaches the client, then a FIN, not a reset. */
+static void
+test_conn_greeter_refused_reply_then_fin(void **state)
+{
+	struct env	*e = env;
+	char		 buf[2];
+
+	memset(&heard, 0, sizeof heard);
+	env_connect(e, 0);
+	conn_set_greeter(fake.c, &greeter, NULL);
+	conn_close(fake.c, CONN_END_REFUSED, "no such port");
+	assert_int_equal(heard.refused, 1);
+	assert_int_equal(heard.end, CONN_END_REFUSED);
+	assert_int_equal(heard.reached + heard.closed, 0);
+	assert_int_equal(testloop_read(e->fd, buf, 2, 5000), 2);
+	assert_memory_equal(buf, "NO", 2);
+	assert_int_equal(testloop_wait_eof(e->fd, 5000), 0);
+}
+
+/* A second forwarder that a negotiated conn is handed to. */
+static struct {
+	int		 opened;
+	struct evbuffer	*got;
+} fake2;
+
+static void
+fake2_open(struct conn *c)
+{
+	fake2.opened++;
+	conn_ready(c);
+}
+
+static void
+fake2_send(struct conn *c, struct evbuffer *in)
+{
+	evbuffer_add_buffer(fake2.got, in);
+}
+
+static const struct forwarder fake2_fwd = {
+	.name = "fake2",
+	.open = fake2_open,
+	.send = fake2_send,
+	.eof = fake_eof,
+	.close = fake_close,
+};
+
+static struct forward	*hand_to;
+
+/* Negotiate: the first line says where to; hand the conn over. */
+static void
+nego_open(struct conn *c)
+{
+	fake.opened++;
+	fake.c = c;
+	conn_negotiate(c);
+}
+
+static void
+nego_send(struct conn *c, struct evbuffer *in)
+{
+	char	*line;
+	size_t	 len;
+
+	if ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) == NULL)
+		return;
+	conn_write_data(c, "GO\n", 3);
+	free(line);
+	conn_hand_to(c, hand_to);
+}
+
+static const struct forwarder nego_fwd = {
+	.name = "nego",
+	.open = nego_open,
+	.send = nego_send,
+	.eof = fake_eof,
+	.close = fake_close,
+};
+
+static int
+fake2_got(void *arg)
+{
+	return (evbuffer_get_length(fake2.got) >= *(size_t *)arg);
+}
+
+/*
+ * A SOCKS-like conn: read before any far side, then handed to another
+ * forward with the bytes that followed the request.
+ */
+static void
+test_conn_negotiate_then_hand_to(void **state)
+{
+	struct env		*e = env;
+	struct fwd_config	*fc2;
+	char			 addr[64], *cause = NULL, buf[3];
+	size_t			 want = 4;
+
+	snprintf(addr, sizeof addr, "127.0.0.1:%u",
+	    testloop_free_port(AF_INET));
+	fc2 = testloop_fwd_config("fake2", addr, "far2", 10);
+	assert_non_null(hand_to = gateway_add(fc2, &cause));
+	hand_to->fwd = &fake2_fwd;
+	fake2.got = evbuffer_new();
+	e->fw->fwd = &nego_fwd;
+	env_connect(e, 0);
+	assert_int_equal(testloop_write(e->fd, "where\nrest", 10, 5000), 0);
+	assert_true(testloop_run_until(fake2_got, &want, 5000));
+	assert_int_equal(fake2.opened, 1);
+	assert_int_equal(evbuffer_get_length(fake2.got), 4);
+	assert_int_equal(e->fw->nconns, 0);
+	assert_int_equal(hand_to->nconns, 1);
+	assert_int_equal(testloop_read(e->fd, buf, 3, 5000), 3);
+	assert_memory_equal(buf, "GO\n", 3);
+	conn_close(TAILQ_FIRST(&hand_to->conns), CONN_END_DONE, "done");
+	gateway_remove(hand_to);
+	testloop_run_for(10);
+	testloop_fwd_config_free(fc2);
+	evbuffer_free(fake2.got);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -597,6 +836,10 @@ main(void)
 		T(test_conn_client_reset_closes),
 		T(test_conn_abnormal_ends_reset_the_client),
 		T(test_conn_make_room_ends_the_oldest_lingering),
+		T(test_conn_pair_pipes_both_ways),
+		T(test_conn_greeter_reached_when_nothing_fails),
+		T(test_conn_greeter_refused_reply_then_fin),
+		T(test_conn_negotiate_then_hand_to),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
