@@ -26,6 +26,7 @@
 #include "autoconf.h"
 
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -69,7 +70,12 @@ struct connect_client {
 	char			*what;		/* "i-0abc:22", for logs */
 	char			 peer[96];	/* "ctl uid 1000 (alice)" */
 	int			 finished;	/* said its last line */
+	TAILQ_ENTRY(connect_client) entry;
 };
+TAILQ_HEAD(connect_clients, connect_client);
+
+static struct connect_clients	connect_clients =
+    TAILQ_HEAD_INITIALIZER(connect_clients);
 
 static void	connect_client_free(struct connect_client *);
 
@@ -222,6 +228,7 @@ static const struct conn_greeter connect_greeter = {
 static void
 connect_client_free(struct connect_client *cc)
 {
+	TAILQ_REMOVE(&connect_clients, cc, entry);
 	if (cc->c != NULL) {
 		conn_set_greeter(cc->c, NULL, NULL);
 		conn_unref(cc->c);
@@ -399,6 +406,13 @@ connect_forward(const cJSON *req, char **what, char **cause)
 			    gateway_state_name(fw->state));
 			return (NULL);
 		}
+		/* As its listener would (listener.c). */
+		if (fw->conf->max_conns != 0 &&
+		    fw->nconns >= fw->conf->max_conns && !conn_make_room(fw)) {
+			xasprintf(cause, "forward %s: max_conns reached",
+			    fw->name);
+			return (NULL);
+		}
 		xasprintf(what, "%s (%s:%u)", fw->name, fw->conf->target,
 		    fw->conf->remote_port);
 		return (fw);
@@ -461,6 +475,7 @@ connect_cmd(struct control_req *req, const cJSON *json)
 		return;
 	}
 	cc = xcalloc(1, sizeof *cc);
+	TAILQ_INSERT_TAIL(&connect_clients, cc, entry);
 	cc->fd = fd;
 	cc->fw = fw;
 	forward_ref(fw);
@@ -481,4 +496,13 @@ void
 connect_init(void)
 {
 	control_register("connect", connect_cmd);
+}
+
+void
+connect_stop(void)
+{
+	struct connect_client	*cc;
+
+	while ((cc = TAILQ_FIRST(&connect_clients)) != NULL)
+		connect_client_free(cc);
 }

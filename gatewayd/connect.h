@@ -7,5 +7,7 @@
 
 /* Register the command with the control socket. */
 void	connect_init(void);
+/* At exit, after the conns: drop every gatewayctl still attached. */
+void	connect_stop(void);
 
 #endif /* CONNECT_H */

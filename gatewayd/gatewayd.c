@@ -467,6 +467,7 @@ gatewayd_run(struct gw_config *conf)
 	control_stop();
 	sdnotify_stop();
 	gateway_free();
+	connect_stop();
 	/* Let the frees that gateway_free scheduled run. */
 	event_base_loop(gw_base, EVLOOP_NONBLOCK);
 	aws_daemon_stop();

@@ -106,14 +106,32 @@ wait_for 30 "on-demand forwards to end" sh -c \
 log_has "(connect_idle), ended" || fail "no idle log line"
 ok "connect_idle ended the on-demand forwards"
 
+# A connection that outlives a reload and is cut by the stop: gatewayctl
+# says why and still exits 0 (the far side was reached); gatewayd exits
+# cleanly with it attached.
+mkfifo "$T/hold"
+{ rc=0; connect echo <"$T/hold" >/dev/null 2>"$T/held.err" || rc=$?
+    echo "$rc" >"$T/held.rc"; } &
+exec 3>"$T/hold"
+printf 'x' >&3
+wait_for 30 "the held connection" sh -c "'$GATEWAYCTL' -s '$GW_CONTROL' \
+    status --json | jq -e '.forwards[] | select(.name == \"echo\" and
+    .live == 1)'"
+
 # Off without connect_allow.
 write_conf "region = us-east-1" "endpoint_url = $EMU_URL" \
-    "allow_plain_websocket = yes"
+    "allow_plain_websocket = yes" "drain_timeout = 1s"
 add_forward echo "127.0.0.1:$PORT" 127.0.0.1 "$echo_PORT"
 reload_gatewayd
 refused "connect_allow unset" "connect: off" "$INST" 80
 ok "off without connect_allow"
 stop_gatewayd
+wait_for 30 "gatewayctl to end" test -s "$T/held.rc"
+exec 3>&-
+expect_eq "held connection's exit" "$(cat "$T/held.rc")" 0
+grep -q "gatewayctl: connect echo: " "$T/held.err" ||
+    fail "no reason for the cut: $(cat "$T/held.err")"
+ok "a connection across a reload, cut by the stop: $(cat "$T/held.err")"
 
 # gatewayd -W: the same with no daemon, one-shot, the credentials and
 # endpoint from the environment; a refused port says so and exits 1.
