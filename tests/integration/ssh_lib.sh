@@ -25,10 +25,10 @@
 # none. The test does not make it there: when it is missing, sshd runs in
 # a private mount namespace of its own (unshare -m) on a tmpfs /run that
 # has one, so nothing outside $T changes (a root that cannot make one
-# skips the test). As another user, sshd has no
-# privilege separation to set up and can only log in that user, which is
-# all the tests need. Without PAM it checks nothing but the key;
-# StrictModes is off because $T sits in /tmp, which is world-writable.
+# skips the test). As another user, sshd has no privilege separation to
+# set up and can only log in that user, which is all the tests need.
+# Without PAM it checks nothing but the key; StrictModes is off because
+# $T sits in /tmp, which is world-writable.
 . "$top_srcdir/tests/lib.sh"
 
 SSHD=/usr/sbin/sshd
