@@ -587,7 +587,8 @@ config_obj_finish(struct config_parse *p, struct config_obj *o,
 	for (i = 0; i < config_ntable; i++) {
 		key = &config_table[i];
 		if (key->section != o->section || o->lines[i] != 0 ||
-		    key->forwarder != NULL)
+		    key->forwarder != NULL || (o->section == CONFIG_FORWARD &&
+		    !config_key_applies(key, o->base)))
 			continue;
 		if ((key->flags & CONFIG_REQUIRED) && p->runtime &&
 		    strcmp(key->name, "listen") == 0)
@@ -625,11 +626,17 @@ config_fwd_check(struct config_parse *p, struct config_obj *o)
 
 	for (i = 0; i < config_ntable; i++) {
 		key = &config_table[i];
-		if (key->section == o->section && key->forwarder != NULL &&
-		    o->lines[i] != 0 && !config_key_applies(key, fc))
+		if (key->section != o->section || o->lines[i] == 0 ||
+		    config_key_applies(key, fc))
+			continue;
+		if (key->forwarder != NULL)
 			config_error(p, o->lines[i], o, key->name, "only for "
 			    "%s forwards, not %s", key->forwarder,
 			    fc->forwarder != NULL ? fc->forwarder : "?");
+		else
+			config_error(p, o->lines[i], o, key->name, "not for "
+			    "%s forwards: their clients name the far side",
+			    fc->forwarder);
 	}
 	if (!config_obj_has(o, "listen"))
 		return;

@@ -12,8 +12,9 @@
  * (NAME: letters, digits, '-', '_', '.'). Lines are at most 199
  * characters (Debian's libinih); '#' or ';' starts a comment line and ';'
  * after a blank ends a value; indentation never continues a value; a
- * value may be in double quotes. allow may be given more than once and
- * its entries add up; any other key twice in a section is an error.
+ * value may be in double quotes. allow and route may be given more than
+ * once and their entries add up; any other key twice in a section is an
+ * error.
  *
  * Durations are kept in milliseconds, sizes in bytes.
  */
@@ -72,6 +73,18 @@ struct allow_list {
 	char			*text;		/* canonical, for -n output */
 };
 
+/* A key that may repeat, each value kept as written (route). */
+struct config_strings {
+	char	**v;
+	size_t	  n;
+};
+
+/* How a socks forward's clients prove who they are. */
+enum config_socks_auth {
+	CONFIG_SOCKS_AUTH_NONE,
+	CONFIG_SOCKS_AUTH_PASSWORD,	/* RFC 1929, against socks_users */
+};
+
 /* How a tag: target picks among several Online instances. */
 enum config_target_pick {
 	CONFIG_PICK_ERROR,	/* refuse: the tag should name one */
@@ -116,6 +129,11 @@ struct fwd_config {
 	unsigned		 release_delay;	/* ms */
 	unsigned		 max_sessions;	/* mux sessions (striping) */
 	unsigned		 half_close_timeout;	/* ms, 0: none */
+
+	/* socks forwards only: where requests may go, who may ask. */
+	struct config_strings	 routes;
+	int			 socks_auth;	/* enum config_socks_auth */
+	char			*socks_users;	/* user:password lines */
 
 	TAILQ_ENTRY(fwd_config)	 entry;
 };
@@ -251,8 +269,12 @@ void	 config_print_example(FILE *);
  * reads and checks itself (client_version for ssm), its default as a
  * user writes it (or NULL), and whether value is good for it: 0, or -1
  * and *cause (caller frees).
+ * forwarder_has_target: 0 for a forwarder whose clients name the far side
+ * of each connection (socks): target, remote_host and remote_port are
+ * not its keys; 1 for the others.
  */
 const char *forwarder_name(size_t i);
+int	 forwarder_has_target(const char *forwarder);
 const char *forwarder_key_default(const char *forwarder, const char *key);
 int	 forwarder_key_check(const char *forwarder, const char *key,
 	    const char *value, char **cause);

@@ -50,6 +50,7 @@ enum config_type {
 	CONFIG_GROUP,		/* gid_t by name or number; (gid_t)-1 unset */
 	CONFIG_LISTEN,		/* struct listen_spec: kind, text, ss, path */
 	CONFIG_ALLOW,		/* struct allow_list */
+	CONFIG_STRINGS,		/* struct config_strings, with CONFIG_REPEAT */
 };
 
 #define CONFIG_REQUIRED	0x1	/* a forward must set it */
@@ -58,6 +59,8 @@ enum config_type {
 #define CONFIG_REPEAT	0x8	/* may be given again; the values add up */
 /* Its forwarder gives the default and checks values (forwarder_key_*). */
 #define CONFIG_FWD_OWN	0x10
+/* Where a forward's one far side is: not for socks (forwarder_has_target). */
+#define CONFIG_TARGET	0x20
 
 /* One row of the table: a key, its type and where its value lives. */
 struct config_key {

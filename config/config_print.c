@@ -60,6 +60,21 @@ config_print_repeat(FILE *f, const char *name, const char *value)
 	}
 }
 
+/* A key given once for each of its values, one a line in value. */
+static void
+config_print_lines(FILE *f, const char *name, const char *value)
+{
+	const char	*p, *end;
+	char		*line;
+
+	for (p = value; *p != '\0'; p = *end == '\0' ? end : end + 1) {
+		end = p + strcspn(p, "\n");
+		line = xstrndup(p, end - p);
+		config_print_line(f, "", name, line);
+		free(line);
+	}
+}
+
 /* Every key of section at base that has a value. */
 static void
 config_print_section(FILE *f, enum config_section section, const void *base,
@@ -78,7 +93,9 @@ config_print_section(FILE *f, enum config_section section, const void *base,
 			continue;
 		if ((value = config_value_format(key, base)) == NULL)
 			continue;
-		if (key->flags & CONFIG_REPEAT)
+		if (key->type == CONFIG_STRINGS)
+			config_print_lines(f, key->name, value);
+		else if (key->flags & CONFIG_REPEAT)
 			config_print_repeat(f, key->name, value);
 		else
 			config_print_line(f, "", key->name, value);

@@ -56,6 +56,11 @@ static const int config_idle_policy_values[] = {
 	CONFIG_IDLE_HOLD, CONFIG_IDLE_RELEASE
 };
 
+static const char *const config_socks_auths[] = { "none", "password", NULL };
+static const int config_socks_auth_values[] = {
+	CONFIG_SOCKS_AUTH_NONE, CONFIG_SOCKS_AUTH_PASSWORD
+};
+
 /*
  * The document StartSession names: to remote_host, or to the target. A
  * remote_host that is the target's own loopback is the target itself:
@@ -95,6 +100,8 @@ config_check_document(const char *s, char **cause)
 int
 config_key_applies(const struct config_key *key, const struct fwd_config *fc)
 {
+	if ((key->flags & CONFIG_TARGET) && fc->forwarder != NULL)
+		return (forwarder_has_target(fc->forwarder));
 	if (key->forwarder == NULL)
 		return (1);
 	return (fc->forwarder != NULL &&
@@ -258,13 +265,17 @@ const struct config_key config_table[] = {
 	  .help = "how to reach the target; default ssm for i-, mi-, tag:, "
 	  "ecs: targets, else tcp" },
 	{ "target", FWD(target), .type = CONFIG_STRING,
-	  .flags = CONFIG_REQUIRED, .check = config_value_check_target,
+	  .flags = CONFIG_REQUIRED | CONFIG_TARGET,
+	  .check = config_value_check_target,
 	  .example = "i-0123456789abcdef0",
-	  .help = "i-..., mi-..., tag:KEY=VALUE, ecs:... or a host (tcp)" },
+	  .help = "i-..., mi-..., tag:KEY=VALUE, ecs:... or a host (tcp); "
+	  "not for socks" },
 	{ "remote_port", FWD(remote_port), .type = CONFIG_PORT,
-	  .flags = CONFIG_REQUIRED, .example = "5432",
-	  .help = "port to reach on the target or remote_host" },
+	  .flags = CONFIG_REQUIRED | CONFIG_TARGET, .example = "5432",
+	  .help = "port to reach on the target or remote_host; not for "
+	  "socks" },
 	{ "remote_host", FWD(remote_host), .type = CONFIG_STRING,
+	  .flags = CONFIG_TARGET,
 	  .check = config_value_check_word, .example = "db.internal",
 	  .help = "host the target connects to for you (AWS targets only)" },
 	{ "allow", FWD(allow), .type = CONFIG_ALLOW, .flags = CONFIG_REPEAT,
@@ -372,6 +383,25 @@ const struct config_key config_table[] = {
 	  "side, wait this long for the target to end the stream before "
 	  "ending it both ways (0: at once, losing a late reply; a target "
 	  "that waits for EOF keeps the client this long)" },
+	{ "route", FWD(routes), .type = CONFIG_STRINGS,
+	  .forwarder = "socks", .flags = CONFIG_REPEAT | CONFIG_FWD_OWN,
+	  .example = "*.internal via tag:Name=bastion",
+	  .help = "socks: where requests may go, the first match wins: an "
+	  "instance id glob, maybe with a region glob (i-*, "
+	  "i-0abc*.eu-west-1), reaches that instance's port; a host glob or "
+	  "CIDR with via TARGET (*.internal via tag:Name=bastion, "
+	  "10.0.0.0/8 via i-0123456789abcdef0) reaches it through TARGET; "
+	  "anything else is refused; may repeat" },
+	{ "socks_auth", FWD(socks_auth), .type = CONFIG_ENUM,
+	  .forwarder = "socks", .choices = config_socks_auths,
+	  .values = config_socks_auth_values, .def = "none",
+	  .help = "socks: none, or password: a username and password "
+	  "(RFC 1929) from socks_users" },
+	{ "socks_users", FWD(socks_users), .type = CONFIG_STRING,
+	  .forwarder = "socks", .check = config_value_check_path,
+	  .example = "/etc/gatewayd/socks.users",
+	  .help = "socks: with socks_auth password, a file of user:password "
+	  "lines that others than its owner and group may not read" },
 };
 const size_t config_ntable = sizeof config_table / sizeof config_table[0];
 

@@ -654,6 +654,24 @@ config_value_set_listen(const struct config_key *key, void *base,
 	return (0);
 }
 
+/* One more value of a key that repeats, checked as a string's. */
+static int
+config_value_add_string(const struct config_key *key, void *base,
+    const char *text, char **cause)
+{
+	struct config_strings	*cs = FIELD(key, base, struct config_strings);
+
+	if (strlen(text) > CONFIG_MAX_VALUE) {
+		xasprintf(cause, "longer than %d characters", CONFIG_MAX_VALUE);
+		return (-1);
+	}
+	if (config_key_check(key, text, cause) != 0)
+		return (-1);
+	cs->v = xreallocarray(cs->v, cs->n + 1, sizeof *cs->v);
+	cs->v[cs->n++] = xstrdup(text);
+	return (0);
+}
+
 int
 config_value_set(const struct config_key *key, void *base, const char *text,
     char **cause)
@@ -717,6 +735,8 @@ config_value_set(const struct config_key *key, void *base, const char *text,
 	case CONFIG_ALLOW:
 		return (config_addr_allow(text,
 		    FIELD(key, base, struct allow_list), cause));
+	case CONFIG_STRINGS:
+		return (config_value_add_string(key, base, text, cause));
 	}
 	fatalx("%s: unknown type %d", __func__, key->type);
 }
@@ -737,6 +757,22 @@ config_value_format_enum(const struct config_key *key, const void *base)
 			return (xstrdup(config_key_choice(key, i)));
 	}
 	return (NULL);
+}
+
+/* The values one a line (no value holds a newline: a line gave each). */
+static char *
+config_value_format_strings(const struct config_strings *cs)
+{
+	char	*out = NULL, *tmp;
+	size_t	 i;
+
+	for (i = 0; i < cs->n; i++) {
+		xasprintf(&tmp, "%s%s%s", out == NULL ? "" : out,
+		    out == NULL ? "" : "\n", cs->v[i]);
+		free(out);
+		out = tmp;
+	}
+	return (out);
 }
 
 char *
@@ -791,6 +827,9 @@ config_value_format(const struct config_key *key, const void *base)
 	case CONFIG_ALLOW:
 		al = CFIELD(key, base, struct allow_list);
 		return (al->n == 0 ? NULL : xstrdup(al->text));
+	case CONFIG_STRINGS:
+		return (config_value_format_strings(
+		    CFIELD(key, base, struct config_strings)));
 	}
 	fatalx("%s: unknown type %d", __func__, key->type);
 }
@@ -848,6 +887,8 @@ void
 config_value_free(const struct config_key *key, void *base)
 {
 	struct listen_spec	*ls;
+	struct config_strings	*cs;
+	size_t			 i;
 
 	switch (key->type) {
 	case CONFIG_STRING:
@@ -868,6 +909,14 @@ config_value_free(const struct config_key *key, void *base)
 		break;
 	case CONFIG_ALLOW:
 		config_addr_allow_free(FIELD(key, base, struct allow_list));
+		break;
+	case CONFIG_STRINGS:
+		cs = FIELD(key, base, struct config_strings);
+		for (i = 0; i < cs->n; i++)
+			free(cs->v[i]);
+		free(cs->v);
+		cs->v = NULL;
+		cs->n = 0;
 		break;
 	default:
 		break;

@@ -16,6 +16,7 @@
 static const struct forwarder *forwarder_table[] = {
 	&fwd_tcp,
 	&fwd_ssm,
+	&fwd_socks,
 };
 #define FORWARDER_COUNT \
 	(sizeof forwarder_table / sizeof forwarder_table[0])
@@ -57,6 +58,14 @@ forwarder_key_find(const char *forwarder, const char *key)
 			return (k);
 	}
 	return (NULL);
+}
+
+int
+forwarder_has_target(const char *forwarder)
+{
+	const struct forwarder	*fwd = forwarder_find(forwarder);
+
+	return (fwd == NULL || !fwd->no_target);
 }
 
 const char *

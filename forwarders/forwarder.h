@@ -30,6 +30,12 @@ struct forwarder_key {
 struct forwarder {
 	const char	*name;
 
+	/*
+	 * 1 if each conn's client names its far side (socks): the forward
+	 * has no target, remote_host or remote_port.
+	 */
+	int		 no_target;
+
 	/* Its own keys (above), then a row with a NULL name; may be NULL. */
 	const struct forwarder_key *keys;
 
@@ -99,6 +105,16 @@ struct forwarder {
 
 extern const struct forwarder fwd_tcp;
 extern const struct forwarder fwd_ssm;
+extern const struct forwarder fwd_socks;
+
+/*
+ * What the ssm forwarder knows of targets, for forwarders that start
+ * sessions to targets of their own (socks): 1 if s is an instance id;
+ * whether a session could start to target, 0 or -1 and *cause
+ * ("target: ...", caller frees).
+ */
+int	fwd_ssm_is_instance(const char *s);
+int	fwd_ssm_check_target(const char *target, char **cause);
 
 /*
  * Look a forwarder up by name; NULL if there is none. (config.h declares

@@ -78,6 +78,8 @@ static struct connect_clients	connect_clients =
     TAILQ_HEAD_INITIALIZER(connect_clients);
 
 static void	connect_client_free(struct connect_client *);
+static void	connect_fail(struct connect_client *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 /* Who the peer is, for logs and refusals: "uid 1000 (alice)". */
 static void

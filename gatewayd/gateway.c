@@ -411,9 +411,13 @@ forward_start(struct forward *fw, struct listener *l, char **cause)
 	forward_retry_cancel(fw);
 	free(fw->last_error);
 	fw->last_error = NULL;
-	log_info("forward %s: listening on %s (%s to %s:%u)", fw->name,
-	    fw->conf->listen.text, fw->fwd->name, fw->conf->target,
-	    fw->conf->remote_port);
+	if (fw->conf->target == NULL)	/* socks: each client says where */
+		log_info("forward %s: listening on %s (%s)", fw->name,
+		    fw->conf->listen.text, fw->fwd->name);
+	else
+		log_info("forward %s: listening on %s (%s to %s:%u)", fw->name,
+		    fw->conf->listen.text, fw->fwd->name, fw->conf->target,
+		    fw->conf->remote_port);
 	return (0);
 
 fail:

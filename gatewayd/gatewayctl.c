@@ -351,9 +351,13 @@ ctl_row(const cJSON *fw, char cells[CTL_COLS][256])
 	const char	*host = ctl_str(fw, "remote_host");
 
 	snprintf(cells[0], 256, "%s", ctl_str(fw, "name"));
-	snprintf(cells[1], 256, "%s", ctl_str(fw, "listen"));
+	snprintf(cells[1], 256, "%s", cJSON_IsTrue(cJSON_GetObjectItem(fw,
+	    "on_demand")) ? "(on demand)" : ctl_str(fw, "listen"));
 	snprintf(cells[2], 256, "%s", ctl_str(fw, "forwarder"));
-	if (strcmp(host, "-") != 0)
+	/* A SOCKS forward's targets are its clients' to name. */
+	if (ctl_num(fw, "remote_port") == 0)
+		snprintf(cells[3], 256, "-");
+	else if (strcmp(host, "-") != 0)
 		snprintf(cells[3], 256, "%s/%s:%.0f", ctl_str(fw, "target"),
 		    host, ctl_num(fw, "remote_port"));
 	else

@@ -152,6 +152,7 @@ ondemand_make(const struct ondemand_key *k, const char *name,
 		"remote_host", k->remote_host,
 		"region", region,
 		"profile", profile,
+		"endpoint_url", k->endpoint,
 		NULL, NULL
 	};
 
@@ -188,7 +189,9 @@ ondemand_forward(const struct ondemand_key *k, char **cause)
 	    (k->region != NULL &&
 	    ondemand_check_word("region", k->region, cause) == -1) ||
 	    (k->profile != NULL &&
-	    ondemand_check_word("profile", k->profile, cause) == -1))
+	    ondemand_check_word("profile", k->profile, cause) == -1) ||
+	    (k->endpoint != NULL &&
+	    ondemand_check_word("endpoint", k->endpoint, cause) == -1))
 		return (NULL);
 	if (k->port < 1 || k->port > 65535) {
 		xasprintf(cause, "port: %u is not 1-65535", k->port);
@@ -196,9 +199,10 @@ ondemand_forward(const struct ondemand_key *k, char **cause)
 	}
 	region = k->region != NULL ? k->region : gw_conf->region;
 	profile = k->profile != NULL ? k->profile : gw_conf->profile;
-	xasprintf(&key, "%s %u %s %s %s", k->target, k->port,
+	xasprintf(&key, "%s %u %s %s %s %s", k->target, k->port,
 	    k->remote_host != NULL ? k->remote_host : "-",
-	    region != NULL ? region : "-", profile != NULL ? profile : "-");
+	    region != NULL ? region : "-", profile != NULL ? profile : "-",
+	    k->endpoint != NULL ? k->endpoint : "-");
 	TAILQ_FOREACH(od, &ondemands, entry) {
 		if (strcmp(od->key, key) == 0 &&
 		    od->fw->state != FORWARD_RETIRED) {

@@ -20,6 +20,7 @@ struct ondemand_key {
 	const char	*remote_host;	/* NULL: the target itself */
 	const char	*region;	/* NULL: [gateway] region */
 	const char	*profile;	/* NULL: [gateway] profile */
+	const char	*endpoint;	/* NULL: [gateway] endpoint_url */
 };
 
 /*

@@ -114,17 +114,21 @@ man_value_kind(FILE *f, const struct config_key *key)
 	case CONFIG_ALLOW:
 		fputs(" Ar list", f);
 		return;
+	case CONFIG_STRINGS:
+		fputs(" Ar string", f);
+		return;
 	}
 }
 
 /*
- * The help line as a sentence: without the "ssm: " or "unix: listeners: "
- * prefix (said below from the key's flags), capitalised, with a full stop.
+ * The help line as a sentence: without the "ssm: ", "socks: " or "unix:
+ * listeners: " prefix (said below from the key's flags), capitalised, with a full stop.
  */
 static void
 man_help(FILE *f, const struct config_key *key)
 {
-	static const char *const prefixes[] = { "ssm: ", "unix: listeners: " };
+	static const char *const prefixes[] = { "ssm: ", "socks: ",
+	    "unix: listeners: " };
 	const char	*help = key->help;
 	char		*s;
 	size_t		 i, len;

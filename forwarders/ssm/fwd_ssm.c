@@ -87,7 +87,7 @@ struct fwd_ssm_lookup {
 };
 
 /* i- and 8 or 17 lower-case hex digits; mi- and 17. */
-static int
+int
 fwd_ssm_is_instance(const char *s)
 {
 	size_t	n;
@@ -165,7 +165,7 @@ fwd_ssm_check_ecs(const char *target, char **cause)
 	return (0);
 }
 
-static int
+int
 fwd_ssm_check_target(const char *target, char **cause)
 {
 	if (target == NULL || *target == '\0') {

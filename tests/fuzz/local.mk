@@ -101,3 +101,11 @@ EXTRA_DIST += tests/fuzz/corpus/url
 
 # The corpus of awsemu's registry fuzzer (tests/awsemu/fuzz_emu_registry.c).
 EXTRA_DIST += tests/fuzz/corpus/emu_registry
+
+# The SOCKS5 parser as the socks forwarder drives it; seeds from
+# tests/fuzz/mkcorpus_socks.py.
+FUZZERS += tests/fuzz/fuzz_socks
+tests_fuzz_fuzz_socks_SOURCES = tests/fuzz/fuzz_socks.c
+tests_fuzz_fuzz_socks_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_socks_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+EXTRA_DIST += tests/fuzz/mkcorpus_socks.py tests/fuzz/corpus/socks

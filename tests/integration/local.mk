@@ -80,3 +80,8 @@ INTEGRATION_TESTS += tests/integration/t_completion.sh
 INTEGRATION_TESTS += tests/integration/t_ssh_forward.sh \
 	tests/integration/t_ssh_connect.sh tests/integration/t_ssh_oneshot.sh
 EXTRA_DIST += tests/integration/ssh_lib.sh
+
+# SOCKS5 (forwarders/socks): curl through it to awsemu's instances, and
+# raw bytes that must be refused.
+INTEGRATION_TESTS += tests/integration/t_socks.sh tests/integration/t_socks_bad.sh
+EXTRA_DIST += tests/integration/socks_tool.py

@@ -148,3 +148,11 @@ tests_unit_test_ssm_chan_LDADD = $(TEST_LIBS)
 tests_unit_test_ssm_upgrade_SOURCES = tests/unit/test_ssm_upgrade.c \
 	$(SSM_TESTVEC)
 tests_unit_test_ssm_upgrade_LDADD = $(TEST_LIBS)
+
+# SOCKS5: the wire codec and the routes (pure).
+UNIT_TESTS += tests/unit/test_socks_proto
+tests_unit_test_socks_proto_SOURCES = tests/unit/test_socks_proto.c
+tests_unit_test_socks_proto_LDADD = $(TEST_LIBS)
+UNIT_TESTS += tests/unit/test_socks_route
+tests_unit_test_socks_route_SOURCES = tests/unit/test_socks_route.c
+tests_unit_test_socks_route_LDADD = $(TEST_LIBS)

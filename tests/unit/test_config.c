@@ -1133,6 +1133,11 @@ load_fwd(const char *key, const char *value)
 	for (i = 0; i < nitems(base); i++) {
 		if (strcmp(base[i][0], key) == 0)
 			continue;
+		/* A socks forward has no target. */
+		if (row != NULL && row->forwarder != NULL &&
+		    !forwarder_has_target(row->forwarder) &&
+		    strcmp(base[i][0], "listen") != 0)
+			continue;
 		xasprintf(&tmp, "%s%s = %s\n", text, base[i][0], base[i][1]);
 		free(text);
 		text = tmp;
@@ -1182,6 +1187,9 @@ test_config_fwd_equal_sees_every_key(void **state)
 		{ "release_delay", "1m", "2m" },
 		{ "max_sessions", "1", "4" },
 		{ "half_close_timeout", "2s", "0" },
+		{ "route", "i-*", "mi-*" },
+		{ "socks_auth", "none", "password" },
+		{ "socks_users", "/a", "/b" },
 	};
 	struct fwd_config	*a, *b, *c;
 	size_t			 i, n = 0;
