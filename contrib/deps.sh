@@ -20,10 +20,13 @@ DEMO="$BUILD openssl ca-certificates curl"
 # scores the unit, zsh parses its completions; dpkg-dev, debhelper and
 # lintian build and check the Debian package (contrib/deb-build.sh) and
 # debootstrap installs it into a throwaway root
-# (contrib/debootstrap-check.sh).
+# (contrib/debootstrap-check.sh). openssh-server and openssh-client are
+# the real sshd, ssh and scp of the t_ssh_*.sh tests (which start sshd
+# themselves; the service is not used).
 TEST="$BUILD libcmocka-dev clang libclang-rt-14-dev jq util-linux
 	python3-botocore awscli openssl ca-certificates curl gnuplot-nox
-	linux-perf mandoc systemd zsh dpkg-dev debhelper lintian debootstrap"
+	linux-perf mandoc systemd zsh dpkg-dev debhelper lintian debootstrap
+	openssh-server openssh-client"
 # A node that is already there (such as a node 20 build that bundles npm,
 # and conflicts with Debian's npm) is kept.
 command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"

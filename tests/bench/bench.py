@@ -21,8 +21,10 @@ Only the standard library; /usr/bin/python3.
 import argparse
 import concurrent.futures
 import json
+import math
 import os
 import platform
+import pwd
 import re
 import resource
 import select
@@ -152,6 +154,24 @@ def _define_figures():
            ref="14.5 MB")
     figure("s7.smp.rss_cli", 7, "awscli RSS waiting beside each plugin",
            "MiB")
+    for p, pn in (("connect", "gatewayctl connect, warm session, start"),
+                  ("fixed", "fixed local port (ssm forward), warm, "
+                   "connect()"),
+                  ("W", "gatewayd -W, a session each, start"),
+                  ("smp", "aws ssm start-session (AWS-StartSSHSession), "
+                   "start")):
+        for q in ("p50", "p99"):
+            figure(f"s8.{p}.{q}", 8, f"{pn} to first byte, {q}", "us")
+    figure("s8.ctl_start.p50", 8, "gatewayctl's start-up: start to its "
+           "first byte on stderr (status, no socket), p50", "us")
+    for p, pn in (("connect", "gatewayctl connect (pipes)"),
+                  ("fixed", "fixed local port (TCP)")):
+        for d, dn in (("down", "download"), ("up", "upload")):
+            figure(f"s8.{p}.{d}", 8, f"{pn}, {dn}", "MiB/s")
+            figure(f"s8.{p}.{d}.cpu", 8, f"{pn}, {dn}, daemon CPU",
+                   "CPU s/GiB")
+    figure("s8.connect.ctl_cpu", 8, "gatewayctl's own CPU while the daemon "
+           "moves its descriptors' bytes (download)", "CPU s/GiB")
 
 
 _define_figures()
@@ -168,6 +188,13 @@ PACE_US = 1000
 # Connections a latency run makes through session-manager-plugin: it
 # takes milliseconds each, so fewer than gatewayd's 10,000.
 SMP_LATENCY_COUNT = 1000
+# Scenario 8: connections timed from a process's start (a ProxyCommand's
+# set-up) per run, and how many runs for the ones that start a session
+# each (gatewayd -W, aws ssm start-session: a second or so apiece).
+CONNECT_COUNT = 50
+SESSION_EACH_COUNT = 10
+# Bytes a throughput run of scenario 8 moves (about 3 s through a session).
+CONNECT_BYTES = 256 * MIB
 PACED_KNOBS = [("pacing", "true"), ("chunk", str(PACE_CHUNK)),
                ("pace_us", str(PACE_US))]
 
@@ -179,6 +206,7 @@ SCENARIOS = {
     5: "Scale and memory",
     6: "The physical limits",
     7: "The official client",
+    8: "SSH without fixed ports: gatewayctl connect and gatewayd -W",
 }
 
 
@@ -1205,16 +1233,26 @@ class Bench:
         self.stop(gw, want_clean=True)
         self.stop(emu, want_clean=True)
 
-    def emu_sessions(self, emu):
-        """Live sessions awsemu counts (GET /_emu/state)."""
+    def emu_state(self, emu, what, pick):
+        """One number from awsemu's GET /_emu/state: pick(state)."""
         r = subprocess.run(["curl", "-sf", emu.admin + "/state"],
                            capture_output=True, text=True, timeout=30)
         if r.returncode != 0:
             raise Failed("awsemu /_emu/state did not answer")
         try:
-            return int(json.loads(r.stdout)["sessions"]["active"])
+            return int(pick(json.loads(r.stdout)))
         except (ValueError, KeyError, TypeError):
-            raise Failed("awsemu /_emu/state: no sessions.active")
+            raise Failed(f"awsemu /_emu/state: no {what}")
+
+    def emu_sessions(self, emu):
+        """Live sessions awsemu counts."""
+        return self.emu_state(emu, "sessions.active",
+                              lambda s: s["sessions"]["active"])
+
+    def emu_starts(self, emu):
+        """StartSession calls awsemu answered."""
+        return self.emu_state(emu, "ops", lambda s: s["ops"].get(
+            "ssm:StartSession", {}).get("ok", 0))
 
     def scen5_ssm(self):
         self.need_ssm()
@@ -1247,16 +1285,7 @@ class Bench:
         session-manager-plugin, as a user runs it; returns (aws process,
         plugin pid, local address) once the plugin waits for
         connections."""
-        aws = os.environ.get("AWS_CLI", "/usr/bin/aws")
-        if not os.access(aws, os.X_OK):
-            raise NotRun(f"no awscli at {aws} (set AWS_CLI)")
-        bindir = self.path("smpbin")
-        os.makedirs(bindir, exist_ok=True)
-        link = os.path.join(bindir, "session-manager-plugin")
-        if not os.path.lexists(link):
-            os.symlink(os.path.abspath(smp), link)
-        env = dict(self.aws_env)
-        env["PATH"] = bindir + ":" + env.get("PATH", "/usr/bin:/bin")
+        aws, env = self.smp_env(smp)
         local = free_ports(1)[0]
         params = json.dumps({"portNumber": [str(remote_port)],
                              "localPortNumber": [str(local)]})
@@ -1276,15 +1305,37 @@ class Bench:
                 raise Failed("session-manager-plugin did not start: "
                              f"{self.log_tail(proc)}")
             time.sleep(0.1)
-        kids = []
-        for task in os.listdir(f"/proc/{proc.pid}/task"):
-            with open(f"/proc/{proc.pid}/task/{task}/children") as f:
-                kids += [int(x) for x in f.read().split()]
+        kids = children(proc.pid)
         if len(kids) != 1:
             raise Failed(f"aws start-session has {len(kids)} children, "
                          "want the plugin alone")
         proc.plugin = kids[0]
         return proc, kids[0], f"127.0.0.1:{local}"
+
+    def smp_env(self, smp):
+        """The awscli to run and its environment: awsemu's, with SMP_BIN
+        first on PATH as session-manager-plugin."""
+        aws = os.environ.get("AWS_CLI", "/usr/bin/aws")
+        if not os.access(aws, os.X_OK):
+            raise NotRun(f"no awscli at {aws} (set AWS_CLI)")
+        bindir = self.path("smpbin")
+        os.makedirs(bindir, exist_ok=True)
+        link = os.path.join(bindir, "session-manager-plugin")
+        if not os.path.lexists(link):
+            os.symlink(os.path.abspath(smp), link)
+        env = dict(self.aws_env)
+        env["PATH"] = bindir + ":" + env.get("PATH", "/usr/bin:/bin")
+        return aws, env
+
+    def need_smp(self):
+        """SMP_BIN, or NotRun; and awsemu's agent side."""
+        smp = os.environ.get("SMP_BIN")
+        if not smp:
+            raise NotRun("SMP_BIN is not set")
+        if not os.access(smp, os.X_OK):
+            raise NotRun(f"SMP_BIN={smp} is not an executable")
+        self.need_agent()
+        return smp
 
     def smp_stop(self, proc):
         try:
@@ -1294,12 +1345,7 @@ class Bench:
         self.stop(proc)
 
     def scen7(self):
-        smp = os.environ.get("SMP_BIN")
-        if not smp:
-            raise NotRun("SMP_BIN is not set")
-        if not os.access(smp, os.X_OK):
-            raise NotRun(f"SMP_BIN={smp} is not an executable")
-        self.need_agent()
+        smp = self.need_smp()
         ports = self.servers("source", "sink", "echo")
         dial = {5000: ports["source"], 5001: ports["sink"], 7: ports["echo"]}
         reps = min(self.reps, 3)
@@ -1362,6 +1408,265 @@ class Bench:
             self.smp_stop(tun)
         self.stop(emu, want_clean=True)
 
+    # ---- scenario 8: ssh without fixed ports ----------------------------
+
+    def has_help(self, prog, pattern):
+        """Whether PROG -h mentions pattern: what this build has."""
+        r = subprocess.run([self.bin[prog], "-h"], capture_output=True,
+                           text=True)
+        return re.search(pattern, r.stdout + r.stderr) is not None
+
+    def first_byte(self, argv, name, env=None):
+        """Start argv as ssh starts a ProxyCommand (its stdin and stdout
+        pipes) and time it from just before the start to the first byte
+        on its stdout; our end of its stdin is then closed. Returns
+        (microseconds, process)."""
+        t0 = time.perf_counter()
+        proc = self.spawn(argv, name, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, env=env)
+        r, _, _ = select.select([proc.stdout], [], [], 120)
+        got = os.read(proc.stdout.fileno(), 1) if r else b""
+        us = (time.perf_counter() - t0) * 1e6
+        proc.stdin.close()
+        if not got:
+            raise Failed(f"{name}: no byte from the far side "
+                         f"({'EOF' if r else 'none in 120 s'}): "
+                         f"{self.log_tail(proc)}")
+        return us, proc
+
+    def start_time(self):
+        """Microseconds from starting gatewayctl to its first byte on
+        stderr (unbuffered), its complaint that a socket is not there:
+        its start-up and next to nothing else."""
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([self.bin["gatewayctl"], "-s",
+                                 self.path("nosuch.sock"), "status"],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        r, _, _ = select.select([proc.stderr], [], [], 60)
+        got = os.read(proc.stderr.fileno(), 1) if r else b""
+        us = (time.perf_counter() - t0) * 1e6
+        proc.wait(30)
+        proc.stderr.close()
+        if not got:
+            raise Failed("gatewayctl status with no socket said nothing")
+        return us
+
+    def ends_clean(self, proc, what):
+        """The process exits 0 within 30 s (the far side has closed)."""
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            raise Failed(f"{what}: still running 30 s after the far side "
+                         "closed")
+        self.stop(proc, want_clean=True)
+
+    def connect_once(self, argv, name, env=None):
+        """Microseconds from starting a connecting process to the first
+        byte of a bench_server -m hello; it must then exit 0."""
+        us, proc = self.first_byte(argv, name, env)
+        self.ends_clean(proc, name)
+        return us
+
+    def fixed_once(self, addr):
+        """Microseconds from before connect() to a fixed port to the
+        first byte of a bench_server -m hello."""
+        host, port = addr.rsplit(":", 1)
+        t0 = time.perf_counter()
+        with socket.create_connection((host, int(port)), timeout=120) as c:
+            got = c.recv(1)
+            us = (time.perf_counter() - t0) * 1e6
+            if not got or c.recv(16) != b"":
+                raise Failed(f"{addr}: not one byte then EOF")
+        return us
+
+    def pump(self, rfd, wfd, direction, nbytes):
+        """Move nbytes to a bench_server source (down) or sink (up)
+        through rfd and wfd (a socket twice, or a process's pipes); then
+        one byte past the count, which makes either server close. Returns
+        seconds from the header to the last byte (down) or the sink's
+        count (up)."""
+        os.set_blocking(rfd, False)
+        os.set_blocking(wfd, False)
+        out = memoryview(f"{nbytes}\n".encode())
+        chunk = memoryview(bytes(256 * KIB))
+        left = nbytes if direction == "up" else 0
+        want = nbytes if direction == "down" else len(out)
+        deadline = time.monotonic() + (60 if self.smoke else 600)
+        t0 = time.perf_counter()
+        got = b""
+        while len(out) or left or want:
+            if time.monotonic() > deadline:
+                raise Failed(f"{direction}load of {nbytes} bytes: stalled")
+            if not len(out) and left:
+                out = chunk[:min(left, len(chunk))]
+                left -= len(out)
+            r, w, _ = select.select([rfd] if want else [],
+                                    [wfd] if len(out) else [], [], 1)
+            if w:
+                out = out[os.write(wfd, out):]
+            if r:
+                data = os.read(rfd, 1024 * KIB)
+                if not data:
+                    raise Failed(f"{direction}load: EOF with {want} bytes "
+                                 "to come")
+                if direction == "up":
+                    got += data
+                want -= min(want, len(data))
+        secs = time.perf_counter() - t0
+        if direction == "up" and got != f"{nbytes}\n".encode():
+            raise Failed(f"upload: the sink said {got[:40]!r}")
+        os.set_blocking(wfd, True)
+        os.write(wfd, b"x")
+        return secs
+
+    def connect_bulk(self, argv, direction, nbytes, gw):
+        """One bulk run through gatewayctl connect's pipes: MiB/s, the
+        daemon's and gatewayctl's CPU seconds per GiB."""
+        proc = self.spawn(argv, "connect-bulk", stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE)
+        cpu0, ctl0 = read_proc_cpu(gw.pid), read_proc_cpu(proc.pid)
+        secs = self.pump(proc.stdout.fileno(), proc.stdin.fileno(),
+                         direction, nbytes)
+        cpu, ctl = read_proc_cpu(gw.pid) - cpu0, read_proc_cpu(proc.pid) - \
+            ctl0
+        proc.stdin.close()
+        self.ends_clean(proc, f"gatewayctl connect, {direction}load")
+        gib = nbytes / GIB
+        return nbytes / MIB / secs, cpu / gib, ctl / gib
+
+    def fixed_bulk(self, addr, direction, nbytes, gw):
+        """The same through a fixed local port: MiB/s, daemon CPU s/GiB."""
+        host, port = addr.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=60) as c:
+            cpu0 = read_proc_cpu(gw.pid)
+            secs = self.pump(c.fileno(), c.fileno(), direction, nbytes)
+            cpu = read_proc_cpu(gw.pid) - cpu0
+        return nbytes / MIB / secs, cpu / (nbytes / GIB)
+
+    def scen8_ssh(self):
+        self.need_ssm()
+        connect = self.has_help("gatewayctl", r"\bconnect\b")
+        if not connect:
+            for f in FIGURES:
+                if f["key"].startswith("s8.connect."):
+                    self.notes[f["key"]] = "not run: gatewayctl connect " \
+                        "is not in this build (gatewayctl -h)"
+        ports = self.servers("hello", "source", "sink")
+        emu = self.emu({22: ports["hello"], 5000: ports["source"],
+                        5001: ports["sink"]}, [("pacing", "false")])
+        fws = self.ssm_forwards(1, MUX_ID, 22, "hello") + \
+            self.ssm_forwards(1, MUX_ID, 5000, "down") + \
+            self.ssm_forwards(1, MUX_ID, 5001, "up")
+        keys = self.ssm_gateway_keys(emu)
+        if connect:
+            me = pwd.getpwuid(os.getuid()).pw_name
+            keys.append(("connect_allow", f"user:{me}"))
+        gw = self.gatewayd(fws, keys, env=self.aws_env)
+        ctl = lambda port: [self.bin["gatewayctl"], "-s", gw.control,
+                            "connect", MUX_ID, str(port)]
+        count = 5 if self.smoke else CONNECT_COUNT
+        # Unmeasured: each path's first connection starts its session.
+        self.fixed_once(fws[0]["listen"])
+        if connect:
+            self.connect_once(ctl(22), "connect")
+        starts = self.emu_starts(emu)
+        # The three in turn, so that they share the machine's moods;
+        # start_time is what of connect's time is gatewayctl's start-up.
+        lat = {"connect": ([], []), "fixed": ([], []), "ctl_start": ([], [])}
+        for _ in range(self.reps):
+            runs = {"connect": [], "fixed": [], "ctl_start": []}
+            for _ in range(count):
+                runs["fixed"].append(self.fixed_once(fws[0]["listen"]))
+                if connect:
+                    runs["connect"].append(self.connect_once(ctl(22),
+                                                             "connect"))
+                runs["ctl_start"].append(self.start_time())
+            for p, samples in runs.items():
+                if samples:
+                    lat[p][0].append(nearest_rank(samples, 0.5))
+                    lat[p][1].append(nearest_rank(samples, 0.99))
+        for p, (p50, p99) in lat.items():
+            if p50 and p != "ctl_start":
+                self.put(f"s8.{p}.p50", p50)
+                self.put(f"s8.{p}.p99", p99)
+        self.put("s8.ctl_start.p50", lat["ctl_start"][0])
+        self.note(8, f"latency: {count} connections a run, one after the "
+                  "other, after one unmeasured connection per path; they "
+                  f"started {self.emu_starts(emu) - starts} sessions "
+                  "(awsemu's StartSession count)")
+        n = 4 * MIB if self.smoke else CONNECT_BYTES
+        reps = min(self.reps, 3)
+        for d, port, fw in (("down", 5000, fws[1]), ("up", 5001, fws[2])):
+            fixed, conn = [], []
+            for _ in range(reps):
+                fixed.append(self.fixed_bulk(fw["listen"], d, n, gw))
+                if connect:
+                    conn.append(self.connect_bulk(ctl(port), d, n, gw))
+            self.put(f"s8.fixed.{d}", [r[0] for r in fixed])
+            self.put(f"s8.fixed.{d}.cpu", [r[1] for r in fixed])
+            if conn:
+                self.put(f"s8.connect.{d}", [r[0] for r in conn])
+                self.put(f"s8.connect.{d}.cpu", [r[1] for r in conn])
+                if d == "down":
+                    self.put("s8.connect.ctl_cpu", [r[2] for r in conn])
+        self.stop(gw, want_clean=True)
+        self.stop(emu, want_clean=True)
+
+    def session_each(self, start, name):
+        """p50 and p99 lists (us) of start-to-first-byte runs of a client
+        that starts a session of its own each time: start(emu) gives its
+        argv, its environment and whether it exits 0 by itself once the
+        far side closed (else it is stopped, with its children)."""
+        ports = self.servers("hello")
+        emu = self.emu({22: ports["hello"]}, [("pacing", "false")])
+        argv, env, clean = start(emu)
+        count = 2 if self.smoke else SESSION_EACH_COUNT
+        p50, p99 = [], []
+        for _ in range(min(self.reps, 3)):
+            samples = []
+            for _ in range(count):
+                us, proc = self.first_byte(argv, name, env)
+                samples.append(us)
+                if clean:
+                    self.ends_clean(proc, name)
+                    continue
+                for kid in children(proc.pid):
+                    try:
+                        os.kill(kid, signal.SIGTERM)
+                    except ProcessLookupError:
+                        pass
+                self.stop(proc)
+            p50.append(nearest_rank(samples, 0.5))
+            p99.append(nearest_rank(samples, 0.99))
+        self.stop(emu, want_clean=True)
+        return p50, p99
+
+    def scen8_oneshot(self):
+        self.need_ssm()
+        if not self.has_help("gatewayd", r"-W\b"):
+            raise NotRun("gatewayd -W is not in this build (gatewayd -h)")
+
+        def start(emu):
+            env = dict(self.aws_env, AWS_ENDPOINT_URL=emu.url)
+            return [self.bin["gatewayd"], "-W", f"{MUX_ID}:22"], env, True
+        p50, p99 = self.session_each(start, "oneshot")
+        self.put("s8.W.p50", p50)
+        self.put("s8.W.p99", p99)
+
+    def scen8_smp(self):
+        smp = self.need_smp()
+
+        def start(emu):
+            aws, env = self.smp_env(smp)
+            return [aws, "ssm", "start-session", "--endpoint-url", emu.url,
+                    "--target", MUX_ID, "--document-name",
+                    "AWS-StartSSHSession", "--parameters",
+                    "portNumber=22"], env, False
+        p50, p99 = self.session_each(start, "smp-ssh")
+        self.put("s8.smp.p50", p50)
+        self.put("s8.smp.p99", p99)
+
     # ---- the run -------------------------------------------------------
 
     def run_all(self):
@@ -1390,6 +1695,10 @@ class Bench:
             self.part(5, ["s5.ssm.", "s5.mux."], self.scen5_ssm)
         if want(7):
             self.part(7, ["s7."], self.scen7)
+        if want(8):
+            self.part(8, ["s8.connect.", "s8.fixed."], self.scen8_ssh)
+            self.part(8, ["s8.W."], self.scen8_oneshot)
+            self.part(8, ["s8.smp."], self.scen8_smp)
         for f in FIGURES:
             k = f["key"]
             if k in self.values or k in self.notes:
@@ -1565,6 +1874,22 @@ class Bench:
         ]
 
 
+def children(pid):
+    """The pids of a process's children (all its threads')."""
+    kids = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            kids += [int(x) for x in f.read().split()]
+    return kids
+
+
+def nearest_rank(samples, q):
+    """The q-quantile of samples, nearest-rank (p99 of 50 is the
+    largest)."""
+    s = sorted(samples)
+    return s[max(0, math.ceil(q * len(s)) - 1)]
+
+
 def fmt(v):
     """Three significant figures, no exponent for ordinary sizes."""
     if v is None:
@@ -1643,6 +1968,28 @@ METHOD = {
        "reads and writes), with each side's CPU seconds per GiB.",
     7: "session-manager-plugin (SMP_BIN) as the client against the same "
        "awsemu: scenarios 1, 2 and 4 and its RSS per idle tunnel.",
+    8: "What an SSH login's ProxyCommand costs. The far side is a "
+       "`bench_server -m hello`, which writes one byte on accept (as sshd "
+       "its banner) and closes. Each connection is timed from just before "
+       "its process starts (as ssh starts a ProxyCommand, stdin and stdout "
+       "pipes) to the first byte on its stdout: `gatewayctl connect` on "
+       "the warm session of an earlier one (the daemon moves the bytes of "
+       "the descriptors gatewayctl passes it), `gatewayd -W` (no daemon: "
+       "a session each) and, with SMP_BIN, `aws ssm start-session "
+       "--document-name AWS-StartSSHSession` (a StartSession and a plugin "
+       "each). A fixed local port (an ssm forward, warm) is timed from "
+       "before connect(). Percentiles are nearest-rank over the "
+       f"{CONNECT_COUNT} connections of a run ({SESSION_EACH_COUNT} for "
+       "the ones that start a session each: p99 is then their largest); "
+       "the median and range are over the runs. Throughput: "
+       f"{CONNECT_BYTES // MIB} MiB each way between a `bench_server` "
+       "source or sink and this script, through gatewayctl connect's "
+       "pipes and through the fixed port's socket, with gatewayd's CPU "
+       "seconds per GiB, and gatewayctl's own. `gatewayctl status` with "
+       "no socket there, timed from its start to its first byte on stderr "
+       "and run in turn with the others, is the part of connect's time "
+       "that is the process's own start-up (the dynamic loader and the "
+       "libraries gatewayctl links).",
 }
 
 
@@ -1681,6 +2028,19 @@ def compare(b, key):
     if key == "s7.smp.rss" and b.get("s5.ssm.session") is not None:
         return f"gatewayd: {fmt(b.get('s5.ssm.session'))} KiB per warm " \
             "idle session"
+    m = re.match(r"s8\.(connect|W|smp)\.(p50|p99)$", key)
+    if m and m.group(1) == "connect" and b.get(f"s8.fixed.{m.group(2)}"):
+        return f"+{v - b.get('s8.fixed.' + m.group(2)):.0f} us over the " \
+            "fixed port"
+    if m and b.get(f"s8.connect.{m.group(2)}"):
+        c = b.get(f"s8.connect.{m.group(2)}")
+        return f"{v / c:.3g}x gatewayctl connect's"
+    if key == "s8.ctl_start.p50" and b.get("s8.connect.p50"):
+        return f"{100 * v / b.get('s8.connect.p50'):.0f}% of connect's p50"
+    m = re.match(r"s8\.connect\.(down|up)(\.cpu)?$", key)
+    if m and b.get(f"s8.fixed.{m.group(1)}{m.group(2) or ''}"):
+        f = b.get(f"s8.fixed.{m.group(1)}{m.group(2) or ''}")
+        return f"{100 * v / f:.0f}% of the fixed port's"
     m = re.match(r"s4\.(tcp|mux)\.(p50|p99)$", key)
     if m and b.get(f"s4.direct.{m.group(2)}"):
         return f"+{v - b.get('s4.direct.' + m.group(2)):.0f} us over direct"

@@ -4,17 +4,20 @@
  * hashing (loadserver hashes every byte); plain read() and write() on a
  * shared buffer, one libevent loop, any number of connections.
  *
- *	bench_server -l ADDR -m echo|sink|source [-P PORTFILE]
+ *	bench_server -l ADDR -m echo|sink|source|hello [-P PORTFILE]
  *
  *   echo    send back what arrives; close after the client's EOF
  *   sink    read "BYTES\n", then BYTES bytes, and reply "BYTES\n" once
  *           they are all in, so the client knows every byte arrived; no
- *           half-close (smux in Session Manager has none)
+ *           half-close (smux in Session Manager has none): a byte after
+ *           the reply ends the connection, as a client's close does
  *   source  read "BYTES\n", send BYTES bytes of a fixed pattern as fast
  *           as the client takes them, then wait for the client to close:
  *           the client has read everything when it closes, so the
  *           connection ends cleanly (no reset, no bytes in flight that
  *           nobody reads)
+ *   hello   send one byte on accept and close, as a server that speaks
+ *           first (sshd's banner): the client times its first byte
  *
  * -P writes the bound TCP port once listening. Runs until SIGTERM, then
  * prints "connections N bytes_in N bytes_out N" and exits 0.
@@ -66,6 +69,7 @@ LIST_HEAD(bs_conns, bs_conn);
 
 static struct event_base	*base;
 static enum tool_mode		 mode = TOOL_ECHO;
+static int			 hello;
 static uint8_t			 buf[BS_BUFSIZE];
 static uint64_t			 total_in, total_out, nconns;
 static struct bs_conns		 conns = LIST_HEAD_INITIALIZER(conns);
@@ -157,6 +161,9 @@ bs_sink(struct bs_conn *bc, const uint8_t *data, size_t len)
 	char	reply[32];
 	ssize_t	used;
 
+	/* Reading resumes only once the reply has gone. */
+	if (bc->have_want && bc->want > 0 && bc->got == bc->want)
+		return (-1);
 	if ((used = bs_header(bc, data, len)) == -1)
 		return (-1);
 	data += used;
@@ -300,6 +307,14 @@ bs_accept_cb(int lfd, short what, void *arg)
 			return;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		nconns++;
+		if (hello) {
+			/* A fresh socket's buffer takes one byte. */
+			if (write(fd, "H", 1) == 1)
+				total_out++;
+			close(fd);
+			continue;
+		}
 		bc = calloc(1, sizeof *bc);
 		if (bc == NULL)
 			tool_fatal("bench_server: out of memory");
@@ -312,7 +327,6 @@ bs_accept_cb(int lfd, short what, void *arg)
 			tool_fatal("bench_server: event_new failed");
 		LIST_INSERT_HEAD(&conns, bc, entry);
 		event_add(bc->rev, NULL);
-		nconns++;
 	}
 }
 
@@ -325,8 +339,8 @@ bs_signal_cb(int sig, short what, void *arg)
 static void
 bs_usage(void)
 {
-	fprintf(stderr, "usage: bench_server -l addr -m echo|sink|source "
-	    "[-P portfile]\n");
+	fprintf(stderr, "usage: bench_server -l addr "
+	    "-m echo|sink|source|hello [-P portfile]\n");
 	exit(2);
 }
 
@@ -348,7 +362,10 @@ main(int argc, char **argv)
 			listen_at = optarg;
 			break;
 		case 'm':
-			mode = tool_parse_mode("bench_server", optarg);
+			/* hello is this tool's alone (tool.c has the rest). */
+			hello = strcmp(optarg, "hello") == 0;
+			if (!hello)
+				mode = tool_parse_mode("bench_server", optarg);
 			break;
 		case 'P':
 			portfile = optarg;

@@ -61,13 +61,13 @@ for r in rows:
         bad.append(f"{r['key']}: not measured: {note}")
     if ssm and "ssm forwarder is not in this build" in note:
         bad.append(f"{r['key']}: says no ssm forwarder, gatewayd has one")
-if scens != {str(s) for s in range(1, 8)}:
+if scens != {str(s) for s in range(1, 9)}:
     bad.append(f"scenarios {sorted(scens)}")
 
 report = open(os.path.join(out, "report.md")).read()
 for head in ["# gatewayd benchmarks", "## Machine", "| CPU |", "| cores |",
              "| kernel |", "## Goals", "## Plots"] + \
-        [f"## {s}. " for s in range(1, 8)]:
+        [f"## {s}. " for s in range(1, 9)]:
     if head not in report:
         bad.append(f"report.md: no '{head}'")
 for name in ("throughput_sessions", "latency_cdf", "memory_conns"):

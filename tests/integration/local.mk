@@ -75,6 +75,12 @@ INTEGRATION_TESTS += tests/integration/t_notify.sh
 # names with gatewayctl status --names.
 INTEGRATION_TESTS += tests/integration/t_completion.sh
 
+# OpenSSH through gatewayd (issue 12): a real sshd behind an emulated
+# instance, ssh and scp as the clients (ssh_lib.sh).
+INTEGRATION_TESTS += tests/integration/t_ssh_forward.sh \
+	tests/integration/t_ssh_connect.sh tests/integration/t_ssh_oneshot.sh
+EXTRA_DIST += tests/integration/ssh_lib.sh
+
 # SOCKS5 (forwarders/socks): curl through it to awsemu's instances, and
 # raw bytes that must be refused.
 INTEGRATION_TESTS += tests/integration/t_socks.sh tests/integration/t_socks_bad.sh
