@@ -732,20 +732,6 @@ control_stop(void)
 	control_ev_text = NULL;
 }
 
-char *
-control_user_path(void)
-{
-	const char	*dir = getenv("XDG_RUNTIME_DIR");
-	char		*path;
-
-	if (dir != NULL && *dir == '/')
-		xasprintf(&path, "%s/gatewayd.sock", dir);
-	else
-		xasprintf(&path, "/tmp/gatewayd-%u/control.sock",
-		    (unsigned)geteuid());
-	return (path);
-}
-
 /* One connection in status. */
 static cJSON *
 control_status_conn(struct conn *c)

@@ -314,6 +314,9 @@ gatewayd_signal_cb(evutil_socket_t sig, short events, void *arg)
 {
 	struct config_errors	errs = { NULL, 0 };
 
+	/* ssh ends its ProxyCommand with SIGHUP: for -W, an end, quietly. */
+	if (sig == SIGHUP && gatewayd_dest != NULL)
+		sig = SIGTERM;
 	switch (sig) {
 	case SIGHUP:
 		gatewayd_reload(&errs);

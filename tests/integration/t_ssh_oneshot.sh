@@ -13,12 +13,6 @@ ssh_start
 emu_admin POST /world "{\"instances\": [$(ssh_instance "$INST" \
     '{"Name": "sshd-a"}')]}" >/dev/null
 
-# ssh ends its ProxyCommand with SIGHUP at logout, which gatewayd -W
-# takes for a reload and answers with this warning on the user's terminal
-# when it comes before its own end; the one line tolerated until -W ends
-# quietly on a hang-up.
-SSH_STDERR_OK='warn: reload: no config file in one-shot mode$'
-
 starts() {
 	emu_state "s['ops'].get('ssm:StartSession', {}).get('ok', 0)"
 }
