@@ -185,4 +185,8 @@ struct config_spec {
 int	 config_spec_parse(const char *, struct config_spec *, char **cause);
 void	 config_spec_free(struct config_spec *);
 
+/* config.c: one error that stops loading before any line; NULL. */
+struct gw_config *config_fail(struct config_errors *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 #endif /* CONFIG_INT_H */

@@ -2,6 +2,7 @@
 libgatewayd_a_SOURCES += \
 	%reldir%/config.h \
 	%reldir%/config.c \
+	%reldir%/config_file.c \
 	%reldir%/config_addr.c \
 	%reldir%/config_int.h \
 	%reldir%/config_print.c \
