@@ -86,6 +86,27 @@ struct bus_conn {
 	uint64_t	 bytes_in;	/* read from the client */
 	uint64_t	 bytes_out;	/* written to the client */
 	uint64_t	 duration_ms;	/* since accept */
+	/*
+	 * Who and where, for the audit records (NULL, 0 or -1 when not
+	 * known or not so). Opened and closed; refused has the client's.
+	 */
+	long		 uid;		/* a unix or pair client's, or -1 */
+	long		 gid;
+	long		 pid;
+	const char	*user;		/* uid's login name */
+	const char	*addr;		/* a TCP client's address */
+	unsigned	 port;		/* and port */
+	int		 on_demand;	/* the forward was made for connect */
+	const char	*region;	/* the forward's (AWS forwards) */
+	const char	*profile;
+	const char	*remote_host;	/* to-remote-host: the host */
+	unsigned	 remote_port;	/* the port asked of the target */
+	const char	*instance;	/* the instance that carried it */
+	const char	*session_id;	/* Session Manager's */
+	uint32_t	 stream_id;	/* the smux stream; 0: none */
+	const char	*mode;		/* "mux", "basic" */
+	const char	*account;	/* of the credentials used */
+	const char	*principal;	/* their ARN */
 };
 
 /* A Session Manager session of a forward's pool. */

@@ -117,6 +117,16 @@ conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 }
 
 /* Describe the peer for logs: "127.0.0.1:51234", "unix:uid 1000 pid 42". */
+/* The client is the process with cred. */
+static void
+conn_set_cred(struct conn *c, const struct ucred *cred)
+{
+	c->client.uid = cred->uid;
+	c->client.gid = cred->gid;
+	c->client.pid = cred->pid;
+	util_user_name(cred->uid, c->client.user, sizeof c->client.user);
+}
+
 static void
 conn_format_peer(struct conn *c, int fd)
 {
@@ -131,18 +141,23 @@ conn_format_peer(struct conn *c, int fd)
 		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
 		snprintf(c->peer_str, sizeof c->peer_str, "%s:%u", host,
 		    ntohs(sin->sin_port));
+		strlcpy(c->client.addr, host, sizeof c->client.addr);
+		c->client.port = ntohs(sin->sin_port);
 		break;
 	case AF_INET6:
 		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
 		snprintf(c->peer_str, sizeof c->peer_str, "[%s]:%u", host,
 		    ntohs(sin6->sin6_port));
+		strlcpy(c->client.addr, host, sizeof c->client.addr);
+		c->client.port = ntohs(sin6->sin6_port);
 		break;
 	case AF_UNIX:
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 			snprintf(c->peer_str, sizeof c->peer_str,
 			    "unix:uid %u pid %d", (unsigned)cred.uid,
 			    (int)cred.pid);
-		else
+			conn_set_cred(c, &cred);
+		} else
 			strlcpy(c->peer_str, "unix", sizeof c->peer_str);
 		break;
 	default:
@@ -169,6 +184,7 @@ conn_target(struct conn *c, char *buf, size_t len)
 static void
 conn_publish(struct conn *c, enum bus_type type)
 {
+	const struct fwd_config	*fc = c->fw->conf;
 	struct bus_event	 ev;
 	char			 target[300];
 
@@ -186,6 +202,25 @@ conn_publish(struct conn *c, enum bus_type type)
 		ev.conn.bytes_out = c->bytes_out;
 		ev.conn.duration_ms = clock_now_ms() - c->started_ms;
 	}
+	ev.conn.uid = c->client.uid;
+	ev.conn.gid = c->client.gid;
+	ev.conn.pid = c->client.pid;
+	ev.conn.user = c->client.user[0] != '\0' ? c->client.user : NULL;
+	ev.conn.addr = c->client.addr[0] != '\0' ? c->client.addr : NULL;
+	ev.conn.port = c->client.port;
+	ev.conn.on_demand = c->fw->on_demand;
+	if (fc != NULL) {
+		ev.conn.region = fc->region;
+		ev.conn.profile = fc->profile;
+		ev.conn.remote_host = fc->remote_host;
+		ev.conn.remote_port = fc->remote_port;
+	}
+	ev.conn.instance = c->far.instance;
+	ev.conn.session_id = c->far.session_id;
+	ev.conn.stream_id = c->far.stream_id;
+	ev.conn.mode = c->far.mode;
+	ev.conn.account = c->far.account;
+	ev.conn.principal = c->far.principal;
 	bus_publish(&ev);
 }
 
@@ -202,6 +237,7 @@ conn_make(struct forward *fw, int fd, int fd_in)
 	c->fw = fw;
 	c->fwd = fw->fwd;
 	c->fd_in = fd_in;
+	c->client.uid = c->client.gid = c->client.pid = -1;
 	forward_ref(fw);
 	c->started_ms = clock_now_ms();
 
@@ -260,7 +296,7 @@ conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
 
 struct conn *
 conn_new_pair(struct forward *fw, int fd_in, int fd_out, const char *peer,
-    const struct conn_greeter *g, void *arg)
+    const struct ucred *cred, const struct conn_greeter *g, void *arg)
 {
 	struct conn	*c;
 
@@ -269,9 +305,48 @@ conn_new_pair(struct forward *fw, int fd_in, int fd_out, const char *peer,
 	c = conn_make(fw, fd_out, fd_in == fd_out ? -1 : fd_in);
 	c->peer.ss_family = AF_UNSPEC;
 	strlcpy(c->peer_str, peer, sizeof c->peer_str);
+	if (cred != NULL)
+		conn_set_cred(c, cred);
 	conn_set_greeter(c, g, arg);
 	conn_start(c);
 	return (c);
+}
+
+static void
+conn_far_clear(struct conn_far *far)
+{
+	free(far->instance);
+	free(far->session_id);
+	free(far->account);
+	free(far->principal);
+	memset(far, 0, sizeof *far);
+}
+
+static char *
+conn_strdup(const char *s)
+{
+	return (s != NULL ? xstrdup(s) : NULL);
+}
+
+void
+conn_set_far(struct conn *c, const char *instance, const char *session_id,
+    uint32_t stream_id, const char *mode)
+{
+	free(c->far.instance);
+	free(c->far.session_id);
+	c->far.instance = conn_strdup(instance);
+	c->far.session_id = conn_strdup(session_id);
+	c->far.stream_id = stream_id;
+	c->far.mode = mode;
+}
+
+void
+conn_set_identity(struct conn *c, const char *account, const char *principal)
+{
+	free(c->far.account);
+	free(c->far.principal);
+	c->far.account = conn_strdup(account);
+	c->far.principal = conn_strdup(principal);
 }
 
 /* Move c to state s; states only move forward. */
@@ -815,6 +890,7 @@ conn_free_cb(evutil_socket_t fd, short events, void *arg)
 
 	free(c->reason);
 	free(c->target_str);
+	conn_far_clear(&c->far);
 	free(c);
 	forward_unref(fw);
 }

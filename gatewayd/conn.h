@@ -61,6 +61,32 @@ struct conn_greeter {
 };
 
 /*
+ * Who a conn's client is, for its close line and its records (bus.h):
+ * conn_new and conn_new_pair fill it.
+ */
+struct conn_client {
+	long		 uid;		/* a unix or pair client's; -1: none */
+	long		 gid;
+	long		 pid;
+	char		 user[64];	/* uid's login name; "" if none */
+	char		 addr[64];	/* a TCP client's address; "" if not */
+	unsigned	 port;
+};
+
+/*
+ * Where a conn's bytes went, as its forwarder learns it (conn_set_far):
+ * kept after the far side is gone, for the close line and the records.
+ */
+struct conn_far {
+	char		*instance;	/* "i-0abc"; NULL: not an AWS target */
+	char		*session_id;	/* Session Manager's */
+	uint32_t	 stream_id;	/* the smux stream; 0: none (basic) */
+	const char	*mode;		/* "mux", "basic"; static; NULL */
+	char		*account;	/* of the credentials that carried it */
+	char		*principal;	/* their ARN */
+};
+
+/*
  * One accepted client connection. Its state only moves forward; every
  * change goes through conn_set_state().
  */
@@ -124,6 +150,8 @@ struct conn {
 	socklen_t		 peerlen;
 	char			 peer_str[128];	/* "127.0.0.1:51234", "unix:uid 1000" */
 	char			*target_str;	/* "i-0abc:5432"; set by forwarder */
+	struct conn_client	 client;
+	struct conn_far		 far;
 
 	uint64_t		 bytes_in;	/* read from the client */
 	uint64_t		 bytes_out;	/* written to the client */
@@ -149,12 +177,15 @@ struct conn *conn_new(struct forward *, int fd, const struct sockaddr *,
  * A conn whose client is two descriptors, read from fd_in and written to
  * fd_out (gatewayctl connect's and gatewayd -W's standard input and
  * output: pipes, sockets, a terminal), both made non-blocking and owned
- * by the conn from now on; peer names the client for logs; greeter (may
- * be NULL) is set before anything happens. Like conn_new, asks fw's
+ * by the conn from now on; peer names the client for logs and cred (may
+ * be NULL) says who it is; greeter (may be NULL) is set before anything
+ * happens. Like conn_new, asks fw's
  * forwarder to open the far side: the conn may be closed on return.
  */
+struct ucred;
 struct conn *conn_new_pair(struct forward *, int fd_in, int fd_out,
-	    const char *peer, const struct conn_greeter *, void *);
+	    const char *peer, const struct ucred *,
+	    const struct conn_greeter *, void *);
 /*
  * For a forwarder's open(): read the client before there is a far side
  * (a SOCKS negotiation). Its bytes reach the forwarder's send as usual
@@ -169,6 +200,16 @@ void	 conn_negotiate(struct conn *);
  * forwarder. c may be closed when this returns.
  */
 void	 conn_hand_to(struct conn *, struct forward *);
+/*
+ * The forwarder says where c's bytes go: the instance, the session and
+ * the stream (0: none), the session's mode; any may be NULL (0) when not
+ * known. Copied; a later call replaces them all.
+ */
+void	 conn_set_far(struct conn *, const char *instance,
+	    const char *session_id, uint32_t stream_id, const char *mode);
+/* The same for the identity of the credentials that carried c. */
+void	 conn_set_identity(struct conn *, const char *account,
+	    const char *principal);
 /* Set or clear (NULL) who hears whether the far side was reached. */
 void	 conn_set_greeter(struct conn *, const struct conn_greeter *,
 	    void *);

@@ -69,6 +69,7 @@ struct connect_client {
 	struct conn		*c;		/* referenced */
 	char			*what;		/* "i-0abc:22", for logs */
 	char			 peer[96];	/* "ctl uid 1000 (alice)" */
+	struct ucred		 cred;		/* gatewayctl's */
 	int			 finished;	/* said its last line */
 	TAILQ_ENTRY(connect_client) entry;
 };
@@ -347,8 +348,8 @@ connect_fds_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
-	c = conn_new_pair(cc->fw, fds[0], fds[1], cc->peer, &connect_greeter,
-	    cc);
+	c = conn_new_pair(cc->fw, fds[0], fds[1], cc->peer, &cc->cred,
+	    &connect_greeter, cc);
 	/* A refusal at once has finished cc: its line is still queued. */
 	if (!cc->finished) {
 		cc->c = c;
@@ -494,6 +495,7 @@ connect_cmd(struct control_req *req, const cJSON *json)
 	cc->fw = fw;
 	forward_ref(fw);
 	cc->what = what;
+	cc->cred = cred;
 	snprintf(cc->peer, sizeof cc->peer, "ctl %s pid %d", user,
 	    (int)cred.pid);
 	log_debug("connect: %s to %s", cc->peer, what);

@@ -11,6 +11,7 @@
 #include "autoconf.h"
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -65,6 +66,7 @@ stdio_start(const char *dest, void (*done)(void), char **cause)
 {
 	struct ondemand_key	 k;
 	struct forward		*fw;
+	struct ucred		 cred;
 	char			*target, *host;
 	unsigned		 port;
 	int			 i;
@@ -95,7 +97,10 @@ stdio_start(const char *dest, void (*done)(void), char **cause)
 		if (isatty(i) && (stdio_flags[i] = fcntl(i, F_GETFL)) != -1)
 			stdio_tty[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
 	}
-	conn_new_pair(fw, STDIN_FILENO, STDOUT_FILENO, "stdio",
+	cred.pid = getpid();
+	cred.uid = getuid();
+	cred.gid = getgid();
+	conn_new_pair(fw, STDIN_FILENO, STDOUT_FILENO, "stdio", &cred,
 	    &stdio_greeter, NULL);
 	return (0);
 }

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,6 +367,41 @@ util_fd_pollable(int fd)
 		return (0);
 	return (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
 	    (S_ISCHR(sb.st_mode) && isatty(fd)));
+}
+
+/* How many uids' names util_user_name keeps, and for how long. */
+#define UTIL_USERS		32
+#define UTIL_USER_TTL_MS	(5 * 60 * 1000)
+
+void
+util_user_name(uid_t uid, char *buf, size_t len)
+{
+	static struct {
+		uid_t		uid;
+		uint64_t	when;		/* 0: empty */
+		char		name[64];
+	}		 cache[UTIL_USERS];
+	struct passwd	 pw, *res = NULL;
+	char		 pwbuf[4096];
+	uint64_t	 now = clock_now_ms();
+	size_t		 i, slot = 0;
+
+	for (i = 0; i < UTIL_USERS; i++) {
+		if (cache[i].when != 0 && cache[i].uid == uid &&
+		    now - cache[i].when < UTIL_USER_TTL_MS) {
+			strlcpy(buf, cache[i].name, len);
+			return;
+		}
+		if (cache[i].when < cache[slot].when)
+			slot = i;
+	}
+	cache[slot].uid = uid;
+	cache[slot].when = now != 0 ? now : 1;
+	cache[slot].name[0] = '\0';
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof pwbuf, &res) == 0 &&
+	    res != NULL)
+		strlcpy(cache[slot].name, pw.pw_name, sizeof cache[slot].name);
+	strlcpy(buf, cache[slot].name, len);
 }
 
 /* The message of one byte and room for UTIL_MAX_FDS descriptors. */

@@ -5,6 +5,8 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/time.h>
@@ -71,6 +73,12 @@ int	 util_host_is_loopback(const char *host);
 
 /* 1 if fd is a pipe, a socket or a terminal: what poll(2) can watch. */
 int	 util_fd_pollable(int fd);
+/*
+ * uid's login name in buf ("" if it has none). The password database is
+ * read once per uid and kept for a few minutes: a jump box's NSS may be
+ * slow, and a conn's records need the name at each accept.
+ */
+void	 util_user_name(uid_t uid, char *buf, size_t len);
 /*
  * One byte carrying n descriptors over a unix socket (gatewayctl connect
  * to gatewayd): send them, or receive up to *n (close-on-exec) and set *n

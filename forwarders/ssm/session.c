@@ -46,7 +46,7 @@ static const char *ssm_session_state_names[] = {
 	"dead"
 };
 
-static const char *ssm_session_mode_names[] = { "basic", "mux", "stream" };
+const char *const ssm_session_mode_names[] = { "basic", "mux", "stream" };
 struct evbuffer *
 ssm_session_evbuffer(void)
 {

@@ -173,6 +173,8 @@ void		 ssm_stream_set_target(struct ssm_stream *, const char *);
  */
 void		 ssm_stream_enqueue(struct ssm_stream *, int flag);
 void		 ssm_stream_dequeue(struct ssm_stream *);
+/* "basic", "mux", "stream": by enum ssm_chan_mode, for logs and records. */
+extern const char *const ssm_session_mode_names[];
 void		 ssm_stream_attach(struct ssm_session *, struct ssm_stream *);
 void		 ssm_stream_unlink(struct ssm_stream *);
 void		 ssm_stream_deliver(struct ssm_stream *, const uint8_t *,

@@ -130,6 +130,8 @@ ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
 	s->nstreams++;
 	s->total_streams++;
 	ssm_stream_set_target(st, s->target);
+	conn_set_far(c, s->target, s->session_id, sid,
+	    ssm_session_mode_names[s->mode]);
 	log_debug("session %s: conn %" PRIu64 " on stream %" PRIu32, s->name,
 	    c->id, sid);
 	if (s->refusing && s->mode != SSM_CHAN_MODE_MUX) {

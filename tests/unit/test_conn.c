@@ -660,7 +660,7 @@ test_conn_pair_pipes_both_ways(void **state)
 	memset(&heard, 0, sizeof heard);
 	memset(&p, 0, sizeof p);
 	p.fd = out[0];
-	conn_new_pair(e->fw, in[0], out[1], "pipes", &greeter, NULL);
+	conn_new_pair(e->fw, in[0], out[1], "pipes", NULL, &greeter, NULL);
 	assert_non_null(fake.c);
 	assert_int_equal(write(in[1], "hello", 5), 5);
 	close(in[1]);
