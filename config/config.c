@@ -703,6 +703,40 @@ config_fwds_check_listen(struct config_parse *p)
 	}
 }
 
+/* The metrics endpoint is a listener: the same rules as a forward's. */
+static void
+config_gw_check_metrics(struct config_parse *p)
+{
+	struct config_obj		*o = &p->gw;
+	const struct listen_spec	*ls = &p->conf->metrics;
+	const struct allow_list		*al = &p->conf->metrics_allow;
+	size_t				 i;
+	size_t				 ai = config_obj_index(o, "metrics_allow");
+	int				 is_unix = ls->kind == LISTEN_UNIX;
+
+	if (!config_obj_has(o, "metrics")) {
+		if (al->n != 0)
+			config_error(p, o->lines[ai], o, "metrics_allow",
+			    "without metrics");
+		return;
+	}
+	for (i = 0; i < al->n && !o->bad[ai]; i++) {
+		if (is_unix != (al->rules[i].kind != ALLOW_CIDR)) {
+			config_error(p, o->lines[ai], o, "metrics_allow",
+			    is_unix ? "a unix: metrics socket allows user:, "
+			    "group:, uid: or gid:, not addresses" : "a TCP "
+			    "metrics address allows addresses and CIDRs, not "
+			    "users or groups");
+			return;
+		}
+	}
+	if (!is_unix && !config_addr_is_loopback(ls) && al->n == 0 &&
+	    !o->bad[ai])
+		config_error(p, config_obj_line(o, "metrics"), o, "metrics",
+		    "%s is not a loopback address; say who may scrape with "
+		    "metrics_allow", ls->text);
+}
+
 /* The rules across [gateway]'s keys. */
 static void
 config_gw_check(struct config_parse *p)
@@ -720,6 +754,7 @@ config_gw_check(struct config_parse *p)
 			break;
 		}
 	}
+	config_gw_check_metrics(p);
 }
 
 /* After the last line: defaults, inheritance, the rules across keys. */

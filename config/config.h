@@ -156,6 +156,9 @@ struct gw_config {
 	enum log_target		 log_target;
 	int			 log_facility;
 	int			 log_json;
+	/* The metrics endpoint (gatewayd/metrics.h); text NULL: off. */
+	struct listen_spec	 metrics;
+	struct allow_list	 metrics_allow;	/* who may scrape */
 
 	char			*region;
 	char			*profile;

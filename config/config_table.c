@@ -177,6 +177,14 @@ const struct config_key config_table[] = {
 	  .choices = config_log_formats, .values = config_log_format_values,
 	  .def = "text",
 	  .help = "stderr lines as plain text or JSON objects" },
+	{ "metrics", GW(metrics), .type = CONFIG_LISTEN,
+	  .example = "127.0.0.1:9473",
+	  .help = "serve Prometheus/OpenMetrics at GET /metrics on "
+	  "host:port, [v6addr]:port or unix:/path; unset, off" },
+	{ "metrics_allow", GW(metrics_allow), .type = CONFIG_ALLOW,
+	  .flags = CONFIG_REPEAT, .example = "127.0.0.1, 10.0.0.0/8",
+	  .help = "who may scrape metrics, as allow; required when metrics "
+	  "is not loopback; may repeat" },
 	{ "region", GW(region), .type = CONFIG_STRING,
 	  .check = config_value_check_region, .example = "eu-west-1",
 	  .help = "AWS region of forwards that name none" },

@@ -30,6 +30,7 @@
 #include "gateway.h"
 #include "gatewayd.h"
 #include "log.h"
+#include "metrics.h"
 #include "privdrop.h"
 #include "sdnotify.h"
 #include "stdio_conn.h"
@@ -229,6 +230,26 @@ gatewayd_control_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
+ * Serve the metrics where conf says: at start a failure is fatal, at a
+ * reload the endpoint stays where it was.
+ */
+static void
+gatewayd_metrics(const struct gw_config *conf, int starting)
+{
+	char	*cause;
+
+	if (metrics_configure(conf, &cause) == 0)
+		return;
+	if (starting) {
+		control_stop();
+		fatalx("metrics %s", cause);
+	}
+	log_warnx("reload: metrics %s; still serving the old address",
+	    cause);
+	free(cause);
+}
+
+/*
  * Read the file again and apply it. On error return -1 with every error
  * logged and in errs (caller clears); the running config stays.
  */
@@ -255,6 +276,7 @@ gatewayd_reload(struct config_errors *errs)
 	}
 	aws_daemon_configure(conf);
 	aws_daemon_reload();
+	gatewayd_metrics(conf, 0);
 	if (gateway_reload(conf) == -1) {
 		gatewayd_notify_ready();
 		return (-1);
@@ -427,6 +449,7 @@ gatewayd_run(struct gw_config *conf)
 	control_register("reload", gatewayd_cmd_reload);
 	connect_init();
 	aws_daemon_configure(conf);
+	gatewayd_metrics(conf, 1);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
 	/* A failed forward has said why; once is enough. */
 	if ((failed = gateway_start(conf, &cause)) == -1) {
@@ -441,6 +464,7 @@ gatewayd_run(struct gw_config *conf)
 	    stdio_start(gatewayd_dest, gatewayd_done, &cause) == -1) {
 		log_warnx("-W %s: %s", gatewayd_dest, cause);
 		free(cause);
+		metrics_stop();
 		gateway_free();
 		event_base_free(gw_base);
 		return (1);
@@ -469,6 +493,7 @@ gatewayd_run(struct gw_config *conf)
 
 	control_stop();
 	sdnotify_stop();
+	metrics_stop();
 	gateway_free();
 	connect_stop();
 	/* Let the frees that gateway_free scheduled run. */

@@ -246,6 +246,31 @@ listener_new(struct forward *fw, char **cause)
 	return (l);
 }
 
+int
+listener_bind(const struct listen_spec *ls, mode_t mode, struct stat *sb,
+    char **cause)
+{
+	struct listener	l;
+
+	memset(&l, 0, sizeof l);
+	l.fd = -1;
+	if (ls->kind == LISTEN_UNIX)
+		l.fd = listener_unix_bind(ls->path, mode, (uid_t)-1,
+		    (gid_t)-1, sb, cause);
+	else if (listener_bind_tcp(&l, ls, cause) == -1)
+		return (-1);
+	if (l.fd == -1)
+		return (-1);
+	if (listen(l.fd, LISTENER_BACKLOG) == -1) {
+		xasprintf(cause, "%s: listen: %s", ls->text, strerror(errno));
+		if (ls->kind == LISTEN_UNIX)
+			listener_unix_unlink(ls->path, sb);
+		close(l.fd);
+		return (-1);
+	}
+	return (l.fd);
+}
+
 void
 listener_free(struct listener *l)
 {

@@ -53,6 +53,14 @@ int	 listener_unix_bind(const char *path, mode_t mode, uid_t owner,
 	    gid_t group, struct stat *sb, char **cause);
 void	 listener_unix_unlink(const char *path, const struct stat *sb);
 
+/*
+ * A listening socket for ls that is no forward's (the metrics endpoint):
+ * TCP, or a unix socket with mode (*sb as listener_unix_bind's). Return
+ * it, or -1 and set *cause (caller frees).
+ */
+int	 listener_bind(const struct listen_spec *ls, mode_t mode,
+	    struct stat *sb, char **cause);
+
 /* The bound address ("127.0.0.1:15432", "unix:/run/db.sock"). */
 const char *listener_address(struct listener *);
 

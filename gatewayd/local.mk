@@ -5,6 +5,7 @@
 libgatewayd_a_SOURCES += \
 	%reldir%/bus.c %reldir%/bus.h \
 	%reldir%/log.c %reldir%/log.h \
+	%reldir%/metrics.h %reldir%/metrics_expo.c \
 	%reldir%/util.c %reldir%/util.h \
 	%reldir%/xmalloc.c %reldir%/xmalloc.h
 
@@ -47,6 +48,7 @@ libgatewayd_a_SOURCES += \
 	%reldir%/gateway.c %reldir%/gateway.h \
 	%reldir%/ondemand.c %reldir%/ondemand.h \
 	%reldir%/listener.c %reldir%/listener.h \
+	%reldir%/metrics.c %reldir%/metrics_http.c \
 	%reldir%/sockread.c %reldir%/sockread.h
 
 sbin_PROGRAMS += gatewayd/gatewayd

@@ -21,6 +21,7 @@
 
 #include "aws_ssm.h"
 #include "log.h"
+#include "metrics.h"
 #include "ssm_chan_int.h"
 #include "ssm_version.h"
 #include "util.h"
@@ -474,6 +475,49 @@ chan_event_cb(evutil_socket_t fd, short events, void *arg)
  * The object.
  */
 
+uint64_t	ssm_chan_resends_total;
+uint64_t	ssm_chan_ooo_drops_total;
+
+static uint64_t
+chan_resends_total(void)
+{
+	return (ssm_chan_resends_total);
+}
+
+static uint64_t
+chan_ooo_drops_total(void)
+{
+	return (ssm_chan_ooo_drops_total);
+}
+
+static struct metrics_hist_family *
+chan_rtt_family(void)
+{
+	return (metrics_register_histogram("gatewayd_ssm_round_trip_seconds",
+	    "seconds", "data channel round trips: a message sent to its "
+	    "acknowledgement, every session", NULL, metrics_latency_bounds,
+	    metrics_nlatency_bounds));
+}
+
+/* Every chan's counters, once per process (repeats are ignored). */
+static void
+chan_metrics_register(void)
+{
+	metrics_register_counter("gatewayd_ssm_resends", "data channel "
+	    "messages sent again, unacknowledged in time or after a "
+	    "reconnect", chan_resends_total);
+	metrics_register_counter("gatewayd_ssm_out_of_order_drops", "data "
+	    "channel messages that came too far ahead to be held (the agent "
+	    "sends them again)", chan_ooo_drops_total);
+	chan_rtt_family();
+}
+
+void
+ssm_chan_metrics_rtt(double ms)
+{
+	metrics_observe(chan_rtt_family(), NULL, ms / 1000.0);
+}
+
 struct ssm_chan *
 ssm_chan_start(const struct ssm_chan_params *params,
     const struct ssm_chan_cb *cb, void *arg)
@@ -502,6 +546,7 @@ ssm_chan_start(const struct ssm_chan_params *params,
 	ssm_chan_rtt_init(&c->rtt);
 	c->flag_seq = -1;
 	c->state = SSM_CHAN_STARTING;
+	chan_metrics_register();
 
 	memset(&start, 0, sizeof start);
 	start.target = c->p.target;

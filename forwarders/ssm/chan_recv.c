@@ -229,8 +229,10 @@ chan_input_ack(struct ssm_chan *c, const struct ssm_msg *m)
 		    seq);
 		return;
 	}
-	if (sample >= 0)
+	if (sample >= 0) {
 		ssm_chan_rtt_sample(&c->rtt, sample);
+		ssm_chan_metrics_rtt(sample);
+	}
 	if (c->out.count == 0)
 		c->tick_at = 0;
 	if (c->state == SSM_CHAN_CLOSING) {
@@ -462,6 +464,7 @@ chan_input_stream(struct ssm_chan *c, const struct ssm_msg *m)
 			chan_send_ack(c, m->seq, m->id);
 		else {
 			c->dropped++;
+			ssm_chan_ooo_drops_total++;
 			log_debug("chan %s: no room for %" PRId64 " (expecting "
 			    "%" PRId64 ")", c->name, m->seq, c->in.expected);
 		}

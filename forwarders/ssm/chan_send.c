@@ -224,6 +224,7 @@ chan_resend(struct ssm_chan *c, uint64_t now, double rto, unsigned max)
 		e->last_sent = now;
 		e->resends++;
 		c->resends++;
+		ssm_chan_resends_total++;
 		n++;
 	}
 	return (n);

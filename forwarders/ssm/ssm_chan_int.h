@@ -507,4 +507,14 @@ struct ssm_chan_stats {
 
 void	 ssm_chan_get_stats(struct ssm_chan *, struct ssm_chan_stats *);
 
+/*
+ * Process-wide counters of every chan, for the metrics endpoint (chan.c
+ * registers them when the first chan is made): messages sent again, and
+ * ones that came too far ahead to be held (unacked: the agent resends
+ * them). ssm_chan_metrics_rtt() adds an RTT sample (ms) to a histogram.
+ */
+extern uint64_t	 ssm_chan_resends_total;
+extern uint64_t	 ssm_chan_ooo_drops_total;
+void	 ssm_chan_metrics_rtt(double ms);
+
 #endif /* SSM_CHAN_INT_H */

@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "forward.h"
 #include "log.h"
+#include "metrics.h"
 #include "ssm_chan.h"
 #include "ssm_pool.h"
 #include "ssm_session.h"
@@ -130,6 +131,12 @@ ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
 	s->nstreams++;
 	s->total_streams++;
 	ssm_stream_set_target(st, s->target);
+	/* From the client's accept: the wait for a session included. */
+	metrics_observe(metrics_register_histogram(
+	    "gatewayd_ssm_stream_open_seconds", "seconds", "from a client's "
+	    "accept to its stream on a session", "forward",
+	    metrics_latency_bounds, metrics_nlatency_bounds), st->pool->fw->name,
+	    (clock_now_ms() - c->started_ms) / 1000.0);
 	conn_set_far(c, s->target, s->session_id, sid,
 	    ssm_session_mode_names[s->mode]);
 	log_debug("session %s: conn %" PRIu64 " on stream %" PRIu32, s->name,

@@ -104,6 +104,8 @@ struct aws_client *aws_ctx_client(struct aws_ctx *);
  */
 char	*aws_ctx_endpoint_host(struct aws_ctx *, const char *service);
 struct aws_creds_provider *aws_ctx_creds(struct aws_ctx *);
+/* Call cb for every context of every client (the metrics' expiries). */
+void	 aws_foreach_ctx(void (*cb)(struct aws_ctx *, void *), void *arg);
 
 enum aws_protocol {
 	AWS_PROTO_JSON,		/* JSON 1.1: POST /, X-Amz-Target */

@@ -35,6 +35,7 @@ struct aws_client {
 	TAILQ_HEAD(, aws_quota_entry)	 quotas;
 	TAILQ_HEAD(, aws_call)		 calls;
 	TAILQ_HEAD(, aws_ctx)		 ctxs;
+	TAILQ_ENTRY(aws_client)		 entry;	/* in every client */
 };
 
 struct aws_ctx {

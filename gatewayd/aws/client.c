@@ -25,6 +25,10 @@ struct aws_quota_entry {
 	TAILQ_ENTRY(aws_quota_entry)	 entry;
 };
 
+/* Every client (one in gatewayd): aws_foreach_ctx walks them. */
+static TAILQ_HEAD(, aws_client)	aws_clients =
+    TAILQ_HEAD_INITIALIZER(aws_clients);
+
 static char *
 aws_client_opt(const char *given, const char *env)
 {
@@ -73,7 +77,20 @@ aws_client_new(struct event_base *base, const struct aws_options *opts,
 	c->http = aws_http_new(base, c->ca_bundle);
 	c->budget = aws_budget_new(base, c->opts.api_rate, c->opts.api_burst);
 	c->creds = aws_creds_cache_new();
+	TAILQ_INSERT_TAIL(&aws_clients, c, entry);
 	return (c);
+}
+
+void
+aws_foreach_ctx(void (*cb)(struct aws_ctx *, void *), void *arg)
+{
+	struct aws_client	*c;
+	struct aws_ctx		*ctx;
+
+	TAILQ_FOREACH(c, &aws_clients, entry) {
+		TAILQ_FOREACH(ctx, &c->ctxs, entry)
+			cb(ctx, arg);
+	}
 }
 
 void
@@ -83,6 +100,7 @@ aws_client_free(struct aws_client *c)
 
 	if (c == NULL)
 		return;
+	TAILQ_REMOVE(&aws_clients, c, entry);
 	while (!TAILQ_EMPTY(&c->calls))
 		aws_call_cancel(TAILQ_FIRST(&c->calls));
 	/* Providers own contexts of their own: free them first. */

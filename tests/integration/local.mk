@@ -64,6 +64,10 @@ EXTRA_DIST += tests/integration/chan_lib.sh
 # checks.
 INTEGRATION_TESTS += tests/integration/t_unit.sh
 
+# The metrics endpoint: counters against the traffic, promtool, bad
+# requests, reloads.
+INTEGRATION_TESTS += tests/integration/t_metrics.sh
+
 # -V and -h of both programs, and the version they report.
 INTEGRATION_TESTS += tests/integration/t_version.sh
 

@@ -12,6 +12,10 @@ tests_unit_test_log_LDADD = $(TEST_LIBS)
 UNIT_TESTS += tests/unit/test_bus
 tests_unit_test_bus_SOURCES = tests/unit/test_bus.c
 tests_unit_test_bus_LDADD = $(TEST_LIBS)
+# The metrics exposition: both formats, escaping, histograms, registry.
+UNIT_TESTS += tests/unit/test_metrics
+tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
+tests_unit_test_metrics_LDADD = $(TEST_LIBS)
 
 # Unit tests of the core: loopback sockets, a loop run until a condition
 # holds or a deadline passes (tests/unit/testloop.c, on cmocka).

@@ -1,0 +1,182 @@
+#!/bin/sh
+# The metrics endpoint ([gateway] metrics): traffic through a tcp forward
+# and an ssm forward (its WebSocket dropped so that the session resumes),
+# clients refused by an allow list; then a scrape that promtool accepts
+# and whose counters equal what the clients sent and received, the
+# connections, refusals, resumes and sessions awsemu saw. The OpenMetrics
+# answer when asked for, the errors for a wrong method, a wrong path, a
+# request too long, and a client that never finishes (closed by the
+# timer, the daemon unharmed). A reload moves the endpoint to a unix
+# socket; metrics_allow turns away who it does not list; a non-loopback
+# address without metrics_allow is a config error.
+. "$top_srcdir/tests/integration/life_lib.sh"
+
+command -v promtool >/dev/null ||
+    fail "no promtool (Debian's prometheus package: contrib/deps.sh test)"
+
+KIB=1024
+
+# A non-loopback address without metrics_allow: an error naming the line.
+printf '[gateway]\nlog_level = info\nmetrics = 0.0.0.0:9473\n\n%s\n' \
+    '[forward "f"]
+listen = 127.0.0.1:1
+target = 127.0.0.1
+remote_port = 1' >"$T/bad.conf"
+if "$GATEWAYD" -n -f "$T/bad.conf" >"$T/bad.out" 2>&1; then
+	fail "metrics on 0.0.0.0 without metrics_allow was accepted"
+fi
+grep -q -F "$T/bad.conf:3: " "$T/bad.out" &&
+    grep -q -F "metrics: 0.0.0.0:9473 is not a loopback address; say who" \
+    "$T/bad.out" || fail "the error: $(cat "$T/bad.out")"
+printf '[gateway]\nmetrics = 0.0.0.0:9473\nmetrics_allow = 10.0.0.0/8\n%s\n' \
+    'connect_allow = user:root' >"$T/good.conf"
+"$GATEWAYD" -n -f "$T/good.conf" >"$T/good.out" 2>&1 ||
+    fail "metrics with metrics_allow: $(cat "$T/good.out")"
+ok "a non-loopback metrics address needs metrics_allow (file:line)"
+
+emu_start
+start_server echo echo
+emu_admin POST /world "{\"instances\": [$(life_instance "$INST_A" \
+    "$echo_PORT")]}" >/dev/null
+# Drop the WebSocket twice, after 40 messages each time: resumes.
+emu_admin POST /knobs '{"drop_after": 40, "drop_count": 2,
+    "drop_mode": "reset"}' >/dev/null
+
+set -- $(free_ports 5)
+TCP=$1 SSM=$2 GUARD=$3 M=$4 M2=$5
+# metrics_conf [GATEWAY KEYS]: the config, the same three forwards.
+metrics_conf() {
+	life_conf "$@"
+	add_forward plain "127.0.0.1:$TCP" 127.0.0.1 "$echo_PORT"
+	add_forward guarded "127.0.0.1:$GUARD" 127.0.0.1 "$echo_PORT" \
+	    allow=10.0.0.0/8
+	conf_forward ssm db "127.0.0.1:$SSM" "$INST_A" "$echo_PORT" warm=yes
+}
+metrics_conf "metrics = 127.0.0.1:$M"
+start_gatewayd
+life_wait_open db 1
+
+URL=http://127.0.0.1:$M/metrics
+scrape() {
+	curl -s --max-time 30 --fail "$URL" >"$T/scrape.txt" ||
+	    fail "GET $URL failed"
+}
+# metric 'NAME{LABELS}': its value in the last scrape (0 if absent).
+metric() {
+	awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' \
+	    "$T/scrape.txt"
+}
+all_closed() {
+	scrape
+	[ "$(metric 'gatewayd_connections_active{forward="plain"}')" = 0 ] &&
+	    [ "$(metric 'gatewayd_connections_active{forward="db"}')" = 0 ]
+}
+
+"$LOADCLIENT" -c "127.0.0.1:$TCP" -m echo -C 3 -n $((300 * KIB)) \
+    >"$T/tcp.out" 2>&1 || fail "tcp echo: $(cat "$T/tcp.out")"
+"$LOADCLIENT" -c "127.0.0.1:$SSM" -m echo -W -C 2 -n $((200 * KIB)) \
+    -t 300 >"$T/ssm.out" 2>&1 || fail "ssm echo: $(cat "$T/ssm.out")"
+"$LOADCLIENT" -c "127.0.0.1:$GUARD" -m refused -C 4 >"$T/refused.out" \
+    2>&1 || fail "refused: $(cat "$T/refused.out")"
+wait_for 30 "every conn closed" all_closed
+
+# Scraped under traffic would do as well; this one has every family.
+promtool check metrics <"$T/scrape.txt" >"$T/promtool.out" 2>&1 ||
+    fail "promtool: $(cat "$T/promtool.out")"
+ok "promtool check metrics passes"
+
+# expect_fwd NAME CONNS BYTES REASON: accepted, closed for REASON, and
+# bytes each way.
+expect_fwd() {
+	for m in "connections_accepted_total{forward=\"$1\"} $2" \
+	    "connections_closed_total{forward=\"$1\",reason=\"$4\"} $2" \
+	    "client_received_bytes_total{forward=\"$1\"} $3" \
+	    "client_sent_bytes_total{forward=\"$1\"} $3"; do
+		expect_eq "$1 ${m% *}" "$(metric "gatewayd_${m% *}")" "${m##* }"
+	done
+}
+expect_fwd plain 3 $((3 * 300 * KIB)) done
+# Session Manager cannot half-close: the client's EOF ends those.
+expect_fwd db 2 $((2 * 200 * KIB)) client
+expect_eq "refused by allow" "$(metric \
+    'gatewayd_connections_refused_total{forward="guarded",reason="allow"}')" 4
+expect_eq "guarded accepted" \
+    "$(metric 'gatewayd_connections_accepted_total{forward="guarded"}')" 0
+resumes=$(emu_state "s['ops'].get('ssm:ResumeSession', {}).get('ok', 0)")
+[ "$resumes" -ge 1 ] || fail "awsemu saw no ResumeSession"
+expect_eq "resumes" \
+    "$(metric 'gatewayd_session_resumes_total{forward="db"}')" "$resumes"
+starts=$(emu_state "s['ops']['ssm:StartSession']['ok']")
+expect_eq "session starts" \
+    "$(metric 'gatewayd_session_starts_total{forward="db"}')" "$starts"
+expect_eq "StartSession calls" "$(metric \
+    'gatewayd_aws_api_calls_total{service="ssm",operation="StartSession",result="success"}')" \
+    "$starts"
+expect_eq "sessions active" \
+    "$(metric 'gatewayd_sessions_active{forward="db",mode="mux"}')" 1
+[ "$(metric 'gatewayd_ssm_round_trip_seconds_count')" -gt 0 ] ||
+    fail "no round trip measured"
+expect_eq "stream opens" "$(metric \
+    'gatewayd_ssm_stream_open_seconds_count{forward="db"}')" 2
+grep -q '^gatewayd_build_info{version="' "$T/scrape.txt" ||
+    fail "no build info"
+ok "counters equal the traffic: 3 + 2 conns, $((3 * 300 + 2 * 200)) KiB" \
+    "each way, 4 refusals, $resumes resumes, $starts session starts"
+
+# OpenMetrics when asked for.
+curl -s --max-time 30 -D "$T/om.head" -o "$T/om.txt" \
+    -H 'Accept: application/openmetrics-text; version=1.0.0' "$URL" ||
+    fail "OpenMetrics scrape"
+grep -qi '^content-type: application/openmetrics-text; version=1.0.0; charset=utf-8' \
+    "$T/om.head" || fail "OpenMetrics type: $(cat "$T/om.head")"
+expect_eq "last line" "$(tail -n 1 "$T/om.txt")" "# EOF"
+grep -q '^# TYPE gatewayd_connections_accepted counter$' "$T/om.txt" ||
+    fail "OpenMetrics counter family"
+grep -qi '^content-type: text/plain; version=0.0.4' "$T/om.head" &&
+    fail "text type for OpenMetrics"
+ok "OpenMetrics when the Accept header asks, ending # EOF"
+
+# Bad requests.
+code() {
+	curl -s --max-time 30 -o /dev/null -w '%{http_code}' "$@" || true
+}
+expect_eq "POST" "$(code -X POST "$URL")" 405
+expect_eq "wrong path" "$(code "http://127.0.0.1:$M/")" 404
+expect_eq "huge header" "$(code -H "X-Big: $(head -c 20000 /dev/zero |
+    tr '\0' a)" "$URL")" 431
+# A client that never finishes its request: the timer closes it, and
+# others are served meanwhile.
+"$PY" -c 'import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+t = time.monotonic()
+s.settimeout(60)
+d = s.recv(100)
+print("closed after %.0fs with %r" % (time.monotonic() - t, d))
+sys.exit(0 if d == b"" else 1)' "$M" >"$T/slow.out" 2>&1 &
+slow=$!
+scrape
+wait "$slow" || fail "slow client: $(cat "$T/slow.out")"
+cat "$T/slow.out"
+kill -0 "$GW_PID" || fail "gatewayd died"
+scrape
+ok "405, 404, 431, and a slow client closed by the timer"
+
+# A reload moves the endpoint; metrics_allow turns away who it omits.
+metrics_conf "metrics = unix:$T/metrics.sock"
+reload_gatewayd
+wait_for 10 "the unix socket" test -S "$T/metrics.sock"
+curl -s --max-time 30 --fail --unix-socket "$T/metrics.sock" \
+    http://x/metrics >"$T/scrape.txt" || fail "scrape over unix socket"
+expect_eq "accepted after reload" \
+    "$(metric 'gatewayd_connections_accepted_total{forward="plain"}')" 3
+curl -s --max-time 30 "$URL" >/dev/null && fail "old address still served"
+metrics_conf "metrics = 127.0.0.1:$M2" "metrics_allow = 10.0.0.0/8"
+reload_gatewayd
+wait_for 10 "the unix socket gone" sh -c "! test -e '$T/metrics.sock'"
+curl -s --max-time 30 "http://127.0.0.1:$M2/metrics" >"$T/denied.txt" &&
+    fail "a client not in metrics_allow was served"
+log_has "refused a client not in metrics_allow" || fail "no refusal logged"
+ok "reload moved the endpoint (tcp, unix, tcp); metrics_allow refuses"
+
+stop_gatewayd
