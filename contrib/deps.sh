@@ -22,11 +22,13 @@ DEMO="$BUILD openssl ca-certificates curl"
 # debootstrap installs it into a throwaway root
 # (contrib/debootstrap-check.sh). openssh-server and openssh-client are
 # the real sshd, ssh and scp of the t_ssh_*.sh tests (which start sshd
-# themselves; the service is not used).
+# themselves; the service is not used). prometheus brings promtool,
+# which checks the metrics endpoint's scrapes (t_metrics.sh); its
+# server is not used: see the policy-rc.d below.
 TEST="$BUILD libcmocka-dev clang libclang-rt-14-dev jq util-linux
 	python3-botocore awscli openssl ca-certificates curl gnuplot-nox
 	linux-perf mandoc systemd zsh dpkg-dev debhelper lintian debootstrap
-	openssh-server openssh-client"
+	openssh-server openssh-client prometheus"
 # A node that is already there (such as a node 20 build that bundles npm,
 # and conflicts with Debian's npm) is kept.
 command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"
@@ -47,5 +49,18 @@ else
 fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
+# The postinst of prometheus and openssh-server start their servers:
+# with systemd running, deb-systemd-invoke; without (a CI container),
+# invoke-rc.d runs /etc/init.d/prometheus start, and the install fails if
+# that fails. Both ask /usr/sbin/policy-rc.d first: where there is none,
+# one that denies every start (101) stands for the install. (With
+# systemd the units are still enabled for the next boot.)
+policy=/usr/sbin/policy-rc.d
+if [ ! -e $policy ]; then
+	printf '#!/bin/sh\n# contrib/deps.sh: no starts while installing\n%s\n' \
+	    'exit 101' | $sudo tee $policy >/dev/null
+	$sudo chmod 755 $policy
+	trap '$sudo rm -f $policy' EXIT
+fi
 # shellcheck disable=SC2086 # one word per package
 $sudo apt-get install -y -q --no-install-recommends $pkgs
