@@ -240,10 +240,8 @@ gatewayd_metrics(const struct gw_config *conf, int starting)
 
 	if (metrics_configure(conf, &cause) == 0)
 		return;
-	if (starting) {
-		control_stop();
+	if (starting)
 		fatalx("metrics %s", cause);
-	}
 	log_warnx("reload: metrics %s; still serving the old address",
 	    cause);
 	free(cause);
@@ -276,11 +274,11 @@ gatewayd_reload(struct config_errors *errs)
 	}
 	aws_daemon_configure(conf);
 	aws_daemon_reload();
-	gatewayd_metrics(conf, 0);
 	if (gateway_reload(conf) == -1) {
 		gatewayd_notify_ready();
 		return (-1);
 	}
+	gatewayd_metrics(gw_conf, 0);
 	gatewayd_set_log(gw_conf);
 	gatewayd_warn(gw_conf, 0);
 	event_base_once(gw_base, -1, EV_TIMEOUT, gatewayd_control_cb, NULL,
@@ -493,12 +491,13 @@ gatewayd_run(struct gw_config *conf)
 
 	control_stop();
 	sdnotify_stop();
-	metrics_stop();
 	gateway_free();
 	connect_stop();
 	/* Let the frees that gateway_free scheduled run. */
 	event_base_loop(gw_base, EVLOOP_NONBLOCK);
 	aws_daemon_stop();
+	/* Last: the loop above may still count (an ack, a call's end). */
+	metrics_stop();
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
 		event_free(sig[i]);
 	event_free(log_ev);

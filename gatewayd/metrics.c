@@ -85,7 +85,8 @@ TAILQ_HEAD(metrics_fwds, metrics_fwd);
 struct metrics_session {
 	char			*forward;
 	char			*name;		/* "db/3": the pool's, unique */
-	int			 mode;		/* in metrics_modes; -1: not open */
+	int			 opened;
+	int			 mode;		/* in metrics_modes; -1: other */
 	TAILQ_ENTRY(metrics_session) entry;
 };
 TAILQ_HEAD(metrics_sessions, metrics_session);
@@ -223,8 +224,10 @@ metrics_on_session(const struct bus_event *ev)
 		TAILQ_INSERT_TAIL(&metrics_sessions, ms, entry);
 		break;
 	case BUS_SESSION_OPENED:
-		if (ms != NULL)
+		if (ms != NULL) {
+			ms->opened = 1;
 			ms->mode = metrics_mode(bs->mode);
+		}
 		break;
 	case BUS_SESSION_RESUMED:
 		mf->resumes++;
@@ -236,7 +239,7 @@ metrics_on_session(const struct bus_event *ev)
 		if (ms == NULL)
 			break;
 		/* A session that never opened failed to start. */
-		if (ms->mode == -1)
+		if (!ms->opened)
 			mf->failures++;
 		TAILQ_REMOVE(&metrics_sessions, ms, entry);
 		free(ms->forward);
