@@ -23,12 +23,13 @@ DEMO="$BUILD openssl ca-certificates curl"
 # (contrib/debootstrap-check.sh). openssh-server and openssh-client are
 # the real sshd, ssh and scp of the t_ssh_*.sh tests (which start sshd
 # themselves; the service is not used). prometheus brings promtool,
-# which checks the metrics endpoint's scrapes (t_metrics.sh); its
-# server is not used: see the policy-rc.d below.
+# which checks the metrics endpoint's scrapes (t_metrics.sh), its server
+# not used (see the policy-rc.d below); python3-prometheus-client's
+# parser checks the OpenMetrics ones, which promtool does not read.
 TEST="$BUILD libcmocka-dev clang libclang-rt-14-dev jq util-linux
 	python3-botocore awscli openssl ca-certificates curl gnuplot-nox
 	linux-perf mandoc systemd zsh dpkg-dev debhelper lintian debootstrap
-	openssh-server openssh-client prometheus"
+	openssh-server openssh-client prometheus python3-prometheus-client"
 # A node that is already there (such as a node 20 build that bundles npm,
 # and conflicts with Debian's npm) is kept.
 command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"

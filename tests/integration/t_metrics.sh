@@ -1,9 +1,10 @@
 #!/bin/sh
 # The metrics endpoint ([gateway] metrics): traffic through a tcp forward
 # and an ssm forward (its WebSocket dropped so that the session resumes),
-# clients refused by an allow list; then a scrape that promtool accepts
-# and whose counters equal what the clients sent and received, the
-# connections, refusals, resumes and sessions awsemu saw. The OpenMetrics
+# clients refused by an allow list; a scrape while conns are open and one
+# after, which promtool accepts and whose counters equal what the clients
+# sent and received, the connections, refusals, resumes and sessions
+# awsemu saw. The OpenMetrics
 # answer when asked for, the errors for a wrong method, a wrong path, a
 # request too long, and a client that never finishes (closed by the
 # timer, the daemon unharmed). A reload moves the endpoint to a unix
@@ -13,6 +14,8 @@
 
 command -v promtool >/dev/null ||
     fail "no promtool (Debian's prometheus package: contrib/deps.sh test)"
+"$PY" -c 'import prometheus_client.openmetrics.parser' 2>/dev/null ||
+    fail "no python3-prometheus-client (contrib/deps.sh test)"
 
 KIB=1024
 
@@ -72,6 +75,21 @@ all_closed() {
 	    [ "$(metric 'gatewayd_connections_active{forward="db"}')" = 0 ]
 }
 
+# Under traffic: two conns held open on the ssm forward.
+"$LOADCLIENT" -c "127.0.0.1:$SSM" -m hold -C 2 -R "$T/ready" -G "$T/go" \
+    -t 300 >"$T/hold.out" 2>&1 &
+hold=$!
+wait_for 60 "the held conns" test -e "$T/ready"
+scrape
+promtool check metrics <"$T/scrape.txt" >"$T/promtool.out" 2>&1 ||
+    fail "promtool, under traffic: $(cat "$T/promtool.out")"
+expect_eq "active, held" \
+    "$(metric 'gatewayd_connections_active{forward="db"}')" 2
+expect_eq "streams, held" "$(metric 'gatewayd_streams_open{forward="db"}')" 2
+touch "$T/go"
+wait "$hold" || fail "hold: $(cat "$T/hold.out")"
+ok "a scrape with conns open passes promtool, shows them"
+
 "$LOADCLIENT" -c "127.0.0.1:$TCP" -m echo -C 3 -n $((300 * KIB)) \
     >"$T/tcp.out" 2>&1 || fail "tcp echo: $(cat "$T/tcp.out")"
 "$LOADCLIENT" -c "127.0.0.1:$SSM" -m echo -W -C 2 -n $((200 * KIB)) \
@@ -80,24 +98,42 @@ all_closed() {
     2>&1 || fail "refused: $(cat "$T/refused.out")"
 wait_for 30 "every conn closed" all_closed
 
-# Scraped under traffic would do as well; this one has every family.
 promtool check metrics <"$T/scrape.txt" >"$T/promtool.out" 2>&1 ||
     fail "promtool: $(cat "$T/promtool.out")"
 ok "promtool check metrics passes"
 
-# expect_fwd NAME CONNS BYTES REASON: accepted, closed for REASON, and
-# bytes each way.
-expect_fwd() {
-	for m in "connections_accepted_total{forward=\"$1\"} $2" \
-	    "connections_closed_total{forward=\"$1\",reason=\"$4\"} $2" \
-	    "client_received_bytes_total{forward=\"$1\"} $3" \
-	    "client_sent_bytes_total{forward=\"$1\"} $3"; do
-		expect_eq "$1 ${m% *}" "$(metric "gatewayd_${m% *}")" "${m##* }"
-	done
+# counted WORD FILE...: the numbers after WORD in loadclient summaries.
+counted() {
+	w=$1
+	shift
+	sed -n "s/.* $w \([0-9]*\),.*/\1/p" "$@" | awk '{ n += $1 } END {
+	    print n + 0 }'
 }
-expect_fwd plain 3 $((3 * 300 * KIB)) done
-# Session Manager cannot half-close: the client's EOF ends those.
-expect_fwd db 2 $((2 * 200 * KIB)) client
+# closed NAME: NAME's conns closed, every reason.
+closed() {
+	awk -v k="gatewayd_connections_closed_total{forward=\"$1\"," \
+	    'index($1, k) == 1 { n += $2 } END { print n + 0 }' \
+	    "$T/scrape.txt"
+}
+# expect_fwd NAME CONNS SUMMARY...: accepted and closed, and bytes each
+# way as the clients counted them.
+expect_fwd() {
+	n=$1 c=$2
+	shift 2
+	for m in "connections_accepted_total{forward=\"$n\"} $c" \
+	    "client_received_bytes_total{forward=\"$n\"} $(counted sent "$@")" \
+	    "client_sent_bytes_total{forward=\"$n\"} $(counted received "$@")"
+	do
+		expect_eq "$n ${m% *}" "$(metric "gatewayd_${m% *}")" "${m##* }"
+	done
+	expect_eq "$n closed" "$(closed "$n")" "$c"
+}
+expect_fwd plain 3 "$T/tcp.out"
+expect_fwd db 4 "$T/ssm.out" "$T/hold.out"
+expect_eq "plain closed done" "$(metric \
+    'gatewayd_connections_closed_total{forward="plain",reason="done"}')" 3
+[ "$(counted sent "$T/tcp.out")" = $((3 * 300 * KIB)) ] ||
+    fail "tcp.out: $(cat "$T/tcp.out")"
 expect_eq "refused by allow" "$(metric \
     'gatewayd_connections_refused_total{forward="guarded",reason="allow"}')" 4
 expect_eq "guarded accepted" \
@@ -117,11 +153,12 @@ expect_eq "sessions active" \
 [ "$(metric 'gatewayd_ssm_round_trip_seconds_count')" -gt 0 ] ||
     fail "no round trip measured"
 expect_eq "stream opens" "$(metric \
-    'gatewayd_ssm_stream_open_seconds_count{forward="db"}')" 2
+    'gatewayd_ssm_stream_open_seconds_count{forward="db"}')" 4
 grep -q '^gatewayd_build_info{version="' "$T/scrape.txt" ||
     fail "no build info"
-ok "counters equal the traffic: 3 + 2 conns, $((3 * 300 + 2 * 200)) KiB" \
-    "each way, 4 refusals, $resumes resumes, $starts session starts"
+ok "counters equal the traffic: 3 + 4 conns, $(counted sent "$T/tcp.out" \
+    "$T/ssm.out" "$T/hold.out") bytes each way, 4 refusals, $resumes" \
+    "resumes, $starts session starts"
 
 # OpenMetrics when asked for.
 curl -s --max-time 30 -D "$T/om.head" -o "$T/om.txt" \
@@ -134,7 +171,15 @@ grep -q '^# TYPE gatewayd_connections_accepted counter$' "$T/om.txt" ||
     fail "OpenMetrics counter family"
 grep -qi '^content-type: text/plain; version=0.0.4' "$T/om.head" &&
     fail "text type for OpenMetrics"
-ok "OpenMetrics when the Accept header asks, ending # EOF"
+# promtool reads the text format only: the Python client's OpenMetrics
+# parser, which is strict, reads this one.
+"$PY" -c 'import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+n = sum(len(f.samples) for f in text_string_to_metric_families(
+    open(sys.argv[1]).read()))
+print("OpenMetrics: %d samples" % n)' "$T/om.txt" >"$T/omparse.out" 2>&1 ||
+    fail "the OpenMetrics parser: $(cat "$T/omparse.out")"
+ok "OpenMetrics when the Accept header asks, ending # EOF, parsed"
 
 # Bad requests.
 code() {
@@ -170,6 +215,9 @@ curl -s --max-time 30 --fail --unix-socket "$T/metrics.sock" \
     http://x/metrics >"$T/scrape.txt" || fail "scrape over unix socket"
 expect_eq "accepted after reload" \
     "$(metric 'gatewayd_connections_accepted_total{forward="plain"}')" 3
+expect_eq "bytes after reload" \
+    "$(metric 'gatewayd_client_sent_bytes_total{forward="plain"}')" \
+    "$(counted received "$T/tcp.out")"
 curl -s --max-time 30 "$URL" >/dev/null && fail "old address still served"
 metrics_conf "metrics = 127.0.0.1:$M2" "metrics_allow = 10.0.0.0/8"
 reload_gatewayd
