@@ -4,12 +4,12 @@
 # clients refused by an allow list; a scrape while conns are open and one
 # after, which promtool accepts and whose counters equal what the clients
 # sent and received, the connections, refusals, resumes and sessions
-# awsemu saw. The OpenMetrics
-# answer when asked for, the errors for a wrong method, a wrong path, a
-# request too long, and a client that never finishes (closed by the
-# timer, the daemon unharmed). A reload moves the endpoint to a unix
-# socket; metrics_allow turns away who it does not list; a non-loopback
-# address without metrics_allow is a config error.
+# awsemu saw. The OpenMetrics answer when asked for, the errors for a
+# wrong method, a wrong path, a request too long, and a client that never
+# finishes (closed by the timer, the daemon unharmed). A reload moves the
+# endpoint to a unix socket; metrics_allow turns away who it does not
+# list; a forward whose profile assumes a role shows its credentials'
+# expiry; a non-loopback address without metrics_allow is a config error.
 . "$top_srcdir/tests/integration/life_lib.sh"
 
 command -v promtool >/dev/null ||
@@ -38,6 +38,12 @@ printf '[gateway]\nmetrics = 0.0.0.0:9473\nmetrics_allow = 10.0.0.0/8\n%s\n' \
 ok "a non-loopback metrics address needs metrics_allow (file:line)"
 
 emu_start
+# A profile with credentials that expire: a role assumed from keys.
+printf '[emu]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+    "$EMU_AKID" "$EMU_SECRET" >"$AWS_SHARED_CREDENTIALS_FILE"
+chmod 600 "$AWS_SHARED_CREDENTIALS_FILE"
+printf '[profile ops]\nrole_arn = %s\nsource_profile = emu\n' \
+    arn:aws:iam::123456789012:role/ops >"$AWS_CONFIG_FILE"
 start_server echo echo
 emu_admin POST /world "{\"instances\": [$(life_instance "$INST_A" \
     "$echo_PORT")]}" >/dev/null
@@ -226,5 +232,18 @@ curl -s --max-time 30 "http://127.0.0.1:$M2/metrics" >"$T/denied.txt" &&
     fail "a client not in metrics_allow was served"
 log_has "refused a client not in metrics_allow" || fail "no refusal logged"
 ok "reload moved the endpoint (tcp, unix, tcp); metrics_allow refuses"
+
+# Credentials that expire: a forward on the assumed role.
+metrics_conf "metrics = 127.0.0.1:$M2"
+conf_forward ssm ops "127.0.0.1:$(free_ports 1)" "$INST_A" "$echo_PORT" \
+    warm=yes profile=ops
+reload_gatewayd
+life_wait_open ops 1
+URL=http://127.0.0.1:$M2/metrics
+scrape
+left=$(metric 'gatewayd_aws_credentials_expiry_seconds{profile="ops"}')
+[ "$left" -gt 60 ] && [ "$left" -le 43200 ] ||
+    fail "ops credentials expire in $left s: $(grep expiry "$T/scrape.txt")"
+ok "the assumed role's credentials expire in $left s"
 
 stop_gatewayd
