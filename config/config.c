@@ -710,9 +710,10 @@ config_gw_check_metrics(struct config_parse *p)
 	struct config_obj		*o = &p->gw;
 	const struct listen_spec	*ls = &p->conf->metrics;
 	const struct allow_list		*al = &p->conf->metrics_allow;
-	size_t				 i;
-	size_t				 ai = config_obj_index(o, "metrics_allow");
+	size_t				 i, ai;
 	int				 is_unix = ls->kind == LISTEN_UNIX;
+
+	ai = config_obj_index(o, "metrics_allow");
 
 	if (!config_obj_has(o, "metrics")) {
 		if (al->n != 0)

@@ -45,7 +45,7 @@
  */
 static const struct {
 	const char	*label;
-	const char	*match;		/* a word of the reason; NULL: any */
+	const char	*match;		/* in the reason; NULL: any */
 } metrics_refusals[] = {
 	{ "allow", "allow" },
 	{ "max_conns", "max_conns" },
@@ -64,7 +64,7 @@ static const char *const metrics_modes[] = { "mux", "basic" };
 /* The counters of one forward name, over every reload. */
 struct metrics_fwd {
 	char			*name;
-	int			 sessions;	/* has sessions (an ssm forward) */
+	int			 sessions;	/* an ssm forward's */
 	uint64_t		 accepted;
 	uint64_t		 refused[METRICS_NREFUSALS];
 	uint64_t		 closed[METRICS_NENDS];
@@ -84,9 +84,9 @@ TAILQ_HEAD(metrics_fwds, metrics_fwd);
 /* A session of the pool, from its start to its end. */
 struct metrics_session {
 	char			*forward;
-	char			*name;		/* "db/3": the pool's, unique */
+	char			*name;		/* "db/3", unique */
 	int			 opened;
-	int			 mode;		/* in metrics_modes; -1: other */
+	int			 mode;		/* metrics_modes[]; -1 */
 	TAILQ_ENTRY(metrics_session) entry;
 };
 TAILQ_HEAD(metrics_sessions, metrics_session);

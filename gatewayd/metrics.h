@@ -34,7 +34,7 @@ enum metrics_type {
 	METRICS_COUNTER,	/* samples NAME_total */
 	METRICS_GAUGE,
 	METRICS_HISTOGRAM,	/* NAME_bucket, NAME_sum, NAME_count */
-	METRICS_INFO,		/* NAME_info 1 (a gauge in the text format) */
+	METRICS_INFO,		/* NAME_info 1 (text format: a gauge) */
 };
 
 /* Where a scrape is written, and in which format. */
@@ -68,7 +68,7 @@ void	 metrics_end(struct metrics_out *);
 struct metrics_hist {
 	const double	*bounds;
 	size_t		 nbounds;
-	uint64_t	*counts;	/* per bucket, not cumulative; +Inf last */
+	uint64_t	*counts;	/* per bucket (not summed); +Inf */
 	double		 sum;
 	uint64_t	 count;
 };

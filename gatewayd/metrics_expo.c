@@ -269,10 +269,10 @@ struct metrics_hist_family {
 	size_t			 nseries;
 };
 
-static struct metrics_counter_reg	 metrics_counters[METRICS_MAX_REGISTERED];
-static size_t				 metrics_ncounters;
-static struct metrics_hist_family	*metrics_hists[METRICS_MAX_REGISTERED];
-static size_t				 metrics_nhists;
+static struct metrics_counter_reg metrics_counters[METRICS_MAX_REGISTERED];
+static size_t			 metrics_ncounters;
+static struct metrics_hist_family *metrics_hists[METRICS_MAX_REGISTERED];
+static size_t			 metrics_nhists;
 
 /* 1 if name is registered already, as a counter or a histogram. */
 static int

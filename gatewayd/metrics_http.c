@@ -60,9 +60,9 @@ static struct {
 	struct event		*ev;
 	struct event		*pause_ev;
 	char			*address;
-	char			*path;		/* a unix socket we made */
+	char			*path;		/* our unix socket */
 	struct stat		 sb;
-	struct allow_rule	*rules;		/* metrics_allow, copied */
+	struct allow_rule	*rules;		/* metrics_allow's */
 	size_t			 nrules;
 	struct metrics_clients	 clients;
 	unsigned		 nclients;

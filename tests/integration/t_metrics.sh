@@ -151,9 +151,9 @@ expect_eq "resumes" \
 starts=$(emu_state "s['ops']['ssm:StartSession']['ok']")
 expect_eq "session starts" \
     "$(metric 'gatewayd_session_starts_total{forward="db"}')" "$starts"
-expect_eq "StartSession calls" "$(metric \
-    'gatewayd_aws_api_calls_total{service="ssm",operation="StartSession",result="success"}')" \
-    "$starts"
+calls='service="ssm",operation="StartSession",result="success"'
+expect_eq "StartSession calls" \
+    "$(metric "gatewayd_aws_api_calls_total{$calls}")" "$starts"
 expect_eq "sessions active" \
     "$(metric 'gatewayd_sessions_active{forward="db",mode="mux"}')" 1
 [ "$(metric 'gatewayd_ssm_round_trip_seconds_count')" -gt 0 ] ||
@@ -170,8 +170,9 @@ ok "counters equal the traffic: 3 + 4 conns, $(counted sent "$T/tcp.out" \
 curl -s --max-time 30 -D "$T/om.head" -o "$T/om.txt" \
     -H 'Accept: application/openmetrics-text; version=1.0.0' "$URL" ||
     fail "OpenMetrics scrape"
-grep -qi '^content-type: application/openmetrics-text; version=1.0.0; charset=utf-8' \
-    "$T/om.head" || fail "OpenMetrics type: $(cat "$T/om.head")"
+om='application/openmetrics-text; version=1.0.0; charset=utf-8'
+grep -qi "^content-type: $om" "$T/om.head" ||
+    fail "OpenMetrics type: $(cat "$T/om.head")"
 expect_eq "last line" "$(tail -n 1 "$T/om.txt")" "# EOF"
 grep -q '^# TYPE gatewayd_connections_accepted counter$' "$T/om.txt" ||
     fail "OpenMetrics counter family"

@@ -43,8 +43,8 @@ render(int openmetrics, void (*write)(struct metrics_out *))
 static void
 write_counter(struct metrics_out *out)
 {
-	const char	*labels[] = { "forward", "a\"b\\c\nd", "reason", "done",
-			    NULL };
+	const char	*labels[] = { "forward", "a\"b\\c\nd", "reason",
+			    "done", NULL };
 
 	metrics_family(out, "x_conns", METRICS_COUNTER, NULL,
 	    "help with \\ and \"quotes\"\nand a newline");
