@@ -449,10 +449,8 @@ listener_check_client(struct listener *l, int fd, struct sockaddr *sa,
 		cl->gid = cred.gid;
 		cl->pid = cred.pid;
 		if (!listener_allow_cred(&fc->allow, cred.uid, cred.gid,
-		    groups, ngroups)) {
-			util_user_name(cred.uid, cl->user, sizeof cl->user);
+		    groups, ngroups))
 			return ("user and groups not in allow list");
-		}
 	} else {
 		if (sa->sa_family == AF_INET) {
 			inet_ntop(AF_INET,
@@ -471,18 +469,15 @@ listener_check_client(struct listener *l, int fd, struct sockaddr *sa,
 			return ("address not in allow list");
 	}
 	/* A conn that only waits after its client's EOF gives way. */
-	if (!conn_has_room(l->fw)) {
-		if (cl->uid != -1)
-			util_user_name(cl->uid, cl->user, sizeof cl->user);
+	if (!conn_has_room(l->fw))
 		return ("max_conns reached");
-	}
 	return (NULL);
 }
 
 /* Turn a client away with one log line and an event. */
 static void
 listener_refuse(struct listener *l, int fd, const char *peer,
-    const struct conn_client *cl, const char *why)
+    struct conn_client *cl, const char *why)
 {
 	const struct fwd_config	*fc = l->fw->conf;
 	struct bus_event	 ev;
@@ -500,6 +495,9 @@ listener_refuse(struct listener *l, int fd, const char *peer,
 		    fc->remote_port);
 		ev.conn.target = target;
 	}
+	/* The name only now: most clients are let in, and conn_new asks. */
+	if (cl->uid != -1)
+		util_user_name(cl->uid, cl->user, sizeof cl->user);
 	ev.conn.uid = cl->uid;
 	ev.conn.gid = cl->gid;
 	ev.conn.pid = cl->pid;
