@@ -446,17 +446,17 @@ connect_forward(const cJSON *req, char **what, char **cause)
 
 /*
  * Say on the bus that cred's request json was refused, why: the audit
- * records have it. The forward is the configured one the target names;
- * an on-demand one is not made for a refusal, so there is none.
+ * records have it. The forward is fw (one that was full), else the
+ * configured one the target names; an on-demand one is not made for a
+ * refusal, so then there is none.
  */
 static void
 connect_refused_event(const struct ucred *cred, const char *peer,
-    const cJSON *json, const char *why)
+    const cJSON *json, struct forward *fw, const char *why)
 {
 	const struct fwd_config	*fc = NULL;
 	const cJSON		*port = cJSON_GetObjectItem(json, "port");
 	struct bus_event	 ev;
-	struct forward		*fw;
 	const char		*target;
 	char			 user[64], what[300];
 
@@ -470,17 +470,22 @@ connect_refused_event(const struct ucred *cred, const char *peer,
 	util_user_name(cred->uid, user, sizeof user);
 	ev.conn.user = user[0] != '\0' ? user : NULL;
 	target = cJSON_GetStringValue(cJSON_GetObjectItem(json, "target"));
-	if (target != NULL && (fw = gateway_find(target)) != NULL &&
-	    !fw->on_demand) {
+	if (fw == NULL && target != NULL && (fw = gateway_find(target)) !=
+	    NULL && fw->on_demand)
+		fw = NULL;
+	if (fw != NULL) {
 		fc = fw->conf;
 		ev.conn.forward = fw->name;
+		ev.conn.on_demand = fw->on_demand;
 		ev.conn.region = fc->region;
 		ev.conn.profile = fc->profile;
 		ev.conn.remote_host = fc->remote_host;
 		ev.conn.remote_port = fc->remote_port;
-		snprintf(what, sizeof what, "%s:%u", fc->target,
-		    fc->remote_port);
-		ev.conn.target = what;
+		if (fc->target != NULL) {
+			snprintf(what, sizeof what, "%s:%u", fc->target,
+			    fc->remote_port);
+			ev.conn.target = what;
+		}
 	} else if (target != NULL) {
 		ev.conn.on_demand = 1;
 		ev.conn.region = cJSON_GetStringValue(cJSON_GetObjectItem(json,
@@ -530,7 +535,7 @@ connect_cmd(struct control_req *req, const cJSON *json)
 	if (!listener_allow_cred(&gw_conf->connect_allow, cred.uid, cred.gid,
 	    groups, ngroups)) {
 		log_warnx("connect: %s refused: not in connect_allow", user);
-		connect_refused_event(&cred, peer, json,
+		connect_refused_event(&cred, peer, json, NULL,
 		    "user and groups not in connect_allow");
 		control_reply_error(req, "connect: %s may not connect "
 		    "(connect_allow)", user);
@@ -542,7 +547,7 @@ connect_cmd(struct control_req *req, const cJSON *json)
 			xasprintf(&cause, "forward %s: max_conns (%u) reached",
 			    fw->name, fw->conf->max_conns);
 		log_warnx("connect: %s refused: %s", user, cause);
-		connect_refused_event(&cred, peer, json, cause);
+		connect_refused_event(&cred, peer, json, fw, cause);
 		control_reply_error(req, "connect: %s", cause);
 		free(cause);
 		free(what);

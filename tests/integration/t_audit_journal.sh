@@ -4,8 +4,9 @@
 # GATEWAYD_AUDIT_SYSLOG_SOCKET). Journal entries carry the record as
 # MESSAGE= and its members as GATEWAYD_* fields, a value with a line feed
 # in the binary form; syslog messages are the record after an authpriv.info
-# header with the gatewayd-audit ident. A reload moves the records from
-# one sink to the other.
+# header with the gatewayd-audit ident. A forward at max_conns turns away
+# a TCP client and a gatewayctl connect, each with the forward named. A
+# reload moves the records from one sink to the other.
 . "$top_srcdir/tests/lib.sh"
 
 # sink NAME: receive datagrams at $T/NAME.sock, one base64 line each in
@@ -30,14 +31,16 @@ export GATEWAYD_AUDIT_JOURNAL_SOCKET=$T/journal.sock
 export GATEWAYD_AUDIT_SYSLOG_SOCKET=$T/syslog.sock
 
 start_server echo echo
-set -- $(free_ports 2)
-PORT=$1 GUARD_PORT=$2
+set -- $(free_ports 3)
+PORT=$1 GUARD_PORT=$2 ONE_PORT=$3
 conf() {
 	write_conf "audit = $1" "connect_allow = uid:$(id -u)" \
-	    "connect_targets = i-0123456789abcdef0"
+	    "connect_targets = i-0123456789abcdef0 one"
 	add_forward echo "127.0.0.1:$PORT" 127.0.0.1 "$echo_PORT"
 	add_forward guarded "127.0.0.1:$GUARD_PORT" 127.0.0.1 "$echo_PORT" \
 	    allow=127.0.0.1
+	add_forward one "127.0.0.1:$ONE_PORT" 127.0.0.1 "$echo_PORT" \
+	    max_conns=1
 }
 # traffic: 3 connections, a refused one, a refused gatewayctl connect
 # whose target (and so its reason) has a line feed.
@@ -111,11 +114,44 @@ if len(ctl) != 1 or "\n" not in ctl[0][0]["GATEWAYD_REASON"] or \
 PYEOF
 ok "journal: 8 entries with their fields, a line feed in binary form"
 
+# max_conns: one conn held, a TCP client and a gatewayctl connect refused.
+"$LOADCLIENT" -c "127.0.0.1:$ONE_PORT" -m hold -G "$T/go" -R "$T/ready" \
+    >"$T/hold.out" 2>&1 &
+HOLD=$!
+lib_track "$HOLD"
+wait_for 10 "the held conn" test -s "$T/ready"
+"$LOADCLIENT" -c "127.0.0.1:$ONE_PORT" -m refused -t 30 \
+    >"$T/client.out" 2>&1 || fail "not refused: $(cat "$T/client.out")"
+if gwctl connect one </dev/null >"$T/connect.out" 2>&1; then
+	fail "connect one was not refused"
+fi
+touch "$T/go"
+wait "$HOLD" || fail "the held conn: $(cat "$T/hold.out")"
+lib_untrack "$HOLD"
+wait_for 10 "12 journal entries" datagrams journal 12
+"$PY" - "$T/journal.out" "$(id -u)" <<'PYEOF' || fail "max_conns entries"
+import base64, json, sys
+recs = [json.loads(l.split(b"\n")[0].split(b"=", 1)[1])
+    for l in map(base64.b64decode, open(sys.argv[1]))]
+ref = [r for r in recs if r["event"] == "refused" and
+    r.get("forward") == "one"]
+if len(ref) != 2 or any("max_conns" not in r["reason"] or
+       r["target"] != "127.0.0.1:%d" % r["remote_port"] for r in ref):
+    sys.exit("refusals at max_conns: %s" % ref)
+if sorted(sorted(r["client"]) for r in ref) != \
+   [["address", "port"], ["gid", "pid", "uid", "user"]] or \
+   [r["client"]["uid"] for r in ref if "uid" in r["client"]] != \
+   [int(sys.argv[2])]:
+    sys.exit("the clients refused at max_conns: %s" % ref)
+PYEOF
+ok "max_conns: a TCP client and a gatewayctl connect refused, forward named"
+
 conf syslog
 reload_gatewayd
 traffic
 wait_for 10 "8 syslog messages" datagrams syslog 8
-expect_eq "journal entries after the reload" "$(wc -l <"$T/journal.out")" 8
+expect_eq "journal entries after the reload" \
+    "$(wc -l <"$T/journal.out")" 12
 "$PY" - "$T/syslog.out" "$GW_PID" <<'PYEOF' ||
     fail "the syslog messages are wrong"
 import base64, json, re, sys
