@@ -179,6 +179,10 @@ struct gw_config {
 	uid_t			 user;		/* -1: stay who we are */
 	gid_t			 group;		/* -1: user's group */
 
+	/* Audit records (audit.c): NULL: none. */
+	char			*audit;		/* a path, "syslog", "journal" */
+	uint64_t		 audit_queue;	/* bytes held for the sink */
+
 	/* gatewayctl connect: off while connect_allow is empty. */
 	struct allow_list	 connect_allow;	/* user:, group:, uid:, gid: */
 	char			*connect_targets; /* fnmatch patterns; NULL: any */

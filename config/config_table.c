@@ -136,6 +136,20 @@ config_key_check(const struct config_key *key, const char *text,
 	return (0);
 }
 
+/* The audit sink: syslog, journal or a file's absolute path. */
+static int
+config_check_audit(const char *s, char **cause)
+{
+	if (strcmp(s, "syslog") == 0 || strcmp(s, "journal") == 0)
+		return (0);
+	if (*s != '/') {
+		xasprintf(cause, "\"%s\" is not syslog, journal or an "
+		    "absolute path", s);
+		return (-1);
+	}
+	return (config_value_check_word(s, cause));
+}
+
 /* The forwarder a forward gets when it names none: ssm for AWS targets. */
 static const char *
 config_default_forwarder(const void *base)
@@ -236,6 +250,17 @@ const struct config_key config_table[] = {
 	  "bound, keeping only CAP_NET_BIND_SERVICE" },
 	{ "group", GW(group), .type = CONFIG_GROUP, .example = "65534",
 	  .help = "with user: run as this group (default the user's)" },
+
+	{ "audit", GW(audit), .type = CONFIG_STRING,
+	  .check = config_check_audit,
+	  .example = "/var/log/gatewayd/audit.log",
+	  .help = "where an audit record of every connection accepted, "
+	  "refused and closed goes: a file (reopened on SIGUSR1), syslog or "
+	  "journal; unset, none" },
+	{ "audit_queue", GW(audit_queue), .type = CONFIG_SIZE,
+	  .min = 64 * 1024, .max = 1024 * 1024 * 1024, .def = "1M",
+	  .help = "audit records held while the sink is not taking them; "
+	  "beyond, records are dropped and counted" },
 
 	{ "connect_allow", GW(connect_allow), .type = CONFIG_ALLOW,
 	  .flags = CONFIG_REPEAT, .example = "user:root, group:adm",

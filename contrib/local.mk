@@ -7,6 +7,8 @@ EXTRA_DIST += \
 EXTRA_DIST += contrib/gatewayd.conf.example
 # The offline demo's emulated instance (demo.sh, demo.conf).
 EXTRA_DIST += contrib/demo-world.json
+# logrotate for the audit file (the Debian package installs it).
+EXTRA_DIST += contrib/gatewayd.logrotate
 
 # The unit names /usr/sbin/gatewayd, as the Debian package installs it;
 # make install writes it with this build's sbindir.

@@ -5,6 +5,10 @@
  * Manager WebSockets, and the control socket's whoami command, which shows
  * the identity and credential expiry of every profile in use.
  *
+ * Each context also learns who its credentials are (GetCallerIdentity,
+ * once, and again after they were fetched anew), for the audit records
+ * of the conns it carries; nothing waits for that answer.
+ *
  * This is the daemon's glue around the AWS library (gatewayd/aws/), which
  * knows neither the config in force nor the control socket.
  */
@@ -21,6 +25,7 @@
 #include <event2/event.h>
 
 #include "aws.h"
+#include "aws_creds.h"
 #include "aws_daemon.h"
 #include "aws_http.h"
 #include "aws_sts.h"
@@ -35,13 +40,22 @@
 /* How long stopping waits for AWS calls in flight (ms). */
 #define AWS_DAEMON_SETTLE	2000
 
-/* One shared context and how many forwards (or whoami calls) hold it. */
+/*
+ * One shared context and how many forwards (or whoami calls) hold it;
+ * and who its credentials are (aws_daemon_identity).
+ */
 struct aws_daemon_ctx {
 	char				*profile;	/* NULL: the chain's */
 	char				*region;
 	char				*endpoint_url;
 	struct aws_ctx			*ctx;
 	unsigned			 refs;
+	char				*account;	/* NULL: not known */
+	char				*principal;
+	unsigned			 id_fetches;	/* the credentials
+							   it was asked for */
+	int				 id_asked;
+	struct aws_call			*id_call;
 	TAILQ_ENTRY(aws_daemon_ctx)	 entry;
 };
 TAILQ_HEAD(aws_daemon_ctxs, aws_daemon_ctx);
@@ -177,6 +191,9 @@ static void
 aws_daemon_ctx_free(struct aws_daemon_ctx *dc)
 {
 	TAILQ_REMOVE(&aws_daemon_ctxs, dc, entry);
+	aws_call_cancel(dc->id_call);
+	free(dc->account);
+	free(dc->principal);
 	aws_ctx_free(dc->ctx);
 	free(dc->profile);
 	free(dc->region);
@@ -199,6 +216,58 @@ aws_daemon_ctx_release(struct aws_ctx *ctx)
 		}
 	}
 	fatalx("%s: unknown context", __func__);
+}
+
+/* GetCallerIdentity answered (or failed) for dc. */
+static void
+aws_daemon_identity_cb(const struct aws_sts_result *r, const char *error,
+    void *arg)
+{
+	struct aws_daemon_ctx		*dc = arg;
+	struct aws_creds_provider	*p = aws_ctx_creds(dc->ctx);
+
+	dc->id_call = NULL;
+	/* The credentials the call was signed with: fetched by now. */
+	dc->id_fetches = p != NULL ? aws_creds_fetches(p) : 0;
+	if (r == NULL) {
+		log_warnx("aws: profile %s: who the credentials are is not "
+		    "known, for the audit records: %s", dc->profile != NULL ?
+		    dc->profile : "(default)", error);
+		return;
+	}
+	free(dc->account);
+	free(dc->principal);
+	dc->account = r->account != NULL ? xstrdup(r->account) : NULL;
+	dc->principal = r->arn != NULL ? xstrdup(r->arn) : NULL;
+	log_debug("aws: profile %s: credentials of %s", dc->profile != NULL ?
+	    dc->profile : "(default)", dc->principal != NULL ? dc->principal :
+	    "?");
+}
+
+void
+aws_daemon_identity(struct aws_ctx *ctx, const char **account,
+    const char **principal)
+{
+	struct aws_daemon_ctx		*dc;
+	struct aws_creds_provider	*p;
+
+	*account = *principal = NULL;
+	TAILQ_FOREACH(dc, &aws_daemon_ctxs, entry) {
+		if (dc->ctx == ctx)
+			break;
+	}
+	if (dc == NULL)
+		return;
+	*account = dc->account;
+	*principal = dc->principal;
+	/* Asked once, and again once the credentials were fetched anew. */
+	p = aws_ctx_creds(ctx);
+	if (dc->id_call != NULL || (dc->id_asked && (p == NULL ||
+	    aws_creds_fetches(p) == dc->id_fetches)))
+		return;
+	dc->id_asked = 1;
+	dc->id_call = aws_sts_get_caller_identity(ctx, aws_daemon_identity_cb,
+	    dc);
 }
 
 struct tls_client *
@@ -277,11 +346,17 @@ void
 aws_daemon_stop(void)
 {
 	struct aws_daemon_whoami	*job;
+	struct aws_daemon_ctx		*dc;
 
 	while ((job = TAILQ_FIRST(&aws_daemon_whoamis)) != NULL) {
 		TAILQ_REMOVE(&aws_daemon_whoamis, job, entry);
 		control_reply_error(job->req, "gatewayd is stopping");
 		aws_daemon_whoami_free(job);
+	}
+	/* Who the credentials are matters no more. */
+	TAILQ_FOREACH(dc, &aws_daemon_ctxs, entry) {
+		aws_call_cancel(dc->id_call);
+		dc->id_call = NULL;
 	}
 	aws_daemon_settle();
 	/* Forwards have released theirs by now; drop what is left. */

@@ -42,6 +42,16 @@ struct aws_ctx *aws_daemon_ctx(const char *profile, const char *region,
 	    const char *endpoint_url, char **cause);
 void	 aws_daemon_ctx_release(struct aws_ctx *);
 
+/*
+ * Who ctx's credentials are, for the audit records: the account and the
+ * principal's ARN from STS GetCallerIdentity, as last learned (NULL while
+ * not known), valid until the next call into this module. The first call
+ * for a context, and the first after its credentials were fetched anew,
+ * ask STS in the background: nothing waits for the answer.
+ */
+void	 aws_daemon_identity(struct aws_ctx *, const char **account,
+	    const char **principal);
+
 /* The TLS context for wss:// (the client's CA bundle). NULL and *cause
  * if the bundle cannot be read. */
 struct tls_client *aws_daemon_tls(char **cause);

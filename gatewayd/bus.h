@@ -75,10 +75,13 @@ enum bus_type {
 /* A client connection, or a client turned away (BUS_CONN_REFUSED). */
 struct bus_conn {
 	uint64_t	 id;		/* "conn 42"; 0 when refused */
-	const char	*forward;	/* the [forward] it came in on */
+	const char	*forward;	/* the [forward] it came in on; NULL
+					   for a gatewayctl connect refused
+					   before it had one */
 	const char	*peer;		/* "127.0.0.1:51234", "unix:uid 1000
 					   pid 42"; refused: "127.0.0.1" */
-	const char	*target;	/* "i-0abc:5432"; NULL when refused */
+	const char	*target;	/* "i-0abc:5432"; refused: what it
+					   asked for, or NULL */
 	const char	*reason;	/* closed and refused: why */
 	/* Closed only. */
 	const char	*end;		/* conn_end_name(): "done", "reset" */
@@ -88,7 +91,8 @@ struct bus_conn {
 	uint64_t	 duration_ms;	/* since accept */
 	/*
 	 * Who and where, for the audit records (NULL, 0 or -1 when not
-	 * known or not so). Opened and closed; refused has the client's.
+	 * known or not so). Opened and closed; refused has the client's
+	 * and what the forward (or gatewayctl connect) would have used.
 	 */
 	long		 uid;		/* a unix or pair client's, or -1 */
 	long		 gid;

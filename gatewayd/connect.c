@@ -7,7 +7,8 @@
  *    user or one of its groups (the socket's credentials), the target
  *    must match connect_targets (a configured forward's name matches as
  *    itself), the port connect_ports. A refusal is a one-line error reply
- *    and the control client carries on.
+ *    and a BUS_CONN_REFUSED event (the audit record), and the control
+ *    client carries on.
  * 3. Accepted, the socket leaves the control protocol (control_req_take):
  *    we answer {"ok":true,"fds":2} and wait, CONNECT_FDS_MS at most, for
  *    one byte carrying two descriptors (SCM_RIGHTS): the client's
@@ -44,6 +45,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "bus.h"
 #include "config.h"
 #include "conn.h"
 #include "connect.h"
@@ -442,6 +444,69 @@ connect_forward(const cJSON *req, char **what, char **cause)
 	return (fw);
 }
 
+/*
+ * Say on the bus that cred's request json was refused, why: the audit
+ * records have it. The forward is fw (one that was full), else the
+ * configured one the target names; an on-demand one is not made for a
+ * refusal, so then there is none.
+ */
+static void
+connect_refused_event(const struct ucred *cred, const char *peer,
+    const cJSON *json, struct forward *fw, const char *why)
+{
+	const struct fwd_config	*fc = NULL;
+	const cJSON		*port = cJSON_GetObjectItem(json, "port");
+	struct bus_event	 ev;
+	const char		*target;
+	char			 user[64], what[300];
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = BUS_CONN_REFUSED;
+	ev.conn.peer = peer;
+	ev.conn.reason = why;
+	ev.conn.uid = cred->uid;
+	ev.conn.gid = cred->gid;
+	ev.conn.pid = cred->pid;
+	util_user_name(cred->uid, user, sizeof user);
+	ev.conn.user = user[0] != '\0' ? user : NULL;
+	target = cJSON_GetStringValue(cJSON_GetObjectItem(json, "target"));
+	if (fw == NULL && target != NULL && (fw = gateway_find(target)) !=
+	    NULL && fw->on_demand)
+		fw = NULL;
+	if (fw != NULL) {
+		fc = fw->conf;
+		ev.conn.forward = fw->name;
+		ev.conn.on_demand = fw->on_demand;
+		ev.conn.region = fc->region;
+		ev.conn.profile = fc->profile;
+		ev.conn.remote_host = fc->remote_host;
+		ev.conn.remote_port = fc->remote_port;
+		if (fc->target != NULL) {
+			snprintf(what, sizeof what, "%s:%u", fc->target,
+			    fc->remote_port);
+			ev.conn.target = what;
+		}
+	} else if (target != NULL) {
+		ev.conn.on_demand = 1;
+		ev.conn.region = cJSON_GetStringValue(cJSON_GetObjectItem(json,
+		    "region"));
+		ev.conn.profile = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(json, "profile"));
+		ev.conn.remote_host = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(json, "remote_host"));
+		if (cJSON_IsNumber(port) && port->valuedouble >= 1 &&
+		    port->valuedouble <= 65535)
+			ev.conn.remote_port = (unsigned)port->valuedouble;
+		if (ev.conn.remote_port != 0)
+			snprintf(what, sizeof what, "%.256s:%u", target,
+			    ev.conn.remote_port);
+		else
+			snprintf(what, sizeof what, "%.256s", target);
+		ev.conn.target = what;
+	}
+	bus_publish(&ev);
+}
+
 static void
 connect_cmd(struct control_req *req, const cJSON *json)
 {
@@ -451,7 +516,8 @@ connect_cmd(struct control_req *req, const cJSON *json)
 	struct timeval		 tv;
 	gid_t			 groups[LISTENER_MAX_GROUPS];
 	int			 ngroups, fd;
-	char			 user[64], *cause = NULL, *what = NULL;
+	char			 user[64], peer[96], *cause = NULL;
+	char			*what = NULL;
 	static const char	 ok[] = "{\"ok\":true,\"fds\":2}\n";
 
 	if (gw_conf->connect_allow.n == 0) {
@@ -465,9 +531,12 @@ connect_cmd(struct control_req *req, const cJSON *json)
 		return;
 	}
 	connect_name_user(cred.uid, user, sizeof user);
+	snprintf(peer, sizeof peer, "ctl %s pid %d", user, (int)cred.pid);
 	if (!listener_allow_cred(&gw_conf->connect_allow, cred.uid, cred.gid,
 	    groups, ngroups)) {
 		log_warnx("connect: %s refused: not in connect_allow", user);
+		connect_refused_event(&cred, peer, json, NULL,
+		    "user and groups not in connect_allow");
 		control_reply_error(req, "connect: %s may not connect "
 		    "(connect_allow)", user);
 		return;
@@ -478,6 +547,7 @@ connect_cmd(struct control_req *req, const cJSON *json)
 			xasprintf(&cause, "forward %s: max_conns (%u) reached",
 			    fw->name, fw->conf->max_conns);
 		log_warnx("connect: %s refused: %s", user, cause);
+		connect_refused_event(&cred, peer, json, fw, cause);
 		control_reply_error(req, "connect: %s", cause);
 		free(cause);
 		free(what);
@@ -496,8 +566,7 @@ connect_cmd(struct control_req *req, const cJSON *json)
 	forward_ref(fw);
 	cc->what = what;
 	cc->cred = cred;
-	snprintf(cc->peer, sizeof cc->peer, "ctl %s pid %d", user,
-	    (int)cred.pid);
+	strlcpy(cc->peer, peer, sizeof cc->peer);
 	log_debug("connect: %s to %s", cc->peer, what);
 	/* The socket is new to this protocol and empty: the line fits. */
 	(void)send(fd, ok, sizeof ok - 1, MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "audit.h"
 #include "aws_daemon.h"
 #include "config.h"
 #include "connect.h"
@@ -279,6 +280,7 @@ gatewayd_reload(struct config_errors *errs)
 		return (-1);
 	}
 	gatewayd_metrics(gw_conf, 0);
+	audit_configure(gw_conf);
 	gatewayd_set_log(gw_conf);
 	gatewayd_warn(gw_conf, 0);
 	event_base_once(gw_base, -1, EV_TIMEOUT, gatewayd_control_cb, NULL,
@@ -341,6 +343,9 @@ gatewayd_signal_cb(evutil_socket_t sig, short events, void *arg)
 	case SIGHUP:
 		gatewayd_reload(&errs);
 		config_errors_clear(&errs);
+		break;
+	case SIGUSR1:
+		audit_reopen();
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -425,7 +430,7 @@ gatewayd_run(struct gw_config *conf)
 {
 	struct event	*sig[4], *log_ev;
 	struct timeval	 second = { 1, 0 };
-	int		 signals[] = { SIGHUP, SIGTERM, SIGINT };
+	int		 signals[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 	char		*cause, failures[32] = "";
 	size_t		 i;
 	int		 failed;
@@ -448,6 +453,7 @@ gatewayd_run(struct gw_config *conf)
 	connect_init();
 	aws_daemon_configure(conf);
 	gatewayd_metrics(conf, 1);
+	audit_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
 	/* A failed forward has said why; once is enough. */
 	if ((failed = gateway_start(conf, &cause)) == -1) {
@@ -495,6 +501,7 @@ gatewayd_run(struct gw_config *conf)
 	connect_stop();
 	/* Let the frees that gateway_free scheduled run. */
 	event_base_loop(gw_base, EVLOOP_NONBLOCK);
+	audit_stop();
 	aws_daemon_stop();
 	/* Last: the loop above may still count (an ack, a call's end). */
 	metrics_stop();

@@ -37,6 +37,7 @@
 #include "gatewayd.h"
 #include "listener.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Clients accepted per readable event, so one busy port cannot starve. */
@@ -447,36 +448,48 @@ listener_peer_cred(int fd, struct ucred *cred, gid_t *groups, int max,
 	return (0);
 }
 
-/* Return NULL if the client may connect, else why not. */
+/*
+ * Return NULL if the client may connect, else why not; peer and cl say
+ * who it is, for the refusal's line and event.
+ */
 static const char *
 listener_check_client(struct listener *l, int fd, struct sockaddr *sa,
-    socklen_t salen, char *peer, size_t peerlen)
+    socklen_t salen, char *peer, size_t peerlen, struct conn_client *cl)
 {
 	const struct fwd_config	*fc = l->fw->conf;
 	struct ucred		 cred;
 	gid_t			 groups[LISTENER_MAX_GROUPS];
 	int			 ngroups;
-	char			 host[INET6_ADDRSTRLEN];
 
+	memset(cl, 0, sizeof *cl);
+	cl->uid = cl->gid = cl->pid = -1;
 	if (sa->sa_family == AF_UNIX) {
+		snprintf(peer, peerlen, "unix");
 		if (listener_peer_cred(fd, &cred, groups, LISTENER_MAX_GROUPS,
 		    &ngroups) == -1)
 			return ("no peer credentials");
 		snprintf(peer, peerlen, "unix:uid %u gid %u pid %d",
 		    (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid);
+		cl->uid = cred.uid;
+		cl->gid = cred.gid;
+		cl->pid = cred.pid;
 		if (!listener_allow_cred(&fc->allow, cred.uid, cred.gid,
 		    groups, ngroups))
 			return ("user and groups not in allow list");
 	} else {
-		if (sa->sa_family == AF_INET)
+		if (sa->sa_family == AF_INET) {
 			inet_ntop(AF_INET,
-			    &((struct sockaddr_in *)sa)->sin_addr, host,
-			    sizeof host);
-		else
+			    &((struct sockaddr_in *)sa)->sin_addr, cl->addr,
+			    sizeof cl->addr);
+			cl->port = ntohs(((struct sockaddr_in *)sa)->sin_port);
+		} else {
 			inet_ntop(AF_INET6,
-			    &((struct sockaddr_in6 *)sa)->sin6_addr, host,
-			    sizeof host);
-		snprintf(peer, peerlen, "%s", host);
+			    &((struct sockaddr_in6 *)sa)->sin6_addr, cl->addr,
+			    sizeof cl->addr);
+			cl->port =
+			    ntohs(((struct sockaddr_in6 *)sa)->sin6_port);
+		}
+		snprintf(peer, peerlen, "%s", cl->addr);
 		if (!listener_allow_addr(&fc->allow, sa, salen))
 			return ("address not in allow list");
 	}
@@ -489,9 +502,11 @@ listener_check_client(struct listener *l, int fd, struct sockaddr *sa,
 /* Turn a client away with one log line and an event. */
 static void
 listener_refuse(struct listener *l, int fd, const char *peer,
-    const char *why)
+    struct conn_client *cl, const char *why)
 {
-	struct bus_event	ev;
+	const struct fwd_config	*fc = l->fw->conf;
+	struct bus_event	 ev;
+	char			 target[300];
 
 	close(fd);
 	log_warnx("forward %s: refused %s: %s", l->fw->name, peer, why);
@@ -500,6 +515,25 @@ listener_refuse(struct listener *l, int fd, const char *peer,
 	ev.conn.forward = l->fw->name;
 	ev.conn.peer = peer;
 	ev.conn.reason = why;
+	if (fc->target != NULL) {
+		snprintf(target, sizeof target, "%s:%u", fc->target,
+		    fc->remote_port);
+		ev.conn.target = target;
+	}
+	/* The name only now: most clients are let in, and conn_new asks. */
+	if (cl->uid != -1)
+		util_user_name(cl->uid, cl->user, sizeof cl->user);
+	ev.conn.uid = cl->uid;
+	ev.conn.gid = cl->gid;
+	ev.conn.pid = cl->pid;
+	ev.conn.user = cl->user[0] != '\0' ? cl->user : NULL;
+	ev.conn.addr = cl->addr[0] != '\0' ? cl->addr : NULL;
+	ev.conn.port = cl->port;
+	ev.conn.on_demand = l->fw->on_demand;
+	ev.conn.region = fc->region;
+	ev.conn.profile = fc->profile;
+	ev.conn.remote_host = fc->remote_host;
+	ev.conn.remote_port = fc->remote_port;
 	bus_publish(&ev);
 }
 
@@ -531,6 +565,7 @@ listener_accept_cb(evutil_socket_t lfd, short events, void *arg)
 	struct listener		*l = arg;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
+	struct conn_client	 cl;
 	const char		*why;
 	char			 peer[128];
 	int			 fd, i;
@@ -549,9 +584,9 @@ listener_accept_cb(evutil_socket_t lfd, short events, void *arg)
 			return;
 		}
 		why = listener_check_client(l, fd, (struct sockaddr *)&ss,
-		    sslen, peer, sizeof peer);
+		    sslen, peer, sizeof peer, &cl);
 		if (why != NULL) {
-			listener_refuse(l, fd, peer, why);
+			listener_refuse(l, fd, peer, &cl, why);
 			continue;
 		}
 		conn_new(l->fw, fd, (struct sockaddr *)&ss, sslen);

@@ -51,6 +51,11 @@ libgatewayd_a_SOURCES += \
 	%reldir%/metrics.c %reldir%/metrics_http.c \
 	%reldir%/sockread.c %reldir%/sockread.h
 
+# The audit records: the bus subscriber and its sink (docs/audit.md).
+libgatewayd_a_SOURCES += \
+	%reldir%/audit.c %reldir%/audit.h \
+	%reldir%/audit_sink.c %reldir%/audit_int.h
+
 sbin_PROGRAMS += gatewayd/gatewayd
 gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c \
 	%reldir%/stdio_conn.c %reldir%/stdio_conn.h \

@@ -606,12 +606,38 @@ fwd_ssm_stop(struct forward *fw)
  * Connections: session.c maps them onto sessions.
  */
 
+/*
+ * Who the credentials carrying c are, for its records: as far as known
+ * when it opens (the first conns of a context ask STS, without waiting)
+ * and again when it closes, by which time the answer is in.
+ */
+static void
+fwd_ssm_identity(struct conn *c)
+{
+	struct fwd_ssm	*fs = c->fw->fwd_data;
+	const char	*account, *principal;
+
+	if (fs == NULL)
+		return;
+	aws_daemon_identity(fs->aws, &account, &principal);
+	if (principal != NULL)
+		conn_set_identity(c, account, principal);
+}
+
 static void
 fwd_ssm_open(struct conn *c)
 {
 	struct fwd_ssm	*fs = c->fw->fwd_data;
 
+	fwd_ssm_identity(c);
 	ssm_session_attach(fs->pool, c);
+}
+
+static void
+fwd_ssm_close(struct conn *c)
+{
+	fwd_ssm_identity(c);
+	ssm_session_detach(c);
 }
 
 static void
@@ -666,6 +692,6 @@ const struct forwarder fwd_ssm = {
 	.send = ssm_session_send,
 	.eof = ssm_session_eof,
 	.drain = ssm_session_drain,
-	.close = ssm_session_detach,
+	.close = fwd_ssm_close,
 	.status = fwd_ssm_status,
 };

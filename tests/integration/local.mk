@@ -38,6 +38,12 @@ INTEGRATION_TESTS += \
 	tests/integration/t_ssm_service2026.sh
 # Reloads with ssm forwards running (unchanged forwards keep going).
 INTEGRATION_TESTS += tests/integration/t_reload_ssm.sh
+# Audit records: a file, its reopen, a sink that does not read
+# (t_audit.sh); the journal and syslog datagrams (t_audit_journal.sh);
+# who the credentials are, late or never (t_audit_identity.sh).
+INTEGRATION_TESTS += tests/integration/t_audit.sh \
+	tests/integration/t_audit_journal.sh \
+	tests/integration/t_audit_identity.sh
 
 # The session pool (issue 5: tunnels that never die and scale): the
 # t_life_*.sh scripts run gatewayd's ssm forwarder against awsemu's faults.

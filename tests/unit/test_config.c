@@ -1078,6 +1078,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "allow_plain_websocket = no\n"
 	    "max_sessions_per_target = 0\n"
 	    "exit_on_forward_failure = no\n"
+	    "audit_queue = 1M\n"
 	    "connect_idle = 10m\n"
 	    "\n"
 	    "[forward \"db\"]\n"
