@@ -46,9 +46,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* Connections listed per forward in status. */
-#define CONTROL_MAX_CONNS	1000
-
 /* What events followers get, and each one's name in their lines. */
 #define CONTROL_EVENTS	(BUS_CONN | BUS_SESSION)
 static const char *control_event_names[] = {
@@ -101,7 +98,6 @@ static uint64_t			 control_next_id;
 static struct control_cmd	*control_cmds;
 static size_t			 control_ncmds;
 static int			 control_have_builtins;
-static uint64_t			 control_started_ms;
 static char			*control_ev_text;	/* the last event's line */
 static uint64_t			 control_ev_seq;	/* and its seq */
 
@@ -704,8 +700,7 @@ control_start(const char *path, mode_t mode, char **cause)
 	if (control_ev == NULL)
 		fatalx("control: cannot make an event");
 	event_add(control_ev, NULL);
-	if (control_started_ms == 0)
-		control_started_ms = clock_now_ms();
+	control_status_started();
 	log_debug("control: listening on %s", path);
 	return (0);
 }
@@ -730,87 +725,6 @@ control_stop(void)
 	control_sock_path = NULL;
 	free(control_ev_text);
 	control_ev_text = NULL;
-}
-
-/* One connection in status. */
-static cJSON *
-control_status_conn(struct conn *c)
-{
-	cJSON	*o;
-
-	o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "id", (double)c->id);
-	cJSON_AddStringToObject(o, "peer", c->peer_str);
-	if (c->target_str != NULL)
-		cJSON_AddStringToObject(o, "target", c->target_str);
-	cJSON_AddStringToObject(o, "state", conn_state_name(c->state));
-	cJSON_AddNumberToObject(o, "bytes_in", (double)c->bytes_in);
-	cJSON_AddNumberToObject(o, "bytes_out", (double)c->bytes_out);
-	cJSON_AddNumberToObject(o, "age_ms",
-	    (double)(clock_now_ms() - c->started_ms));
-	return (o);
-}
-
-/* One forward in status. */
-static cJSON *
-control_status_forward(struct forward *fw)
-{
-	const struct fwd_config	*fc = fw->conf;
-	struct conn		*c;
-	cJSON			*o, *conns;
-	unsigned		 n = 0;
-
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "name", fw->name);
-	if (fw->on_demand)
-		cJSON_AddTrueToObject(o, "on_demand");
-	else
-		cJSON_AddStringToObject(o, "listen", fc->listen.text);
-	cJSON_AddStringToObject(o, "forwarder", fw->fwd->name);
-	cJSON_AddStringToObject(o, "target", fc->target != NULL ?
-	    fc->target : "");
-	if (fc->remote_host != NULL)
-		cJSON_AddStringToObject(o, "remote_host", fc->remote_host);
-	cJSON_AddNumberToObject(o, "remote_port", fc->remote_port);
-	cJSON_AddStringToObject(o, "state", gateway_state_name(fw->state));
-	cJSON_AddNumberToObject(o, "live", fw->nconns);
-	cJSON_AddNumberToObject(o, "total", (double)fw->total_conns);
-	cJSON_AddNumberToObject(o, "bytes_in", (double)fw->bytes_in);
-	cJSON_AddNumberToObject(o, "bytes_out", (double)fw->bytes_out);
-	if (fw->last_error != NULL)
-		cJSON_AddStringToObject(o, "last_error", fw->last_error);
-	else
-		cJSON_AddNullToObject(o, "last_error");
-	conns = cJSON_AddArrayToObject(o, "conns");
-	TAILQ_FOREACH(c, &fw->conns, entry) {
-		if (n++ == CONTROL_MAX_CONNS) {
-			cJSON_AddTrueToObject(o, "conns_truncated");
-			break;
-		}
-		cJSON_AddItemToArray(conns, control_status_conn(c));
-	}
-	if (fw->fwd->status != NULL)
-		fw->fwd->status(fw, o);
-	return (o);
-}
-
-cJSON *
-control_status(void)
-{
-	struct forward	*fw;
-	cJSON		*o, *arr;
-
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "version", GATEWAYD_VERSION);
-	cJSON_AddNumberToObject(o, "pid", (double)getpid());
-	cJSON_AddNumberToObject(o, "uptime_ms", control_started_ms == 0 ? 0 :
-	    (double)(clock_now_ms() - control_started_ms));
-	if (gw_conf != NULL && gw_conf->file != NULL)
-		cJSON_AddStringToObject(o, "config", gw_conf->file);
-	arr = cJSON_AddArrayToObject(o, "forwards");
-	TAILQ_FOREACH(fw, &gw_forwards, entry)
-		cJSON_AddItemToArray(arr, control_status_forward(fw));
-	return (o);
 }
 
 static void

@@ -94,7 +94,18 @@ int	 control_req_cred(struct control_req *, struct ucred *,
  */
 int	 control_req_take(struct control_req *);
 
-/* The status object gatewayctl status shows (caller frees). */
+/*
+ * control_status.c: the status object gatewayctl status shows (caller
+ * frees); control_start marks the start its uptime counts from.
+ */
+struct forward;
 struct cJSON *control_status(void);
+void	 control_status_started(void);
+/*
+ * The state status gives fw: its own (gateway_state_name), where a
+ * forward that is up says "degraded" or "failed" when its forwarder
+ * reports so (forwarder.h: health).
+ */
+const char *control_forward_state(struct forward *);
 
 #endif /* CONTROL_H */

@@ -337,6 +337,7 @@ ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
 	if (s->state != SSM_SESSION_STARTING)
 		return;
 	ssm_session_set_state(s, SSM_SESSION_OPEN);
+	pool->fails_in_a_row = 0;
 	s->opened = s->last_nop = clock_now_ms();
 	s->idle_since = s->rate_at = s->opened;
 	s->renew_at = ssm_pool_renew_at(&pool->p.policy, s->started);
@@ -624,8 +625,11 @@ ssm_session_end(struct ssm_session *s, const char *reason)
 		ssm_session_log(s, LOG_LEVEL_INFO, "ended", reason,
 		    "session %s: ended: %s", s->name, reason);
 	else {
-		if (!was_open)
+		if (!was_open) {
 			pool->failed++;
+			pool->fails_in_a_row++;
+			pool->failed_at = clock_now_ms();
+		}
 		ssm_session_set_error(s, reason);
 	}
 	ssm_session_set_state(s, SSM_SESSION_DEAD);
