@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,7 @@ static uint64_t			 control_next_id;
 static struct control_cmd	*control_cmds;
 static size_t			 control_ncmds;
 static int			 control_have_builtins;
+static int			 control_quiet;	/* control_quiesce() */
 static char			*control_ev_text;	/* the last event's line */
 static uint64_t			 control_ev_seq;	/* and its seq */
 
@@ -226,6 +228,12 @@ control_event_conn(cJSON *o, const struct bus_event *ev)
 		return;
 	}
 	control_add_string(o, "target", c->target);
+	/* The Session Manager session and stream, once the conn has one. */
+	control_add_string(o, "instance", c->instance);
+	control_add_string(o, "session_id", c->session_id);
+	if (c->stream_id != 0)
+		cJSON_AddNumberToObject(o, "stream", c->stream_id);
+	control_add_string(o, "mode", c->mode);
 	if (ev->type != BUS_CONN_CLOSED)
 		return;
 	cJSON_AddNumberToObject(o, "bytes_in", (double)c->bytes_in);
@@ -384,7 +392,7 @@ control_process(struct control_client *cl)
 	size_t		 len;
 
 	cl->refs++;
-	while (!cl->dead && !cl->busy &&
+	while (!control_quiet && !cl->dead && !cl->busy &&
 	    evbuffer_get_length(out) < CONTROL_MAX_OUTPUT) {
 		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
 		if (line == NULL) {
@@ -706,6 +714,59 @@ control_start(const char *path, mode_t mode, char **cause)
 }
 
 void
+control_quiesce(void)
+{
+	struct control_client	*cl;
+
+	control_quiet = 1;
+	if (control_ev != NULL) {
+		event_free(control_ev);
+		control_ev = NULL;
+	}
+	TAILQ_FOREACH(cl, &control_clients, entry)
+		bufferevent_disable(cl->bev, EV_READ);
+}
+
+/*
+ * Write what is queued for cl until deadline (clock_now_ms()), or until
+ * its socket fails: the loop is over, so wait here.
+ */
+static void
+control_flush_client(struct control_client *cl, uint64_t deadline)
+{
+	struct evbuffer	*out = bufferevent_get_output(cl->bev);
+	struct pollfd	 pfd;
+	uint64_t	 now;
+
+	pfd.fd = bufferevent_getfd(cl->bev);
+	pfd.events = POLLOUT;
+	/* A socket bufferevent keeps its output's start frozen but to write. */
+	evbuffer_unfreeze(out, 1);
+	while (evbuffer_get_length(out) != 0 &&
+	    (now = clock_now_ms()) < deadline) {
+		if (poll(&pfd, 1, (int)(deadline - now)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (!(pfd.revents & POLLOUT) || (evbuffer_write(out, pfd.fd) ==
+		    -1 && errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	evbuffer_freeze(out, 1);
+}
+
+void
+control_flush(void)
+{
+	struct control_client	*cl;
+	uint64_t		 deadline = clock_now_ms() + CONTROL_FLUSH_MS;
+
+	TAILQ_FOREACH(cl, &control_clients, entry)
+		control_flush_client(cl, deadline);
+}
+
+void
 control_stop(void)
 {
 	struct control_client	*cl;
@@ -725,6 +786,7 @@ control_stop(void)
 	control_sock_path = NULL;
 	free(control_ev_text);
 	control_ev_text = NULL;
+	control_quiet = 0;
 }
 
 static void

@@ -48,6 +48,16 @@ int	 control_start(const char *path, mode_t mode, char **cause);
 /* Close the socket and every client. */
 void	 control_stop(void);
 /*
+ * At exit, so that followers hear of everything that ends with the
+ * daemon (its conns' close events, its sessions' ends): control_quiesce
+ * takes no more clients or requests while the forwards go; then
+ * control_flush writes what is queued for each client, waiting up to
+ * CONTROL_FLUSH_MS in all, before control_stop closes them.
+ */
+#define CONTROL_FLUSH_MS	2000
+void	 control_quiesce(void);
+void	 control_flush(void);
+/*
  * The user gatewayd will run as after its start as root: a directory of
  * that user's may hold the control socket (else only root's or our own),
  * so that the socket can be removed at exit.

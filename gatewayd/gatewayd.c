@@ -467,12 +467,19 @@ gatewayd_run(struct gw_config *conf)
 
 	event_base_dispatch(gw_base);
 
-	control_stop();
+	/*
+	 * Events followers hear of what ends with us (conns still open,
+	 * sessions) before the control socket goes: it takes nothing new
+	 * meanwhile, and what is queued for them is written, within a bound.
+	 */
+	control_quiesce();
 	sdnotify_stop();
 	gateway_free();
 	connect_stop();
 	/* Let the frees that gateway_free scheduled run. */
 	event_base_loop(gw_base, EVLOOP_NONBLOCK);
+	control_flush();
+	control_stop();
 	aws_daemon_stop();
 	for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
 		event_free(sig[i]);
