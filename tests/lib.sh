@@ -441,6 +441,8 @@ emu_short_creds() {
 #	add_ssm_forward NAME LISTEN TARGET PORT [KEY=VALUE...]: an ssm
 #	    forward with awsemu's region and endpoint_url written into it
 #	ssm_wait_status JQ: wait until gatewayctl status --json | jq -e JQ
+#	ssm_echo_emu ID: an echo server (echo_PORT) and awsemu with one
+#	    instance ID whose port 22 is that server
 #
 # Session Manager cannot half-close (ssm-port-mux.md 7.4): echo clients use
 # loadclient -W, which shuts only once the whole echo is back.
@@ -470,6 +472,13 @@ add_ssm_forward() {
 	shift 4
 	conf_forward ssm "$_name" "$_listen" "$_target" "$_port" \
 	    "region=us-east-1" "endpoint_url=$EMU_URL" "$@"
+}
+
+ssm_echo_emu() {
+	start_server echo echo
+	ssm_instance "$1" 3.3.987.0 Online '{"Name": "web"}' \
+	    "{\"22\": \"127.0.0.1:$echo_PORT\"}"
+	ssm_emu_start
 }
 
 ssm_wait_status() {
