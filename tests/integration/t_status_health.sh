@@ -25,6 +25,12 @@ status_rc() {
 	echo "$sr_rc"
 }
 
+# follower_hears: a probe conn through web, and the follower has an event.
+follower_hears() {
+	"$LOADCLIENT" -c "127.0.0.1:$WEB" -m echo -W -n 10 >/dev/null 2>&1 &&
+	    grep -q '"event":"open"' "$T/events.out"
+}
+
 # state_is NAME STATE: forward NAME's state in status --json.
 state_is() {
 	[ "$(fwd_get "$1" .state)" = "$2" ]
@@ -88,15 +94,19 @@ ok "down: exit 1; up again: exit 0"
 # An events follower, and two conns held open through web at SIGTERM: the
 # drain (1 s) closes them, and the follower hears of both, with their
 # sessions, before the daemon exits.
+# The follower follows once it hears of a probe conn; the probes end
+# before the conns to watch open.
 "$GATEWAYCTL" -s "$GW_CONTROL" events --json >"$T/events.out" 2>&1 &
 FOLLOWER=$!
 lib_track "$FOLLOWER"
+wait_for 30 "the follower to hear a probe" follower_hears
+wait_for 30 "the probes to end" sh -c "[ \$('$GATEWAYCTL' -s '$GW_CONTROL' \
+    status --json | jq '.forwards[0].live') = 0 ]"
 "$LOADCLIENT" -c "127.0.0.1:$WEB" -m hold -C 2 -d 60 -R "$T/ready" \
     >"$T/hold.out" 2>&1 &
 lib_track $!
 wait_for 20 "2 conns held" test -s "$T/ready"
-wait_for 10 "the follower's open events" sh -c \
-    "[ \$(grep -c '\"event\":\"open\"' '$T/events.out') -ge 2 ]"
+expect_eq "conns live at SIGTERM" "$(fwd_get web .live)" 2
 stop_gatewayd
 wait_for 10 "the follower to end" sh -c "! kill -0 $FOLLOWER"
 jq -e -s '[.[] | select(.event == "close" and .forward == "web" and
