@@ -294,7 +294,7 @@ log_ratelimit_pass(enum log_level level, const char *msg, const char *frag)
 }
 
 /* Format and write one line with its fields, if its level is on. */
-static void
+static void __attribute__((format(printf, 4, 0)))
 log_vlog_fields(enum log_level level, const struct log_field *f, size_t n,
     const char *fmt, va_list ap)
 {
