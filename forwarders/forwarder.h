@@ -27,6 +27,17 @@ struct forwarder_key {
 	int		(*check)(const char *value, char **cause);
 };
 
+/*
+ * How a forward that is up fares at reaching its far side, for
+ * gatewayctl status: up, degraded (some recent attempts failed, but conns
+ * get through) or failed (every attempt fails and nothing is open).
+ */
+enum forwarder_health {
+	FORWARDER_HEALTH_UP,
+	FORWARDER_HEALTH_DEGRADED,
+	FORWARDER_HEALTH_FAILED,
+};
+
 struct forwarder {
 	const char	*name;
 
@@ -101,6 +112,13 @@ struct forwarder {
 	 * status object of fw for gatewayctl status. May be NULL.
 	 */
 	void	(*status)(struct forward *fw, struct cJSON *obj);
+
+	/*
+	 * How the far side of fw (up) fares, from what the forwarder saw of
+	 * its recent attempts (an ssm forward's session starts). May be
+	 * NULL: a forwarder that keeps nothing open is up while it listens.
+	 */
+	enum forwarder_health (*health)(struct forward *fw);
 };
 
 extern const struct forwarder fwd_tcp;

@@ -262,13 +262,18 @@ conn_make(struct forward *fw, int fd, int fd_in)
 static void
 conn_start(struct conn *c)
 {
-	struct forward	*fw = c->fw;
+	struct forward		*fw = c->fw;
+	struct log_field	 f[] = {
+		LOG_STR("forward", fw->name),
+		LOG_NUM("conn", c->id),
+		LOG_STR("peer", c->peer_str),
+	};
 
 	TAILQ_INSERT_TAIL(&fw->conns, c, entry);
 	fw->nconns++;
 	fw->total_conns++;
-	log_debug("conn %" PRIu64 " (%s %s): accepted", c->id, fw->name,
-	    c->peer_str);
+	log_fields(LOG_LEVEL_DEBUG, f, LOG_NFIELDS(f), "conn %" PRIu64
+	    " (%s %s): accepted", c->id, fw->name, c->peer_str);
 	conn_publish(c, BUS_CONN_OPENED);
 
 	c->fwd->open(c);
@@ -758,18 +763,46 @@ conn_has_room(struct forward *fw)
 	return (max == 0 || fw->nconns < max || conn_make_room(fw));
 }
 
-/* Write the one line every closed connection gets. */
+/*
+ * Write the one line every closed connection gets: who, where its bytes
+ * went (the Session Manager session and stream, when it rode one), how
+ * much, how long, why. In JSON each of these is a field too.
+ */
 static void
 conn_log_close(struct conn *c)
 {
-	char	in[32], out[32], dur[32], target[300];
+	char		 in[32], out[32], dur[32], target[300], far[160];
+	const char	*to = conn_target(c, target, sizeof target);
+	uint64_t	 ms = clock_now_ms() - c->started_ms;
+	struct log_field f[] = {
+		LOG_STR("forward", c->fw->name),
+		LOG_NUM("conn", c->id),
+		LOG_STR("peer", c->peer_str),
+		LOG_STR("target", to),
+		LOG_STR("session", c->far.session_id),
+		LOG_NUM("bytes_in", c->bytes_in),
+		LOG_NUM("bytes_out", c->bytes_out),
+		LOG_NUM("duration_ms", ms),
+		LOG_STR("end", conn_end_name(c->end)),
+		LOG_STR("reason", c->reason),
+		LOG_NUM("stream", c->far.stream_id),	/* last: may go */
+	};
+	size_t		 n = LOG_NFIELDS(f);
 
+	far[0] = '\0';
+	if (c->far.session_id != NULL && c->far.stream_id != 0)
+		snprintf(far, sizeof far, " session %s stream %" PRIu32,
+		    c->far.session_id, c->far.stream_id);
+	else if (c->far.session_id != NULL)
+		snprintf(far, sizeof far, " session %s", c->far.session_id);
+	if (c->far.stream_id == 0)
+		n--;		/* basic mode, or no session: no stream */
 	util_fmt_bytes(c->bytes_in, in, sizeof in);
 	util_fmt_bytes(c->bytes_out, out, sizeof out);
-	util_fmt_duration(clock_now_ms() - c->started_ms, dur, sizeof dur);
-	log_info("conn %" PRIu64 " (%s %s -> %s): %s in, %s out, %s: %s",
-	    c->id, c->fw->name, c->peer_str,
-	    conn_target(c, target, sizeof target), in, out, dur, c->reason);
+	util_fmt_duration(ms, dur, sizeof dur);
+	log_fields(LOG_LEVEL_INFO, f, n, "conn %" PRIu64 " (%s %s -> %s%s): "
+	    "%s in, %s out, %s: %s", c->id, c->fw->name, c->peer_str, to, far,
+	    in, out, dur, c->reason);
 }
 
 /* Make the close of fd send a reset (RST) rather than a FIN. */

@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,6 @@
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
-
-/* Connections listed per forward in status. */
-#define CONTROL_MAX_CONNS	1000
 
 /* What events followers get, and each one's name in their lines. */
 #define CONTROL_EVENTS	(BUS_CONN | BUS_SESSION)
@@ -101,7 +99,7 @@ static uint64_t			 control_next_id;
 static struct control_cmd	*control_cmds;
 static size_t			 control_ncmds;
 static int			 control_have_builtins;
-static uint64_t			 control_started_ms;
+static int			 control_quiet;	/* control_quiesce() */
 static char			*control_ev_text;	/* the last event's line */
 static uint64_t			 control_ev_seq;	/* and its seq */
 
@@ -230,6 +228,12 @@ control_event_conn(cJSON *o, const struct bus_event *ev)
 		return;
 	}
 	control_add_string(o, "target", c->target);
+	/* The Session Manager session and stream, once the conn has one. */
+	control_add_string(o, "instance", c->instance);
+	control_add_string(o, "session_id", c->session_id);
+	if (c->stream_id != 0)
+		cJSON_AddNumberToObject(o, "stream", c->stream_id);
+	control_add_string(o, "mode", c->mode);
 	if (ev->type != BUS_CONN_CLOSED)
 		return;
 	cJSON_AddNumberToObject(o, "bytes_in", (double)c->bytes_in);
@@ -388,7 +392,7 @@ control_process(struct control_client *cl)
 	size_t		 len;
 
 	cl->refs++;
-	while (!cl->dead && !cl->busy &&
+	while (!control_quiet && !cl->dead && !cl->busy &&
 	    evbuffer_get_length(out) < CONTROL_MAX_OUTPUT) {
 		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
 		if (line == NULL) {
@@ -704,10 +708,62 @@ control_start(const char *path, mode_t mode, char **cause)
 	if (control_ev == NULL)
 		fatalx("control: cannot make an event");
 	event_add(control_ev, NULL);
-	if (control_started_ms == 0)
-		control_started_ms = clock_now_ms();
+	control_status_started();
 	log_debug("control: listening on %s", path);
 	return (0);
+}
+
+void
+control_quiesce(void)
+{
+	struct control_client	*cl;
+
+	control_quiet = 1;
+	if (control_ev != NULL) {
+		event_free(control_ev);
+		control_ev = NULL;
+	}
+	TAILQ_FOREACH(cl, &control_clients, entry)
+		bufferevent_disable(cl->bev, EV_READ);
+}
+
+/*
+ * Write what is queued for cl until deadline (clock_now_ms()), or until
+ * its socket fails: the loop is over, so wait here.
+ */
+static void
+control_flush_client(struct control_client *cl, uint64_t deadline)
+{
+	struct evbuffer	*out = bufferevent_get_output(cl->bev);
+	struct pollfd	 pfd;
+	uint64_t	 now;
+
+	pfd.fd = bufferevent_getfd(cl->bev);
+	pfd.events = POLLOUT;
+	/* A socket bufferevent keeps its output's start frozen but to write. */
+	evbuffer_unfreeze(out, 1);
+	while (evbuffer_get_length(out) != 0 &&
+	    (now = clock_now_ms()) < deadline) {
+		if (poll(&pfd, 1, (int)(deadline - now)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (!(pfd.revents & POLLOUT) || (evbuffer_write(out, pfd.fd) ==
+		    -1 && errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	evbuffer_freeze(out, 1);
+}
+
+void
+control_flush(void)
+{
+	struct control_client	*cl;
+	uint64_t		 deadline = clock_now_ms() + CONTROL_FLUSH_MS;
+
+	TAILQ_FOREACH(cl, &control_clients, entry)
+		control_flush_client(cl, deadline);
 }
 
 void
@@ -730,87 +786,7 @@ control_stop(void)
 	control_sock_path = NULL;
 	free(control_ev_text);
 	control_ev_text = NULL;
-}
-
-/* One connection in status. */
-static cJSON *
-control_status_conn(struct conn *c)
-{
-	cJSON	*o;
-
-	o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "id", (double)c->id);
-	cJSON_AddStringToObject(o, "peer", c->peer_str);
-	if (c->target_str != NULL)
-		cJSON_AddStringToObject(o, "target", c->target_str);
-	cJSON_AddStringToObject(o, "state", conn_state_name(c->state));
-	cJSON_AddNumberToObject(o, "bytes_in", (double)c->bytes_in);
-	cJSON_AddNumberToObject(o, "bytes_out", (double)c->bytes_out);
-	cJSON_AddNumberToObject(o, "age_ms",
-	    (double)(clock_now_ms() - c->started_ms));
-	return (o);
-}
-
-/* One forward in status. */
-static cJSON *
-control_status_forward(struct forward *fw)
-{
-	const struct fwd_config	*fc = fw->conf;
-	struct conn		*c;
-	cJSON			*o, *conns;
-	unsigned		 n = 0;
-
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "name", fw->name);
-	if (fw->on_demand)
-		cJSON_AddTrueToObject(o, "on_demand");
-	else
-		cJSON_AddStringToObject(o, "listen", fc->listen.text);
-	cJSON_AddStringToObject(o, "forwarder", fw->fwd->name);
-	cJSON_AddStringToObject(o, "target", fc->target != NULL ?
-	    fc->target : "");
-	if (fc->remote_host != NULL)
-		cJSON_AddStringToObject(o, "remote_host", fc->remote_host);
-	cJSON_AddNumberToObject(o, "remote_port", fc->remote_port);
-	cJSON_AddStringToObject(o, "state", gateway_state_name(fw->state));
-	cJSON_AddNumberToObject(o, "live", fw->nconns);
-	cJSON_AddNumberToObject(o, "total", (double)fw->total_conns);
-	cJSON_AddNumberToObject(o, "bytes_in", (double)fw->bytes_in);
-	cJSON_AddNumberToObject(o, "bytes_out", (double)fw->bytes_out);
-	if (fw->last_error != NULL)
-		cJSON_AddStringToObject(o, "last_error", fw->last_error);
-	else
-		cJSON_AddNullToObject(o, "last_error");
-	conns = cJSON_AddArrayToObject(o, "conns");
-	TAILQ_FOREACH(c, &fw->conns, entry) {
-		if (n++ == CONTROL_MAX_CONNS) {
-			cJSON_AddTrueToObject(o, "conns_truncated");
-			break;
-		}
-		cJSON_AddItemToArray(conns, control_status_conn(c));
-	}
-	if (fw->fwd->status != NULL)
-		fw->fwd->status(fw, o);
-	return (o);
-}
-
-cJSON *
-control_status(void)
-{
-	struct forward	*fw;
-	cJSON		*o, *arr;
-
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "version", GATEWAYD_VERSION);
-	cJSON_AddNumberToObject(o, "pid", (double)getpid());
-	cJSON_AddNumberToObject(o, "uptime_ms", control_started_ms == 0 ? 0 :
-	    (double)(clock_now_ms() - control_started_ms));
-	if (gw_conf != NULL && gw_conf->file != NULL)
-		cJSON_AddStringToObject(o, "config", gw_conf->file);
-	arr = cJSON_AddArrayToObject(o, "forwards");
-	TAILQ_FOREACH(fw, &gw_forwards, entry)
-		cJSON_AddItemToArray(arr, control_status_forward(fw));
-	return (o);
+	control_quiet = 0;
 }
 
 static void

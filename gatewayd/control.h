@@ -48,6 +48,16 @@ int	 control_start(const char *path, mode_t mode, char **cause);
 /* Close the socket and every client. */
 void	 control_stop(void);
 /*
+ * At exit, so that followers hear of everything that ends with the
+ * daemon (its conns' close events, its sessions' ends): control_quiesce
+ * takes no more clients or requests while the forwards go; then
+ * control_flush writes what is queued for each client, waiting up to
+ * CONTROL_FLUSH_MS in all, before control_stop closes them.
+ */
+#define CONTROL_FLUSH_MS	2000
+void	 control_quiesce(void);
+void	 control_flush(void);
+/*
  * The user gatewayd will run as after its start as root: a directory of
  * that user's may hold the control socket (else only root's or our own),
  * so that the socket can be removed at exit.
@@ -94,7 +104,18 @@ int	 control_req_cred(struct control_req *, struct ucred *,
  */
 int	 control_req_take(struct control_req *);
 
-/* The status object gatewayctl status shows (caller frees). */
+/*
+ * control_status.c: the status object gatewayctl status shows (caller
+ * frees); control_start marks the start its uptime counts from.
+ */
+struct forward;
 struct cJSON *control_status(void);
+void	 control_status_started(void);
+/*
+ * The state status gives fw: its own (gateway_state_name), where a
+ * forward that is up says "degraded" or "failed" when its forwarder
+ * reports so (forwarder.h: health).
+ */
+const char *control_forward_state(struct forward *);
 
 #endif /* CONTROL_H */

@@ -62,6 +62,8 @@ TAILQ_HEAD(forwards, forward);
 /* Record the last error of a forward for gatewayctl status (and log it). */
 void	 forward_set_error(struct forward *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Record it without the log line: the caller logs it with its fields. */
+void	 forward_keep_error(struct forward *, const char *);
 void	 forward_ref(struct forward *);
 void	 forward_unref(struct forward *);
 

@@ -316,13 +316,24 @@ gateway_is_busy(void)
 void
 forward_set_error(struct forward *fw, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list			ap;
+	struct log_field	f[] = { LOG_STR("forward", fw->name),
+	    LOG_STR("error", NULL) };
 
 	free(fw->last_error);
 	va_start(ap, fmt);
 	xvasprintf(&fw->last_error, fmt, ap);
 	va_end(ap);
-	log_warnx("forward %s: %s", fw->name, fw->last_error);
+	f[1].str = fw->last_error;
+	log_fields(LOG_LEVEL_WARN, f, LOG_NFIELDS(f), "forward %s: %s",
+	    fw->name, fw->last_error);
+}
+
+void
+forward_keep_error(struct forward *fw, const char *error)
+{
+	free(fw->last_error);
+	fw->last_error = xstrdup(error);
 }
 
 /* Live connections over every forward, retired ones included. */

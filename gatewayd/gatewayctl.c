@@ -38,6 +38,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "gatewayctl.h"
 #include "gatewayd.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -90,6 +91,9 @@ usage(int status)
 	exit(status);
 }
 
+/* What an error exits with: 1, or CTL_EXIT_ERROR for status and whoami. */
+static int	ctl_fatal_status = 1;
+
 static void __attribute__((noreturn, format(printf, 1, 2)))
 ctl_fatal(const char *fmt, ...)
 {
@@ -100,7 +104,7 @@ ctl_fatal(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(1);
+	exit(ctl_fatal_status);
 }
 
 /* -s, $GATEWAYD_CONTROL, the system socket if there, else the user one. */
@@ -324,225 +328,6 @@ ctl_recv(struct ctl_conn *cc, int timeout_ms)
 		if (ctl_read_some(cc) == 0)
 			return (NULL);
 	}
-}
-
-static const char *
-ctl_str(const cJSON *o, const char *key)
-{
-	const cJSON	*v = cJSON_GetObjectItem(o, key);
-
-	return (cJSON_IsString(v) ? v->valuestring : "-");
-}
-
-static double
-ctl_num(const cJSON *o, const char *key)
-{
-	const cJSON	*v = cJSON_GetObjectItem(o, key);
-
-	return (cJSON_IsNumber(v) ? v->valuedouble : 0);
-}
-
-#define CTL_COLS	11
-
-/* One table row of a forward, as strings. */
-static void
-ctl_row(const cJSON *fw, char cells[CTL_COLS][256])
-{
-	const char	*host = ctl_str(fw, "remote_host");
-
-	snprintf(cells[0], 256, "%s", ctl_str(fw, "name"));
-	snprintf(cells[1], 256, "%s", cJSON_IsTrue(cJSON_GetObjectItem(fw,
-	    "on_demand")) ? "(on demand)" : ctl_str(fw, "listen"));
-	snprintf(cells[2], 256, "%s", ctl_str(fw, "forwarder"));
-	/* A SOCKS forward's targets are its clients' to name. */
-	if (ctl_num(fw, "remote_port") == 0)
-		snprintf(cells[3], 256, "-");
-	else if (strcmp(host, "-") != 0)
-		snprintf(cells[3], 256, "%s/%s:%.0f", ctl_str(fw, "target"),
-		    host, ctl_num(fw, "remote_port"));
-	else
-		snprintf(cells[3], 256, "%s:%.0f", ctl_str(fw, "target"),
-		    ctl_num(fw, "remote_port"));
-	snprintf(cells[4], 256, "%s", ctl_str(fw, "state"));
-	snprintf(cells[5], 256, "%.0f", ctl_num(fw, "live"));
-	snprintf(cells[6], 256, "%.0f", ctl_num(fw, "total"));
-	util_fmt_bytes((uint64_t)ctl_num(fw, "bytes_in"), cells[7], 256);
-	util_fmt_bytes((uint64_t)ctl_num(fw, "bytes_out"), cells[8], 256);
-	snprintf(cells[9], 256, "%s", ctl_str(fw, "last_error"));
-}
-
-/*
- * Print rows of ncols cells (row 0 holds the headings) with each column
- * as wide as its widest cell.
- */
-static void
-ctl_print_table(char (*rows)[CTL_COLS][256], size_t nrows, size_t ncols)
-{
-	size_t	w[CTL_COLS], i, j;
-
-	for (j = 0; j < ncols; j++) {
-		w[j] = 0;
-		for (i = 0; i < nrows; i++) {
-			if (strlen(rows[i][j]) > w[j])
-				w[j] = strlen(rows[i][j]);
-		}
-	}
-	for (i = 0; i < nrows; i++) {
-		for (j = 0; j < ncols - 1; j++)
-			printf("%-*s  ", (int)w[j], rows[i][j]);
-		printf("%s\n", rows[i][ncols - 1]);
-	}
-}
-
-/* Headings, then one row per element of the array key of reply. */
-static void
-ctl_print_list(const cJSON *reply, const char *key,
-    const char *const *heads, size_t ncols,
-    void (*row)(const cJSON *, char [CTL_COLS][256]))
-{
-	const cJSON	*list, *el;
-	char		(*rows)[CTL_COLS][256];
-	size_t		 n, i, j;
-
-	list = cJSON_GetObjectItem(reply, key);
-	n = cJSON_GetArraySize(list);
-	rows = xcalloc(n + 1, sizeof *rows);
-	for (j = 0; j < ncols; j++)
-		snprintf(rows[0][j], 256, "%s", heads[j]);
-	i = 1;
-	cJSON_ArrayForEach(el, list)
-		row(el, rows[i++]);
-	ctl_print_table(rows, n + 1, ncols);
-	free(rows);
-}
-
-/* One Session Manager session of a forward (status "sessions"). */
-static void
-ctl_session_row(const cJSON *s, char cells[CTL_COLS][256])
-{
-	char	age[32];
-
-	snprintf(cells[0], 256, "%s", ctl_str(s, "name"));
-	snprintf(cells[1], 256, "%s", ctl_str(s, "instance"));
-	snprintf(cells[2], 256, "%s", ctl_str(s, "mode"));
-	snprintf(cells[3], 256, "%s", ctl_str(s, "agent_version"));
-	snprintf(cells[4], 256, "%s", ctl_str(s, "state"));
-	util_fmt_duration((uint64_t)ctl_num(s, "age_ms"), age, sizeof age);
-	snprintf(cells[5], 256, "%s", age);
-	snprintf(cells[6], 256, "%.0f", ctl_num(s, "streams"));
-	util_fmt_bytes((uint64_t)ctl_num(s, "bytes_to_agent"), cells[7], 256);
-	util_fmt_bytes((uint64_t)ctl_num(s, "bytes_from_agent"), cells[8],
-	    256);
-	snprintf(cells[9], 256, "%.0f", ctl_num(s, "resumes"));
-	snprintf(cells[10], 256, "%s", ctl_str(s, "last_error"));
-}
-
-static void
-ctl_print_status(const cJSON *reply)
-{
-	static const char *const heads[] = { "FORWARD", "LISTEN", "FORWARDER",
-	    "TARGET", "STATE", "LIVE", "TOTAL", "IN", "OUT", "LAST ERROR" };
-	static const char *const sheads[] = { "SESSION", "INSTANCE", "MODE",
-	    "AGENT", "STATE", "AGE", "STREAMS", "IN", "OUT", "RESUMES",
-	    "LAST ERROR" };
-	const cJSON	*fw, *s;
-	cJSON		*all, *list;
-
-	ctl_print_list(reply, "forwards", heads, 10, ctl_row);
-
-	/* Forwarders with sessions (ssm): one more table, if any. */
-	all = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(all, "sessions");
-	cJSON_ArrayForEach(fw, cJSON_GetObjectItem(reply, "forwards")) {
-		cJSON_ArrayForEach(s, cJSON_GetObjectItem(fw, "sessions"))
-			cJSON_AddItemReferenceToArray(list, (cJSON *)s);
-	}
-	if (cJSON_GetArraySize(list) != 0) {
-		printf("\n");
-		ctl_print_list(all, "sessions", sheads, 11, ctl_session_row);
-	}
-	cJSON_Delete(all);
-}
-
-/* One identity of whoami: who, from where, until when, for which forwards. */
-static void
-ctl_whoami_row(const cJSON *id, char cells[CTL_COLS][256])
-{
-	const cJSON	*fw;
-	double		 left = ctl_num(id, "expires_in");
-	size_t		 off = 0;
-	char		 dur[32];
-
-	snprintf(cells[0], 256, "%s", ctl_str(id, "profile"));
-	snprintf(cells[1], 256, "%s", ctl_str(id, "region"));
-	snprintf(cells[2], 256, "%s", ctl_str(id, "account"));
-	if (cJSON_IsString(cJSON_GetObjectItem(id, "error")))
-		snprintf(cells[3], 256, "error: %s", ctl_str(id, "error"));
-	else
-		snprintf(cells[3], 256, "%s", ctl_str(id, "arn"));
-	snprintf(cells[4], 256, "%s", ctl_str(id, "source"));
-	if (cJSON_IsString(cJSON_GetObjectItem(id, "expiration"))) {
-		util_fmt_duration(left > 0 ? (uint64_t)left * 1000 : 0, dur,
-		    sizeof dur);
-		snprintf(cells[5], 256, "%s (in %s)",
-		    ctl_str(id, "expiration"), dur);
-	} else
-		snprintf(cells[5], 256, "%s", cJSON_IsNull(
-		    cJSON_GetObjectItem(id, "expiration")) ? "never" : "-");
-	cells[6][0] = '\0';
-	cJSON_ArrayForEach(fw, cJSON_GetObjectItem(id, "forwards")) {
-		if (cJSON_IsString(fw) && off < 250)
-			off += snprintf(cells[6] + off, 256 - off, "%s%s",
-			    off == 0 ? "" : ",", fw->valuestring);
-	}
-	if (off == 0)
-		snprintf(cells[6], 256, "-");
-}
-
-static void
-ctl_print_whoami(const cJSON *reply)
-{
-	static const char *const heads[] = { "PROFILE", "REGION", "ACCOUNT",
-	    "ARN", "SOURCE", "EXPIRES", "FORWARDS" };
-
-	ctl_print_list(reply, "identities", heads, 7, ctl_whoami_row);
-}
-
-/* One event for humans. */
-static void
-ctl_print_event(const cJSON *ev)
-{
-	time_t		 t = (time_t)(ctl_num(ev, "time") / 1000);
-	struct tm	 tm;
-	const char	*what = ctl_str(ev, "event");
-	char		 when[32], in[32], out[32], dur[32];
-
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (strcmp(what, "close") == 0) {
-		util_fmt_bytes((uint64_t)ctl_num(ev, "bytes_in"), in,
-		    sizeof in);
-		util_fmt_bytes((uint64_t)ctl_num(ev, "bytes_out"), out,
-		    sizeof out);
-		util_fmt_duration((uint64_t)ctl_num(ev, "duration_ms"), dur,
-		    sizeof dur);
-		printf("%s close conn %.0f (%s %s -> %s): %s in, %s out, %s: "
-		    "%s\n", when, ctl_num(ev, "conn"), ctl_str(ev, "forward"),
-		    ctl_str(ev, "peer"), ctl_str(ev, "target"), in, out, dur,
-		    ctl_str(ev, "reason"));
-	} else if (strcmp(what, "open") == 0) {
-		printf("%s open conn %.0f (%s %s)\n", when, ctl_num(ev, "conn"),
-		    ctl_str(ev, "forward"), ctl_str(ev, "peer"));
-	} else if (strcmp(what, "refuse") == 0) {
-		printf("%s refuse (%s %s): %s\n", when, ctl_str(ev, "forward"),
-		    ctl_str(ev, "peer"), ctl_str(ev, "reason"));
-	} else {
-		char	*text = cJSON_PrintUnformatted(ev);
-
-		printf("%s %s %s\n", when, what, text);
-		free(text);
-	}
-	fflush(stdout);
 }
 
 /* Follow events until gatewayd goes away. */
@@ -801,7 +586,7 @@ ctl_failed(const cJSON *reply)
 		if (cJSON_IsString(e))
 			fprintf(stderr, "%s\n", e->valuestring);
 	}
-	return (1);
+	return (ctl_fatal_status);
 }
 
 int
@@ -872,6 +657,8 @@ main(int argc, char **argv)
 		usage(2);
 	if (json && names)
 		usage(2);
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "whoami") == 0)
+		ctl_fatal_status = CTL_EXIT_ERROR;
 
 	path = ctl_socket_path(sock);
 	ctl_connect(&cc, path, timeout != 0 ? timeout : CTL_TIMEOUT_MS);
@@ -902,24 +689,28 @@ main(int argc, char **argv)
 		rc = ctl_failed(reply);
 	else if (strcmp(cmd, "events") == 0)
 		rc = ctl_events(&cc, json);
-	else if (json) {
-		cJSON_DeleteItemFromObject(reply, "ok");
-		text = cJSON_Print(reply);
-		printf("%s\n", text);
-		free(text);
-		rc = 0;
-	} else if (names) {
-		cJSON_ArrayForEach(fw, cJSON_GetObjectItem(reply, "forwards"))
-			printf("%s\n", ctl_str(fw, "name"));
-		rc = 0;
-	} else if (strcmp(cmd, "status") == 0) {
-		ctl_print_status(reply);
-		rc = 0;
-	} else if (strcmp(cmd, "whoami") == 0) {
-		ctl_print_whoami(reply);
-		rc = 0;
-	} else
-		rc = 0;
+	else {
+		if (json) {
+			cJSON_DeleteItemFromObject(reply, "ok");
+			text = cJSON_Print(reply);
+			printf("%s\n", text);
+			free(text);
+		} else if (names) {
+			cJSON_ArrayForEach(fw, cJSON_GetObjectItem(reply,
+			    "forwards"))
+				printf("%s\n", ctl_str(fw, "name"));
+		} else if (strcmp(cmd, "status") == 0)
+			ctl_print_status(reply);
+		else if (strcmp(cmd, "whoami") == 0)
+			ctl_print_whoami(reply);
+		/* The same answer for scripts, whatever the output. */
+		if (strcmp(cmd, "status") == 0)
+			rc = ctl_status_exit(reply);
+		else if (strcmp(cmd, "whoami") == 0)
+			rc = ctl_whoami_exit(reply);
+		else
+			rc = 0;
+	}
 	cJSON_Delete(reply);
 	free(cc.buf);
 	free(path);

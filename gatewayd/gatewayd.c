@@ -495,13 +495,20 @@ gatewayd_run(struct gw_config *conf)
 
 	event_base_dispatch(gw_base);
 
-	control_stop();
+	/*
+	 * Events followers hear of what ends with us (conns still open,
+	 * sessions) before the control socket goes: it takes nothing new
+	 * meanwhile, and what is queued for them is written, within a bound.
+	 */
+	control_quiesce();
 	sdnotify_stop();
 	gateway_free();
 	connect_stop();
 	/* Let the frees that gateway_free scheduled run. */
 	event_base_loop(gw_base, EVLOOP_NONBLOCK);
 	audit_stop();
+	control_flush();
+	control_stop();
 	aws_daemon_stop();
 	/* Last: the loop above may still count (an ack, a call's end). */
 	metrics_stop();

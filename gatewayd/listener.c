@@ -507,9 +507,12 @@ listener_refuse(struct listener *l, int fd, const char *peer,
 	const struct fwd_config	*fc = l->fw->conf;
 	struct bus_event	 ev;
 	char			 target[300];
+	struct log_field	 f[] = { LOG_STR("forward", l->fw->name),
+	    LOG_STR("peer", peer), LOG_STR("reason", why) };
 
 	close(fd);
-	log_warnx("forward %s: refused %s: %s", l->fw->name, peer, why);
+	log_fields(LOG_LEVEL_WARN, f, LOG_NFIELDS(f), "forward %s: refused "
+	    "%s: %s", l->fw->name, peer, why);
 	memset(&ev, 0, sizeof ev);
 	ev.type = BUS_CONN_REFUSED;
 	ev.conn.forward = l->fw->name;

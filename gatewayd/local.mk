@@ -44,7 +44,7 @@ libgatewayd_a_SOURCES += \
 	%reldir%/connect.c %reldir%/connect.h \
 	%reldir%/forward.h \
 	%reldir%/control.c %reldir%/control.h \
-	%reldir%/control_path.c \
+	%reldir%/control_path.c %reldir%/control_status.c \
 	%reldir%/gateway.c %reldir%/gateway.h \
 	%reldir%/ondemand.c %reldir%/ondemand.h \
 	%reldir%/listener.c %reldir%/listener.h \
@@ -64,7 +64,8 @@ gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c \
 gatewayd_gatewayd_LDADD = $(GW_LIBS)
 
 bin_PROGRAMS += gatewayd/gatewayctl
-gatewayd_gatewayctl_SOURCES = %reldir%/gatewayctl.c
+gatewayd_gatewayctl_SOURCES = %reldir%/gatewayctl.c \
+	%reldir%/gatewayctl.h %reldir%/gatewayctl_print.c
 gatewayd_gatewayctl_LDADD = $(GW_LIBS)
 # A ProxyCommand starts it for every login: load only the libraries it
 # calls (libcurl, libxml2 and their dozens of dependencies it does not).

@@ -8,10 +8,16 @@
  * is; also when another message takes the slot, and at exit. So every
  * suppressed line is accounted for. Keying on the rendered text (not the
  * call site) keeps legitimately distinct lines, such as one per closed
- * connection, untouched.
+ * connection, untouched; a line's JSON fields are part of its text.
+ *
+ * A line may carry fields (log_fields): in JSON they are members of the
+ * object, so that a collector reads the conn, the session or the bytes
+ * without parsing the sentence; the text format and syslog show the
+ * sentence alone, which says the same for a person.
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,12 +105,10 @@ log_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-/* FNV-1a over the rendered message. */
+/* FNV-1a over the rendered message, from h (a first part's hash). */
 static uint64_t
-log_hash(const char *s)
+log_hash(uint64_t h, const char *s)
 {
-	uint64_t	h = 1469598103934665603ULL;
-
 	for (; *s != '\0'; s++) {
 		h ^= (unsigned char)*s;
 		h *= 1099511628211ULL;
@@ -132,8 +136,46 @@ log_json_escape(FILE *out, const char *s)
 	}
 }
 
+/*
+ * The members a line's fields add to its JSON object (",\"conn\":5"...),
+ * or NULL if there are none to add: not JSON, or no field with a value.
+ */
+static char *
+log_render_fields(const struct log_field *f, size_t n)
+{
+	FILE	*out;
+	char	*frag = NULL;
+	size_t	 len, i;
+	int	 any = 0;
+
+	if (!log_json || log_target == LOG_TARGET_SYSLOG || n == 0)
+		return (NULL);
+	if ((out = open_memstream(&frag, &len)) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++) {
+		if (f[i].type == LOG_FIELD_STR && f[i].str == NULL)
+			continue;
+		any = 1;
+		fputs(",\"", out);
+		log_json_escape(out, f[i].key);
+		fputs("\":", out);
+		if (f[i].type == LOG_FIELD_NUM)
+			fprintf(out, "%" PRId64, f[i].num);
+		else {
+			fputc('"', out);
+			log_json_escape(out, f[i].str);
+			fputc('"', out);
+		}
+	}
+	if (fclose(out) != 0 || !any) {
+		free(frag);
+		return (NULL);
+	}
+	return (frag);
+}
+
 static void
-log_emit(enum log_level level, const char *msg)
+log_emit(enum log_level level, const char *msg, const char *frag)
 {
 	static const int prio[] = { LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	struct timespec	 ts;
@@ -152,7 +194,7 @@ log_emit(enum log_level level, const char *msg)
 		    "\"msg\":\"", when, ts.tv_nsec / 1000000,
 		    log_level_names[level]);
 		log_json_escape(stderr, msg);
-		fputs("\"}\n", stderr);
+		fprintf(stderr, "\"%s}\n", frag != NULL ? frag : "");
 	} else {
 		fprintf(stderr, "%s.%03ldZ %s: %s\n", when,
 		    ts.tv_nsec / 1000000, log_level_names[level], msg);
@@ -174,7 +216,7 @@ log_rl_summary(struct log_rl_slot *slot)
 	log_rl_pending--;
 	if (asprintf(&note, "last message repeated %u more times: %s",
 	    dropped, msg) != -1) {
-		log_emit(slot->level, note);
+		log_emit(slot->level, note, NULL);
 		free(note);
 	}
 	free(msg);
@@ -211,16 +253,21 @@ log_flush(int all)
 		log_rl_sweep(log_now_ms(), all);
 }
 
-/* Return 1 if msg may be written now (after reporting any drops). */
+/*
+ * Return 1 if msg may be written now (after reporting any drops). Lines
+ * whose text is the same but whose fields differ are distinct lines.
+ */
 static int
-log_ratelimit_pass(enum log_level level, const char *msg)
+log_ratelimit_pass(enum log_level level, const char *msg, const char *frag)
 {
 	struct log_rl_slot	*slot;
 	uint64_t		 h, now;
 
 	if (log_rl_burst == 0)
 		return (1);
-	h = log_hash(msg);
+	h = log_hash(1469598103934665603ULL, msg);
+	if (frag != NULL)
+		h = log_hash(h, frag);
 	now = log_now_ms();
 	if (log_rl_pending != 0)
 		log_rl_sweep(now, 0);
@@ -246,10 +293,12 @@ log_ratelimit_pass(enum log_level level, const char *msg)
 	return (1);
 }
 
-void
-log_vlog(enum log_level level, const char *fmt, va_list ap)
+/* Format and write one line with its fields, if its level is on. */
+static void __attribute__((format(printf, 4, 0)))
+log_vlog_fields(enum log_level level, const struct log_field *f, size_t n,
+    const char *fmt, va_list ap)
 {
-	char	*msg;
+	char	*msg, *frag;
 	int	 saved = errno;
 
 	if (level > log_level)
@@ -258,10 +307,29 @@ log_vlog(enum log_level level, const char *fmt, va_list ap)
 		errno = saved;
 		return;
 	}
-	if (log_ratelimit_pass(level, msg))
-		log_emit(level, msg);
+	frag = log_render_fields(f, n);
+	if (log_ratelimit_pass(level, msg, frag))
+		log_emit(level, msg, frag);
+	free(frag);
 	free(msg);
 	errno = saved;
+}
+
+void
+log_vlog(enum log_level level, const char *fmt, va_list ap)
+{
+	log_vlog_fields(level, NULL, 0, fmt, ap);
+}
+
+void
+log_fields(enum log_level level, const struct log_field *f, size_t n,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vlog_fields(level, f, n, fmt, ap);
+	va_end(ap);
 }
 
 /* log_vlog with a variable argument list, for internal use. */

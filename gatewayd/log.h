@@ -10,6 +10,7 @@
 #define LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 enum log_level {
 	LOG_LEVEL_WARN = 0,
@@ -44,6 +45,39 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_vlog(enum log_level, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
+
+/*
+ * A line with fields, for log_format = json: the message stays a
+ * readable sentence (it is all the text format and syslog show), and
+ * each field becomes a member of the JSON object beside "time", "level"
+ * and "msg", a string or a number. A string field whose value is NULL is
+ * left out, so that optional facts (a session id not yet known) need no
+ * test at the call. Keys are the program's own names, never "time",
+ * "level" or "msg"; values never hold credentials. Build them with
+ * LOG_STR and LOG_NUM:
+ *
+ *	struct log_field f[] = {
+ *		LOG_STR("forward", fw->name), LOG_NUM("conn", c->id),
+ *	};
+ *	log_fields(LOG_LEVEL_INFO, f, LOG_NFIELDS(f), "conn %llu: ...", ..);
+ */
+enum log_field_type {
+	LOG_FIELD_STR,
+	LOG_FIELD_NUM,
+};
+
+struct log_field {
+	const char		*key;
+	enum log_field_type	 type;
+	const char		*str;
+	int64_t			 num;
+};
+#define LOG_STR(k, v)	{ (k), LOG_FIELD_STR, (v), 0 }
+#define LOG_NUM(k, v)	{ (k), LOG_FIELD_NUM, NULL, (int64_t)(v) }
+#define LOG_NFIELDS(f)	(sizeof (f) / sizeof (f)[0])
+
+void	log_fields(enum log_level, const struct log_field *, size_t,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
 
 /* Log, then exit(1). fatal() appends strerror(errno). */
 void	fatal(const char *, ...)

@@ -231,8 +231,16 @@ start_gatewayd() {
 	"$GATEWAYD" "$@" >>"$GW_LOG" 2>&1 &
 	GW_PID=$!
 	lib_track "$GW_PID"
-	wait_for 20 "gatewayd to answer on $GW_CONTROL" gwctl status
+	wait_for 20 "gatewayd to answer on $GW_CONTROL" lib_gw_answers
 	kill -0 "$GW_PID" || fail "gatewayd exited at start"
+}
+
+# lib_gw_answers: gatewayctl status got an answer: 0 (every forward up)
+# or 1 (some forward not up); 2 is no answer.
+lib_gw_answers() {
+	lga_rc=0
+	gwctl status >/dev/null 2>&1 || lga_rc=$?
+	[ "$lga_rc" -le 1 ]
 }
 
 # stop_gatewayd: SIGTERM, wait for a clean exit (status 0, which in a
@@ -433,6 +441,8 @@ emu_short_creds() {
 #	add_ssm_forward NAME LISTEN TARGET PORT [KEY=VALUE...]: an ssm
 #	    forward with awsemu's region and endpoint_url written into it
 #	ssm_wait_status JQ: wait until gatewayctl status --json | jq -e JQ
+#	ssm_echo_emu ID: an echo server (echo_PORT) and awsemu with one
+#	    instance ID whose port 22 is that server
 #
 # Session Manager cannot half-close (ssm-port-mux.md 7.4): echo clients use
 # loadclient -W, which shuts only once the whole echo is back.
@@ -462,6 +472,13 @@ add_ssm_forward() {
 	shift 4
 	conf_forward ssm "$_name" "$_listen" "$_target" "$_port" \
 	    "region=us-east-1" "endpoint_url=$EMU_URL" "$@"
+}
+
+ssm_echo_emu() {
+	start_server echo echo
+	ssm_instance "$1" 3.3.987.0 Online '{"Name": "web"}' \
+	    "{\"22\": \"127.0.0.1:$echo_PORT\"}"
+	ssm_emu_start
 }
 
 ssm_wait_status() {

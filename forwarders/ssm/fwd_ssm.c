@@ -633,6 +633,14 @@ fwd_ssm_open(struct conn *c)
 	ssm_session_attach(fs->pool, c);
 }
 
+/* Set obj's key to value if it is null and value is known. */
+static void
+fwd_ssm_status_fill(cJSON *obj, const char *key, const char *value)
+{
+	if (value != NULL && cJSON_IsNull(cJSON_GetObjectItem(obj, key)))
+		cJSON_ReplaceItemInObject(obj, key, cJSON_CreateString(value));
+}
+
 static void
 fwd_ssm_close(struct conn *c)
 {
@@ -645,8 +653,21 @@ fwd_ssm_status(struct forward *fw, struct cJSON *obj)
 {
 	struct fwd_ssm	*fs = fw->fwd_data;
 
-	if (fs != NULL)
-		ssm_session_pool_status(fs->pool, obj);
+	if (fs == NULL)
+		return;
+	ssm_session_pool_status(fs->pool, obj);
+	/* The region and profile in use where the config names none. */
+	fwd_ssm_status_fill(obj, "region", aws_ctx_region(fs->aws));
+	fwd_ssm_status_fill(obj, "profile", aws_ctx_profile(fs->aws));
+}
+
+static enum forwarder_health
+fwd_ssm_health(struct forward *fw)
+{
+	struct fwd_ssm	*fs = fw->fwd_data;
+
+	return (fs != NULL ? ssm_session_pool_health(fs->pool) :
+	    FORWARDER_HEALTH_UP);
 }
 
 /*
@@ -694,4 +715,5 @@ const struct forwarder fwd_ssm = {
 	.drain = ssm_session_drain,
 	.close = fwd_ssm_close,
 	.status = fwd_ssm_status,
+	.health = fwd_ssm_health,
 };

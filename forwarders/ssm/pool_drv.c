@@ -468,6 +468,8 @@ ssm_session_pool_status(struct ssm_session_pool *pool, cJSON *obj)
 	cJSON_AddNumberToObject(obj, "sessions_started",
 	    (double)pool->started);
 	cJSON_AddNumberToObject(obj, "sessions_failed", (double)pool->failed);
+	cJSON_AddNumberToObject(obj, "starts_failed_in_a_row",
+	    (double)pool->fails_in_a_row);
 	cJSON_AddNumberToObject(obj, "replacements",
 	    (double)pool->replacements);
 	cJSON_AddNumberToObject(obj, "released", (double)pool->released);
@@ -475,6 +477,22 @@ ssm_session_pool_status(struct ssm_session_pool *pool, cJSON *obj)
 	    (double)(pool->p.policy.max_sessions != 0 ?
 	    pool->p.policy.max_sessions : 1));
 	cJSON_AddNumberToObject(obj, "ceiling", (double)pool->ceiling);
+}
+
+enum forwarder_health
+ssm_session_pool_health(struct ssm_session_pool *pool)
+{
+	struct ssm_session	*s;
+	int			 open = 0;
+
+	TAILQ_FOREACH(s, &pool->sessions, entry)
+		open |= ssm_session_is_open(s);
+	if (pool->fails_in_a_row != 0 && !open)
+		return (FORWARDER_HEALTH_FAILED);
+	if (pool->failed_at != 0 &&
+	    clock_now_ms() - pool->failed_at < SSM_SESSION_HEALTH_WINDOW)
+		return (FORWARDER_HEALTH_DEGRADED);
+	return (FORWARDER_HEALTH_UP);
 }
 
 size_t

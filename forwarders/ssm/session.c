@@ -20,6 +20,7 @@
 #include <sys/tree.h>
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,13 +125,50 @@ ssm_session_publish(struct ssm_session *s, enum bus_type type,
 	bus_publish(&ev);
 }
 
-/* Set s->last_error (and the forward's, which logs it). */
+/*
+ * Log a line about s: the sentence, and in JSON the forward, the Session
+ * Manager session id (once the handshake said it), gatewayd's name for
+ * the session, the instance, what happened (event) and why (reason,
+ * may be NULL).
+ */
+static void __attribute__((format(printf, 5, 6)))
+ssm_session_log(struct ssm_session *s, enum log_level level,
+    const char *event, const char *reason, const char *fmt, ...)
+{
+	va_list			 ap;
+	char			*msg;
+	struct log_field	 f[] = {
+		LOG_STR("forward", s->pool->fw->name),
+		LOG_STR("session", s->session_id),
+		LOG_STR("session_name", s->name),
+		LOG_STR("instance", s->target),
+		LOG_STR("mode", s->opened != 0 ?
+		    ssm_session_mode_names[s->mode] : NULL),
+		LOG_STR("event", event),
+		LOG_STR("reason", reason),
+	};
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_fields(level, f, LOG_NFIELDS(f), "%s", msg);
+	free(msg);
+}
+
+/* Set s->last_error and the forward's, and log it. */
 void
 ssm_session_set_error(struct ssm_session *s, const char *error)
 {
+	struct forward	*fw = s->pool->fw;
+	char		*msg;
+
 	free(s->last_error);
 	s->last_error = xstrdup(error);
-	forward_set_error(s->pool->fw, "session %s: %s", s->name, error);
+	xasprintf(&msg, "session %s: %s", s->name, error);
+	forward_keep_error(fw, msg);
+	ssm_session_log(s, LOG_LEVEL_WARN, "error", error, "forward %s: %s",
+	    fw->name, msg);
+	free(msg);
 }
 
 /* What s is doing, for a conn that waited too long. */
@@ -299,6 +337,7 @@ ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
 	if (s->state != SSM_SESSION_STARTING)
 		return;
 	ssm_session_set_state(s, SSM_SESSION_OPEN);
+	pool->fails_in_a_row = 0;
 	s->opened = s->last_nop = clock_now_ms();
 	s->idle_since = s->rate_at = s->opened;
 	s->renew_at = ssm_pool_renew_at(&pool->p.policy, s->started);
@@ -312,8 +351,9 @@ ssm_session_open_cb(struct ssm_chan *chan, const struct ssm_chan_info *info,
 	free(s->session_id);
 	s->session_id = info->session_id != NULL ?
 	    xstrdup(info->session_id) : NULL;
-	log_info("session %s: open to %s, %s mode, agent %s%s (%s)", s->name,
-	    s->target, ssm_session_mode_names[s->mode], s->agent_version,
+	ssm_session_log(s, LOG_LEVEL_INFO, "open", NULL, "session %s: open "
+	    "to %s, %s mode, agent %s%s (%s)", s->name, s->target,
+	    ssm_session_mode_names[s->mode], s->agent_version,
 	    s->keepalive ? ", keep-alive" : "",
 	    s->session_id != NULL ? s->session_id : "?");
 	if (info->customer_message != NULL && *info->customer_message != '\0')
@@ -399,12 +439,14 @@ ssm_session_event_cb(struct ssm_chan *chan, enum ssm_chan_event ev,
 		detail = "";
 	switch (ev) {
 	case SSM_CHAN_EV_RESUMING:
-		log_info("session %s: reconnecting: %s", s->name, detail);
+		ssm_session_log(s, LOG_LEVEL_INFO, "resuming", detail,
+		    "session %s: reconnecting: %s", s->name, detail);
 		ssm_session_publish(s, BUS_SESSION_RESUMING, detail,
 		    clock_now_ms());
 		break;
 	case SSM_CHAN_EV_RESUMED:
-		log_info("session %s: reconnected %s", s->name, detail);
+		ssm_session_log(s, LOG_LEVEL_INFO, "resumed", detail,
+		    "session %s: reconnected %s", s->name, detail);
 		ssm_session_publish(s, BUS_SESSION_RESUMED, detail,
 		    clock_now_ms());
 		break;
@@ -454,8 +496,8 @@ ssm_session_start_chan(struct ssm_session *s)
 	ssm_pool_target_hold(s->target);
 	free(s->pool->last_instance);
 	s->pool->last_instance = xstrdup(s->target);
-	log_info("session %s: starting (%s, %s)", s->name, s->target,
-	    cp.document);
+	ssm_session_log(s, LOG_LEVEL_INFO, "starting", NULL, "session %s: "
+	    "starting (%s, %s)", s->name, s->target, cp.document);
 	ssm_session_publish(s, BUS_SESSION_STARTING, NULL,
 	    clock_now_ms());
 	s->chan = ssm_chan_start(&cp, &ssm_session_chan_cb, s);
@@ -580,10 +622,14 @@ ssm_session_end(struct ssm_session *s, const char *reason)
 	if (s->state == SSM_SESSION_DEAD)
 		return;
 	if (by_us)
-		log_info("session %s: ended: %s", s->name, reason);
+		ssm_session_log(s, LOG_LEVEL_INFO, "ended", reason,
+		    "session %s: ended: %s", s->name, reason);
 	else {
-		if (!was_open)
+		if (!was_open) {
 			pool->failed++;
+			pool->fails_in_a_row++;
+			pool->failed_at = clock_now_ms();
+		}
 		ssm_session_set_error(s, reason);
 	}
 	ssm_session_set_state(s, SSM_SESSION_DEAD);

@@ -44,6 +44,8 @@
 #include "ssm_chan.h"
 #include "ssm_pool.h"
 
+#include "forwarder.h"
+
 struct cJSON;
 struct conn;
 struct evbuffer;
@@ -164,11 +166,21 @@ void		 ssm_session_tick(struct ssm_session_pool *);
  * up by them), refused streams, resends, resumes, rate, draining, last
  * error and
  * the channel's own status), "waiting", "sessions_started",
- * "sessions_failed", "replacements", "released", "max_sessions" and
+ * "sessions_failed", "starts_failed_in_a_row", "replacements", "released", "max_sessions" and
  * "ceiling" (the highest rate a session showed, bytes/s).
  */
 void		 ssm_session_pool_status(struct ssm_session_pool *,
 		    struct cJSON *obj);
+
+/*
+ * How the pool's session starts fare (forwarder.h): failed when the
+ * last start failed and no session is open, so that a conn can only wait
+ * and be refused; degraded when a start failed within
+ * SSM_SESSION_HEALTH_WINDOW but conns get through (a session is open,
+ * or a later start opened one); up otherwise, and before any start.
+ */
+#define SSM_SESSION_HEALTH_WINDOW	(5 * 60 * 1000)	/* ms */
+enum forwarder_health ssm_session_pool_health(struct ssm_session_pool *);
 
 /* The number of sessions in the pool, and of conns waiting (tests). */
 size_t		 ssm_session_pool_count(struct ssm_session_pool *);

@@ -132,6 +132,9 @@ struct ssm_session_pool {
 	unsigned			 warm_delay;
 	uint64_t			 started;
 	uint64_t			 failed;
+	unsigned			 fails_in_a_row; /* starts, since
+							   one opened */
+	uint64_t			 failed_at;	/* the last, ms */
 	uint64_t			 replacements;
 	uint64_t			 released;
 	uint64_t			 ceiling;	/* bytes/s, most seen */

@@ -329,7 +329,13 @@ ssm_session_eof(struct conn *c)
 	conn_close(c, CONN_END_CLIENT, "client closed");
 }
 
-/* Close the half-closed conns of s whose target did not end in time. */
+/*
+ * Close the half-closed conns of s whose target has not ended its side
+ * within half_close of the client's EOF. That is the ordinary end of most
+ * conns (the target keeps its side open until the client goes), so the
+ * reason says plainly what happened: the client closed, and its end was
+ * passed on after the wait.
+ */
 void
 ssm_session_tick_half_closed(struct ssm_session *s, uint64_t now)
 {
@@ -340,8 +346,8 @@ ssm_session_tick_half_closed(struct ssm_session *s, uint64_t now)
 	RB_FOREACH_SAFE(st, ssm_session_streams, &s->streams, st1) {
 		if ((st->flags & SSM_STREAM_LOCAL_EOF) &&
 		    now - st->eof_at >= s->pool->p.half_close)
-			conn_close(st->c, CONN_END_CLIENT, "the target did not "
-			    "end the stream within %s of the client's EOF "
+			conn_close(st->c, CONN_END_CLIENT, "client closed; "
+			    "the target's end was awaited for %s "
 			    "(half_close_timeout)", dur);
 	}
 }

@@ -36,6 +36,9 @@ INTEGRATION_TESTS += \
 	tests/integration/t_ssm_faults.sh tests/integration/t_ssm_oneshot.sh \
 	tests/integration/t_ssm_pacing.sh tests/integration/t_ssm_denylist.sh \
 	tests/integration/t_ssm_service2026.sh
+# Status that tells the truth, and lines with fields (issue 14).
+INTEGRATION_TESTS += tests/integration/t_status_health.sh \
+	tests/integration/t_log_json.sh
 # Reloads with ssm forwards running (unchanged forwards keep going).
 INTEGRATION_TESTS += tests/integration/t_reload_ssm.sh
 # Audit records: a file, its reopen, a sink that does not read

@@ -50,7 +50,9 @@ error_of taken | grep -q "Address already in use" ||
 forward_is ca failed || fail "ca is not failed"
 error_of ca | grep -q "ca bundle $T/missing.pem: No such file or directory" ||
     fail "ca: \"$(error_of ca)\""
-gwctl status >"$T/table.out"
+rc=0
+gwctl status >"$T/table.out" || rc=$?
+[ "$rc" -eq 1 ] || fail "status with failed forwards exited $rc, not 1"
 grep -q "^taken .* failed .*Address already in use" "$T/table.out" ||
     fail "the table: $(cat "$T/table.out")"
 

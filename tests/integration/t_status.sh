@@ -16,9 +16,9 @@ wait_for 10 "3 conns held" test -s "$T/ready"
 [ "$(status_get '.forwards[0].conns[0].state')" = open ] || fail "state"
 gwctl status >"$T/table.out"
 head -n 1 "$T/table.out" | grep -q \
-    "^FORWARD  *LISTEN  *FORWARDER  *TARGET  *STATE  *LIVE  *TOTAL  *IN  *OUT  *LAST ERROR$" ||
+    "^FORWARD  *LISTEN  *FORWARDER  *TARGET  *REGION  *PROFILE  *STATE  *LIVE  *TOTAL  *IN  *OUT  *LAST ERROR$" ||
     fail "table header: $(head -n 1 "$T/table.out")"
-grep -q "^db  *127.0.0.1:$PORT  *tcp  *127.0.0.1:$echo_PORT  *up  *3  *3 " \
+grep -q "^db  *127.0.0.1:$PORT  *tcp  *127.0.0.1:$echo_PORT  *-  *-  *up  *3  *3 " \
     "$T/table.out" || fail "table row: $(cat "$T/table.out")"
 kill -TERM "$HOLD"
 wait_for 10 "live 0" sh -c \

@@ -64,11 +64,13 @@ gwctl whoami --profile proc --json >"$T/proc.json" || fail "whoami proc"
     process ] || fail "proc source: $(cat "$T/proc.json")"
 ok "whoami: credential_process, no expiry"
 
-# Garbage from the process: one clear line.
-gwctl whoami --profile garbage --json >"$T/garbage.json" || fail "whoami"
+# Garbage from the process: one clear line, and exit status 1.
+rc=0
+gwctl whoami --profile garbage --json >"$T/garbage.json" || rc=$?
+[ "$rc" -eq 1 ] || fail "whoami with failing credentials exited $rc, not 1"
 jq -r '.identities[0].error' "$T/garbage.json" | grep -q 'credential_process' ||
     fail "garbage: $(cat "$T/garbage.json")"
-ok "whoami: garbage from credential_process is a clear error"
+ok "whoami: garbage from credential_process is a clear error, exit 1"
 
 # A process that hangs: the daemon keeps serving meanwhile.
 gwctl whoami --profile hang --json >"$T/hang.json" &
@@ -79,7 +81,9 @@ kill -0 "$who_pid" 2>/dev/null || fail "whoami hang answered at once"
     >"$T/echo.out" 2>&1 || fail "echo through the tcp forward failed: $(cat "$T/echo.out")"
 gwctl status >/dev/null || fail "status did not answer while a process hung"
 kill -0 "$who_pid" 2>/dev/null || fail "whoami hang ended too soon"
-wait "$who_pid" || fail "whoami hang failed"
+rc=0
+wait "$who_pid" || rc=$?
+[ "$rc" -eq 1 ] || fail "whoami hang exited $rc, not 1"
 err=$(jq -r '.identities[0].error' "$T/hang.json")
 echo "$err" | grep -q 'timed out\|timeout' || fail "hang: $err"
 ok "whoami: a hanging credential_process times out ($err); the loop kept serving"

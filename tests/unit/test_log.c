@@ -3,7 +3,9 @@
  * accounted for by a "repeated N more times" summary, whether the same
  * message comes again, another message comes, nothing comes (log_flush
  * from a timer), or another message takes the same slot. stderr goes to
- * a file that each test reads back.
+ * a file that each test reads back. Lines with fields: members of the
+ * JSON object beside the message, absent from the text format, and
+ * rate-limited as distinct lines when only their fields differ.
  */
 
 #include <setjmp.h>
@@ -49,6 +51,7 @@ setup(void **state)
 	if ((log_file = freopen(log_path, "w+", stderr)) == NULL)
 		return (-1);
 	log_init("test_log", LOG_LEVEL_INFO);
+	log_set_json(0);
 	log_set_ratelimit(2, WINDOW);
 	return (0);
 }
@@ -78,6 +81,24 @@ logged(void)
 		n += snprintf(buf + n, sizeof buf - n, "%s", p);
 	}
 	/* Start afresh for the next look. */
+	fflush(log_file);
+	if (ftruncate(fileno(log_file), 0) == -1)
+		fail_msg("ftruncate");
+	rewind(log_file);
+	return (buf);
+}
+
+/* What has been logged, whole lines; the time is the caller's to skip. */
+static char *
+logged_raw(void)
+{
+	static char	 buf[8192];
+	size_t		 n;
+
+	fflush(stderr);
+	rewind(log_file);
+	n = fread(buf, 1, sizeof buf - 1, log_file);
+	buf[n] = '\0';
 	fflush(log_file);
 	if (ftruncate(fileno(log_file), 0) == -1)
 		fail_msg("ftruncate");
@@ -200,6 +221,75 @@ test_log_summary_when_the_slot_is_taken(void **state)
 	expect(want);
 }
 
+/* The close line's kind of fields, one of them unknown (NULL). */
+static void
+log_close_line(uint64_t conn, const char *peer)
+{
+	struct log_field	f[] = {
+		LOG_STR("forward", "db"),
+		LOG_NUM("conn", conn),
+		LOG_STR("peer", peer),
+		LOG_STR("session", NULL),
+		LOG_NUM("bytes_in", 0),
+		LOG_NUM("bytes_out", 123456789012LL),
+	};
+
+	log_fields(LOG_LEVEL_INFO, f, LOG_NFIELDS(f), "conn %llu (db %s): "
+	    "closed", (unsigned long long)conn, peer);
+}
+
+/* JSON: each field a member, numbers as numbers, NULL left out. */
+static void
+test_log_json_fields(void **state)
+{
+	const char	*got, *want = "\"level\":\"info\",\"msg\":\"conn 5 "
+	    "(db a\\\"b): closed\",\"forward\":\"db\",\"conn\":5,"
+	    "\"peer\":\"a\\\"b\",\"bytes_in\":0,\"bytes_out\":123456789012}\n";
+
+	log_set_json(1);
+	log_close_line(5, "a\"b");
+	got = logged_raw();
+	if (strncmp(got, "{\"time\":\"", 9) != 0 ||
+	    strstr(got, want) == NULL) {
+		dprintf(real_stderr, "logged:\n%s-- wanted the end:\n%s--\n",
+		    got, want);
+		fail();
+	}
+	/* No field: the object it always was. */
+	log_info("plain");
+	got = logged_raw();
+	assert_non_null(strstr(got, "\"level\":\"info\",\"msg\":\"plain\"}\n"));
+}
+
+/* Text: the sentence alone, whatever the fields. */
+static void
+test_log_text_ignores_fields(void **state)
+{
+	log_close_line(5, "peer");
+	expect("conn 5 (db peer): closed\n");
+}
+
+/* JSON lines whose sentence and fields repeat are limited as ever. */
+static void
+test_log_json_fields_ratelimited(void **state)
+{
+	const char	*got;
+	int		 i, n = 0;
+
+	log_set_json(1);
+	for (i = 0; i < 5; i++)
+		log_close_line(7, "peer");
+	got = logged_raw();
+	for (; (got = strstr(got, "\"conn\":7")) != NULL; got++)
+		n++;
+	assert_int_equal(n, 2);
+	sleep_ms(WINDOW + 20);
+	log_flush(0);
+	got = logged_raw();
+	assert_non_null(strstr(got, "last message repeated 3 more times: "
+	    "conn 7 (db peer): closed"));
+}
+
 int
 main(void)
 {
@@ -210,6 +300,9 @@ main(void)
 		T(test_log_no_summary_inside_the_window),
 		T(test_log_summary_by_flush),
 		T(test_log_summary_when_the_slot_is_taken),
+		T(test_log_json_fields),
+		T(test_log_text_ignores_fields),
+		T(test_log_json_fields_ratelimited),
 #undef T
 	};
 

@@ -995,6 +995,43 @@ test_ssm_session_warm_starts_and_restarts(void **state)
 	assert_int_equal(fake_chan_count(), 2);
 }
 
+/*
+ * The pool's health for gatewayctl status: up before any start; failed
+ * while the last start failed and nothing is open, a retry in flight
+ * included; degraded once a session opens within the window of the
+ * failure; up again after the window.
+ */
+static void
+test_ssm_session_health_from_starts(void **state)
+{
+	cJSON	*o;
+
+	sp.warm = 1;
+	make_pool();
+	assert_int_equal(ssm_session_pool_health(pool), FORWARDER_HEALTH_UP);
+	fake_chan_close(fake_chan_nth(0), "StartSession: AccessDeniedException: "
+	    "no", "AccessDeniedException");
+	assert_int_equal(ssm_session_pool_health(pool),
+	    FORWARDER_HEALTH_FAILED);
+	clock_advance_fake(1000);
+	ssm_session_tick(pool);
+	assert_int_equal(fake_chan_count(), 2);
+	assert_int_equal(ssm_session_pool_health(pool),
+	    FORWARDER_HEALTH_FAILED);
+	agent_open(1, "3.3.987.0", SSM_CHAN_MODE_MUX, 0);
+	assert_int_equal(ssm_session_pool_health(pool),
+	    FORWARDER_HEALTH_DEGRADED);
+	o = cJSON_CreateObject();
+	ssm_session_pool_status(pool, o);
+	assert_int_equal(cJSON_GetObjectItem(o,
+	    "starts_failed_in_a_row")->valueint, 0);
+	assert_int_equal(cJSON_GetObjectItem(o, "sessions_failed")->valueint,
+	    1);
+	cJSON_Delete(o);
+	clock_advance_fake(SSM_SESSION_HEALTH_WINDOW);
+	assert_int_equal(ssm_session_pool_health(pool), FORWARDER_HEALTH_UP);
+}
+
 int
 main(void)
 {
@@ -1002,6 +1039,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_ssm_session_mux_streams_share_one_session, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ssm_session_health_from_starts, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_ssm_session_basic_one_session_per_conn, setup,
 		    teardown),
