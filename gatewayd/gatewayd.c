@@ -30,6 +30,7 @@
 #include "gateway.h"
 #include "gatewayd.h"
 #include "log.h"
+#include "policy.h"
 #include "privdrop.h"
 #include "sdnotify.h"
 #include "stdio_conn.h"
@@ -426,6 +427,7 @@ gatewayd_run(struct gw_config *conf)
 		control_set_dir_owner(conf->user);
 	control_register("reload", gatewayd_cmd_reload);
 	connect_init();
+	policy_init();
 	aws_daemon_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
 	/* A failed forward has said why; once is enough. */
