@@ -22,6 +22,7 @@
 #include <sys/queue.h>
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,6 @@
 #include "control.h"
 #include "forward.h"
 #include "gatewayd.h"
-#include "log.h"
 #include "policy.h"
 #include "xmalloc.h"
 
@@ -139,8 +139,7 @@ policy_note(struct policy *p, const char *fmt, ...)
 	char	*s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		fatalx("policy: out of memory");
+	xvasprintf(&s, fmt, ap);
 	va_end(ap);
 	policy_set_take(&p->notes, s);
 }
