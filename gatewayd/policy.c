@@ -123,7 +123,10 @@ policy_cmp(const void *a, const void *b)
 static cJSON *
 policy_set_json(struct policy_set *s)
 {
-	qsort(s->v, s->n, sizeof *s->v, policy_cmp);
+	if (s->n == 0)
+		return (cJSON_CreateArray());
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof *s->v, policy_cmp);
 	return (cJSON_CreateStringArray((const char *const *)s->v,
 	    (int)s->n));
 }
@@ -508,7 +511,8 @@ policy_region_json(struct policy *p, struct policy_region *r, cJSON *list)
 	cJSON_AddItemToObject(st, "Condition", policy_doc_check());
 	policy_set_clear(&res);
 
-	qsort(r->tags, r->ntags, sizeof *r->tags, policy_tag_cmp);
+	if (r->ntags > 1)
+		qsort(r->tags, r->ntags, sizeof *r->tags, policy_tag_cmp);
 	for (i = 0; i < r->ntags; i++) {
 		t = &r->tags[i];
 		xasprintf(&s, "arn:%s:ec2:%s:*:instance/*", r->partition,
@@ -614,7 +618,9 @@ policy_make(const struct gw_config *gc, const struct fwd_config *const *fwds,
 	doc = cJSON_AddObjectToObject(out, "policy");
 	cJSON_AddStringToObject(doc, "Version", "2012-10-17");
 	list = cJSON_AddArrayToObject(doc, "Statement");
-	qsort(p.regions, p.nregions, sizeof *p.regions, policy_region_cmp);
+	if (p.nregions > 1)
+		qsort(p.regions, p.nregions, sizeof *p.regions,
+		    policy_region_cmp);
 	for (i = 0; i < p.nregions; i++)
 		policy_region_json(&p, &p.regions[i], list);
 	if (p.roles.n != 0)
@@ -632,6 +638,7 @@ policy_make(const struct gw_config *gc, const struct fwd_config *const *fwds,
 			policy_note(&p, "account: * in ARNs (gatewayctl policy "
 			    "--account ID narrows them)");
 	}
+	/* In the order they came (never none: one is always added). */
 	cJSON_AddItemToObject(out, "notes", cJSON_CreateStringArray(
 	    (const char *const *)p.notes.v, (int)p.notes.n));
 	policy_free(&p);

@@ -59,6 +59,10 @@ expect_eq "task's Sids" "$(jq -r '[.Statement[].Sid] | join(" ")' \
 expect_eq "task's resources" "$(jq -r '.Statement[0].Resource | join(" ")' \
     "$T/task.json")" "arn:aws:ecs:eu-west-1:123456789012:task/prod/4f1c0d9e2b7a4c6d8e0f1a2b3c4d5e6f arn:aws:ssm:eu-west-1::document/AWS-StartPortForwardingSession"
 ok "policy --account ... task"
+# A tcp forward needs nothing from AWS.
+gwctl policy local >"$T/local.json" 2>"$T/local.notes" || fail "policy local"
+expect_eq "local's statements" "$(jq -c .Statement "$T/local.json")" "[]"
+grep -q "nothing to allow" "$T/local.notes" || fail "local: $(cat "$T/local.notes")"
 ! gwctl policy nope >"$T/out" 2>&1 || fail "policy nope succeeded"
 grep -q "no forward nope" "$T/out" || fail "policy nope: $(cat "$T/out")"
 ! gwctl policy --account 12 >"$T/out" 2>&1 || fail "--account 12 succeeded"

@@ -140,3 +140,5 @@ while [ $i -lt "$NST" ]; do
 	ok "without $sid: $FAILED fails, the log names $found"
 	i=$((i + 1))
 done
+emu_stop
+ok "awsemu exits cleanly"
