@@ -40,6 +40,7 @@
 #include "control.h"
 #include "gatewayctl.h"
 #include "gatewayd.h"
+#include "policy.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -86,6 +87,8 @@ usage(int status)
 "                    PORT of TARGET (i-..., mi-..., tag:K=V, ecs:...,\n"
 "                    or a forward's name) through gatewayd: for ssh's\n"
 "                    ProxyCommand; exits 0 once the far side was reached\n"
+"  policy [--json] [--account ID] [NAME...]\n"
+"                    the least-privilege IAM policy of the config\n"
 "The socket is -s, else $GATEWAYD_CONTROL, else %s if it exists,\n"
 "else the one-shot (-L) socket of this user.\n", CONFIG_DEFAULT_CONTROL);
 	exit(status);
@@ -653,6 +656,9 @@ main(int argc, char **argv)
 		}
 	} else if (strcmp(cmd, "connect") == 0) {
 		what = ctl_connect_args(req, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "policy") == 0) {
+		if (ctl_policy_args(req, argc - 1, argv + 1, &json) == -1)
+			usage(2);
 	} else if (strcmp(cmd, "reload") != 0 || argc != 1)
 		usage(2);
 	if (json && names)
@@ -703,6 +709,8 @@ main(int argc, char **argv)
 			ctl_print_status(reply);
 		else if (strcmp(cmd, "whoami") == 0)
 			ctl_print_whoami(reply);
+		else if (strcmp(cmd, "policy") == 0)
+			ctl_policy_print(reply);
 		/* The same answer for scripts, whatever the output. */
 		if (strcmp(cmd, "status") == 0)
 			rc = ctl_status_exit(reply);

@@ -32,6 +32,7 @@
 #include "gatewayd.h"
 #include "log.h"
 #include "metrics.h"
+#include "policy.h"
 #include "privdrop.h"
 #include "sdnotify.h"
 #include "stdio_conn.h"
@@ -451,6 +452,7 @@ gatewayd_run(struct gw_config *conf)
 		control_set_dir_owner(conf->user);
 	control_register("reload", gatewayd_cmd_reload);
 	connect_init();
+	policy_init();
 	aws_daemon_configure(conf);
 	gatewayd_metrics(conf, 1);
 	audit_configure(conf);

@@ -127,6 +127,7 @@ struct emu_key {
 	char		*secret_access_key;
 	char		*user;		/* IAM user name: the SessionId prefix */
 	char		*account;
+	cJSON		*policy;	/* IAM policy (emu_iam.c); NULL: any */
 };
 
 struct emu_web_identity {
@@ -221,6 +222,7 @@ struct emu_cred {
 	char			*arn;		/* caller ARN */
 	char			*user_id;	/* GetCallerIdentity UserId */
 	char			*caller_name;	/* SessionId prefix */
+	cJSON			*policy;	/* a key's IAM policy, or NULL */
 	RB_ENTRY(emu_cred)	 entry;
 	TAILQ_ENTRY(emu_cred)	 issued;
 };

@@ -51,6 +51,7 @@ emu_cred_free(struct emu_cred *c)
 	free(c->arn);
 	free(c->user_id);
 	free(c->caller_name);
+	cJSON_Delete(c->policy);
 	free(c);
 }
 
@@ -100,6 +101,8 @@ emu_auth_load(struct emu_registry *reg)
 		    k->user);
 		xasprintf(&c->user_id, "AIDA%.16s", k->access_key_id + 4);
 		c->caller_name = xstrdup(k->user);
+		if (k->policy != NULL)
+			c->policy = cJSON_Duplicate(k->policy, 1);
 		if (RB_INSERT(emu_cred_tree, &emu_creds, c) != NULL) {
 			log_warnx("world: key %s is listed twice",
 			    k->access_key_id);

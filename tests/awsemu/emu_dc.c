@@ -36,6 +36,7 @@
 
 #include "emu.h"
 #include "emu_agent.h"
+#include "emu_iam.h"
 #include "log.h"
 #include "ssm_chan_int.h"
 #include "ssm_version.h"
@@ -644,6 +645,8 @@ emu_dc_upgrade_auth(const struct ws_http_msg *req,
 		    "authorized to perform: ssmmessages:OpenDataChannel on "
 		    "resource: arn:aws:ssm:%s:%s:session/%s", a.caller->arn,
 		    s->region, s->account, s->id);
+	} else if (s != NULL && emu_iam_check_channel(a.caller, s, why) != 0) {
+		*kind = EMU_DC_IDENTITY;
 	} else {
 		*how = EMU_DC_SIGNED;
 		rv = 0;

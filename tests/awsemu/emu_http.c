@@ -32,6 +32,7 @@
 #include <cjson/cJSON.h>
 
 #include "emu.h"
+#include "emu_iam.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -529,6 +530,8 @@ emu_http_run(struct emu_req *r)
 		return;
 	}
 	if (r->op->proto == EMU_PROTO_JSON && emu_http_json_body(r) != 0)
+		return;
+	if (emu_iam_check_req(r) != 0)
 		return;
 	r->op->fn(r);
 }

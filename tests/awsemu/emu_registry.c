@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "emu.h"
+#include "emu_iam.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -519,8 +520,10 @@ emu_reg_key(struct emu_reg_ctx *ctx, struct emu_registry *reg,
     const cJSON *obj)
 {
 	static const char *const keys[] = { "access_key_id",
-	    "secret_access_key", "user", "account", NULL };
+	    "secret_access_key", "user", "account", "policy", NULL };
 	struct emu_key	*k;
+	const cJSON	*policy;
+	char		*why = NULL;
 
 	if (emu_reg_check_keys(ctx, obj, keys) != 0)
 		return (-1);
@@ -539,6 +542,14 @@ emu_reg_key(struct emu_reg_ctx *ctx, struct emu_registry *reg,
 		k->user = xstrdup(EMU_DEFAULT_USER);
 	if (k->account == NULL)
 		k->account = xstrdup(reg->account);
+	if ((policy = cJSON_GetObjectItem(obj, "policy")) == NULL)
+		return (0);
+	if (emu_iam_check_policy(policy, &why) != 0) {
+		emu_reg_fail(ctx, "policy", "%s", why);
+		free(why);
+		return (-1);
+	}
+	k->policy = cJSON_Duplicate(policy, 1);
 	return (0);
 }
 
@@ -1023,6 +1034,7 @@ emu_registry_free(struct emu_registry *reg)
 		freezero_str(reg->keys[i].secret_access_key);
 		free(reg->keys[i].user);
 		free(reg->keys[i].account);
+		cJSON_Delete(reg->keys[i].policy);
 	}
 	free(reg->keys);
 	for (i = 0; i < reg->ntargets; i++)

@@ -12,6 +12,7 @@ tests_awsemu_libawsemu_a_SOURCES = \
 	%reldir%/emu_dc.c \
 	%reldir%/emu_fault.c \
 	%reldir%/emu_http.c \
+	%reldir%/emu_iam.c %reldir%/emu_iam.h \
 	%reldir%/emu_kms.c \
 	%reldir%/emu_knobs.c \
 	%reldir%/emu_plan.c \
@@ -50,7 +51,10 @@ EXTRA_DIST += %reldir%/README.md %reldir%/mkca.sh \
 	%reldir%/js/package.json %reldir%/js/package-lock.json \
 	%reldir%/js/sdk_check.mjs
 
-UNIT_TESTS += tests/awsemu/test_emu_registry tests/awsemu/test_emu_upgrade
+UNIT_TESTS += tests/awsemu/test_emu_registry tests/awsemu/test_emu_upgrade \
+	tests/awsemu/test_emu_iam
+tests_awsemu_test_emu_iam_SOURCES = %reldir%/test_emu_iam.c
+tests_awsemu_test_emu_iam_LDADD = $(EMU_LIBS) $(CMOCKA_LIBS)
 tests_awsemu_test_emu_registry_SOURCES = %reldir%/test_emu_registry.c
 tests_awsemu_test_emu_registry_LDADD = $(EMU_LIBS) $(CMOCKA_LIBS)
 # The upgrade vectors through the check awsemu makes of every upgrade.

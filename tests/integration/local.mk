@@ -23,6 +23,10 @@ INTEGRATION_TESTS += \
 	tests/integration/t_whoami.sh \
 	tests/integration/t_ca_bundle.sh
 EXTRA_DIST += tests/integration/ctl_clients.py
+# gatewayctl policy, and the same policy enforced by awsemu.
+INTEGRATION_TESTS += tests/integration/t_policy.sh \
+	tests/integration/t_policy_enforced.sh
+EXTRA_DIST += tests/integration/policy.expected
 
 # The botocore cross-check: tests/tools/sigv4_gen signs random requests,
 # the script has Debian's python3-botocore sign them again.

@@ -30,13 +30,13 @@ expect() {
 	[ "$got" = "$want" ] || fail "complete $*: \"$got\", not \"$want\""
 }
 
-expect "status reload up down events whoami connect" \
+expect "status reload up down events whoami connect policy" \
     "$BASHC/gatewayctl" _gatewayctl gatewayctl ""
 expect "status" "$BASHC/gatewayctl" _gatewayctl gatewayctl st
 expect "-h --help -s -t -V --version" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl -
 expect "" "$BASHC/gatewayctl" _gatewayctl gatewayctl -t ""
-expect "status reload up down events whoami connect" \
+expect "status reload up down events whoami connect policy" \
     "$BASHC/gatewayctl" _gatewayctl gatewayctl -t 5 ""
 expect "--json --names" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl status --
@@ -48,6 +48,8 @@ expect "" "$BASHC/gatewayctl" _gatewayctl gatewayctl connect --region ""
 expect "--remote-host" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl connect --region eu-west-1 --rem
 expect "" "$BASHC/gatewayctl" _gatewayctl gatewayctl connect i-0abc --
+expect "--json --account" "$BASHC/gatewayctl" _gatewayctl \
+    gatewayctl policy --
 expect "-d -f -h --help -L -n --profile --region -V --version -W" \
     "$BASHC/gatewayd" _gatewayd gatewayd ""
 expect "-W" "$BASHC/gatewayd" _gatewayd gatewayd -W
@@ -68,6 +70,8 @@ expect "web" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl -s "$GW_CONTROL" connect --region eu-west-1 w
 expect "" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl -s "$GW_CONTROL" connect web ""
+expect "web" "$BASHC/gatewayctl" _gatewayctl \
+    gatewayctl -s "$GW_CONTROL" policy --json ""
 [ "$(gwctl status --names)" = "web" ] || fail "status --names"
 stop_gatewayd
 ok "bash: forward names from gatewayctl status --names, for connect too"
