@@ -57,6 +57,7 @@ static const struct {
 
 #define METRICS_NENDS		(CONN_END_LAST + 1)
 
+
 /* Session modes, as the ssm forwarder names them. */
 static const char *const metrics_modes[] = { "mux", "basic" };
 #define METRICS_NMODES		nitems(metrics_modes)
@@ -121,8 +122,13 @@ metrics_fwd_get(const char *name)
 {
 	struct metrics_fwd	*mf;
 
-	if (name == NULL)
-		name = "";
+	/*
+	 * On-demand forwards are named after what users asked for
+	 * ("~i-0abc:22@eu-west-1"), and a refused connect names none: all
+	 * of them count as one, so the labels stay the config's.
+	 */
+	if (name == NULL || *name == '\0' || *name == '~')
+		name = METRICS_ONDEMAND;
 	TAILQ_FOREACH(mf, &metrics_fwds, entry) {
 		if (strcmp(mf->name, name) == 0)
 			return (mf);
@@ -131,6 +137,12 @@ metrics_fwd_get(const char *name)
 	mf->name = xstrdup(name);
 	TAILQ_INSERT_TAIL(&metrics_fwds, mf, entry);
 	return (mf);
+}
+
+const char *
+metrics_forward_label(const struct forward *fw)
+{
+	return (fw->on_demand ? METRICS_ONDEMAND : fw->name);
 }
 
 static size_t
@@ -218,7 +230,7 @@ metrics_on_session(const struct bus_event *ev)
 		if (ms != NULL)
 			break;
 		ms = xcalloc(1, sizeof *ms);
-		ms->forward = xstrdup(mf->name);
+		ms->forward = xstrdup(bs->forward);	/* as the bus names it */
 		ms->name = xstrdup(bs->name);
 		ms->mode = -1;
 		TAILQ_INSERT_TAIL(&metrics_sessions, ms, entry);
@@ -373,7 +385,8 @@ metrics_write_info(struct metrics_out *out)
 	metrics_family(out, "gatewayd_forward", METRICS_INFO, NULL,
 	    "each configured forward: its forwarder, target and region");
 	TAILQ_FOREACH(fw, &gw_forwards, entry) {
-		if (fw->state == FORWARD_RETIRED || fw->conf == NULL)
+		if (fw->state == FORWARD_RETIRED || fw->conf == NULL ||
+		    fw->on_demand)
 			continue;
 		labels[0] = "forward";
 		labels[1] = fw->name;

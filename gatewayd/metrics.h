@@ -94,6 +94,13 @@ extern const size_t	metrics_nlatency_bounds;
 void	 metrics_register_counter(const char *name, const char *help,
 	    uint64_t (*fn)(void));
 /*
+ * The forward label of every on-demand forward (gatewayctl connect):
+ * they are named after what users ask for, so they count as one.
+ */
+#define METRICS_ONDEMAND	"~connect"
+struct forward;
+const char *metrics_forward_label(const struct forward *);
+/*
  * A histogram with one label, label (NULL: none): metrics_observe's
  * value picks the series (at most METRICS_MAX_SERIES; more go to the
  * series "other"). Return the handle for metrics_observe.

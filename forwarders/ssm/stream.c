@@ -136,7 +136,8 @@ ssm_stream_attach(struct ssm_session *s, struct ssm_stream *st)
 	    "gatewayd_ssm_stream_open_seconds", "seconds", "from a client's "
 	    "accept to its stream on a session", "forward",
 	    metrics_latency_bounds, metrics_nlatency_bounds),
-	    st->pool->fw->name, (clock_now_ms() - c->started_ms) / 1000.0);
+	    metrics_forward_label(st->pool->fw),
+	    (clock_now_ms() - c->started_ms) / 1000.0);
 	conn_set_far(c, s->target, s->session_id, sid,
 	    ssm_session_mode_names[s->mode]);
 	log_debug("session %s: conn %" PRIu64 " on stream %" PRIu32, s->name,
