@@ -455,6 +455,11 @@ gatewayd_run(struct gw_config *conf)
 	policy_init();
 	aws_daemon_configure(conf);
 	gatewayd_metrics(conf, 1);
+	metrics_register_counter("gatewayd_audit_records_written",
+	    "audit records the sink took", audit_written);
+	metrics_register_counter("gatewayd_audit_records_dropped",
+	    "audit records dropped: the sink was not taking them and the "
+	    "queue (audit_queue) was full", audit_dropped);
 	audit_configure(conf);
 	gatewayd_set_control(conf, gatewayd_file != NULL);
 	/* A failed forward has said why; once is enough. */
