@@ -265,7 +265,14 @@ ctl_status_exit(const cJSON *reply)
 
 	cJSON_ArrayForEach(fw, cJSON_GetObjectItem(reply, "forwards")) {
 		state = ctl_str(fw, "state");
-		/* Removed by a reload, waiting for its conns: not ours. */
+		/*
+		 * Removed by a reload, waiting for its conns: not ours. An
+		 * on-demand forward is what one user asked for (a typo in
+		 * gatewayctl connect fails its sessions): the config's
+		 * forwards are what a health check watches.
+		 */
+		if (cJSON_IsTrue(cJSON_GetObjectItem(fw, "on_demand")))
+			continue;
 		if (strcmp(state, "up") != 0 && strcmp(state, "retired") != 0)
 			return (CTL_EXIT_NOT_UP);
 	}

@@ -16,9 +16,10 @@ ssm_instance "$INST" 3.3.987.0 Online '{"Name": "web"}' \
     "{\"80\": \"127.0.0.1:$web_PORT\"}"
 ssm_emu_start --knob pacing=false
 closed_port
-PORT=$(free_ports 1)
+set -- $(free_ports 2)
+PORT=$1 METRICS_PORT=$2
 ssm_conf "region = us-east-1" "endpoint_url = $EMU_URL" \
-    "connect_allow = uid:$(id -u)" \
+    "metrics = 127.0.0.1:$METRICS_PORT" "connect_allow = uid:$(id -u)" \
     "connect_targets = i-0123456789* echo tag:Name=web" \
     "connect_ports = 080 $CLOSED_PORT" "connect_idle = 3s"
 add_forward echo "127.0.0.1:$PORT" 127.0.0.1 "$echo_PORT"
@@ -99,8 +100,20 @@ refused "a forward with a port" "goes to 127.0.0.1:$echo_PORT as configured" \
 refused "a profile" "profile ops is not in connect_profiles" \
     --profile ops "$INST" 80
 echo_through "after the refusals" "$INST" 80
+# An instance awsemu does not know: StartSession fails, and its on-demand
+# forward is not up. status shows it, yet exits 0: one user's connect
+# is not the health of the config's forwards (gatewayctl(8)).
+refused "an unknown instance" "StartSession" i-0123456789fffffff 80
+gwctl status --json >"$T/status.json"
+jq -e '.forwards[] | select(.on_demand and .state != "up")' \
+    "$T/status.json" >/dev/null ||
+    fail "no failed on-demand forward: $(cat "$T/status.json")"
+rc=0
+gwctl status >"$T/status.txt" 2>&1 || rc=$?
+expect_eq "status's exit with a failed on-demand forward" "$rc" 0
 ok "unknown target, connect_targets, connect_ports (080 is 80)," \
-    "connect_profiles, a refused port: exit 1"
+    "connect_profiles, a refused port, a failed session: exit 1;" \
+    "status exits 0 beside a failed on-demand forward"
 
 # connect_idle: the unused on-demand forwards end with their sessions.
 wait_for 30 "on-demand forwards to end" sh -c \
@@ -108,6 +121,25 @@ wait_for 30 "on-demand forwards to end" sh -c \
     '.forwards[] | select(.on_demand)'"
 log_has "(connect_idle), ended" || fail "no idle log line"
 ok "connect_idle ended the on-demand forwards"
+
+# The metrics count every on-demand forward as forward="~connect": their
+# names come from what users asked for, not from the config.
+curl -s --max-time 30 --fail "http://127.0.0.1:$METRICS_PORT/metrics" \
+    >"$T/scrape.txt" || fail "no scrape"
+if grep -q 'forward="~[^c]' "$T/scrape.txt"; then
+	fail "an on-demand forward's own name as a label:" \
+	    "$(grep 'forward="~[^c]' "$T/scrape.txt" | head -3)"
+fi
+accepted=$(awk '$1 == "gatewayd_connections_accepted_total{forward=\"~connect\"}" {
+    print $2 }' "$T/scrape.txt")
+[ -n "$accepted" ] && [ "$accepted" -ge 6 ] ||
+    fail "~connect accepted '$accepted', want 6 or more"
+targets=$(awk '$1 == "gatewayd_connections_refused_total{forward=\"~connect\",reason=\"target\"}" {
+    print $2 }' "$T/scrape.txt")
+[ -n "$targets" ] && [ "$targets" -ge 1 ] ||
+    fail "~connect refused for its target '$targets', want 1 or more"
+ok "metrics: on-demand forwards as ~connect ($accepted accepted," \
+    "$targets refused for their target)"
 
 # A connection that outlives a reload and is cut by the stop: gatewayctl
 # says why and still exits 0 (the far side was reached); gatewayd exits
