@@ -91,6 +91,27 @@ struct aws_ctx *aws_ctx_new(struct aws_client *, const char *profile,
  */
 struct aws_ctx *aws_ctx_new_bare(struct aws_client *, const char *profile,
 	    const char *region);
+/*
+ * A context with base's profile, region and endpoint settings whose
+ * credentials are creds, handed in from outside (gatewayctl login):
+ * nothing refreshes them; aws_ctx_set_creds() replaces them. Calls made
+ * once they are within AWS_CREDS_MIN_LIFE of creds->expiration (0: never
+ * expire) fail without being sent: "credentials of <label> expired".
+ * label names them in messages ("user alice"). Freed with aws_ctx_free.
+ */
+struct aws_ctx *aws_ctx_new_fixed(struct aws_ctx *base,
+	    const struct aws_creds *creds, const char *label);
+void	 aws_ctx_set_creds(struct aws_ctx *fixed, const struct aws_creds *);
+/*
+ * A context with base's profile, region and endpoint settings whose
+ * credentials come from sts:AssumeRole of role_arn as session_name,
+ * signed with via's credentials (base itself, or a fixed context),
+ * refreshed ahead of expiry like any assumed role. via must outlive it.
+ * NULL and *cause if role_arn is not a role ARN or session_name is not
+ * a RoleSessionName (aws_chain_session_name_ok).
+ */
+struct aws_ctx *aws_ctx_new_role(struct aws_ctx *base, struct aws_ctx *via,
+	    const char *role_arn, const char *session_name, char **cause);
 void	 aws_ctx_free(struct aws_ctx *);
 /* NULL until known (it may come from IMDS on the first call). */
 const char *aws_ctx_region(struct aws_ctx *);
@@ -104,7 +125,8 @@ struct aws_client *aws_ctx_client(struct aws_ctx *);
  */
 char	*aws_ctx_endpoint_host(struct aws_ctx *, const char *service);
 struct aws_creds_provider *aws_ctx_creds(struct aws_ctx *);
-/* Call cb for every context of every client (the metrics' expiries). */
+/* Call cb for every context of every client but those of fixed
+ * credentials or a role (the metrics' expiries of the profiles). */
 void	 aws_foreach_ctx(void (*cb)(struct aws_ctx *, void *), void *arg);
 
 enum aws_protocol {

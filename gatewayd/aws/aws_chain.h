@@ -23,7 +23,11 @@ enum aws_chain_kind {
 	AWS_CHAIN_PROCESS,	/* credential_process */
 	AWS_CHAIN_CONTAINER,	/* ECS / EKS Pod Identity endpoint */
 	AWS_CHAIN_IMDS,
+	AWS_CHAIN_FIXED,	/* keys handed in (gatewayctl login) */
+	AWS_CHAIN_PROVIDER,	/* another provider's: a role's source */
 };
+
+struct aws_creds_provider;
 
 struct aws_chain_source {
 	enum aws_chain_kind	 kind;
@@ -42,6 +46,8 @@ struct aws_chain_source {
 	char			*auth_token;
 	char			*auth_file;
 	struct aws_imds_config	 imds;		/* IMDS */
+	char			*label;		/* FIXED: "user alice" */
+	struct aws_creds_provider *via;		/* PROVIDER: not owned */
 };
 
 /*
@@ -63,5 +69,18 @@ int	 aws_chain_container_url(char **url, char **cause);
 
 /* 1 if s is a valid RoleSessionName: 2 to 64 of [A-Za-z0-9_+=,.@-]. */
 int	 aws_chain_session_name_ok(const char *s);
+/* 1 if s is an IAM role ARN: arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME */
+int	 aws_chain_role_arn_ok(const char *s);
+
+/*
+ * Sources made from outside the shared files: keys handed in (named label
+ * in messages), and assume-role of role_arn as session_name signed with
+ * via's credentials. The caller checks role_arn and session_name.
+ */
+struct aws_chain_source *aws_chain_fixed(const struct aws_creds *keys,
+	    const char *label);
+struct aws_chain_source *aws_chain_role(const char *profile,
+	    const char *role_arn, const char *session_name,
+	    struct aws_creds_provider *via);
 
 #endif /* AWS_CHAIN_H */

@@ -19,6 +19,7 @@
 
 #include "aws_sigv4.h"
 
+struct aws_chain_source;
 struct aws_client;
 struct aws_profiles;
 struct aws_creds_cache;
@@ -48,6 +49,21 @@ void	 aws_creds_cache_free(struct aws_creds_cache *);
 struct aws_creds_provider *aws_creds_provider_get(struct aws_client *,
 	    const char *profile, int is_explicit, const char *region,
 	    char **cause);
+/*
+ * A provider of one's own for src (taken; aws_chain_fixed, aws_chain_role),
+ * outside the client's cache: freed with aws_creds_provider_free. profile,
+ * is_explicit and region are for its STS calls, as above.
+ */
+struct aws_creds_provider *aws_creds_provider_new(struct aws_client *,
+	    const char *profile, int is_explicit, const char *region,
+	    struct aws_chain_source *src);
+void	 aws_creds_provider_free(struct aws_creds_provider *);
+/*
+ * Replace the keys of a provider made for aws_chain_fixed (the old ones
+ * wiped): they count as a fetch (aws_creds_fetches).
+ */
+void	 aws_creds_provider_set(struct aws_creds_provider *,
+	    const struct aws_creds *);
 /* Which source the chain chose: "environment", "assume-role", ... */
 const char *aws_creds_provider_source(struct aws_creds_provider *);
 

@@ -46,6 +46,7 @@ struct aws_ctx {
 	char				*endpoint_url;
 	unsigned			 max_attempts;
 	struct aws_creds_provider	*creds;
+	int				 own_creds;	/* fixed, role */
 	struct aws_imds_config		 imds;
 	struct aws_imds_req		*region_req;	/* IMDS, in flight */
 	char				*region_error;

@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "aws_chain.h"
+#include "aws_creds.h"
 #include "aws_http.h"
 #include "aws_profile.h"
 #include "log.h"
@@ -102,6 +103,7 @@ aws_chain_free(struct aws_chain_source *s)
 	freezero_str(s->auth_token);
 	free(s->auth_file);
 	aws_imds_config_clear(&s->imds);
+	free(s->label);
 	free(s);
 }
 
@@ -126,6 +128,64 @@ aws_chain_session_name_ok(const char *s)
 			return (0);
 	}
 	return (1);
+}
+
+int
+aws_chain_role_arn_ok(const char *s)
+{
+	const char	*p;
+	size_t		 n;
+
+	/* arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME */
+	if (strncmp(s, "arn:", 4) != 0)
+		return (0);
+	p = s + 4;
+	if ((n = strspn(p, "abcdefghijklmnopqrstuvwxyz-")) == 0 || p[n] != ':')
+		return (0);
+	p += n + 1;
+	if (strncmp(p, "iam::", 5) != 0)
+		return (0);
+	p += 5;
+	if (strspn(p, "0123456789") != 12 || strncmp(p + 12, ":role/", 6) != 0)
+		return (0);
+	p += 18;
+	n = strlen(p);
+	if (n == 0 || p[n - 1] == '/' || *p == '/' || strstr(p, "//") != NULL)
+		return (0);
+	for (; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) &&
+		    strchr("_+=,.@-/", *p) == NULL)
+			return (0);
+	}
+	/* The name after the path: at most 64. */
+	return (strlen(strrchr(s, '/') + 1) <= 64);
+}
+
+struct aws_chain_source *
+aws_chain_fixed(const struct aws_creds *keys, const char *label)
+{
+	struct aws_chain_source	*s;
+
+	s = aws_chain_new(AWS_CHAIN_FIXED, "fixed", NULL);
+	aws_creds_copy(&s->keys, keys);
+	free(s->keys.provider);		/* the provider's is its name */
+	s->keys.provider = NULL;
+	s->label = xstrdup(label);
+	return (s);
+}
+
+struct aws_chain_source *
+aws_chain_role(const char *profile, const char *role_arn,
+    const char *session_name, struct aws_creds_provider *via)
+{
+	struct aws_chain_source	*s;
+
+	s = aws_chain_new(AWS_CHAIN_ASSUME_ROLE, "assume-role", profile);
+	s->role_arn = xstrdup(role_arn);
+	s->session_name = xstrdup(session_name);
+	s->inner = aws_chain_new(AWS_CHAIN_PROVIDER, "provider", profile);
+	s->inner->via = via;
+	return (s);
 }
 
 /* 1: environment keys are there; 0: not set; -1: partial. */

@@ -88,8 +88,11 @@ aws_foreach_ctx(void (*cb)(struct aws_ctx *, void *), void *arg)
 	struct aws_ctx		*ctx;
 
 	TAILQ_FOREACH(c, &aws_clients, entry) {
-		TAILQ_FOREACH(ctx, &c->ctxs, entry)
-			cb(ctx, arg);
+		TAILQ_FOREACH(ctx, &c->ctxs, entry) {
+			/* A user's keys or role are not the profile's. */
+			if (!ctx->own_creds)
+				cb(ctx, arg);
+		}
 	}
 }
 

@@ -151,6 +151,23 @@ aws_creds_usable(const struct aws_creds *c, int64_t fetched, int64_t now)
 	return (c->expiration - now > margin);
 }
 
+int
+aws_creds_fixed_ok(const struct aws_creds *c, int64_t now)
+{
+	return (c->expiration == 0 || c->expiration - now > AWS_CREDS_MIN_LIFE);
+}
+
+/* What the provider holds is fine to hand out at now. */
+static int
+aws_creds_good(struct aws_creds_provider *p, int64_t now)
+{
+	if (!p->have)
+		return (0);
+	if (p->src->kind == AWS_CHAIN_FIXED)
+		return (aws_creds_fixed_ok(&p->cur, now));
+	return (aws_creds_usable(&p->cur, p->fetched, now));
+}
+
 struct aws_creds_cache *
 aws_creds_cache_new(void)
 {
@@ -171,11 +188,13 @@ aws_creds_wait_free(struct aws_creds_wait *w)
 	free(w);
 }
 
-static void
+void
 aws_creds_provider_free(struct aws_creds_provider *p)
 {
 	struct aws_creds_wait	*w;
 
+	if (p == NULL)
+		return;
 	while ((w = TAILQ_FIRST(&p->waiters)) != NULL)
 		aws_creds_wait_free(w);
 	aws_creds_fetch_cancel(p->fetch);
@@ -253,6 +272,11 @@ aws_creds_fetched_cb(void *arg, const struct aws_creds *c, const char *error)
 	char				 when[32];
 
 	p->fetch = NULL;
+	if (p->src->kind == AWS_CHAIN_FIXED) {
+		/* Nothing to refresh from: the keys, or that they expired. */
+		aws_creds_deliver(p, error);
+		return;
+	}
 	if (c != NULL) {
 		aws_creds_clear(&p->cur);
 		aws_creds_copy(&p->cur, c);
@@ -270,7 +294,7 @@ aws_creds_fetched_cb(void *arg, const struct aws_creds *c, const char *error)
 		aws_creds_deliver(p, NULL);
 		return;
 	}
-	if (p->have && aws_creds_usable(&p->cur, p->fetched, now)) {
+	if (aws_creds_good(p, now)) {
 		/* Static stability: keep what works, try again later. */
 		aws_time_format(p->cur.expiration, when, sizeof when);
 		next = (int64_t)util_random_range(AWS_CREDS_RETRY_MIN,
@@ -315,8 +339,7 @@ aws_creds_cached_cb(evutil_socket_t fd, short what, void *arg)
 	struct aws_creds_provider	*p = w->p;
 	struct aws_creds		 snap;
 
-	if (!p->have || !aws_creds_usable(&p->cur, p->fetched,
-	    aws_creds_now())) {
+	if (!aws_creds_good(p, aws_creds_now())) {
 		/* Went stale meanwhile: wait for a fetch like the rest. */
 		event_free(w->ev);
 		w->ev = NULL;
@@ -342,8 +365,7 @@ aws_creds_get(struct aws_creds_provider *p, int force, aws_creds_cb cb,
 	w->p = p;
 	w->cb = cb;
 	w->arg = arg;
-	if (!force && p->have && aws_creds_usable(&p->cur, p->fetched,
-	    aws_creds_now())) {
+	if (!force && aws_creds_good(p, aws_creds_now())) {
 		w->ev = evtimer_new(aws_client_base(p->client),
 		    aws_creds_cached_cb, w);
 		evtimer_add(w->ev, &tv);
@@ -388,6 +410,28 @@ aws_creds_same(const char *a, const char *b)
 	return (strcmp(a, b) == 0);
 }
 
+/* A provider for src, in no list yet. */
+static struct aws_creds_provider *
+aws_creds_provider_make(struct aws_client *c, const char *profile,
+    int is_explicit, const char *region, struct aws_chain_source *src)
+{
+	struct aws_creds_provider	*p;
+
+	p = xcalloc(1, sizeof *p);
+	p->client = c;
+	p->profile = xstrdup(profile);
+	p->is_explicit = is_explicit;
+	if (region != NULL)
+		p->region = xstrdup(region);
+	p->src = src;
+	/* Without a region STS means its global endpoint. */
+	p->ctx = aws_ctx_new_bare(c, profile, region != NULL ? region :
+	    "aws-global");
+	p->timer = evtimer_new(aws_client_base(c), aws_creds_timer_cb, p);
+	TAILQ_INIT(&p->waiters);
+	return (p);
+}
+
 struct aws_creds_provider *
 aws_creds_provider_get(struct aws_client *c, const char *profile,
     int is_explicit, const char *region, char **cause)
@@ -409,20 +453,53 @@ aws_creds_provider_get(struct aws_client *c, const char *profile,
 		free(tried);
 		return (NULL);
 	}
-	p = xcalloc(1, sizeof *p);
-	p->client = c;
-	p->profile = xstrdup(profile);
-	p->is_explicit = is_explicit;
-	if (region != NULL)
-		p->region = xstrdup(region);
-	p->src = src;
+	p = aws_creds_provider_make(c, profile, is_explicit, region, src);
 	p->tried = tried;
-	/* Without a region STS means its global endpoint. */
-	p->ctx = aws_ctx_new_bare(c, profile, region != NULL ? region :
-	    "aws-global");
-	p->timer = evtimer_new(aws_client_base(c), aws_creds_timer_cb, p);
-	TAILQ_INIT(&p->waiters);
 	TAILQ_INSERT_TAIL(&cache->list, p, entry);
 	log_debug("profile %s: credentials from %s", profile, src->name);
 	return (p);
+}
+
+/* A fixed provider holds its keys from the start, and anew on each set. */
+static void
+aws_creds_fixed_load(struct aws_creds_provider *p)
+{
+	aws_creds_clear(&p->cur);
+	aws_creds_copy(&p->cur, &p->src->keys);
+	p->cur.provider = xstrdup(p->src->name);
+	p->have = 1;
+	p->fetched = aws_creds_now();
+	p->nfetches++;
+}
+
+struct aws_creds_provider *
+aws_creds_provider_new(struct aws_client *c, const char *profile,
+    int is_explicit, const char *region, struct aws_chain_source *src)
+{
+	struct aws_creds_provider	*p;
+
+	p = aws_creds_provider_make(c, profile, is_explicit, region, src);
+	p->tried = xstrdup("");
+	if (src->kind == AWS_CHAIN_FIXED)
+		aws_creds_fixed_load(p);
+	return (p);
+}
+
+void
+aws_creds_provider_set(struct aws_creds_provider *p,
+    const struct aws_creds *c)
+{
+	if (p->src->kind != AWS_CHAIN_FIXED)
+		fatalx("%s: not a provider of fixed keys", __func__);
+	aws_creds_clear(&p->src->keys);
+	aws_creds_copy(&p->src->keys, c);
+	free(p->src->keys.provider);
+	p->src->keys.provider = NULL;
+	aws_creds_fixed_load(p);
+	/* A check of the old keys in flight: redo it with the new. */
+	if (p->fetch != NULL) {
+		aws_creds_fetch_cancel(p->fetch);
+		p->fetch = NULL;
+		aws_creds_refresh(p);
+	}
 }

@@ -70,6 +70,7 @@ static void
 aws_creds_fetch_free(struct aws_creds_fetch *f)
 {
 	aws_creds_fetch_cancel(f->inner);
+	aws_creds_cancel(f->wait);
 	aws_call_cancel(f->call);
 	aws_process_cancel(f->proc);
 	aws_imds_cancel(f->imds);
@@ -221,6 +222,28 @@ aws_creds_fetch_process(struct aws_creds_fetch *f)
 	}
 }
 
+/* Keys handed in: good until AWS_CREDS_MIN_LIFE before they expire. */
+static void
+aws_creds_fetch_fixed(struct aws_creds_fetch *f)
+{
+	if (!aws_creds_fixed_ok(&f->src->keys, aws_creds_now()))
+		xasprintf(&f->error, "credentials of %s expired",
+		    f->src->label);
+	else
+		aws_creds_copy(&f->got, &f->src->keys);
+	aws_creds_fetch_later(f, 0);
+}
+
+static void
+aws_creds_provider_cb(const struct aws_creds *c, const char *error,
+    void *arg)
+{
+	struct aws_creds_fetch	*f = arg;
+
+	f->wait = NULL;
+	aws_creds_fetch_done(f, c, error);
+}
+
 struct aws_creds_fetch *
 aws_creds_fetch_start(struct aws_client *c, struct aws_ctx *ctx,
     struct aws_chain_source *src, aws_creds_fetch_cb cb, void *arg)
@@ -258,6 +281,13 @@ aws_creds_fetch_start(struct aws_client *c, struct aws_ctx *ctx,
 		break;
 	case AWS_CHAIN_IMDS:
 		aws_creds_fetch_imds(f);
+		break;
+	case AWS_CHAIN_FIXED:
+		aws_creds_fetch_fixed(f);
+		break;
+	case AWS_CHAIN_PROVIDER:
+		/* Its cache: what it holds is reused, not fetched again. */
+		f->wait = aws_creds_get(src->via, 0, aws_creds_provider_cb, f);
 		break;
 	}
 	return (f);

@@ -36,6 +36,7 @@ struct aws_creds_fetch {
 	void				*arg;
 
 	struct aws_creds_fetch		*inner;
+	struct aws_creds_wait		*wait;	/* PROVIDER */
 	struct aws_call			*call;
 	struct aws_process		*proc;
 	struct aws_imds_req		*imds;
@@ -49,6 +50,9 @@ struct aws_creds_fetch {
 
 /* creds.c: the wall clock in Unix seconds. */
 int64_t	 aws_creds_now(void);
+/* Keys handed in (AWS_CHAIN_FIXED) still good at now: more than
+ * AWS_CREDS_MIN_LIFE left, whatever their lifetime. */
+int	 aws_creds_fixed_ok(const struct aws_creds *, int64_t now);
 
 /*
  * creds_fetch.c. Start a fetch from src; cb runs once, from the loop, with

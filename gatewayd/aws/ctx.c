@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "aws.h"
+#include "aws_chain.h"
 #include "aws_creds.h"
 #include "aws_endpoints.h"
 #include "aws_imds.h"
@@ -134,12 +135,65 @@ aws_ctx_new_bare(struct aws_client *c, const char *profile,
 	return (aws_ctx_make(c, profile, 1, region, NULL));
 }
 
+/* A context with base's settings and a provider of its own for src. */
+static struct aws_ctx *
+aws_ctx_own(struct aws_ctx *base, struct aws_chain_source *src)
+{
+	struct aws_ctx	*ctx;
+
+	ctx = aws_ctx_make(base->client, base->profile, base->is_explicit,
+	    base->region, base->endpoint_url);
+	ctx->creds = aws_creds_provider_new(ctx->client, ctx->profile,
+	    ctx->is_explicit, ctx->region, src);
+	ctx->own_creds = 1;
+	return (ctx);
+}
+
+struct aws_ctx *
+aws_ctx_new_fixed(struct aws_ctx *base, const struct aws_creds *creds,
+    const char *label)
+{
+	return (aws_ctx_own(base, aws_chain_fixed(creds, label)));
+}
+
+void
+aws_ctx_set_creds(struct aws_ctx *fixed, const struct aws_creds *creds)
+{
+	if (!fixed->own_creds)
+		fatalx("%s: not a context of fixed credentials", __func__);
+	aws_creds_provider_set(fixed->creds, creds);
+}
+
+struct aws_ctx *
+aws_ctx_new_role(struct aws_ctx *base, struct aws_ctx *via,
+    const char *role_arn, const char *session_name, char **cause)
+{
+	if (!aws_chain_role_arn_ok(role_arn)) {
+		xasprintf(cause, "role_arn \"%s\" is not a role ARN "
+		    "(arn:aws:iam::ACCOUNT:role/NAME)", role_arn);
+		return (NULL);
+	}
+	if (!aws_chain_session_name_ok(session_name)) {
+		xasprintf(cause, "role session name \"%s\" is not 2 to 64 of "
+		    "A-Z, a-z, 0-9 and _+=,.@-", session_name);
+		return (NULL);
+	}
+	if (via->creds == NULL) {
+		xasprintf(cause, "no credentials to assume %s with", role_arn);
+		return (NULL);
+	}
+	return (aws_ctx_own(base, aws_chain_role(base->profile, role_arn,
+	    session_name, via->creds)));
+}
+
 void
 aws_ctx_free(struct aws_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
 	aws_call_cancel_ctx(ctx);
+	if (ctx->own_creds)
+		aws_creds_provider_free(ctx->creds);
 	TAILQ_REMOVE(&ctx->client->ctxs, ctx, entry);
 	aws_imds_cancel(ctx->region_req);
 	aws_imds_config_clear(&ctx->imds);

@@ -3,7 +3,8 @@
  * every provider and precedence rule (fixture files written per case),
  * the configuration errors, and each provider fetching from in-process
  * fakes on 127.0.0.1 (STS, SSO, SSO OIDC, container, IMDS, processes),
- * refresh ahead of expiry and static stability.
+ * refresh ahead of expiry and static stability; contexts of keys handed
+ * in and of a role assumed per user.
  */
 
 #include <sys/stat.h>
@@ -395,6 +396,9 @@ struct fake {
 	char			*last_body;
 	char			*last_auth;
 	char			*last_accept;
+	const char		*want_akid;	/* check the signature */
+	const char		*want_secret;
+	char			*verdict;	/* "ok" or the error code */
 };
 
 static void
@@ -486,6 +490,11 @@ fake_serve(struct fakesrv *srv, struct evhttp_request *req,
 	f->last_auth = v != NULL ? strdup(v) : NULL;
 	v = evhttp_find_header(h, "Accept");
 	f->last_accept = v != NULL ? strdup(v) : NULL;
+	if (f->want_secret != NULL) {
+		free(f->verdict);
+		v = fakesrv_verify(req, seen, f->want_akid, f->want_secret);
+		f->verdict = strdup(v != NULL ? v : "ok");
+	}
 	if (strncmp(seen->uri, "/latest/", 8) == 0) {
 		fake_metadata(req, f, seen, evhttp_find_header(h,
 		    "X-aws-ec2-metadata-token"));
@@ -553,6 +562,7 @@ fake_teardown(void **state)
 	free(f->last_body);
 	free(f->last_auth);
 	free(f->last_accept);
+	free(f->verdict);
 	free(f);
 	test_aws_env_cleanup();
 	return (0);
@@ -1129,6 +1139,356 @@ test_creds_failed_refresh_keeps_credentials(void **state)
 	got_clear(&g);
 }
 
+/* One GetCallerIdentity on ctx: its error, or NULL. */
+struct sts_got {
+	int	 done;
+	char	*error;
+	char	*arn;
+};
+
+static void
+sts_got_cb(const struct aws_sts_result *r, const char *error, void *arg)
+{
+	struct sts_got	*g = arg;
+
+	g->done++;
+	g->error = error != NULL ? strdup(error) : NULL;
+	g->arn = r != NULL && r->arn != NULL ? strdup(r->arn) : NULL;
+}
+
+static int
+sts_got_done(void *arg)
+{
+	return (((struct sts_got *)arg)->done != 0);
+}
+
+static char *
+caller_identity(struct fake *f, struct aws_ctx *ctx)
+{
+	struct sts_got	g;
+
+	memset(&g, 0, sizeof g);
+	assert_non_null(aws_sts_get_caller_identity(ctx, sts_got_cb, &g));
+	assert_int_equal(run_until(f->base, sts_got_done, &g, 15000), 0);
+	assert_int_equal(g.done, 1);
+	free(g.arn);
+	return (g.error);
+}
+
+/* A context of the [base] profile's static keys. */
+static struct aws_ctx *
+base_ctx(struct fake *f, const char *config)
+{
+	struct aws_ctx	*ctx;
+	char		*cause = NULL;
+
+	write_aws_files(config, "[base]\naws_access_key_id = AKIDBASE\n"
+	    "aws_secret_access_key = base-secret\n");
+	provider(f, "base", 0);
+	ctx = aws_ctx_new(f->client, config != NULL ? "r" : "base", NULL,
+	    NULL, &cause);
+	if (ctx == NULL)
+		fail_msg("ctx: %s", cause);
+	return (ctx);
+}
+
+static void
+test_creds_fixed_ctx(void **state)
+{
+	struct fake			*f = *state;
+	struct aws_ctx			*base, *fixed;
+	struct aws_creds_provider	*p;
+	struct aws_creds		 c;
+	struct got			 g;
+	char				*err;
+	int64_t				 now = (int64_t)(clock_wall_ms() / 1000);
+	size_t				 n;
+
+	base = base_ctx(f, NULL);
+	memset(&c, 0, sizeof c);
+	c.access_key_id = "AKIDALICE";
+	c.secret_access_key = "alice-secret";
+	c.expiration = now + 3600;
+	fixed = aws_ctx_new_fixed(base, &c, "user alice");
+	p = aws_ctx_creds(fixed);
+	assert_ptr_not_equal(p, aws_ctx_creds(base));
+	assert_int_equal(aws_creds_expiration(p), now + 3600);
+	assert_string_equal(aws_ctx_profile(fixed), "base");
+	assert_string_equal(aws_ctx_region(fixed), "eu-west-1");
+	assert_string_equal(aws_creds_provider_source(p), "fixed");
+	assert_int_equal(aws_creds_fetches(p), 1);
+
+	/* signed with the keys handed in, and only those */
+	f->want_akid = "AKIDALICE";
+	f->want_secret = "alice-secret";
+	err = caller_identity(f, fixed);
+	if (err != NULL)
+		fail_msg("%s", err);
+	assert_string_equal(f->verdict, "ok");
+	get(f, p, 0, &g);
+	assert_string_equal(g.c.access_key_id, "AKIDALICE");
+	assert_string_equal(g.c.provider, "fixed");
+	got_clear(&g);
+	/* forced (ExpiredToken): the same keys, nothing fetched */
+	get(f, p, 1, &g);
+	assert_string_equal(g.c.access_key_id, "AKIDALICE");
+	assert_int_equal(aws_creds_fetches(p), 1);
+	got_clear(&g);
+	/* the base context still signs with its own */
+	f->want_akid = "AKIDBASE";
+	f->want_secret = "base-secret";
+	assert_null(caller_identity(f, base));
+	assert_string_equal(f->verdict, "ok");
+
+	/* within AWS_CREDS_MIN_LIFE of expiry: fails, nothing sent */
+	c.expiration = now + AWS_CREDS_MIN_LIFE - 1;
+	aws_ctx_set_creds(fixed, &c);
+	assert_int_equal(aws_creds_fetches(p), 2);
+	n = fakesrv_count(f->srv);
+	err = caller_identity(f, fixed);
+	assert_non_null(err);
+	assert_string_equal(err, "GetCallerIdentity: credentials of user "
+	    "alice expired");
+	free(err);
+	assert_int_equal(fakesrv_count(f->srv), n);
+	get(f, p, 0, &g);
+	assert_null(g.c.access_key_id);
+	assert_string_equal(g.error, "credentials of user alice expired");
+	got_clear(&g);
+
+	/* a new login: the new keys, a session token with them */
+	c.access_key_id = "ASIAALICE2";
+	c.secret_access_key = "alice-secret-2";
+	c.session_token = "alice-token-2";
+	c.expiration = now + 7200;
+	aws_ctx_set_creds(fixed, &c);
+	assert_int_equal(aws_creds_fetches(p), 3);
+	assert_int_equal(aws_creds_expiration(p), now + 7200);
+	f->want_secret = NULL;
+	assert_null(caller_identity(f, fixed));
+	assert_non_null(strstr(fakesrv_get(f->srv, fakesrv_count(f->srv) -
+	    1)->auth, "Credential=ASIAALICE2/"));
+	assert_string_equal(fakesrv_get(f->srv, fakesrv_count(f->srv) -
+	    1)->token, "alice-token-2");
+	/* and never expiring */
+	c.access_key_id = "AKIDALICE3";
+	c.secret_access_key = "alice-secret-3";
+	c.session_token = NULL;
+	c.expiration = 0;
+	aws_ctx_set_creds(fixed, &c);
+	assert_int_equal(aws_creds_expiration(p), 0);
+	f->want_akid = "AKIDALICE3";
+	f->want_secret = "alice-secret-3";
+	assert_null(caller_identity(f, fixed));
+	assert_string_equal(f->verdict, "ok");
+	aws_ctx_free(fixed);
+	/* base lives on */
+	f->want_akid = "AKIDBASE";
+	f->want_secret = "base-secret";
+	assert_null(caller_identity(f, base));
+	assert_string_equal(f->verdict, "ok");
+	aws_ctx_free(base);
+}
+
+/* A replacement while a check of the old (expired) keys is under way. */
+static void
+test_creds_fixed_set_during_check(void **state)
+{
+	struct fake			*f = *state;
+	struct aws_ctx			*base, *fixed;
+	struct aws_creds		 c;
+	struct got			 g;
+
+	base = base_ctx(f, NULL);
+	memset(&c, 0, sizeof c);
+	c.access_key_id = "ASIAOLD";
+	c.secret_access_key = "old";
+	c.expiration = (int64_t)(clock_wall_ms() / 1000) - 10;
+	fixed = aws_ctx_new_fixed(base, &c, "user bob");
+	memset(&g, 0, sizeof g);
+	aws_creds_get(aws_ctx_creds(fixed), 0, got_cb, &g);
+	c.access_key_id = "ASIANEW";
+	c.secret_access_key = "new";
+	c.expiration = (int64_t)(clock_wall_ms() / 1000) + 600;
+	aws_ctx_set_creds(fixed, &c);
+	assert_int_equal(run_until(f->base, got_done, &g, 15000), 0);
+	assert_null(g.error);
+	assert_string_equal(g.c.access_key_id, "ASIANEW");
+	got_clear(&g);
+	aws_ctx_free(fixed);
+	aws_ctx_free(base);
+}
+
+static size_t
+assume_roles(struct fake *f, const char *name)
+{
+	const struct fakesrv_seen	*seen;
+	char				 want[128];
+	size_t				 i, n = 0;
+
+	snprintf(want, sizeof want, "RoleSessionName=%s", name);
+	for (i = 0; i < fakesrv_count(f->srv); i++) {
+		seen = fakesrv_get(f->srv, i);
+		if (strstr(seen->body, "Action=AssumeRole&") != NULL &&
+		    strstr(seen->body, want) != NULL)
+			n++;
+	}
+	return (n);
+}
+
+static void
+test_creds_role_ctx(void **state)
+{
+	struct fake			*f = *state;
+	struct aws_ctx			*base, *role, *role2, *fixed, *role3;
+	struct aws_creds_provider	*p;
+	struct aws_creds		 c;
+	struct got			 g;
+	const struct fakesrv_seen	*seen;
+	char				*cause = NULL;
+
+	/* base itself assumes a role: its credentials come from STS too */
+	base = base_ctx(f, "[profile r]\nrole_arn = arn:aws:iam::"
+	    "210987654321:role/demo\nsource_profile = base\n"
+	    "role_session_name = gw\n");
+	role = aws_ctx_new_role(base, base, "arn:aws:iam::210987654321:"
+	    "role/path/db-reader", "alice", &cause);
+	if (role == NULL)
+		fail_msg("%s", cause);
+	p = aws_ctx_creds(role);
+	assert_string_equal(aws_creds_provider_source(p), "assume-role");
+	get(f, p, 0, &g);
+	if (g.error != NULL)
+		fail_msg("%s", g.error);
+	assert_string_equal(g.c.access_key_id, "ASIAROLE2");
+	assert_string_equal(g.c.provider, "assume-role");
+	got_clear(&g);
+	assert_int_equal(assume_roles(f, "gw"), 1);	/* base's */
+	assert_int_equal(assume_roles(f, "alice"), 1);
+	seen = fakesrv_get(f->srv, fakesrv_count(f->srv) - 1);
+	assert_non_null(strstr(seen->body, "RoleArn=arn%3Aaws%3Aiam%3A%3A"
+	    "210987654321%3Arole%2Fpath%2Fdb-reader"));
+	assert_null(strstr(seen->body, "DurationSeconds"));
+	/* signed with base's (assumed) credentials */
+	assert_non_null(strstr(seen->auth, "Credential=ASIAROLE1/"));
+	assert_string_equal(seen->token, "rt");
+	/* cached */
+	get(f, p, 0, &g);
+	assert_string_equal(g.c.access_key_id, "ASIAROLE2");
+	got_clear(&g);
+	assert_int_equal(assume_roles(f, "alice"), 1);
+	assert_int_equal(aws_creds_fetches(p), 1);
+	/* a second user: base's cached credentials reused, not assumed again */
+	role2 = aws_ctx_new_role(base, base, "arn:aws:iam::210987654321:"
+	    "role/path/db-reader", "bob", &cause);
+	assert_non_null(role2);
+	get(f, aws_ctx_creds(role2), 0, &g);
+	assert_null(g.error);
+	got_clear(&g);
+	assert_int_equal(assume_roles(f, "bob"), 1);
+	assert_int_equal(assume_roles(f, "gw"), 1);
+	assert_int_equal(aws_creds_fetches(aws_ctx_creds(base)), 1);
+	/* a call on the role context signs with the role's */
+	assert_null(caller_identity(f, role));
+	assert_non_null(strstr(fakesrv_get(f->srv, fakesrv_count(f->srv) -
+	    1)->auth, "Credential=ASIAROLE2/"));
+
+	/* via a fixed context: signed with the keys handed in */
+	memset(&c, 0, sizeof c);
+	c.access_key_id = "ASIACAROL";
+	c.secret_access_key = "carol-secret";
+	c.expiration = (int64_t)(clock_wall_ms() / 1000) + 3600;
+	fixed = aws_ctx_new_fixed(base, &c, "user carol");
+	role3 = aws_ctx_new_role(base, fixed, "arn:aws:iam::210987654321:"
+	    "role/demo", "carol", &cause);
+	assert_non_null(role3);
+	f->want_akid = "ASIACAROL";
+	f->want_secret = "carol-secret";
+	get(f, aws_ctx_creds(role3), 0, &g);
+	assert_null(g.error);
+	got_clear(&g);
+	assert_string_equal(f->verdict, "ok");
+	assert_int_equal(assume_roles(f, "carol"), 1);
+	f->want_secret = NULL;
+	/* ... whose expiry fails the assume, named, without a call */
+	aws_ctx_free(role3);
+	c.expiration = (int64_t)(clock_wall_ms() / 1000) + 5;
+	aws_ctx_set_creds(fixed, &c);
+	role3 = aws_ctx_new_role(base, fixed, "arn:aws:iam::210987654321:"
+	    "role/demo", "carol", &cause);
+	assert_non_null(role3);
+	get(f, aws_ctx_creds(role3), 0, &g);
+	assert_non_null(g.error);
+	assert_string_equal(g.error, "credentials of user carol expired");
+	got_clear(&g);
+	assert_int_equal(assume_roles(f, "carol"), 1);
+	aws_ctx_free(role3);
+	aws_ctx_free(fixed);
+	aws_ctx_free(role2);
+	aws_ctx_free(role);
+	aws_ctx_free(base);
+}
+
+static void
+test_creds_role_ctx_refuses(void **state)
+{
+	static const struct {
+		const char	*arn, *name, *error;
+	} cases[] = {
+		{ "arn:aws:iam::123456789012:user/alice", "alice",
+		    "role_arn \"arn:aws:iam::123456789012:user/alice\" is not "
+		    "a role ARN" },
+		{ "arn:aws:iam::12345678901:role/x", "alice", "is not a role" },
+		{ "arn:aws:sts::123456789012:role/x", "alice", "is not a role" },
+		{ "arn::iam::123456789012:role/x", "alice", "is not a role" },
+		{ "arn:aws:iam::123456789012:role/", "alice", "is not a role" },
+		{ "arn:aws:iam::123456789012:role/a/", "alice",
+		    "is not a role" },
+		{ "arn:aws:iam::123456789012:role/a b", "alice",
+		    "is not a role" },
+		{ "role/x", "alice", "is not a role" },
+		{ "arn:aws:iam::123456789012:role/x", "a",
+		    "role session name \"a\" is not 2 to 64" },
+		{ "arn:aws:iam::123456789012:role/x", "al ice",
+		    "is not 2 to 64" },
+		{ "arn:aws:iam::123456789012:role/x", "alice/x",
+		    "is not 2 to 64" },
+		{ "arn:aws:iam::123456789012:role/x",
+		    "0123456789012345678901234567890123456789012345678901234567"
+		    "890123456789", "is not 2 to 64" },
+		{ "arn:aws-cn:iam::123456789012:role/a/b/c", "alice@x.org",
+		    NULL },
+		{ "arn:aws-us-gov:iam::123456789012:role/x", "a=b,c+d.e-f_g",
+		    NULL },
+	};
+	struct fake	*f = *state;
+	struct aws_ctx	*base, *role;
+	char		*cause;
+	size_t		 i, n;
+
+	base = base_ctx(f, NULL);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cause = NULL;
+		role = aws_ctx_new_role(base, base, cases[i].arn,
+		    cases[i].name, &cause);
+		if (cases[i].error == NULL) {
+			if (role == NULL)
+				fail_msg("case %zu: %s", i, cause);
+			aws_ctx_free(role);
+			continue;
+		}
+		if (role != NULL)
+			fail_msg("case %zu: accepted", i);
+		if (strstr(cause, cases[i].error) == NULL)
+			fail_msg("case %zu: %s", i, cause);
+		free(cause);
+	}
+	/* nothing was asked of STS */
+	n = fakesrv_count(f->srv);
+	assert_int_equal(n, 0);
+	aws_ctx_free(base);
+}
+
 int
 main(void)
 {
@@ -1151,6 +1511,10 @@ main(void)
 		F(test_creds_whoami_and_imds_region),
 		F(test_creds_refresh_before_expiry),
 		F(test_creds_failed_refresh_keeps_credentials),
+		F(test_creds_fixed_ctx),
+		F(test_creds_fixed_set_during_check),
+		F(test_creds_role_ctx),
+		F(test_creds_role_ctx_refuses),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
