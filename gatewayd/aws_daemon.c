@@ -48,6 +48,8 @@ struct aws_daemon_ctx {
 	char				*profile;	/* NULL: the chain's */
 	char				*region;
 	char				*endpoint_url;
+	char				*label;		/* fixed, role: never
+							   shared */
 	struct aws_ctx			*ctx;
 	unsigned			 refs;
 	char				*account;	/* NULL: not known */
@@ -165,7 +167,8 @@ aws_daemon_ctx(const char *profile, const char *region,
 	struct aws_ctx		*ctx;
 
 	TAILQ_FOREACH(dc, &aws_daemon_ctxs, entry) {
-		if (aws_daemon_same(dc->profile, profile) &&
+		if (dc->label == NULL &&
+		    aws_daemon_same(dc->profile, profile) &&
 		    aws_daemon_same(dc->region, region) &&
 		    aws_daemon_same(dc->endpoint_url, endpoint_url)) {
 			dc->refs++;
@@ -187,6 +190,62 @@ aws_daemon_ctx(const char *profile, const char *region,
 	return (ctx);
 }
 
+/* Register a context of one's own made from base's. */
+static struct aws_ctx *
+aws_daemon_ctx_own(struct aws_ctx *base, struct aws_ctx *ctx, char *label)
+{
+	struct aws_daemon_ctx	*dc, *bdc;
+
+	TAILQ_FOREACH(bdc, &aws_daemon_ctxs, entry) {
+		if (bdc->ctx == base)
+			break;
+	}
+	dc = xcalloc(1, sizeof *dc);
+	if (bdc != NULL) {
+		dc->profile = bdc->profile != NULL ? xstrdup(bdc->profile) :
+		    NULL;
+		dc->region = bdc->region != NULL ? xstrdup(bdc->region) : NULL;
+		dc->endpoint_url = bdc->endpoint_url != NULL ?
+		    xstrdup(bdc->endpoint_url) : NULL;
+	}
+	dc->label = label;
+	dc->ctx = ctx;
+	dc->refs = 1;
+	TAILQ_INSERT_TAIL(&aws_daemon_ctxs, dc, entry);
+	return (ctx);
+}
+
+struct aws_ctx *
+aws_daemon_ctx_fixed(struct aws_ctx *base, const struct aws_creds *creds,
+    const char *label)
+{
+	return (aws_daemon_ctx_own(base, aws_ctx_new_fixed(base, creds,
+	    label), xstrdup(label)));
+}
+
+struct aws_ctx *
+aws_daemon_ctx_role(struct aws_ctx *base, struct aws_ctx *via,
+    const char *role_arn, const char *session_name, char **cause)
+{
+	struct aws_ctx	*ctx;
+	char		*label;
+
+	if ((ctx = aws_ctx_new_role(base, via, role_arn, session_name,
+	    cause)) == NULL)
+		return (NULL);
+	xasprintf(&label, "role %s as %s", role_arn, session_name);
+	return (aws_daemon_ctx_own(base, ctx, label));
+}
+
+/* What dc's credentials are called in messages. */
+static const char *
+aws_daemon_ctx_name(struct aws_daemon_ctx *dc)
+{
+	if (dc->label != NULL)
+		return (dc->label);
+	return (dc->profile != NULL ? dc->profile : "(default)");
+}
+
 static void
 aws_daemon_ctx_free(struct aws_daemon_ctx *dc)
 {
@@ -198,6 +257,7 @@ aws_daemon_ctx_free(struct aws_daemon_ctx *dc)
 	free(dc->profile);
 	free(dc->region);
 	free(dc->endpoint_url);
+	free(dc->label);
 	free(dc);
 }
 
@@ -230,18 +290,18 @@ aws_daemon_identity_cb(const struct aws_sts_result *r, const char *error,
 	/* The credentials the call was signed with: fetched by now. */
 	dc->id_fetches = p != NULL ? aws_creds_fetches(p) : 0;
 	if (r == NULL) {
-		log_warnx("aws: profile %s: who the credentials are is not "
-		    "known, for the audit records: %s", dc->profile != NULL ?
-		    dc->profile : "(default)", error);
+		log_warnx("aws: %s%s: who the credentials are is not known, "
+		    "for the audit records: %s", dc->label == NULL ?
+		    "profile " : "", aws_daemon_ctx_name(dc), error);
 		return;
 	}
 	free(dc->account);
 	free(dc->principal);
 	dc->account = r->account != NULL ? xstrdup(r->account) : NULL;
 	dc->principal = r->arn != NULL ? xstrdup(r->arn) : NULL;
-	log_debug("aws: profile %s: credentials of %s", dc->profile != NULL ?
-	    dc->profile : "(default)", dc->principal != NULL ? dc->principal :
-	    "?");
+	log_debug("aws: %s%s: credentials of %s", dc->label == NULL ?
+	    "profile " : "", aws_daemon_ctx_name(dc), dc->principal != NULL ?
+	    dc->principal : "?");
 }
 
 void
@@ -359,9 +419,12 @@ aws_daemon_stop(void)
 		dc->id_call = NULL;
 	}
 	aws_daemon_settle();
-	/* Forwards have released theirs by now; drop what is left. */
-	while (!TAILQ_EMPTY(&aws_daemon_ctxs))
-		aws_daemon_ctx_free(TAILQ_FIRST(&aws_daemon_ctxs));
+	/*
+	 * Forwards have released theirs by now; drop what is left, newest
+	 * first: a role's context goes before the one it assumes it with.
+	 */
+	while ((dc = TAILQ_LAST(&aws_daemon_ctxs, aws_daemon_ctxs)) != NULL)
+		aws_daemon_ctx_free(dc);
 	tls_client_free(aws_daemon_tc);
 	aws_daemon_tc = NULL;
 	aws_client_free(aws_daemon_cl);

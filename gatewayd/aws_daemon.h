@@ -12,6 +12,7 @@
 #define AWS_DAEMON_H
 
 struct aws_client;
+struct aws_creds;
 struct aws_ctx;
 struct gw_config;
 struct tls_client;
@@ -41,6 +42,15 @@ struct aws_client *aws_daemon_client(char **cause);
 struct aws_ctx *aws_daemon_ctx(const char *profile, const char *region,
 	    const char *endpoint_url, char **cause);
 void	 aws_daemon_ctx_release(struct aws_ctx *);
+/*
+ * The same as aws_ctx_new_fixed() and aws_ctx_new_role() (aws.h),
+ * registered with the daemon so that aws_daemon_identity() works for
+ * them; never shared: release each with aws_daemon_ctx_release().
+ */
+struct aws_ctx *aws_daemon_ctx_fixed(struct aws_ctx *base,
+	    const struct aws_creds *, const char *label);
+struct aws_ctx *aws_daemon_ctx_role(struct aws_ctx *base, struct aws_ctx *via,
+	    const char *role_arn, const char *session_name, char **cause);
 
 /*
  * Who ctx's credentials are, for the audit records: the account and the

@@ -18,6 +18,7 @@
 #include <ftw.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/ec.h>
@@ -241,6 +242,25 @@ fakesrv_reply(struct evhttp_request *req, int status, const char *body, ...)
 		evbuffer_add(out, body, strlen(body));
 	evhttp_send_reply(req, status, status < 300 ? "OK" : "Error", out);
 	evbuffer_free(out);
+}
+
+void
+fakesrv_reply_sts_creds(struct evhttp_request *req, const char *op,
+    unsigned n)
+{
+	char	body[2048], exp[32];
+	time_t	t = (time_t)(clock_wall_ms() / 1000) + 3600;
+
+	strftime(exp, sizeof exp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	snprintf(body, sizeof body, "<%sResponse xmlns=\"https://sts."
+	    "amazonaws.com/doc/2011-06-15/\"><%sResult><AssumedRoleUser><Arn>"
+	    "arn:aws:sts::210987654321:assumed-role/demo/s</Arn>"
+	    "<AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>"
+	    "<Credentials><AccessKeyId>ASIAROLE%u</AccessKeyId>"
+	    "<SecretAccessKey>rs</SecretAccessKey><SessionToken>rt"
+	    "</SessionToken><Expiration>%s</Expiration></Credentials>"
+	    "</%sResult></%sResponse>", op, op, n, exp, op, op);
+	fakesrv_reply(req, 200, body, NULL);
 }
 
 static void

@@ -59,6 +59,13 @@ const char *fakesrv_verify(struct evhttp_request *,
 /* Answer: status, body, and extra headers as "Name: value" strings. */
 void	 fakesrv_reply(struct evhttp_request *, int status, const char *body,
 	    ...);	/* NULL-terminated header strings */
+/*
+ * Answer STS op (AssumeRole, AssumeRoleWithWebIdentity) with credentials
+ * ASIAROLE<n>, secret "rs", token "rt", valid an hour, of account
+ * 210987654321.
+ */
+void	 fakesrv_reply_sts_creds(struct evhttp_request *, const char *op,
+	    unsigned n);
 /* The same after delay_ms (the server goes on serving meanwhile). */
 void	 fakesrv_reply_later(struct fakesrv *, struct evhttp_request *,
 	    unsigned delay_ms, int status, const char *body);

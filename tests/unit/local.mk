@@ -94,6 +94,10 @@ tests_unit_test_aws_LDADD = $(FAKESRV_LIBS)
 UNIT_TESTS += tests/unit/test_creds
 tests_unit_test_creds_SOURCES = tests/unit/test_creds.c
 tests_unit_test_creds_LDADD = $(FAKESRV_LIBS)
+# The daemon's contexts of a user's keys or role, on gw_base.
+UNIT_TESTS += tests/unit/test_aws_daemon
+tests_unit_test_aws_daemon_SOURCES = tests/unit/test_aws_daemon.c
+tests_unit_test_aws_daemon_LDADD = tests/unit/libtestloop.a $(FAKESRV_LIBS)
 
 UNIT_TESTS += tests/unit/test_retry
 tests_unit_test_retry_SOURCES = tests/unit/test_retry.c

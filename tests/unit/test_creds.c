@@ -402,31 +402,14 @@ struct fake {
 };
 
 static void
-fake_xml_creds(struct evhttp_request *req, struct fake *f, const char *op)
-{
-	char	body[2048], exp[32];
-
-	aws_time_format((int64_t)(clock_wall_ms() / 1000) + 3600, exp,
-	    sizeof exp);
-	snprintf(body, sizeof body, "<%sResponse xmlns=\"https://sts."
-	    "amazonaws.com/doc/2011-06-15/\"><%sResult><AssumedRoleUser><Arn>"
-	    "arn:aws:sts::210987654321:assumed-role/demo/s</Arn>"
-	    "<AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>"
-	    "<Credentials><AccessKeyId>ASIAROLE%u</AccessKeyId>"
-	    "<SecretAccessKey>rs</SecretAccessKey><SessionToken>rt"
-	    "</SessionToken><Expiration>%s</Expiration></Credentials>"
-	    "</%sResult></%sResponse>", op, op, ++f->issued, exp, op, op);
-	fakesrv_reply(req, 200, body, NULL);
-}
-
-static void
 fake_sts(struct evhttp_request *req, struct fake *f,
     const struct fakesrv_seen *seen)
 {
 	if (strstr(seen->body, "Action=AssumeRoleWithWebIdentity") != NULL)
-		fake_xml_creds(req, f, "AssumeRoleWithWebIdentity");
+		fakesrv_reply_sts_creds(req, "AssumeRoleWithWebIdentity",
+		    ++f->issued);
 	else if (strstr(seen->body, "Action=AssumeRole") != NULL)
-		fake_xml_creds(req, f, "AssumeRole");
+		fakesrv_reply_sts_creds(req, "AssumeRole", ++f->issued);
 	else if (strstr(seen->body, "Action=GetCallerIdentity") != NULL)
 		fakesrv_reply(req, 200, "<GetCallerIdentityResponse>"
 		    "<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:"
