@@ -57,6 +57,9 @@ libgatewayd_a_SOURCES += \
 	%reldir%/audit.c %reldir%/audit.h \
 	%reldir%/audit_sink.c %reldir%/audit_int.h
 
+# Who owns a loopback TCP client (sock_diag): sessions per local user.
+libgatewayd_a_SOURCES += %reldir%/peeruid.c %reldir%/peeruid.h
+
 sbin_PROGRAMS += gatewayd/gatewayd
 gatewayd_gatewayd_SOURCES = %reldir%/gatewayd.c \
 	%reldir%/stdio_conn.c %reldir%/stdio_conn.h \

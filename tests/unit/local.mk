@@ -40,6 +40,10 @@ tests_unit_test_control_SOURCES = tests/unit/test_control.c
 tests_unit_test_control_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_gateway_SOURCES = tests/unit/test_gateway.c
 tests_unit_test_gateway_LDADD = $(CORE_TEST_LIBS)
+# The owner of a loopback TCP client (sock_diag).
+UNIT_TESTS += tests/unit/test_peeruid
+tests_unit_test_peeruid_SOURCES = tests/unit/test_peeruid.c
+tests_unit_test_peeruid_LDADD = $(TEST_LIBS)
 
 # The transport: WebSocket and TLS.
 UNIT_TESTS += tests/unit/test_ws_http
