@@ -285,7 +285,7 @@ conn_start(struct conn *c)
  */
 struct conn *
 conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
-    socklen_t salen)
+    socklen_t salen, const struct conn_client *cl)
 {
 	struct conn	*c;
 
@@ -295,6 +295,10 @@ conn_new(struct forward *fw, int fd, const struct sockaddr *sa,
 	memcpy(&c->peer, sa, salen);
 	c->peerlen = salen;
 	conn_format_peer(c, fd);
+	if (cl != NULL && cl->uid != -1 && c->client.uid == -1) {
+		c->client.uid = cl->uid;
+		strlcpy(c->client.user, cl->user, sizeof c->client.user);
+	}
 	conn_start(c);
 	return (c);
 }

@@ -170,9 +170,12 @@ struct conn {
 };
 TAILQ_HEAD(conns, conn);
 
-/* Called by listener.c. */
+/*
+ * Called by listener.c. cl (may be NULL): who the listener found the
+ * client to be; its uid and user count (a loopback TCP client's owner).
+ */
 struct conn *conn_new(struct forward *, int fd, const struct sockaddr *,
-	    socklen_t);
+	    socklen_t, const struct conn_client *cl);
 /*
  * A conn whose client is two descriptors, read from fd_in and written to
  * fd_out (gatewayctl connect's and gatewayd -W's standard input and

@@ -37,6 +37,7 @@
 #include "gatewayd.h"
 #include "listener.h"
 #include "log.h"
+#include "peeruid.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -492,6 +493,13 @@ listener_check_client(struct listener *l, int fd, struct sockaddr *sa,
 		snprintf(peer, peerlen, "%s", cl->addr);
 		if (!listener_allow_addr(&fc->allow, sa, salen))
 			return ("address not in allow list");
+		/* Sessions per local user: whose loopback client this is. */
+		if (fc->identity_per_user &&
+		    (cl->uid = peeruid_tcp(fd)) != -1)
+			util_user_name(cl->uid, cl->user, sizeof cl->user);
+		else if (fc->identity_per_user && errno != EADDRNOTAVAIL)
+			log_warn("listener %s: who owns client %s", l->address,
+			    peer);
 	}
 	/* A conn that only waits after its client's EOF gives way. */
 	if (!conn_has_room(l->fw))
@@ -592,6 +600,6 @@ listener_accept_cb(evutil_socket_t lfd, short events, void *arg)
 			listener_refuse(l, fd, peer, &cl, why);
 			continue;
 		}
-		conn_new(l->fw, fd, (struct sockaddr *)&ss, sslen);
+		conn_new(l->fw, fd, (struct sockaddr *)&ss, sslen, &cl);
 	}
 }

@@ -1,8 +1,9 @@
 /*
  * Unit tests for listener.c: allow-list matching (tables), refusing
  * outsiders and clients past max_conns with one log line each, unix
- * sockets (mode, stale and live sockets, peer credentials), IPv6, and the
- * pause after EMFILE.
+ * sockets (mode, stale and live sockets, peer credentials), IPv6, the
+ * owner of a loopback TCP client for per-user forwards, and the pause
+ * after EMFILE.
  */
 
 #include "autoconf.h"
@@ -34,6 +35,7 @@
 #include "gatewayd.h"
 #include "listener.h"
 #include "testloop.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static struct fwd_config	*fc;
@@ -277,6 +279,52 @@ test_listener_ipv6(void **state)
 	close(fd);
 }
 
+/* A per-user forward learns who owns a loopback TCP client; others not. */
+static void
+test_listener_tcp_owner_per_user(void **state)
+{
+	static const struct {
+		int		 family;
+		int		 per_user;
+	} cases[] = {
+		{ AF_INET, 1 },
+		{ AF_INET6, 1 },
+		{ AF_INET, 0 },
+	};
+	char		 addr[64], user[64];
+	unsigned	 one = 1;
+	struct conn	*c;
+	size_t		 i;
+	int		 fd;
+
+	util_user_name(geteuid(), user, sizeof user);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(addr, sizeof addr, cases[i].family == AF_INET ?
+		    "127.0.0.1:%u" : "[::1]:%u",
+		    testloop_free_port(cases[i].family));
+		fc = testloop_fwd_config("t", addr, "unused", 1);
+		fc->identity_per_user = cases[i].per_user;
+		start(addr);
+		fd = testloop_connect(addr, NULL);
+		assert_true(testloop_run_until(has_conns, &one, 5000));
+		c = TAILQ_FIRST(&fw->conns);
+		if (cases[i].per_user) {
+			assert_int_equal(c->client.uid, (long)geteuid());
+			assert_string_equal(c->client.user, user);
+		} else {
+			assert_int_equal(c->client.uid, -1);
+			assert_string_equal(c->client.user, "");
+		}
+		assert_int_equal(c->client.gid, -1);
+		assert_int_equal(c->client.pid, -1);
+		close(fd);
+		gateway_remove(fw);
+		testloop_run_for(20);
+		testloop_fwd_config_free(fc);
+		fc = NULL;
+	}
+}
+
 static void
 test_listener_unix_mode_and_stale_socket(void **state)
 {
@@ -430,6 +478,7 @@ main(void)
 		T(test_listener_refuses_outsider_address),
 		T(test_listener_max_conns_refuses_the_next),
 		T(test_listener_ipv6),
+		T(test_listener_tcp_owner_per_user),
 		T(test_listener_unix_mode_and_stale_socket),
 		T(test_listener_unix_refuses_what_is_not_a_socket),
 		T(test_listener_unix_peer_credentials),
