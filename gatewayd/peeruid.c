@@ -24,8 +24,17 @@
 
 #include "peeruid.h"
 
-/* TCP_LISTEN of the kernel's states (include/net/tcp_states.h). */
-#define PEERUID_TCP_LISTEN	10
+/*
+ * The kernel's TCP states (include/net/tcp_states.h) of a full socket,
+ * whose uid is its owner's: a listener is never the client, and the
+ * kernel reports uid 0 for a TIME_WAIT or SYN_RECV mini socket.
+ */
+#define PEERUID_STATE(s)	(1U << (s))
+#define PEERUID_FULL_STATES	(PEERUID_STATE(1) /* ESTABLISHED */ | \
+	PEERUID_STATE(2) /* SYN_SENT */ | PEERUID_STATE(4) /* FIN_WAIT1 */ | \
+	PEERUID_STATE(5) /* FIN_WAIT2 */ | PEERUID_STATE(7) /* CLOSE */ | \
+	PEERUID_STATE(8) /* CLOSE_WAIT */ | PEERUID_STATE(9) /* LAST_ACK */ | \
+	PEERUID_STATE(11) /* CLOSING */)
 
 /* One address of the 4-tuple as sock_diag wants it: v4-mapped as v4. */
 struct peeruid_addr {
@@ -157,8 +166,9 @@ peeruid_ask(int ns, const struct peeruid_addr *src,
 			    h->nlmsg_len < NLMSG_LENGTH(sizeof *m))
 				continue;
 			m = NLMSG_DATA(h);
-			/* Exactly the client end, never a listener. */
-			if (m->idiag_state == PEERUID_TCP_LISTEN ||
+			/* Exactly the client end, a full socket. */
+			if (m->idiag_state > 31 || !(PEERUID_FULL_STATES &
+			    PEERUID_STATE(m->idiag_state)) ||
 			    m->id.idiag_sport != src->port ||
 			    m->id.idiag_dport != dst->port ||
 			    !peeruid_same(m->idiag_family, m->id.idiag_src,

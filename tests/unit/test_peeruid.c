@@ -118,6 +118,10 @@ test_peeruid_loopback_families(void **state)
 		/* from the other end: the accepted socket is ours too */
 		if (peeruid_tcp(client) != (long)geteuid())
 			fail_msg("case %zu, client: %s", i, strerror(errno));
+		/* a client done sending (FIN_WAIT) is still its owner's */
+		assert_int_equal(shutdown(client, SHUT_WR), 0);
+		if (peeruid_tcp(server) != (long)geteuid())
+			fail_msg("case %zu, after FIN: %s", i, strerror(errno));
 		close(client);
 		close(server);
 	}
