@@ -97,6 +97,23 @@ peeruid_same(int family, const uint32_t *addr, const struct peeruid_addr *a)
 	    memcmp(addr, mapped, 12) == 0 && addr[3] == a->addr[0]);
 }
 
+/* NLMSG_OK and NLMSG_NEXT, without their int lengths. */
+static int
+peeruid_msg_ok(const struct nlmsghdr *h, size_t left)
+{
+	return (left >= sizeof *h && h->nlmsg_len >= sizeof *h &&
+	    h->nlmsg_len <= left);
+}
+
+static struct nlmsghdr *
+peeruid_msg_next(struct nlmsghdr *h, size_t *left)
+{
+	size_t	step = NLMSG_ALIGN(h->nlmsg_len);
+
+	*left = step < *left ? *left - step : 0;
+	return ((struct nlmsghdr *)((char *)h + step));
+}
+
 /* Ask the kernel for the socket whose local end is src, remote dst. */
 static long
 peeruid_ask(int ns, const struct peeruid_addr *src,
@@ -115,7 +132,7 @@ peeruid_ask(int ns, const struct peeruid_addr *src,
 	struct nlmsgerr		*err;
 	struct inet_diag_msg	*m;
 	ssize_t			 n;
-	int			 left;
+	size_t			 left;
 
 	memset(&req, 0, sizeof req);
 	req.nlh.nlmsg_len = sizeof req;
@@ -144,9 +161,9 @@ peeruid_ask(int ns, const struct peeruid_addr *src,
 				errno = ETIMEDOUT;
 			return (-1);
 		}
-		left = (int)n;
-		for (h = &ans.nlh; NLMSG_OK(h, left);
-		    h = NLMSG_NEXT(h, left)) {
+		left = (size_t)n;
+		for (h = &ans.nlh; peeruid_msg_ok(h, left);
+		    h = peeruid_msg_next(h, &left)) {
 			if (h->nlmsg_seq != 1)
 				continue;	/* not ours */
 			if (h->nlmsg_type == NLMSG_ERROR) {
