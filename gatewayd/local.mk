@@ -46,6 +46,7 @@ libgatewayd_a_SOURCES += \
 	%reldir%/control.c %reldir%/control.h \
 	%reldir%/control_path.c %reldir%/control_status.c \
 	%reldir%/gateway.c %reldir%/gateway.h \
+	%reldir%/identity.c %reldir%/identity.h \
 	%reldir%/ondemand.c %reldir%/ondemand.h \
 	%reldir%/policy.c %reldir%/policy.h \
 	%reldir%/listener.c %reldir%/listener.h \
