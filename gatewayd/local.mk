@@ -68,7 +68,7 @@ gatewayd_gatewayd_LDADD = $(GW_LIBS)
 bin_PROGRAMS += gatewayd/gatewayctl
 gatewayd_gatewayctl_SOURCES = %reldir%/gatewayctl.c \
 	%reldir%/gatewayctl.h %reldir%/gatewayctl_print.c \
-	%reldir%/gatewayctl_policy.c
+	%reldir%/gatewayctl_policy.c %reldir%/gatewayctl_login.c
 gatewayd_gatewayctl_LDADD = $(GW_LIBS)
 # A ProxyCommand starts it for every login: load only the libraries it
 # calls (libcurl, libxml2 and their dozens of dependencies it does not).
