@@ -21,6 +21,7 @@ INTEGRATION_TESTS += \
 	tests/integration/t_refused.sh \
 	tests/integration/t_contrib.sh \
 	tests/integration/t_whoami.sh \
+	tests/integration/t_login.sh \
 	tests/integration/t_ca_bundle.sh
 EXTRA_DIST += tests/integration/ctl_clients.py
 # gatewayctl policy, and the same policy enforced by awsemu.
