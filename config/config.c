@@ -552,12 +552,27 @@ config_obj_default(struct config_obj *o, const struct config_key *key,
 		fatalx("config: default %s = %s: %s", key->name, text, cause);
 }
 
+/* key of o takes parent's value of the same name, if it has one. */
+static void
+config_obj_inherit(struct config_obj *o, const struct config_key *key,
+    struct config_obj *parent)
+{
+	const struct config_key	*pkey;
+	char			*text;
+
+	pkey = config_table_find(parent->section, key->name);
+	text = config_value_format(pkey, parent->base);
+	if (text != NULL)
+		config_obj_default(o, key, text);
+	free(text);
+}
+
 /*
  * The defaults of the keys only o's forwarder reads, once the forwarder is
  * known (it may be a computed default itself).
  */
 static void
-config_obj_finish_forwarder(struct config_obj *o)
+config_obj_finish_forwarder(struct config_obj *o, struct config_obj *parent)
 {
 	const struct fwd_config	*fc = o->base;
 	const struct config_key	*key;
@@ -568,7 +583,9 @@ config_obj_finish_forwarder(struct config_obj *o)
 		if (key->section != o->section || o->lines[i] != 0 ||
 		    !config_key_applies(key, fc))
 			continue;
-		if (config_key_default(key) != NULL)
+		if ((key->flags & CONFIG_INHERIT) && parent != NULL)
+			config_obj_inherit(o, key, parent);
+		else if (config_key_default(key) != NULL)
 			config_obj_default(o, key, config_key_default(key));
 		else if (key->def_fn != NULL)
 			config_obj_default(o, key, key->def_fn(o->base));
@@ -580,9 +597,8 @@ static void
 config_obj_finish(struct config_parse *p, struct config_obj *o,
     struct config_obj *parent)
 {
-	const struct config_key	*key, *pkey;
+	const struct config_key	*key;
 	size_t			 i;
-	char			*text;
 
 	for (i = 0; i < config_ntable; i++) {
 		key = &config_table[i];
@@ -596,13 +612,9 @@ config_obj_finish(struct config_parse *p, struct config_obj *o,
 		if (key->flags & CONFIG_REQUIRED)
 			config_error(p, o->line, o, key->name, "missing "
 			    "(required)");
-		else if ((key->flags & CONFIG_INHERIT) && parent != NULL) {
-			pkey = config_table_find(parent->section, key->name);
-			text = config_value_format(pkey, parent->base);
-			if (text != NULL)
-				config_obj_default(o, key, text);
-			free(text);
-		} else if (config_key_default(key) != NULL)
+		else if ((key->flags & CONFIG_INHERIT) && parent != NULL)
+			config_obj_inherit(o, key, parent);
+		else if (config_key_default(key) != NULL)
 			config_obj_default(o, key, config_key_default(key));
 	}
 	for (i = 0; i < config_ntable; i++) {
@@ -612,7 +624,24 @@ config_obj_finish(struct config_parse *p, struct config_obj *o,
 			config_obj_default(o, key, key->def_fn(o->base));
 	}
 	if (o->section == CONFIG_FORWARD)
-		config_obj_finish_forwarder(o);
+		config_obj_finish_forwarder(o, parent);
+}
+
+/* Whose credentials (the keys are the ssm forwarder's, inherited). */
+static void
+config_fwd_check_identity(struct config_parse *p, struct config_obj *o)
+{
+	struct fwd_config	*fc = o->base;
+
+	if (config_obj_has(o, "role_session_name") && fc->role_arn == NULL)
+		config_error(p, config_obj_line(o, "role_session_name"), o,
+		    "role_session_name", "names the sessions of role_arn, "
+		    "which is not set");
+	fc->identity_per_user = fc->forwarder != NULL &&
+	    strcmp(fc->forwarder, "ssm") == 0 &&
+	    (fc->identity == CONFIG_IDENTITY_USER || (fc->role_arn != NULL &&
+	    strstr(fc->role_session_name != NULL ? fc->role_session_name :
+	    "%u", "%u") != NULL));
 }
 
 /* The rules that tie a forward's keys to its kind of listener. */
@@ -638,6 +667,7 @@ config_fwd_check(struct config_parse *p, struct config_obj *o)
 			    "%s forwards: their clients name the far side",
 			    fc->forwarder);
 	}
+	config_fwd_check_identity(p, o);
 	if (!config_obj_has(o, "listen"))
 		return;
 	is_unix = fc->listen.kind == LISTEN_UNIX;
@@ -755,6 +785,11 @@ config_gw_check(struct config_parse *p)
 			break;
 		}
 	}
+	if (config_obj_has(o, "role_session_name") &&
+	    p->conf->role_arn == NULL)
+		config_error(p, config_obj_line(o, "role_session_name"), o,
+		    "role_session_name", "names the sessions of role_arn, "
+		    "which is not set");
 	config_gw_check_metrics(p);
 }
 

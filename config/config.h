@@ -112,6 +112,13 @@ struct fwd_config {
 	char			*region;
 	char			*profile;
 	char			*endpoint_url;
+	/* Whose credentials start sessions (docs/identity.md). */
+	int			 identity;	/* enum config_identity */
+	char			*role_arn;	/* assumed per local user */
+	char			*role_session_name; /* %u: the user; NULL: %u */
+	/* Computed: sessions are per local user (identity user, or a
+	 * role_session_name with %u), so a conn's user must be known. */
+	int			 identity_per_user;
 
 	/* ssm forwards only (unset for others). */
 	char			*document;	/* by remote_host by default */
@@ -139,6 +146,12 @@ struct fwd_config {
 };
 TAILQ_HEAD(fwd_configs, fwd_config);
 
+/* Whose AWS credentials start an ssm forward's sessions. */
+enum config_identity {
+	CONFIG_IDENTITY_SHARED,	/* the forward's profile's (the daemon's) */
+	CONFIG_IDENTITY_USER,	/* each local user's, from gatewayctl login */
+};
+
 /* What an ssm forward does with a session no client uses. */
 enum config_idle_policy {
 	CONFIG_IDLE_HOLD,	/* keep it (and warm keeps one open) */
@@ -163,6 +176,9 @@ struct gw_config {
 	char			*region;
 	char			*profile;
 	char			*endpoint_url;	/* NULL: the AWS rules decide */
+	int			 identity;	/* forwards' default */
+	char			*role_arn;
+	char			*role_session_name;
 
 	/* The AWS client (gatewayd/aws/aws.h struct aws_options). */
 	unsigned		 api_rate;	/* calls a second, gateway-wide */
@@ -259,6 +275,14 @@ int	 config_parse_dest(const char *, char **target, char **host,
  * compared.
  */
 int	 config_fwd_equal(const struct fwd_config *, const struct fwd_config *);
+
+/*
+ * The RoleSessionName role_session_name tmpl (NULL: "%u") makes for a
+ * local user: %u the user, %% a '%', characters STS does not take made
+ * '-', cut at 64. Caller frees; NULL and *cause for a bad escape.
+ */
+char	*config_role_session_name(const char *tmpl, const char *user,
+	    char **cause);
 
 /*
  * Write an example gatewayd.conf, every key with its help and default, from

@@ -153,6 +153,8 @@ int	 config_value_check_path(const char *, char **);
 int	 config_value_check_region(const char *, char **);
 int	 config_value_check_url(const char *, char **);
 int	 config_value_check_target(const char *, char **);
+int	 config_value_check_role_arn(const char *, char **);
+int	 config_value_check_session_name(const char *, char **);
 /*
  * 1 if target is shaped like an AWS target (i-..., mi-..., tag:..., ecs:...),
  * valid or not: the ssm forwarder's.

@@ -56,6 +56,11 @@ static const int config_idle_policy_values[] = {
 	CONFIG_IDLE_HOLD, CONFIG_IDLE_RELEASE
 };
 
+static const char *const config_identities[] = { "shared", "user", NULL };
+static const int config_identity_values[] = {
+	CONFIG_IDENTITY_SHARED, CONFIG_IDENTITY_USER
+};
+
 static const char *const config_socks_auths[] = { "none", "password", NULL };
 static const int config_socks_auth_values[] = {
 	CONFIG_SOCKS_AUTH_NONE, CONFIG_SOCKS_AUTH_PASSWORD
@@ -209,6 +214,22 @@ const struct config_key config_table[] = {
 	  .check = config_value_check_url,
 	  .example = "https://127.0.0.1:4566",
 	  .help = "AWS endpoint override for forwards that name none" },
+	{ "identity", GW(identity), .type = CONFIG_ENUM,
+	  .choices = config_identities, .values = config_identity_values,
+	  .def = "shared",
+	  .help = "whose AWS credentials start the sessions of forwards "
+	  "that name none and of gatewayctl connect: the daemon's "
+	  "(shared), or each local user's own, lent with gatewayctl login "
+	  "(user)" },
+	{ "role_arn", GW(role_arn), .type = CONFIG_STRING,
+	  .check = config_value_check_role_arn,
+	  .example = "arn:aws:iam::123456789012:role/JumpBox",
+	  .help = "a role assumed per local user, as role_session_name, "
+	  "for forwards that name none" },
+	{ "role_session_name", GW(role_session_name), .type = CONFIG_STRING,
+	  .check = config_value_check_session_name, .example = "%u",
+	  .help = "the RoleSessionName of role_arn: %u is the local user, "
+	  "%% a %; default %u" },
 	{ "api_rate", GW(api_rate), .type = CONFIG_UINT,
 	  .min = 1, .max = 10000, .def = "10",
 	  .help = "AWS API calls a second, for the whole gateway" },
@@ -339,6 +360,24 @@ const struct config_key config_table[] = {
 	  .flags = CONFIG_INHERIT, .check = config_value_check_url,
 	  .example = "https://127.0.0.1:4566",
 	  .help = "AWS endpoint override; default [gateway]'s" },
+	{ "identity", FWD(identity), .type = CONFIG_ENUM,
+	  .forwarder = "ssm", .flags = CONFIG_INHERIT, .choices = config_identities,
+	  .values = config_identity_values,
+	  .example = "user",
+	  .help = "ssm: shared (the forward's profile starts its sessions) "
+	  "or user (each local user's own credentials, from gatewayctl "
+	  "login; sessions never shared); default [gateway]'s" },
+	{ "role_arn", FWD(role_arn), .type = CONFIG_STRING,
+	  .forwarder = "ssm", .flags = CONFIG_INHERIT, .check = config_value_check_role_arn,
+	  .example = "arn:aws:iam::123456789012:role/JumpBox",
+	  .help = "ssm: assume this role per local user (role_session_name), "
+	  "so that CloudTrail and the session ids name the person; default "
+	  "[gateway]'s" },
+	{ "role_session_name", FWD(role_session_name), .type = CONFIG_STRING,
+	  .forwarder = "ssm", .flags = CONFIG_INHERIT, .check = config_value_check_session_name,
+	  .example = "%u",
+	  .help = "ssm: the RoleSessionName of role_arn: %u is the local "
+	  "user, %% a %; default [gateway]'s, else %u" },
 	{ "document", FWD(document), .type = CONFIG_STRING,
 	  .forwarder = "ssm", .def_fn = config_default_document,
 	  .check = config_check_document,

@@ -922,3 +922,89 @@ config_value_free(const struct config_key *key, void *base)
 		break;
 	}
 }
+
+/* An IAM role's ARN: arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME. */
+int
+config_value_check_role_arn(const char *s, char **cause)
+{
+	const char	*p = s, *name;
+	size_t		 n;
+
+	if (strncmp(p, "arn:", 4) == 0) {
+		p += 4;
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz-");
+		if (n != 0 && strncmp(p + n, ":iam::", 6) == 0) {
+			p += n + 6;
+			if (strspn(p, "0123456789") == 12 &&
+			    strncmp(p + 12, ":role/", 6) == 0) {
+				name = p + 18;
+				n = strlen(name);
+				if (n != 0 && n <= 512 && name[n - 1] != '/' &&
+				    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				    "_+=,.@/-") == n)
+					return (0);
+			}
+		}
+	}
+	xasprintf(cause, "\"%s\" is not a role ARN "
+	    "(arn:aws:iam::123456789012:role/NAME)", s);
+	return (-1);
+}
+
+/*
+ * A RoleSessionName made of tmpl for user: %u is the user, %% a '%'; a
+ * character STS does not take (2 to 64 of [A-Za-z0-9_+=,.@-]) becomes
+ * '-', the rest past 64 is cut and a name of one character gets a '_'.
+ * NULL and *cause for another % escape.
+ */
+char *
+config_role_session_name(const char *tmpl, const char *user, char **cause)
+{
+	char		 out[65];
+	const char	*p, *add;
+	size_t		 n = 0;
+	char		 one[2];
+
+	if (tmpl == NULL)
+		tmpl = "%u";
+	for (p = tmpl; *p != '\0' && n < sizeof out - 1; p++) {
+		add = one;
+		one[0] = *p;
+		one[1] = '\0';
+		if (*p == '%') {
+			p++;
+			if (*p == 'u')
+				add = user;
+			else if (*p != '%') {
+				xasprintf(cause, "\"%s\": %%%c is not %%u (the "
+				    "local user) or %%%%", tmpl, *p != '\0' ?
+				    *p : ' ');
+				return (NULL);
+			}
+		}
+		for (; *add != '\0' && n < sizeof out - 1; add++) {
+			out[n++] = isalnum((unsigned char)*add) ||
+			    strchr("_+=,.@-", *add) != NULL ? *add : '-';
+		}
+	}
+	if (n == 0) {
+		xasprintf(cause, "\"%s\" makes an empty name", tmpl);
+		return (NULL);
+	}
+	if (n == 1)
+		out[n++] = '_';
+	out[n] = '\0';
+	return (xstrdup(out));
+}
+
+int
+config_value_check_session_name(const char *s, char **cause)
+{
+	char	*name;
+
+	if ((name = config_role_session_name(s, "user", cause)) == NULL)
+		return (-1);
+	free(name);
+	return (0);
+}

@@ -1069,6 +1069,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "log_target = stderr\n"
 	    "log_facility = daemon\n"
 	    "log_format = text\n"
+	    "identity = shared\n"
 	    "api_rate = 10\n"
 	    "api_burst = 20\n"
 	    "max_attempts = 0\n"
@@ -1088,6 +1089,7 @@ test_config_print_skips_unset_and_unix_keys(void **state)
 	    "remote_port = 5432\n"
 	    "max_conns = 1024\n"
 	    "connect_timeout = 10s\n"
+	    "identity = shared\n"
 	    "document = AWS-StartPortForwardingSession\n"
 	    "warm = no\n"
 	    "target_pick = error\n"
@@ -1131,6 +1133,13 @@ load_fwd(const char *key, const char *value)
 		free(text);
 		text = tmp;
 	}
+	/* A session name is for a role. */
+	if (strcmp(key, "role_session_name") == 0) {
+		xasprintf(&tmp, "%srole_arn = arn:aws:iam::123456789012:"
+		    "role/r\n", text);
+		free(text);
+		text = tmp;
+	}
 	for (i = 0; i < nitems(base); i++) {
 		if (strcmp(base[i][0], key) == 0)
 			continue;
@@ -1150,6 +1159,42 @@ load_fwd(const char *key, const char *value)
 	TAILQ_REMOVE(&conf->forwards, fc, entry);
 	config_free(conf);
 	return (fc);
+}
+
+/* role_session_name = %u: names STS takes, whatever the user is called. */
+static void
+test_config_role_session_name(void **state)
+{
+	static const char *const cases[][3] = {
+		{ NULL, "alice", "alice" },
+		{ "%u", "alice", "alice" },
+		{ "gw-%u", "bob.smith@corp", "gw-bob.smith@corp" },
+		{ "%u%%x", "a", "a-x" },
+		{ "%u", "CORP\\eve jones", "CORP-eve-jones" },
+		{ "%u", "a", "a_" },
+		{ "jump-%u", "0123456789012345678901234567890123456789"
+		    "0123456789012345678901234567890123456789", "jump-"
+		    "0123456789012345678901234567890123456789012345678901234"
+		    "5678" },
+	};
+	char	*name, *cause = NULL;
+	size_t	 i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		name = config_role_session_name(cases[i][0], cases[i][1],
+		    &cause);
+		assert_non_null(name);
+		assert_string_equal(name, cases[i][2]);
+		assert_true(strlen(name) >= 2 && strlen(name) <= 64);
+		free(name);
+	}
+	assert_null(config_role_session_name("gw-%h", "alice", &cause));
+	assert_string_equal(cause, "\"gw-%h\": %h is not %u (the local user) "
+	    "or %%");
+	free(cause);
+	cause = NULL;
+	assert_null(config_role_session_name("", "alice", &cause));
+	free(cause);
 }
 
 /* For every forward key in the table, config_fwd_equal sees a change. */
@@ -1174,6 +1219,10 @@ test_config_fwd_equal_sees_every_key(void **state)
 		{ "region", "eu-west-1", "eu-west-2" },
 		{ "profile", "a", "b" },
 		{ "endpoint_url", "http://127.0.0.1:1", "http://127.0.0.1:2" },
+		{ "identity", "shared", "user" },
+		{ "role_arn", "arn:aws:iam::123456789012:role/a",
+		    "arn:aws:iam::123456789012:role/b" },
+		{ "role_session_name", "%u", "gw-%u" },
 		{ "document", "AWS-StartPortForwardingSession", "Custom-Doc" },
 		{ "reason", "a", "b" },
 		{ "warm", "no", "yes" },
@@ -1421,6 +1470,7 @@ main(void)
 		cmocka_unit_test(test_config_table_defaults_parse),
 		cmocka_unit_test(test_config_print_loads_back_the_same),
 		cmocka_unit_test(test_config_print_skips_unset_and_unix_keys),
+		cmocka_unit_test(test_config_role_session_name),
 		cmocka_unit_test(test_config_fwd_equal_sees_every_key),
 		cmocka_unit_test(
 		    test_config_fwd_equal_compares_effective_values),
