@@ -6,7 +6,8 @@
 # user's name, StartSession signed by that role session, and session ids
 # that start with the name. Each StartSession's Reason names the forward
 # and the user. Connections come from the user running the test, through
-# a unix socket, gatewayctl connect and loopback TCP.
+# a unix socket, gatewayctl connect and loopback TCP. Without role_arn the
+# daemon's key starts the session and the Reason still names the user.
 . "$top_srcdir/tests/lib.sh"
 
 TOOL=$top_srcdir/tests/integration/identity_tool.py
@@ -27,18 +28,20 @@ add_ssm_forward db "unix:$T/db.sock" "$INST" 22 "role_arn=$ROLE" \
 add_ssm_forward web "127.0.0.1:$PORT" "$INST" 22 "role_arn=$ROLE"
 add_ssm_forward cache "unix:$T/cache.sock" "$INST" 22 "role_arn=$ROLE" \
     "role_session_name=jump-%u"
+add_ssm_forward plain "unix:$T/plain.sock" "$INST" 22
 start_gatewayd
 export GATEWAYCTL GW_CONTROL
 
-for addr in "unix:$T/db.sock" ctl:db "127.0.0.1:$PORT" "unix:$T/cache.sock"
-do
+for addr in "unix:$T/db.sock" ctl:db "127.0.0.1:$PORT" \
+    "unix:$T/cache.sock" "unix:$T/plain.sock"; do
 	"$PY" "$TOOL" once "$addr" >"$T/once.out" 2>&1 ||
 	    fail "echo by $addr: $(cat "$T/once.out")"
 done
-ok "echo through db (unix socket, gatewayctl connect), web (TCP), cache"
+ok "echo through db (unix socket, gatewayctl connect), web (TCP), cache, plain"
 
 # Each forward's sessions: one AssumeRole (the daemon's key, the user's
-# name), StartSessions and upgrades signed by that role session only.
+# name), StartSessions and upgrades signed by that role session only;
+# plain's (no role_arn) by the daemon's key, still naming the user.
 emu_admin GET /calls >"$T/calls.json" || fail "GET /_emu/calls"
 "$PY" - "$T/calls.json" "$ROLE" "$EMU_AKID" "$NAME" "$ME" \
     >"$T/check.out" 2>&1 <<'EOF' || fail "$(cat "$T/check.out")"
@@ -46,7 +49,8 @@ import json, re, sys
 calls = json.load(open(sys.argv[1]))
 role, daemon_key, name, me = sys.argv[2:6]
 role_name = role.split("/")[-1]
-want = {"db": name, "web": name, "cache": ("jump-" + name)[:64]}
+want = {"db": name, "web": name, "cache": ("jump-" + name)[:64],
+        "plain": None}
 bad = []
 seen = set()
 assumed = set()
@@ -55,7 +59,7 @@ for c in calls:
         if c["access_key_id"] != daemon_key:
             bad.append("AssumeRole not signed by the daemon's key: %r" % c)
         assumed.add(c["role_session_name"])
-for n in set(want.values()):
+for n in set(want.values()) - {None}:
     if n not in assumed:
         bad.append("no AssumeRole as %r (saw %r)" % (n, sorted(assumed)))
 owner = {}
@@ -70,7 +74,12 @@ for c in calls:
         bad.append("Reason %r names no forward or not %s" % (reason, me))
         continue
     n = want[fwd[0]]
-    arn = "arn:aws:sts::123456789012:assumed-role/%s/%s" % (role_name, n)
+    if n is None:
+        n, arn = "alice@example.com", \
+            "arn:aws:iam::123456789012:user/alice@example.com"
+    else:
+        arn = "arn:aws:sts::123456789012:assumed-role/%s/%s" % (role_name,
+            n)
     sid = c["session_id"] or ""
     if c["status"] != 200 or c["caller"] != arn or \
             not re.match(re.escape(n) + "-[0-9a-f]{17}$", sid):
