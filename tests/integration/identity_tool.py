@@ -10,7 +10,8 @@
       One line there and back (then gatewayctl connect is killed: Session
       Manager cannot half-close).
   identity_tool.py refused ADDR
-      The connection ends (EOF or reset) with nothing echoed.
+      The connection ends (EOF or reset) with nothing echoed;
+      gatewayctl connect exits with a status other than 0.
 
 ADDR is unix:PATH, HOST:PORT, or ctl:FORWARD for `gatewayctl connect
 FORWARD` ($GATEWAYCTL -s $GW_CONTROL) run as a child, stdin and stdout
@@ -97,7 +98,7 @@ class Conn:
             return "send: %s" % os.strerror(e.errno)
         return self.line(want)
 
-    def ends(self):
+    def ends(self, refused=False):
         """Wait for the end with nothing received; why not, else None."""
         deadline = time.monotonic() + WAIT
         b = self.read(deadline)
@@ -105,9 +106,9 @@ class Conn:
             return "still open after %d s" % WAIT
         if b != b"":
             return "got %r instead of the end" % b
-        return self.child_exit()
+        return self.child_exit(refused)
 
-    def child_exit(self):
+    def child_exit(self, refused):
         if self.child is None:
             return None
         try:
@@ -115,9 +116,11 @@ class Conn:
         except OSError:
             pass
         try:
-            self.child.wait(WAIT)
+            rc = self.child.wait(WAIT)
         except subprocess.TimeoutExpired:
             return "gatewayctl connect still running after %d s" % WAIT
+        if refused and rc == 0:
+            return "gatewayctl connect was refused but exited 0"
         return None
 
     def stop(self):
@@ -163,7 +166,7 @@ def main():
     if mode == "once":
         why = CONN.echo("once %d" % os.getpid())
     elif mode == "refused":
-        why = CONN.ends()
+        why = CONN.ends(refused=True)
     elif mode == "hold":
         state = sys.argv[3]
         why = CONN.echo("hello %d" % os.getpid())

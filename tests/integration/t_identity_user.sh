@@ -105,6 +105,9 @@ add_ssm_forward db "unix:$T/db.sock" "$INST" 22 "identity=user" \
 add_ssm_forward dbtcp "127.0.0.1:$PORT" "$INST" 22 "identity=user"
 start_gatewayd
 export GATEWAYCTL GW_CONTROL
+# What an events follower sees is output too: checked for keys at the end.
+gwctl events --json >"$T/events.out" 2>&1 &
+lib_track $!
 
 # Each logs in with their own key in their own environment (the daemon's
 # key is not there).
@@ -287,8 +290,10 @@ ok "$A is out of status and refused again; $B goes on, signing as $B"
 stop_gatewayd
 for s in "$A_KEY" "$A_SECRET" "$B_KEY" "$B_SECRET"; do
 	if grep -rlF -- "$s" "$GW_LOG" "$AUDIT" "$T"/status* "$T"/login-* \
-	    "$T/logout.out" "$T"/gwt-* >"$T/leaks" 2>/dev/null; then
+	    "$T/logout.out" "$T/events.out" "$T"/gwt-* >"$T/leaks" \
+	    2>/dev/null; then
 		fail "a key or secret in $(cat "$T/leaks")"
 	fi
 done
-ok "no key or secret in any log, audit record or status output"
+[ -s "$T/events.out" ] || fail "the events follower saw nothing"
+ok "no key or secret in any log, audit record, event or status output"
