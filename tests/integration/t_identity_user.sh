@@ -108,6 +108,8 @@ export GATEWAYCTL GW_CONTROL
 # What an events follower sees is output too: checked for keys at the end.
 gwctl events --json >"$T/events.out" 2>&1 &
 lib_track $!
+wait_for 20 "the events follower" grep -q "control client [0-9]*: events$" \
+    "$GW_LOG"
 
 # Each logs in with their own key in their own environment (the daemon's
 # key is not there).
