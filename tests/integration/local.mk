@@ -23,6 +23,9 @@ INTEGRATION_TESTS += \
 	tests/integration/t_whoami.sh \
 	tests/integration/t_ca_bundle.sh
 EXTRA_DIST += tests/integration/ctl_clients.py
+# contrib/terraform: formatted (hclfmt, terraform fmt where installed),
+# its shape, and its policy rules against gatewayctl policy's.
+INTEGRATION_TESTS += tests/integration/t_terraform_fmt.sh
 # gatewayctl policy, and the same policy enforced by awsemu.
 INTEGRATION_TESTS += tests/integration/t_policy.sh \
 	tests/integration/t_policy_enforced.sh
