@@ -26,10 +26,14 @@ DEMO="$BUILD openssl ca-certificates curl"
 # which checks the metrics endpoint's scrapes (t_metrics.sh), its server
 # not used (see the policy-rc.d below); python3-prometheus-client's
 # parser checks the OpenMetrics ones, which promtool does not read.
+# Debian has no terraform: golang-go builds tests/tools/hclfmt against
+# golang-github-hashicorp-hcl-v2-dev, the formatter terraform fmt uses,
+# which checks contrib/terraform (t_terraform_fmt.sh).
 TEST="$BUILD libcmocka-dev clang libclang-rt-14-dev jq util-linux
 	python3-botocore awscli openssl ca-certificates curl gnuplot-nox
 	linux-perf mandoc systemd zsh dpkg-dev debhelper lintian debootstrap
-	openssh-server openssh-client prometheus python3-prometheus-client"
+	openssh-server openssh-client prometheus python3-prometheus-client
+	golang-go golang-github-hashicorp-hcl-v2-dev"
 # A node that is already there (such as a node 20 build that bundles npm,
 # and conflicts with Debian's npm) is kept.
 command -v node >/dev/null 2>&1 || TEST="$TEST nodejs"

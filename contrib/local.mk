@@ -32,3 +32,12 @@ dist_bashcompletion_DATA = \
 	contrib/completion/bash/gatewayd contrib/completion/bash/gatewayctl
 dist_zshcompletion_DATA = \
 	contrib/completion/zsh/_gatewayd contrib/completion/zsh/_gatewayctl
+
+# The Terraform module of the AWS side (contrib/terraform/README.md),
+# checked by tests/integration/t_terraform_fmt.sh.
+EXTRA_DIST += contrib/terraform/README.md contrib/terraform/versions.tf \
+	contrib/terraform/variables.tf contrib/terraform/main.tf \
+	contrib/terraform/logging.tf contrib/terraform/policy.tf \
+	contrib/terraform/users.tf contrib/terraform/outputs.tf \
+	contrib/terraform/examples/jumpbox/main.tf \
+	contrib/terraform/tests/module.tftest.hcl

@@ -1,6 +1,7 @@
 /*
  * The audit records (audit.h, docs/audit.md): a bus subscriber that turns
- * every connection accepted, refused and closed into one JSON object, and
+ * every connection accepted, refused and closed, and every local user's
+ * login, logout and expiry (identity.h), into one JSON object, and
  * renders it for the sink [gateway]'s audit key names: a line in a file,
  * a syslog message (the same line after the syslog header), or a journal
  * entry whose fields are the record's members (GATEWAYD_FORWARD=, ...)
@@ -45,6 +46,9 @@ static const char *const audit_event_names[] = {
 	[BUS_CONN_OPENED] = "accepted",
 	[BUS_CONN_REFUSED] = "refused",
 	[BUS_CONN_CLOSED] = "closed",
+	[BUS_IDENTITY_LOGIN] = "login",
+	[BUS_IDENTITY_LOGOUT] = "logout",
+	[BUS_IDENTITY_EXPIRED] = "expired",
 };
 
 /* Add a string member unless it is NULL or empty. */
@@ -91,6 +95,28 @@ audit_client(cJSON *o, const struct bus_conn *c)
 		cJSON_AddNumberToObject(cl, "pid", (double)c->pid);
 }
 
+/*
+ * A login, logout or expiry: whose credentials, whom AWS knows them as,
+ * until when; never the keys.
+ */
+static void
+audit_identity(cJSON *o, const struct bus_identity *id)
+{
+	cJSON	*cl;
+	char	 when[40];
+
+	cl = cJSON_AddObjectToObject(o, "client");
+	cJSON_AddNumberToObject(cl, "uid", (double)id->uid);
+	audit_add_string(cl, "user", id->user);
+	audit_add_string(o, "account", id->account);
+	audit_add_string(o, "principal", id->principal);
+	if (id->expires > 0) {
+		audit_time((uint64_t)id->expires * 1000, when, sizeof when);
+		cJSON_AddStringToObject(o, "expires", when);
+	}
+	audit_add_string(o, "reason", id->reason);
+}
+
 /* The record of ev. */
 static cJSON *
 audit_record(const struct bus_event *ev)
@@ -102,6 +128,10 @@ audit_record(const struct bus_event *ev)
 	cJSON_AddStringToObject(o, "event", audit_event_names[ev->type]);
 	audit_time(ev->time_ms, when, sizeof when);
 	cJSON_AddStringToObject(o, "time", when);
+	if (BUS_MASK(ev->type) & BUS_IDENTITY) {
+		audit_identity(o, &ev->identity);
+		return (o);
+	}
 	if (c->id != 0)
 		cJSON_AddNumberToObject(o, "conn", (double)c->id);
 	audit_add_string(o, "forward", c->forward);
@@ -254,7 +284,8 @@ audit_configure(const struct gw_config *conf)
 	else
 		audit_sink_set_max(audit_sink, conf->audit_queue);
 	if (audit_sub == NULL)
-		audit_sub = bus_subscribe(BUS_CONN, audit_event_cb, NULL);
+		audit_sub = bus_subscribe(BUS_CONN | BUS_IDENTITY,
+		    audit_event_cb, NULL);
 }
 
 void

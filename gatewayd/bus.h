@@ -1,7 +1,8 @@
 /*
  * bus.h: the daemon's event bus. A module says what happened (a client
  * connected, was refused or went; a session started, resumed, was
- * replaced or ended; an AWS API call was made, throttled or failed)
+ * replaced or ended; an AWS API call was made, throttled or failed; a
+ * local user logged in or out, or their credentials expired)
  * without knowing who listens; whoever cares subscribes. The control
  * socket's events followers do, and the audit log and the metrics will.
  * Events are typed structs, not text: each subscriber renders what it
@@ -56,8 +57,13 @@ enum bus_type {
 	BUS_API_FAILED,		/* a call is over without success: an error
 				   answer, or none (credentials, budget,
 				   network); a cancelled call has no end */
+	/* bus_identity (identity.h) */
+	BUS_IDENTITY_LOGIN,	/* a local user lent credentials (first
+				   time, or new ones) */
+	BUS_IDENTITY_LOGOUT,	/* took them back (gatewayctl logout) */
+	BUS_IDENTITY_EXPIRED,	/* they expired and were dropped */
 };
-#define BUS_TYPE_LAST	BUS_API_FAILED
+#define BUS_TYPE_LAST	BUS_IDENTITY_EXPIRED
 
 /* Masks of types for bus_subscribe(). */
 #define BUS_MASK(type)	(1U << (type))
@@ -70,7 +76,9 @@ enum bus_type {
 	BUS_MASK(BUS_SESSION_ENDED))
 #define BUS_API		(BUS_MASK(BUS_API_MADE) | \
 	BUS_MASK(BUS_API_THROTTLED) | BUS_MASK(BUS_API_FAILED))
-#define BUS_ALL		(BUS_CONN | BUS_SESSION | BUS_API)
+#define BUS_IDENTITY	(BUS_MASK(BUS_IDENTITY_LOGIN) | \
+	BUS_MASK(BUS_IDENTITY_LOGOUT) | BUS_MASK(BUS_IDENTITY_EXPIRED))
+#define BUS_ALL		(BUS_CONN | BUS_SESSION | BUS_API | BUS_IDENTITY)
 
 /* A client connection, or a client turned away (BUS_CONN_REFUSED). */
 struct bus_conn {
@@ -137,6 +145,16 @@ struct bus_api {
 	uint64_t	 duration_ms;	/* since the call was made */
 };
 
+/* A local user's credentials (gatewayctl login): never the keys. */
+struct bus_identity {
+	long		 uid;
+	const char	*user;		/* uid's login name */
+	const char	*principal;	/* their ARN (GetCallerIdentity) */
+	const char	*account;
+	int64_t		 expires;	/* Unix seconds they are dropped */
+	const char	*reason;	/* logout, expired: why */
+};
+
 struct bus_event {
 	enum bus_type	 type;
 	uint64_t	 seq;		/* 1, 2, ... in publish order */
@@ -145,6 +163,7 @@ struct bus_event {
 		struct bus_conn		conn;
 		struct bus_session	session;
 		struct bus_api		api;
+		struct bus_identity	identity;
 	};
 };
 

@@ -580,7 +580,7 @@ connect_cmd(struct control_req *req, const cJSON *json)
 void
 connect_init(void)
 {
-	control_register("connect", connect_cmd);
+	control_register_user("connect", connect_cmd);
 }
 
 void

@@ -48,7 +48,7 @@
 #include "xmalloc.h"
 
 /* What events followers get, and each one's name in their lines. */
-#define CONTROL_EVENTS	(BUS_CONN | BUS_SESSION)
+#define CONTROL_EVENTS	(BUS_CONN | BUS_SESSION | BUS_IDENTITY)
 static const char *control_event_names[] = {
 	[BUS_CONN_OPENED] = "open",
 	[BUS_CONN_REFUSED] = "refuse",
@@ -60,6 +60,9 @@ static const char *control_event_names[] = {
 	[BUS_SESSION_RESUMED] = "session_resumed",
 	[BUS_SESSION_REPLACING] = "session_replacing",
 	[BUS_SESSION_ENDED] = "session_ended",
+	[BUS_IDENTITY_LOGIN] = "login",
+	[BUS_IDENTITY_LOGOUT] = "logout",
+	[BUS_IDENTITY_EXPIRED] = "expired",
 };
 
 struct control_client {
@@ -86,6 +89,7 @@ struct control_req {
 struct control_cmd {
 	char	*name;
 	void	(*handler)(struct control_req *, const cJSON *);
+	int	 user;		/* any local user may run it */
 };
 
 static int			 control_fd = -1;
@@ -108,25 +112,39 @@ static void	control_client_free(struct control_client *);
 static void	control_idle(struct control_client *, int);
 static void	control_process(struct control_client *);
 
-void
-control_register(const char *name,
-    void (*handler)(struct control_req *, const cJSON *))
+static void
+control_add_cmd(const char *name,
+    void (*handler)(struct control_req *, const cJSON *), int user)
 {
 	size_t	i;
 
 	if (!control_have_builtins)
 		control_builtins();
 	for (i = 0; i < control_ncmds; i++) {
-		if (strcmp(control_cmds[i].name, name) == 0) {
-			control_cmds[i].handler = handler;
-			return;
-		}
+		if (strcmp(control_cmds[i].name, name) == 0)
+			break;
 	}
-	control_cmds = xreallocarray(control_cmds, control_ncmds + 1,
-	    sizeof *control_cmds);
-	control_cmds[control_ncmds].name = xstrdup(name);
-	control_cmds[control_ncmds].handler = handler;
-	control_ncmds++;
+	if (i == control_ncmds) {
+		control_cmds = xreallocarray(control_cmds, control_ncmds + 1,
+		    sizeof *control_cmds);
+		control_cmds[control_ncmds++].name = xstrdup(name);
+	}
+	control_cmds[i].handler = handler;
+	control_cmds[i].user = user;
+}
+
+void
+control_register(const char *name,
+    void (*handler)(struct control_req *, const cJSON *))
+{
+	control_add_cmd(name, handler, 0);
+}
+
+void
+control_register_user(const char *name,
+    void (*handler)(struct control_req *, const cJSON *))
+{
+	control_add_cmd(name, handler, 1);
 }
 
 static const struct control_cmd *
@@ -277,6 +295,20 @@ control_event_session(cJSON *o, const struct bus_event *ev)
 	}
 }
 
+/* A local user's login, logout or expiry: who, never the keys. */
+static void
+control_event_identity(cJSON *o, const struct bus_event *ev)
+{
+	const struct bus_identity	*id = &ev->identity;
+
+	cJSON_AddNumberToObject(o, "uid", (double)id->uid);
+	control_add_string(o, "user", id->user);
+	control_add_string(o, "principal", id->principal);
+	control_add_string(o, "account", id->account);
+	cJSON_AddNumberToObject(o, "expires", (double)id->expires);
+	control_add_string(o, "reason", id->reason);
+}
+
 /*
  * The line followers get for ev, made once however many follow: the
  * callbacks for one event run one after the other (bus.h).
@@ -292,6 +324,8 @@ control_event_text(const struct bus_event *ev)
 	cJSON_AddStringToObject(o, "event", control_event_names[ev->type]);
 	if (BUS_MASK(ev->type) & BUS_CONN)
 		control_event_conn(o, ev);
+	else if (BUS_MASK(ev->type) & BUS_IDENTITY)
+		control_event_identity(o, ev);
 	else
 		control_event_session(o, ev);
 	cJSON_AddNumberToObject(o, "time", (double)ev->time_ms);
@@ -318,6 +352,24 @@ control_bus_cb(const struct bus_event *ev, void *arg)
 		return;
 	}
 	evbuffer_add_printf(out, "%s\n", text);
+}
+
+/* The commands anyone may use, for the refusal: "connect, help". */
+static const char *
+control_user_cmds(void)
+{
+	static char	buf[256];
+	size_t		i;
+
+	buf[0] = '\0';
+	for (i = 0; i < control_ncmds; i++) {
+		if (!control_cmds[i].user)
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, ", ", sizeof buf);
+		strlcat(buf, control_cmds[i].name, sizeof buf);
+	}
+	return (buf);
 }
 
 /* Parse and dispatch one request line. */
@@ -350,11 +402,10 @@ control_handle(struct control_client *cl, const char *line, size_t len)
 		    c->valuestring);
 		goto out;
 	}
-	if (!cl->admin && strcmp(cmd->name, "connect") != 0 &&
-	    strcmp(cmd->name, "help") != 0) {
-		control_reply_error(req, "uid %d may only use connect (every "
+	if (!cl->admin && !cmd->user) {
+		control_reply_error(req, "uid %d may only use %s (every other "
 		    "command is for root, the daemon's user and the control "
-		    "socket's group)", (int)cl->uid);
+		    "socket's group)", (int)cl->uid, control_user_cmds());
 		goto out;
 	}
 	log_debug("control client %" PRIu64 ": %s", cl->id, cmd->name);
@@ -872,5 +923,5 @@ control_builtins(void)
 	control_register("up", control_cmd_up);
 	control_register("down", control_cmd_down);
 	control_register("events", control_cmd_events);
-	control_register("help", control_cmd_help);
+	control_register_user("help", control_cmd_help);
 }

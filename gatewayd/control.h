@@ -13,7 +13,8 @@
  *
  * Built in: status, up, down, events, help. Other modules add commands
  * with control_register() (gatewayd.c adds reload; the AWS client adds
- * whoami). A handler may reply at once or later.
+ * whoami), or control_register_user() for those any local user may run
+ * (connect, login, logout). A handler may reply at once or later.
  */
 #ifndef CONTROL_H
 #define CONTROL_H
@@ -77,6 +78,14 @@ char	*control_user_path(void);
  * control_reply_error(). A later name replaces an earlier one.
  */
 void	 control_register(const char *name,
+	    void (*handler)(struct control_req *, const struct cJSON *));
+/*
+ * The same for a command any local user who can reach the socket may run
+ * (connect, help, login, logout); the others are for root, the daemon's
+ * user and the control socket's group. Such a handler takes who asks
+ * from control_req_cred(), never from the request.
+ */
+void	 control_register_user(const char *name,
 	    void (*handler)(struct control_req *, const struct cJSON *));
 
 /*

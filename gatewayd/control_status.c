@@ -25,6 +25,7 @@
 #include "forwarder.h"
 #include "gateway.h"
 #include "gatewayd.h"
+#include "identity.h"
 #include "util.h"
 
 /* Connections listed per forward in status. */
@@ -146,5 +147,7 @@ control_status(void)
 	arr = cJSON_AddArrayToObject(o, "forwards");
 	TAILQ_FOREACH(fw, &gw_forwards, entry)
 		cJSON_AddItemToArray(arr, control_status_forward(fw));
+	/* Who lent the daemon credentials, until when; never the keys. */
+	cJSON_AddItemToObject(o, "users", identity_status());
 	return (o);
 }

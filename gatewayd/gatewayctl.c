@@ -3,7 +3,7 @@
  *
  * gatewayctl [-hV] [-s socket] [-t seconds] status [--json | --names] |
  *     reload | up NAME | down NAME | events [--json] |
- *     whoami [--profile P] [--json] |
+ *     whoami [--profile P] [--json] | login [--profile P] | logout |
  *     connect [--region R] [--profile P] [--remote-host H] TARGET [PORT]
  *
  * One JSON request, one JSON reply; events then prints one line per event
@@ -48,7 +48,8 @@ int		 main(int, char **);
 
 /* Connecting, sending, and most answers (status, up, down, reload). */
 #define CTL_TIMEOUT_MS	10000
-/* whoami may wait for a credential_process (60 s by default) and STS. */
+/* whoami may wait for a credential_process (60 s by default) and STS;
+ * login for STS. */
 #define CTL_WHOAMI_TIMEOUT_MS	150000
 /* A socket whose queue is full: try again this often. */
 #define CTL_RETRY_MS	50
@@ -70,7 +71,7 @@ usage(int status)
 "  -h, --help        print this help and exit\n"
 "  -s socket         the control socket\n"
 "  -t seconds        bound connecting and waiting for the answer\n"
-"                    (default 10, whoami 150)\n"
+"                    (default 10, whoami and login 150)\n"
 "  -V, --version     print the version and exit\n"
 "commands:\n"
 "  status [--json]   every forward: state, connections, bytes, last error\n"
@@ -89,12 +90,20 @@ usage(int status)
 "                    ProxyCommand; exits 0 once the far side was reached\n"
 "  policy [--json] [--account ID] [NAME...]\n"
 "                    the least-privilege IAM policy of the config\n"
+"  login [--profile P]\n"
+"                    lend gatewayd your AWS credentials (the usual\n"
+"                    chain, or profile P) for forwards with\n"
+"                    identity = user, until they expire\n"
+"  logout            take them back\n"
 "The socket is -s, else $GATEWAYD_CONTROL, else %s if it exists,\n"
 "else the one-shot (-L) socket of this user.\n", CONFIG_DEFAULT_CONTROL);
 	exit(status);
 }
 
-/* What an error exits with: 1, or CTL_EXIT_ERROR for status and whoami. */
+/*
+ * What an error exits with: 1, or CTL_EXIT_ERROR for status, whoami,
+ * login and logout.
+ */
 static int	ctl_fatal_status = 1;
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -262,6 +271,8 @@ ctl_send(struct ctl_conn *cc, cJSON *req, int timeout_ms)
 			ctl_fatal("write to %s: %s", cc->path, strerror(errno));
 		off += n;
 	}
+	/* login's carries a secret (and its NUL is now the newline). */
+	explicit_bzero(text, len);
 	free(text);
 	cJSON_Delete(req);
 	return (rv);
@@ -606,6 +617,7 @@ main(int argc, char **argv)
 		{ NULL,		0,		NULL,	0 }
 	};
 	int		 ch, i, json = 0, names = 0, rc, timeout = 0, sent;
+	int		 login;
 
 	signal(SIGPIPE, SIG_IGN);
 	while ((ch = getopt_long(argc, argv, "+hs:t:V", longopts, NULL)) != -1) {
@@ -659,11 +671,19 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "policy") == 0) {
 		if (ctl_policy_args(req, argc - 1, argv + 1, &json) == -1)
 			usage(2);
+	} else if (strcmp(cmd, "login") == 0) {
+		if (ctl_login_args(req, argc - 1, argv + 1) == -1)
+			usage(2);
+	} else if (strcmp(cmd, "logout") == 0) {
+		if (argc != 1)
+			usage(2);
 	} else if (strcmp(cmd, "reload") != 0 || argc != 1)
 		usage(2);
 	if (json && names)
 		usage(2);
-	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "whoami") == 0)
+	/* login and logout: 1 is the daemon's no, 2 no answer at all. */
+	login = strcmp(cmd, "login") == 0 || strcmp(cmd, "logout") == 0;
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "whoami") == 0 || login)
 		ctl_fatal_status = CTL_EXIT_ERROR;
 
 	path = ctl_socket_path(sock);
@@ -671,7 +691,8 @@ main(int argc, char **argv)
 	sent = ctl_send(&cc, req, timeout != 0 ? timeout : CTL_TIMEOUT_MS);
 	/* Even if it hung up on us, gatewayd may have said why. */
 	if (timeout == 0)
-		timeout = strcmp(cmd, "whoami") == 0 ? CTL_WHOAMI_TIMEOUT_MS :
+		timeout = strcmp(cmd, "whoami") == 0 ||
+		    strcmp(cmd, "login") == 0 ? CTL_WHOAMI_TIMEOUT_MS :
 		    CTL_TIMEOUT_MS;
 	if (what != NULL && sent == 0) {
 		rc = ctl_connect_cmd(&cc, what, timeout);
@@ -691,8 +712,11 @@ main(int argc, char **argv)
 	if (cJSON_IsTrue(cJSON_GetObjectItem(reply, "refused")))
 		ctl_fatal("gatewayd at %s refused the connection: %s", path,
 		    ctl_str(reply, "error"));
-	if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok")))
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok"))) {
 		rc = ctl_failed(reply);
+		if (login)
+			rc = 1;
+	}
 	else if (strcmp(cmd, "events") == 0)
 		rc = ctl_events(&cc, json);
 	else {
@@ -711,6 +735,10 @@ main(int argc, char **argv)
 			ctl_print_whoami(reply);
 		else if (strcmp(cmd, "policy") == 0)
 			ctl_policy_print(reply);
+		else if (strcmp(cmd, "login") == 0)
+			ctl_login_print(reply);
+		else if (strcmp(cmd, "logout") == 0)
+			ctl_logout_print(reply);
 		/* The same answer for scripts, whatever the output. */
 		if (strcmp(cmd, "status") == 0)
 			rc = ctl_status_exit(reply);

@@ -34,4 +34,13 @@ void	 ctl_print_event(const struct cJSON *ev);
 int	 ctl_status_exit(const struct cJSON *reply);
 int	 ctl_whoami_exit(const struct cJSON *reply);
 
+/*
+ * gatewayctl_login.c: login's arguments ([--profile P]) and the
+ * credentials they resolve to into req (exits 1 if none resolve; -1: a
+ * usage error); the lines login and logout print.
+ */
+int	 ctl_login_args(struct cJSON *req, int argc, char **argv);
+void	 ctl_login_print(const struct cJSON *reply);
+void	 ctl_logout_print(const struct cJSON *reply);
+
 #endif /* GATEWAYCTL_H */

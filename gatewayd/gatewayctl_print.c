@@ -133,6 +133,32 @@ ctl_session_row(const cJSON *s, char cells[CTL_COLS][256])
 	snprintf(cells[10], 256, "%s", ctl_str(s, "last_error"));
 }
 
+/* When t (Unix seconds) is, in local time, and how far off: "in 42 min". */
+static void
+ctl_fmt_expiry(double t, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+	double		left = t - (double)time(NULL);
+	char		when[64];
+
+	localtime_r(&tt, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", &tm);
+	if (left > 0)
+		snprintf(buf, len, "%s (in %.0f min)", when, left / 60);
+	else
+		snprintf(buf, len, "%s (now)", when);
+}
+
+/* One local user who lent the daemon credentials (status "users"). */
+static void
+ctl_user_row(const cJSON *u, char cells[CTL_COLS][256])
+{
+	snprintf(cells[0], 256, "%s", ctl_str(u, "user"));
+	snprintf(cells[1], 256, "%s", ctl_str(u, "principal"));
+	ctl_fmt_expiry(ctl_num(u, "expires"), cells[2], 256);
+}
+
 void
 ctl_print_status(const cJSON *reply)
 {
@@ -142,6 +168,8 @@ ctl_print_status(const cJSON *reply)
 	static const char *const sheads[] = { "SESSION", "INSTANCE", "MODE",
 	    "AGENT", "STATE", "AGE", "STREAMS", "IN", "OUT", "RESUMES",
 	    "LAST ERROR" };
+	static const char *const uheads[] = { "USER", "PRINCIPAL",
+	    "EXPIRES" };
 	const cJSON	*fw, *s;
 	cJSON		*all, *list;
 
@@ -159,6 +187,12 @@ ctl_print_status(const cJSON *reply)
 		ctl_print_list(all, "sessions", sheads, 11, ctl_session_row);
 	}
 	cJSON_Delete(all);
+
+	/* Users who lent their credentials (gatewayctl login), if any. */
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(reply, "users")) != 0) {
+		printf("\n");
+		ctl_print_list(reply, "users", uheads, 3, ctl_user_row);
+	}
 }
 
 /* One identity of whoami: who, from where, until when, for which forwards. */
@@ -248,6 +282,16 @@ ctl_print_event(const cJSON *ev)
 	} else if (strcmp(what, "refuse") == 0) {
 		printf("%s refuse (%s %s): %s\n", when, ctl_str(ev, "forward"),
 		    ctl_str(ev, "peer"), ctl_str(ev, "reason"));
+	} else if (strcmp(what, "login") == 0) {
+		ctl_fmt_expiry(ctl_num(ev, "expires"), far, sizeof far);
+		printf("%s login %s (uid %.0f) as %s until %s\n", when,
+		    ctl_str(ev, "user"), ctl_num(ev, "uid"),
+		    ctl_str(ev, "principal"), far);
+	} else if (strcmp(what, "logout") == 0 ||
+	    strcmp(what, "expired") == 0) {
+		printf("%s %s %s (uid %.0f, %s): %s\n", when, what,
+		    ctl_str(ev, "user"), ctl_num(ev, "uid"),
+		    ctl_str(ev, "principal"), ctl_str(ev, "reason"));
 	} else {
 		char	*text = cJSON_PrintUnformatted(ev);
 

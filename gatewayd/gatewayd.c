@@ -30,6 +30,7 @@
 #include "control.h"
 #include "gateway.h"
 #include "gatewayd.h"
+#include "identity.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
@@ -453,6 +454,7 @@ gatewayd_run(struct gw_config *conf)
 	control_register("reload", gatewayd_cmd_reload);
 	connect_init();
 	policy_init();
+	identity_init();
 	aws_daemon_configure(conf);
 	gatewayd_metrics(conf, 1);
 	metrics_register_counter("gatewayd_audit_records_written",
@@ -475,6 +477,7 @@ gatewayd_run(struct gw_config *conf)
 	    stdio_start(gatewayd_dest, gatewayd_done, &cause) == -1) {
 		log_warnx("-W %s: %s", gatewayd_dest, cause);
 		free(cause);
+		identity_stop();
 		metrics_stop();
 		gateway_free();
 		event_base_free(gw_base);
@@ -516,6 +519,8 @@ gatewayd_run(struct gw_config *conf)
 	audit_stop();
 	control_flush();
 	control_stop();
+	/* The lent credentials are wiped before the client that used them. */
+	identity_stop();
 	aws_daemon_stop();
 	/* Last: the loop above may still count (an ack, a call's end). */
 	metrics_stop();

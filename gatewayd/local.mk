@@ -46,6 +46,7 @@ libgatewayd_a_SOURCES += \
 	%reldir%/control.c %reldir%/control.h \
 	%reldir%/control_path.c %reldir%/control_status.c \
 	%reldir%/gateway.c %reldir%/gateway.h \
+	%reldir%/identity.c %reldir%/identity.h \
 	%reldir%/ondemand.c %reldir%/ondemand.h \
 	%reldir%/policy.c %reldir%/policy.h \
 	%reldir%/listener.c %reldir%/listener.h \
@@ -70,7 +71,7 @@ gatewayd_gatewayd_LDADD = $(GW_LIBS)
 bin_PROGRAMS += gatewayd/gatewayctl
 gatewayd_gatewayctl_SOURCES = %reldir%/gatewayctl.c \
 	%reldir%/gatewayctl.h %reldir%/gatewayctl_print.c \
-	%reldir%/gatewayctl_policy.c
+	%reldir%/gatewayctl_policy.c %reldir%/gatewayctl_login.c
 gatewayd_gatewayctl_LDADD = $(GW_LIBS)
 # A ProxyCommand starts it for every login: load only the libraries it
 # calls (libcurl, libxml2 and their dozens of dependencies it does not).

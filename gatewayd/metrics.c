@@ -30,6 +30,7 @@
 #include "bus.h"
 #include "config.h"
 #include "gatewayd.h"
+#include "identity.h"
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
@@ -573,6 +574,16 @@ metrics_write_creds(struct metrics_out *out)
 	}
 }
 
+/* Local users whose credentials the daemon holds (gatewayctl login). */
+static void
+metrics_write_identity(struct metrics_out *out)
+{
+	metrics_family(out, "gatewayd_identity_users", METRICS_GAUGE, NULL,
+	    "local users whose AWS credentials gatewayd holds "
+	    "(gatewayctl login)");
+	metrics_sample(out, NULL, identity_count());
+}
+
 void
 metrics_write(struct metrics_out *out)
 {
@@ -582,6 +593,7 @@ metrics_write(struct metrics_out *out)
 	metrics_write_sessions(out);
 	metrics_write_api(out);
 	metrics_write_creds(out);
+	metrics_write_identity(out);
 	/* Other modules' process-wide counters and histograms. */
 	metrics_write_registered(out);
 	metrics_end(out);

@@ -42,7 +42,6 @@
 
 /* StartSession's limits (ssm-data-channel.md 2.5) and tag sizes. */
 #define FWD_SSM_MAX_TARGET	400
-#define FWD_SSM_MAX_REASON	256
 #define FWD_SSM_MAX_TAG_KEY	128
 #define FWD_SSM_MAX_TAG_VALUE	256
 /* How long a stopped forward's AWS context outlives it (ms). */
@@ -260,9 +259,9 @@ fwd_ssm_check(const struct fwd_config *fc, char **cause)
 		return (-1);
 	}
 	if (fc->reason != NULL && (*fc->reason == '\0' ||
-	    strlen(fc->reason) > FWD_SSM_MAX_REASON)) {
+	    strlen(fc->reason) > SSM_SESSION_MAX_REASON)) {
 		xasprintf(cause, "reason: 1 to %d characters",
-		    FWD_SSM_MAX_REASON);
+		    SSM_SESSION_MAX_REASON);
 		return (-1);
 	}
 	return (0);

@@ -331,17 +331,24 @@ ssm_session_pool_new(struct forward *fw,
 void
 ssm_session_pool_free(struct ssm_session_pool *pool)
 {
+	ssm_session_pool_end(pool, CONN_END_STOPPED, "forward stopped");
+}
+
+void
+ssm_session_pool_end(struct ssm_session_pool *pool, enum conn_end why,
+    const char *reason)
+{
 	struct ssm_session	*s;
 	struct ssm_stream	*st;
 
 	if (pool == NULL)
 		return;
 	while ((st = TAILQ_FIRST(&pool->waiting)) != NULL)
-		conn_close(st->c, CONN_END_STOPPED, "forward stopped");
+		conn_close(st->c, why, "%s", reason);
 	while ((st = TAILQ_FIRST(&pool->spread)) != NULL)
-		conn_close(st->c, CONN_END_STOPPED, "forward stopped");
+		conn_close(st->c, why, "%s", reason);
 	while ((s = TAILQ_FIRST(&pool->sessions)) != NULL)
-		ssm_session_drop(s, "forward stopped");
+		ssm_session_drop(s, why, reason);
 	event_free(pool->tick);
 	evbuffer_free(pool->scratch);
 	free(pool->loads);

@@ -484,15 +484,41 @@ static const struct ssm_chan_cb ssm_session_chan_cb = {
 	.closed = ssm_session_closed_cb,
 };
 
+/*
+ * The Reason of a shared pool's new session, naming the local user of
+ * the conn that waits for it first, when known: CloudTrail then says
+ * who asked even though the daemon's identity pays. NULL: the pool's
+ * own (a user's pool names its user already; a warm start has nobody).
+ */
+static char *
+ssm_session_reason(struct ssm_session_pool *pool)
+{
+	struct ssm_stream	*st = TAILQ_FIRST(&pool->waiting);
+	char			*reason;
+	const char		*base = pool->p.chan.reason;
+
+	if (pool->p.user != NULL || st == NULL || st->c->client.user[0] ==
+	    '\0' || base == NULL)
+		return (NULL);
+	/* A user name is shorter than 64 (conn.h): the end of base goes. */
+	xasprintf(&reason, "%.*s for %s", SSM_SESSION_MAX_REASON - 5 -
+	    (int)strlen(st->c->client.user), base, st->c->client.user);
+	return (reason);
+}
+
 /* The instance is known: StartSession. */
 static void
 ssm_session_start_chan(struct ssm_session *s)
 {
 	struct ssm_chan_params	 cp = s->pool->p.chan;
+	char			*reason;
 
 	ssm_session_set_state(s, SSM_SESSION_STARTING);
 	cp.name = s->name;
 	cp.target = s->target;
+	reason = ssm_session_reason(s->pool);
+	if (reason != NULL)
+		cp.reason = reason;
 	ssm_pool_target_hold(s->target);
 	free(s->pool->last_instance);
 	s->pool->last_instance = xstrdup(s->target);
@@ -501,6 +527,7 @@ ssm_session_start_chan(struct ssm_session *s)
 	ssm_session_publish(s, BUS_SESSION_STARTING, NULL,
 	    clock_now_ms());
 	s->chan = ssm_chan_start(&cp, &ssm_session_chan_cb, s);
+	free(reason);
 }
 
 /* Make a session: resolve its target, then start it. */
@@ -512,7 +539,8 @@ ssm_session_new(struct ssm_session_pool *pool, enum ssm_pool_start why)
 
 	s = xcalloc(1, sizeof *s);
 	s->pool = pool;
-	xasprintf(&s->name, "%s/%" PRIu64, pool->fw->name, ++pool->next_id);
+	xasprintf(&s->name, "%s/%" PRIu64, pool->p.name != NULL ?
+	    pool->p.name : pool->fw->name, ++pool->next_id);
 	s->state = SSM_SESSION_RESOLVING;
 	s->started = clock_now_ms();
 	s->wire = ssm_session_evbuffer();
@@ -568,6 +596,20 @@ const char *
 ssm_session_get_name(struct ssm_session *s)
 {
 	return (s->name);
+}
+
+struct aws_ctx *
+ssm_session_get_aws(struct ssm_session *s)
+{
+	return (s->pool->p.chan.aws);
+}
+
+struct aws_ctx *
+ssm_session_conn_aws(struct conn *c)
+{
+	struct ssm_stream	*st = c->fwd_data;
+
+	return (st != NULL ? st->pool->p.chan.aws : NULL);
 }
 
 static void
@@ -658,11 +700,12 @@ ssm_session_end(struct ssm_session *s, const char *reason)
  * (freeing its channel still ends the session with AWS).
  */
 void
-ssm_session_drop(struct ssm_session *s, const char *reason)
+ssm_session_drop(struct ssm_session *s, enum conn_end why,
+    const char *reason)
 {
 	TAILQ_REMOVE(&s->pool->sessions, s, entry);
 	ssm_session_set_state(s, SSM_SESSION_DEAD);
-	ssm_session_close_streams(s, CONN_END_STOPPED, reason);
+	ssm_session_close_streams(s, why, reason);
 	ssm_session_free(s);
 }
 /* s is due for renewal: a replacement takes new conns, s drains. */
@@ -726,6 +769,8 @@ ssm_session_status(struct ssm_session *s)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", s->name);
 	cJSON_AddStringToObject(o, "state", ssm_session_state_names[state]);
+	if (s->pool->p.user != NULL)
+		cJSON_AddStringToObject(o, "user", s->pool->p.user);
 	if (s->target != NULL)
 		cJSON_AddStringToObject(o, "instance", s->target);
 	if (s->session_id != NULL)

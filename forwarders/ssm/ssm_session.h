@@ -44,6 +44,7 @@
 #include "ssm_chan.h"
 #include "ssm_pool.h"
 
+#include "conn.h"
 #include "forwarder.h"
 
 struct cJSON;
@@ -67,6 +68,8 @@ struct ssm_session_pool;
 #define SSM_SESSION_STREAM_HIGH		(256 * 1024)	/* queued per stream */
 #define SSM_SESSION_HIGH		(4 * 1024 * 1024) /* held, session */
 #define SSM_SESSION_TICK		1000		/* ms, timer period */
+/* StartSession's Reason, at most (ssm-data-channel.md 2.5). */
+#define SSM_SESSION_MAX_REASON		256
 /* Warm sessions that fail start again after 1 s, doubling to this. */
 #define SSM_SESSION_WARM_BACKOFF_MAX	60000		/* ms */
 
@@ -117,6 +120,15 @@ struct ssm_session_params {
 	/* ms a mux stream's FIN waits after the client's EOF for the
 	 * target's; 0: none, the conn ends with the client's EOF. */
 	unsigned		 half_close;
+	/*
+	 * A pool of one local user's sessions (identity = user, a role per
+	 * user): its sessions are named "<name>/<n>" and their status says
+	 * whose they are. NULL: the forward's pool, named by the forward,
+	 * shared; its sessions' Reason then names the local user of the
+	 * conn that starts one, when known ("gatewayd db for alice").
+	 */
+	const char		*name;
+	const char		*user;
 };
 
 /*
@@ -130,6 +142,12 @@ struct ssm_session_pool *ssm_session_pool_new(struct forward *fw,
  * session with AWS). The forward's conns must be gone already.
  */
 void		 ssm_session_pool_free(struct ssm_session_pool *);
+/*
+ * The same, closing the conns still on it (why, reason): a user's pool
+ * when they log out or their credentials expire.
+ */
+void		 ssm_session_pool_end(struct ssm_session_pool *,
+		    enum conn_end why, const char *reason);
 
 /*
  * The forwarder's calls for conn c (forwarder.h): map a new conn onto a
@@ -151,6 +169,11 @@ void		 ssm_session_resolved(struct ssm_session *s, const char *target,
 		    const char *error);
 /* "db/1", for the resolver's logs. */
 const char	*ssm_session_get_name(struct ssm_session *s);
+/* The AWS context s starts with (its pool's): the resolver's calls use
+ * the same credentials. */
+struct aws_ctx	*ssm_session_get_aws(struct ssm_session *s);
+/* The same for a conn attached to a pool; NULL if it is not. */
+struct aws_ctx	*ssm_session_conn_aws(struct conn *c);
 
 /*
  * Run the pool's timers now: waits that ran out, keep-alive NOPs, stalled

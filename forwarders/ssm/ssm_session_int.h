@@ -159,7 +159,8 @@ void		 ssm_session_pump(struct ssm_session *);
 void		 ssm_session_new(struct ssm_session_pool *,
 		    enum ssm_pool_start);
 void		 ssm_session_finish(struct ssm_session *);
-void		 ssm_session_drop(struct ssm_session *, const char *);
+void		 ssm_session_drop(struct ssm_session *, enum conn_end,
+		    const char *);
 void		 ssm_session_terminate(struct ssm_session *, const char *);
 void		 ssm_session_end(struct ssm_session *, const char *);
 void		 ssm_session_renew(struct ssm_session *, uint64_t);

@@ -74,6 +74,10 @@ struct aws_call	*aws_sts_assume_role_web_identity(struct aws_ctx *,
 /* GetCallerIdentity with the ctx's credentials. */
 struct aws_call	*aws_sts_get_caller_identity(struct aws_ctx *, aws_sts_cb,
 		    void *arg);
+/* The same signed with creds (gatewayctl login: credentials the daemon
+ * was handed, checked before it keeps them); NULL: the ctx's. */
+struct aws_call	*aws_sts_get_caller_identity_with(struct aws_ctx *,
+		    const struct aws_creds *creds, aws_sts_cb, void *arg);
 
 /*
  * whoami: for a context, resolve its credentials and call

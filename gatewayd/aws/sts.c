@@ -106,11 +106,18 @@ aws_sts_assume_role_web_identity(struct aws_ctx *ctx, const char *role_arn,
 struct aws_call *
 aws_sts_get_caller_identity(struct aws_ctx *ctx, aws_sts_cb cb, void *arg)
 {
+	return (aws_sts_get_caller_identity_with(ctx, NULL, cb, arg));
+}
+
+struct aws_call *
+aws_sts_get_caller_identity_with(struct aws_ctx *ctx,
+    const struct aws_creds *creds, aws_sts_cb cb, void *arg)
+{
 	char	*body = NULL;
 
 	aws_sts_query_add(&body, "Action", "GetCallerIdentity");
 	aws_sts_query_add(&body, "Version", AWS_STS_VERSION);
-	return (aws_sts_start(ctx, "GetCallerIdentity", body, 0, NULL, cb,
+	return (aws_sts_start(ctx, "GetCallerIdentity", body, 0, creds, cb,
 	    arg));
 }
 

@@ -229,6 +229,7 @@ main(int argc, char **argv)
 	emu_vend_free();
 	emu_auth_free();
 	emu_counter_free_all();
+	emu_calls_reset();
 	emu_knobs_clear(&emu.knobs);
 	emu_registry_free(emu.registry);
 	if (ctx != NULL)

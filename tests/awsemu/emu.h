@@ -247,6 +247,7 @@ struct emu_auth {
 	char			*cause;		/* the AWS message, if not */
 	char			*region;	/* credential scope, or NULL */
 	char			*service;	/* the same */
+	char			*access_key_id;	/* signed with, valid or not */
 	int			 presigned;	/* auth in the query */
 };
 int	emu_auth_check(const char *method, const char *uri,
@@ -541,7 +542,9 @@ struct emu_req {
 	cJSON			*json;		/* JSON body, if parsed */
 	cJSON			*params;	/* query or form parameters */
 	struct emu_cred		*caller;	/* NULL if unsigned */
+	char			*signer;	/* access key it claims, or NULL */
 	char			*region;	/* its signing region, or NULL */
+	char			*session_id;	/* the session it started */
 	char			 request_id[37];
 	int			 status;
 	const char		*code;		/* error code sent, or NULL */
@@ -597,6 +600,19 @@ void	emu_dc_init(void);
 void	emu_dc_free_all(void);
 cJSON	*emu_dc_state_json(void);
 void	emu_dc_admin(struct emu_req *);
+
+/*
+ * emu_calls.c: who signed each API call and data-channel upgrade, the
+ * last EMU_CALLS_MAX of them (GET /_emu/calls). access_key_id is the key
+ * the request was signed with (valid or not), caller the principal's ARN
+ * when the signature was good; op, status and the rest as README.md says.
+ */
+#define EMU_CALLS_MAX		512
+void	emu_calls_add(const char *op, const char *access_key_id,
+	    const char *caller, int status, const char *session_id,
+	    const char *role_session_name, const char *reason);
+cJSON	*emu_calls_to_json(void);
+void	emu_calls_reset(void);
 
 /* emu_admin.c */
 int	emu_admin_match(const char *method, const char *path,

@@ -5,7 +5,8 @@
  *
  *   GET  /_emu/health		"ok"
  *   GET  /_emu/state		counters per operation, sessions, totals
- *   POST /_emu/state/reset	zero the counters
+ *   POST /_emu/state/reset	zero the counters, forget the calls
+ *   GET  /_emu/calls		who signed the last calls (emu_calls.c)
  *   GET  /_emu/knobs		every knob
  *   POST /_emu/knobs		set knobs from a JSON object (all or none)
  *   POST /_emu/world		replace the world (same JSON as --world)
@@ -57,8 +58,15 @@ static void
 emu_admin_reset(struct emu_req *r)
 {
 	emu_counter_reset();
+	emu_calls_reset();
 	emu.requests = 0;
 	emu_reply_text(r, 200, "text/plain", "ok\n");
+}
+
+static void
+emu_admin_calls(struct emu_req *r)
+{
+	emu_reply_json(r, 200, emu_calls_to_json());
 }
 
 static void
@@ -171,6 +179,7 @@ const struct emu_op emu_admin_ops[] = {
 	{ "_emu:GET /_emu/health", EMU_PROTO_PLAIN, 0, emu_admin_health },
 	{ "_emu:GET /_emu/state", EMU_PROTO_PLAIN, 0, emu_admin_state },
 	{ "_emu:POST /_emu/state/reset", EMU_PROTO_PLAIN, 0, emu_admin_reset },
+	{ "_emu:GET /_emu/calls", EMU_PROTO_PLAIN, 0, emu_admin_calls },
 	{ "_emu:GET /_emu/knobs", EMU_PROTO_PLAIN, 0, emu_admin_get_knobs },
 	{ "_emu:POST /_emu/knobs", EMU_PROTO_PLAIN, 0, emu_admin_set_knobs },
 	{ "_emu:POST /_emu/world", EMU_PROTO_PLAIN, 0, emu_admin_world },

@@ -224,9 +224,9 @@ emu_auth_lookup_cb(const char *akid, void *arg)
  * the signature right. flags go to aws_sigv4_check() (SIGV4_FORM_QUERY
  * for a data-channel upgrade). Return 0 with a->caller set, or -1 with
  * a->fault saying why and a->cause the message for the client; the
- * credential scope's region and service are in a either way once the
- * auth parameters parse. emu_auth_clear() frees. Never logs anything
- * secret.
+ * credential scope's region and service, and the access key signed with,
+ * are in a either way once the auth parameters parse. emu_auth_clear()
+ * frees. Never logs anything secret.
  */
 int
 emu_auth_check(const char *method, const char *uri,
@@ -256,6 +256,8 @@ emu_auth_check(const char *method, const char *uri,
 		a->region = xstrdup(v.region);
 	if (v.service != NULL)
 		a->service = xstrdup(v.service);
+	if (v.access_key_id != NULL)
+		a->access_key_id = xstrdup(v.access_key_id);
 	aws_sigv4_verdict_free(&v);
 	return (rv);
 }
@@ -266,5 +268,6 @@ emu_auth_clear(struct emu_auth *a)
 	free(a->cause);
 	free(a->region);
 	free(a->service);
+	free(a->access_key_id);
 	memset(a, 0, sizeof *a);
 }

@@ -595,12 +595,14 @@ emu_dc_cell_current(const struct emu_session *s, const char *target)
  * presigned URL (X-Amz-* in the query) is taken as it is: the client
  * does not sign then, and the emulator issues none to check it against.
  * Return 0 with *how, or -1 with the 403 body in *why (caller frees)
- * and *kind.
+ * and *kind. *akid and *arn (caller frees) are the key it was signed
+ * with and, when the signature is good, its principal, for GET
+ * /_emu/calls.
  */
 static int
 emu_dc_upgrade_auth(const struct ws_http_msg *req,
     const struct emu_session *s, enum emu_dc_admission *how,
-    enum emu_dc_refusal *kind, char **why)
+    enum emu_dc_refusal *kind, char **why, char **akid, char **arn)
 {
 	struct aws_header	 h[WS_HTTP_MAX_HEADERS];
 	struct emu_auth		 a;
@@ -651,6 +653,10 @@ emu_dc_upgrade_auth(const struct ws_http_msg *req,
 		*how = EMU_DC_SIGNED;
 		rv = 0;
 	}
+	*akid = a.access_key_id;
+	a.access_key_id = NULL;
+	if (a.caller != NULL)
+		*arn = xstrdup(a.caller->arn);
 	emu_auth_clear(&a);
 	return (rv);
 }
@@ -668,7 +674,7 @@ emu_dc_request_cb(struct ws *ws, const struct ws_http_msg *req, void *arg)
 	enum emu_dc_admission	 how;
 	enum emu_dc_refusal	 kind;
 	const char		*path = req->target, *q;
-	char			*why = NULL;
+	char			*why = NULL, *akid = NULL, *arn = NULL;
 
 	if (strncmp(path, EMU_DC_PATH, sizeof EMU_DC_PATH - 1) != 0) {
 		ws_server_reject(ws, 404, "not a data channel");
@@ -684,13 +690,17 @@ emu_dc_request_cb(struct ws *ws, const struct ws_http_msg *req, void *arg)
 	}
 	dc->session_id = xstrndup(path, q - path);
 	s = emu_session_find(dc->session_id);
-	if (emu_dc_upgrade_auth(req, s, &how, &kind, &why) == 0 &&
-	    s != NULL && !emu_dc_cell_current(s, req->target)) {
+	if (emu_dc_upgrade_auth(req, s, &how, &kind, &why, &akid,
+	    &arn) == 0 && s != NULL && !emu_dc_cell_current(s, req->target)) {
 		kind = EMU_DC_OLD_CELL;
 		why = xstrdup("StreamUrl expired: its cell-number is not the "
 		    "session's current one (ResumeSession handed out a new "
 		    "StreamUrl; use the newest)");
 	}
+	emu_calls_add("ssmmessages:OpenDataChannel", akid, arn,
+	    why != NULL ? 403 : 101, dc->session_id, NULL, NULL);
+	free(akid);
+	free(arn);
 	if (why != NULL) {
 		emu_dc_upgrade_refused[kind]++;
 		log_info("dc %u: session %s: upgrade refused: %s", dc->id,

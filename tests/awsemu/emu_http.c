@@ -94,7 +94,9 @@ emu_req_free(struct emu_req *r)
 	if (r->delay_ev != NULL)
 		event_free(r->delay_ev);
 	free(r->uri);
+	free(r->signer);
 	free(r->region);
+	free(r->session_id);
 	free(r->body);
 	cJSON_Delete(r->json);
 	cJSON_Delete(r->params);
@@ -214,6 +216,23 @@ emu_req_is_admin(struct emu_req *r)
 	return (r->op != NULL && strncmp(r->op->name, "_emu:", 5) == 0);
 }
 
+/*
+ * Who signed the call, for GET /_emu/calls. The session is the one
+ * StartSession made, or the one ResumeSession and TerminateSession name.
+ */
+static void
+emu_req_record(struct emu_req *r)
+{
+	const char	*sid = r->session_id;
+
+	if (sid == NULL)
+		sid = emu_json_string(r->json, "SessionId");
+	emu_calls_add(r->op->name, r->signer, r->caller != NULL ?
+	    r->caller->arn : NULL, r->status, sid,
+	    emu_req_param(r, "RoleSessionName"),
+	    emu_json_string(r->json, "Reason"));
+}
+
 /* Send the answer (after the delay knob); body is consumed. */
 void
 emu_reply(struct emu_req *r, int status, const char *ctype,
@@ -235,6 +254,7 @@ emu_reply(struct emu_req *r, int status, const char *ctype,
 		else
 			c->errors++;
 		ms = emu_knobs_delay(&emu.knobs, r->op->name);
+		emu_req_record(r);
 	}
 	emu_http_log(r);
 	r->pending = body;
@@ -425,6 +445,8 @@ emu_http_auth(struct emu_req *r)
 	if (emu_auth_check(r->method, r->uri, h, nh, r->body, r->body_len,
 	    r->listener->tls ? "https" : "http", 0, &a) == 0) {
 		free(h);
+		r->signer = a.access_key_id;
+		a.access_key_id = NULL;
 		r->caller = a.caller;
 		r->region = a.region;
 		a.region = NULL;
@@ -432,6 +454,8 @@ emu_http_auth(struct emu_req *r)
 		return (0);
 	}
 	free(h);
+	r->signer = a.access_key_id;
+	a.access_key_id = NULL;
 	fault = a.fault;
 	if ((size_t)fault >= nitems(emu_http_auth_errors))
 		fault = AWS_SIGV4_OK;

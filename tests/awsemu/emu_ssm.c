@@ -293,6 +293,7 @@ emu_ssm_start_session(struct emu_req *r)
 		free(cause);
 		return;
 	}
+	r->session_id = xstrdup(s->id);
 	emu_reply_json(r, 200, emu_ssm_session_json(s));
 }
 

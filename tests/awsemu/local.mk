@@ -9,6 +9,7 @@ tests_awsemu_libawsemu_a_SOURCES = \
 	%reldir%/emu_agent_hooks.c \
 	%reldir%/emu_agent_hs.c \
 	%reldir%/emu_auth.c \
+	%reldir%/emu_calls.c \
 	%reldir%/emu_dc.c \
 	%reldir%/emu_fault.c \
 	%reldir%/emu_http.c \
@@ -37,6 +38,7 @@ INTEGRATION_TESTS += \
 	%reldir%/t_cli.sh \
 	%reldir%/t_throttle.sh \
 	%reldir%/t_creds.sh \
+	%reldir%/t_calls.sh \
 	%reldir%/t_sdk_js.sh \
 	%reldir%/t_agent_handshake.sh \
 	%reldir%/t_agent_mux.sh \

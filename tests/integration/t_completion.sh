@@ -30,18 +30,19 @@ expect() {
 	[ "$got" = "$want" ] || fail "complete $*: \"$got\", not \"$want\""
 }
 
-expect "status reload up down events whoami connect policy" \
+expect "status reload up down events whoami connect policy login logout" \
     "$BASHC/gatewayctl" _gatewayctl gatewayctl ""
 expect "status" "$BASHC/gatewayctl" _gatewayctl gatewayctl st
 expect "-h --help -s -t -V --version" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl -
 expect "" "$BASHC/gatewayctl" _gatewayctl gatewayctl -t ""
-expect "status reload up down events whoami connect policy" \
+expect "status reload up down events whoami connect policy login logout" \
     "$BASHC/gatewayctl" _gatewayctl gatewayctl -t 5 ""
 expect "--json --names" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl status --
 expect "--profile --json" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl whoami ""
+expect "--profile" "$BASHC/gatewayctl" _gatewayctl gatewayctl login ""
 expect "--region --profile --remote-host" "$BASHC/gatewayctl" _gatewayctl \
     gatewayctl connect --
 expect "" "$BASHC/gatewayctl" _gatewayctl gatewayctl connect --region ""

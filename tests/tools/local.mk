@@ -29,3 +29,7 @@ tests_tools_awsc_LDADD = $(GW_LIBS)
 # systemd's end of the socket (tests/integration/t_notify.sh).
 check_PROGRAMS += tests/tools/notifysock
 tests_tools_notifysock_SOURCES = tests/tools/notifysock.c
+
+# terraform fmt's formatter (hclwrite) and contrib/terraform's structural
+# rules, in Go: t_terraform_fmt.sh builds it with Debian's packages.
+EXTRA_DIST += tests/tools/hclfmt/main.go tests/tools/hclfmt/lint.go

@@ -38,6 +38,10 @@ tests_unit_test_listener_SOURCES = tests/unit/test_listener.c
 tests_unit_test_listener_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_control_SOURCES = tests/unit/test_control.c
 tests_unit_test_control_LDADD = $(CORE_TEST_LIBS)
+# gatewayctl login's request, as identity.c reads it.
+UNIT_TESTS += tests/unit/test_identity
+tests_unit_test_identity_SOURCES = tests/unit/test_identity.c
+tests_unit_test_identity_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_gateway_SOURCES = tests/unit/test_gateway.c
 tests_unit_test_gateway_LDADD = $(CORE_TEST_LIBS)
 # The owner of a loopback TCP client (sock_diag).
