@@ -33,6 +33,7 @@
 #include "conn.h"
 #include "forward.h"
 #include "forwarder.h"
+#include "fwd_ssm_int.h"
 #include "log.h"
 #include "ssm_chan.h"
 #include "ssm_session.h"
@@ -44,39 +45,8 @@
 #define FWD_SSM_MAX_TARGET	400
 #define FWD_SSM_MAX_TAG_KEY	128
 #define FWD_SSM_MAX_TAG_VALUE	256
-/* How long a stopped forward's AWS context outlives it (ms). */
-#define FWD_SSM_LINGER		2000
 /* DescribeInstanceInformation page size. */
 #define FWD_SSM_PAGE		50
-
-/*
- * What one ssm forward keeps: its context, parameters and pool. The pool
- * keeps pointers to the strings of its parameters for as long as it
- * lives, and a reload moves an unchanged forward to the new config and
- * frees the old one (forwarder.h): so every string the pool is given is
- * a copy owned here, never a pointer into fw->conf.
- */
-struct fwd_ssm {
-	struct forward			*fw;
-	struct aws_ctx			*aws;
-	char				*target;
-	char				*document;
-	char				*client_version;
-	char				*remote_host;
-	char				*proxy;	/* NULL: none */
-	char				*endpoints[SSM_CHAN_NENDPOINTS];
-	char				 port[8];
-	char				 local_port[8];
-	const char			*port_v[1];
-	const char			*local_v[1];
-	const char			*host_v[1];
-	struct aws_ssm_param		 params[3];
-	char				*reason;	/* StartSession's */
-	char				*tag_key;	/* "tag:Name" */
-	char				*tag_value;
-	struct ssm_session_resolver	 resolver;
-	struct ssm_session_pool		*pool;
-};
 
 /* One DescribeInstanceInformation for a session's start. */
 struct fwd_ssm_lookup {
@@ -390,7 +360,9 @@ fwd_ssm_lookup_start(struct ssm_session *s, void *arg)
 	f.key = fs->tag_key;
 	f.values = values;
 	f.nvalues = 1;
-	lk->d = aws_ssm_describe_instances(fs->aws, &f, 1, FWD_SSM_PAGE,
+	/* A user's session finds its instance with their credentials. */
+	lk->d = aws_ssm_describe_instances(ssm_session_get_aws(s), &f, 1,
+	    FWD_SSM_PAGE,
 	    fwd_ssm_described, lk);
 	return (lk);
 }
@@ -461,29 +433,60 @@ fwd_ssm_set_tag(struct fwd_ssm *fs, const char *target)
 	fs->resolver.arg = fs;
 }
 
-/* Drop a stopped forward's context once its sessions have said goodbye. */
+/* Contexts whose sessions have had time to say goodbye. */
+#define FWD_SSM_LINGER_MAX	3
+struct fwd_ssm_linger {
+	struct aws_ctx	*ctxs[FWD_SSM_LINGER_MAX];
+	size_t		 n;
+};
+
 static void
 fwd_ssm_linger_cb(evutil_socket_t fd, short events, void *arg)
 {
-	aws_daemon_ctx_release(arg);
+	struct fwd_ssm_linger	*l = arg;
+
+	fwd_ssm_release(l->ctxs, l->n, 0);
+	free(l);
+}
+
+void
+fwd_ssm_release(struct aws_ctx **ctxs, size_t n, int linger)
+{
+	struct timeval		 tv = util_ms_tv(FWD_SSM_LINGER);
+	struct fwd_ssm_linger	*l;
+	size_t			 i;
+
+	if (linger && n <= FWD_SSM_LINGER_MAX) {
+		l = xcalloc(1, sizeof *l);
+		memcpy(l->ctxs, ctxs, n * sizeof *ctxs);
+		l->n = n;
+		if (event_base_once(gw_base, -1, EV_TIMEOUT, fwd_ssm_linger_cb,
+		    l, &tv) == 0)
+			return;
+		free(l);
+	}
+	for (i = 0; i < n; i++) {
+		if (ctxs[i] != NULL)
+			aws_daemon_ctx_release(ctxs[i]);
+	}
 }
 
 static void
 fwd_ssm_free(struct fwd_ssm *fs)
 {
-	struct timeval	tv = util_ms_tv(FWD_SSM_LINGER);
-	size_t		n = 0, i;
+	size_t	n = 0, i;
 
+	fwd_ssm_users_free(fs);
 	if (fs->pool != NULL)
 		n = ssm_session_pool_count(fs->pool);
 	ssm_session_pool_free(fs->pool);
 	/*
 	 * Freeing the pool sent TerminateSession for each session; releasing
 	 * the context now would cancel those calls, so it waits a little.
+	 * The users' contexts were made from it: it goes after them.
 	 */
-	if (fs->aws != NULL && (n == 0 || event_base_once(gw_base, -1,
-	    EV_TIMEOUT, fwd_ssm_linger_cb, fs->aws, &tv) == -1))
-		aws_daemon_ctx_release(fs->aws);
+	if (fs->aws != NULL)
+		fwd_ssm_release(&fs->aws, 1, n != 0 || fs->nusers != 0);
 	free(fs->target);
 	free(fs->document);
 	free(fs->client_version);
@@ -586,7 +589,11 @@ fwd_ssm_start(struct forward *fw, char **cause)
 	sp.stall_timeout = fc->stall_timeout;
 	sp.half_close = fc->half_close_timeout;
 	fw->fwd_data = fs;
-	fs->pool = ssm_session_pool_new(fw, &sp);
+	fs->sp = sp;
+	if (fc->identity_per_user)
+		fwd_ssm_users_start(fs);
+	else
+		fs->pool = ssm_session_pool_new(fw, &sp);
 	return (0);
 }
 
@@ -610,15 +617,12 @@ fwd_ssm_stop(struct forward *fw)
  * when it opens (the first conns of a context ask STS, without waiting)
  * and again when it closes, by which time the answer is in.
  */
-static void
-fwd_ssm_identity(struct conn *c)
+void
+fwd_ssm_identity(struct conn *c, struct aws_ctx *ctx)
 {
-	struct fwd_ssm	*fs = c->fw->fwd_data;
 	const char	*account, *principal;
 
-	if (fs == NULL)
-		return;
-	aws_daemon_identity(fs->aws, &account, &principal);
+	aws_daemon_identity(ctx, &account, &principal);
 	if (principal != NULL)
 		conn_set_identity(c, account, principal);
 }
@@ -628,7 +632,11 @@ fwd_ssm_open(struct conn *c)
 {
 	struct fwd_ssm	*fs = c->fw->fwd_data;
 
-	fwd_ssm_identity(c);
+	if (fs->pool == NULL) {
+		fwd_ssm_user_open(fs, c);
+		return;
+	}
+	fwd_ssm_identity(c, fs->aws);
 	ssm_session_attach(fs->pool, c);
 }
 
@@ -643,7 +651,14 @@ fwd_ssm_status_fill(cJSON *obj, const char *key, const char *value)
 static void
 fwd_ssm_close(struct conn *c)
 {
-	fwd_ssm_identity(c);
+	struct fwd_ssm	*fs = c->fw->fwd_data;
+	struct aws_ctx	*ctx;
+
+	/* A user's conn: their pool's context. */
+	if ((ctx = ssm_session_conn_aws(c)) == NULL && fs != NULL)
+		ctx = fs->aws;
+	if (ctx != NULL)
+		fwd_ssm_identity(c, ctx);
 	ssm_session_detach(c);
 }
 
@@ -654,7 +669,10 @@ fwd_ssm_status(struct forward *fw, struct cJSON *obj)
 
 	if (fs == NULL)
 		return;
-	ssm_session_pool_status(fs->pool, obj);
+	if (fs->pool != NULL)
+		ssm_session_pool_status(fs->pool, obj);
+	else
+		fwd_ssm_users_status(fs, obj);
 	/* The region and profile in use where the config names none. */
 	fwd_ssm_status_fill(obj, "region", aws_ctx_region(fs->aws));
 	fwd_ssm_status_fill(obj, "profile", aws_ctx_profile(fs->aws));
@@ -665,8 +683,11 @@ fwd_ssm_health(struct forward *fw)
 {
 	struct fwd_ssm	*fs = fw->fwd_data;
 
-	return (fs != NULL ? ssm_session_pool_health(fs->pool) :
-	    FORWARDER_HEALTH_UP);
+	if (fs == NULL)
+		return (FORWARDER_HEALTH_UP);
+	if (fs->pool == NULL)
+		return (fwd_ssm_users_health(fs));
+	return (ssm_session_pool_health(fs->pool));
 }
 
 /*

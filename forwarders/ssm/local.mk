@@ -20,7 +20,7 @@ libgatewayd_a_SOURCES += %reldir%/pool.c %reldir%/ssm_pool.h
 libgatewayd_a_SOURCES += \
 	%reldir%/pool_drv.c %reldir%/session.c %reldir%/stream.c \
 	%reldir%/ssm_session.h %reldir%/ssm_session_int.h \
-	%reldir%/fwd_ssm.c
+	%reldir%/fwd_ssm.c %reldir%/fwd_user.c %reldir%/fwd_ssm_int.h
 
 # The data channel (chan): the driver, what it receives, the pure
 # reliability core.

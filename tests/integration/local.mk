@@ -110,6 +110,6 @@ EXTRA_DIST += tests/integration/socks_tool.py
 # Per-person identity (issue 15): each local user's own credentials
 # (t_identity_user.sh, which creates users: root only) and a role per
 # user (t_identity_role.sh); identity_tool.py holds their connections.
-# Not in INTEGRATION_TESTS until identity = user and role_arn are built.
-EXTRA_DIST += tests/integration/identity_tool.py \
-	tests/integration/t_identity_user.sh tests/integration/t_identity_role.sh
+INTEGRATION_TESTS += tests/integration/t_identity_user.sh \
+	tests/integration/t_identity_role.sh
+EXTRA_DIST += tests/integration/identity_tool.py
