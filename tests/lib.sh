@@ -42,8 +42,11 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=16:abort_on_error
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
 
+# lib_cleanup [STATUS]: the EXIT trap; a test's own trap that does more
+# first passes the status it began with (dash's "(exit N)" inside a trap
+# ends the shell there).
 lib_cleanup() {
-	status=$?
+	status=${1:-$?}
 	for pid in $LIB_PIDS; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done

@@ -49,8 +49,7 @@ id_cleanup() {
 		    echo "could not remove user $u" >&2
 		groupdel "$u" >/dev/null 2>&1 || true
 	done
-	(exit "$rc")
-	lib_cleanup
+	lib_cleanup "$rc"
 }
 trap id_cleanup EXIT
 
