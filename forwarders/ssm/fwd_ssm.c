@@ -433,40 +433,30 @@ fwd_ssm_set_tag(struct fwd_ssm *fs, const char *target)
 	fs->resolver.arg = fs;
 }
 
-/* Contexts whose sessions have had time to say goodbye. */
-#define FWD_SSM_LINGER_MAX	3
-struct fwd_ssm_linger {
-	struct aws_ctx	*ctxs[FWD_SSM_LINGER_MAX];
-	size_t		 n;
-};
-
+/* A context whose sessions have had time to say goodbye. */
 static void
 fwd_ssm_linger_cb(evutil_socket_t fd, short events, void *arg)
 {
-	struct fwd_ssm_linger	*l = arg;
-
-	fwd_ssm_release(l->ctxs, l->n, 0);
-	free(l);
+	aws_daemon_ctx_release(arg);
 }
 
+/*
+ * One timer each, a millisecond apart so that they go in order; nothing
+ * allocated, so nothing is left if the daemon exits first (the AWS
+ * client frees its contexts then).
+ */
 void
 fwd_ssm_release(struct aws_ctx **ctxs, size_t n, int linger)
 {
-	struct timeval		 tv = util_ms_tv(FWD_SSM_LINGER);
-	struct fwd_ssm_linger	*l;
-	size_t			 i;
+	struct timeval	tv;
+	size_t		i;
 
-	if (linger && n <= FWD_SSM_LINGER_MAX) {
-		l = xcalloc(1, sizeof *l);
-		memcpy(l->ctxs, ctxs, n * sizeof *ctxs);
-		l->n = n;
-		if (event_base_once(gw_base, -1, EV_TIMEOUT, fwd_ssm_linger_cb,
-		    l, &tv) == 0)
-			return;
-		free(l);
-	}
 	for (i = 0; i < n; i++) {
-		if (ctxs[i] != NULL)
+		if (ctxs[i] == NULL)
+			continue;
+		tv = util_ms_tv(FWD_SSM_LINGER + i);
+		if (!linger || event_base_once(gw_base, -1, EV_TIMEOUT,
+		    fwd_ssm_linger_cb, ctxs[i], &tv) == -1)
 			aws_daemon_ctx_release(ctxs[i]);
 	}
 }

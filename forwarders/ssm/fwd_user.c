@@ -280,8 +280,8 @@ fwd_ssm_users_status(struct fwd_ssm *fs, cJSON *obj)
 	TAILQ_FOREACH(u, &fs->users, entry) {
 		tmp = cJSON_CreateObject();
 		ssm_session_pool_status(u->pool, tmp);
-		while ((v = cJSON_DetachItemFromObject(tmp, "sessions")) !=
-		    NULL && cJSON_GetArraySize(v) > 0)
+		v = cJSON_DetachItemFromObject(tmp, "sessions");
+		while (v != NULL && cJSON_GetArraySize(v) > 0)
 			cJSON_AddItemToArray(arr, cJSON_DetachItemFromArray(v,
 			    0));
 		cJSON_Delete(v);
