@@ -48,6 +48,7 @@ struct fwd_ssm {
 	struct ssm_session_pool		*pool;	/* NULL: per user */
 	/* The per-user pools' parameters, and the pools (fwd_user.c). */
 	struct ssm_session_params	 sp;
+	int				 per_user; /* users_start ran */
 	struct fwd_ssm_users		 users;
 	size_t				 nusers;
 	TAILQ_ENTRY(fwd_ssm)		 entry;	/* with users */

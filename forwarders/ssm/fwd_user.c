@@ -68,6 +68,7 @@ fwd_ssm_users_start(struct fwd_ssm *fs)
 {
 	TAILQ_INIT(&fs->users);
 	TAILQ_INSERT_TAIL(&fwd_user_forwards, fs, entry);
+	fs->per_user = 1;
 	if (!fwd_user_watching) {
 		identity_watch(fwd_user_changed, NULL);
 		fwd_user_watching = 1;
@@ -101,11 +102,13 @@ fwd_ssm_users_free(struct fwd_ssm *fs)
 {
 	struct fwd_ssm_user	*u;
 
-	if (fs->pool != NULL)
+	/* Not started (a start that failed), or a forward of one pool. */
+	if (!fs->per_user)
 		return;
 	while ((u = TAILQ_FIRST(&fs->users)) != NULL)
 		fwd_user_free(u, CONN_END_STOPPED, "forward stopped");
 	TAILQ_REMOVE(&fwd_user_forwards, fs, entry);
+	fs->per_user = 0;
 }
 
 static struct fwd_ssm_user *
