@@ -49,6 +49,9 @@ id_cleanup() {
 		    echo "could not remove user $u" >&2
 		groupdel "$u" >/dev/null 2>&1 || true
 	done
+	# lib_cleanup reads the test's status from $?; under set -e the
+	# subshell's status would end this trap first.
+	set +e
 	(exit "$rc")
 	lib_cleanup
 }
