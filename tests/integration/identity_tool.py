@@ -167,6 +167,9 @@ def main():
             return
         sys.exit("%s: connect: %s" % (addr, e))
     except OSError as e:
+        # Refused at once: the reset came before connect() returned.
+        if mode == "refused" and isinstance(e, ConnectionResetError):
+            return
         sys.exit("%s: connect: %s" % (addr, e))
     why = None
     if mode == "once":

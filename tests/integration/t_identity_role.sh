@@ -106,16 +106,15 @@ print("%d sessions" % len(owner))
 EOF
 ok "AssumeRole as $NAME and jump-$NAME; $(cat "$T/check.out") named after them, the Reason naming forward and user"
 
-# Status: the sessions are ours.
+# Status: the role forwards' sessions are ours; plain's are shared.
 sj_rc=0
 gwctl status --json >"$T/status.json" || sj_rc=$?
 [ "$sj_rc" -le 1 ] || fail "status: $(cat "$T/status.json")"
-# plain shares its sessions between users: they are nobody's.
-expect_eq "users of sessions" "$(jq -r '[.forwards[] |
-    select(.name != "plain") | .sessions[]? | .user] | unique |
-    join(",")' "$T/status.json")" "$ME"
-expect_eq "users of plain's sessions" "$(jq -r '[.forwards[] |
-    select(.name == "plain") | .sessions[]? | .user // "none"] | unique |
-    join(",")' "$T/status.json")" "none"
+expect_eq "users of sessions" "$(jq -r '[.forwards[] | select(.name !=
+    "plain") | .sessions[]? | .user] | unique | join(",")' \
+    "$T/status.json")" "$ME"
+expect_eq "plain's sessions" "$(jq -r '[.forwards[] | select(.name ==
+    "plain") | .sessions[]? | .user // "none"] | unique | join(",")' \
+    "$T/status.json")" none
 stop_gatewayd
-ok "status: every session is $ME's"
+ok "status: every session of a role forward is $ME's, plain's no one's"
