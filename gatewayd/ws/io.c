@@ -346,7 +346,8 @@ ws_wslay_msg(wslay_event_context_ptr ctx,
 void
 ws_io_read(struct ws *ws)
 {
-	int	r;
+	uint64_t	msgs = ws->stats.msgs_in;
+	int		r;
 
 	if (ws->paused || ws->wslay == NULL || ws->freeing)
 		return;
@@ -356,6 +357,11 @@ ws_io_read(struct ws *ws)
 	ws->in_recv = 0;
 	if (ws->freeing || ws->state >= WS_ENDING)
 		return;
+	if (ws->stats.msgs_in != msgs && ws->cb.read_done != NULL) {
+		ws->cb.read_done(ws, ws->arg);
+		if (ws->freeing || ws->state >= WS_ENDING)
+			return;
+	}
 	if (ws->rd_end > 0 && r == 0 && !ws->too_big && !ws->close_received) {
 		ws_io_flush(ws);
 		ws_tls_end(ws);
