@@ -576,3 +576,20 @@ ssm_chan_input(struct ssm_chan *c, const uint8_t *buf, size_t len)
 	if (skipped)
 		chan_hold_start(c);
 }
+
+/*
+ * The WebSocket has read all that had come (ws.h, read_done): whatever
+ * the count at the hold's end said, what came meanwhile is read now, in
+ * this one turn. Its acks leave together, in the same TLS write, and the
+ * next hold starts; one turn later or a timer later would only cost
+ * another wake-up (§6.5: a turn is far below any retransmission timer).
+ */
+void
+ssm_chan_read_done(struct ssm_chan *c)
+{
+	if (chan_gone(c))
+		return;
+	c->hold_skip = 0;
+	ssm_chan_flush_acks(c);
+	chan_hold_start(c);
+}

@@ -477,6 +477,7 @@ uint64_t ssm_chan_paused_now(struct ssm_chan *, uint64_t now);
 
 /* chan_recv.c. */
 void	 ssm_chan_input(struct ssm_chan *, const uint8_t *, size_t);
+void	 ssm_chan_read_done(struct ssm_chan *);
 /* Deliver what is stored from expected on (after ssm_chan_ready). */
 void	 ssm_chan_deliver(struct ssm_chan *);
 void	 ssm_chan_pause(struct ssm_chan *);

@@ -99,8 +99,12 @@ tls_ctx_new(const SSL_METHOD *method, char **cause)
 	    SSL_OP_NO_RENEGOTIATION);
 	/*
 	 * No SSL_MODE_RELEASE_BUFFERS: it costs a malloc and a free per
-	 * record, and tunnels are busy. No read-ahead either: libevent's
-	 * OpenSSL bufferevent does not see bytes buffered that way and stalls.
+	 * record, and tunnels are busy. No read-ahead here: libevent's
+	 * OpenSSL bufferevent does not see bytes buffered that way (it reads
+	 * on while SSL_pending() says so, which counts only the record being
+	 * read) and would wait for a socket that has nothing more to say.
+	 * An open WebSocket reads its records itself and turns read-ahead on
+	 * (io.c, ws_tls_recv).
 	 */
 	return (ctx);
 }

@@ -382,6 +382,8 @@ ws_transport_error(struct ws *ws, short what)
 	if (what & BEV_EVENT_EOF)
 		return (xstrdup("connection closed by peer"));
 	ssl = bufferevent_openssl_get_ssl(ws->bev);
+	if (ws->rd_err != 0)	/* our own read's (io.c) */
+		return (tls_error_string(ssl, &ws->rd_err, 1));
 	while (n < sizeof errs / sizeof errs[0] &&
 	    (errs[n] = bufferevent_get_openssl_error(ws->bev)) != 0)
 		n++;
@@ -449,6 +451,13 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	free(why);
 	ws_leave(ws);
+}
+
+/* Our own TLS reader (io.c) met the end: as if the bufferevent had. */
+void
+ws_transport_lost(struct ws *ws, short what)
+{
+	ws_event_cb(ws->bev, what, ws);
 }
 
 /* Deferred work: start a client, or look at input again. */

@@ -1533,6 +1533,32 @@ agent_full(int64_t seq, int c)
 }
 
 /*
+ * Open a chan and send it one full message a millisecond, each acked at
+ * once, until the streak makes it hold; *seq is the next to send.
+ */
+static struct fake_ws *
+open_paced_until_held(int64_t *seq)
+{
+	struct fake_ws	*w;
+	int64_t		 acks[4];
+	int		 i, mark;
+
+	open_default();
+	w = last_ws();
+	for (i = 0; i < SSM_CHAN_HOLD_STREAK; i++) {
+		assert_false(w->paused);
+		mark = fk.nsent;
+		agent_full(*seq, 'a');
+		assert_int_equal(sent_acks(mark, acks, 4), 1);
+		assert_int_equal(acks[0], *seq);
+		(*seq)++;
+		advance(1);
+	}
+	assert_true(w->paused);
+	return (w);
+}
+
+/*
  * Receive batching: a paced bulk flow is read, acked and delivered a hold
  * at a time; anything else at once; nothing is lost or left unacked.
  */
@@ -1544,20 +1570,7 @@ test_ssm_chan_hold_batches_paced_bulk(void **state)
 	int64_t			 acks[64], seq = 2;
 	int			 i, mark;
 
-	open_default();
-	w = last_ws();
-
-	/* One message a millisecond: each acked at once until the streak. */
-	for (i = 0; i < SSM_CHAN_HOLD_STREAK; i++) {
-		assert_false(w->paused);
-		mark = fk.nsent;
-		agent_full(seq, 'a');
-		assert_int_equal(sent_acks(mark, acks, 64), 1);
-		assert_int_equal(acks[0], seq);
-		seq++;
-		advance(1);
-	}
-	assert_true(w->paused);
+	w = open_paced_until_held(&seq);
 	ssm_chan_get_stats(chan, &st);
 	assert_int_equal(st.holds, 1);
 	assert_int_equal(st.holding, 1);
@@ -1623,6 +1636,49 @@ test_ssm_chan_hold_batches_paced_bulk(void **state)
 	assert_int_equal(w->resumes, 3);
 	ssm_chan_get_stats(chan, &st);
 	assert_int_equal(st.holding, 0);
+}
+
+/*
+ * The WebSocket says when a read's messages are all delivered: what came
+ * during the hold is read then, whatever the count said, so the held acks
+ * go out together at once and the next hold starts (no timer's wait).
+ */
+static void
+test_ssm_chan_hold_ends_with_the_read(void **state)
+{
+	struct ssm_chan_stats	 st;
+	struct fake_ws		*w;
+	int64_t			 acks[64], seq = 2;
+	int			 mark;
+
+	w = open_paced_until_held(&seq);
+
+	/* It seemed five came; the read that follows has two. */
+	fk.pending = 5 * SSM_CHAN_BLOCK;
+	advance_by(SSM_CHAN_HOLD, 1);
+	assert_false(w->paused);
+	fk.pending = 0;
+	mark = fk.nsent;
+	agent_full(seq++, 'b');
+	agent_full(seq++, 'b');
+	assert_int_equal(sent_acks(mark, acks, 64), 0);
+	w->cb.read_done((struct ws *)w, w->arg);
+	assert_int_equal(sent_acks(mark, acks, 64), 2);
+	assert_int_equal(acks[0], seq - 2);
+	assert_int_equal(acks[1], seq - 1);
+	assert_true(w->paused);		/* the next hold */
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 2);
+	assert_int_equal(st.expected, seq);
+
+	/* Nothing held, not holding: the end of a read changes nothing. */
+	advance_by(SSM_CHAN_HOLD, 1);
+	mark = fk.nsent;
+	agent_data(seq++, "end");
+	assert_int_equal(sent_acks(mark, acks, 64), 1);
+	w->cb.read_done((struct ws *)w, w->arg);
+	assert_int_equal(sent_acks(mark, acks, 64), 1);
+	assert_false(w->paused);
 }
 
 /*
@@ -2758,6 +2814,7 @@ main(void)
 		T(test_ssm_chan_give_up),
 		T(test_ssm_chan_pause_publication),
 		T(test_ssm_chan_hold_batches_paced_bulk),
+		T(test_ssm_chan_hold_ends_with_the_read),
 		T(test_ssm_chan_hold_leaves_fast_flows_alone),
 		T(test_ssm_chan_flags),
 		T(test_ssm_chan_channel_closed),
