@@ -385,6 +385,7 @@ ssm_chan_ws_drop(struct ssm_chan *c, int graceful)
 	ssm_chan_refuse_end(c);
 	c->hold_streak = 0;
 	c->hold_skip = 0;
+	c->hold_took = 0;
 	c->nacks_held = 0;	/* unsent: the agent resends */
 	c->acks_due = 0;
 	if (graceful && c->ws_up)
