@@ -362,6 +362,10 @@ ws_io_read(struct ws *ws)
 		if (ws->freeing || ws->state >= WS_ENDING)
 			return;
 	}
+	if (ws->rd_lazy && !ws->paused) {	/* ws_resume: no new pause */
+		ws->rd_lazy = 0;
+		bufferevent_enable(ws->bev, EV_READ);
+	}
 	if (ws->rd_end > 0 && r == 0 && !ws->too_big && !ws->close_received) {
 		ws_io_flush(ws);
 		ws_tls_end(ws);

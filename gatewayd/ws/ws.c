@@ -659,6 +659,7 @@ void
 ws_pause(struct ws *ws)
 {
 	ws->paused = 1;
+	ws->rd_lazy = 0;
 	if (ws->bev != NULL)
 		bufferevent_disable(ws->bev, EV_READ);
 }
@@ -673,7 +674,16 @@ ws_resume(struct ws *ws)
 	evtimer_del(ws->pong);
 	if (ws->bev != NULL && ws->state < WS_ENDING &&
 	    ws->state != WS_REQUEST) {
-		bufferevent_enable(ws->bev, EV_READ);
+		/*
+		 * An open WebSocket reads what waits first, and watches the
+		 * socket again only if that read did not pause it anew (io.c):
+		 * a paced session's holds follow one another, and each would
+		 * otherwise cost two epoll_ctl calls for nothing.
+		 */
+		if (ws->state == WS_OPEN)
+			ws->rd_lazy = 1;
+		else
+			bufferevent_enable(ws->bev, EV_READ);
 		ws_kick(ws);	/* bytes may be waiting already */
 	}
 }

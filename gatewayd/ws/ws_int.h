@@ -122,6 +122,7 @@ struct ws {
 	size_t			 mask_off;
 	int			 mute;		/* a test's ws_set_mute */
 	int			 paused;
+	int			 rd_lazy;	/* resumed; read events still off */
 	int			 in_recv;
 	SSL			*rd_ssl;	/* TLS records read by us */
 	size_t			 rd_turn;	/* bytes, this turn */
