@@ -95,6 +95,12 @@ tls_ctx_new(const SSL_METHOD *method, char **cause)
 		return (NULL);
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/*
+	 * Room for several records per read(2) once an open WebSocket turns
+	 * read-ahead on (io.c): a paced session's hold brings 30-40 KiB, one
+	 * read instead of four. Pages are touched only as bytes come.
+	 */
+	SSL_CTX_set_default_read_buffer_len(ctx, 64 * 1024);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
 	/*
