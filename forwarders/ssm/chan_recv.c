@@ -228,7 +228,8 @@ chan_hold(struct ssm_chan *c, size_t len)
 	c->hold_last = now;
 	if (c->hold_streak < SSM_CHAN_HOLD_STREAK)
 		c->hold_streak++;
-	chan_hold_start(c);
+	if (!c->reads_reported)
+		chan_hold_start(c);
 }
 
 void
@@ -619,7 +620,7 @@ ssm_chan_input(struct ssm_chan *c, const uint8_t *buf, size_t len)
 		return;
 	/* What came during the hold is read: acks out, and hold again. */
 	ssm_chan_flush_acks(c);
-	if (skipped)
+	if (skipped && !c->reads_reported)
 		chan_hold_start(c);
 }
 
@@ -635,6 +636,12 @@ ssm_chan_read_done(struct ssm_chan *c)
 {
 	if (chan_gone(c))
 		return;
+	/*
+	 * From now on holds start here only: paused in the middle of a
+	 * read, the WebSocket would leave the records OpenSSL read ahead
+	 * for a whole hold more, past the agent's timeout.
+	 */
+	c->reads_reported = 1;
 	c->hold_skip = 0;
 	ssm_chan_flush_acks(c);
 	chan_hold_start(c);

@@ -405,6 +405,7 @@ struct ssm_chan {
 	uint64_t		 hold_since;	/* the streak's first */
 	unsigned		 hold_streak;	/* full Outputs in a row */
 	int			 hold_short;	/* the last Output was not full */
+	int			 reads_reported;	/* the ws says read_done */
 	size_t			 hold_skip;	/* of them, read before holding */
 	uint64_t		 hold_start;	/* ms, the hold's start */
 	uint64_t		 holds;

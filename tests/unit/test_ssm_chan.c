@@ -1673,7 +1673,7 @@ test_ssm_chan_hold_ends_with_the_read(void **state)
 	struct ssm_chan_stats	 st;
 	struct fake_ws		*w;
 	int64_t			 acks[64], seq = 2;
-	int			 mark;
+	int			 i, mark;
 
 	w = open_paced_until_held(&seq);
 
@@ -1693,6 +1693,26 @@ test_ssm_chan_hold_ends_with_the_read(void **state)
 	assert_true(w->paused);		/* the next hold */
 	ssm_chan_get_stats(chan, &st);
 	assert_int_equal(st.holds, 2);
+	assert_int_equal(st.expected, seq);
+
+	/*
+	 * More came than the count said (OpenSSL read ahead of it): the
+	 * hold does not start in the middle of the read, which would leave
+	 * the rest a whole hold more; the read's end starts it.
+	 */
+	fk.pending = 2 * SSM_CHAN_BLOCK;
+	hold_out(w);
+	fk.pending = 0;
+	mark = fk.nsent;
+	for (i = 0; i < 4; i++) {
+		agent_full(seq++, 'c');
+		assert_false(w->paused);
+	}
+	w->cb.read_done((struct ws *)w, w->arg);
+	assert_int_equal(sent_acks(mark, acks, 64), 4);
+	assert_true(w->paused);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 3);
 	assert_int_equal(st.expected, seq);
 
 	/* Nothing held, not holding: the end of a read changes nothing. */
