@@ -223,6 +223,15 @@ chan_hold(struct ssm_chan *c, size_t len)
 		return;
 	if (now - c->hold_last > SSM_CHAN_HOLD_GAP)
 		c->hold_streak = 0;
+	/*
+	 * A full streak that came too fast measures nothing more: start the
+	 * next one. (Kept, its start would go on aging, and a flow of any
+	 * speed would pass for a paced one once it had lasted SPAN ms: an
+	 * unpaced download held every 30 ms or so.)
+	 */
+	if (c->hold_streak == SSM_CHAN_HOLD_STREAK &&
+	    c->hold_last - c->hold_since < SSM_CHAN_HOLD_SPAN)
+		c->hold_streak = 0;
 	if (c->hold_streak == 0)
 		c->hold_since = now;
 	c->hold_last = now;

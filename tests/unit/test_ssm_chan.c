@@ -1752,10 +1752,25 @@ test_ssm_chan_hold_leaves_fast_flows_alone(void **state)
 	ssm_chan_get_stats(chan, &st);
 	assert_int_equal(st.holds, 0);
 
+	/*
+	 * Four a millisecond for ten times the span, each read ending
+	 * there: however long it lasts, a fast flow is never held.
+	 */
+	for (i = 0; i < 40 * SSM_CHAN_HOLD_SPAN; i++) {
+		agent_full(seq++, 'a');
+		w->cb.read_done((struct ws *)w, w->arg);
+		assert_false(w->paused);
+		if (i % 4 == 3)
+			advance(1);
+	}
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 0);
+
 	/* Paced after a gap: held once the streak spans enough time. */
 	advance(SSM_CHAN_HOLD_GAP + 1);
 	for (i = 0; i < SSM_CHAN_HOLD_STREAK; i++) {
 		agent_full(seq++, 'b');
+		w->cb.read_done((struct ws *)w, w->arg);
 		advance(1);
 	}
 	assert_true(w->paused);
@@ -1771,8 +1786,8 @@ test_ssm_chan_hold_leaves_fast_flows_alone(void **state)
 	assert_int_equal(st.holds, 1);
 	assert_int_equal(st.expected, seq);
 	assert_int_equal(evbuffer_get_length(u.data),
-	    (3 * SSM_CHAN_HOLD_STREAK + SSM_CHAN_HOLD_RATE * SSM_CHAN_HOLD +
-	    10) * SSM_MSG_CHUNK);
+	    (3 * SSM_CHAN_HOLD_STREAK + 40 * SSM_CHAN_HOLD_SPAN +
+	    SSM_CHAN_HOLD_RATE * SSM_CHAN_HOLD + 10) * SSM_MSG_CHUNK);
 }
 
 /*
