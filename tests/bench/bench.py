@@ -1352,6 +1352,25 @@ class Bench:
         self.need_agent()
         return smp
 
+    def smp_knobs(self, smp, scen):
+        """awsemu's knobs for the plugin: none for 1.2.764.0 and later;
+        for an older one (or one whose version it does not say) the
+        service's rules before 2026, unsigned upgrades and any
+        ClientVersion, which scenario scen's notes then say. The data
+        path does not change."""
+        r = subprocess.run([smp, "--version"], capture_output=True,
+                           text=True, timeout=30)
+        v = r.stdout.strip()
+        try:
+            if tuple(int(x) for x in v.split(".")) >= (1, 2, 764, 0):
+                return []
+        except ValueError:
+            v = f"of unknown version ({v[:40]!r})"
+        self.note(scen, f"session-manager-plugin {v} predates the signed "
+                  "data-channel upgrade of 1.2.764.0: awsemu ran with "
+                  "upgrade_auth optional and min_client_version any for it")
+        return [("upgrade_auth", "optional"), ("min_client_version", "")]
+
     def smp_stop(self, proc):
         try:
             os.kill(proc.plugin, signal.SIGTERM)
@@ -1364,7 +1383,8 @@ class Bench:
         ports = self.servers("source", "sink", "echo")
         dial = {5000: ports["source"], 5001: ports["sink"], 7: ports["echo"]}
         reps = min(self.reps, 3)
-        emu = self.emu(dial, [("pacing", "false")])
+        knobs = self.smp_knobs(smp, 7)
+        emu = self.emu(dial, [("pacing", "false")] + knobs)
         tun, pid, addr = self.smp_start(emu, MUX_ID, 7, smp)
         self.put("s7.smp.rss", self.settle_rss(pid, 1.0) / 1024)
         self.put("s7.smp.rss_cli", read_proc_status(tun.pid, "VmRSS") /
@@ -1411,7 +1431,7 @@ class Bench:
             self.put(f"s7.smp.{d}.cpu", cpu)
             self.smp_stop(tun)
         self.stop(emu, want_clean=True)
-        emu = self.emu(dial, PACED_KNOBS)
+        emu = self.emu(dial, PACED_KNOBS + knobs)
         ceiling, n = self.paced_sizes()
         for remote, d in ((5000, "down"), (5001, "up")):
             tun, pid, addr = self.smp_start(emu, MUX_ID, remote, smp)
@@ -1628,13 +1648,14 @@ class Bench:
         self.stop(gw, want_clean=True)
         self.stop(emu, want_clean=True)
 
-    def session_each(self, start, name):
+    def session_each(self, start, name, knobs=()):
         """p50 and p99 lists (us) of start-to-first-byte runs of a client
         that starts a session of its own each time: start(emu) gives its
         argv, its environment and whether it exits 0 by itself once the
         far side closed (else it is stopped, with its children)."""
         ports = self.servers("hello")
-        emu = self.emu({22: ports["hello"]}, [("pacing", "false")])
+        emu = self.emu({22: ports["hello"]}, [("pacing", "false")] +
+                       list(knobs))
         argv, env, clean = start(emu)
         count = 2 if self.smoke else SESSION_EACH_COUNT
         p50, p99 = [], []
@@ -1678,7 +1699,8 @@ class Bench:
                     "--target", MUX_ID, "--document-name",
                     "AWS-StartSSHSession", "--parameters",
                     "portNumber=22"], env, False
-        p50, p99 = self.session_each(start, "smp-ssh")
+        p50, p99 = self.session_each(start, "smp-ssh",
+                                     self.smp_knobs(smp, 8))
         self.put("s8.smp.p50", p50)
         self.put("s8.smp.p99", p99)
 
