@@ -2089,8 +2089,9 @@ def compare(b, key):
 def value_cell(b, key):
     v = b.values.get(key)
     if v is None:
-        # The reason's first clause; the scenario's notes have it whole.
-        return b.notes.get(key, "").split(" (")[0]
+        # The reason's first clause (a log's lines joined by " | "
+        # escaped for the tables); the scenario's notes have it whole.
+        return b.notes.get(key, "").split(" (")[0].replace("|", "\\|")
     if v["n"] == 1:
         return fmt(v["median"])
     return f"{fmt(v['median'])} ({fmt(v['min'])}-{fmt(v['max'])})"
