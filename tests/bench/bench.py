@@ -2494,17 +2494,19 @@ def missed_bounds(b, scen):
                     f"{n * sc / 1000:.1f} us of entry and exit at " \
                     f"{fmt(sc)} ns each " \
                     f"({100 * n * sc / 1000 / per_msg:.0f}% of its CPU)"
-            t += ". Paced, the agent's messages come one a millisecond: " \
-                "the cost is per message, not per byte. gatewayd batches " \
-                "what it can (after 32 full messages in a row it reads " \
-                "its WebSocket every 10 ms and acknowledges the lot in " \
-                "one write), but libevent's OpenSSL bufferevent still " \
-                "decrypts one TLS record per loop turn (two reads and " \
-                "an epoll_wait each) and every write to the client arms " \
-                "and disarms its write event (two epoll_ctl): reading " \
-                "every pending record in one turn (the TLS filter on " \
-                "branch fast, not merged) is the next step; see the " \
-                "profile below."
+            w = b.get(f"s2.mux.{d}.wake")
+            if w is not None:
+                t += f"; it wakes {w:.2f} times per agent message " \
+                    "(context switches)"
+            if d == "down":
+                t += ". Paced, the agent's messages come one a " \
+                    "millisecond: the cost is per message, not per byte, " \
+                    "and each wake-up is a loop turn (epoll_wait, reads, " \
+                    "an acknowledge); docs/data-path.md says what the " \
+                    "data path batches. See the profile below."
+            else:
+                t += ". The upload goes at gatewayd's pace and the agent " \
+                    "acknowledges each message. See the profile below."
             out.append(t)
     elif scen == 3 and missed("s3.ratio4"):
         r1, r8 = b.get("s3.ms1.c4"), b.get("s3.ms8.c4")
