@@ -490,18 +490,23 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 	struct evbuffer	*out = bufferevent_get_output(bev);
-	size_t		 len = evbuffer_get_length(out);
 
 	if (c->state == CONN_DEAD)
 		return;
-	if (c->output_full && len <= CONN_LOW_WATERMARK) {
+	if (c->output_full && evbuffer_get_length(out) <= CONN_LOW_WATERMARK) {
 		c->output_full = 0;
 		if (c->fwd->drain != NULL)
 			c->fwd->drain(c);
 		if (c->state == CONN_DEAD)
 			return;
 	}
-	if (len == 0 && c->remote_eof == CONN_EOF_SEEN)
+	/*
+	 * Measured now, not before the drain: a drain may queue the last
+	 * bytes the forwarder held and the far side's end with them, and the
+	 * FIN must not overtake those bytes (shutting down before them made
+	 * their write fail with EPIPE and the client lose the tail).
+	 */
+	if (evbuffer_get_length(out) == 0 && c->remote_eof == CONN_EOF_SEEN)
 		conn_shutdown_client(c);
 }
 

@@ -140,14 +140,26 @@ util_uuid_v4(uint8_t uuid[UUID_LEN])
 	uuid[8] = (uuid[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
 }
 
+/* The canonical text of u at p (36 characters, no NUL); past it. */
+char *
+util_uuid_put(char *p, const uint8_t u[UUID_LEN])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < UUID_LEN; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[u[i] >> 4];
+		*p++ = hex[u[i] & 0xf];
+	}
+	return (p);
+}
+
 void
 util_uuid_format(const uint8_t u[UUID_LEN], char out[UUID_STR_LEN])
 {
-	snprintf(out, UUID_STR_LEN,
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x",
-	    u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-	    u[10], u[11], u[12], u[13], u[14], u[15]);
+	*util_uuid_put(out, u) = '\0';
 }
 
 static int

@@ -37,6 +37,7 @@ uint64_t util_random_range(uint64_t lo, uint64_t hi);
  * and unique, not unpredictable: for ids, never for secrets.
  */
 void	 util_uuid_v4(uint8_t uuid[UUID_LEN]);
+char	*util_uuid_put(char *, const uint8_t uuid[UUID_LEN]);
 void	 util_uuid_format(const uint8_t uuid[UUID_LEN],
 	    char out[UUID_STR_LEN]);
 /* Parse 36-character hyphenated text; return 0 or -1. */

@@ -544,6 +544,7 @@ ssm_chan_start(const struct ssm_chan_params *params,
 	ssm_chan_inq_init(&c->in, c->p.max_out_of_order,
 	    c->p.max_out_of_order_bytes);
 	ssm_chan_rtt_init(&c->rtt);
+	ssm_chan_rtt_init(&c->agent_rtt);
 	c->flag_seq = -1;
 	c->state = SSM_CHAN_STARTING;
 	chan_metrics_register();
@@ -671,6 +672,10 @@ ssm_chan_status(struct ssm_chan *c, struct cJSON *obj)
 	cJSON_AddNumberToObject(obj, "resumes", (double)c->resumes);
 	cJSON_AddNumberToObject(obj, "srtt_ms", c->rtt.srtt);
 	cJSON_AddNumberToObject(obj, "rto_ms", c->rtt.rto);
+	/* Receive batching (chan_recv.c): holds so far, the last one's. */
+	cJSON_AddNumberToObject(obj, "holds", (double)c->holds);
+	cJSON_AddNumberToObject(obj, "hold_ms", (double)c->hold_last_took);
+	cJSON_AddNumberToObject(obj, "agent_rto_ms", c->agent_rtt.rto);
 	cJSON_AddBoolToObject(obj, "paused", c->paused);
 	if (c->last_error != NULL)
 		cJSON_AddStringToObject(obj, "last_error", c->last_error);

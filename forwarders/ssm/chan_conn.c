@@ -29,6 +29,7 @@ static void	chan_ws_close_cb(struct ws *, uint16_t, const char *, int,
 static void	chan_ws_error_cb(struct ws *, enum ws_error, const char *,
 		    void *);
 static void	chan_ws_drained_cb(struct ws *, void *);
+static void	chan_ws_read_done_cb(struct ws *, void *);
 static void	chan_connect(struct ssm_chan *);
 
 static const struct ws_cb chan_ws_cb = {
@@ -37,6 +38,7 @@ static const struct ws_cb chan_ws_cb = {
 	.close = chan_ws_close_cb,
 	.error = chan_ws_error_cb,
 	.drained = chan_ws_drained_cb,
+	.read_done = chan_ws_read_done_cb,
 };
 
 /*
@@ -383,6 +385,7 @@ ssm_chan_ws_drop(struct ssm_chan *c, int graceful)
 	ssm_chan_refuse_end(c);
 	c->hold_streak = 0;
 	c->hold_skip = 0;
+	c->hold_took = 0;
 	c->nacks_held = 0;	/* unsent: the agent resends */
 	c->acks_due = 0;
 	if (graceful && c->ws_up)
@@ -493,6 +496,17 @@ chan_ws_message_cb(struct ws *ws, enum ws_type type, const uint8_t *data,
 		    len);
 	else if (c->ws_up)
 		ssm_chan_input(c, data, len);
+	ssm_chan_leave(c);
+}
+
+static void
+chan_ws_read_done_cb(struct ws *ws, void *arg)
+{
+	struct ssm_chan	*c = arg;
+
+	ssm_chan_enter(c);
+	if (c->ws_up)
+		ssm_chan_read_done(c);
 	ssm_chan_leave(c);
 }
 

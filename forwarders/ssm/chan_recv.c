@@ -62,6 +62,44 @@ ssm_chan_flush_acks(struct ssm_chan *c)
 }
 
 /*
+ * The ack about to go: what the agent will measure for it (§6.5), as far
+ * as we know. Read at once, nearly nothing; read after a hold, the
+ * messages are taken to have come evenly during it, oldest first.
+ */
+static void
+chan_agent_sample(struct ssm_chan *c)
+{
+	double	sample = 0;
+
+	if (c->hold_took != 0 && c->batch_k < c->batch_n) {
+		sample = (double)c->hold_took * (double)(c->batch_n -
+		    c->batch_k) / (double)c->batch_n;
+		if (++c->batch_k == c->batch_n)
+			c->hold_took = 0;
+	}
+	ssm_chan_rtt_sample(&c->agent_rtt, sample);
+}
+
+/*
+ * How long the next hold may last: a margin short of the agent's resend
+ * timeout for our acks, never less than SSM_CHAN_HOLD (below the least
+ * timeout there is) nor more than SSM_CHAN_HOLD_MAX.
+ */
+static uint64_t
+chan_hold_len(struct ssm_chan *c)
+{
+	double	rto = c->agent_rtt.rto, margin = rto / 8;
+
+	if (margin < SSM_CHAN_HOLD_MARGIN)
+		margin = SSM_CHAN_HOLD_MARGIN;
+	if (rto - margin >= SSM_CHAN_HOLD_MAX)
+		return (SSM_CHAN_HOLD_MAX);
+	if (rto - margin <= SSM_CHAN_HOLD)
+		return (SSM_CHAN_HOLD);
+	return ((uint64_t)(rto - margin));
+}
+
+/*
  * Acknowledge output_stream_data seq (id): ours to send, never queued.
  * While reading what came during a hold, the acks wait to go out
  * together (a few at most, SSM_CHAN_ACKS_WAIT ms at most).
@@ -71,6 +109,7 @@ chan_send_ack(struct ssm_chan *c, int64_t seq, const uint8_t id[UUID_LEN])
 {
 	if (!c->ws_up)
 		return;
+	chan_agent_sample(c);
 	if (c->hold_skip == 0) {
 		ssm_chan_flush_acks(c);
 		chan_write_ack(c, seq, id);
@@ -117,23 +156,27 @@ ssm_chan_unpause(struct ssm_chan *c)
  * and each one woke us on its own: a wake-up, a TLS record, an ack and a
  * write to the client per KiB, whatever the rate. A bulk flow (full
  * messages in a row) needs no such promptness: once it has read what had
- * arrived, the chan stops reading for SSM_CHAN_HOLD ms, then reads, acks
- * and delivers all that came meanwhile in one go. Anything short of a
- * full message (interactive traffic, a transfer's last bytes) ends the
- * streak and is read at once, and so does a flow faster than the agent's
- * pacing (SSM_CHAN_HOLD_SPAN, SSM_CHAN_HOLD_MOST).
+ * arrived, the chan stops reading for a hold (chan_hold_len), then reads,
+ * acks and delivers all that came meanwhile in one go. Only a full
+ * message starts a hold: one short of full (interactive traffic, a
+ * transfer's last bytes) is read at once and the next one too. It does
+ * not end the streak, as a target's writes end in one mid-transfer (a
+ * source writing 64 KiB at a time makes every 65th message short); a
+ * pause in the flow (SSM_CHAN_HOLD_GAP) does, and so does a flow faster
+ * than the agent's pacing (SSM_CHAN_HOLD_SPAN, SSM_CHAN_HOLD_RATE).
  */
 static void
 chan_hold_start(struct ssm_chan *c)
 {
 	if (c->hold_streak < SSM_CHAN_HOLD_STREAK || c->hold_skip != 0 ||
-	    c->refused ||
+	    c->hold_short || c->refused ||
 	    c->hold_last - c->hold_since < SSM_CHAN_HOLD_SPAN ||
 	    c->hold_until != 0 || c->ops->ws_pause == NULL ||
 	    c->state != SSM_CHAN_OPEN || !c->ws_up)
 		return;
 	ssm_chan_flush_acks(c);
-	c->hold_until = clock_now_ms() + SSM_CHAN_HOLD;
+	c->hold_start = clock_now_ms();
+	c->hold_until = c->hold_start + chan_hold_len(c);
 	c->holds++;
 	c->ops->ws_pause(c->ws);
 }
@@ -176,10 +219,8 @@ chan_hold(struct ssm_chan *c, size_t len)
 {
 	uint64_t	now = clock_now_ms();
 
-	if (len < SSM_MSG_CHUNK) {
-		c->hold_streak = 0;
+	if ((c->hold_short = len < SSM_MSG_CHUNK))
 		return;
-	}
 	if (now - c->hold_last > SSM_CHAN_HOLD_GAP)
 		c->hold_streak = 0;
 	if (c->hold_streak == 0)
@@ -187,13 +228,15 @@ chan_hold(struct ssm_chan *c, size_t len)
 	c->hold_last = now;
 	if (c->hold_streak < SSM_CHAN_HOLD_STREAK)
 		c->hold_streak++;
-	chan_hold_start(c);
+	if (!c->reads_reported)
+		chan_hold_start(c);
 }
 
 void
 ssm_chan_hold_end(struct ssm_chan *c)
 {
-	size_t	pending = 0;
+	uint64_t	took;
+	size_t		pending = 0;
 
 	if (c->hold_until == 0)
 		return;
@@ -204,8 +247,12 @@ ssm_chan_hold_end(struct ssm_chan *c)
 	if (c->ops->ws_pending != NULL)
 		pending = c->ops->ws_pending(c->ws);
 	c->hold_skip = pending / SSM_CHAN_BLOCK;
+	took = clock_now_ms() - c->hold_start;
+	c->hold_took = c->hold_last_took = took != 0 ? took : 1;
+	c->batch_n = c->hold_skip != 0 ? c->hold_skip : 1;
+	c->batch_k = 0;
 	/* More came than a paced flow sends: not one to hold. */
-	if (c->hold_skip > SSM_CHAN_HOLD_MOST)
+	if (c->hold_skip > SSM_CHAN_HOLD_RATE * c->hold_took)
 		c->hold_streak = 0;
 	if (!c->refused)	/* else ssm_chan_refuse_end reads again */
 		c->ops->ws_resume(c->ws);
@@ -573,6 +620,29 @@ ssm_chan_input(struct ssm_chan *c, const uint8_t *buf, size_t len)
 		return;
 	/* What came during the hold is read: acks out, and hold again. */
 	ssm_chan_flush_acks(c);
-	if (skipped)
+	if (skipped && !c->reads_reported)
 		chan_hold_start(c);
+}
+
+/*
+ * The WebSocket has read all that had come (ws.h, read_done): whatever
+ * the count at the hold's end said, what came meanwhile is read now, in
+ * this one turn. Its acks leave together, in the same TLS write, and the
+ * next hold starts; one turn later or a timer later would only cost
+ * another wake-up (§6.5: a turn is far below any retransmission timer).
+ */
+void
+ssm_chan_read_done(struct ssm_chan *c)
+{
+	if (chan_gone(c))
+		return;
+	/*
+	 * From now on holds start here only: paused in the middle of a
+	 * read, the WebSocket would leave the records OpenSSL read ahead
+	 * for a whole hold more, past the agent's timeout.
+	 */
+	c->reads_reported = 1;
+	c->hold_skip = 0;
+	ssm_chan_flush_acks(c);
+	chan_hold_start(c);
 }

@@ -323,22 +323,6 @@ chan_put(uint8_t *p, const char *s, size_t len)
 	return (p + len);
 }
 
-/* Canonical UUID text, without snprintf. */
-static uint8_t *
-chan_put_uuid(uint8_t *p, const uint8_t id[UUID_LEN])
-{
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < UUID_LEN; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*p++ = '-';
-		*p++ = hex[id[i] >> 4];
-		*p++ = hex[id[i] & 0xf];
-	}
-	return (p);
-}
-
 size_t
 ssm_chan_ack_build(int64_t seq, const uint8_t id[UUID_LEN],
     const uint8_t ack_id[UUID_LEN], uint64_t created_date,
@@ -354,7 +338,7 @@ ssm_chan_ack_build(int64_t seq, const uint8_t id[UUID_LEN],
 	p = chan_put(p, chan_ack_type, sizeof chan_ack_type - 1);
 	p = chan_put(p, type, sizeof type - 1);
 	p = chan_put(p, chan_ack_id, sizeof chan_ack_id - 1);
-	p = chan_put_uuid(p, id);
+	p = (uint8_t *)util_uuid_put((char *)p, id);
 	p = chan_put(p, chan_ack_seq, sizeof chan_ack_seq - 1);
 	n = snprintf(num, sizeof num, "%" PRId64, seq);
 	p = chan_put(p, num, n);

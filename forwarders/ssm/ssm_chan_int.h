@@ -56,23 +56,35 @@
 /*
  * Receive batching (chan_recv.c): after SSM_CHAN_HOLD_STREAK full Output
  * messages in a row, none more than SSM_CHAN_HOLD_GAP apart, stop reading
- * for SSM_CHAN_HOLD once caught up, then read what came in one go. The
- * hold stays below the agent's least resend timeout (SRTT + 10 ms).
+ * for a hold once caught up, then read what came in one go. A hold lasts
+ * SSM_CHAN_HOLD ms at first, below the agent's least resend timeout
+ * (SRTT + 10 ms, §6.5), and grows up to SSM_CHAN_HOLD_MAX as the agent's
+ * own estimate of our ack delay grows: we keep that estimate, fed with
+ * the delays our holds give our acks, and end each hold an eighth of its
+ * timeout (at least SSM_CHAN_HOLD_MARGIN ms) before the oldest message it
+ * kept would be resent. Acks delayed evenly up to T ms make a timeout of
+ * about 1.5 T (SRTT T/2, RTTVAR T/4), so each hold may be longer than the
+ * last until SSM_CHAN_HOLD_MAX.
  */
 #define SSM_CHAN_HOLD		10
+#define SSM_CHAN_HOLD_MAX	40
+#define SSM_CHAN_HOLD_MARGIN	2
 #define SSM_CHAN_HOLD_STREAK	32
 #define SSM_CHAN_HOLD_GAP	50
 /*
  * Only a slow flow is held: its streak took at least SSM_CHAN_HOLD_SPAN
  * ms (no more than 2 messages a millisecond: the agent paces 1), and a
- * hold during which more than SSM_CHAN_HOLD_MOST messages came ends the
- * streak. A fast sender that waits for acks (a window) would otherwise
- * be held to a window per hold (unpaced basic: 22 MiB/s, not 42).
+ * hold during which more than SSM_CHAN_HOLD_RATE messages a millisecond
+ * came ends the streak. A fast sender that waits for acks (a window)
+ * would otherwise be held to a window per hold (unpaced basic: 22 MiB/s,
+ * not 42).
  */
 #define SSM_CHAN_HOLD_SPAN	(SSM_CHAN_HOLD_STREAK / 2)
-#define SSM_CHAN_HOLD_MOST	(2 * SSM_CHAN_HOLD)
-/* libevent's coarse monotonic clock fires a timer up to a jiffy early:
- * a hold this close to its end is over (else a few 1 ms wake-ups). */
+#define SSM_CHAN_HOLD_RATE	2
+/*
+ * A hold this close to its end is over: clock_now_ms() cuts to the
+ * millisecond, and a timer set for the rest may fire just before it.
+ */
 #define SSM_CHAN_HOLD_SLACK	4
 /* Acks of what came during a hold, sent together: at most, wait (ms). */
 #define SSM_CHAN_ACKS_HELD	16
@@ -392,8 +404,21 @@ struct ssm_chan {
 	uint64_t		 hold_last;	/* the last full Output */
 	uint64_t		 hold_since;	/* the streak's first */
 	unsigned		 hold_streak;	/* full Outputs in a row */
+	int			 hold_short;	/* the last Output was not full */
+	int			 reads_reported;	/* the ws says read_done */
 	size_t			 hold_skip;	/* of them, read before holding */
+	uint64_t		 hold_start;	/* ms, the hold's start */
 	uint64_t		 holds;
+	/*
+	 * The agent's RTT estimate of our acks (§6.5), as our holds make it:
+	 * the messages read after a hold of hold_took ms are taken to have
+	 * come evenly during it, the first hold_took ms before its ack.
+	 */
+	struct ssm_chan_rtt	 agent_rtt;
+	uint64_t		 hold_took;	/* ms; 0: no batch being read */
+	uint64_t		 hold_last_took;	/* ms, the last hold's */
+	size_t			 batch_n;	/* messages that came during it */
+	size_t			 batch_k;	/* of them, acked */
 	struct {
 		int64_t		 seq;
 		uint8_t		 id[UUID_LEN];
@@ -477,6 +502,7 @@ uint64_t ssm_chan_paused_now(struct ssm_chan *, uint64_t now);
 
 /* chan_recv.c. */
 void	 ssm_chan_input(struct ssm_chan *, const uint8_t *, size_t);
+void	 ssm_chan_read_done(struct ssm_chan *);
 /* Deliver what is stored from expected on (after ssm_chan_ready). */
 void	 ssm_chan_deliver(struct ssm_chan *);
 void	 ssm_chan_pause(struct ssm_chan *);

@@ -9,11 +9,16 @@
 
 #include <sys/types.h>
 
+#include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+
+#include <openssl/err.h>
 
 #include "log.h"
 #include "util.h"
@@ -27,6 +32,13 @@
  * allocations (below glibc's mmap threshold, unlike 64 KiB exactly).
  */
 #define WS_OUT_CHAIN	(60 * 1024)
+
+/*
+ * Bytes of TLS records we read ourselves in one turn at most (below):
+ * enough for everything a paced agent sends between two reads, bounded so
+ * that a fast peer cannot keep the loop from the others.
+ */
+#define WS_READ_TURN	(256 * 1024)
 
 /* Remember to call drained once the output has gone past the mark. */
 void
@@ -89,6 +101,76 @@ ws_io_pong_cb(evutil_socket_t fd, short what, void *arg)
 	ws_leave(ws);
 }
 
+/*
+ * Decrypt the next TLS record straight into buf, once the bufferevent's
+ * input is empty. libevent's OpenSSL bufferevent decrypts one record per
+ * loop turn (then stops, as SSL_pending() is 0 between records), so a
+ * turn used to be an epoll_wait, two reads and one agent message. Read
+ * here, a turn takes every record that has come (up to WS_READ_TURN), its
+ * messages are handled together and their acks leave in one write.
+ *
+ * With read-ahead (ws_io_open) OpenSSL reads as much as the socket has in
+ * one read(), and may then hold whole records the kernel no longer
+ * signals: libevent, which stops at SSL_pending() == 0, would wait for the
+ * socket forever with them unread. This reader stops only when TLS wants
+ * the socket (its buffer holds no whole record) or at the bound, and then
+ * comes back from ws_kick() for what is left. A paused reader stops
+ * earlier; ws_resume() kicks too.
+ */
+static ssize_t
+ws_tls_recv(struct ws *ws, uint8_t *buf, size_t len)
+{
+	int	n, err;
+
+	if (ws->rd_ssl == NULL || ws->rd_end != 0)
+		return (-1);
+	if (ws->rd_turn >= WS_READ_TURN) {
+		if (SSL_has_pending(ws->rd_ssl))
+			ws_kick(ws);
+		return (-1);
+	}
+	if (len > INT_MAX)
+		len = INT_MAX;
+	ERR_clear_error();
+	errno = 0;
+	if ((n = SSL_read(ws->rd_ssl, buf, (int)len)) > 0) {
+		ws->rd_turn += (size_t)n;
+		return (n);
+	}
+	err = SSL_get_error(ws->rd_ssl, n);
+	if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+		/* Kept now: later calls may clear errno and the queue. */
+		ws->rd_end = err;
+		ws->rd_errno = errno;
+		ws->rd_err = ERR_peek_error();
+	}
+	return (-1);
+}
+
+/*
+ * Our own read met the end of the transport or a TLS error: tell it as
+ * the bufferevent would have (once), after the messages read before it.
+ */
+static void
+ws_tls_end(struct ws *ws)
+{
+	short	what = BEV_EVENT_READING;
+
+	if (ws->rd_err != 0 && ERR_GET_LIB(ws->rd_err) == ERR_LIB_SYS) {
+		/* OpenSSL 3 queues a failed read(2) as its own error. */
+		ws->rd_errno = ERR_GET_REASON(ws->rd_err);
+		ws->rd_err = 0;
+	}
+	if (ws->rd_end == SSL_ERROR_ZERO_RETURN || (ws->rd_errno == 0 &&
+	    ws->rd_err == 0))
+		what |= BEV_EVENT_EOF;
+	else
+		what |= BEV_EVENT_ERROR;
+	ws->rd_end = -1;
+	errno = ws->rd_errno;
+	ws_transport_lost(ws, what);
+}
+
 /* wslay wants bytes: give what the bufferevent has, never block. */
 static ssize_t
 ws_wslay_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
@@ -103,7 +185,7 @@ ws_wslay_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 		return (-1);
 	}
 	n = evbuffer_remove(bufferevent_get_input(ws->bev), buf, len);
-	if (n <= 0) {
+	if (n <= 0 && (n = ws_tls_recv(ws, buf, len)) <= 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return (-1);
 	}
@@ -264,15 +346,31 @@ ws_wslay_msg(wslay_event_context_ptr ctx,
 void
 ws_io_read(struct ws *ws)
 {
-	int	r;
+	uint64_t	msgs = ws->stats.msgs_in;
+	int		r;
 
 	if (ws->paused || ws->wslay == NULL || ws->freeing)
 		return;
 	ws->in_recv = 1;
+	ws->rd_turn = 0;
 	r = wslay_event_recv(ws->wslay);
 	ws->in_recv = 0;
 	if (ws->freeing || ws->state >= WS_ENDING)
 		return;
+	if (ws->stats.msgs_in != msgs && ws->cb.read_done != NULL) {
+		ws->cb.read_done(ws, ws->arg);
+		if (ws->freeing || ws->state >= WS_ENDING)
+			return;
+	}
+	if (ws->rd_lazy && !ws->paused) {	/* ws_resume: no new pause */
+		ws->rd_lazy = 0;
+		bufferevent_enable(ws->bev, EV_READ);
+	}
+	if (ws->rd_end > 0 && r == 0 && !ws->too_big && !ws->close_received) {
+		ws_io_flush(ws);
+		ws_tls_end(ws);
+		return;
+	}
 	if (r == WSLAY_ERR_NOMEM)
 		fatalx("ws %llu: out of memory", (unsigned long long)ws->id);
 	ws_io_flush(ws);
@@ -311,6 +409,16 @@ ws_io_open(struct ws *ws)
 	evtimer_del(ws->timer);
 	ws_set_state(ws, WS_OPEN);
 	bufferevent_setwatermark(ws->bev, EV_WRITE, ws->opts.low_watermark, 0);
+	/*
+	 * From here on we read the TLS records (ws_tls_recv), so OpenSSL may
+	 * read ahead: one read() for all that has come, not two per record.
+	 */
+	if ((ws->rd_ssl = bufferevent_openssl_get_ssl(ws->bev)) != NULL) {
+		if (bufferevent_get_underlying(ws->bev) == NULL)
+			SSL_set_read_ahead(ws->rd_ssl, 1);
+		else
+			ws->rd_ssl = NULL;
+	}
 	if (!(ws->opts.flags & WS_NO_PING)) {
 		tv = util_ms_tv(ws->opts.ping_interval_ms);
 		event_add(ws->ping, &tv);

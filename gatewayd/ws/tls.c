@@ -95,12 +95,22 @@ tls_ctx_new(const SSL_METHOD *method, char **cause)
 		return (NULL);
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/*
+	 * Room for several records per read(2) once an open WebSocket turns
+	 * read-ahead on (io.c): a paced session's hold brings 30-40 KiB, one
+	 * read instead of four. Pages are touched only as bytes come.
+	 */
+	SSL_CTX_set_default_read_buffer_len(ctx, 64 * 1024);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
 	/*
 	 * No SSL_MODE_RELEASE_BUFFERS: it costs a malloc and a free per
-	 * record, and tunnels are busy. No read-ahead either: libevent's
-	 * OpenSSL bufferevent does not see bytes buffered that way and stalls.
+	 * record, and tunnels are busy. No read-ahead here: libevent's
+	 * OpenSSL bufferevent does not see bytes buffered that way (it reads
+	 * on while SSL_pending() says so, which counts only the record being
+	 * read) and would wait for a socket that has nothing more to say.
+	 * An open WebSocket reads its records itself and turns read-ahead on
+	 * (io.c, ws_tls_recv).
 	 */
 	return (ctx);
 }

@@ -382,6 +382,8 @@ ws_transport_error(struct ws *ws, short what)
 	if (what & BEV_EVENT_EOF)
 		return (xstrdup("connection closed by peer"));
 	ssl = bufferevent_openssl_get_ssl(ws->bev);
+	if (ws->rd_err != 0)	/* our own read's (io.c) */
+		return (tls_error_string(ssl, &ws->rd_err, 1));
 	while (n < sizeof errs / sizeof errs[0] &&
 	    (errs[n] = bufferevent_get_openssl_error(ws->bev)) != 0)
 		n++;
@@ -449,6 +451,13 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	free(why);
 	ws_leave(ws);
+}
+
+/* Our own TLS reader (io.c) met the end: as if the bufferevent had. */
+void
+ws_transport_lost(struct ws *ws, short what)
+{
+	ws_event_cb(ws->bev, what, ws);
 }
 
 /* Deferred work: start a client, or look at input again. */
@@ -650,6 +659,7 @@ void
 ws_pause(struct ws *ws)
 {
 	ws->paused = 1;
+	ws->rd_lazy = 0;
 	if (ws->bev != NULL)
 		bufferevent_disable(ws->bev, EV_READ);
 }
@@ -664,7 +674,16 @@ ws_resume(struct ws *ws)
 	evtimer_del(ws->pong);
 	if (ws->bev != NULL && ws->state < WS_ENDING &&
 	    ws->state != WS_REQUEST) {
-		bufferevent_enable(ws->bev, EV_READ);
+		/*
+		 * An open WebSocket reads what waits first, and watches the
+		 * socket again only if that read did not pause it anew (io.c):
+		 * a paced session's holds follow one another, and each would
+		 * otherwise cost two epoll_ctl calls for nothing.
+		 */
+		if (ws->state == WS_OPEN)
+			ws->rd_lazy = 1;
+		else
+			bufferevent_enable(ws->bev, EV_READ);
 		ws_kick(ws);	/* bytes may be waiting already */
 	}
 }

@@ -83,6 +83,12 @@ struct ws_cb {
 	 */
 	void	(*request)(struct ws *, const struct ws_http_msg *req,
 		    void *arg);
+	/*
+	 * Optional: the messages of one read are all delivered. A read takes
+	 * what has come (up to a bound), so answers to them, an ack each
+	 * say, can wait for this and leave together.
+	 */
+	void	(*read_done)(struct ws *, void *arg);
 };
 
 /* ws_options.flags */

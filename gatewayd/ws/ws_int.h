@@ -122,7 +122,13 @@ struct ws {
 	size_t			 mask_off;
 	int			 mute;		/* a test's ws_set_mute */
 	int			 paused;
+	int			 rd_lazy;	/* resumed; read events still off */
 	int			 in_recv;
+	SSL			*rd_ssl;	/* TLS records read by us */
+	size_t			 rd_turn;	/* bytes, this turn */
+	int			 rd_end;	/* SSL_get_error() that ended */
+	int			 rd_errno;
+	unsigned long		 rd_err;	/* OpenSSL's reason, or 0 */
 	int			 above_low;
 	size_t			 out_room;	/* in the last chain */
 
@@ -164,6 +170,7 @@ int		 ws_read_head(struct ws *, struct ws_http_msg *,
 		    char **), char **);
 void		 ws_end_close(struct ws *);
 void		 ws_kick(struct ws *);
+void		 ws_transport_lost(struct ws *, short);
 const char	*ws_step_name(enum ws_state);
 
 /* io.c */

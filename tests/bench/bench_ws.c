@@ -125,11 +125,11 @@ bench_open_cb(struct ws *ws, void *arg)
 
 static const struct ws_cb bench_server_cb = {
 	NULL, bench_msg_cb, bench_close_cb, bench_fail_cb, bench_drained_cb,
-	NULL
+	NULL, NULL
 };
 static const struct ws_cb bench_client_cb = {
 	bench_open_cb, bench_msg_cb, bench_close_cb, bench_fail_cb,
-	bench_drained_cb, NULL
+	bench_drained_cb, NULL, NULL
 };
 
 /* Child: serve one WebSocket on the listening socket, then exit. */

@@ -47,7 +47,7 @@ fuzz_ws_request_cb(struct ws *ws, const struct ws_http_msg *req, void *arg)
 }
 
 static const struct ws_cb fuzz_ws_cb = {
-	NULL, fuzz_ws_message_cb, NULL, NULL, NULL, fuzz_ws_request_cb
+	NULL, fuzz_ws_message_cb, NULL, NULL, NULL, fuzz_ws_request_cb, NULL
 };
 
 /* Copy data to out with every "@ACCEPT@" replaced by accept. */

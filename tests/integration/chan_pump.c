@@ -24,6 +24,7 @@
 
 #include <arpa/inet.h>
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,6 +370,12 @@ main(int argc, char **argv)
 	log_init("chan_pump", verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	up.total = up_check.total = down.total = down_check.total = mib << 20;
 
+	/*
+	 * As gatewayd does: a write to a WebSocket the emulator has reset
+	 * (after a read saw the reset) fails with EPIPE and the chan resumes;
+	 * unignored, SIGPIPE killed the pump without a word (exit 141).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	base = event_base_new();
 	memset(&o, 0, sizeof o);
 	if ((client = aws_client_new(base, &o, &cause)) == NULL ||

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include "config.h"
 #include "gateway.h"
@@ -38,6 +39,7 @@ static struct fake {
 	int		 echo;		/* send: write it all back */
 	int		 eof_echo;	/* eof: conn_eof back */
 	int		 resume_inside;	/* send: conn_resume now */
+	struct evbuffer	*drain_hold;	/* drain: write it all, then conn_eof */
 	size_t		 take_max;	/* send: take this, pause */
 	int		 opened, sends, eofs, drains, closes;
 	int		 depth, max_depth;
@@ -97,6 +99,10 @@ static void
 fake_drain(struct conn *c)
 {
 	fake.drains++;
+	if (fake.drain_hold != NULL) {
+		conn_write(c, fake.drain_hold);
+		conn_eof(c);
+	}
 }
 
 static void
@@ -435,6 +441,45 @@ test_conn_output_watermark_calls_drain(void **state)
 	assert_false(conn_is_output_full(fake.c));
 	assert_int_equal(fake.c->bytes_out, total);
 	free(buf);
+}
+
+/*
+ * A forwarder's drain gives the client the last of what it held and the
+ * far side's end (ssm_session_drain does): the bytes go first, then the
+ * FIN. The output has to be empty when the drain runs; whether the kernel
+ * takes the last write whole is its business, so the test puts the conn
+ * in that state (output was full, is now empty) and wakes the write side.
+ */
+static void
+test_conn_drain_then_eof_sends_the_bytes_first(void **state)
+{
+	struct env	*e = env;
+	enum { LEN = 200000 };
+	uint8_t		*sent, *got;
+
+	sent = malloc(LEN);
+	got = malloc(LEN);
+	pattern(sent, LEN);
+	fake.drain_hold = evbuffer_new();
+	evbuffer_add(fake.drain_hold, sent, LEN);
+	env_connect(e, 1);
+	assert_int_equal(conn_output_len(fake.c), 0);
+	fake.c->output_full = 1;
+	bufferevent_trigger(fake.c->bev, EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS);
+	assert_int_equal(testloop_read(e->fd, got, LEN, 10000), LEN);
+	assert_memory_equal(sent, got, LEN);
+	assert_int_equal(testloop_wait_eof(e->fd, 5000), 0);
+	assert_int_equal(fake.drains, 1);
+	assert_int_equal(fake.closes, 0);
+	/* The client ends its side: a clean end, not an error. */
+	shutdown(e->fd, SHUT_WR);
+	assert_true(testloop_run_until(no_conns, e, 5000));
+	assert_false(testloop_log_has("client write error"));
+	assert_false(testloop_log_has("client shutdown"));
+	evbuffer_free(fake.drain_hold);
+	fake.drain_hold = NULL;
+	free(sent);
+	free(got);
 }
 
 static void
@@ -832,6 +877,7 @@ main(void)
 		T(test_conn_pause_resume_offers_the_rest),
 		T(test_conn_eof_waits_for_paused_input),
 		T(test_conn_output_watermark_calls_drain),
+		T(test_conn_drain_then_eof_sends_the_bytes_first),
 		T(test_conn_close_once_free_later),
 		T(test_conn_client_reset_closes),
 		T(test_conn_abnormal_ends_reset_the_client),

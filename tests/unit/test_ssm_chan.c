@@ -1533,6 +1533,45 @@ agent_full(int64_t seq, int c)
 }
 
 /*
+ * Open a chan and send it one full message a millisecond, each acked at
+ * once, until the streak makes it hold; *seq is the next to send.
+ */
+static struct fake_ws *
+open_paced_until_held(int64_t *seq)
+{
+	struct fake_ws	*w;
+	int64_t		 acks[4];
+	int		 i, mark;
+
+	open_default();
+	w = last_ws();
+	for (i = 0; i < SSM_CHAN_HOLD_STREAK; i++) {
+		assert_false(w->paused);
+		mark = fk.nsent;
+		agent_full(*seq, 'a');
+		assert_int_equal(sent_acks(mark, acks, 4), 1);
+		assert_int_equal(acks[0], *seq);
+		(*seq)++;
+		advance(1);
+	}
+	assert_true(w->paused);
+	return (w);
+}
+
+/* Let a hold run out, a millisecond at a time; how long it took. */
+static uint64_t
+hold_out(struct fake_ws *w)
+{
+	uint64_t	took = 0;
+
+	while (w->paused) {
+		advance(1);
+		assert_true(++took <= SSM_CHAN_HOLD_MAX);
+	}
+	return (took);
+}
+
+/*
  * Receive batching: a paced bulk flow is read, acked and delivered a hold
  * at a time; anything else at once; nothing is lost or left unacked.
  */
@@ -1544,20 +1583,7 @@ test_ssm_chan_hold_batches_paced_bulk(void **state)
 	int64_t			 acks[64], seq = 2;
 	int			 i, mark;
 
-	open_default();
-	w = last_ws();
-
-	/* One message a millisecond: each acked at once until the streak. */
-	for (i = 0; i < SSM_CHAN_HOLD_STREAK; i++) {
-		assert_false(w->paused);
-		mark = fk.nsent;
-		agent_full(seq, 'a');
-		assert_int_equal(sent_acks(mark, acks, 64), 1);
-		assert_int_equal(acks[0], seq);
-		seq++;
-		advance(1);
-	}
-	assert_true(w->paused);
+	w = open_paced_until_held(&seq);
 	ssm_chan_get_stats(chan, &st);
 	assert_int_equal(st.holds, 1);
 	assert_int_equal(st.holding, 1);
@@ -1586,8 +1612,7 @@ test_ssm_chan_hold_batches_paced_bulk(void **state)
 
 	/* Fewer came than it seemed: the held ack goes after a moment. */
 	fk.pending = 2 * SSM_CHAN_BLOCK;
-	advance_by(SSM_CHAN_HOLD, 1);
-	assert_false(w->paused);
+	hold_out(w);
 	fk.pending = 0;
 	mark = fk.nsent;
 	agent_full(seq++, 'c');
@@ -1596,21 +1621,33 @@ test_ssm_chan_hold_batches_paced_bulk(void **state)
 	assert_int_equal(sent_acks(mark, acks, 64), 1);
 	assert_int_equal(acks[0], seq - 1);
 
-	/* A short message (the end of a transfer) ends the streak: no hold. */
+	/*
+	 * A short message (a target's write ended) is read and acked at
+	 * once and starts no hold; the flow goes on, and so does the streak.
+	 */
+	advance(1);
 	mark = fk.nsent;
 	agent_data(seq++, "end");
 	assert_int_equal(sent_acks(mark, acks, 64), 1);
 	assert_false(w->paused);
+	agent_full(seq++, 'd');
+	assert_true(w->paused);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 3);
+	hold_out(w);
+
+	/* A pause in the flow ends the streak: no hold until it is back. */
+	advance(SSM_CHAN_HOLD_GAP + 1);
 	for (i = 0; i < 4; i++) {
 		agent_full(seq++, 'd');
 		advance(1);
 	}
 	assert_false(w->paused);
 	ssm_chan_get_stats(chan, &st);
-	assert_int_equal(st.holds, 2);
+	assert_int_equal(st.holds, 3);
 	assert_int_equal(st.expected, seq);
 	assert_int_equal(evbuffer_get_length(u.data),
-	    (SSM_CHAN_HOLD_STREAK + 8) * SSM_MSG_CHUNK + 3);
+	    (SSM_CHAN_HOLD_STREAK + 9) * SSM_MSG_CHUNK + 3);
 
 	/* A hold ends with its WebSocket; the next one starts afresh. */
 	for (i = 0; i < SSM_CHAN_HOLD_STREAK; i++) {
@@ -1620,9 +1657,72 @@ test_ssm_chan_hold_batches_paced_bulk(void **state)
 	assert_true(w->paused);
 	ws_failed("connection reset");
 	assert_false(w->paused);
-	assert_int_equal(w->resumes, 3);
+	assert_int_equal(w->resumes, 4);
 	ssm_chan_get_stats(chan, &st);
 	assert_int_equal(st.holding, 0);
+}
+
+/*
+ * The WebSocket says when a read's messages are all delivered: what came
+ * during the hold is read then, whatever the count said, so the held acks
+ * go out together at once and the next hold starts (no timer's wait).
+ */
+static void
+test_ssm_chan_hold_ends_with_the_read(void **state)
+{
+	struct ssm_chan_stats	 st;
+	struct fake_ws		*w;
+	int64_t			 acks[64], seq = 2;
+	int			 i, mark;
+
+	w = open_paced_until_held(&seq);
+
+	/* It seemed five came; the read that follows has two. */
+	fk.pending = 5 * SSM_CHAN_BLOCK;
+	advance_by(SSM_CHAN_HOLD, 1);
+	assert_false(w->paused);
+	fk.pending = 0;
+	mark = fk.nsent;
+	agent_full(seq++, 'b');
+	agent_full(seq++, 'b');
+	assert_int_equal(sent_acks(mark, acks, 64), 0);
+	w->cb.read_done((struct ws *)w, w->arg);
+	assert_int_equal(sent_acks(mark, acks, 64), 2);
+	assert_int_equal(acks[0], seq - 2);
+	assert_int_equal(acks[1], seq - 1);
+	assert_true(w->paused);		/* the next hold */
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 2);
+	assert_int_equal(st.expected, seq);
+
+	/*
+	 * More came than the count said (OpenSSL read ahead of it): the
+	 * hold does not start in the middle of the read, which would leave
+	 * the rest a whole hold more; the read's end starts it.
+	 */
+	fk.pending = 2 * SSM_CHAN_BLOCK;
+	hold_out(w);
+	fk.pending = 0;
+	mark = fk.nsent;
+	for (i = 0; i < 4; i++) {
+		agent_full(seq++, 'c');
+		assert_false(w->paused);
+	}
+	w->cb.read_done((struct ws *)w, w->arg);
+	assert_int_equal(sent_acks(mark, acks, 64), 4);
+	assert_true(w->paused);
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.holds, 3);
+	assert_int_equal(st.expected, seq);
+
+	/* Nothing held, not holding: the end of a read changes nothing. */
+	hold_out(w);
+	mark = fk.nsent;
+	agent_data(seq++, "end");
+	assert_int_equal(sent_acks(mark, acks, 64), 1);
+	w->cb.read_done((struct ws *)w, w->arg);
+	assert_int_equal(sent_acks(mark, acks, 64), 1);
+	assert_false(w->paused);
 }
 
 /*
@@ -1661,19 +1761,121 @@ test_ssm_chan_hold_leaves_fast_flows_alone(void **state)
 	assert_true(w->paused);
 
 	/* Far more came during the hold than pacing sends: not held again. */
-	fk.pending = (SSM_CHAN_HOLD_MOST + 10) * SSM_CHAN_BLOCK;
-	advance_by(SSM_CHAN_HOLD, 1);
-	assert_false(w->paused);
+	fk.pending = (SSM_CHAN_HOLD_RATE * SSM_CHAN_HOLD + 10) * SSM_CHAN_BLOCK;
+	hold_out(w);
 	fk.pending = 0;
-	for (i = 0; i < SSM_CHAN_HOLD_MOST + 10; i++)
+	for (i = 0; i < SSM_CHAN_HOLD_RATE * SSM_CHAN_HOLD + 10; i++)
 		agent_full(seq++, 'c');
 	assert_false(w->paused);
 	ssm_chan_get_stats(chan, &st);
 	assert_int_equal(st.holds, 1);
 	assert_int_equal(st.expected, seq);
 	assert_int_equal(evbuffer_get_length(u.data),
-	    (3 * SSM_CHAN_HOLD_STREAK + SSM_CHAN_HOLD_MOST + 10) *
-	    SSM_MSG_CHUNK);
+	    (3 * SSM_CHAN_HOLD_STREAK + SSM_CHAN_HOLD_RATE * SSM_CHAN_HOLD +
+	    10) * SSM_MSG_CHUNK);
+}
+
+/*
+ * The agent's side of §6.5, kept here on its own: it measures each ack
+ * from its message's send, and resends a message once it has waited
+ * longer than its RTO.
+ */
+struct agent_rto {
+	double	srtt, rttvar, rto;
+};
+
+static void
+agent_rto_sample(struct agent_rto *a, double r)
+{
+	double	diff = a->srtt > r ? a->srtt - r : r - a->srtt;
+
+	a->rttvar = 0.75 * a->rttvar + 0.25 * diff;
+	a->srtt = 0.875 * a->srtt + 0.125 * r;
+	a->rto = a->srtt + (4 * a->rttvar > 10 ? 4 * a->rttvar : 10);
+	if (a->rto > 1000)
+		a->rto = 1000;
+}
+
+/*
+ * Let ms pass as an event loop would: the chan runs only when its
+ * deadline comes (advance() runs it every call, which ends a hold up to
+ * SSM_CHAN_HOLD_SLACK early, the worst a coarse timer does).
+ */
+static void
+advance_on_deadline(uint64_t ms)
+{
+	uint64_t	next;
+
+	clock_advance_fake(ms);
+	if (chan != NULL && (next = ssm_chan_next_deadline(chan)) != 0 &&
+	    next <= clock_now_ms()) {
+		ssm_chan_run(chan);
+		pump();
+	}
+}
+
+/*
+ * A paced flow for two seconds, as the agent sends it (a message a
+ * millisecond; what comes during a hold waits in the WebSocket): holds
+ * grow past SSM_CHAN_HOLD as the agent's estimate of our ack delay grows,
+ * up to SSM_CHAN_HOLD_MAX, and no message waits for its ack as long as
+ * the agent's timeout then: the agent never resends.
+ */
+static void
+test_ssm_chan_hold_grows_below_the_agents_timeout(void **state)
+{
+	enum { MSGS = 2000 };
+	struct agent_rto	 a = { 100, 0, 200 };
+	struct fake_ws		*w;
+	struct ssm_chan_stats	 st;
+	uint64_t		*sent_at, t0, hold, longest = 0;
+	int64_t			 acks[64], seq = 2, first = 2, next_ack = 2;
+	int			 i, k, n, queued = 0, mark, was_paused = 0;
+	double			 waited, worst = 0;
+
+	open_default();
+	w = last_ws();
+	sent_at = calloc(MSGS + 4, sizeof *sent_at);
+	t0 = clock_now_ms();
+	for (i = 0; i < MSGS; i++) {
+		sent_at[i] = clock_now_ms();
+		queued++;
+		if (was_paused && !w->paused && clock_now_ms() - hold > longest)
+			longest = clock_now_ms() - hold;
+		was_paused = w->paused;
+		if (!w->paused) {
+			mark = fk.nsent;
+			fk.pending = 0;
+			for (k = 0; k < queued; k++)
+				agent_full(seq++, 'p');
+			queued = 0;
+			w->cb.read_done((struct ws *)w, w->arg);
+			n = sent_acks(mark, acks, 64);
+			for (k = 0; k < n; k++) {
+				assert_int_equal(acks[k], next_ack);
+				next_ack++;
+				waited = (double)(clock_now_ms() -
+				    sent_at[acks[k] - first]);
+				assert_true(waited < a.rto);
+				if (waited > worst)
+					worst = waited;
+				agent_rto_sample(&a, waited);
+			}
+		}
+		if (w->paused && !was_paused)
+			hold = clock_now_ms();
+		was_paused = w->paused;
+		fk.pending = (size_t)queued * SSM_CHAN_BLOCK;
+		advance_on_deadline(1);
+	}
+	ssm_chan_get_stats(chan, &st);
+	assert_true(st.holds > 10);
+	assert_true(longest > SSM_CHAN_HOLD);
+	assert_true(longest <= SSM_CHAN_HOLD_MAX);
+	assert_true(worst > SSM_CHAN_HOLD);
+	assert_true(next_ack >= first + MSGS - SSM_CHAN_HOLD_MAX - 1);
+	assert_true(clock_now_ms() - t0 == MSGS);
+	free(sent_at);
 }
 
 /* Flags both ways (§4.5, §7.3). */
@@ -2758,7 +2960,9 @@ main(void)
 		T(test_ssm_chan_give_up),
 		T(test_ssm_chan_pause_publication),
 		T(test_ssm_chan_hold_batches_paced_bulk),
+		T(test_ssm_chan_hold_ends_with_the_read),
 		T(test_ssm_chan_hold_leaves_fast_flows_alone),
+		T(test_ssm_chan_hold_grows_below_the_agents_timeout),
 		T(test_ssm_chan_flags),
 		T(test_ssm_chan_channel_closed),
 		T(test_ssm_chan_terminate_new_agent),

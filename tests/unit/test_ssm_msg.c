@@ -727,6 +727,78 @@ test_ssm_msg_ack_parse_cases(void **state)
 	assert_string_equal(ack.type_name, "input_stream_data");
 }
 
+/*
+ * An agent's ack in its one layout is read without a JSON tree; the same
+ * ack with a space after its opening brace goes through the general
+ * parser. Both readings must agree, member for member, for every
+ * payload, and so must their refusals.
+ */
+static void
+test_ssm_msg_ack_fast_path_agrees(void **state)
+{
+	static const char *ids[] = {
+		"dd01e56b-ff48-483e-a508-b5f073f31b16",
+		"DD01E56B-FF48-483E-A508-B5F073F31B16",	/* read as lower */
+		"dd01e56b-ff48-483e-a508-b5f073f31b1",	/* short */
+		"dd01e56bxff48-483e-a508-b5f073f31b16",	/* no dash */
+		"x",
+	};
+	static const char *types[] = {
+		"input_stream_data", "output_stream_data", "",
+		"a_type_name_thirty_two_letters_x",	/* 32: kept */
+		"a_type_name_thirty_two_letters_xy",	/* 33: dropped */
+		"Input_Stream_Data",
+	};
+	static const char *seqs[] = {
+		"0", "1", "7", "01", "123456789012345678",
+		"1234567890123456789", "9223372036854775807",
+		"9223372036854775808", "-1", "1.5", "1e3", "\"7\"", "",
+	};
+	static const char *tails[] = {
+		"true}", "false}", "true} ", "true}x", "1}", "true",
+		"true,\"X\":1}",
+	};
+	struct ssm_ack	 a, b;
+	char		 buf[512], spaced[513], *ca, *cb;
+	size_t		 i, j, k, l, n = 0;
+	int		 ra, rb;
+
+	for (i = 0; i < sizeof ids / sizeof ids[0]; i++)
+	for (j = 0; j < sizeof types / sizeof types[0]; j++)
+	for (k = 0; k < sizeof seqs / sizeof seqs[0]; k++)
+	for (l = 0; l < sizeof tails / sizeof tails[0]; l++) {
+		snprintf(buf, sizeof buf, "{\"AcknowledgedMessageType\":\"%s\","
+		    "\"AcknowledgedMessageId\":\"%s\","
+		    "\"AcknowledgedMessageSequenceNumber\":%s,"
+		    "\"IsSequentialMessage\":%s", types[j], ids[i], seqs[k],
+		    tails[l]);
+		snprintf(spaced, sizeof spaced, "{ %s", buf + 1);
+		ca = cb = NULL;
+		memset(&a, 0xa5, sizeof a);
+		memset(&b, 0x5a, sizeof b);
+		ra = ssm_msg_ack_parse((const uint8_t *)buf, strlen(buf), &a,
+		    &ca);
+		rb = ssm_msg_ack_parse((const uint8_t *)spaced,
+		    strlen(spaced), &b, &cb);
+		if (ra != rb)
+			fail_msg("%s: %d, spaced %d", buf, ra, rb);
+		if (ra == 0) {
+			n++;
+			assert_true(a.seq == b.seq);
+			assert_int_equal(a.sequential, b.sequential);
+			assert_string_equal(a.type_name, b.type_name);
+			assert_string_equal(a.id, b.id);
+		} else {
+			/* The spaced one's error names a byte one later. */
+			assert_non_null(ca);
+			assert_non_null(cb);
+		}
+		free(ca);
+		free(cb);
+	}
+	assert_true(n > 100);
+}
+
 static void
 test_ssm_msg_flags(void **state)
 {
@@ -843,6 +915,7 @@ main(void)
 		cmocka_unit_test(test_ssm_msg_init_flags_and_names),
 		cmocka_unit_test(test_ssm_msg_acks_exact),
 		cmocka_unit_test(test_ssm_msg_ack_parse_cases),
+		cmocka_unit_test(test_ssm_msg_ack_fast_path_agrees),
 		cmocka_unit_test(test_ssm_msg_flags),
 		cmocka_unit_test(test_ssm_msg_channel_closed),
 	};

@@ -289,7 +289,7 @@ peer_request_cb(struct ws *ws, const struct ws_http_msg *req, void *arg)
 
 static const struct ws_cb peer_cb = {
 	peer_open_cb, peer_message_cb, peer_close_cb, peer_error_cb,
-	peer_drained_cb, peer_request_cb
+	peer_drained_cb, peer_request_cb, NULL
 };
 
 /* Run the loop until cond holds or the deadline passes; say which. */
