@@ -1439,11 +1439,23 @@ class Bench:
                            params], name, env=env)
         deadline = time.monotonic() + 60
         log = self.path(name + ".log")
+        kids = []
         while True:
             with open(log, "rb") as f:
                 if b"Waiting for connections" in f.read():
                     break
+            try:
+                kids = children(proc.pid) or kids
+            except OSError:
+                pass        # awscli has exited
             if proc.poll() is not None or time.monotonic() > deadline:
+                # A plugin that cannot open its channel retries for
+                # good, and outlives the awscli stopped after this.
+                for kid in kids:
+                    try:
+                        os.kill(kid, signal.SIGTERM)
+                    except ProcessLookupError:
+                        pass
                 raise Failed("session-manager-plugin did not start: "
                              f"{self.log_tail(proc)}")
             time.sleep(0.1)
