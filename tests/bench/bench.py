@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""bench.py: gatewayd's benchmarks, the scenarios of issue 6.
+"""bench.py: gatewayd's benchmarks, the scenarios of issue 6, and issue
+16's table of CPU per byte (from scenarios 1, 2, 6 and 7).
 
 Runs every scenario against awsemu and the bench tools on loopback and
 writes OUT/report.md, OUT/data/*.csv and OUT/data/*.png (gnuplot). A
@@ -54,6 +55,17 @@ def figure(key, scen, label, unit, goal=None, ref=None):
                     "unit": unit, "goal": goal, "ref": ref})
 
 
+def per_message(scen, key, label):
+    """The per-message figures of a run of gatewayd: agent messages it
+    moved, its syscalls, wake-ups and CPU per message."""
+    figure(f"{key}.msgs", scen, f"{label}, agent messages a run", "msgs")
+    figure(f"{key}.sysmsg", scen, f"{label}, daemon syscalls per message",
+           "per msg")
+    figure(f"{key}.wake", scen, f"{label}, daemon wake-ups per message",
+           "per msg")
+    figure(f"{key}.usmsg", scen, f"{label}, daemon CPU per message", "us")
+
+
 def _define_figures():
     at_least = lambda n, t: (">=", n, t)
     at_most = lambda n, t: ("<=", n, t)
@@ -76,8 +88,14 @@ def _define_figures():
                    "% of a core")
             figure(f"s1.{m}.{d}.emu", 1, f"ssm {m}, {dn}, awsemu busy",
                    "% of a core")
+        # Issue 16's unpaced rows: the same runs per 100 MB and per
+        # agent message.
+        figure(f"s1.mux.{d}.cpu100", 1, f"ssm mux, {dn}, daemon CPU",
+               "CPU s/100MB", at_most(0.25, "<= 0.25 CPU s/100MB"))
+        per_message(1, f"s1.mux.{d}", f"ssm mux, {dn}")
     figure("s2.ceiling", 2, "pacing ceiling of one session", "MiB/s")
-    for d, dn in (("down", "download"), ("up", "upload")):
+    for d, dn in (("down", "download"), ("up", "upload"),
+                  ("uppace", "upload at gatewayd's own pace")):
         figure(f"s2.mux.{d}", 2, f"ssm mux paced, {dn}", "MiB/s")
         # awsemu paces what the agent sends: the ceiling bounds
         # downloads; an upload is gatewayd's own pace.
@@ -85,9 +103,11 @@ def _define_figures():
             figure(f"s2.mux.{d}.frac", 2, f"ssm mux paced, {dn}, of "
                    "ceiling", "%", at_least(97, ">= 97%"))
         figure(f"s2.mux.{d}.cpu", 2, f"ssm mux paced, {dn}, daemon CPU",
-               "CPU s/100MB", at_most(0.5, "<= 0.5 CPU s/100MB"))
+               "CPU s/100MB", at_most(0.5, "<= 0.5 CPU s/100MB")
+               if d != "uppace" else None)
         figure(f"s2.mux.{d}.sys", 2, f"ssm mux paced, {dn}, daemon "
                "syscalls", "per MiB")
+        per_message(2, f"s2.mux.{d}", f"ssm mux paced, {dn}")
     for ms in (1, 8):
         for c in (1, 2, 4, 8):
             figure(f"s3.ms{ms}.c{c}", 3,
@@ -133,6 +153,8 @@ def _define_figures():
            "MiB/s")
     figure("s6.limit.ssm", 6, "model: ssm limit per core (relay + SHA-256 "
            "+ AES-GCM + ack)", "MiB/s")
+    figure("s6.limit.msg", 6, "model: SHA-256 + AES-256-GCM of one 1 KiB "
+           "message", "us")
     figure("s6.tcp.frac", 6, "tcp forward per core, of the relay limit",
            "%")
     for d, dn in (("down", "download"), ("up", "upload")):
@@ -147,6 +169,8 @@ def _define_figures():
                ref="1.0 MB/s")
         figure(f"s7.smp.paced.{d}.cpu", 7, f"plugin paced, {dn}, plugin "
                "CPU", "CPU s/100MB", ref="13-14 CPU s/100 MB")
+    figure("s7.ratio.down", 7, "plugin CPU / gatewayd CPU per byte, "
+           "unpaced download (scenario 1's)", "x", at_least(5, ">= 5x"))
     figure("s7.smp.p50", 7, "plugin, connect to first byte, p50", "us",
            ref="4-6 ms")
     figure("s7.smp.p99", 7, "plugin, connect to first byte, p99", "us")
@@ -195,6 +219,15 @@ CONNECT_COUNT = 50
 SESSION_EACH_COUNT = 10
 # Bytes a throughput run of scenario 8 moves (about 3 s through a session).
 CONNECT_BYTES = 256 * MIB
+# Seconds of pacing in a paced run of scenarios 2 and 7 (their CPU per
+# 100 MB must not be noise: 20 s is 20 MB at the ceiling), and of
+# scenario 3's striping runs.
+PACED_SECS = 20
+STRIPE_SECS = 10
+# The forward key that would make gatewayd pace what it sends as the
+# agent does (the channel's own pacing_us; not a key yet): the paced
+# upload runs only if gatewayd -n takes it.
+PACE_KEY = "pacing_us"
 PACED_KNOBS = [("pacing", "true"), ("chunk", str(PACE_CHUNK)),
                ("pace_us", str(PACE_US))]
 
@@ -257,6 +290,23 @@ def read_proc_status(pid, name):
             if line.startswith(name + ":"):
                 return int(line.split()[1])
     raise Failed(f"pid {pid}: no {name} in /proc/{pid}/status")
+
+
+def read_ctxt(pid):
+    """Context switches of a process, voluntary and involuntary, summed
+    over its live threads (/proc/PID/task/*/status): each is a wake-up,
+    a sleep ended or a preemption."""
+    n = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:",
+                                        "nonvoluntary_ctxt_switches:")):
+                        n += int(line.split()[1])
+        except OSError:
+            pass    # a thread that ended meanwhile
+    return n
 
 
 def kv_line(text, prefix):
@@ -353,6 +403,7 @@ class Bench:
         self.sessions_series = {}   # series -> [(conns, med, lo, hi)]
         self.memory_series = {}     # series -> [(conns, rss KiB)]
         self.profiles = {}          # what was profiled -> (scen, lines)
+        self.msgs_source = set()    # "awsemu", "bytes": how msgs counted
         self.deadline = time.monotonic() + args.budget
 
     # ---- processes -------------------------------------------------
@@ -603,23 +654,60 @@ class Bench:
 
     # ---- measurements ----------------------------------------------
 
-    def bulk(self, addr, direction, nbytes, conns=1, pids=()):
-        """One bench_client bulk run; the daemons' CPU seconds around it
-        from the kernel's accounting."""
+    def bulk(self, addr, direction, nbytes, conns=1, pids=(), emu=None):
+        """One bench_client bulk run; the daemons' CPU seconds and
+        context switches around it from the kernel's accounting, and
+        with emu the agent messages it moved (awsemu's count; None if
+        this awsemu does not count them)."""
         # A stalled transfer must not eat the run: 30 s is ample for
         # the smoke sizes.
         timeout = max(10, min(30 if self.smoke else 600,
                               int(self.budget_left())))
-        before = {p: read_proc_cpu(p) for p in pids}
+        msgs0 = self.emu_msgs(emu, direction) if emu else None
+        before = {p: (read_proc_cpu(p), read_ctxt(p)) for p in pids}
         out = self.run([self.bin["client"], "bulk", "-c", addr, "-d",
                         direction, "-n", str(nbytes), "-C", str(conns),
                         "-t", str(timeout)],
                        f"bench_client bulk {direction} {addr}", timeout + 10)
-        after = {p: read_proc_cpu(p) for p in pids}
+        after = {p: (read_proc_cpu(p), read_ctxt(p)) for p in pids}
+        msgs1 = self.emu_msgs(emu, direction) if emu else None
         r = kv_line(out, "bulk ")
         return {"mibps": float(r["mibps"]), "secs": float(r["secs"]),
                 "bytes": int(r["bytes"]), "client_cpu": float(r["cpu_s"]),
-                "cpu": {p: after[p] - before[p] for p in pids}}
+                "cpu": {p: after[p][0] - before[p][0] for p in pids},
+                "csw": {p: after[p][1] - before[p][1] for p in pids},
+                "msgs": msgs1 - msgs0 if msgs0 is not None and
+                msgs1 is not None and msgs1 > msgs0 else None}
+
+    def emu_msgs(self, emu, direction):
+        """Agent messages awsemu's sessions moved so far in a direction:
+        sent by the agent (down) or by the client (up); None if its
+        state has no such counters."""
+        field = "msgs_out" if direction == "down" else "msgs_in"
+        try:
+            return sum(s["agent"][field] for s in
+                       self.emu_state_json(emu)["sessions"]["list"]
+                       if "agent" in s)
+        except (KeyError, TypeError):
+            return None
+
+    def messages(self, r):
+        """Agent messages of a bulk run: awsemu's count, else its bytes
+        over PACE_CHUNK (which the report then says)."""
+        if r.get("msgs"):
+            self.msgs_source.add("awsemu")
+            return r["msgs"]
+        self.msgs_source.add("bytes")
+        return math.ceil(r["bytes"] / PACE_CHUNK)
+
+    def put_per_message(self, key, runs, pid):
+        """key.msgs, key.wake, key.usmsg from bulk runs with emu and pid."""
+        msgs = [self.messages(r) for r in runs]
+        self.put(f"{key}.msgs", msgs)
+        self.put(f"{key}.wake", [r["csw"][pid] / n for r, n in
+                                 zip(runs, msgs)])
+        self.put(f"{key}.usmsg", [r["cpu"][pid] * 1e6 / n for r, n in
+                                  zip(runs, msgs)])
 
     def size_for(self, addr, direction, secs, lo, hi, conns=1, pids=()):
         """Bytes per connection for a run of about secs: a probe of lo
@@ -630,13 +718,13 @@ class Bench:
         return max(lo, min(hi, n))
 
     def throughput(self, addr, direction, pid, secs, lo, hi, conns=1,
-                   reps=None, pids=()):
+                   reps=None, pids=(), emu=None):
         """Repeated bulk runs: (MiB/s list, daemon CPU s per GiB list,
-        runs)."""
+        runs); with emu each run counts its agent messages."""
         pids = tuple(pids) + ((pid,) if pid else ())
         n = lo if self.smoke else self.size_for(addr, direction, secs, lo,
                                                 hi, conns, pids)
-        runs = [self.bulk(addr, direction, n, conns, pids)
+        runs = [self.bulk(addr, direction, n, conns, pids, emu)
                 for _ in range(reps or self.reps)]
         mibps = [r["mibps"] for r in runs]
         cpu = [r["cpu"][pid] / (r["bytes"] / GIB) for r in runs] \
@@ -708,12 +796,15 @@ class Bench:
             raise Failed("perf did not stop in 60s")
         self.procs.remove(proc)
 
-    def count_syscalls(self, pid, key, func):
+    def count_syscalls(self, pid, key, func, msg_key=None):
         """Syscalls per MiB of pid while func moves bytes (one extra run
-        under perf stat), into figure key."""
+        under perf stat), into figure key; per agent message into
+        msg_key."""
         why = self.perf_usable() or self.perf_once("count", key)
         if why:
             self.notes[key] = f"not run: {why}"
+            if msg_key:
+                self.notes[msg_key] = f"not run: {why}"
             return
         out = self.path(f"perfstat{self.counter}.txt")
         self.counter += 1
@@ -728,6 +819,8 @@ class Bench:
         if m is None:
             raise Failed("perf stat gave no count")
         self.put(key, int(m.group(1)) / (r["bytes"] / MIB))
+        if msg_key:
+            self.put(msg_key, int(m.group(1)) / self.messages(r))
 
     def profile(self, pid, label, func, scen=1):
         """Sample pid with perf record while func runs (one extra run);
@@ -788,6 +881,9 @@ class Bench:
             rates = [self.openssl_speed(a) for a in algs]
         self.put("s6.sha256", rates[0])
         self.put("s6.aes", rates[1])
+        # MB/s is bytes per microsecond.
+        self.put("s6.limit.msg", PACE_CHUNK / self.get("s6.sha256") +
+                 PACE_CHUNK / self.get("s6.aes"))
 
     def scen6_loopback(self):
         lo, hi = (4 * MIB, 4 * MIB) if self.smoke else (256 * MIB, 4 * GIB)
@@ -890,20 +986,27 @@ class Bench:
         """Scenario 1 through fws (a download and an upload forward):
         throughput, daemon CPU, how busy it and awsemu were, syscalls, a
         profile."""
+        # Issue 16's figures are the mux's: its runs count messages.
+        count = emu if key == "mux" else None
         for fw, d in zip(fws, ("down", "up")):
             mibps, cpu, runs = self.throughput(
                 fw["listen"], d, gw.pid, 2, lo, hi,
-                pids=(emu.pid,) if emu else ())
+                pids=(emu.pid,) if emu else (), emu=count)
             self.put(f"s1.{key}.{d}", mibps)
             self.put(f"s1.{key}.{d}.cpu", cpu)
+            if count:
+                self.put(f"s1.{key}.{d}.cpu100",
+                         [c * (100 * MB) / GIB for c in cpu])
+                self.put_per_message(f"s1.{key}.{d}", runs, gw.pid)
             self.put(f"s1.{key}.{d}.busy", [100 * r["cpu"][gw.pid] /
                                             r["secs"] for r in runs])
             if emu:
                 self.put(f"s1.{key}.{d}.emu", [100 * r["cpu"][emu.pid] /
                                                r["secs"] for r in runs])
             n = runs[0]["bytes"]
-            again = lambda: self.bulk(fw["listen"], d, n)
-            self.count_syscalls(gw.pid, f"s1.{key}.{d}.sys", again)
+            again = lambda: self.bulk(fw["listen"], d, n, emu=count)
+            self.count_syscalls(gw.pid, f"s1.{key}.{d}.sys", again,
+                                f"s1.{key}.{d}.sysmsg" if count else None)
             self.profile(gw.pid, f"{label}, {d}load", again)
 
     # ---- scenario 3, the tcp reference -------------------------------
@@ -1154,15 +1257,16 @@ class Bench:
         self.stop(gw, want_clean=True)
         self.stop(emu, want_clean=True)
 
-    def paced_sizes(self):
-        """Bytes for one paced run of about 10 s, and the ceiling."""
+    def paced_sizes(self, secs):
+        """Bytes for one paced run of about secs, and the ceiling."""
         ceiling = PACE_CHUNK * 1e6 / PACE_US / MIB
-        n = 128 * KIB if self.smoke else int(ceiling * 10 * MIB) // KIB * KIB
+        n = 128 * KIB if self.smoke else \
+            int(ceiling * secs * MIB) // KIB * KIB
         return ceiling, n
 
     def scen2(self):
         self.need_ssm()
-        ceiling, n = self.paced_sizes()
+        ceiling, n = self.paced_sizes(PACED_SECS)
         self.put("s2.ceiling", ceiling)
         self.note(2, "awsemu paces what the agent sends (chunk bytes every "
                   "pace_us), so the ceiling bounds downloads; an upload "
@@ -1172,27 +1276,43 @@ class Bench:
                        PACED_KNOBS)
         fws = self.ssm_forwards(1, MUX_ID, 5000, "down") + \
             self.ssm_forwards(1, MUX_ID, 5001, "up")
+        pace = [(PACE_KEY, str(PACE_US))]
+        ok, err = self.gatewayd_accepts([("forwarder", "ssm"),
+                                         ("target", MUX_ID),
+                                         ("remote_port", "22")] + pace)
+        if ok:
+            fws += self.ssm_forwards(1, MUX_ID, 5001, "uppace", pace)
+        else:
+            why = "not run: gatewayd has no pace of its own for what it " \
+                f"sends (gatewayd -n: {strip_conf(err)})"
+            for f in FIGURES:
+                if f["key"].startswith("s2.mux.uppace"):
+                    self.notes[f["key"]] = why
+            self.note(2, f"upload at gatewayd's own pace: {why}")
         gw = self.ssm_gatewayd(emu, fws)
-        for fw, d in zip(fws, ("down", "up")):
+        for fw, d in zip(fws, ("down", "up", "uppace")):
+            key, d = f"s2.mux.{d}", "down" if d == "down" else "up"
             self.bulk(fw["listen"], d, min(n, 64 * KIB))    # warm
-            runs = [self.bulk(fw["listen"], d, n, 1, (gw.pid,))
+            runs = [self.bulk(fw["listen"], d, n, 1, (gw.pid,), emu)
                     for _ in range(min(self.reps, 3))]
             mibps = [r["mibps"] for r in runs]
-            self.put(f"s2.mux.{d}", mibps)
+            self.put(key, mibps)
             if d == "down":
-                self.put(f"s2.mux.{d}.frac",
-                         [100 * m / ceiling for m in mibps])
-            self.put(f"s2.mux.{d}.cpu", [r["cpu"][gw.pid] / (r["bytes"] /
-                                         (100 * MB)) for r in runs])
-            again = lambda: self.bulk(fw["listen"], d, n)
-            self.count_syscalls(gw.pid, f"s2.mux.{d}.sys", again)
-            self.profile(gw.pid, f"ssm mux paced, {d}load", again, 2)
+                self.put(f"{key}.frac", [100 * m / ceiling for m in mibps])
+            self.put(f"{key}.cpu", [r["cpu"][gw.pid] / (r["bytes"] /
+                                    (100 * MB)) for r in runs])
+            self.put_per_message(key, runs, gw.pid)
+            again = lambda: self.bulk(fw["listen"], d, n, emu=emu)
+            self.count_syscalls(gw.pid, f"{key}.sys", again,
+                                f"{key}.sysmsg")
+            if key != "s2.mux.uppace":
+                self.profile(gw.pid, f"ssm mux paced, {d}load", again, 2)
         self.stop(gw, want_clean=True)
         self.stop(emu, want_clean=True)
 
     def scen3_striping(self):
         self.need_striping()
-        ceiling, n = self.paced_sizes()
+        ceiling, n = self.paced_sizes(STRIPE_SECS)
         if self.smoke:
             n = 64 * KIB
         ports = self.servers("source")
@@ -1248,14 +1368,21 @@ class Bench:
         self.stop(gw, want_clean=True)
         self.stop(emu, want_clean=True)
 
-    def emu_state(self, emu, what, pick):
-        """One number from awsemu's GET /_emu/state: pick(state)."""
+    def emu_state_json(self, emu):
+        """awsemu's GET /_emu/state."""
         r = subprocess.run(["curl", "-sf", emu.admin + "/state"],
                            capture_output=True, text=True, timeout=30)
         if r.returncode != 0:
             raise Failed("awsemu /_emu/state did not answer")
         try:
-            return int(pick(json.loads(r.stdout)))
+            return json.loads(r.stdout)
+        except ValueError:
+            raise Failed("awsemu /_emu/state: not JSON")
+
+    def emu_state(self, emu, what, pick):
+        """One number from awsemu's GET /_emu/state: pick(state)."""
+        try:
+            return int(pick(self.emu_state_json(emu)))
         except (ValueError, KeyError, TypeError):
             raise Failed(f"awsemu /_emu/state: no {what}")
 
@@ -1312,11 +1439,23 @@ class Bench:
                            params], name, env=env)
         deadline = time.monotonic() + 60
         log = self.path(name + ".log")
+        kids = []
         while True:
             with open(log, "rb") as f:
                 if b"Waiting for connections" in f.read():
                     break
+            try:
+                kids = children(proc.pid) or kids
+            except OSError:
+                pass        # awscli has exited
             if proc.poll() is not None or time.monotonic() > deadline:
+                # A plugin that cannot open its channel retries for
+                # good, and outlives the awscli stopped after this.
+                for kid in kids:
+                    try:
+                        os.kill(kid, signal.SIGTERM)
+                    except ProcessLookupError:
+                        pass
                 raise Failed("session-manager-plugin did not start: "
                              f"{self.log_tail(proc)}")
             time.sleep(0.1)
@@ -1352,6 +1491,25 @@ class Bench:
         self.need_agent()
         return smp
 
+    def smp_knobs(self, smp, scen):
+        """awsemu's knobs for the plugin: none for 1.2.764.0 and later;
+        for an older one (or one whose version it does not say) the
+        service's rules before 2026, unsigned upgrades and any
+        ClientVersion, which scenario scen's notes then say. The data
+        path does not change."""
+        r = subprocess.run([smp, "--version"], capture_output=True,
+                           text=True, timeout=30)
+        v = r.stdout.strip()
+        try:
+            if tuple(int(x) for x in v.split(".")) >= (1, 2, 764, 0):
+                return []
+        except ValueError:
+            v = f"of unknown version ({v[:40]!r})"
+        self.note(scen, f"session-manager-plugin {v} predates the signed "
+                  "data-channel upgrade of 1.2.764.0: awsemu ran with "
+                  "upgrade_auth optional and min_client_version any for it")
+        return [("upgrade_auth", "optional"), ("min_client_version", "")]
+
     def smp_stop(self, proc):
         try:
             os.kill(proc.plugin, signal.SIGTERM)
@@ -1364,7 +1522,8 @@ class Bench:
         ports = self.servers("source", "sink", "echo")
         dial = {5000: ports["source"], 5001: ports["sink"], 7: ports["echo"]}
         reps = min(self.reps, 3)
-        emu = self.emu(dial, [("pacing", "false")])
+        knobs = self.smp_knobs(smp, 7)
+        emu = self.emu(dial, [("pacing", "false")] + knobs)
         tun, pid, addr = self.smp_start(emu, MUX_ID, 7, smp)
         self.put("s7.smp.rss", self.settle_rss(pid, 1.0) / 1024)
         self.put("s7.smp.rss_cli", read_proc_status(tun.pid, "VmRSS") /
@@ -1411,9 +1570,21 @@ class Bench:
             self.put(f"s7.smp.{d}.cpu", cpu)
             self.smp_stop(tun)
         self.stop(emu, want_clean=True)
-        emu = self.emu(dial, PACED_KNOBS)
-        ceiling, n = self.paced_sizes()
-        for remote, d in ((5000, "down"), (5001, "up")):
+        g, p = self.get("s1.mux.down.cpu"), self.get("s7.smp.down.cpu")
+        if g is None:
+            self.notes["s7.ratio.down"] = self.notes.get(
+                "s1.mux.down.cpu", "not run: scenario 1 was not run")
+        elif g <= 0:
+            self.notes["s7.ratio.down"] = "not run: gatewayd's CPU time " \
+                "was 0 (below the kernel's tick)"
+        else:
+            self.put("s7.ratio.down", p / g)
+        emu = self.emu(dial, PACED_KNOBS + knobs)
+        # The download as long as scenario 2's, with the same knobs; the
+        # plugin paces its upload itself (about 0.7 MB/s): half as long.
+        for remote, d, secs in ((5000, "down", PACED_SECS),
+                                (5001, "up", PACED_SECS // 2)):
+            n = self.paced_sizes(secs)[1]
             tun, pid, addr = self.smp_start(emu, MUX_ID, remote, smp)
             runs = [self.bulk(addr, d, n, 1, (pid,)) for _ in range(reps)]
             self.put(f"s7.smp.paced.{d}", [r["mibps"] for r in runs])
@@ -1628,13 +1799,14 @@ class Bench:
         self.stop(gw, want_clean=True)
         self.stop(emu, want_clean=True)
 
-    def session_each(self, start, name):
+    def session_each(self, start, name, knobs=()):
         """p50 and p99 lists (us) of start-to-first-byte runs of a client
         that starts a session of its own each time: start(emu) gives its
         argv, its environment and whether it exits 0 by itself once the
         far side closed (else it is stopped, with its children)."""
         ports = self.servers("hello")
-        emu = self.emu({22: ports["hello"]}, [("pacing", "false")])
+        emu = self.emu({22: ports["hello"]}, [("pacing", "false")] +
+                       list(knobs))
         argv, env, clean = start(emu)
         count = 2 if self.smoke else SESSION_EACH_COUNT
         p50, p99 = [], []
@@ -1678,7 +1850,8 @@ class Bench:
                     "--target", MUX_ID, "--document-name",
                     "AWS-StartSSHSession", "--parameters",
                     "portNumber=22"], env, False
-        p50, p99 = self.session_each(start, "smp-ssh")
+        p50, p99 = self.session_each(start, "smp-ssh",
+                                     self.smp_knobs(smp, 8))
         self.put("s8.smp.p50", p50)
         self.put("s8.smp.p99", p99)
 
@@ -1688,7 +1861,8 @@ class Bench:
         only = self.args.only
         want = lambda s: only is None or s in only
         if want(6):
-            self.part(6, ["s6.sha256", "s6.aes"], self.scen6_crypto)
+            self.part(6, ["s6.sha256", "s6.aes", "s6.limit.msg"],
+                      self.scen6_crypto)
             self.part(6, ["s6.loop.", "s6.syscall"], self.scen6_loopback)
         if want(1):
             self.part(1, ["s1.tcp."], self.scen1_tcp)
@@ -1961,10 +2135,18 @@ METHOD = {
        "(utime + stime from /proc/PID/stat, 10 ms ticks, where schedstat is "
        "missing). Mux and basic mode against awsemu with "
        "pacing off; the same through a `tcp` forward is the no-protocol "
-       "ceiling, and direct to the server (scenario 6) the loopback one.",
-    2: "As scenario 1 with awsemu pacing like the real agent. The fraction "
+       "ceiling, and direct to the server (scenario 6) the loopback one. "
+       "The mux runs also count per agent message (awsemu's count): "
+       "gatewayd's wake-ups (context switches of its threads, "
+       "/proc/PID/task/*/status) and CPU in the same runs, its syscalls "
+       "in the perf run.",
+    2: "As scenario 1 with awsemu pacing like the real agent, "
+       f"{PACED_SECS} s of pacing a run (a wake-up per message shows in "
+       "the CPU per 100 MB, a few seconds would be noise). The fraction "
        "is of the pacing ceiling of one session, awsemu's configured pace "
-       "(scenario 2 says how it is set); CPU per 100 MB at that rate.",
+       "(scenario 2 says how it is set); CPU per 100 MB at that rate; "
+       "per agent message as in scenario 1. The upload goes at gatewayd's "
+       f"pace; one at a pace of its own needs the forward key {PACE_KEY}.",
     3: "1, 2, 4 and 8 concurrent bulk downloads through one forward, "
        "aggregate MiB/s; paced, with max_sessions 1 and 8. The `tcp` "
        "forward (unpaced) is the reference curve of the plot.",
@@ -1982,9 +2164,13 @@ METHOD = {
        "once.",
     6: "`openssl speed -evp` at 1 KiB blocks; loopback TCP is one "
        "connection between `bench_client` and `bench_server` (256 KiB "
-       "reads and writes), with each side's CPU seconds per GiB.",
+       "reads and writes), with each side's CPU seconds per GiB. The "
+       "per-message limit is SHA-256 plus AES-256-GCM of 1 KiB at those "
+       "rates.",
     7: "session-manager-plugin (SMP_BIN) as the client against the same "
-       "awsemu: scenarios 1, 2 and 4 and its RSS per idle tunnel.",
+       "awsemu: scenarios 1, 2 (the same knobs and download size) and 4 "
+       "and its RSS per idle tunnel. The ratio is the plugin's CPU per "
+       "byte over gatewayd's in scenario 1 of this run.",
     8: "What an SSH login's ProxyCommand costs. The far side is a "
        "`bench_server -m hello`, which writes one byte on accept (as sshd "
        "its banner) and closes. Each connection is timed from just before "
@@ -2067,11 +2253,95 @@ def compare(b, key):
 def value_cell(b, key):
     v = b.values.get(key)
     if v is None:
-        # The reason's first clause; the scenario's notes have it whole.
-        return b.notes.get(key, "").split(" (")[0]
+        # The reason's first clause (a log's lines joined by " | "
+        # escaped for the tables); the scenario's notes have it whole.
+        return b.notes.get(key, "").split(" (")[0].replace("|", "\\|")
     if v["n"] == 1:
         return fmt(v["median"])
     return f"{fmt(v['median'])} ({fmt(v['min'])}-{fmt(v['max'])})"
+
+
+def scaled_cell(b, key, factor):
+    """value_cell of a figure in another unit (times factor)."""
+    v = b.values.get(key)
+    if v is None:
+        return value_cell(b, key)
+    med, lo, hi = (v[x] * factor for x in ("median", "min", "max"))
+    if v["n"] == 1:
+        return fmt(med)
+    return f"{fmt(med)} ({fmt(lo)}-{fmt(hi)})"
+
+
+# Issue 16's rows: label, gatewayd's figures (key.cpu... in CPU s/100MB,
+# key.msgs...), the plugin's CPU figure and its factor to CPU s/100MB,
+# and the figures whose goals the row shows.
+CPU_ROWS = [
+    ("download, paced (scenario 2)", "s2.mux.down", "s2.mux.down.cpu",
+     "s7.smp.paced.down.cpu", 1, ["s2.mux.down.cpu"]),
+    ("download, unpaced (scenario 1)", "s1.mux.down", "s1.mux.down.cpu100",
+     "s7.smp.down.cpu", 100 * MB / GIB,
+     ["s1.mux.down.cpu100", "s7.ratio.down"]),
+    ("upload, unpaced (scenario 1)", "s1.mux.up", "s1.mux.up.cpu100",
+     "s7.smp.up.cpu", 100 * MB / GIB, ["s1.mux.up.cpu100"]),
+    ("upload, paced by gatewayd (scenario 2)", "s2.mux.uppace",
+     "s2.mux.uppace.cpu", "s7.smp.paced.up.cpu", 1, []),
+]
+
+
+def cpu_table(b):
+    """Issue 16's table: CPU per 100 MB of gatewayd and the plugin, the
+    goals, and gatewayd's figures per agent message beside the limit."""
+    t = ["## CPU per byte (ssm mux)\n",
+         "gatewayd's CPU seconds per 100 MB moved through one ssm mux "
+         "connection, from the scenarios named, in this run; the "
+         "plugin's from scenario 7 in this run (the same awsemu knobs and, "
+         "paced, the same size), converted to CPU s/100MB. Per agent "
+         "message, gatewayd's: "
+         + ("messages counted by awsemu (its agent's msgs_out for a "
+            "download, msgs_in for an upload: every stream message, "
+            "smux frames included), "
+            if b.msgs_source == {"awsemu"} else
+            f"messages as bytes / {PACE_CHUNK} (awsemu's counters were not "
+            "there for every run), " if b.msgs_source else "messages, ")
+         + "system calls (`perf stat -e raw_syscalls:sys_enter` on "
+         "gatewayd during one more run of the same size), wake-ups "
+         "(voluntary and involuntary context switches of its threads, "
+         "/proc/PID/task/*/status, before and after each run) and CPU "
+         "(/proc/PID/task/*/schedstat). The limit is what hashing "
+         "(SHA-256) and decrypting or encrypting (AES-256-GCM) a 1 KiB "
+         "message alone cost on one core (scenario 6's `openssl speed`).\n",
+         "| row | gatewayd CPU s/100MB | plugin CPU s/100MB | "
+         "plugin/gatewayd | goal | met | agent messages a run | syscalls "
+         "per message | wake-ups per message | CPU us per message |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
+    for label, key, gkey, pkey, factor, goals in CPU_ROWS:
+        g, p = b.get(gkey), b.get(pkey)
+        ratio = f"{p * factor / g:.3g}x" if g and p is not None else "-"
+        goal = "; ".join(FIGS[k]["goal"][2] if k.endswith(".cpu") or
+                         k.endswith(".cpu100") else
+                         f"plugin/gatewayd {FIGS[k]['goal'][2]}"
+                         for k in goals) or "-"
+        met = "; ".join(b.met(FIGS[k]) or "-" for k in goals) or "-"
+        # A row that did not run says why once.
+        per = [value_cell(b, f"{key}.{x}") if g is not None else "-"
+               for x in ("msgs", "sysmsg", "wake", "usmsg")]
+        cells = [value_cell(b, gkey), scaled_cell(b, pkey, factor), ratio,
+                 goal, met] + per
+        t.append(f"| {label} | " + " | ".join(cells) + " |")
+    lim = b.get("s6.limit.msg")
+    t.append("| limit: SHA-256 + AES-256-GCM of 1 KiB messages "
+             "(scenario 6) | " +
+             (fmt(lim * 100 * MB / PACE_CHUNK / 1e6) if lim is not None
+              else value_cell(b, "s6.limit.msg")) +
+             " | | | | | - | - | - | " +
+             (fmt(lim) if lim is not None else "-") + " |")
+    t.append("")
+    t.append("The plugin paces every upload itself (about 0.7 MB/s), "
+             "with the agent paced or not: its paced upload (scenario 7) "
+             "stands beside gatewayd's paced one. A message's CPU beyond "
+             "the limit is the overhead to remove: wake-ups, system calls, "
+             "copies, allocation, framing.\n")
+    return "\n".join(t)
 
 
 # A plot without a series: an empty frame that says so (gnuplot refuses
@@ -2109,6 +2379,7 @@ def write_report(b, path):
           f"{value_cell(b, fig['key'])} | {fig['goal'][2]} | "
           f"{b.met(fig) or '-'} |")
     w("")
+    w(cpu_table(b))
     for scen, title in SCENARIOS.items():
         w(f"## {scen}. {title}\n")
         w(METHOD[scen] + "\n")
@@ -2235,17 +2506,19 @@ def missed_bounds(b, scen):
                     f"{n * sc / 1000:.1f} us of entry and exit at " \
                     f"{fmt(sc)} ns each " \
                     f"({100 * n * sc / 1000 / per_msg:.0f}% of its CPU)"
-            t += ". Paced, the agent's messages come one a millisecond: " \
-                "the cost is per message, not per byte. gatewayd batches " \
-                "what it can (after 32 full messages in a row it reads " \
-                "its WebSocket every 10 ms and acknowledges the lot in " \
-                "one write), but libevent's OpenSSL bufferevent still " \
-                "decrypts one TLS record per loop turn (two reads and " \
-                "an epoll_wait each) and every write to the client arms " \
-                "and disarms its write event (two epoll_ctl): reading " \
-                "every pending record in one turn (the TLS filter on " \
-                "branch fast, not merged) is the next step; see the " \
-                "profile below."
+            w = b.get(f"s2.mux.{d}.wake")
+            if w is not None:
+                t += f"; it wakes {w:.2f} times per agent message " \
+                    "(context switches)"
+            if d == "down":
+                t += ". Paced, the agent's messages come one a " \
+                    "millisecond: the cost is per message, not per byte, " \
+                    "and each wake-up is a loop turn (epoll_wait, reads, " \
+                    "an acknowledge); docs/data-path.md says what the " \
+                    "data path batches. See the profile below."
+            else:
+                t += ". The upload goes at gatewayd's pace and the agent " \
+                    "acknowledges each message. See the profile below."
             out.append(t)
     elif scen == 3 and missed("s3.ratio4"):
         r1, r8 = b.get("s3.ms1.c4"), b.get("s3.ms8.c4")

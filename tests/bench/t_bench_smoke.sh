@@ -61,15 +61,33 @@ for r in rows:
         bad.append(f"{r['key']}: not measured: {note}")
     if ssm and "ssm forwarder is not in this build" in note:
         bad.append(f"{r['key']}: says no ssm forwarder, gatewayd has one")
+    # Issue 16's per-message figures: every run through the mux counts.
+    if ssm and re.match(r"s[12]\.mux\.(down|up)\.(msgs|wake|usmsg)$",
+                        r["key"]) and not med:
+        bad.append(f"{r['key']}: not measured: {note}")
 if scens != {str(s) for s in range(1, 9)}:
     bad.append(f"scenarios {sorted(scens)}")
 
 report = open(os.path.join(out, "report.md")).read()
 for head in ["# gatewayd benchmarks", "## Machine", "| CPU |", "| cores |",
-             "| kernel |", "## Goals", "## Plots"] + \
+             "| kernel |", "## Goals", "## CPU per byte", "## Plots"] + \
         [f"## {s}. " for s in range(1, 9)]:
     if head not in report:
         bad.append(f"report.md: no '{head}'")
+# Issue 16's table: its four rows and the limit; without SMP_BIN the
+# plugin's column says so, never a figure.
+table = report.split("## CPU per byte", 1)[-1].split("\n## ", 1)[0]
+rows16 = [l for l in table.splitlines() if re.match(r"\| (download|upload"
+                                                     r"|limit)", l)]
+if len(rows16) != 5:
+    bad.append(f"CPU per byte: {len(rows16)} rows, want 5")
+for l in rows16:
+    cells = [c.strip() for c in re.split(r"(?<!\\)\|", l.strip("|"))]
+    if len(cells) != 10:
+        bad.append(f"CPU per byte: {len(cells)} cells: {l}")
+    elif not os.environ.get("SMP_BIN") and not l.startswith("| limit") \
+            and cells[2] != "not run: SMP_BIN is not set":
+        bad.append(f"CPU per byte: plugin without SMP_BIN: {cells[2]}")
 for name in ("throughput_sessions", "latency_cdf", "memory_conns"):
     png = os.path.join(out, "data", name + ".png")
     if not os.path.exists(png) or os.path.getsize(png) < 1000:
