@@ -70,6 +70,7 @@ static const struct ssm_chan_ops chan_real_ops = {
 	.ws_pause = ws_pause,
 	.ws_resume = ws_resume,
 	.ws_pending = ws_get_pending,
+	.ws_read_cut = ws_read_was_cut,
 };
 
 static const struct ssm_chan_ops *chan_ops = &chan_real_ops;
@@ -637,6 +638,7 @@ ssm_chan_get_stats(struct ssm_chan *c, struct ssm_chan_stats *st)
 	st->acks_out = c->acks_out;
 	st->dropped = c->dropped;
 	st->holds = c->holds;
+	st->coalesces = c->coalesces;
 	st->holding = c->hold_until != 0;
 	st->paused = c->paused;
 	st->paused_ms = ssm_chan_paused_now(c, clock_now_ms());
@@ -674,6 +676,7 @@ ssm_chan_status(struct ssm_chan *c, struct cJSON *obj)
 	cJSON_AddNumberToObject(obj, "rto_ms", c->rtt.rto);
 	/* Receive batching (chan_recv.c): holds so far, the last one's. */
 	cJSON_AddNumberToObject(obj, "holds", (double)c->holds);
+	cJSON_AddNumberToObject(obj, "coalesces", (double)c->coalesces);
 	cJSON_AddNumberToObject(obj, "hold_ms", (double)c->hold_last_took);
 	cJSON_AddNumberToObject(obj, "agent_rto_ms", c->agent_rtt.rto);
 	cJSON_AddBoolToObject(obj, "paused", c->paused);

@@ -386,6 +386,7 @@ ssm_chan_ws_drop(struct ssm_chan *c, int graceful)
 	c->hold_streak = 0;
 	c->hold_skip = 0;
 	c->hold_took = 0;
+	c->turn_msgs = 0;
 	c->nacks_held = 0;	/* unsent: the agent resends */
 	c->acks_due = 0;
 	if (graceful && c->ws_up)

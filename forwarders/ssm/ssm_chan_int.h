@@ -81,6 +81,9 @@
  */
 #define SSM_CHAN_HOLD_SPAN	(SSM_CHAN_HOLD_STREAK / 2)
 #define SSM_CHAN_HOLD_RATE	2
+/* A fast flow's pause after a read of this many messages (ms; chan_recv.c). */
+#define SSM_CHAN_COALESCE	5
+#define SSM_CHAN_COALESCE_MIN	4
 /*
  * A hold this close to its end is over: clock_now_ms() cuts to the
  * millisecond, and a timer set for the rest may fire just before it.
@@ -140,6 +143,7 @@ struct ssm_chan_ops {
 	void		 (*ws_pause)(struct ws *);
 	void		 (*ws_resume)(struct ws *);
 	size_t		 (*ws_pending)(struct ws *);
+	int		 (*ws_read_cut)(struct ws *);	/* may be NULL */
 };
 
 /* Chans started after this use ops (NULL: the real ones). Tests only. */
@@ -409,6 +413,8 @@ struct ssm_chan {
 	size_t			 hold_skip;	/* of them, read before holding */
 	uint64_t		 hold_start;	/* ms, the hold's start */
 	uint64_t		 holds;
+	uint64_t		 coalesces;	/* a fast flow's pauses */
+	size_t			 turn_msgs;	/* delivered since read_done */
 	/*
 	 * The agent's RTT estimate of our acks (§6.5), as our holds make it:
 	 * the messages read after a hold of hold_took ms are taken to have
@@ -525,6 +531,7 @@ struct ssm_chan_stats {
 	uint64_t	 acks_out;
 	uint64_t	 dropped;
 	uint64_t	 holds;
+	uint64_t	 coalesces;
 	int		 holding;
 	int		 paused;
 	uint64_t	 paused_ms;	/* total, the current pause included */

@@ -171,6 +171,13 @@ ws_tls_end(struct ws *ws)
 	ws_transport_lost(ws, what);
 }
 
+/* The last read stopped at its bound (WS_READ_TURN), not at the socket. */
+int
+ws_read_was_cut(struct ws *ws)
+{
+	return (ws->rd_turn >= WS_READ_TURN);
+}
+
 /* wslay wants bytes: give what the bufferevent has, never block. */
 static ssize_t
 ws_wslay_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,

@@ -168,6 +168,8 @@ size_t		 ws_get_queued(struct ws *);
  * read many messages at once (ws_pause) and wants to know what came.
  */
 size_t		 ws_get_pending(struct ws *);
+/* The last read stopped at its bound, with more to read (io.c). */
+int		 ws_read_was_cut(struct ws *);
 
 /*
  * Start the close handshake with code and reason (up to 123 bytes): the

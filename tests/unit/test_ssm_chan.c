@@ -94,6 +94,7 @@ static struct {
 	int			 fail_send;
 	size_t			 queued;
 	size_t			 pending;
+	int			 read_cut;	/* ws_read_cut */
 	int			 creds_pending;
 	aws_creds_cb		 creds_cb;
 	void			*creds_arg;
@@ -234,6 +235,12 @@ fake_ws_pending(struct ws *ws)
 	return (fk.pending);
 }
 
+static int
+fake_ws_read_cut(struct ws *ws)
+{
+	return (fk.read_cut);
+}
+
 static const struct ssm_chan_ops fake_ops = {
 	.base = fake_base,
 	.call_json = fake_call_json,
@@ -248,6 +255,7 @@ static const struct ssm_chan_ops fake_ops = {
 	.ws_pause = fake_ws_pause,
 	.ws_resume = fake_ws_resume,
 	.ws_pending = fake_ws_pending,
+	.ws_read_cut = fake_ws_read_cut,
 };
 
 static struct ssm_chan	*chan;		/* the one under test */
@@ -1746,6 +1754,7 @@ test_ssm_chan_hold_leaves_fast_flows_alone(void **state)
 	for (i = 0; i < 2 * SSM_CHAN_HOLD_STREAK; i++) {
 		mark = fk.nsent;
 		agent_full(seq++, 'a');
+		w->cb.read_done((struct ws *)w, w->arg);
 		assert_int_equal(sent_acks(mark, acks, 64), 1);
 		assert_false(w->paused);
 	}
@@ -1788,6 +1797,58 @@ test_ssm_chan_hold_leaves_fast_flows_alone(void **state)
 	assert_int_equal(evbuffer_get_length(u.data),
 	    (3 * SSM_CHAN_HOLD_STREAK + 40 * SSM_CHAN_HOLD_SPAN +
 	    SSM_CHAN_HOLD_RATE * SSM_CHAN_HOLD + 10) * SSM_MSG_CHUNK);
+}
+
+/*
+ * A fast flow is read in batches: a read of SSM_CHAN_COALESCE_MIN
+ * messages or more is followed by a pause of at most SSM_CHAN_COALESCE
+ * ms, its acks already sent; a read of fewer, or one cut at its bound
+ * (more was waiting), is not. None of it is a hold.
+ */
+static void
+test_ssm_chan_fast_flow_reads_in_batches(void **state)
+{
+	struct ssm_chan_stats	 st;
+	struct fake_ws		*w;
+	int64_t			 acks[64], seq = 2;
+	uint64_t		 took;
+	int			 i, mark;
+
+	open_default();
+	w = last_ws();
+
+	mark = fk.nsent;
+	for (i = 0; i < SSM_CHAN_COALESCE_MIN - 1; i++)
+		agent_full(seq++, 'a');
+	w->cb.read_done((struct ws *)w, w->arg);
+	assert_false(w->paused);
+	assert_int_equal(sent_acks(mark, acks, 64), SSM_CHAN_COALESCE_MIN - 1);
+
+	mark = fk.nsent;
+	for (i = 0; i < SSM_CHAN_COALESCE_MIN; i++)
+		agent_full(seq++, 'b');
+	w->cb.read_done((struct ws *)w, w->arg);
+	assert_true(w->paused);
+	assert_int_equal(sent_acks(mark, acks, 64), SSM_CHAN_COALESCE_MIN);
+	for (took = 0; w->paused; took++) {
+		advance(1);
+		assert_true(took < SSM_CHAN_COALESCE);
+	}
+
+	/* Cut at its bound: the rest is read at once. */
+	fk.read_cut = 1;
+	for (i = 0; i < 2 * SSM_CHAN_COALESCE_MIN; i++)
+		agent_full(seq++, 'c');
+	w->cb.read_done((struct ws *)w, w->arg);
+	assert_false(w->paused);
+	fk.read_cut = 0;
+
+	ssm_chan_get_stats(chan, &st);
+	assert_int_equal(st.coalesces, 1);
+	assert_int_equal(st.holds, 0);
+	assert_int_equal(st.expected, seq);
+	assert_int_equal(evbuffer_get_length(u.data),
+	    (4 * SSM_CHAN_COALESCE_MIN - 1) * SSM_MSG_CHUNK);
 }
 
 /*
@@ -2978,6 +3039,7 @@ main(void)
 		T(test_ssm_chan_hold_ends_with_the_read),
 		T(test_ssm_chan_hold_leaves_fast_flows_alone),
 		T(test_ssm_chan_hold_grows_below_the_agents_timeout),
+		T(test_ssm_chan_fast_flow_reads_in_batches),
 		T(test_ssm_chan_flags),
 		T(test_ssm_chan_channel_closed),
 		T(test_ssm_chan_terminate_new_agent),
