@@ -7,6 +7,7 @@
  *	bench_client latency -c ADDR -N COUNT [-w WARMUP] [-o FILE]
  *	    [-s SECS] [-t SECS]
  *	bench_client syscall -N COUNT
+ *	bench_client floor -N HOLDS -m MSGS -h HOLD_MS
  *
  * bulk: CONNS connections at once (default 1), each moving BYTES. down
  * asks bench_server -m source for BYTES ("BYTES\n"), reads them, then
@@ -32,6 +33,19 @@
  * machine can make this ten times what it is on bare metal, and a relay
  * makes several calls per read).
  *
+ * floor: the least any receiver of a paced download does on this
+ * machine, with nothing of gatewayd in it. HOLDS times: sleep HOLD_MS in
+ * epoll_wait (a timer wake-up, as a hold ends; 0: no sleep, a busy
+ * loop's turn), then read MSGS agent messages from a loopback socket in
+ * one read, and for each: AES-256-GCM-decrypt and authenticate its 1152
+ * bytes on the wire, SHA-256 its 1 KiB payload, and make its acknowledge
+ * (SHA-256 of 150 bytes of JSON, AES-256-GCM-encrypt of its 278 bytes);
+ * then one write of the payloads to a second socket and one of the acks
+ * back. What the peers do (writing the messages, reading what came) is
+ * not counted. Prints "floor holds=... msgs=... hold_ms=... us_per_msg=...
+ * us_per_hold=...", this thread's CPU from before the sleep to after the
+ * writes.
+ *
  * Exits 1 with a message if anything fails or takes longer than -t
  * seconds (default 600).
  */
@@ -40,12 +54,15 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+
+#include <openssl/evp.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -401,6 +418,158 @@ bc_syscall(unsigned count)
 	return (0);
 }
 
+/* A connected loopback TCP pair, 1 MiB buffers each way. */
+static void
+bc_pair(int fd[2])
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	int			l, i;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((l = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(l, (struct sockaddr *)&sin, len) == -1 ||
+	    listen(l, 1) == -1 ||
+	    getsockname(l, (struct sockaddr *)&sin, &len) == -1 ||
+	    (fd[0] = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		tool_fatal("bench_client floor: socket: %s", strerror(errno));
+	for (i = 0; i < 2; i++) {
+		if (i == 1 && (fd[1] = accept(l, NULL, NULL)) == -1)
+			tool_fatal("bench_client floor: accept: %s",
+			    strerror(errno));
+		tool_sockbuf(fd[i], 1024 * 1024);
+		if (i == 0 && connect(fd[0], (struct sockaddr *)&sin,
+		    len) == -1)
+			tool_fatal("bench_client floor: connect: %s",
+			    strerror(errno));
+	}
+	close(l);
+}
+
+/* Read or write exactly len bytes (blocking). */
+static void
+bc_io(int fd, uint8_t *p, size_t len, int wr)
+{
+	ssize_t	n;
+
+	for (; len > 0; p += n, len -= (size_t)n)
+		if ((n = wr ? write(fd, p, len) : read(fd, p, len)) <= 0)
+			tool_fatal("bench_client floor: %s: %s", wr ? "write" :
+			    "read", n == 0 ? "end of file" : strerror(errno));
+}
+
+static double
+bc_thread_cpu(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+#define BC_WIRE		(1024 + 120 + 8)	/* an Output message */
+#define BC_TAG		16
+#define BC_ACK		(120 + 150 + 8)		/* its acknowledge */
+#define BC_ACK_JSON	150
+
+static void *
+bc_alloc(size_t len)
+{
+	void	*p;
+
+	if ((p = malloc(len)) == NULL)
+		tool_fatal("bench_client floor: out of memory");
+	return (p);
+}
+
+/* The least a receiver does per message (see the top). */
+static int
+bc_floor(unsigned holds, unsigned msgs, unsigned hold_ms)
+{
+	static const uint8_t	 key[32], iv[12];
+	EVP_CIPHER_CTX		*cx = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX		*dx = EVP_CIPHER_CTX_new();
+	EVP_MD_CTX		*md = EVP_MD_CTX_new();
+	size_t			 rec = BC_WIRE + BC_TAG, arec = BC_ACK + BC_TAG;
+	uint8_t			*wire, *in, *plain, *acks, *sink, dg[32];
+	struct epoll_event	 ev;
+	double			 t0, total = 0;
+	unsigned		 h, m, dlen;
+	int			 agent[2], client[2], ep, n;
+
+	if (cx == NULL || dx == NULL || md == NULL ||
+	    (ep = epoll_create1(0)) == -1)
+		tool_fatal("bench_client floor: out of memory");
+	wire = bc_alloc(msgs * rec);
+	in = bc_alloc(msgs * rec);
+	plain = bc_alloc(msgs * BC_WIRE);
+	acks = bc_alloc(msgs * arec);
+	sink = bc_alloc(msgs * rec);
+	bc_pair(agent);
+	bc_pair(client);
+	/* Keyed once, as TLS is: a record sets only its nonce. */
+	if (EVP_EncryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, NULL) != 1 ||
+	    EVP_DecryptInit_ex(dx, EVP_aes_256_gcm(), NULL, key, NULL) != 1)
+		tool_fatal("bench_client floor: AES-256-GCM failed");
+	/* The agent's messages, each its own sealed record. */
+	memset(plain, 'x', BC_WIRE);
+	for (m = 0; m < msgs; m++) {
+		if (EVP_EncryptInit_ex(cx, NULL, NULL, NULL, iv) != 1 ||
+		    EVP_EncryptUpdate(cx, wire + m * rec, &n,
+		    plain, BC_WIRE) != 1 || EVP_EncryptFinal_ex(cx,
+		    wire + m * rec + n, &n) != 1 ||
+		    EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_GET_TAG, BC_TAG,
+		    wire + m * rec + BC_WIRE) != 1)
+			tool_fatal("bench_client floor: AES-256-GCM failed");
+	}
+	for (h = 0; h < holds + 3; h++) {	/* 3 to warm up */
+		bc_io(agent[0], wire, msgs * rec, 1);
+		t0 = bc_thread_cpu();
+		if (hold_ms != 0)
+			(void)epoll_wait(ep, &ev, 1, (int)hold_ms);
+		bc_io(agent[1], in, msgs * rec, 0);
+		for (m = 0; m < msgs; m++) {
+			uint8_t	*r = in + m * rec, *a = acks + m * arec;
+
+			if (EVP_DecryptInit_ex(dx, NULL, NULL, NULL,
+			    iv) != 1 || EVP_DecryptUpdate(dx,
+			    plain + m * BC_WIRE, &n, r, BC_WIRE) != 1 ||
+			    EVP_CIPHER_CTX_ctrl(dx, EVP_CTRL_GCM_SET_TAG,
+			    BC_TAG, r + BC_WIRE) != 1 ||
+			    EVP_DecryptFinal_ex(dx, plain + m * BC_WIRE + n,
+			    &n) != 1 ||
+			    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+			    EVP_DigestUpdate(md, plain + m * BC_WIRE + 128,
+			    1024) != 1 ||
+			    EVP_DigestFinal_ex(md, dg, &dlen) != 1 ||
+			    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+			    EVP_DigestUpdate(md, plain + m * BC_WIRE,
+			    BC_ACK_JSON) != 1 ||
+			    EVP_DigestFinal_ex(md, dg, &dlen) != 1 ||
+			    EVP_EncryptInit_ex(cx, NULL, NULL, NULL,
+			    iv) != 1 || EVP_EncryptUpdate(cx, a, &n,
+			    plain + m * BC_WIRE, BC_ACK) != 1 ||
+			    EVP_EncryptFinal_ex(cx, a + n, &n) != 1 ||
+			    EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_GET_TAG,
+			    BC_TAG, a + BC_ACK) != 1)
+				tool_fatal("bench_client floor: a message "
+				    "failed to decrypt");
+		}
+		bc_io(client[0], plain, msgs * BC_WIRE, 1);
+		bc_io(agent[1], acks, msgs * arec, 1);
+		if (h >= 3)
+			total += bc_thread_cpu() - t0;
+		bc_io(client[1], sink, msgs * BC_WIRE, 0);
+		bc_io(agent[0], sink, msgs * arec, 0);
+	}
+	printf("floor holds=%u msgs=%u hold_ms=%u us_per_msg=%.3f "
+	    "us_per_hold=%.1f\n", holds, msgs, hold_ms,
+	    total * 1e6 / holds / msgs, total * 1e6 / holds);
+	return (0);
+}
+
 static void
 bc_usage(void)
 {
@@ -409,7 +578,8 @@ bc_usage(void)
 	    "[-C conns] [-t secs]\n"
 	    "       bench_client latency -c addr -N count [-w warmup] "
 	    "[-o file] [-s secs] [-t secs]\n"
-	    "       bench_client syscall -N count\n");
+	    "       bench_client syscall -N count\n"
+	    "       bench_client floor -N holds -m msgs -h hold_ms\n");
 	exit(2);
 }
 
@@ -431,7 +601,8 @@ int
 main(int argc, char **argv)
 {
 	const char	*cmd, *at = NULL, *file = NULL;
-	unsigned	 nconns = 1, count = 0, warmup = 100;
+	unsigned	 nconns = 1, count = 0, warmup = 100, msgs = 0;
+	unsigned	 hold_ms = 0;
 	int		 ch, dir = -1;
 
 	if (argc < 2)
@@ -441,7 +612,7 @@ main(int argc, char **argv)
 	argv++;
 	signal(SIGPIPE, SIG_IGN);
 	tool_raise_nofile();
-	while ((ch = getopt(argc, argv, "c:d:n:C:N:w:o:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:n:C:N:w:o:s:t:m:h:")) != -1) {
 		switch (ch) {
 		case 'c':
 			at = optarg;
@@ -476,12 +647,22 @@ main(int argc, char **argv)
 		case 't':
 			timeout = bc_number(optarg, 86400);
 			break;
+		case 'm':
+			msgs = bc_number(optarg, 4096);
+			break;
+		case 'h':
+			hold_ms = strcmp(optarg, "0") == 0 ? 0 :
+			    bc_number(optarg, 1000);
+			break;
 		default:
 			bc_usage();
 		}
 	}
 	if (strcmp(cmd, "syscall") == 0 && count != 0 && optind == argc)
 		return (bc_syscall(count));
+	if (strcmp(cmd, "floor") == 0 && count != 0 && msgs != 0 &&
+	    optind == argc)
+		return (bc_floor(count, msgs, hold_ms));
 	if (at == NULL || optind != argc)
 		bc_usage();
 	if (tool_parse_addr(at, &addr) == -1)

@@ -74,18 +74,21 @@ for head in ["# gatewayd benchmarks", "## Machine", "| CPU |", "| cores |",
         [f"## {s}. " for s in range(1, 9)]:
     if head not in report:
         bad.append(f"report.md: no '{head}'")
-# Issue 16's table: its four rows and the limit; without SMP_BIN the
-# plugin's column says so, never a figure.
+# Issue 16's table: its four rows, the limit and the two floors; without
+# SMP_BIN the plugin's column says so, never a figure.
 table = report.split("## CPU per byte", 1)[-1].split("\n## ", 1)[0]
 rows16 = [l for l in table.splitlines() if re.match(r"\| (download|upload"
-                                                     r"|limit)", l)]
-if len(rows16) != 5:
-    bad.append(f"CPU per byte: {len(rows16)} rows, want 5")
+                                                     r"|limit|floor)", l)]
+if len(rows16) != 7:
+    bad.append(f"CPU per byte: {len(rows16)} rows, want 7")
 for l in rows16:
     cells = [c.strip() for c in re.split(r"(?<!\\)\|", l.strip("|"))]
     if len(cells) != 10:
         bad.append(f"CPU per byte: {len(cells)} cells: {l}")
-    elif not os.environ.get("SMP_BIN") and not l.startswith("| limit") \
+    elif l.startswith("| floor") and not re.match(r"[0-9.]+$", cells[1]):
+        bad.append(f"CPU per byte: the floor was not measured: {l}")
+    elif not os.environ.get("SMP_BIN") and not re.match(r"\| (limit|floor)",
+                                                        l) \
             and cells[2] != "not run: SMP_BIN is not set":
         bad.append(f"CPU per byte: plugin without SMP_BIN: {cells[2]}")
 for name in ("throughput_sessions", "latency_cdf", "memory_conns"):
