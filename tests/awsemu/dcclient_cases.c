@@ -1120,11 +1120,13 @@ case_idle(int argc, char **argv)
 {
 	static const char	*what[] = { "basic, window 1000",
 				    "mux, window 1000",
-				    "mux, the client reads nothing" };
+				    "mux, the client reads nothing",
+				    "mux, the client reads nothing, resend all" };
 	struct dcc_target	*src = dcc_target_new(DCC_SOURCE);
 	struct dcc		*c;
 	uint32_t		 sid = 0;
 	uint64_t		 got;
+	double			 q0, q1;
 	size_t			 i;
 	u_int			 k;
 	int			 mux;
@@ -1140,6 +1142,8 @@ case_idle(int argc, char **argv)
 		reset_knobs();
 		if (k < 2)
 			dcc_knobs("{\"window\": 1000, \"resend\": \"front\"}");
+		else if (k == 3)
+			dcc_knobs("{\"resend\": \"all\"}");
 		c = open_session(PF_DOC, "portNumber=80", DCC_CLIENT_VERSION);
 		c->quiet = 1;
 		if (k < 2)
@@ -1152,6 +1156,21 @@ case_idle(int argc, char **argv)
 		} else
 			dcc_send(c, SSM_PAYLOAD_OUTPUT, "go", 2);
 		idle_check(c, what[k], k < 2 ? 1000 : 0);
+		if (k >= 2) {
+			/*
+			 * Resends wait for room as new data does: the
+			 * oldest alone goes at each tick (about 1 KiB).
+			 * Queued regardless, "all" piled every unacked
+			 * message up again each tick, and the client's
+			 * acks behind them went unread (a livelock).
+			 */
+			q0 = dcc_agent_num(c->sid, "ws_queued");
+			dcc_sleep(1000);
+			q1 = dcc_agent_num(c->sid, "ws_queued");
+			DCC_CHECK(q1 - q0 < 64 * 1024, "%s: the queue grew "
+			    "from %g to %g bytes in a second", what[k], q0,
+			    q1);
+		}
 		if (k < 2) {
 			DCC_CHECK(dcc_agent_num(c->sid, "unacked") == 1000,
 			    "unacked %g", dcc_agent_num(c->sid, "unacked"));

@@ -253,12 +253,15 @@ emu_agent_send_flag(struct emu_agent *a, uint32_t flag)
 	emu_agent_send_stream(a, SSM_PAYLOAD_FLAG, payload, sizeof payload);
 }
 
+static int	emu_agent_in_stalled(struct emu_agent *);
+
 /* The pump may produce another Output message now. */
 int
 emu_agent_can_send(struct emu_agent *a)
 {
 	return (a->state == EMU_AGENT_OPEN && emu_agent_may_transmit(a) &&
 	    a->out_unsent == a->out_seq && emu_dc_has_room(a->dc) &&
+	    (!a->resend_owed || emu_agent_in_stalled(a)) &&
 	    (emu.knobs.window == 0 || a->nout < (size_t)emu.knobs.window));
 }
 
@@ -323,30 +326,84 @@ emu_agent_ack_in(struct emu_agent *a, const struct ssm_msg *m)
 		emu_port_kick(a);
 }
 
-/* The resend scheduler: every 100 ms, the oldest entry (or all). */
-static void
-emu_agent_tick_cb(evutil_socket_t fd, short events, void *arg)
+/*
+ * The handler cannot take the client's messages (a full target, a dial):
+ * they wait in the inbox, and past EMU_DC_INBOX_HIGH the WebSocket is
+ * not read, acks included.
+ */
+static int
+emu_agent_in_stalled(struct emu_agent *a)
 {
-	struct emu_agent	*a = arg;
-	struct emu_out		*e;
-	uint64_t		 now = emu_now_us();
-	u_int			 n = 0;
+	return (a->blocked || a->held != NULL ||
+	    evbuffer_get_length(a->inbox) > 0);
+}
 
-	a->st.wakeups++;
+/*
+ * One resend pass: the oldest overdue entry (with all: every entry), then
+ * (resend "all") the next overdue ones while the WebSocket has room. The
+ * agent's writes block on a full socket, so it never queues much more
+ * than that. A pass that stops for room is owed, and goes before new data
+ * on the next drain (emu_agent_drained, emu_agent_can_send): a drop loses
+ * what the sockets held, thousands of messages with large buffers, and
+ * new data taking the room would keep the client waiting on them until
+ * its store overflows.
+ *
+ * Unless the handler is stalled: then the target's data is what may
+ * unblock it (an echo target writes before it reads), and its acks are
+ * not read until then, so only the oldest is resent, as the agent's own
+ * scheduler does. Resending all meanwhile kept the WebSocket full of
+ * copies the client had already acknowledged, and nothing else ever went
+ * through: a livelock with small socket buffers.
+ */
+static void
+emu_agent_resend(struct emu_agent *a, int all)
+{
+	struct emu_out	*e;
+	uint64_t	 now = emu_now_us();
+	u_int		 n = 0;
+	int		 front;
+
+	a->resend_owed = 0;
 	if (!emu_agent_may_transmit(a))
 		return;
+	front = emu.knobs.resend == EMU_RESEND_FRONT ||
+	    emu_agent_in_stalled(a);
 	RB_FOREACH(e, emu_out_tree, &a->outs) {
 		if (!e->sent)
 			break;
-		if ((double)(now - e->last_us) / 1000 > a->rto) {
+		if (all || (double)(now - e->last_us) / 1000 > a->rto) {
+			if (n != 0 && !emu_dc_has_room(a->dc)) {
+				a->resend_owed = 1;
+				break;
+			}
 			emu_agent_transmit(a, e);
 			e->resends++;
 			a->st.resends++;
 			n++;
 		}
-		if (emu.knobs.resend == EMU_RESEND_FRONT || n >= 1024)
+		if (front || n >= 1024)
 			break;
 	}
+}
+
+/* The resend scheduler: every 100 ms. */
+static void
+emu_agent_tick_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct emu_agent	*a = arg;
+
+	a->st.wakeups++;
+	emu_agent_resend(a, 0);
+	emu_port_kick(a);
+}
+
+/* The WebSocket's queue fell low: what is owed goes before new data. */
+void
+emu_agent_drained(struct emu_agent *a)
+{
+	if (a->resend_owed && !emu_agent_in_stalled(a))
+		emu_agent_resend(a, 0);
+	emu_port_kick(a);
 }
 
 /* ---------------------------------------------------------------- input */
@@ -647,17 +704,8 @@ emu_agent_attach(struct emu_agent *a, struct emu_dc *dc,
 		return;
 	}
 	emu_agent_transmit_pending(a);
-	if (emu.knobs.resend == EMU_RESEND_ALL) {
-		struct emu_out	*e;
-
-		RB_FOREACH(e, emu_out_tree, &a->outs) {
-			if (!emu_agent_may_transmit(a))
-				break;
-			emu_agent_transmit(a, e);
-			e->resends++;
-			a->st.resends++;
-		}
-	}
+	if (emu.knobs.resend == EMU_RESEND_ALL)
+		emu_agent_resend(a, 1);
 	emu_port_kick(a);
 }
 

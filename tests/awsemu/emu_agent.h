@@ -234,6 +234,7 @@ struct emu_agent {
 	struct emu_out_tree	 outs;
 	size_t			 nout;
 	double			 srtt, rttvar, rto;
+	int			 resend_owed;	/* a pass stopped: no room */
 	struct event		*tick;
 	struct evbuffer		*scratch;
 
@@ -302,6 +303,7 @@ int	emu_agent_send_buffer(struct emu_agent *, uint32_t payload_type,
 	    struct evbuffer *, size_t);
 void	emu_agent_send_flag(struct emu_agent *, uint32_t flag);
 int	emu_agent_can_send(struct emu_agent *);
+void	emu_agent_drained(struct emu_agent *);
 void	emu_agent_set_blocked(struct emu_agent *, int);
 void	emu_agent_note_data(struct emu_agent *);
 cJSON	*emu_agent_to_json(const struct emu_agent *);

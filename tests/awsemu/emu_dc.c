@@ -543,7 +543,7 @@ emu_dc_drained_cb(struct ws *ws, void *arg)
 
 	if (dc->agent != NULL) {
 		dc->agent->st.wakeups++;
-		emu_port_kick(dc->agent);
+		emu_agent_drained(dc->agent);
 	}
 }
 
