@@ -2542,6 +2542,13 @@ def floor_text(b, key, per_msg, allowed):
         return t + f", at or above the {allowed:.2f} us the goal allows: " \
             "no receiver meets this goal on this machine; gatewayd's own " \
             f"overhead above the floor is {over:.2f} us a message"
+    if floor >= 0.9 * allowed:
+        return t + f", within 10% of the {allowed:.2f} us the goal " \
+            "allows: the goal leaves no room for a WebSocket, TLS records " \
+            "or a JSON acknowledge beyond the floor's bare work, so no " \
+            "implementation of the protocol meets it on this machine; " \
+            f"gatewayd's own overhead above the floor is {over:.2f} us a " \
+            "message"
     return t + f", below the {allowed:.2f} us the goal allows: gatewayd's " \
         f"own overhead above the floor, {over:.2f} us a message (framing, " \
         "copies, system calls and wake-ups beyond one read and two writes " \
