@@ -567,6 +567,19 @@ bc_floor(unsigned holds, unsigned msgs, unsigned hold_ms)
 	printf("floor holds=%u msgs=%u hold_ms=%u us_per_msg=%.3f "
 	    "us_per_hold=%.1f\n", holds, msgs, hold_ms,
 	    total * 1e6 / holds / msgs, total * 1e6 / holds);
+	for (h = 0; h < 2; h++) {
+		close(agent[h]);
+		close(client[h]);
+	}
+	close(ep);
+	free(wire);
+	free(in);
+	free(plain);
+	free(acks);
+	free(sink);
+	EVP_CIPHER_CTX_free(cx);
+	EVP_CIPHER_CTX_free(dx);
+	EVP_MD_CTX_free(md);
 	return (0);
 }
 
